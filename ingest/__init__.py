@@ -1,0 +1,1 @@
+"""RadSoMe ingest: sources yield records, transforms are pure, ``ingest.landing`` saves."""

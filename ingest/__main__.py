@@ -1,0 +1,89 @@
+"""``python -m ingest COMMAND``: load data into RadSoMe's raw store.
+
+Commands: ``file``, ``accounts``, ``reference``, ``demo``. Run ``python -m warehouse build``
+afterwards to publish what was loaded (``demo`` does it for you unless ``--no-build``).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ingest import jobs
+from ingest.accounts import RegistryError
+from ingest.files import FileFormatError
+from ingest.reference import ReferenceError
+from warehouse.db import WriterBusy
+
+
+def _date(value: str) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("file", help="import a JSONL or CSV file of posts (one post per row)")
+    p.add_argument("path", type=Path)
+    p.add_argument("--source", help="source name for rows without a 'source' value")
+    p.add_argument("--trust", metavar="ODS_CODE", help="trust for rows without a 'trust_code' value")
+
+    p = sub.add_parser("accounts", help="load the account registry (CSV) as a new version")
+    p.add_argument("path", type=Path)
+
+    p = sub.add_parser("reference", help="refresh NHS trusts from NHS ODS's etr.csv")
+    p.add_argument("--etr", type=Path, required=True, metavar="PATH")
+
+    p = sub.add_parser("demo", help="generate seeded synthetic demo data, then build")
+    p.add_argument("--posts", type=int, default=150_000, metavar="N")
+    p.add_argument("--seed", type=int, default=7, metavar="S")
+    p.add_argument("--end", type=_date, metavar="YYYY-MM-DD",
+                   help="last day of the history (default: today)")
+    p.add_argument("--no-build", action="store_true", help="land the data but do not build")
+    return parser
+
+
+def _print_counts(counts, seconds: float) -> None:
+    for problem in counts.problems:
+        print(f"  quarantined: {problem}")
+    if counts.quarantined > len(counts.problems):
+        print(f"  ... and more; see the quarantine table")
+    rate = counts.read / seconds if seconds else 0
+    print(f"{counts.summary()} in {seconds:.2f} s ({rate:,.0f} rows/s)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    start = time.perf_counter()
+    try:
+        if args.command == "file":
+            counts = jobs.import_file(args.path, source=args.source, trust=args.trust)
+            _print_counts(counts, time.perf_counter() - start)
+        elif args.command == "accounts":
+            version, n = jobs.load_accounts(args.path)
+            print(f"account registry version {version}: {n:,} accounts")
+        elif args.command == "reference":
+            n = jobs.load_reference(args.etr)
+            print(f"reference: {n:,} trusts loaded from {args.etr}")
+        elif args.command == "demo":
+            def progress(fraction, message):
+                print(f"  [{fraction:4.0%}] {message}", flush=True)
+
+            counts = jobs.run_demo(args.posts, args.seed, args.end, progress=progress)
+            _print_counts(counts, time.perf_counter() - start)
+            if not args.no_build:
+                from warehouse.build import build
+
+                result = build(progress=progress)
+                print(result.summary())
+    except (FileFormatError, RegistryError, ReferenceError, WriterBusy) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""Reading post files (JSONL or CSV, one post per row) into the landing's ``incoming`` shape.
+
+JSONL is read by DuckDB itself (a line per row, parsed once per line in SQL), so bulk
+imports run at DuckDB speed; if DuckDB cannot read the file as text (for example, bytes
+that are not UTF-8), a Python reader takes over and quarantines just the bad lines. CSV is
+read with Python's ``csv`` module, which knows the physical line where each record starts
+even when a quoted field spans lines.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pyarrow as pa
+
+from ingest.landing import INCOMING_COLUMNS, POST_COLUMNS, REQUIRED_COLUMNS
+
+SNIFF_BYTES = 64 * 1024
+
+
+class FileFormatError(ValueError):
+    """The file is not JSONL or CSV (or not readable at all): nothing was stored."""
+
+
+def detect_format(path: Path) -> str:
+    """'jsonl' or 'csv', by content first and extension second; raise FileFormatError."""
+    if not path.is_file():
+        raise FileFormatError(f"{path}: no such file")
+    head = path.open("rb").read(SNIFF_BYTES)
+    if b"\x00" in head:
+        raise FileFormatError(f"{path}: binary file (NUL bytes); expected JSONL or CSV text")
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if not first:
+        raise FileFormatError(f"{path}: empty file; expected JSONL or CSV with one post per row")
+    if first.startswith("{"):
+        return "jsonl"
+    header = [h.strip().lower() for h in next(csv.reader([first]))]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if len(header) > 1 and not missing:
+        return "csv"
+    if path.suffix.lower() == ".csv" or len(header) > 1:
+        raise FileFormatError(
+            f"{path}: line 1: a CSV header must name the columns {', '.join(REQUIRED_COLUMNS)}"
+            f" (missing: {', '.join(missing)})"
+        )
+    raise FileFormatError(
+        f"{path}: not JSONL (line 1 does not start a JSON object) nor CSV with a header row"
+    )
+
+
+_JSON_PATHS = [f"$.{c}" for c in POST_COLUMNS]
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def _jsonl_sql(source_sql: str) -> str:
+    """SQL that turns (origin_line, line, decode_error) rows into the incoming shape."""
+    fields = ",\n".join(f"    vals[{i + 1}] AS {c}" for i, c in enumerate(POST_COLUMNS))
+    return f"""
+CREATE OR REPLACE TEMP TABLE incoming AS
+WITH lines AS ({source_sql}),
+parsed AS (
+    SELECT origin_line, line,
+        CASE WHEN decode_error IS NOT NULL THEN decode_error
+             WHEN NOT json_valid(line) THEN 'not valid JSON'
+             WHEN json_type(line) <> 'OBJECT' THEN 'not a JSON object'
+        END AS parse_error
+    FROM lines WHERE decode_error IS NOT NULL OR trim(line) <> ''
+)
+SELECT $origin AS origin, origin_line, line AS payload, parse_error,
+{fields}
+FROM (SELECT *, CASE WHEN parse_error IS NULL THEN json_extract_string(line, $paths) END AS vals
+      FROM parsed)
+"""
+
+
+def read_jsonl(con, path: Path, origin: str) -> None:
+    """Create the ``incoming`` view over a JSONL file."""
+    lines = (
+        "SELECT row_number() OVER () AS origin_line, line, NULL::VARCHAR AS decode_error"
+        " FROM read_csv($path, columns = {'line': 'VARCHAR'}, header = false, delim = chr(0),"
+        " quote = '', escape = '', auto_detect = false, parallel = false)"
+    )
+    try:
+        con.execute(_jsonl_sql(lines), {"path": str(path), "origin": origin, "paths": _JSON_PATHS})
+        con.execute("SELECT count(*) FROM incoming").fetchall()[0]
+    except Exception:  # noqa: BLE001 - any DuckDB read problem: fall back to the exact reader
+        numbers, texts, errors = [], [], []
+        for number, text, error in _python_lines(path):
+            numbers.append(number)
+            texts.append(text)
+            errors.append(error)
+        table = pa.table({
+            "origin_line": pa.array(numbers, pa.int64()),
+            "line": pa.array(texts, pa.string()),
+            "decode_error": pa.array(errors, pa.string()),
+        })
+        con.register("py_lines_arrow", table)
+        con.execute("CREATE OR REPLACE TEMP TABLE py_lines AS SELECT * FROM py_lines_arrow")
+        con.unregister("py_lines_arrow")
+        con.execute(_jsonl_sql("SELECT * FROM py_lines"), {"origin": origin, "paths": _JSON_PATHS})
+
+
+def _python_lines(path: Path):
+    """(line number, text or None, error) for every line, decoding each line on its own."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                yield number, raw.decode("utf-8").rstrip("\r\n"), None
+            except UnicodeDecodeError as exc:
+                yield number, None, f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})"
+
+
+def read_csv_file(con, path: Path, origin: str) -> None:
+    """Create the ``incoming`` table from a CSV file with a header row."""
+    raw = path.read_bytes().decode("utf-8", errors="surrogateescape").lstrip("\ufeff")
+    reader = csv.reader(raw.splitlines(keepends=True))
+    columns = {name: [] for name in INCOMING_COLUMNS}
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+        index = {name: header.index(name) for name in POST_COLUMNS if name in header}
+        line = reader.line_num + 1
+        for record in reader:
+            start, line = line, reader.line_num + 1
+            if not record or all(not value.strip() for value in record):
+                continue
+            error = None
+            if _SURROGATE.search("".join(record)):
+                error = "record is not valid UTF-8"
+                record = [value.encode("utf-8", errors="replace").decode("utf-8") for value in record]
+            elif len(record) != len(header):
+                error = f"has {len(record)} fields, the header has {len(header)}"
+            values = {name: (record[i] if i < len(record) else None) for name, i in index.items()}
+            columns["origin"].append(origin)
+            columns["origin_line"].append(start)
+            columns["payload"].append(json.dumps(dict(zip(header, record)), ensure_ascii=False))
+            columns["parse_error"].append(error)
+            for name in POST_COLUMNS:
+                columns[name].append(values.get(name))
+    except csv.Error as exc:
+        raise FileFormatError(f"{path}:{reader.line_num}: not readable as CSV ({exc})") from None
+    schema = {name: pa.string() for name in INCOMING_COLUMNS} | {"origin_line": pa.int64()}
+    table = pa.table({name: pa.array(values, schema[name]) for name, values in columns.items()})
+    con.register("incoming_arrow", table)
+    con.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM incoming_arrow")
+    con.unregister("incoming_arrow")
+
+
+def read_file(con, path: Path, origin: str | None = None) -> str:
+    """Prepare ``incoming`` from a JSONL or CSV file; return the format. Raises
+    FileFormatError when the file is neither, and when not one record could be read."""
+    path = Path(path)
+    kind = detect_format(path)
+    origin = origin or str(path)
+    if kind == "jsonl":
+        read_jsonl(con, path, origin)
+    else:
+        read_csv_file(con, path, origin)
+    readable = con.execute("SELECT count(*) FROM incoming WHERE parse_error IS NULL").fetchall()[0][0]
+    if readable == 0:
+        raise FileFormatError(f"{path}: no record could be read as {kind.upper()}; nothing was stored")
+    return kind

@@ -1,0 +1,146 @@
+"""The ingest commands as functions: each takes the writer lock, records a run, and lands
+its data in one transaction. ``python -m ingest`` is a thin argparse layer over these."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from ingest import accounts as registry
+from ingest import files, reference
+from ingest.landing import POST_COLUMNS, land
+from ingest.runs import RunCounts, fail_run, finish_run, start_run
+from warehouse import db
+
+
+def _run(command: str, source: str | None, origin: str | None, work):
+    """Open the raw store under the writer lock, start a run, call ``work(con, run_id)``."""
+    with db.writer_lock():
+        con = db.connect_raw()
+        try:
+            reference.ensure_reference(con)
+            run_id = start_run(con, command, source, origin)
+            try:
+                return work(con, run_id)
+            except BaseException as exc:
+                try:
+                    con.execute("ROLLBACK")  # whatever the failed step left open
+                except Exception:  # noqa: BLE001 - no transaction was open
+                    pass
+                con.execute("BEGIN TRANSACTION")
+                fail_run(con, run_id, f"{type(exc).__name__}: {exc}")
+                con.execute("COMMIT")
+                raise
+        finally:
+            con.close()
+
+
+def import_file(path: Path, source: str | None = None, trust: str | None = None) -> RunCounts:
+    """``python -m ingest file``: land a JSONL or CSV file of posts.
+
+    ``source`` and ``trust`` apply to rows whose own ``source`` / ``trust_code`` is empty.
+    Raises files.FileFormatError (and stores nothing) when the file is not JSONL/CSV.
+    """
+    path = Path(path)
+    origin = str(path.resolve())
+    default_source = source or f"file:{path.name}"
+
+    def work(con, run_id):
+        files.read_file(con, path, origin)
+        return land(con, run_id, default_source=default_source, default_trust=trust)
+
+    return _run("file", default_source, origin, work)
+
+
+def import_table(posts: pa.Table, origin: str, source: str, command: str = "demo") -> RunCounts:
+    """Land an Arrow table with the file format's columns (used by the demo generator)."""
+
+    def work(con, run_id):
+        land_table(con, posts, origin)
+        return land(con, run_id, default_source=source, default_trust=None)
+
+    return _run(command, source, origin, work)
+
+
+def land_table(con, posts: pa.Table, origin: str) -> None:
+    """Create ``incoming`` from an Arrow table; the payload is each row as JSON."""
+    missing = [c for c in POST_COLUMNS if c not in posts.column_names]
+    if missing:
+        raise ValueError(f"table lacks column(s) {', '.join(missing)}")
+    con.register("incoming_arrow", posts)
+    columns = ", ".join(POST_COLUMNS)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE incoming AS SELECT $origin AS origin,"
+        f" row_number() OVER () AS origin_line,"
+        f" to_json(struct_pack({', '.join(f'{c} := {c}' for c in POST_COLUMNS)}))::VARCHAR AS payload,"
+        f" NULL::VARCHAR AS parse_error, {columns} FROM incoming_arrow",
+        {"origin": origin},
+    )
+    con.unregister("incoming_arrow")
+
+
+def load_accounts(path: Path) -> tuple[int, int]:
+    """``python -m ingest accounts``: a new registry version; returns (version, accounts)."""
+    path = Path(path)
+
+    def work(con, run_id):
+        known = {r[0] for r in con.execute("SELECT ods_code FROM ref_trusts").fetchall()}
+        frame = registry.parse_registry(path, known)
+        return _store_registry(con, run_id, frame, str(path.resolve()))
+
+    return _run("accounts", None, str(path.resolve()), work)
+
+
+def _store_registry(con, run_id, frame, origin):
+    con.execute("BEGIN TRANSACTION")
+    version = registry.load_registry(con, frame, origin, run_id)
+    finish_run(con, run_id, RunCounts(read=len(frame), new=len(frame)))
+    con.execute("COMMIT")
+    return version, len(frame)
+
+
+def load_reference(etr: Path) -> int:
+    """``python -m ingest reference --etr PATH``: replace the trusts table from ODS etr.csv."""
+    etr = Path(etr)
+
+    def work(con, run_id):
+        trusts = reference.parse_etr(etr)
+        con.execute("BEGIN TRANSACTION")
+        # Keep organisations the etr file does not cover (Scotland, Wales, NI boards).
+        kept = con.execute(
+            "SELECT ods_code, name, region_code, icb_code, postcode, open_date, close_date, nation"
+            " FROM ref_trusts WHERE NOT list_contains($codes, ods_code) AND nation <> 'England'",
+            {"codes": trusts["ods_code"].tolist()},
+        ).df()
+        merged = pd.concat([trusts, kept], ignore_index=True) if len(kept) else trusts
+        n = reference.load_trusts(con, merged, str(etr.resolve()), run_id)
+        finish_run(con, run_id, RunCounts(read=len(trusts), new=n))
+        con.execute("COMMIT")
+        return len(trusts)
+
+    return _run("reference", None, str(etr.resolve()), work)
+
+
+def run_demo(n_posts: int, seed: int, end: datetime | None = None, progress=None) -> RunCounts:
+    """``python -m ingest demo``: generate a seeded synthetic history and land it, with its
+    account registry, exactly as an import would."""
+    from ingest import demo
+
+    data = demo.generate(n_posts=n_posts, seed=seed, end=end, progress=progress)
+    origin = f"demo:posts={n_posts}:seed={seed}"
+
+    def work(con, run_id):
+        land_table(con, data.posts, origin)
+        counts = land(con, run_id, default_source="demo", default_trust=None)
+        current = con.execute(
+            "SELECT origin FROM account_registry_versions ORDER BY registry_version DESC LIMIT 1"
+        ).fetchall()
+        if not current or current[0][0] != origin:
+            con.execute("BEGIN TRANSACTION")
+            registry.load_registry(con, data.accounts, origin, run_id)
+            con.execute("COMMIT")
+        return counts
+
+    return _run("demo", "demo", origin, work)

@@ -1,0 +1,31 @@
+"""``python -m warehouse build``: publish the warehouse from the raw store."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from warehouse.build import BuildError, build
+from warehouse.db import WriterBusy
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("build", help="build staging -> intermediate -> marts, check keys, swap in")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "build":
+        try:
+            result = build(progress=lambda f, m: print(f"  [{f:4.0%}] {m}", flush=True))
+        except (BuildError, WriterBusy) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(result.summary())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""``python -m warehouse build``: raw store -> staging -> intermediate -> marts, checked,
+then swapped in atomically.
+
+Models are SQL files in ``warehouse/models/<layer>/<name>.sql``, one model each, run in
+layer order (staging, intermediate, marts) and by name within a layer. Each file starts with
+comment lines that the build reads:
+
+    -- grain: one row per ...          (required)
+    -- key: col_a, col_b               (required: checked unique, and not null ...)
+    -- nullable: col_b                 (... except for the key columns listed here)
+
+Staging and intermediate models live in schemas of those names while the build runs and are
+dropped before publishing; marts are the published tables. Values a model needs (the
+pseudonym key) are bound as ``$name`` parameters, never formatted into the SQL.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from warehouse import config, db
+
+MODELS = Path(__file__).parent / "models"
+LAYERS = ("staging", "intermediate", "marts")
+MODEL_SCHEMA = {"staging": "staging", "intermediate": "intermediate", "marts": "main"}
+BUILDING_SUFFIX = ".building"
+_HEADER = re.compile(r"^--\s*(grain|key|nullable):\s*(.+?)\s*$", re.MULTILINE)
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+class BuildError(RuntimeError):
+    """The build failed; the published warehouse was left as it was."""
+
+
+@dataclass
+class Model:
+    layer: str
+    name: str
+    path: Path
+    sql: str
+    grain: str
+    key: list[str]
+    nullable: list[str] = field(default_factory=list)
+
+    @property
+    def table(self) -> str:
+        return f"{MODEL_SCHEMA[self.layer]}.{self.name}"
+
+
+@dataclass
+class BuildResult:
+    posts: int
+    seconds: float
+    tables: dict[str, int]
+
+    def summary(self) -> str:
+        rate = self.posts / self.seconds if self.seconds else 0
+        return (f"built {len(self.tables)} tables, {self.posts:,} posts in {self.seconds:.2f} s"
+                f" ({rate:,.0f} posts/s)")
+
+
+def load_models(models_dir: Path = MODELS) -> list[Model]:
+    models = []
+    for layer in LAYERS:
+        for path in sorted((models_dir / layer).glob("*.sql")):
+            sql = path.read_text()
+            header = {k: v for k, v in _HEADER.findall(sql)}
+            name = path.stem
+            if not _IDENT.match(name):
+                raise BuildError(f"{path}: model names are lower_snake_case")
+            for required in ("grain", "key"):
+                if required not in header:
+                    raise BuildError(f"{path}: missing '-- {required}:' header line")
+            split = lambda text: [c.strip() for c in text.split(",") if c.strip()]  # noqa: E731
+            key, nullable = split(header["key"]), split(header.get("nullable", ""))
+            for column in key + nullable:
+                if not _IDENT.match(column):
+                    raise BuildError(f"{path}: bad column name {column!r} in the header")
+            models.append(Model(layer, name, path, sql, header["grain"], key, nullable))
+    return models
+
+
+def _params_for(sql: str, values: dict[str, object]) -> dict[str, object]:
+    wanted = set(_PARAM.findall(sql))
+    unknown = wanted - values.keys()
+    if unknown:
+        raise BuildError(f"model uses unknown parameter(s) {', '.join(sorted(unknown))}")
+    return {name: values[name] for name in wanted}
+
+
+def check_key(con, model: Model) -> list[str]:
+    """Problems with the model's key: duplicates, and nulls in non-nullable key columns."""
+    problems = []
+    cols = ", ".join(model.key)
+    dupes = con.execute(
+        f"SELECT count(*) FROM (SELECT {cols} FROM {model.table} GROUP BY ALL HAVING count(*) > 1)"
+    ).fetchall()[0][0]
+    if dupes:
+        example = con.execute(
+            f"SELECT {cols}, count(*) AS n FROM {model.table} GROUP BY ALL HAVING count(*) > 1 LIMIT 1"
+        ).fetchall()[0]
+        problems.append(f"{model.name}: {dupes} duplicated key(s) ({cols}), e.g. {example}")
+    for column in model.key:
+        if column in model.nullable:
+            continue
+        nulls = con.execute(f"SELECT count(*) FROM {model.table} WHERE {column} IS NULL").fetchall()[0][0]
+        if nulls:
+            problems.append(f"{model.name}: {nulls} row(s) with {column} null")
+    return problems
+
+
+def _remove_stale(target: Path) -> None:
+    """Remove half-built files left by builds that died (we hold the writer lock)."""
+    for stale in target.parent.glob(target.name + BUILDING_SUFFIX + "*"):
+        stale.unlink(missing_ok=True)
+
+
+def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
+    """Build the published warehouse from the raw store and swap it in atomically."""
+    say = progress or (lambda fraction, message: None)
+    start = time.perf_counter()
+    models = load_models(models_dir)
+    params = {"pseudonym_key": config.pseudonym_key()}
+    target = config.warehouse_path()
+    with db.writer_lock():
+        # Make sure the raw store exists and is migrated (a build on an empty folder is valid).
+        raw = db.connect_raw()
+        from ingest.reference import ensure_reference
+
+        ensure_reference(raw)
+        raw.close()
+        _remove_stale(target)
+        building = target.with_name(f"{target.name}{BUILDING_SUFFIX}-{os.getpid()}")
+        con = db.connect_build(building)
+        try:
+            db.attach_raw_readonly(con)
+            con.execute("CREATE SCHEMA staging")
+            con.execute("CREATE SCHEMA intermediate")
+            tables = {}
+            for i, model in enumerate(models):
+                say(i / (len(models) + 2), f"building {model.layer}/{model.name}")
+                try:
+                    con.execute(f"CREATE TABLE {model.table} AS\n{model.sql}", _params_for(model.sql, params))
+                except BuildError:
+                    raise
+                except Exception as exc:
+                    raise BuildError(f"{model.path}: {exc}") from exc
+                tables[model.name] = con.execute(f"SELECT count(*) FROM {model.table}").fetchall()[0][0]
+            say(len(models) / (len(models) + 2), "checking keys")
+            problems = [p for model in models for p in check_key(con, model)]
+            if problems:
+                raise BuildError("key checks failed: " + "; ".join(problems))
+            _write_build_info(con, models)
+            con.execute("DROP SCHEMA staging CASCADE")
+            con.execute("DROP SCHEMA intermediate CASCADE")
+            con.execute("DETACH raw")
+            con.execute("CHECKPOINT")
+            con.close()
+            say((len(models) + 1) / (len(models) + 2), "publishing")
+            db.publish(building, target)
+        except BaseException:
+            con.close()
+            building.unlink(missing_ok=True)
+            Path(str(building) + ".wal").unlink(missing_ok=True)
+            raise
+    say(1.0, "done")
+    marts = {m.name: tables[m.name] for m in models if m.layer == "marts"}
+    return BuildResult(posts=tables.get("posts", 0), seconds=time.perf_counter() - start, tables=marts)
+
+
+def _write_build_info(con, models: list[Model]) -> None:
+    con.execute(
+        """
+        CREATE TABLE build_info AS
+        SELECT
+            now() AS built_at,
+            (SELECT count(*) FROM posts) AS n_posts,
+            (SELECT min(created_at) FROM posts) AS first_post_at,
+            (SELECT max(created_at) FROM posts) AS last_post_at,
+            (SELECT count(*) FROM posts WHERE is_demo) AS n_demo_posts,
+            $models AS models
+        """,
+        {"models": [f"{m.layer}/{m.name}: {m.grain}" for m in models]},
+    )

@@ -1,0 +1,16 @@
+-- grain: one row per post: the latest stored version of each (platform, post_id)
+-- key: platform, post_id
+WITH source AS (
+    SELECT * FROM raw.raw_posts
+),
+latest AS (
+    SELECT *
+    FROM source
+    QUALIFY row_number() OVER (
+        PARTITION BY platform, post_id ORDER BY fetched_at DESC, origin_line DESC
+    ) = 1
+)
+SELECT
+    platform, post_id, parent_id, thread_id, author_id, author_bio, author_location,
+    created_at, text, url, source, trust_code, fetched_at, run_id
+FROM latest

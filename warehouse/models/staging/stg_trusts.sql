@@ -1,0 +1,12 @@
+-- grain: one row per NHS trust or health board (NHS ODS reference data)
+-- key: trust_code
+SELECT
+    ods_code AS trust_code,
+    name AS trust_name,
+    region_code,
+    icb_code,
+    postcode,
+    open_date,
+    close_date,
+    nation
+FROM raw.ref_trusts
