@@ -12,9 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ingest import jobs
-from ingest.accounts import RegistryError
-from ingest.files import FileFormatError
-from ingest.reference import ReferenceError
+from ingest.errors import InputError
 from warehouse.db import WriterBusy
 
 
@@ -79,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
                 result = build(progress=progress)
                 print(result.summary())
-    except (FileFormatError, RegistryError, ReferenceError, WriterBusy) as exc:
+    except (InputError, WriterBusy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

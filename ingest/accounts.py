@@ -7,6 +7,8 @@ build; every earlier version is kept.
 """
 from __future__ import annotations
 
+from ingest.errors import InputError
+
 import csv
 from pathlib import Path
 
@@ -18,7 +20,7 @@ ACCOUNT_COLUMNS = ["platform", "author_id", "role", "trust_code", "title"]
 ROLES = ("professional", "organisation")
 
 
-class RegistryError(ValueError):
+class RegistryError(InputError):
     """A registry file that cannot be loaded; the message names file, line and field."""
 
 

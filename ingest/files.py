@@ -8,6 +8,8 @@ even when a quoted field spans lines.
 """
 from __future__ import annotations
 
+from ingest.errors import InputError
+
 import csv
 import json
 import re
@@ -20,7 +22,7 @@ from ingest.landing import INCOMING_COLUMNS, POST_COLUMNS, REQUIRED_COLUMNS
 SNIFF_BYTES = 64 * 1024
 
 
-class FileFormatError(ValueError):
+class FileFormatError(InputError):
     """The file is not JSONL or CSV (or not readable at all): nothing was stored."""
 
 

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from ingest import accounts as registry
 from ingest import files, reference
+from ingest.errors import InputError
 from ingest.landing import POST_COLUMNS, land
 from ingest.runs import RunCounts, fail_run, finish_run, start_run
 from warehouse import db
@@ -48,6 +49,10 @@ def import_file(path: Path, source: str | None = None, trust: str | None = None)
     default_source = source or f"file:{path.name}"
 
     def work(con, run_id):
+        if trust and not con.execute(
+            "SELECT ods_code FROM ref_trusts WHERE ods_code = upper($trust)", {"trust": trust}
+        ).fetchall():
+            raise InputError(f"--trust: unknown trust code {trust!r} (see python -m ingest reference)")
         files.read_file(con, path, origin)
         return land(con, run_id, default_source=default_source, default_trust=trust)
 

@@ -49,7 +49,7 @@ WITH typed AS (
 )
 SELECT typed.*,
     md5(concat_ws(chr(31), platform, post_id, parent_id, thread_id, author_id, author_name,
-        author_bio, author_location, created_at::VARCHAR, text, url, source, trust_code)) AS payload_hash,
+        author_bio, author_location, created_at::VARCHAR, text, url, trust_code)) AS payload_hash,
     md5(coalesce(payload, '')) AS record_hash,
     list_filter([
         CASE WHEN parse_error IS NOT NULL THEN {{'field': 'record', 'reason': parse_error}} END,
@@ -120,7 +120,7 @@ def land(con, run_id: str, *, default_source: str | None, default_trust: str | N
             SELECT platform, post_id, payload_hash, parent_id, thread_id, author_id, author_name,
                    author_bio, author_location, created_at, text, url, source, trust_code,
                    payload, origin, origin_line, now(), $run_id
-            FROM good ORDER BY created_at
+            FROM good
             """,
             {"run_id": run_id},
         )

@@ -7,6 +7,8 @@ store the first time anything needs it.
 """
 from __future__ import annotations
 
+from ingest.errors import InputError
+
 import csv
 from datetime import date
 from pathlib import Path
@@ -31,7 +33,7 @@ TRUST_COLUMNS = [
 ]
 
 
-class ReferenceError(ValueError):
+class ReferenceError(InputError):
     """A reference file that cannot be loaded; the message names file, line and field."""
 
 

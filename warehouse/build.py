@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.runs import fault_point
 from warehouse import config, db
 
 MODELS = Path(__file__).parent / "models"
@@ -161,6 +162,7 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
             con.execute("CHECKPOINT")
             con.close()
             say((len(models) + 1) / (len(models) + 2), "publishing")
+            fault_point("build_before_publish")
             db.publish(building, target)
         except BaseException:
             con.close()

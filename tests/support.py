@@ -1,0 +1,77 @@
+"""Helpers shared by the ingest and build tests: real files, real DuckDB, no mocks."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REALDATA = ROOT.parent / "shared" / "realdata"
+
+
+def realdata(relative: str) -> Path:
+    """A file from ../shared/realdata, or skip the test with the reason."""
+    path = REALDATA / relative
+    if not path.exists():
+        pytest.skip(f"real data {relative} is absent (../shared/realdata is not beside this clone)")
+    return path
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    """A fresh, empty RADSOME_DATA folder for one test."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv("RADSOME_DATA", str(folder))
+    monkeypatch.setenv("RADSOME_PSEUDONYM_KEY", "test-key-not-secret")
+    return folder
+
+
+def post(post_id: str, **fields) -> dict:
+    record = {
+        "platform": "x",
+        "post_id": post_id,
+        "author_id": "author-1",
+        "created_at": "2025-03-01T10:00:00+00:00",
+        "text": f"post {post_id}",
+    }
+    record.update(fields)
+    return record
+
+
+def write_jsonl(path: Path, records) -> Path:
+    with path.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write((record if isinstance(record, str) else json.dumps(record)) + "\n")
+    return path
+
+
+def raw_query(sql: str, params=None):
+    """Read the raw store of the current RADSOME_DATA (read-only)."""
+    from warehouse import config
+
+    con = duckdb.connect(str(config.raw_path()), read_only=True)
+    try:
+        return con.execute(sql, params or {}).fetchall()
+    finally:
+        con.close()
+
+
+def published_query(sql: str, params=None):
+    from warehouse import config
+
+    con = duckdb.connect(str(config.warehouse_path()), read_only=True)
+    try:
+        return con.execute(sql, params or {}).fetchall()
+    finally:
+        con.close()
+
+
+def run_cli(module: str, *args: str, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=600,
+    )
