@@ -83,7 +83,7 @@ def read_jsonl(con, path: Path, origin: str) -> None:
     lines = (
         "SELECT row_number() OVER () AS origin_line, line, NULL::VARCHAR AS decode_error"
         " FROM read_csv($path, columns = {'line': 'VARCHAR'}, header = false, delim = chr(0),"
-        " quote = '', escape = '', auto_detect = false, parallel = false)"
+        " quote = '', escape = '', auto_detect = false)"
     )
     try:
         con.execute(_jsonl_sql(lines), {"path": str(path), "origin": origin, "paths": _JSON_PATHS})

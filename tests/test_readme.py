@@ -1,0 +1,73 @@
+"""The README stays true: every command, environment variable, page and published
+table/column is documented there, and the two set-up commands are the ones CI runs."""
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+from ingest import jobs
+from tests.support import ROOT, data_dir, post, write_jsonl  # noqa: F401
+
+README = (ROOT / "README.md").read_text()
+CODE_DIRS = ["ingest", "warehouse", "ui", "pages", "bench"]
+
+
+def _subcommands(parser):
+    action = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    return sorted(action.choices)
+
+
+def test_every_cli_command_is_documented():
+    from ingest.__main__ import build_parser as ingest_parser
+    from warehouse.__main__ import build_parser as warehouse_parser
+
+    for module, parser in [("ingest", ingest_parser()), ("warehouse", warehouse_parser())]:
+        for command in _subcommands(parser):
+            assert f"python -m {module} {command}" in README, f"python -m {module} {command}"
+    assert "python bench/run.py --posts N" in README
+
+
+def test_every_environment_variable_is_documented():
+    names = set()
+    for folder in CODE_DIRS:
+        for path in (ROOT / folder).rglob("*.py"):
+            names |= set(re.findall(r"\bRADSOME_[A-Z_]+\b", path.read_text()))
+    names |= set(re.findall(r"\bRADSOME_[A-Z_]+\b", (ROOT / "dashboard.py").read_text()))
+    assert names, "expected the code to read RADSOME_DATA at least"
+    for name in sorted(names):
+        assert f"`{name}`" in README, name
+
+
+def test_every_page_is_documented():
+    pages = ["dashboard.py", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))]
+    for page in pages:
+        assert f"`{page}`" in README, page
+
+
+def test_every_published_table_and_column_is_documented(data_dir, tmp_path):
+    from warehouse import config
+    from warehouse.build import build
+
+    jobs.import_file(write_jsonl(tmp_path / "p.jsonl", [post("1")]))
+    build()
+    con = duckdb.connect(str(config.warehouse_path()), read_only=True)
+    tables = [r[0] for r in con.execute("SHOW TABLES").fetchall()]
+    for table in tables:
+        heading = f"### `{table}`"
+        assert heading in README, heading
+        section = README.split(heading, 1)[1].split("\n### ", 1)[0]
+        for (column,) in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = $t", {"t": table}
+        ).fetchall():
+            assert f"| `{column}` |" in section, f"{table}.{column}"
+    con.close()
+
+
+def test_ci_runs_the_readme_test_command():
+    commands = re.findall(r"```sh\n(.+?)\n```", README)
+    assert len(commands) == 2
+    dashboard, tests = commands
+    assert dashboard.endswith("streamlit run dashboard.py")
+    assert tests.endswith("python -m pytest")
+    assert tests in (ROOT / ".ci" / "run").read_text()
