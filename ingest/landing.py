@@ -2,8 +2,10 @@
 transaction, with provenance. The one place that writes ``raw_posts`` and ``quarantine``.
 
 A batch is a DuckDB relation named ``incoming`` with the columns of :data:`INCOMING_COLUMNS`
-(all text, as read). Validation is set-based SQL, so a million rows land in about a second;
-nothing is inserted row by row.
+(all text, as read). Validation is set-based SQL; nothing is inserted row by row. The large
+columns (text, the untouched record) are read twice from ``incoming`` and never copied into
+intermediate tables: the checks keep only keys and problems, the insert reads only the rows
+to keep.
 """
 from __future__ import annotations
 
@@ -24,33 +26,38 @@ PLATFORMS = [
 PLATFORM_ALIASES = {"twitter": "x", "x.com": "x", "fb": "facebook", "bsky": "bluesky"}
 SHOWN_PROBLEMS = 20
 
-# Validation: one struct per failed check, so a record can fail on several fields at once.
-# Everything here is a code constant; the values arrive as bound parameters.
-_CHECK_SQL = """
+# The incoming columns, trimmed and typed; {aliases} is filled from PLATFORM_ALIASES (code
+# constants). Values arrive as bound parameters.
+_TYPED = """
+SELECT
+    origin, origin_line, payload, parse_error,
+    coalesce(CASE lower(trim(platform)) {aliases} ELSE lower(trim(platform)) END, '') AS platform,
+    nullif(trim(post_id), '') AS post_id,
+    nullif(trim(parent_id), '') AS parent_id,
+    nullif(trim(thread_id), '') AS thread_id,
+    nullif(trim(author_id), '') AS author_id,
+    nullif(trim(author_name), '') AS author_name,
+    nullif(author_bio, '') AS author_bio,
+    nullif(trim(author_location), '') AS author_location,
+    nullif(trim(created_at), '') AS created_at_text,
+    TRY_CAST(nullif(trim(created_at), '') AS TIMESTAMPTZ) AS created_at,
+    text,
+    nullif(trim(url), '') AS url,
+    coalesce(nullif(trim(source), ''), $default_source) AS source,
+    upper(coalesce(nullif(trim(trust_code), ''), $default_trust)) AS trust_code
+FROM incoming
+"""
+
+# One struct per failed check, so that a record can fail on several fields at once. The
+# content hash leaves out `source` (provenance, not content): the same post imported under
+# two source names is one post.
+_CHECK_SQL = r"""
 CREATE OR REPLACE TEMP TABLE checked AS
-WITH typed AS (
-    SELECT
-        origin, origin_line, payload, parse_error,
-        coalesce(CASE lower(trim(platform)) {aliases} ELSE lower(trim(platform)) END, '') AS platform,
-        nullif(trim(post_id), '') AS post_id,
-        nullif(trim(parent_id), '') AS parent_id,
-        nullif(trim(thread_id), '') AS thread_id,
-        nullif(trim(author_id), '') AS author_id,
-        nullif(trim(author_name), '') AS author_name,
-        nullif(author_bio, '') AS author_bio,
-        nullif(trim(author_location), '') AS author_location,
-        nullif(trim(created_at), '') AS created_at_text,
-        TRY_CAST(nullif(trim(created_at), '') AS TIMESTAMPTZ) AS created_at,
-        text,
-        nullif(trim(url), '') AS url,
-        coalesce(nullif(trim(source), ''), $default_source) AS source,
-        upper(coalesce(nullif(trim(trust_code), ''), $default_trust)) AS trust_code
-    FROM incoming
-)
-SELECT typed.*,
+WITH typed AS ({typed})
+SELECT
+    origin_line, platform, post_id,
     md5(concat_ws(chr(31), platform, post_id, parent_id, thread_id, author_id, author_name,
         author_bio, author_location, created_at::VARCHAR, text, url, trust_code)) AS payload_hash,
-    md5(coalesce(payload, '')) AS record_hash,
     list_filter([
         CASE WHEN parse_error IS NOT NULL THEN {{'field': 'record', 'reason': parse_error}} END,
         CASE WHEN parse_error IS NULL AND platform = '' THEN {{'field': 'platform', 'reason': 'missing'}}
@@ -62,7 +69,7 @@ SELECT typed.*,
         CASE WHEN parse_error IS NULL AND created_at_text IS NULL THEN {{'field': 'created_at', 'reason': 'missing'}}
              WHEN parse_error IS NULL AND created_at IS NULL
              THEN {{'field': 'created_at', 'reason': '''' || created_at_text || ''' is not an ISO 8601 time'}}
-             WHEN parse_error IS NULL AND NOT regexp_matches(created_at_text, '(Z|z|[+-]\\d\\d(:?\\d\\d)?)$')
+             WHEN parse_error IS NULL AND NOT regexp_matches(created_at_text, '(Z|z|[+-]\d\d(:?\d\d)?)$')
              THEN {{'field': 'created_at', 'reason': '''' || created_at_text || ''' has no UTC offset (write e.g. +00:00 or Z)'}}
              WHEN parse_error IS NULL AND created_at > now() + INTERVAL 1 DAY
              THEN {{'field': 'created_at', 'reason': '''' || created_at_text || ''' is in the future'}} END,
@@ -73,10 +80,52 @@ SELECT typed.*,
 FROM typed
 """
 
+# Rows to store: valid, the first of any repeats within the batch, and not stored already.
+_KEEP_SQL = """
+CREATE OR REPLACE TEMP TABLE keep AS
+SELECT c.origin_line, c.platform, c.post_id, c.payload_hash
+FROM (SELECT platform, post_id, payload_hash, min(origin_line) AS origin_line
+      FROM checked WHERE len(problems) = 0 GROUP BY platform, post_id, payload_hash) c
+ANTI JOIN raw_posts r
+  ON r.platform = c.platform AND r.post_id = c.post_id AND r.payload_hash = c.payload_hash
+"""
 
-def _check_sql() -> str:
+_COUNT_KEEP_SQL = """
+SELECT count(*), count(*) FILTER (WHERE EXISTS (
+    SELECT 1 FROM raw_posts r WHERE r.platform = keep.platform AND r.post_id = keep.post_id))
+FROM keep
+"""
+
+_INSERT_SQL = """
+INSERT INTO raw_posts
+WITH typed AS ({typed})
+SELECT t.platform, t.post_id, k.payload_hash, t.parent_id, t.thread_id, t.author_id,
+       t.author_name, t.author_bio, t.author_location, t.created_at, t.text, t.url, t.source,
+       t.trust_code, t.payload, t.origin, t.origin_line, now(), $run_id
+FROM typed t JOIN keep k ON k.origin_line = t.origin_line
+"""
+
+_BAD_SQL = """
+CREATE OR REPLACE TEMP TABLE bad AS
+SELECT i.origin, c.origin_line, c.p.field AS field, c.p.reason AS reason, i.payload AS record,
+       md5(coalesce(i.payload, '')) AS record_hash
+FROM (SELECT origin_line, unnest(problems) AS p FROM checked WHERE len(problems) > 0) c
+JOIN incoming i ON i.origin_line = c.origin_line
+"""
+
+_QUARANTINE_SQL = """
+INSERT INTO quarantine
+SELECT $run_id, $default_source, b.origin, b.origin_line, b.field, b.reason,
+       left(b.record, 10000), b.record_hash, now()
+FROM bad b ANTI JOIN quarantine q
+  ON q.origin = b.origin AND q.origin_line IS NOT DISTINCT FROM b.origin_line
+ AND q.field = b.field AND q.record_hash = b.record_hash
+"""
+
+
+def _sql(template: str) -> str:
     aliases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in PLATFORM_ALIASES.items())
-    return _CHECK_SQL.format(aliases=aliases)
+    return template.format(typed=_TYPED.format(aliases=aliases))
 
 
 def land(con, run_id: str, *, default_source: str | None, default_trust: str | None) -> RunCounts:
@@ -89,64 +138,22 @@ def land(con, run_id: str, *, default_source: str | None, default_trust: str | N
     leaves the stores exactly as they were before the run.
     """
     counts = RunCounts()
+    defaults = {"default_source": default_source, "default_trust": default_trust}
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            _check_sql(),
-            {"default_source": default_source, "default_trust": default_trust, "platforms": PLATFORMS},
-        )
-        counts.read = con.execute("SELECT count(*) FROM checked").fetchall()[0][0]
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE good AS
-            SELECT c.*, CASE WHEN EXISTS (SELECT 1 FROM raw_posts r
-                                         WHERE r.platform = c.platform AND r.post_id = c.post_id)
-                             THEN 'changed' ELSE 'new' END AS kind
-            FROM (SELECT * FROM checked WHERE len(problems) = 0
-                  QUALIFY row_number() OVER (PARTITION BY platform, post_id, payload_hash
-                                             ORDER BY origin_line) = 1) c
-            ANTI JOIN raw_posts r
-              ON r.platform = c.platform AND r.post_id = c.post_id AND r.payload_hash = c.payload_hash
-            """
-        )
-        good_rows = con.execute("SELECT count(*) FROM checked WHERE len(problems) = 0").fetchall()[0][0]
-        counts.new, counts.changed = con.execute(
-            "SELECT count(*) FILTER (WHERE kind = 'new'), count(*) FILTER (WHERE kind = 'changed') FROM good"
+        con.execute(_sql(_CHECK_SQL), defaults | {"platforms": PLATFORMS})
+        counts.read, good_rows = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE len(problems) = 0) FROM checked"
         ).fetchall()[0]
-        counts.duplicate = good_rows - counts.new - counts.changed
-        con.execute(
-            """
-            INSERT INTO raw_posts
-            SELECT platform, post_id, payload_hash, parent_id, thread_id, author_id, author_name,
-                   author_bio, author_location, created_at, text, url, source, trust_code,
-                   payload, origin, origin_line, now(), $run_id
-            FROM good
-            """,
-            {"run_id": run_id},
-        )
+        con.execute(_KEEP_SQL)
+        stored, changed = con.execute(_COUNT_KEEP_SQL).fetchall()[0]
+        counts.new, counts.changed, counts.duplicate = stored - changed, changed, good_rows - stored
+        con.execute(_sql(_INSERT_SQL), defaults | {"run_id": run_id})
         fault_point("after_land")
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE bad AS
-            SELECT origin, origin_line, p.field AS field, p.reason AS reason, payload AS record, record_hash
-            FROM (SELECT origin, origin_line, payload, record_hash, unnest(problems) AS p
-                  FROM checked WHERE len(problems) > 0)
-            """
-        )
-        counts.quarantined = con.execute(
-            "SELECT count(DISTINCT origin_line) FROM bad"
-        ).fetchall()[0][0]
-        con.execute(
-            """
-            INSERT INTO quarantine
-            SELECT $run_id, $default_source, b.origin, b.origin_line, b.field, b.reason,
-                   left(b.record, 10000), b.record_hash, now()
-            FROM bad b ANTI JOIN quarantine q
-              ON q.origin = b.origin AND q.origin_line IS NOT DISTINCT FROM b.origin_line
-             AND q.field = b.field AND q.record_hash = b.record_hash
-            """,
-            {"run_id": run_id, "default_source": default_source},
-        )
+
+        con.execute(_BAD_SQL)
+        counts.quarantined = con.execute("SELECT count(DISTINCT origin_line) FROM bad").fetchall()[0][0]
+        con.execute(_QUARANTINE_SQL, {"run_id": run_id, "default_source": default_source})
         counts.problems = [
             f"{origin}:{line}: {field}: {reason}"
             for origin, line, field, reason in con.execute(
@@ -161,7 +168,6 @@ def land(con, run_id: str, *, default_source: str | None, default_trust: str | N
         con.execute("ROLLBACK")
         raise
     finally:
-        for table in ("checked", "good", "bad"):
+        for table in ("checked", "keep", "bad", "incoming"):
             con.execute(f"DROP TABLE IF EXISTS temp.{table}")
     return counts
-

@@ -21,15 +21,6 @@ def realdata(relative: str) -> Path:
     return path
 
 
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    """A fresh, empty RADSOME_DATA folder for one test."""
-    folder = tmp_path / "data"
-    monkeypatch.setenv("RADSOME_DATA", str(folder))
-    monkeypatch.setenv("RADSOME_PSEUDONYM_KEY", "test-key-not-secret")
-    return folder
-
-
 def post(post_id: str, **fields) -> dict:
     record = {
         "platform": "x",

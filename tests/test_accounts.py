@@ -5,7 +5,7 @@ import pytest
 
 from ingest import jobs
 from ingest.accounts import RegistryError
-from tests.support import data_dir, raw_query  # noqa: F401
+from tests.support import raw_query
 
 HEADER = "platform,author_id,role,trust_code,title\n"
 

@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from ingest import jobs
-from tests.support import data_dir, post, published_query, write_jsonl  # noqa: F401
+from tests.support import post, published_query, write_jsonl
 from warehouse import build as build_module
 from warehouse import config
 from warehouse.build import BuildError, build, load_models

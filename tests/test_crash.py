@@ -7,7 +7,7 @@ import signal
 import pytest
 
 from ingest import jobs
-from tests.support import data_dir, post, published_query, raw_query, run_cli, write_jsonl  # noqa: F401
+from tests.support import post, published_query, raw_query, run_cli, write_jsonl
 
 
 @pytest.mark.parametrize("point", ["after_land", "before_commit"])

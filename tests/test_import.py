@@ -7,7 +7,7 @@ import pytest
 
 from ingest import jobs
 from ingest.files import FileFormatError
-from tests.support import data_dir, post, raw_query, run_cli, write_jsonl  # noqa: F401
+from tests.support import post, raw_query, run_cli, write_jsonl
 
 
 def test_reimport_adds_nothing(data_dir, tmp_path):

@@ -7,7 +7,7 @@ import re
 import duckdb
 
 from ingest import jobs
-from tests.support import ROOT, data_dir, post, write_jsonl  # noqa: F401
+from tests.support import ROOT, post, write_jsonl
 
 README = (ROOT / "README.md").read_text()
 CODE_DIRS = ["ingest", "warehouse", "ui", "pages", "bench"]

@@ -7,7 +7,7 @@ import pytest
 
 from ingest import jobs
 from ingest.reference import ReferenceError, default_regions, default_trusts, parse_etr
-from tests.support import data_dir, raw_query, realdata  # noqa: F401
+from tests.support import raw_query, realdata
 
 
 def test_default_covers_every_region():

@@ -1,0 +1,201 @@
+"""RadSoMe benchmark: ``python bench/run.py --posts N [--json PATH]``.
+
+Builds a warehouse of N demo posts in a temporary data folder and measures, on this machine:
+
+* file import (bulk): the demo written as one JSONL file, landed by ``python -m ingest file``'s
+  code path -> posts/s; and an incremental import of 10,000 new posts on top -> posts/s;
+* full build (staging -> marts, key checks, swap) -> posts/s;
+* every page's server time under ``streamlit.testing`` (AppTest): first render, a cached
+  rerun, and a typical filter change (median and p95 over a fixed set of filter values),
+  beside the bare SQL time of the same filter change's named queries.
+
+Targets are in ../shared/DESIGN.md ("Performance targets"). Figures are measured, never
+assumed: quote them from this script's output.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+END = datetime(2026, 11, 1, tzinfo=timezone.utc)  # fixed, so runs are comparable
+INCREMENT = 10_000
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
+
+
+def _p95(values):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def write_jsonl(table, path: Path) -> None:
+    """Write an Arrow table as JSONL with DuckDB (fast; one object per line)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("posts", table)
+    con.execute(f"COPY posts TO '{path}' (FORMAT json)")  # path: our own temp file
+    con.close()
+
+
+def bench_ingest(n_posts: int, workdir: Path) -> dict:
+    import pyarrow.compute as pc
+
+    from ingest import demo, jobs
+    from warehouse.build import build
+
+    data, gen_s = _timed(lambda: demo.generate(n_posts=n_posts, seed=7, end=END))
+    bulk = workdir / "posts.jsonl"
+    write_jsonl(data.posts, bulk)
+    registry = workdir / "accounts.csv"
+    data.accounts.to_csv(registry, index=False)
+
+    counts, import_s = _timed(lambda: jobs.import_file(bulk, source="demo"))
+    jobs.load_accounts(registry)
+
+    # Incremental: 10k posts never seen before (the last 10k, re-keyed), onto N.
+    tail = data.posts.slice(max(0, data.posts.num_rows - INCREMENT))
+    tail = tail.set_column(
+        tail.column_names.index("post_id"), "post_id", pc.binary_join_element_wise(tail["post_id"], "-inc", "")
+    )
+    inc = workdir / "increment.jsonl"
+    write_jsonl(tail, inc)
+    inc_counts, inc_s = _timed(lambda: jobs.import_file(inc, source="demo"))
+
+    result, build_s = _timed(build)
+    return {
+        "demo_generation_s": gen_s,
+        "import_bulk_posts": counts.new,
+        "import_bulk_s": import_s,
+        "import_bulk_posts_per_s": counts.read / import_s,
+        "import_incremental_posts": inc_counts.new,
+        "import_incremental_s": inc_s,
+        "import_incremental_posts_per_s": inc_counts.read / inc_s,
+        "build_posts": result.posts,
+        "build_s": build_s,
+        "build_posts_per_s": result.posts / build_s,
+    }
+
+
+def bench_pages(repeat: int) -> dict:
+    """Server time of each page under AppTest, and bare SQL time of its filter change."""
+    from streamlit.testing.v1 import AppTest
+
+    import bench.scenarios as scenarios
+
+    pages = ["dashboard.py", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))]
+    out = {}
+    from warehouse import db
+
+    connection = db.connect_published()
+    def app(page: str) -> AppTest:
+        # Streamlit finds pages/ relative to the entry point, so every page starts from it.
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
+        if page != "dashboard.py":
+            at.switch_page(page)
+        return at
+
+    for page in pages:
+        at = app(page)
+        _, first_s = _timed(at.run)
+        if at.exception:
+            raise RuntimeError(f"{page}: {at.exception[0].value}")
+        _, cached_s = _timed(at.run)
+        change, sql = [], []
+        for i in range(repeat):
+            filters = scenarios.scenario(i)
+            at = app(page)
+            for key, value in scenarios.url_params(filters).items():
+                at.query_params[key] = value
+            _, seconds = _timed(at.run)
+            if at.exception:
+                raise RuntimeError(f"{page} with {filters}: {at.exception[0].value}")
+            change.append(seconds)
+            sql.append(scenarios.bare_sql_seconds(page, filters, connection))
+        out[page] = {
+            "first_render_s": first_s,
+            "cached_rerun_s": cached_s,
+            "filter_change_p50_s": statistics.median(change),
+            "filter_change_p95_s": _p95(change),
+            "bare_sql_p50_s": statistics.median(sql),
+            "ratio_page_to_sql": statistics.median(change) / max(statistics.median(sql), 1e-9),
+        }
+    connection.close()
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, required=True, metavar="N")
+    parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument("--repeat", type=int, default=7, help="filter changes per page (default 7)")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="radsome-bench-") as tmp:
+        workdir = Path(tmp)
+        os.environ["RADSOME_DATA"] = str(workdir / "data")
+        os.environ.setdefault("RADSOME_PSEUDONYM_KEY", "benchmark-key")
+        os.chdir(ROOT)
+        ingest = bench_ingest(args.posts, workdir)
+        pages = bench_pages(args.repeat)
+
+    import duckdb
+    import streamlit
+
+    report = {
+        "posts": args.posts,
+        "cores": os.cpu_count(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "streamlit": streamlit.__version__,
+        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "ingest": ingest,
+        "pages": pages,
+    }
+    print_report(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+def print_report(report: dict) -> None:
+    ingest = report["ingest"]
+    print(f"RadSoMe benchmark: {report['posts']:,} posts, {report['cores']} cores, "
+          f"duckdb {report['duckdb']}, streamlit {report['streamlit']}")
+    print()
+    print("| step | posts | seconds | posts/s |")
+    print("|---|---:|---:|---:|")
+    print(f"| demo generation | {report['posts']:,} | {ingest['demo_generation_s']:.2f} | |")
+    print(f"| file import, bulk | {ingest['import_bulk_posts']:,} | {ingest['import_bulk_s']:.2f} | "
+          f"{ingest['import_bulk_posts_per_s']:,.0f} |")
+    print(f"| file import, incremental | {ingest['import_incremental_posts']:,} | "
+          f"{ingest['import_incremental_s']:.2f} | {ingest['import_incremental_posts_per_s']:,.0f} |")
+    print(f"| full build | {ingest['build_posts']:,} | {ingest['build_s']:.2f} | "
+          f"{ingest['build_posts_per_s']:,.0f} |")
+    print()
+    print("| page | first render ms | cached rerun ms | filter change p50 ms | p95 ms | bare SQL p50 ms | page/SQL |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for page, figures in report["pages"].items():
+        print(f"| {page} | {figures['first_render_s'] * 1000:.0f} | {figures['cached_rerun_s'] * 1000:.0f} | "
+              f"{figures['filter_change_p50_s'] * 1000:.0f} | {figures['filter_change_p95_s'] * 1000:.0f} | "
+              f"{figures['bare_sql_p50_s'] * 1000:.1f} | {figures['ratio_page_to_sql']:.1f} |")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""The benchmark's fixed filter changes, and the bare SQL each page runs for them.
+
+Each scenario is a set of URL parameters (as a shared link would carry them). Every one has a
+distinct date range, so no scenario is served from another's cache. For the bare-SQL figure
+the same filters run through the page's named queries in ``warehouse.queries`` on a fresh
+cursor: the work the page cannot avoid.
+"""
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+
+from warehouse import db, queries
+
+LAST_DAY = date(2026, 10, 31)  # bench/run.py generates the demo up to 1 Nov 2026
+
+# (days shown, regions, trusts, platforms, search text): what a regional lead or analyst clicks.
+BASES = [
+    (365, (), (), (), ""),
+    (365, ("Y63",), (), (), ""),
+    (180, ("Y56", "Y62"), (), (), ""),
+    (365, (), (), ("x",), ""),
+    (90, ("Y60",), (), (), "mammogram"),
+    (365, ("Y63",), ("RR8",), (), ""),
+    (30, (), (), ("facebook", "x"), "results"),
+]
+
+# The named queries each page runs after a filter change (options and build_info are cached
+# from the first render). A page missing here fails the benchmark, so new pages are added.
+PAGE_QUERIES = {
+    "dashboard.py": [
+        ("headline", {}),
+        ("posts_over_time", {"grain": "week", "by": "platform"}),
+        ("posts_by_region", {}),
+        ("posts_by_trust", {}),
+    ],
+    "pages/1_Explore.py": [("explore_posts", {"limit": 5_001})],
+}
+
+
+def scenario(i: int) -> queries.Filters:
+    days, regions, trusts, platforms, text = BASES[i % len(BASES)]
+    end = LAST_DAY - timedelta(days=i // len(BASES))
+    return queries.Filters(end - timedelta(days=days - 1), end, regions, trusts, platforms, text)
+
+
+def url_params(filters: queries.Filters) -> dict[str, object]:
+    params: dict[str, object] = {"from": filters.start.isoformat(), "to": filters.end.isoformat()}
+    for name, values in (("region", filters.regions), ("trust", filters.trusts), ("platform", filters.platforms)):
+        if values:
+            params[name] = list(values) if len(values) > 1 else values[0]
+    if filters.text:
+        params["q"] = filters.text
+    return params
+
+
+def bare_sql_seconds(page: str, filters: queries.Filters, connection=None) -> float:
+    """Seconds to run the page's queries for these filters, straight on DuckDB."""
+    if page not in PAGE_QUERIES:
+        raise KeyError(f"{page}: add its named queries to bench/scenarios.py PAGE_QUERIES")
+    con = connection or db.connect_published()
+    try:
+        start = time.perf_counter()
+        for name, options in PAGE_QUERIES[page]:
+            cursor = con.cursor()
+            queries.QUERIES[name](cursor, filters, **options)
+            cursor.close()
+        return time.perf_counter() - start
+    finally:
+        if connection is None:
+            con.close()

@@ -1,0 +1,83 @@
+"""RadSoMe home page (Overview): how many posts, from how many people, where and when.
+
+Run with ``streamlit run dashboard.py``. Thin by design: widget -> named query -> chart.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ui import data, filters, labels, page
+
+TOP_TRUSTS = 15
+
+page.setup("Overview", ":material/bar_chart:")
+options = filters.load_options()
+if options is None:
+    page.no_data()
+chosen = filters.controls(options)
+st.caption(filters.describe(chosen, options))
+
+# --- headline figures -------------------------------------------------------------------
+head = data.query("headline", chosen).iloc[0]
+
+
+def change(now: int, before: int) -> str | None:
+    if not head["has_previous"] or not before:
+        return None
+    return f"{(now - before) / before:+.0%} vs previous {chosen.days:,} days"
+
+
+posts, authors = int(head["n_posts"]), int(head["n_authors"])
+cols = st.columns(4)
+cols[0].metric("Posts", f"{posts:,}", change(posts, int(head["n_posts_prev"])), border=True,
+               help="Posts, replies and comments in the chosen period.")
+cols[1].metric("Distinct accounts", f"{authors:,}", border=True,
+               help="Accounts that posted (one per platform: a person on two platforms counts "
+                    "twice). Members of the public are pseudonymised.")
+cols[2].metric("Platforms", f"{int(head['n_platforms']):,}", border=True)
+last = head["last_post_at"]
+last = None if pd.isna(last) else pd.Timestamp(last).tz_convert("Europe/London")
+cols[3].metric("Latest post", "—" if last is None else labels.day(last),
+               None if last is None else f"at {last:%H:%M} UK time", delta_color="off",
+               delta_arrow="off", border=True, help="The newest post in the chosen period and filters.")
+
+# --- posts over time --------------------------------------------------------------------
+st.subheader("Posts over time")
+left, right = st.columns(2)
+grain = left.segmented_control("Grain", ["day", "week", "month"], key="overview_grain",
+                               default="day" if chosen.days <= 62 else "week",
+                               format_func=str.capitalize) or "week"
+by = right.segmented_control("Lines by", ["platform", "role"], key="overview_by",
+                             default="platform",
+                             format_func=lambda s: "Author role" if s == "role" else "Platform") or "platform"
+st.plotly_chart(data.figure("posts_over_time", chosen, {"grain": grain, "by": by}, grain=grain, by=by),
+                key="chart_over_time")
+if grain != "day":
+    st.caption(f"The first and last {grain}s may be partial: counts cover only the chosen days.")
+
+# --- where --------------------------------------------------------------------------------
+by_trust = data.query("posts_by_trust", chosen)
+left, right = st.columns(2)
+with left:
+    st.subheader("Posts by region")
+    st.plotly_chart(data.figure("posts_by_region", chosen), key="chart_regions")
+with right:
+    st.subheader(f"Busiest {min(TOP_TRUSTS, len(by_trust))} trusts")
+    st.plotly_chart(data.figure("posts_by_trust", chosen, top=TOP_TRUSTS), key="chart_trusts")
+
+st.subheader("Posts by trust")
+st.dataframe(
+    labels.trust_table(by_trust), hide_index=True,
+    column_config={
+        "Posts": st.column_config.NumberColumn(format="localized"),
+        "Share of posts": st.column_config.NumberColumn(format="%.1f%%"),
+    },
+)
+
+info = data.query("build_info").iloc[0]
+st.caption(
+    f"Warehouse built {labels.moment(pd.Timestamp(info['built_at']).tz_convert('Europe/London'))}"
+    f" (UK time) from {int(info['n_posts']):,} posts; days are UK local days. "
+    "Posts with no known trust are counted as “Unattributed”."
+)

@@ -1,0 +1,39 @@
+"""Explore: the posts behind the numbers, searchable, newest first, downloadable as CSV."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import data, filters, labels, page
+
+LIMIT = 5_000
+
+page.setup("Explore posts", ":material/search:")
+options = filters.load_options()
+if options is None:
+    page.no_data()
+chosen = filters.controls(options, search=True)
+st.caption(filters.describe(chosen, options))
+
+found = data.query("explore_posts", chosen, limit=LIMIT + 1)  # one more says "there are more"
+table = labels.explore_table(found.head(LIMIT))
+if len(found) > LIMIT:
+    st.info(f"Showing the newest {LIMIT:,} matching posts; there are more. Narrow the dates or "
+            "filters, or refine the search, to see the rest.")
+else:
+    st.markdown(f"**{len(table):,}** matching post{'s' if len(table) != 1 else ''}, newest first.")
+
+st.dataframe(
+    table, hide_index=True, height=560,
+    column_config={
+        "Posted (UK time)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+        "Text": st.column_config.TextColumn(width="large"),
+        "Link": st.column_config.LinkColumn(display_text="open"),
+    },
+)
+st.download_button(
+    "Download these posts (CSV)", data=lambda: labels.to_csv(table),
+    file_name=f"radsome-posts-{chosen.start}-to-{chosen.end}.csv", mime="text/csv",
+    key="download_posts", on_click="ignore", disabled=table.empty,
+    help="Exactly the rows and columns shown above. Cells that start like a spreadsheet "
+         "formula (=, +, -, @) get a leading apostrophe.",
+)

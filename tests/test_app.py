@@ -1,0 +1,268 @@
+"""The Streamlit pages, run headless with AppTest against real warehouses.
+
+Numbers shown are checked against SQL written here independently of warehouse/queries.py.
+"""
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+
+from ui import labels
+
+ROOT = Path(__file__).resolve().parent.parent
+HOME = "dashboard.py"
+# Every page and the heading it must show; test_every_page_is_listed keeps this complete.
+HEADINGS = {HOME: "Overview", "pages/1_Explore.py": "Explore posts"}
+BANNER = "Synthetic demo data — not real patients or staff."
+NO_LOGIN = "Local demo: no login"
+UK_DAY = "(created_at AT TIME ZONE 'Europe/London')::DATE"
+
+
+def open_page(page: str = HOME, params: dict | None = None) -> AppTest:
+    """Run ``page`` as a browser would open it: the app's main script is always dashboard.py
+    (so that pages/ is discovered); other pages are reached with switch_page."""
+    at = AppTest.from_file(str(ROOT / HOME), default_timeout=60)
+    at.query_params.update(params or {})
+    if page != HOME:
+        at.switch_page(page)
+    return at.run()
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def count(read, folder, where: str = "TRUE", params: dict | None = None) -> int:
+    return read(folder, f"SELECT count(*) FROM posts WHERE {where}", params)[0][0]
+
+
+def shown_days(at: AppTest) -> tuple[date, date]:
+    return date.fromisoformat(at.query_params["from"]), date.fromisoformat(at.query_params["to"])
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, object]:
+    """file id -> the callable a deferred st.download_button would serve on click."""
+    served: dict[str, object] = {}
+
+    class Recording(MediaFileManager):
+        def add_deferred(self, data_callable, *args, **kwargs):
+            file_id = super().add_deferred(data_callable, *args, **kwargs)
+            served[file_id] = data_callable
+            return file_id
+
+    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+    return served
+
+
+def test_every_page_is_listed():
+    pages = {f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py")}
+    assert pages == set(HEADINGS) - {HOME}, "add the new page (and its heading) to HEADINGS"
+
+
+@pytest.mark.parametrize("page", sorted(HEADINGS))
+def test_every_page_runs_with_title_banner_and_no_login_caption(page, demo_data, use_data):
+    use_data(demo_data)
+    at = open_page(page)
+    assert not at.exception, at.exception
+    assert any(HEADINGS[page] in t for t in texts(at.title))
+    assert NO_LOGIN in texts(at.caption)
+    assert BANNER in texts(at.warning)
+    assert set(at.query_params) >= {"from", "to"}  # the view is in the URL
+
+
+@pytest.mark.parametrize("page", sorted(HEADINGS))
+def test_every_page_runs_with_url_filters(page, demo_data, use_data, read_published):
+    use_data(demo_data)
+    region, platform = read_published(
+        demo_data, "SELECT region_code, platform FROM posts WHERE region_code IS NOT NULL"
+                   " GROUP BY ALL ORDER BY count(*) DESC LIMIT 1")[0]
+    trust = read_published(demo_data, "SELECT trust_code FROM posts WHERE region_code = $r"
+                                      " GROUP BY 1 ORDER BY count(*) DESC LIMIT 1", {"r": region})[0][0]
+    at = open_page(page, {"from": "2025-01-01", "to": "2025-03-31", "region": region,
+                          "trust": trust, "platform": platform, "q": "scan"})
+    assert not at.exception, at.exception
+    assert at.multiselect(key="filter_regions").value == [region]
+    assert at.multiselect(key="filter_trusts").value == [trust]
+    assert at.multiselect(key="filter_platforms").value == [platform]
+    assert shown_days(at) == (date(2025, 1, 1), date(2025, 3, 31))
+    assert at.query_params["region"] == region and at.query_params["trust"] == trust
+
+
+def test_overview_headline_equals_the_warehouse(demo_data, use_data, read_published):
+    use_data(demo_data)
+    at = open_page()
+    assert not at.exception, at.exception
+    start, end = shown_days(at)
+    last = read_published(demo_data, "SELECT max(day) FROM daily_post_counts")[0][0]
+    assert end == last and (end - start).days == 364  # default: the last 12 months of data
+    expected = count(read_published, demo_data, f"{UK_DAY} BETWEEN $s AND $e", {"s": start, "e": end})
+    assert metric(at, "Posts") == f"{expected:,}"
+    accounts = read_published(demo_data, f"SELECT count(DISTINCT author_key) FROM posts WHERE {UK_DAY}"
+                                         " BETWEEN $s AND $e", {"s": start, "e": end})[0][0]
+    assert metric(at, "Distinct accounts") == f"{accounts:,}"
+    trusts = at.dataframe[0].value
+    assert trusts["Posts"].sum() == expected  # every post is in the table, unattributed too
+    unattributed = count(read_published, demo_data, f"trust_code IS NULL AND {UK_DAY} BETWEEN $s AND $e",
+                         {"s": start, "e": end})
+    assert trusts.loc[trusts["Trust"] == "Unattributed", "Posts"].sum() == unattributed
+
+
+def test_overview_follows_url_and_widget_changes(demo_data, use_data, read_published):
+    use_data(demo_data)
+    window = {"s": date(2025, 1, 1), "e": date(2025, 3, 31)}
+    at = open_page(params={"from": "2025-01-01", "to": "2025-03-31", "region": "Y63"})
+    where = f"{UK_DAY} BETWEEN $s AND $e AND region_code = 'Y63'"
+    assert metric(at, "Posts") == f"{count(read_published, demo_data, where, window):,}"
+
+    at.multiselect(key="filter_regions").set_value(["Y56"]).run()  # a user picks London
+    assert not at.exception, at.exception
+    where = f"{UK_DAY} BETWEEN $s AND $e AND region_code = 'Y56'"
+    assert metric(at, "Posts") == f"{count(read_published, demo_data, where, window):,}"
+    assert at.query_params["region"] == "Y56"
+
+    at.multiselect(key="filter_regions").set_value([]).run()
+    assert "region" not in at.query_params
+    everything = count(read_published, demo_data, f"{UK_DAY} BETWEEN $s AND $e", window)
+    assert metric(at, "Posts") == f"{everything:,}"
+
+
+def test_bad_url_values_fall_back_to_defaults(demo_data, use_data):
+    use_data(demo_data)
+    at = open_page("pages/1_Explore.py", {"from": "yesterday", "to": "1900-01-01",
+                                          "region": "Y56'; DROP TABLE posts; --",
+                                          "platform": ["x", "myspace"], "q": "%_'\""})
+    assert not at.exception, at.exception
+    assert at.multiselect(key="filter_regions").value == []
+    assert at.multiselect(key="filter_platforms").value == ["x"]
+    assert "region" not in at.query_params
+    assert at.text_input(key="filter_text").value == "%_'\""
+
+
+def test_explore_table_and_download_are_the_matching_posts(demo_data, use_data, read_published,
+                                                          downloads):
+    use_data(demo_data)
+    at = open_page("pages/1_Explore.py", {"from": "2025-04-01", "to": "2025-06-30", "q": "Scan"})
+    assert not at.exception, at.exception
+    expected = read_published(
+        demo_data, f"SELECT post_id FROM posts WHERE {UK_DAY} BETWEEN $s AND $e"
+                   " AND lower(text) LIKE '%scan%' ORDER BY created_at DESC, platform, post_id",
+        {"s": date(2025, 4, 1), "e": date(2025, 6, 30)})
+    shown = at.dataframe[0].value
+    assert 0 < len(shown) == len(expected)
+    assert shown["Post id"].tolist() == [r[0] for r in expected]
+    assert f"**{len(shown):,}** matching posts, newest first." in texts(at.markdown)
+
+    button = at.download_button(key="download_posts")
+    csv = downloads[button.proto.deferred_file_id]()
+    assert csv == labels.to_csv(shown)
+    parsed = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert parsed.columns.tolist() == shown.columns.tolist()
+    assert parsed["Post id"].tolist() == shown["Post id"].tolist()
+
+
+def test_explore_search_box_filters_and_goes_into_the_url(demo_data, use_data, read_published):
+    use_data(demo_data)
+    at = open_page("pages/1_Explore.py", {"from": "2025-04-01", "to": "2025-06-30"})
+    everything = len(at.dataframe[0].value)
+    at.text_input(key="filter_text").input("MAMMOGRAM").run()
+    assert not at.exception, at.exception
+    assert at.query_params["q"] == "MAMMOGRAM"
+    shown = at.dataframe[0].value
+    expected = count(read_published, demo_data, f"{UK_DAY} BETWEEN $s AND $e AND text ILIKE '%mammogram%'",
+                     {"s": date(2025, 4, 1), "e": date(2025, 6, 30)})
+    assert 0 < len(shown) == expected < everything
+
+
+def test_filters_survive_a_page_switch(demo_data, use_data):
+    use_data(demo_data)
+    at = open_page(params={"from": "2025-02-01", "to": "2025-02-28"})
+    at.multiselect(key="filter_regions").set_value(["Y63"]).run()
+    at.switch_page("pages/1_Explore.py").run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="filter_regions").value == ["Y63"]
+    assert at.query_params["region"] == "Y63" and at.query_params["from"] == "2025-02-01"
+    regions = set(at.dataframe[0].value["Region"])
+    assert regions == {"North East and Yorkshire"}
+    at.query_params.clear()  # a browser may drop the query string on a page switch
+    at.switch_page(HOME).run()
+    assert at.multiselect(key="filter_regions").value == ["Y63"]
+    assert at.query_params["region"] == "Y63" and at.query_params["to"] == "2025-02-28"
+
+
+def _small(make_warehouse, tmp_path_factory, name: str, sources: list[str]) -> Path:
+    def load():
+        from ingest import jobs
+
+        folder = tmp_path_factory.mktemp(f"{name}-input")
+        lines = [
+            f'{{"platform": "x", "post_id": "{i}", "author_id": "a{i}", "source": "{source}",'
+            f' "created_at": "2025-03-0{i + 1}T10:00:00Z", "text": "post {i}"}}\n'
+            for i, source in enumerate(sources)
+        ]
+        if lines:
+            (folder / "posts.jsonl").write_text("".join(lines))
+            jobs.import_file(folder / "posts.jsonl")
+
+    return make_warehouse(name, load)
+
+
+def test_banner_says_when_data_is_mixed_or_real(make_warehouse, tmp_path_factory, use_data):
+    use_data(_small(make_warehouse, tmp_path_factory, "mixed", ["demo", "file", "file"]))
+    at = open_page()
+    assert texts(at.warning) == [
+        "Mixed data: 1 of 3 posts are synthetic demo data — not real patients or staff; the rest "
+        "were imported."]
+    use_data(_small(make_warehouse, tmp_path_factory, "real", ["file", "file"]))
+    at = open_page()
+    assert not at.exception and texts(at.warning) == []
+    assert metric(at, "Posts") == "2"
+
+
+@pytest.mark.parametrize("page", sorted(HEADINGS))
+def test_an_empty_warehouse_says_how_to_load_data(page, make_warehouse, tmp_path_factory, use_data):
+    use_data(_small(make_warehouse, tmp_path_factory, "empty", []))
+    at = open_page(page)
+    assert not at.exception, at.exception
+    assert any("no posts yet" in t for t in texts(at.info))
+
+
+def test_first_run_generates_the_demo_with_progress(tmp_path, use_data, monkeypatch):
+    from ui import page
+    from warehouse import config
+
+    monkeypatch.setattr(page, "DEMO_POSTS", 1_500)  # the real default takes a few seconds more
+    use_data(tmp_path / "fresh")
+    at = open_page()
+    assert not at.exception, at.exception
+    assert config.warehouse_path().exists()
+    assert [s.label for s in at.status] == ["Demo warehouse ready"]
+    assert BANNER in texts(at.warning)
+    assert metric(at, "Posts") != "0"
+
+
+def test_first_run_with_imported_posts_builds_them_without_demo(tmp_path, use_data):
+    from ingest import jobs
+    from warehouse import config
+
+    use_data(tmp_path / "imported")
+    posts = tmp_path / "posts.jsonl"
+    posts.write_text("".join(
+        f'{{"platform": "x", "post_id": "{i}", "author_id": "a", "created_at": "2025-03-01T1{i}:00:00Z",'
+        f' "text": "t"}}\n' for i in range(3)))
+    jobs.import_file(posts)
+    assert not config.warehouse_path().exists()
+    at = open_page()
+    assert not at.exception, at.exception
+    assert metric(at, "Posts") == "3" and texts(at.warning) == []

@@ -1,0 +1,172 @@
+"""The real thing: ``streamlit run dashboard.py`` in a subprocess, every page opened in
+headless Chromium. Fails on any exception box or a missing heading; screenshots each page.
+
+Skipped (with the reason) where Chromium or playwright is missing, except under CI (env CI
+set), where that is a failure.
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.test_app import HEADINGS, HOME
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+START_TIMEOUT = 60
+PAGE_TIMEOUT_MS = 60_000
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set, so the browser test must run)")
+    pytest.skip(reason)
+
+
+def url_path(page: str) -> str:
+    """Streamlit's URL for a page file: 'pages/1_Explore.py' -> 'Explore', home -> ''."""
+    if page == HOME:
+        return ""
+    return re.sub(r"^\d+[_ -]*", "", Path(page).stem).replace(" ", "_")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(demo_data, tmp_path_factory):
+    """Base URL of a streamlit server on the demo warehouse; stopped after the module."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "server.log"
+    env = dict(os.environ, RADSOME_DATA=str(demo_data), RADSOME_PSEUDONYM_KEY="test-key-not-secret")
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited with {process.returncode}:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit not healthy after {START_TIMEOUT} s:\n{log.read_text()}")
+            time.sleep(0.25)
+        yield base
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"Chromium is not installed at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+# True once the script has finished and the browser has drawn everything it sent: no
+# placeholder skeletons left, and every plotly chart has its SVG.
+SETTLED = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stSkeletonElement"],'
+                               + ' [data-testid="stAppSkeleton"]')) return false;
+    for (const chart of document.querySelectorAll('[data-testid="stPlotlyChart"]')) {
+        if (!chart.querySelector('.main-svg')) return false;
+    }
+    return true;
+}"""
+
+
+def wait_settled(page) -> None:
+    """Wait until the page has settled, twice with a pause between (a rerun may follow)."""
+    for _ in range(2):
+        page.wait_for_function(SETTLED)
+        page.wait_for_timeout(400)
+    page.wait_for_function(SETTLED)
+
+
+def open_and_wait(browser, url: str, heading: str, screenshot: Path):
+    """Load ``url``, wait until the heading is shown and the page has settled, then
+    screenshot it (the viewport is tall because Streamlit scrolls inside the page); return
+    the page."""
+    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    page.goto(url)
+    page.get_by_role("heading", name=re.compile(re.escape(heading))).first.wait_for()
+    wait_settled(page)
+    page.screenshot(path=str(screenshot), full_page=True)
+    return page
+
+
+@pytest.mark.parametrize("page_file", sorted(HEADINGS))
+def test_page_renders_without_exception(page_file, browser, server, tmp_path):
+    heading = HEADINGS[page_file]
+    shot = tmp_path / f"{url_path(page_file) or 'Overview'}.png"
+    page = open_and_wait(browser, f"{server}/{url_path(page_file)}", heading, shot)
+    try:
+        errors = page.locator('[data-testid="stException"]')
+        assert errors.count() == 0, errors.first.inner_text()
+        assert page.get_by_role("heading", name=re.compile(re.escape(heading))).count() >= 1
+        assert page.get_by_text("Local demo: no login").count() >= 1
+        assert shot.stat().st_size > 10_000
+    finally:
+        page.close()
+
+
+def test_shared_url_reproduces_the_view_and_survives_page_switch(browser, server, tmp_path):
+    url = f"{server}/Explore?from=2025-01-01&to=2025-03-31&region=Y63&q=scan"
+    page = open_and_wait(browser, url, HEADINGS["pages/1_Explore.py"], tmp_path / "explore-url.png")
+    try:
+        assert page.locator('[data-testid="stException"]').count() == 0
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        assert sidebar.get_by_text("North East and Yorkshire").count() >= 1
+        assert page.locator('input[aria-label="Search post text"]').input_value() == "scan"
+        assert "region=Y63" in page.url and "q=scan" in page.url
+        sidebar.get_by_role("link", name=re.compile("Overview")).click()
+        page.get_by_role("heading", name=re.compile("Overview")).first.wait_for()
+        wait_settled(page)
+        page.wait_for_function("() => location.search.includes('region=Y63')")
+        assert "from=2025-01-01" in page.url and "q=" not in page.url
+        assert sidebar.get_by_text("North East and Yorkshire").count() >= 1
+        assert page.locator('[data-testid="stException"]').count() == 0
+    finally:
+        page.close()

@@ -1,0 +1,78 @@
+"""The pages' only way to the data: one read-only connection per process and published
+snapshot, a cursor per query, and cached results.
+
+A build publishes a new ``warehouse.duckdb`` with ``os.replace``: the file's (inode, mtime)
+change, so the next page run opens a connection to the new snapshot and misses every cached
+result of the old one (the version is part of each cache key). Old connections are dropped
+from the resource cache and closed when no query uses them any more.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from ui import charts
+from warehouse import config, db, queries
+
+QUERY_TTL_SECONDS = 15 * 60
+QUERY_CACHE_ENTRIES = 500
+QUERY_CACHE_SIZE = "150MB"  # Explore results are ~1-2 MB each; keep the process small
+FIGURE_CACHE_ENTRIES = 200
+
+Version = tuple[str, int, int]  # (path, inode, mtime in ns)
+
+
+def warehouse_version() -> Version | None:
+    """Identifies the published snapshot; None when there is no warehouse yet."""
+    path = config.warehouse_path()
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (str(path), stat.st_ino, stat.st_mtime_ns)
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _connection(version: Version):
+    return db.connect_published(Path(version[0]))
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=QUERY_CACHE_ENTRIES, max_size=QUERY_CACHE_SIZE,
+               show_spinner=False)
+def _cached(version: Version, name: str, filters: queries.Filters | None, options: tuple) -> pd.DataFrame:
+    cursor = _connection(version).cursor()
+    try:
+        return queries.QUERIES[name](cursor, filters, **dict(options))
+    finally:
+        cursor.close()
+
+
+def _version() -> Version:
+    version = warehouse_version()
+    if version is None:
+        raise FileNotFoundError(f"no published warehouse at {config.warehouse_path()}")
+    return version
+
+
+def query(name: str, filters: queries.Filters | None = None, **options) -> pd.DataFrame:
+    """Run the named query of :mod:`warehouse.queries` (cached per warehouse version)."""
+    return _cached(_version(), name, filters, tuple(sorted(options.items())))
+
+
+# Figures are cached as shared objects (not copied like query results): building one costs
+# 5-15 ms, a cached one nothing. st.plotly_chart copies a figure before using it, and pages
+# must not modify one either.
+@st.cache_resource(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
+def _cached_figure(version: Version, name: str, filters, options: tuple, chart_options: tuple):
+    frame = _cached(version, name, filters, options)
+    return getattr(charts, name)(frame, **dict(chart_options))
+
+
+def figure(name: str, filters: queries.Filters, query: dict | None = None, **chart_options):
+    """The figure ``ui.charts.<name>`` draws from the query of the same name run with the
+    ``query`` options (cached per warehouse version and arguments; do not modify it)."""
+    return _cached_figure(_version(), name, filters, tuple(sorted((query or {}).items())),
+                          tuple(sorted(chart_options.items())))

@@ -1,0 +1,134 @@
+"""What every page does first: page config, navigation, a warehouse to read (the demo is
+generated on a first local run), the demo-data banner and the "no login" caption.
+
+Navigation: the app uses Streamlit's legacy ``pages/`` folder (not ``st.navigation``; see
+README "Design notes"). The built-in sidebar list is hidden in ``.streamlit/config.toml``
+because it would name the home page after its file ("dashboard"); :func:`navigation` draws
+the same links with readable names, one per file in ``pages/``, so a new page appears
+without touching this module.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import streamlit as st
+
+from ui import data
+from warehouse import config, db
+
+ROOT = Path(__file__).resolve().parent.parent
+HOME = "dashboard.py"
+HOME_LABEL = "Overview"
+DEMO_POSTS = 150_000  # as `python -m ingest demo`
+DEMO_SEED = 7
+NO_LOGIN = "Local demo: no login"
+PAGE_ICONS = {"Explore": ":material/search:"}  # pages without one get a generic icon
+_PREPARE = threading.Lock()  # sessions of this process wait for one another's demo build
+
+
+def page_label(path: Path) -> str:
+    """'pages/1_Explore.py' -> 'Explore'; '2_Trust_comparison.py' -> 'Trust comparison'."""
+    return re.sub(r"^\d+[_ -]*", "", path.stem).replace("_", " ").strip()
+
+
+def page_files() -> list[Path]:
+    """The pages in the order Streamlit sorts them (numeric prefix, then name)."""
+    def order(path: Path):
+        match = re.match(r"^(\d+)", path.stem)
+        return (0, int(match.group(1)), path.stem) if match else (1, 0, path.stem)
+
+    return sorted((ROOT / "pages").glob("*.py"), key=order)
+
+
+def setup(title: str, icon: str) -> None:
+    """Page config, navigation, warehouse, title, caption and banner, in that order."""
+    st.set_page_config(page_title=f"{title} · RadSoMe", page_icon=icon, layout="wide")
+    navigation()
+    ensure_warehouse()
+    st.title(title)
+    st.caption(NO_LOGIN)
+    demo_banner()
+
+
+def navigation() -> None:
+    with st.sidebar:
+        st.markdown("**RadSoMe** · imaging social media")
+        st.page_link(HOME, label=HOME_LABEL, icon=":material/bar_chart:")
+        for path in page_files():
+            st.page_link(f"pages/{path.name}", label=page_label(path),
+                         icon=PAGE_ICONS.get(page_label(path), ":material/article:"))
+        st.divider()
+
+
+def ensure_warehouse() -> None:
+    """Make sure a published warehouse exists. On a first local run (no raw posts either),
+    generate the seeded demo with visible progress; if raw posts exist, just build."""
+    if config.warehouse_path().exists():
+        return
+    with st.status("Preparing the local demo warehouse…", expanded=True) as status:
+        bar = st.progress(0.0, text="Waiting for any other ingest or build to finish…")
+        try:
+            with _PREPARE:  # other sessions of this process; the writer lock covers processes
+                if not config.warehouse_path().exists():
+                    if not _raw_has_posts():
+                        from ingest import jobs
+
+                        status.update(label=f"Generating {DEMO_POSTS:,} synthetic demo posts…")
+                        jobs.run_demo(n_posts=DEMO_POSTS, seed=DEMO_SEED,
+                                      progress=_progress(bar, 0.0, 0.7, "Demo data"))
+                    from warehouse.build import build
+
+                    status.update(label="Building the warehouse…")
+                    build(progress=_progress(bar, 0.7, 1.0, "Build"))
+        except db.WriterBusy as exc:
+            status.update(label="Another ingest or build is running", state="error")
+            st.error(f"{exc}. Reload this page when it has finished.")
+            st.stop()
+        if not config.warehouse_path().exists():
+            status.update(label="No warehouse was published", state="error")
+            st.error(f"No warehouse at {config.warehouse_path()}; run `python -m warehouse build`.")
+            st.stop()
+        status.update(label="Demo warehouse ready", state="complete", expanded=False)
+
+
+def _progress(bar, low: float, high: float, stage: str):
+    def report(fraction: float, message: str) -> None:
+        fraction = min(max(float(fraction), 0.0), 1.0)
+        bar.progress(low + (high - low) * fraction, text=f"{stage}: {message}")
+
+    return report
+
+
+def _raw_has_posts() -> bool:
+    if not config.raw_path().exists():
+        return False
+    with db.writer_lock():
+        con = db.connect_raw()
+        try:
+            return bool(con.execute("SELECT count(*) > 0 FROM raw_posts").fetchall()[0][0])
+        finally:
+            con.close()
+
+
+def demo_banner() -> None:
+    """Say plainly when some or all of the posts are synthetic."""
+    info = data.query("build_info")
+    if info.empty:
+        return
+    n_posts, n_demo = int(info["n_posts"].iloc[0]), int(info["n_demo_posts"].iloc[0])
+    if n_demo == 0:
+        return
+    if n_demo >= n_posts:
+        st.warning("Synthetic demo data — not real patients or staff.", icon="⚠️")
+    else:
+        st.warning(f"Mixed data: {n_demo:,} of {n_posts:,} posts are synthetic demo data — "
+                   "not real patients or staff; the rest were imported.", icon="⚠️")
+
+
+def no_data() -> None:
+    """Shown instead of a page's content when the warehouse has no posts."""
+    st.info("The warehouse has no posts yet. Load some with `python -m ingest file PATH` "
+            "(or `python -m ingest demo`), then `python -m warehouse build`.")
+    st.stop()
