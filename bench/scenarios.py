@@ -62,7 +62,7 @@ def bare_sql_seconds(page: str, filters: queries.Filters, connection=None) -> fl
     try:
         start = time.perf_counter()
         for name, options in PAGE_QUERIES[page]:
-            cursor = con.cursor()
+            cursor = db.reader_cursor(con)
             queries.QUERIES[name](cursor, filters, **options)
             cursor.close()
         return time.perf_counter() - start

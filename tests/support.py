@@ -52,9 +52,10 @@ def raw_query(sql: str, params=None):
 
 
 def published_query(sql: str, params=None):
-    from warehouse import config
+    """Read the published warehouse of the current RADSOME_DATA, as the dashboard does."""
+    from warehouse import db
 
-    con = duckdb.connect(str(config.warehouse_path()), read_only=True)
+    con = db.connect_published()
     try:
         return con.execute(sql, params or {}).fetchall()
     finally:

@@ -99,6 +99,23 @@ def test_open_reader_keeps_its_snapshot_while_a_build_swaps_in(data_dir, tmp_pat
     assert published_query("SELECT count(*) FROM posts") == [(3,)]
 
 
+def test_a_new_connection_in_the_same_process_sees_the_new_build(data_dir, tmp_path):
+    """DuckDB caches databases by path within a process: the dashboard's next connection must
+    still see a swapped-in build while its old connection is open."""
+    from warehouse import db
+
+    jobs.import_file(write_jsonl(tmp_path / "a.jsonl", [post("1")]))
+    build()
+    old = db.connect_published()
+    jobs.import_file(write_jsonl(tmp_path / "b.jsonl", [post("2")]))
+    build()
+    new = db.connect_published()
+    assert db.reader_cursor(old).execute("SELECT count(*) FROM posts").fetchall() == [(1,)]
+    assert db.reader_cursor(new).execute("SELECT count(*) FROM posts").fetchall() == [(2,)]
+    old.close()
+    new.close()
+
+
 def test_daily_counts_add_up_to_posts(data_dir, tmp_path):
     jobs.import_file(write_jsonl(tmp_path / "p.jsonl", [
         post("1", created_at="2025-06-30T23:30:00+00:00"),   # 1 July in the UK (BST)

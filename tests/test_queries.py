@@ -61,7 +61,7 @@ def known(make_warehouse, tmp_path_factory):
 
 
 def run(con, name, filters=ALL, **options) -> pd.DataFrame:
-    return queries.QUERIES[name](con.cursor(), filters, **options)
+    return queries.QUERIES[name](db.reader_cursor(con), filters, **options)
 
 
 def ids(frame: pd.DataFrame) -> list[str]:

@@ -43,7 +43,7 @@ def _connection(version: Version):
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=QUERY_CACHE_ENTRIES, max_size=QUERY_CACHE_SIZE,
                show_spinner=False)
 def _cached(version: Version, name: str, filters: queries.Filters | None, options: tuple) -> pd.DataFrame:
-    cursor = _connection(version).cursor()
+    cursor = db.reader_cursor(_connection(version))
     try:
         return queries.QUERIES[name](cursor, filters, **dict(options))
     finally:

@@ -20,6 +20,9 @@ import duckdb
 from warehouse import config
 
 
+PUBLISHED = "published"  # catalog name of the attached warehouse
+
+
 class WriterBusy(RuntimeError):
     """Another ingest or build holds the data folder's writer lock."""
 
@@ -76,9 +79,31 @@ def attach_raw_readonly(con: duckdb.DuckDBPyConnection, alias: str = "raw") -> N
 
 
 def connect_published(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """Read-only connection to the published warehouse. One per process; a cursor per query."""
-    path = path or config.warehouse_path()
-    return duckdb.connect(str(path), read_only=True)
+    """Read-only connection to the published warehouse. One per process and snapshot; take
+    a cursor per query with :func:`reader_cursor`.
+
+    The file is ATTACHed to a private in-memory database rather than opened with
+    ``duckdb.connect(path)``: DuckDB caches open databases by path within a process, so after
+    a build swaps a new file in, ``connect(path)`` would hand back the old snapshot for as long
+    as any connection to it is open. ATTACH opens the file that is at the path now.
+    """
+    path = Path(path or config.warehouse_path())
+    if not path.is_file():
+        raise FileNotFoundError(f"no published warehouse at {path}")
+    con = duckdb.connect(":memory:")
+    # ATTACH takes no bound parameter; the path is our own file name, quoted.
+    escaped = str(path).replace("'", "''")
+    con.execute(f"ATTACH '{escaped}' AS {PUBLISHED} (READ_ONLY)")
+    con.execute(f"USE {PUBLISHED}")
+    return con
+
+
+def reader_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor for one query on a :func:`connect_published` connection (duckdb 2.x raises
+    when threads share a connection). Each cursor starts in the published database."""
+    cursor = con.cursor()
+    cursor.execute(f"USE {PUBLISHED}")
+    return cursor
 
 
 def publish(built: Path, target: Path | None = None) -> None:
