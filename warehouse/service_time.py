@@ -1,0 +1,251 @@
+"""Response time in service hours: only the time a trust's service was staffed counts.
+
+Why: a question asked at 17:30 on a Friday and answered at 08:30 on Monday waited 63 hours,
+but the service was open for only one of them. Comparing trusts on wall-clock time would
+penalise services that keep office hours (DESIGN.md "Episode and response time").
+
+Model:
+* Each trust has a weekly schedule, at most one staffed interval per weekday in UK local time,
+  plus the hours it keeps on bank holidays (closed unless stated). The default is Mon–Fri
+  08:00–18:00 Europe/London. A trust may override it, e.g. "24/7" (open on bank holidays
+  too) or "Mon-Sat 07:00-20:00". Intervals lie within one local day (close <= 24:00). An
+  overnight shift must be split over two days.
+* A trust is closed on the bank holidays of its nation: ENG, WLS, SCT, NIR, from the
+  ``holidays`` package, ``holidays.country_holidays("GB", subdiv=...)``. Scotland has 2 January
+  and St Andrew's Day but no Easter Monday; Northern Ireland has St Patrick's Day and the
+  Boyne.
+* Trusts that share a nation and a schedule share one *calendar*, so 300 trusts on the default
+  make four calendars. ``service_calendar`` returns one row per (calendar_key, UK day): the open
+  and close instants in UTC (NULL when closed), converted with zoneinfo so that BST/GMT days
+  of 23 and 25 hours are right, and ``service_seconds_before``, the open seconds from ``start``
+  up to that day's 00:00.
+
+Then service_at(t) = service_seconds_before(UK day of t) + clamp(t − open_utc, 0,
+close_utc − open_utc), and service_response_seconds = service_at(stop) − service_at(asked).
+The stop is the answer time, or the data's end time for censored episodes. The build does this
+in DuckDB (``SERVICE_AT_MACRO_SQL``, ``service_response_sql``). ``service_seconds_py`` is a
+slow, independent reference that sums the overlap of [asked, stop] with each open interval.
+The calendar must cover every timestamp used; outside it the SQL gives NULL.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, timezone
+from statistics import median
+from typing import Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+import holidays
+import pandas as pd
+
+UK_TZ = ZoneInfo("Europe/London")
+NATIONS = ("ENG", "WLS", "SCT", "NIR")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "bh")  # bh: bank holidays
+
+# 8 entries, Mon..Sun then bank holidays: (open_minute, close_minute) local time, or None.
+Schedule = tuple
+DEFAULT_SCHEDULE: Schedule = ((480, 1080),) * 5 + (None, None, None)
+ALWAYS_OPEN: Schedule = ((0, 1440),) * 8
+
+
+def _minutes(text: str) -> int:
+    h, m = text.strip().split(":")
+    value = int(h) * 60 + int(m)
+    if not 0 <= value <= 1440:
+        raise ValueError(f"time out of range: {text!r}")
+    return value
+
+
+def _day_index(name: str) -> int:
+    name = name.strip().lower()
+    if name in {"bh", "bank_holiday", "bank_holidays", "bank holiday", "bank holidays"}:
+        return 7
+    return _DAYS.index(name[:3])
+
+
+def parse_schedule(spec) -> Schedule:
+    """Normalise a weekly schedule to an 8-tuple (Mon..Sun, bank holidays) of
+    (open_minute, close_minute) or None (closed).
+
+    Accepts None (the default Mon–Fri 08:00–18:00), "24/7" (every day, bank holidays too),
+    a string such as "Mon-Fri 08:00-18:00; Sat 09:00-12:00; BH 10:00-14:00", a mapping
+    {"mon": "08:00-18:00" or None, ..., "bh": ...} (days missing from it are closed), or a
+    7- or 8-sequence in normal form (7 means closed on bank holidays).
+    """
+    if spec is None:
+        return DEFAULT_SCHEDULE
+    if isinstance(spec, str):
+        if spec.strip().lower() in {"24/7", "24x7"}:
+            return ALWAYS_OPEN
+        days: list = [None] * 8
+        for part in filter(None, (p.strip() for p in spec.split(";"))):
+            m = re.fullmatch(r"(\w{2,3})(?:\s*-\s*(\w{3}))?\s+(\d\d?:\d\d)\s*-\s*(\d\d?:\d\d)", part)
+            if not m:
+                raise ValueError(f"cannot read schedule part {part!r}")
+            first, last = _day_index(m[1]), _day_index(m[2] or m[1])
+            for d in range(first, last + 1):
+                days[d] = (_minutes(m[3]), _minutes(m[4]))
+        return _check(tuple(days))
+    if isinstance(spec, Mapping):
+        days = [None] * 8
+        for name, hours in spec.items():
+            if hours:
+                days[_day_index(name)] = tuple(_minutes(x) for x in hours.split("-"))
+        return _check(tuple(days))
+    days = tuple(None if d is None else (int(d[0]), int(d[1])) for d in spec)
+    return _check(days + (None,) if len(days) == 7 else days)
+
+
+def _check(days: tuple) -> Schedule:
+    if len(days) != 8:
+        raise ValueError("a schedule has 7 days, Monday first, then bank holidays")
+    for d in days:
+        if d is not None and not 0 <= d[0] < d[1] <= 1440:
+            raise ValueError(f"bad interval {d}: need 00:00 <= open < close <= 24:00")
+    return days
+
+
+def calendar_key(nation: str, schedule=None) -> str:
+    """Readable key shared by every trust with this nation and schedule.
+
+    Example: "ENG|0800-1800,0800-1800,0800-1800,0800-1800,0800-1800,-,-" (a trust open on
+    bank holidays gets ";bh 1000-1400" appended).
+    """
+    if nation not in NATIONS:
+        raise ValueError(f"nation must be one of {NATIONS}, not {nation!r}")
+    days = parse_schedule(schedule)
+    fmt = lambda m: f"{m // 60:02d}{m % 60:02d}"  # noqa: E731
+    text = ["-" if d is None else f"{fmt(d[0])}-{fmt(d[1])}" for d in days]
+    return nation + "|" + ",".join(text[:7]) + ("" if days[7] is None else ";bh " + text[7])
+
+
+def trust_calendar_keys(trust_schedules: Mapping[str, tuple]) -> dict[str, str]:
+    """trust_code -> calendar_key, for {trust_code: (nation, schedule or None)}."""
+    return {trust: calendar_key(nation, sched) for trust, (nation, sched) in trust_schedules.items()}
+
+
+def service_day_seconds(schedule=None) -> int:
+    """Length of a typical open day (median over open weekdays): 36,000 s for the default.
+
+    Used as the threshold for "answered within 1 service day".
+    """
+    days = [d[1] - d[0] for d in parse_schedule(schedule)[:7] if d is not None]
+    return int(median(days) * 60) if days else 0
+
+
+def _local_instant(day: date, minute: int) -> datetime:
+    """UTC instant of a local wall-clock minute (1440 = next day's midnight) on ``day``."""
+    if minute == 1440:
+        day, minute = day + timedelta(days=1), 0
+    local = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=UK_TZ)
+    return local.astimezone(timezone.utc)
+
+
+def service_calendar(trust_schedules: Mapping[str, tuple], start: date, end: date) -> pd.DataFrame:
+    """One row per (calendar_key, UK day) from ``start`` to ``end`` inclusive.
+
+    Columns: calendar_key, day (date), open_utc, close_utc (UTC timestamps, NaT when closed),
+    service_seconds_before (int: open seconds from ``start`` to the day's 00:00), holiday
+    (bank holiday name or None). ``trust_schedules`` maps trust_code -> (nation, schedule);
+    map trusts to keys with ``trust_calendar_keys``.
+    """
+    if end < start:
+        raise ValueError("end before start")
+    wanted = {calendar_key(n, s): (n, parse_schedule(s)) for n, s in trust_schedules.values()}
+    years = range(start.year, end.year + 1)
+    bank = {n: holidays.country_holidays("GB", subdiv=n, years=years)
+            for n in {n for n, _ in wanted.values()}}
+    rows = []
+    for key in sorted(wanted):
+        nation, days = wanted[key]
+        before, day = 0, start
+        while day <= end:
+            name = bank[nation].get(day)
+            hours = days[7] if name else days[day.weekday()]
+            open_utc = close_utc = None
+            if hours is not None:
+                open_utc, close_utc = _local_instant(day, hours[0]), _local_instant(day, hours[1])
+            rows.append((key, day, open_utc, close_utc, before, name))
+            if hours is not None:
+                before += int((close_utc - open_utc).total_seconds())
+            day += timedelta(days=1)
+    out = pd.DataFrame(rows, columns=["calendar_key", "day", "open_utc", "close_utc",
+                                      "service_seconds_before", "holiday"])
+    for col in ("open_utc", "close_utc"):
+        out[col] = pd.to_datetime(out[col], utc=True).astype("datetime64[us, UTC]")
+    out["service_seconds_before"] = out["service_seconds_before"].astype("int64")
+    return out
+
+
+def service_seconds_py(asked: datetime, answered: datetime, calendar: pd.DataFrame,
+                       calendar_key: str | None = None) -> float:
+    """Reference: open seconds of one calendar overlapping [asked, answered] (aware datetimes)."""
+    if calendar_key is not None:
+        calendar = calendar[calendar["calendar_key"] == calendar_key]
+    elif calendar["calendar_key"].nunique() != 1:
+        raise ValueError("calendar has several keys: pass calendar_key")
+    first, last = asked.astimezone(UK_TZ).date(), answered.astimezone(UK_TZ).date()
+    days = calendar[(calendar["day"] >= first) & (calendar["day"] <= last)]
+    if len(days) != (last - first).days + 1:
+        raise ValueError("calendar does not cover these timestamps")
+    total = 0.0
+    for open_utc, close_utc in zip(days["open_utc"], days["close_utc"]):
+        if pd.isna(open_utc):
+            continue
+        lo, hi = max(asked, open_utc.to_pydatetime()), min(answered, close_utc.to_pydatetime())
+        total += max((hi - lo).total_seconds(), 0.0)
+    return total
+
+
+# service_at(t) for one calendar row: before + clamp(t - open, 0, close - open), 0 when closed.
+SERVICE_AT_MACRO_SQL = """
+CREATE OR REPLACE TEMP MACRO service_at(seconds_before, open_utc, close_utc, t) AS
+    seconds_before + coalesce(
+        least(greatest((epoch_us(t) - epoch_us(open_utc)) / 1e6, 0),
+              (epoch_us(close_utc) - epoch_us(open_utc)) / 1e6),
+        0)
+"""
+
+# {episodes}: a relation with episode_id, trust_code, asked_at, stopped_at (TIMESTAMPTZ), where
+# stopped_at = answered_at, or the data's end time for unanswered (censored) episodes. Trusts
+# missing from trust_service_calendar use {default_key}.
+SERVICE_RESPONSE_SQL = """
+SELECT e.episode_id,
+       service_at(b.service_seconds_before, b.open_utc, b.close_utc, e.stopped_at)
+     - service_at(a.service_seconds_before, a.open_utc, a.close_utc, e.asked_at)
+         AS service_response_seconds
+FROM {episodes} AS e
+LEFT JOIN trust_service_calendar AS t ON t.trust_code = e.trust_code
+LEFT JOIN service_calendar AS a
+       ON a.calendar_key = coalesce(t.calendar_key, {default_key})
+      AND a.day = CAST(timezone('Europe/London', e.asked_at) AS DATE)
+LEFT JOIN service_calendar AS b
+       ON b.calendar_key = coalesce(t.calendar_key, {default_key})
+      AND b.day = CAST(timezone('Europe/London', e.stopped_at) AS DATE)
+"""
+
+
+def service_response_sql(episodes: str = "episodes",
+                         default_key: str | None = None) -> str:
+    """The SELECT above for a relation name (or parenthesised subquery) ``episodes``."""
+    key = calendar_key("ENG") if default_key is None else default_key
+    return SERVICE_RESPONSE_SQL.format(episodes=episodes,
+                                       default_key="'" + key.replace("'", "''") + "'")
+
+
+def register_calendar(con, calendar: pd.DataFrame, trust_keys: Mapping[str, str]) -> None:
+    """Create service_calendar, trust_service_calendar and the service_at macro in ``con``."""
+    trusts = pd.DataFrame(sorted(trust_keys.items()), columns=["trust_code", "calendar_key"])
+    con.register("_service_calendar_df", calendar)
+    con.register("_trust_calendar_df", trusts)
+    con.execute("""
+        CREATE OR REPLACE TABLE service_calendar AS
+        SELECT calendar_key, CAST(day AS DATE) AS day,
+               CAST(open_utc AS TIMESTAMPTZ) AS open_utc,
+               CAST(close_utc AS TIMESTAMPTZ) AS close_utc,
+               CAST(service_seconds_before AS BIGINT) AS service_seconds_before, holiday
+        FROM _service_calendar_df ORDER BY calendar_key, day""")
+    con.execute("CREATE OR REPLACE TABLE trust_service_calendar AS SELECT * FROM _trust_calendar_df")
+    con.unregister("_service_calendar_df")
+    con.unregister("_trust_calendar_df")
+    con.execute(SERVICE_AT_MACRO_SQL)

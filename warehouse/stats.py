@@ -1,0 +1,423 @@
+"""Statistics shown to people: pure functions, no Streamlit, no database.
+
+What is estimated, and why
+--------------------------
+* **Time to first professional response** (DESIGN.md "Episode and response time"). Questions
+  that nobody has answered yet are *censored* at the data's end time, not dropped. Dropping
+  them would make response look faster than it is. The survival function S(t) = P(still
+  unanswered at t) is estimated with Kaplan–Meier. We report the median time (None means
+  "not reached": fewer than half are answered within the follow-up), its 95% CI, and
+  P(answered within t) = 1 − S(t) with a 95% CI. ``km_summary``/``km_curve`` fit raw
+  durations with ``lifelines.KaplanMeierFitter``. The CI is exponential Greenwood
+  (log(−log S)). The CI of the median comes from the times where the CI bands cross 0.5
+  (``lifelines.utils.median_survival_times``). lifelines is imported lazily because importing
+  it takes about 1 s. ``km_from_counts`` gives the same estimate from per-time-bin counts of
+  events and censorings, so charts at 10 M posts never pull raw rows. It is exact when the
+  bins are the distinct times, and off by at most one bin width with coarser bins.
+* **Proportions** use Wilson score intervals (``wilson``). They stay inside [0, 1] and behave
+  well at k = 0 and k = n.
+* **Rates per 1,000** (``rate_ci``) follow the OHID/Fingertips convention. Below 10 events the
+  CI is exact Poisson: lower = χ²(α/2; 2O)/2 and upper = χ²(1−α/2; 2O+2)/2. From 10 events it
+  is Byar's approximation: lower = O·(1 − 1/(9O) − z/(3√O))³ and
+  upper = (O+1)·(1 − 1/(9(O+1)) + z/(3√(O+1)))³.
+* **Funnel plots** (``funnel_limits_proportion``, ``funnel_limits_rate``) draw control limits
+  around a target as a function of the denominator. They use exact binomial/Poisson quantiles
+  with Spiegelhalter's (2005) interpolation, at 95% (±1.96 SD) and 99.8% (±3.09 SD).
+
+Small-number suppression (NHS Digital's published disclosure control)
+--------------------------------------------------------------------
+Suppression applies to every number that leaves the system below national level
+(``national=True`` switches it off):
+
+1. A count of 0 is shown as 0 (a zero is not disclosive).
+2. A count of 1–7 is shown as ``*`` (primary suppression).
+3. Any other count is rounded to the nearest 5 (8 → 10, 12 → 10, 13 → 15). Totals are rounded
+   from their own unrounded value, not summed from rounded cells.
+4. A rate, percentage, median or other statistic is not shown (``*``) when any count it is
+   computed over (numerator or denominator) is 1–7. The same applies when one of those counts
+   was hidden by rule 5, because a rate together with its shown denominator would reveal the
+   hidden count.
+5. Secondary suppression. Rows in the same group (``group_cols``) add up to a total that is
+   shown, either as a ``total_rows`` row in the same table or elsewhere. If exactly one cell
+   of a count column in a group is hidden while that group's total is shown, the total minus
+   the visible cells would reveal it. So the smallest remaining non-zero cell of the group is
+   hidden too (ties: first row). If no non-zero cell remains, the total equals the hidden cell
+   and is itself 1–7, so rule 2 already hides it. Each count column is treated on its own.
+   Columns that add up to another shown column are not detected; pass such tables in long
+   form.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import special  # scipy.stats (~0.6 s to import) is loaded only by the funnels
+
+HOUR_S = 3_600
+DAY_S = 86_400
+Z95 = float(special.ndtri(0.975))  # 1.95996…
+Z998 = float(special.ndtri(0.999))  # 3.09023…, two-sided 99.8%
+SUPPRESSED = "*"
+_CI_LABELS = ("ci_low", "ci_high")
+
+
+# ---------------------------------------------------------------- Kaplan–Meier
+def _as_arrays(durations, observed) -> tuple[np.ndarray, np.ndarray]:
+    d = np.asarray(durations, dtype=float)
+    o = np.asarray(observed, dtype=bool)
+    if d.shape != o.shape or d.ndim != 1:
+        raise ValueError("durations and observed must be 1-D arrays of the same length")
+    if np.isnan(d).any() or (d < 0).any():
+        raise ValueError("durations must be non-negative numbers (censor, do not drop or NaN)")
+    return d, o
+
+
+def _fit(d: np.ndarray, o: np.ndarray):
+    from lifelines import KaplanMeierFitter  # lazy: ~1 s import
+
+    return KaplanMeierFitter(alpha=0.05).fit(d, event_observed=o)
+
+
+def _fitted_curve(kmf) -> pd.DataFrame:
+    ci = kmf.confidence_interval_survival_function_
+    lower = [c for c in ci.columns if "lower" in c][0]
+    upper = [c for c in ci.columns if "upper" in c][0]
+    return pd.DataFrame({
+        "time_s": kmf.timeline.astype(float),
+        "survival": kmf.survival_function_.iloc[:, 0].to_numpy(dtype=float),
+        "ci_low": ci[lower].to_numpy(dtype=float),
+        "ci_high": ci[upper].to_numpy(dtype=float),
+    })
+
+
+def _crossing(times: np.ndarray, values: np.ndarray, q: float = 0.5) -> float | None:
+    """First time at which a non-increasing step curve is <= q (lifelines' rule), else None."""
+    hit = np.flatnonzero(values <= q)
+    return float(times[hit[0]]) if hit.size else None
+
+
+def _at(curve: pd.DataFrame, t: float, max_time: float) -> dict | None:
+    """P(answered within t) = 1 − S(t) with its CI; None beyond the follow-up (S undefined)."""
+    times = curve["time_s"].to_numpy()
+    i = int(np.searchsorted(times, t, side="right")) - 1
+    s = curve["survival"].to_numpy()
+    if i < 0:
+        return {"p": 0.0, "ci_low": 0.0, "ci_high": 0.0}
+    if t > max_time and s[-1] > 0:
+        return None
+    lo, hi = curve["ci_low"].to_numpy()[i], curve["ci_high"].to_numpy()[i]
+    return {"p": float(1 - s[i]), "ci_low": float(1 - hi), "ci_high": float(1 - lo)}
+
+
+def _summary(curve: pd.DataFrame, n: int, events: int, max_time: float,
+             within_s: Iterable[float]) -> dict:
+    t = curve["time_s"].to_numpy()
+    return {
+        "n": n,
+        "events": events,
+        "median_s": _crossing(t, curve["survival"].to_numpy()),
+        "median_ci_low_s": _crossing(t, curve["ci_low"].to_numpy()),
+        "median_ci_high_s": _crossing(t, curve["ci_high"].to_numpy()),
+        "p_within": {w: _at(curve, w, max_time) for w in within_s},
+    }
+
+
+def _empty_summary(within_s) -> dict:
+    return {"n": 0, "events": 0, "median_s": None, "median_ci_low_s": None,
+            "median_ci_high_s": None, "p_within": {w: None for w in within_s}}
+
+
+def km_summary(durations_seconds, observed, within_s: Sequence[float] = (HOUR_S, 3 * DAY_S)) -> dict:
+    """Kaplan–Meier summary of time to first professional response.
+
+    ``observed`` is False for questions still unanswered (duration = time to data end).
+    Returns ``n``, ``events``, ``median_s`` (None = not reached), ``median_ci_low_s`` /
+    ``median_ci_high_s`` (None = not estimable) and ``p_within``: {t: {"p", "ci_low", "ci_high"}}
+    for each t in ``within_s`` (None when t is beyond the follow-up). For "within 1 service day"
+    call again with service-time durations and ``within_s=(service_day_seconds,)``.
+    """
+    d, o = _as_arrays(durations_seconds, observed)
+    if d.size == 0:
+        return _empty_summary(within_s)
+    from lifelines.utils import median_survival_times
+
+    kmf = _fit(d, o)
+    out = _summary(_fitted_curve(kmf), int(d.size), int(o.sum()), float(d.max()), within_s)
+    # Report lifelines' own median and median CI (the curve crossing above is the same rule).
+    med = float(kmf.median_survival_time_)
+    out["median_s"] = med if np.isfinite(med) else None
+    ci = median_survival_times(kmf.confidence_interval_).iloc[0]
+    for key, col in (("median_ci_low_s", "lower"), ("median_ci_high_s", "upper")):
+        v = float(ci[[c for c in ci.index if col in c][0]])
+        out[key] = v if np.isfinite(v) else None
+    return out
+
+
+def p_within(durations_seconds, observed, seconds: float) -> dict | None:
+    """P(answered within ``seconds``) = 1 − S(t) with a 95% CI (see ``km_summary``)."""
+    return km_summary(durations_seconds, observed, within_s=(seconds,))["p_within"][seconds]
+
+
+def _thin(curve: pd.DataFrame, max_points: int) -> pd.DataFrame:
+    if len(curve) <= max_points:
+        return curve.reset_index(drop=True)
+    idx = np.unique(np.linspace(0, len(curve) - 1, max_points).round().astype(int))
+    return curve.iloc[idx].reset_index(drop=True)
+
+
+def km_curve(durations, observed, max_points: int = 500) -> pd.DataFrame:
+    """Kaplan–Meier curve for plotting (step, 'hv'): time_s, survival, ci_low, ci_high.
+
+    Thinned to at most ``max_points`` rows, evenly by event time rank: points are dense where
+    answers happen. The first (t = 0, S = 1) and last points are kept.
+    """
+    d, o = _as_arrays(durations, observed)
+    if d.size == 0:
+        return pd.DataFrame(columns=["time_s", "survival", "ci_low", "ci_high"], dtype=float)
+    return _thin(_fitted_curve(_fit(d, o)), max_points)
+
+
+def km_from_counts(time_bins_s, events, censored, alpha: float = 0.05) -> pd.DataFrame:
+    """Kaplan–Meier (product-limit) estimate from counts per time bin, life-table style.
+
+    ``time_bins_s[i]`` is a bin's time (distinct times for an exact KM; e.g. durations floored
+    to the minute for a pre-aggregated histogram). ``events[i]`` is the number answered at that
+    time and ``censored[i]`` the number still unanswered at data end with that duration.
+    Censorings at a time count as at risk for the events at that time, as in KM. CI: exponential
+    Greenwood, as in lifelines. Returns time_s, at_risk, events, censored, survival, ci_low,
+    ci_high, starting with a t = 0 row.
+    """
+    t = np.asarray(time_bins_s, dtype=float)
+    e = np.asarray(events, dtype=float)
+    c = np.asarray(censored, dtype=float)
+    if not (t.shape == e.shape == c.shape):
+        raise ValueError("time_bins_s, events and censored must have the same length")
+    grouped = (pd.DataFrame({"time_s": np.append(t, 0.0), "events": np.append(e, 0),
+                             "censored": np.append(c, 0)})
+               .groupby("time_s", sort=True, as_index=False).sum())
+    e_, c_ = grouped["events"].to_numpy(), grouped["censored"].to_numpy()
+    removed = e_ + c_
+    at_risk = removed.sum() - np.concatenate(([0.0], np.cumsum(removed)[:-1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(at_risk > 0, 1 - e_ / at_risk, 1.0)
+        s = np.cumprod(factor)
+        green = np.cumsum(np.where(at_risk > e_, e_ / (at_risk * (at_risk - e_)), 0.0))
+        z = float(special.ndtri(1 - alpha / 2))
+        log_s = np.log(s)
+        width = z * np.sqrt(green) / log_s  # log_s < 0 → width <= 0
+        low = np.exp(-np.exp(np.log(-log_s) - width))
+        high = np.exp(-np.exp(np.log(-log_s) + width))
+    low = np.where(s >= 1, 1.0, np.where(s <= 0, 0.0, low))
+    high = np.where(s >= 1, 1.0, np.where(s <= 0, 0.0, high))
+    grouped["at_risk"] = at_risk
+    grouped["survival"], grouped["ci_low"], grouped["ci_high"] = s, low, high
+    return grouped[["time_s", "at_risk", "events", "censored", "survival", "ci_low", "ci_high"]]
+
+
+def km_summary_from_counts(time_bins_s, events, censored,
+                           within_s: Sequence[float] = (HOUR_S, 3 * DAY_S)) -> dict:
+    """``km_summary`` from a pre-aggregated histogram (same keys, same median/CI rules)."""
+    curve = km_from_counts(time_bins_s, events, censored)
+    n = int(curve["events"].sum() + curve["censored"].sum())
+    if n == 0:
+        return _empty_summary(within_s)
+    return _summary(curve, n, int(curve["events"].sum()), float(curve["time_s"].iloc[-1]), within_s)
+
+
+# ---------------------------------------------------------------- proportions and rates
+def wilson(k, n, z: float = Z95):
+    """Wilson score interval for k successes out of n: (p, low, high); NaN where n = 0.
+
+    Works elementwise on arrays. Closed form:
+    (k + z²/2)/(n + z²) ± z/(n + z²)·√(k(n−k)/n + z²/4).
+    """
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    if np.any(k < 0) or np.any(k > n):
+        raise ValueError("need 0 <= k <= n")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / n
+        centre = (k + z * z / 2) / (n + z * z)
+        half = z / (n + z * z) * np.sqrt(k * (n - k) / n + z * z / 4)
+        low = np.where(k == 0, 0.0, np.clip(centre - half, 0, 1))
+        high = np.where(k == n, 1.0, np.clip(centre + half, 0, 1))
+    bad = n <= 0
+    p, low, high = (np.where(bad, np.nan, a) for a in (p, low, high))
+    if p.ndim == 0:
+        return float(p), float(low), float(high)
+    return p, low, high
+
+
+def _poisson_limits(o: np.ndarray, conf: float) -> tuple[np.ndarray, np.ndarray]:
+    """CI for a Poisson count: exact below 10 events, Byar's method from 10 (OHID)."""
+    a = 1 - conf
+    z = float(special.ndtri(1 - a / 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # χ²(q; 2k)/2 is the gamma(k) quantile: exact lower χ²(α/2; 2O)/2, upper χ²(1−α/2; 2O+2)/2.
+        exact_lo = np.where(o > 0, special.gammaincinv(np.maximum(o, 1), a / 2), 0.0)
+        exact_hi = special.gammaincinv(o + 1, 1 - a / 2)
+        byar_lo = o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3
+        byar_hi = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3
+    small = o < 10
+    return np.where(small, exact_lo, byar_lo), np.where(small, exact_hi, byar_hi)
+
+
+def rate_ci(events, denominator, per: float = 1000, conf: float = 0.95) -> dict:
+    """Rate per ``per`` with a CI: exact Poisson for < 10 events, Byar's method from 10.
+
+    Returns {"rate", "ci_low", "ci_high", "method"} (floats/str for scalars, arrays otherwise);
+    NaN where the denominator is 0.
+    """
+    o = np.asarray(events, dtype=float)
+    den = np.asarray(denominator, dtype=float)
+    if np.any(o < 0) or np.any(o != np.round(o)):
+        raise ValueError("events must be non-negative integers")
+    lo, hi = _poisson_limits(o, conf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(den > 0, per / den, np.nan)
+    out = {"rate": o * scale, "ci_low": lo * scale, "ci_high": hi * scale,
+           "method": np.where(o < 10, "exact Poisson", "Byar")}
+    if o.ndim == 0 and den.ndim == 0:
+        return {k: (str(v) if k == "method" else float(v)) for k, v in out.items()}
+    return out
+
+
+# ---------------------------------------------------------------- funnel plots
+_FUNNEL_LEVELS = {"95": 0.95, "99_8": 0.998}
+
+
+def _interpolated(dist, p: float, n: np.ndarray) -> np.ndarray:
+    """Spiegelhalter (2005) interpolated quantile of a discrete distribution, divided by n."""
+    r = dist.ppf(p)
+    f_r, f_r1 = dist.cdf(r), dist.cdf(r - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = np.where(f_r > f_r1, (f_r - p) / (f_r - f_r1), 0.0)
+        return (r - alpha) / n
+
+
+def _funnel(make_dist, n: np.ndarray, scale: float, upper_cap: float | None) -> pd.DataFrame:
+    out = pd.DataFrame({"n": n})
+    for name, level in _FUNNEL_LEVELS.items():
+        tail = (1 - level) / 2
+        lo = np.clip(_interpolated(make_dist(), tail, n), 0, None) * scale
+        hi = _interpolated(make_dist(), 1 - tail, n) * scale
+        if upper_cap is not None:
+            hi = np.minimum(hi, upper_cap)
+        out[f"lower_{name}"] = np.where(n > 0, lo, np.nan)
+        out[f"upper_{name}"] = np.where(n > 0, hi, np.nan)
+    return out
+
+
+def funnel_limits_proportion(p0: float, n_values) -> pd.DataFrame:
+    """Funnel limits for a proportion with target ``p0`` (e.g. the overall value).
+
+    Columns: n, lower_95, upper_95, lower_99_8, upper_99_8, from exact binomial quantiles with
+    Spiegelhalter's interpolation. For large n they approach p0 ± z·√(p0(1−p0)/n).
+    """
+    if not 0 < p0 < 1:
+        raise ValueError("p0 must be strictly between 0 and 1")
+    from scipy import stats as sps
+
+    n = np.asarray(n_values, dtype=float)
+    return _funnel(lambda: sps.binom(np.maximum(n, 1).astype(int), p0), n, 1.0, 1.0)
+
+
+def funnel_limits_rate(rate0: float, denominators, per: float = 1000) -> pd.DataFrame:
+    """Funnel limits for a rate per ``per`` with target ``rate0`` (same columns, rates per ``per``).
+
+    The expected count at denominator D is μ = rate0·D/per. Limits come from exact Poisson
+    quantiles with Spiegelhalter's interpolation, divided by D.
+    """
+    if rate0 <= 0:
+        raise ValueError("rate0 must be positive")
+    from scipy import stats as sps
+
+    den = np.asarray(denominators, dtype=float)
+    mu = rate0 * np.maximum(den, 1e-12) / per
+    return _funnel(lambda: sps.poisson(mu), den, per, None)
+
+
+# ---------------------------------------------------------------- suppression
+def suppress_count(n, national: bool = False):
+    """One count as shown: 0 → 0, 1–7 → "*", otherwise rounded to the nearest 5 (int).
+
+    With ``national=True`` the count is returned unchanged. None/NaN stays None.
+    """
+    if n is None or (isinstance(n, float) and np.isnan(n)) or n is pd.NA:
+        return None
+    if n < 0 or n != int(n):
+        raise ValueError(f"not a count: {n!r}")
+    n = int(n)
+    if national or n == 0:
+        return n
+    if n <= 7:
+        return SUPPRESSED
+    return (n + 2) // 5 * 5
+
+
+def _mask(df: pd.DataFrame, rows) -> np.ndarray:
+    if rows is None:
+        return np.zeros(len(df), dtype=bool)
+    if isinstance(rows, str):
+        return df[rows].fillna(False).to_numpy(dtype=bool)
+    return np.asarray(rows, dtype=bool)
+
+
+def suppress_table(df: pd.DataFrame, count_cols: Sequence[str],
+                   rate_cols: Mapping[str, str | Sequence[str]] | None = None, *,
+                   group_cols: str | Sequence[str] | None = None, total_rows=None,
+                   national: bool = False, marker: str | None = SUPPRESSED) -> pd.DataFrame:
+    """Apply the module's suppression rules to a table; returns a new table.
+
+    ``count_cols`` are shown counts. ``rate_cols`` maps each statistic column (rate, %,
+    median, CI bound…) to the count column(s) it is computed over; those may be columns that
+    are not shown. ``group_cols`` means that the rows sharing these values add up to a total
+    that is shown somewhere. ``total_rows`` (a boolean mask, or the name of a boolean column)
+    marks rows that are such totals: they are suppressed and rounded like any count, but are
+    not cells of their group. With ``total_rows`` and no ``group_cols``, all the other rows form
+    one group. Hidden cells get ``marker``, or <NA> with ``marker=None``, for charts.
+    ``national=True`` returns an unchanged copy.
+    """
+    out = df.copy()
+    if national:
+        return out
+    rate_cols = {k: ([v] if isinstance(v, str) else list(v)) for k, v in (rate_cols or {}).items()}
+    is_total = _mask(df, total_rows)
+    secondary = group_cols is not None or total_rows is not None
+    groups = ([tuple(x) for x in df[[group_cols] if isinstance(group_cols, str) else list(group_cols)]
+               .itertuples(index=False)] if group_cols is not None else [()] * len(df))
+    hidden: dict[str, np.ndarray] = {}
+    for col in count_cols:
+        raw = df[col].to_numpy(dtype=float)
+        hide = (raw >= 1) & (raw <= 7)
+        if secondary:
+            for key in dict.fromkeys(groups):
+                in_group = np.array([g == key for g in groups])
+                cells = np.flatnonzero(in_group & ~is_total)
+                total_hidden = bool(hide[in_group & is_total].any())
+                if total_hidden or hide[cells].sum() != 1:
+                    continue
+                candidates = [i for i in cells if not hide[i] and raw[i] > 0]
+                if candidates:
+                    hide[min(candidates, key=lambda i: (raw[i], i))] = True
+        hidden[col] = hide
+        shown = np.where(np.isnan(raw), np.nan, np.floor((raw + 2) / 5) * 5)
+        out[col] = _with_marker(pd.array(shown, dtype="Float64").astype("Int64"), hide, marker)
+    for col, counts in rate_cols.items():
+        hide = np.zeros(len(df), dtype=bool)
+        for c in counts:
+            raw = df[c].to_numpy(dtype=float)
+            hide |= (raw >= 1) & (raw <= 7)
+            hide |= hidden.get(c, np.zeros(len(df), dtype=bool))
+        out[col] = _with_marker(pd.array(df[col].to_numpy(dtype=float), dtype="Float64"), hide, marker)
+    return out
+
+
+def _with_marker(values, hide: np.ndarray, marker: str | None) -> pd.Series:
+    s = pd.Series(values)
+    if marker is None:
+        return s.mask(hide).array
+    obj = s.astype(object).where(~pd.isna(s), None)
+    obj[hide] = marker
+    return obj.to_numpy()
