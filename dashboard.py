@@ -42,6 +42,33 @@ cols[3].metric("Latest post", "—" if last is None else labels.day(last),
                None if last is None else f"at {last:%H:%M} UK time", delta_color="off",
                delta_arrow="off", border=True, help="The newest post in the chosen period and filters.")
 
+# --- patient questions (details on the Patient questions and Response times pages) ---------
+# From the daily pre-aggregate and the SQL response-time histograms, never raw rows.
+national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
+n_questions = int(data.query("question_headline", chosen)["n_questions"].iloc[0])
+waits = data.response_table(chosen, national=national)
+cols = st.columns(4)
+cols[0].metric("Patient questions", labels.shown_count(n_questions, national), border=True,
+               help="Questions from members of the public (with their follow-ups) asked in the "
+                    "chosen period, answered or not.")
+median, median_ci = ("—", None) if waits.empty else (waits["Median wait"].iloc[0], waits["Median 95% CI"].iloc[0])
+cols[1].metric("Median time to first answer", median,
+               None if median_ci in (None, labels.SUPPRESSED) else f"95% CI {median_ci}",
+               delta_color="off", delta_arrow="off", border=True,
+               help="Half of the questions had a first reply from a professional or organisation "
+                    "account within this time (Kaplan–Meier, calendar time; unanswered questions "
+                    "count as still waiting). “Not reached”: fewer than half answered so far.")
+value, ci = ("—", None) if waits.empty else labels.metric_parts(waits["Within 1 service day (95% CI)"].iloc[0])
+cols[2].metric("Answered in 1 service day", value, ci, delta_color="off", delta_arrow="off",
+               border=True, help="Within one day's staffed hours (Mon–Fri 08:00–18:00 UK time by "
+                                 "default). Kaplan–Meier estimate with 95% CI.")
+cols[3].page_link("pages/2_Patient_questions.py", label="Questions and the open queue",
+                  icon=":material/contact_support:")
+cols[3].page_link("pages/3_Response_times.py", label="Response times by trust", icon=":material/timer:")
+if not national:
+    cols[3].caption("Question figures for a region or trust hide counts of 1–7 (*) and round "
+                    "others to the nearest 5 (NHS Digital's small-number rules).")
+
 # --- posts over time --------------------------------------------------------------------
 st.subheader("Posts over time")
 left, right = st.columns(2)

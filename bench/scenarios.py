@@ -11,6 +11,7 @@ import time
 from datetime import date, timedelta
 
 from warehouse import db, queries
+from warehouse import question_queries  # noqa: F401  (registers the question pages' queries)
 
 LAST_DAY = date(2026, 10, 31)  # bench/run.py generates the demo up to 1 Nov 2026
 
@@ -33,8 +34,27 @@ PAGE_QUERIES = {
         ("posts_over_time", {"grain": "week", "by": "platform"}),
         ("posts_by_region", {}),
         ("posts_by_trust", {}),
+        ("question_headline", {}),
+        ("response_histogram", {"by": "all", "clock": "calendar"}),
+        ("response_histogram", {"by": "all", "clock": "service"}),
     ],
     "pages/1_Explore.py": [("explore_posts", {"limit": 5_001})],
+    "pages/2_Patient_questions.py": [
+        ("question_headline", {}),
+        ("response_histogram", {"by": "all", "clock": "calendar"}),
+        ("response_histogram", {"by": "all", "clock": "service"}),
+        ("questions_over_time", {"grain": "week", "by": "all"}),
+        ("question_topics", {}),
+        ("question_units", {"by": "region"}),
+        ("question_units", {"by": "trust"}),
+        ("open_questions", {"limit": 501}),
+    ],
+    "pages/3_Response_times.py": [
+        ("response_histogram", {"by": "all", "clock": "calendar"}),
+        ("response_histogram", {"by": "all", "clock": "service"}),
+        ("question_units", {"by": "trust"}),
+        ("asking_times", {}),
+    ],
 }
 
 

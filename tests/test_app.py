@@ -19,7 +19,10 @@ from ui import labels
 ROOT = Path(__file__).resolve().parent.parent
 HOME = "dashboard.py"
 # Every page and the heading it must show; test_every_page_is_listed keeps this complete.
-HEADINGS = {HOME: "Overview", "pages/1_Explore.py": "Explore posts"}
+HEADINGS = {HOME: "Overview", "pages/1_Explore.py": "Explore posts",
+            "pages/2_Patient_questions.py": "Patient questions", "pages/3_Response_times.py": "Response times"}
+QUESTIONS_PAGE, RESPONSE_PAGE = "pages/2_Patient_questions.py", "pages/3_Response_times.py"
+ASKED_DAY = "(asked_at AT TIME ZONE 'Europe/London')::DATE"
 BANNER = "Synthetic demo data — not real patients or staff."
 NO_LOGIN = "Local demo: no login"
 UK_DAY = "(created_at AT TIME ZONE 'Europe/London')::DATE"
@@ -266,3 +269,84 @@ def test_first_run_with_imported_posts_builds_them_without_demo(tmp_path, use_da
     at = open_page()
     assert not at.exception, at.exception
     assert metric(at, "Posts") == "3" and texts(at.warning) == []
+
+
+# --- patient questions and response times -------------------------------------------------
+
+def _questions(read, folder, where: str = "TRUE", params: dict | None = None) -> list[tuple]:
+    return read(folder, f"SELECT post_id, is_answered, duration_seconds FROM patient_questions WHERE {where}",
+                params)
+
+
+def test_overview_question_headline_equals_the_warehouse(demo_data, use_data, read_published):
+    from warehouse import stats
+
+    use_data(demo_data)
+    at = open_page()
+    start, end = shown_days(at)
+    rows = _questions(read_published, demo_data, f"{ASKED_DAY} BETWEEN $s AND $e", {"s": start, "e": end})
+    assert rows, "the demo should contain patient questions"
+    assert metric(at, "Patient questions") == f"{len(rows):,}"  # national: not rounded
+    km = stats.km_summary([r[2] for r in rows], [r[1] for r in rows])
+    shown = metric(at, "Median time to first answer")
+    assert shown == ("not reached" if km["median_s"] is None else labels.duration(km["median_s"])) or \
+        abs(_minutes(shown) - km["median_s"] / 60) <= 1  # histogram bins: within one minute
+
+
+def _minutes(text: str) -> float:
+    import re
+
+    parts = dict((unit, int(n)) for n, unit in re.findall(r"(\d+) (day|h|min)", text))
+    return parts.get("day", 0) * 1440 + parts.get("h", 0) * 60 + parts.get("min", 0)
+
+
+def test_overview_question_headline_is_suppressed_below_national_level(demo_data, use_data, read_published):
+    from warehouse import stats
+
+    use_data(demo_data)
+    at = open_page(params={"from": "2025-01-01", "to": "2025-06-30", "region": "Y63"})
+    assert not at.exception, at.exception
+    n = len(_questions(read_published, demo_data, f"{ASKED_DAY} BETWEEN $s AND $e AND region_code = 'Y63'",
+                       {"s": date(2025, 1, 1), "e": date(2025, 6, 30)}))
+    assert n > 7 and metric(at, "Patient questions") == f"{stats.suppress_count(n):,}"  # rounded to 5
+
+
+@pytest.mark.parametrize("params", [{}, {"from": "2025-01-01", "to": "2025-06-30", "region": "Y63"},
+                                    {"from": "2025-04-01", "to": "2025-06-30", "platform": "facebook"}])
+def test_open_questions_queue_lists_every_unanswered_question(params, demo_data, use_data, read_published):
+    use_data(demo_data)
+    at = open_page(QUESTIONS_PAGE, params)
+    assert not at.exception, at.exception
+    start, end = shown_days(at)
+    where = f"NOT is_answered AND {ASKED_DAY} BETWEEN $s AND $e"
+    if "region" in params:
+        where += " AND region_code = 'Y63'"
+    if "platform" in params:
+        where += " AND platform = 'facebook'"
+    expected = read_published(demo_data, f"SELECT post_id FROM patient_questions WHERE {where}"
+                                         " ORDER BY asked_at, platform, post_id", {"s": start, "e": end})
+    queue = next(d.value for d in at.dataframe if "Waiting" in d.value.columns)
+    assert 0 < len(queue) == len(expected)
+    assert queue["Asked (UK time)"].is_monotonic_increasing  # oldest first
+    assert all(" min" in w or " h" in w or "day" in w for w in queue["Waiting"])
+
+
+def test_response_times_page_shows_kaplan_meier_figures(demo_data, use_data, read_published):
+    from warehouse import stats
+
+    use_data(demo_data)
+    at = open_page(RESPONSE_PAGE)
+    assert not at.exception, at.exception
+    start, end = shown_days(at)
+    rows = _questions(read_published, demo_data, f"{ASKED_DAY} BETWEEN $s AND $e", {"s": start, "e": end})
+    km = stats.km_summary([r[2] for r in rows], [r[1] for r in rows], within_s=(3600, 3 * 86400))
+    assert metric(at, "Within 1 hour") == f"{km['p_within'][3600]['p']:.0%}"
+    assert metric(at, "Within 3 days") == f"{km['p_within'][3 * 86400]['p']:.0%}"
+    assert any("never dropped" in c for c in texts(at.caption))
+    at.segmented_control(key="response_by").set_value("trust").run()  # compare trusts
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert "Trust" in table.columns and 0 < len(table) <= 5
+    at.segmented_control(key="response_clock").set_value("service").run()
+    assert not at.exception, at.exception
+    assert any("service hours" in m.label for m in at.metric)

@@ -37,7 +37,8 @@ def test_posts_table_has_the_published_columns(data_dir, tmp_path):
     # members of the public are pseudonymised: no author id appears in the published file
     assert all(r[1].startswith("p_") and "patient" not in r[1] for r in rows)
     assert rows[0][2:] == ("RR8", "Y63", "post")
-    assert rows[1][2:] == (None, None, "unattributed")
+    # the reply has no trust of its own: it takes its thread's (the root post's)
+    assert rows[1][2:] == ("RR8", "Y63", "thread")
     assert b"patient-a" not in config.warehouse_path().read_bytes()
 
 

@@ -6,6 +6,7 @@ that it reads as "not known" rather than as one more region or trust.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -100,3 +101,317 @@ def _wrap(name: str, width: int = 38) -> str:
         return name
     cut = name.rfind(" ", 0, width)
     return name if cut < 0 else name[:cut] + "<br>" + name[cut + 1:]
+
+
+# --- patient questions and response times ------------------------------------------------
+# Counts below national level are suppressed here (DESIGN.md "Statistics shown to people"):
+# each builder takes ``national`` (True only for figures over everything, with no region or
+# trust filter) and hides counts of 1-7 (gaps, blank cells or absent points), rounds the rest
+# to the nearest 5, and hides rates computed over hidden counts.
+TOPIC_COLOURS = {
+    "pain_discomfort": "#AE2573", "preparation": "#005EB8", "appointments_access": "#ED8B00",
+    "waiting_results": "#00A499", "recall_further_tests": "#8A1538",
+    "radiation_pregnancy": "#330072", "mri_safety": "#41B6E6", "contrast": "#FFB81C",
+    "screening_eligibility": "#78BE20", "other": GREY, "unattributed": GREY,
+}
+GOOD, BAD, AMBER = "#009639", "#DA291C", "#ED8B00"
+_TICKS = {  # Kaplan-Meier x axis (log scale): readable waits
+    "calendar": ([60, 600, 3_600, 6 * 3_600, 86_400, 3 * 86_400, 7 * 86_400, 28 * 86_400],
+                 ["1 min", "10 min", "1 h", "6 h", "1 day", "3 days", "1 week", "4 weeks"]),
+    "service": ([60, 600, 3_600, 3 * 3_600, 36_000, 3 * 36_000, 20 * 36_000],
+                ["1 min", "10 min", "1 h", "3 h", "1 service<br>day (10 h)", "3 service<br>days",
+                 "4 service<br>weeks"]),
+}
+_TARGET_LINES = {"calendar": [(3_600, "1 h"), (3 * 86_400, "3 days")],
+                 "service": [(36_000, "1 service day")]}
+
+
+def _suppressed(frame: pd.DataFrame, counts: list[str], rates: dict | None, national: bool) -> pd.DataFrame:
+    """``frame`` with hidden cells as <NA> (for charts) and counts rounded, unless ``national``
+    (see warehouse.stats). The cells of a chart add up to a total shown on the page, so
+    secondary suppression applies too."""
+    from warehouse import stats
+
+    if national:
+        return frame.copy()
+    return stats.suppress_table(frame.assign(_all=1), counts, rates, group_cols="_all",
+                                marker=None).drop(columns="_all")
+
+
+def _count_text(value) -> str:
+    return "fewer than 8" if pd.isna(value) else f"{int(value):,}"
+
+
+def questions_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "all",
+                        national: bool = False) -> go.Figure:
+    """Lines of questions per period: all together, or one per topic (or region), most asked
+    first. Hidden
+    counts (1-7 below national level) are gaps in the line."""
+    x_title, per = GRAIN_WORDS[grain]
+    national = national and by != "region"  # regions are below national level
+    totals = frame.groupby("series")["n_questions"].sum().sort_values(ascending=False)
+    shown = _suppressed(frame, ["n_questions"], None, national)
+    fig = go.Figure()
+    hover_day = "%{x|%-d %b %Y}" if grain != "month" else "%{x|%b %Y}"
+    for i, series in enumerate(totals.index):
+        rows = shown[shown["series"] == series]
+        name = labels.topic(series) if by == "topic" else rows["series_name"].iloc[0]
+        colour = (TOPIC_COLOURS.get(series) if by == "topic" else NHS_BLUE if by == "all" else
+                  GREY if series == "unattributed" else PALETTE[i % len(PALETTE)])
+        values = rows["n_questions"].astype("Float64").to_numpy(dtype=float, na_value=float("nan"))
+        fig.add_trace(go.Scatter(
+            x=rows["period"], y=values, mode="lines+markers" if grain == "month" else "lines",
+            name=name, connectgaps=False,
+            line=dict(width=2, color=colour),
+            hovertemplate=f"{name}<br>{hover_day}: %{{y:,}} questions<extra></extra>",
+        ))
+    _layout(fig, height=380, x_title=x_title, y_title=f"Questions {per}", legend=by != "all")
+    if len(shown) and shown["n_questions"].isna().mean() > 0.5:
+        fig.add_annotation(text="Most counts here are 1–7 and hidden: try a longer grain or all questions",
+                           showarrow=False, xref="paper", yref="paper", x=0.5, y=0.95,
+                           font=dict(color=GREY), bgcolor="rgba(255,255,255,0.85)")
+    fig.update_layout(hovermode="x unified")
+    fig.update_xaxes(tickformat="%-d %b %Y" if grain != "month" else "%b %Y")
+    fig.update_yaxes(tickformat=",d")
+    return fig
+
+
+def question_topics(frame: pd.DataFrame, national: bool = False) -> go.Figure:
+    """Horizontal bars: questions per topic, most asked first, with shares."""
+    shown = _suppressed(frame, ["n_questions"], {"share": "n_questions"}, national)
+    values = shown["n_questions"].astype("Float64").fillna(0).astype(int).tolist()
+    fig = go.Figure(go.Bar(
+        y=[labels.topic(t) for t in shown["topic"]], x=values, orientation="h",
+        marker_color=[TOPIC_COLOURS.get(t, NHS_BLUE) for t in shown["topic"]],
+        text=[_count_text(v) if pd.isna(v) or v else "0" for v in shown["n_questions"]],
+        customdata=["" if pd.isna(s) else f" ({s:.0%} of questions)" for s in shown["share"]],
+        textposition="auto", cliponaxis=False,
+        hovertemplate="%{y}: %{text} questions%{customdata}<extra></extra>",
+    ))
+    _layout(fig, height=max(180, 32 * len(shown) + 60), x_title="Questions", y_title="", legend=False)
+    fig.update_layout(bargap=0.3)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(tickformat=",d")
+    return fig
+
+
+def questions_by_unit(frame: pd.DataFrame, top: int = 15) -> go.Figure:
+    """Horizontal bars of questions per region or trust (``question_units``), busiest first,
+    stacked answered / still open; always suppressed (regions and trusts are below national)."""
+    rows = frame.head(top).assign(n_open=lambda f: f["n_questions"] - f["n_answered"])
+    shown = _suppressed(rows, ["n_answered", "n_open", "n_questions"], None, False)
+    names = [_wrap(labels.org_name(n)) for n in shown["group_name"]]
+    fig = go.Figure()
+    for column, name, colour in (("n_answered", "Answered", NHS_BLUE), ("n_open", "Still open", AMBER)):
+        values = shown[column].astype("Float64")
+        fig.add_trace(go.Bar(
+            y=names, x=values.fillna(0).astype(int).tolist(), orientation="h", name=name,
+            marker_color=colour, customdata=[_count_text(v) for v in values],
+            hovertemplate=f"%{{y}}: %{{customdata}} {name.lower()}<extra></extra>",
+        ))
+    _layout(fig, height=max(180, 34 * len(shown) + 80), x_title="Questions", y_title="", legend=True)
+    fig.update_layout(barmode="stack", bargap=0.3, legend=dict(traceorder="normal"))
+    fig.update_yaxes(autorange="reversed", tickfont=dict(size=12))
+    fig.update_xaxes(tickformat=",d")
+    return fig
+
+
+def _step_points(curve: pd.DataFrame) -> pd.DataFrame:
+    """Only the times where the curve steps (plus the first and last): fewer points, same line."""
+    keep = (curve["events"] > 0) | (curve.index == curve.index[0]) | (curve.index == curve.index[-1])
+    return curve[keep]
+
+
+def response_curves(frame: pd.DataFrame, clock: str = "calendar", national: bool = False) -> go.Figure:
+    """Kaplan-Meier curves from ``response_histogram``: share of questions still waiting for a
+    first professional answer against time (log axis). Bands are 95% CIs (drawn when at most
+    three curves). Groups of 1-7 questions are left out below national level."""
+    from warehouse import question_queries as qq, stats
+
+    curves = qq.km_curves(frame)
+    ticks, words = _TICKS[clock]
+    fig = go.Figure()
+    sizes = frame.groupby("group_code", sort=False)[["events", "censored"]].sum().sum(axis=1)
+    groups = [g for g in dict.fromkeys(curves["group_code"]) if national or sizes[g] >= 8]
+    bands = len(groups) <= 3
+    last = float(curves["time_s"].max()) if len(curves) else 86_400
+    for i, code in enumerate(groups):
+        curve = _step_points(curves[curves["group_code"] == code].reset_index(drop=True))
+        x = curve["time_s"].clip(lower=30).tolist()  # log axis: t = 0 drawn at 30 s
+        name = labels.org_name(curve["group_name"].iloc[0])
+        n = stats.suppress_count(int(sizes[code]), national=national)
+        colour = GREY if code == "unattributed" else PALETTE[i % len(PALETTE)]
+        waits = [labels.duration(t, service=clock == "service") for t in curve["time_s"]]
+        if bands:
+            fig.add_trace(go.Scatter(x=x + x[::-1], y=(curve["ci_high"].tolist() + curve["ci_low"].tolist()[::-1]),
+                                     fill="toself", line=dict(width=0, shape="hv"), fillcolor=colour,
+                                     opacity=0.15, hoverinfo="skip", showlegend=False))
+        fig.add_trace(go.Scatter(
+            x=x, y=curve["survival"], mode="lines", line=dict(shape="hv", width=2.5, color=colour),
+            name=f"{name} ({n:,} questions)", customdata=waits,
+            hovertemplate=f"{name}<br>%{{y:.0%}} still waiting after %{{customdata}}<extra></extra>",
+        ))
+    for at, word in _TARGET_LINES[clock]:
+        fig.add_vline(x=at, line=dict(color=GREY, width=1, dash="dot"),
+                      annotation=dict(text=word, font=dict(size=11, color=GREY), yanchor="top"))
+    fig.add_hline(y=0.5, line=dict(color=GREY, width=1, dash="dash"),
+                  annotation=dict(text="half answered (median)", font=dict(size=11, color=GREY),
+                                  xanchor="right", x=1))
+    _layout(fig, height=440, x_title="Time since the question was asked" +
+            (" (staffed hours only)" if clock == "service" else ""),
+            y_title="Still waiting for a first answer", legend=True)
+    fig.update_xaxes(type="log", tickvals=ticks, ticktext=words, range=[1.5, max(5.0, np.log10(last) + 0.05)])
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], rangemode="normal")
+    fig.update_xaxes(tickangle=0)
+    return fig
+
+
+FUNNEL_MEASURES = {  # measure -> (numerator, denominator, words, short label)
+    "answered": ("n_answered", "n_questions", "answered at all", "Response rate"),
+    "1h": ("n_answered_1h", "n_followed_1h", "answered within 1 hour", "Within 1 hour"),
+    "service_day": ("n_answered_service_day", "n_followed_service_day", "answered within 1 service day",
+                    "Within 1 service day"),
+    "3d": ("n_answered_3d", "n_followed_3d", "answered within 3 days", "Within 3 days"),
+}
+
+
+def funnel_points(frame: pd.DataFrame, measure: str = "answered") -> tuple[pd.DataFrame, float | None]:
+    """The units a funnel plot shows and the overall proportion p0 of attributed units.
+
+    Unattributed questions are left out (not a region or trust); so are units with 1-7
+    questions or 1-7 answered (suppression). Adds p, its Wilson CI (p_low, p_high), n_shown
+    (the denominator rounded to 5) and position: "above" / "below" the 99.8% limits or
+    "within" them."""
+    from warehouse import stats
+
+    num, den = FUNNEL_MEASURES[measure][:2]
+    units = frame[frame["group_code"] != "unattributed"]
+    total_den, total_num = float(units[den].sum()), float(units[num].sum())
+    p0 = total_num / total_den if total_den else None
+    hidden = stats.suppress_table(units.assign(p=units[num] / units[den].where(units[den] > 0)),
+                                  [den], {"p": [num, den]}, marker=None)
+    shown = units.assign(p=hidden["p"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
+                         n_shown=hidden[den].astype("Float64").to_numpy(dtype=float, na_value=np.nan))
+    shown = shown[shown["p"].notna() & (shown[den] > 0)].reset_index(drop=True)
+    p, low, high = stats.wilson(shown[num].to_numpy(), shown[den].to_numpy())
+    shown = shown.assign(p_low=low, p_high=high, position="within")
+    if p0 is not None and 0 < p0 < 1 and len(shown):
+        at = stats.funnel_limits_proportion(p0, shown[den].astype(float).to_numpy())
+        shown.loc[shown["p"].to_numpy() > at["upper_99_8"].to_numpy(), "position"] = "above"
+        shown.loc[shown["p"].to_numpy() < at["lower_99_8"].to_numpy(), "position"] = "below"
+    return shown, p0
+
+
+def funnel(frame: pd.DataFrame, measure: str = "answered", unit: str = "trust",
+           highlight: tuple[str, ...] = ()) -> go.Figure:
+    """Funnel plot: each region or trust's proportion (``measure``) against its number of
+    questions, with 95% and 99.8% control limits around the overall value (exact binomial,
+    :func:`warehouse.stats.funnel_limits_proportion`). Positions and tooltips use counts
+    rounded to 5 (suppression); whether a unit is beyond a limit uses its exact count. Units
+    whose code is in ``highlight`` are ringed and named."""
+    from warehouse import stats
+
+    words = FUNNEL_MEASURES[measure][2]
+    shown, p0 = funnel_points(frame, measure)
+    fig = go.Figure()
+    if p0 is None or shown.empty or not 0 < p0 < 1:
+        _layout(fig, height=420, x_title="Questions", y_title=f"Share {words}", legend=False)
+        fig.add_annotation(text="Not enough questions to compare", showarrow=False, x=0.5, y=0.5,
+                           xref="paper", yref="paper")
+        return fig
+    top = max(float(shown["n_shown"].max()) * 1.08, 20.0)
+    grid = np.unique(np.round(np.geomspace(1, top, 160)))
+    limits = stats.funnel_limits_proportion(p0, grid)
+    for level, dash, label in (("99_8", "dash", "99.8% limits"), ("95", "dot", "95% limits")):
+        for side in ("lower", "upper"):
+            fig.add_trace(go.Scatter(
+                x=limits["n"], y=limits[f"{side}_{level}"], mode="lines", name=label,
+                line=dict(color=GREY, width=1.5, dash=dash), showlegend=side == "lower",
+                legendgroup=level, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=[1, top], y=[p0, p0], mode="lines", name=f"Overall {p0:.0%}",
+                             line=dict(color="#231F20", width=1.5), hoverinfo="skip"))
+    meaning = {"above": "above the 99.8% limit: higher than expected",
+               "below": "below the 99.8% limit: lower than expected",
+               "within": "within the limits: consistent with the overall value"}
+    for position, colour, name in (("within", NHS_BLUE, "Within the limits"),
+                                   ("above", GOOD, "Higher than expected"),
+                                   ("below", BAD, "Lower than expected")):
+        rows = shown[shown["position"] == position]
+        if rows.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=rows["n_shown"], y=rows["p"], mode="markers", name=name,
+            marker=dict(size=10, color=colour, line=dict(width=1, color="white")),
+            text=[labels.org_name(n) for n in rows["group_name"]],
+            customdata=np.column_stack([rows["p_low"], rows["p_high"]]),
+            hovertemplate=("%{text}<br>%{y:.0%} " + words + " (95% CI %{customdata[0]:.0%}–"
+                           "%{customdata[1]:.0%})<br>about %{x:,} questions<br>" + meaning[position]
+                           + "<extra></extra>"),
+        ))
+    chosen = shown[shown["group_code"].isin(list(highlight))]
+    if len(chosen):
+        fig.add_trace(go.Scatter(
+            x=chosen["n_shown"], y=chosen["p"], mode="markers+text", name="Chosen in the filters",
+            marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(width=2.5, color="#231F20")),
+            text=[_wrap(labels.org_name(n), 30) for n in chosen["group_name"]], textposition="top center",
+            textfont=dict(size=12, color="#231F20"), hoverinfo="skip"))
+    _layout(fig, height=440, x_title="Questions (rounded to 5)", y_title=f"Share {words}", legend=True)
+    fig.update_xaxes(tickformat=",d", range=[0, top])
+    fig.update_yaxes(tickformat=".0%", rangemode="normal")
+    return fig
+
+
+HOUR_BLOCKS = (1, 2, 3, 4, 6, 12, 24)
+
+
+def hour_block(n_questions: int, min_per_cell: float = 20) -> int:
+    """Hours per heatmap cell: the finest block that gives on average ``min_per_cell``
+    questions a cell (fewer questions, or a filter, give coarser cells, so that fewer are
+    hidden by suppression)."""
+    for block in HOUR_BLOCKS:
+        if n_questions / (7 * 24 / block) >= min_per_cell:
+            return block
+    return HOUR_BLOCKS[-1]
+
+
+def asking_times(frame: pd.DataFrame, national: bool = False, show: str = "volume") -> go.Figure:
+    """Weekday x time-of-day heatmap (UK time) of questions asked (``show="volume"``) or of
+    the share answered within 1 hour (``show="within_1h"``). Hours are grouped into blocks
+    (:func:`hour_block`); suppressed cells are blank."""
+    block = hour_block(int(frame["n_questions"].sum()))
+    frame = (frame.assign(hour=frame["hour"] // block * block)
+             .groupby(["weekday", "hour"], as_index=False)[["n_questions", "n_answered_1h", "n_followed_1h"]].sum())
+    frame = frame.assign(p=frame["n_answered_1h"] / frame["n_followed_1h"].where(frame["n_followed_1h"] > 0))
+    shown = _suppressed(frame, ["n_questions"], {"p": ["n_answered_1h", "n_followed_1h"]}, national)
+    hours = list(range(0, 24, block))
+
+    def grid(column: str) -> list[list[float]]:
+        table = shown.pivot(index="weekday", columns="hour", values=column)
+        table = table.reindex(index=range(1, 8), columns=hours).astype("Float64")
+        return table.to_numpy(dtype=float, na_value=np.nan).tolist()
+
+    counts, shares = grid("n_questions"), grid("p")
+    spans = [f"{h:02d}:00–{h + block - 1:02d}:59" for h in hours]
+    if show == "volume":
+        z, colours, bar = counts, [[0, "#E8EDEE"], [1, NHS_BLUE]], dict(title="Questions", tickformat=",d")
+        custom = [[f"{_count_text(v)} questions" for v in row] for row in counts]
+    else:
+        z, colours = shares, [[0, "#F2F6F7"], [1, "#00A499"]]
+        bar = dict(title="Answered<br>within 1 h", tickformat=".0%")
+        custom = [[f"{s:.0%} answered within 1 hour" if not np.isnan(s) else "too few questions to show"
+                   for s in row] for row in shares]
+    values = np.array(z, dtype=float)
+    top = float(np.nanmax(values)) if np.isfinite(values).any() else 1.0
+    fig = go.Figure(go.Heatmap(
+        z=z, x=spans, y=list(labels.WEEKDAYS), colorscale=colours, customdata=custom,
+        hovertemplate="%{y} %{x}<br>%{customdata}<extra></extra>", colorbar=bar, xgap=1, ygap=1,
+        zmin=0, zmax=max(top, 0.05 if show != "volume" else 1.0),
+    ))
+    _layout(fig, height=300, x_title="Time of day the question was asked (UK time)", y_title="", legend=False)
+    if not np.isfinite(values).any():
+        fig.add_annotation(text="Too few questions to show", showarrow=False, xref="paper", yref="paper",
+                           x=0.5, y=0.5, font=dict(color=GREY, size=14))
+    step = max(1, 6 // block)
+    fig.update_xaxes(tickvals=spans[::step], ticktext=[s[:5] for s in spans[::step]], tickangle=0)
+    fig.update_yaxes(autorange="reversed", rangemode="normal")
+    return fig

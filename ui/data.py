@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from ui import charts
+from ui import charts, labels
 from warehouse import config, db, queries
+from warehouse import question_queries  # noqa: F401  (registers its queries in queries.QUERIES)
 
 QUERY_TTL_SECONDS = 15 * 60
 QUERY_CACHE_ENTRIES = 500
@@ -66,13 +67,57 @@ def query(name: str, filters: queries.Filters | None = None, **options) -> pd.Da
 # 5-15 ms, a cached one nothing. st.plotly_chart copies a figure before using it, and pages
 # must not modify one either.
 @st.cache_resource(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
-def _cached_figure(version: Version, name: str, filters, options: tuple, chart_options: tuple):
+def _cached_figure(version: Version, name: str, filters, options: tuple, chart_options: tuple,
+                   chart: str | None = None):
     frame = _cached(version, name, filters, options)
-    return getattr(charts, name)(frame, **dict(chart_options))
+    return getattr(charts, chart or name)(frame, **dict(chart_options))
 
 
-def figure(name: str, filters: queries.Filters, query: dict | None = None, **chart_options):
-    """The figure ``ui.charts.<name>`` draws from the query of the same name run with the
-    ``query`` options (cached per warehouse version and arguments; do not modify it)."""
+def figure(name: str, filters: queries.Filters, query: dict | None = None, *, chart: str | None = None,
+           **chart_options):
+    """The figure ``ui.charts.<chart>`` (by default ``<name>``) draws from the query ``name``
+    run with the ``query`` options (cached per warehouse version and arguments; do not modify
+    it)."""
     return _cached_figure(_version(), name, filters, tuple(sorted((query or {}).items())),
-                          tuple(sorted(chart_options.items())))
+                          tuple(sorted(chart_options.items())), chart)
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=QUERY_CACHE_ENTRIES, show_spinner=False)
+def _cached_summaries(version: Version, filters, by: str, top: int):
+    within = {"calendar": question_queries.CALENDAR_WITHIN, "service": question_queries.SERVICE_WITHIN}
+    return tuple(question_queries.km_summaries(_cached(version, "response_histogram", filters,
+                                                       tuple(sorted({"by": by, "clock": clock, "top": top}.items()))),
+                                               within_s=within[clock])
+                 for clock in ("calendar", "service"))
+
+
+def response_summaries(filters: queries.Filters, by: str = "all", top: int = 10_000):
+    """Kaplan–Meier summaries per group (``question_queries.km_summaries``) from the SQL
+    histograms of both clocks: (calendar: within 1 h and 3 days, service: within 1 service
+    day). Cached per warehouse version and arguments."""
+    return _cached_summaries(_version(), filters, by, int(top))
+
+
+# Tables people read (ui.labels builders: suppression, redaction, formatting) cost 10-30 ms
+# each; cached like figures so that a rerun with the same filters costs nothing.
+@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
+def _cached_table(version: Version, builder: str, name: str, filters, options: tuple, builder_options: tuple):
+    frame = _cached(version, name, filters, options)
+    return getattr(labels, builder)(frame, **dict(builder_options))
+
+
+def table(builder: str, name: str, filters: queries.Filters, query: dict | None = None, **builder_options):
+    """The table ``ui.labels.<builder>`` makes from the query ``name`` run with the ``query``
+    options (cached per warehouse version and arguments)."""
+    return _cached_table(_version(), builder, name, filters, tuple(sorted((query or {}).items())),
+                         tuple(sorted(builder_options.items())))
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
+def _cached_response_table(version: Version, filters, by: str, top: int, table_options: tuple):
+    return labels.response_table(*_cached_summaries(version, filters, by, top), **dict(table_options))
+
+
+def response_table(filters: queries.Filters, by: str = "all", top: int = 10_000, **table_options):
+    """``ui.labels.response_table`` of :func:`response_summaries` (cached likewise)."""
+    return _cached_response_table(_version(), filters, by, int(top), tuple(sorted(table_options.items())))

@@ -24,7 +24,8 @@ HOME_LABEL = "Overview"
 DEMO_POSTS = 150_000  # as `python -m ingest demo`
 DEMO_SEED = 7
 NO_LOGIN = "Local demo: no login"
-PAGE_ICONS = {"Explore": ":material/search:"}  # pages without one get a generic icon
+PAGE_ICONS = {"Explore": ":material/search:", "Patient questions": ":material/contact_support:",
+              "Response times": ":material/timer:"}  # pages without one get a generic icon
 _PREPARE = threading.Lock()  # sessions of this process wait for one another's demo build
 
 

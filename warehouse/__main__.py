@@ -1,4 +1,5 @@
-"""``python -m warehouse build``: publish the warehouse from the raw store."""
+"""``python -m warehouse build|evaluate``: publish the warehouse from the raw store, or
+evaluate the question classifier against labelled text."""
 from __future__ import annotations
 
 import argparse
@@ -12,6 +13,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build", help="build staging -> intermediate -> marts, check keys, swap in")
+    evaluate = sub.add_parser("evaluate", help="precision, recall and F1 of the question classifier")
+    evaluate.add_argument("--explain", action="store_true",
+                          help="also show where the classifier and the labels disagree")
     return parser
 
 
@@ -24,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         print(result.summary())
+    elif args.command == "evaluate":
+        from warehouse import evaluate
+
+        return evaluate.main(["--explain"] if args.explain else [])
     return 0
 
 

@@ -31,6 +31,8 @@ BUILDING_SUFFIX = ".building"
 _HEADER = re.compile(r"^--\s*(grain|key|nullable):\s*(.+?)\s*$", re.MULTILINE)
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+_REFERENCE = re.compile(r"\b(staging|intermediate|main)\.([a-z_][a-z0-9_]*)\b")
+_TEMPLATE = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 
 
 class BuildError(RuntimeError):
@@ -65,6 +67,8 @@ class BuildResult:
 
 
 def load_models(models_dir: Path = MODELS) -> list[Model]:
+    """Every model, ordered so that each runs after the models it reads (references of the
+    form ``staging.name``, ``intermediate.name`` or ``main.name``); layers run in order."""
     models = []
     for layer in LAYERS:
         for path in sorted((models_dir / layer).glob("*.sql")):
@@ -82,7 +86,44 @@ def load_models(models_dir: Path = MODELS) -> list[Model]:
                 if not _IDENT.match(column):
                     raise BuildError(f"{path}: bad column name {column!r} in the header")
             models.append(Model(layer, name, path, sql, header["grain"], key, nullable))
-    return models
+    return _in_dependency_order(models)
+
+
+def _in_dependency_order(models: list[Model]) -> list[Model]:
+    by_table = {m.table: m for m in models}
+    ordered, done, visiting = [], set(), set()
+
+    def visit(model: Model) -> None:
+        if model.table in done:
+            return
+        if model.table in visiting:
+            raise BuildError(f"{model.path}: models depend on each other in a cycle")
+        visiting.add(model.table)
+        for schema, name in _REFERENCE.findall(model.sql):
+            other = by_table.get(f"{schema}.{name}")
+            if other is not None and other is not model:
+                visit(other)
+        visiting.discard(model.table)
+        done.add(model.table)
+        ordered.append(model)
+
+    for model in sorted(models, key=lambda m: LAYERS.index(m.layer)):
+        visit(model)
+    return ordered
+
+
+def render(model: Model) -> str:
+    """The model's SQL with ``{{ name }}`` replaced by SQL that code generates (the rule-based
+    enrichments: their patterns are code constants, never user values)."""
+    from warehouse import templates
+
+    def fill(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in templates.TEMPLATES:
+            raise BuildError(f"{model.path}: unknown template {{{{ {name} }}}}")
+        return templates.TEMPLATES[name]()
+
+    return _TEMPLATE.sub(fill, model.sql)
 
 
 def _params_for(sql: str, values: dict[str, object]) -> dict[str, object]:
@@ -141,11 +182,16 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
             db.attach_raw_readonly(con)
             con.execute("CREATE SCHEMA staging")
             con.execute("CREATE SCHEMA intermediate")
+            from warehouse import templates
+
+            for make in templates.PYTHON_TABLES:  # tables code makes (e.g. service calendars)
+                make(con)
             tables = {}
             for i, model in enumerate(models):
                 say(i / (len(models) + 2), f"building {model.layer}/{model.name}")
                 try:
-                    con.execute(f"CREATE TABLE {model.table} AS\n{model.sql}", _params_for(model.sql, params))
+                    sql = render(model)
+                    con.execute(f"CREATE TABLE {model.table} AS\n{sql}", _params_for(sql, params))
                 except BuildError:
                     raise
                 except Exception as exc:

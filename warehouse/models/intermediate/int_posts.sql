@@ -1,10 +1,20 @@
--- grain: one row per post, its author's role resolved and the post attributed to a trust
+-- grain: one row per post, its thread resolved, its author's role resolved and the post
+-- attributed to a trust
 -- key: platform, post_id
+-- Roles: the account registry first; then the author's self-description in bio or post
+-- ("HCPC registered radiographer", "as a mammographer ...") with its confidence and evidence;
+-- authors the platform did not name (author_id 'unknown:...') are 'unknown'; everyone else is
+-- 'patient_public'. The registry always wins.
 -- Pseudonymisation: members of the public get a keyed hash ($pseudonym_key is bound by the
 -- build, never stored); registered staff and organisation accounts keep platform:id so that
 -- a manager can see which official account posted.
+-- Trust: the post's own (file/import/source), else the author's registered trust, else the
+-- thread's (its root post's, or the first registered account's that posted in it).
 WITH posts AS (
     SELECT * FROM staging.stg_posts
+),
+threads AS (
+    SELECT * FROM intermediate.int_threads
 ),
 accounts AS (
     SELECT * FROM staging.stg_accounts
@@ -12,37 +22,92 @@ accounts AS (
 trusts AS (
     SELECT * FROM staging.stg_trusts
 ),
+described AS (
+    -- self-description is per author: the strongest evidence in any of their bios or posts
+    SELECT platform, author_id,
+           arg_max(self_role, self_role_confidence) AS self_role,
+           max(self_role_confidence) AS self_role_confidence,
+           arg_max(self_role_evidence, self_role_confidence) AS self_role_evidence
+    FROM (SELECT platform, author_id, {{ self_role_columns }} FROM posts)
+    WHERE self_role IS NOT NULL
+    GROUP BY platform, author_id
+),
 resolved AS (
     SELECT
         p.*,
+        d.self_role,
+        d.self_role_confidence,
+        d.self_role_evidence,
+        t.thread_id AS resolved_thread_id,
+        t.parent_missing,
+        t.branch_id,
         a.role AS registry_role,
         a.title AS account_title,
-        a.trust_code AS registry_trust_code
+        a.trust_code AS registry_trust_code,
+        CASE
+            WHEN a.role IS NOT NULL THEN a.role
+            WHEN d.self_role IS NOT NULL THEN d.self_role
+            WHEN starts_with(p.author_id, 'unknown:') THEN 'unknown'
+            ELSE 'patient_public'
+        END AS role,
+        CASE
+            WHEN a.role IS NOT NULL THEN 'registry'
+            WHEN d.self_role IS NOT NULL THEN 'self_description'
+            WHEN starts_with(p.author_id, 'unknown:') THEN 'unknown'
+            ELSE 'default'
+        END AS role_source,
+        coalesce(p.trust_code, a.trust_code) AS own_trust_code
     FROM posts p
+    JOIN threads t USING (platform, post_id)
+    LEFT JOIN described d ON d.platform = p.platform AND d.author_id = p.author_id
     LEFT JOIN accounts a ON a.platform = p.platform AND a.author_id = p.author_id
+),
+thread_trusts AS (
+    SELECT
+        platform,
+        resolved_thread_id,
+        arg_min(own_trust_code, created_at) FILTER (WHERE post_id = resolved_thread_id) AS root_trust_code,
+        arg_min(own_trust_code, created_at)
+            FILTER (WHERE registry_role IS NOT NULL AND own_trust_code IS NOT NULL) AS staff_trust_code
+    FROM resolved
+    GROUP BY platform, resolved_thread_id
+),
+attributed AS (
+    SELECT
+        r.*,
+        coalesce(r.own_trust_code, tt.root_trust_code, tt.staff_trust_code) AS final_trust_code,
+        CASE
+            WHEN r.trust_code IS NOT NULL THEN 'post'
+            WHEN r.registry_trust_code IS NOT NULL THEN 'registry'
+            WHEN coalesce(tt.root_trust_code, tt.staff_trust_code) IS NOT NULL THEN 'thread'
+            ELSE 'unattributed'
+        END AS attribution
+    FROM resolved r
+    LEFT JOIN thread_trusts tt USING (platform, resolved_thread_id)
 )
 SELECT
-    r.platform,
-    r.post_id,
-    r.parent_id,
-    coalesce(r.thread_id, CASE WHEN r.parent_id IS NULL THEN r.post_id END) AS thread_id,
+    a.platform,
+    a.post_id,
+    a.parent_id,
+    a.resolved_thread_id AS thread_id,
+    a.branch_id,
+    a.parent_missing,
     CASE
-        WHEN r.registry_role IS NOT NULL THEN r.platform || ':' || r.author_id
-        ELSE 'p_' || left(sha256($pseudonym_key || chr(31) || r.platform || chr(31) || r.author_id), 20)
+        WHEN a.registry_role IS NOT NULL THEN a.platform || ':' || a.author_id
+        ELSE 'p_' || left(sha256($pseudonym_key || chr(31) || a.platform || chr(31) || a.author_id), 20)
     END AS author_key,
-    coalesce(r.registry_role, 'patient_public') AS author_role,
-    r.account_title,
-    r.created_at,
-    r.text,
-    r.url,
-    r.source,
-    coalesce(r.trust_code, r.registry_trust_code) AS trust_code,
+    a.role AS author_role,
+    a.role_source,
+    CASE WHEN a.role_source = 'self_description' THEN a.self_role_confidence END AS role_confidence,
+    CASE WHEN a.role_source = 'self_description' THEN a.self_role_evidence END AS role_evidence,
+    a.account_title,
+    a.created_at,
+    a.text,
+    a.url,
+    a.source,
+    a.final_trust_code AS trust_code,
     t.region_code,
-    CASE
-        WHEN r.trust_code IS NOT NULL THEN 'post'
-        WHEN r.registry_trust_code IS NOT NULL THEN 'registry'
-        ELSE 'unattributed'
-    END AS attribution,
-    r.fetched_at
-FROM resolved r
-LEFT JOIN trusts t ON t.trust_code = coalesce(r.trust_code, r.registry_trust_code)
+    a.attribution,
+    a.fetched_at
+FROM attributed a
+LEFT JOIN trusts t ON t.trust_code = a.final_trust_code

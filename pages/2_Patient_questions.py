@@ -1,0 +1,107 @@
+"""Patient questions: how many patients ask, about what, where, and which questions are still
+waiting for an answer (the open-questions queue, text redacted of identifiers)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import data, filters, labels, page
+
+QUEUE_LIMIT = 500
+TOP_UNITS = 15
+
+page.setup("Patient questions", ":material/contact_support:")
+options = filters.load_options()
+if options is None:
+    page.no_data()
+chosen = filters.controls(options)
+st.caption(filters.describe(chosen, options))
+national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
+
+st.markdown(
+    "A **patient question** is a post by a member of the public asking for information, help "
+    "or reassurance about an imaging service (found by transparent text rules). Follow-ups by "
+    "the same person before anyone answers count as one question. It is **answered** when a "
+    "registered professional or organisation account first replies in the same thread.")
+
+# --- headline ----------------------------------------------------------------------------
+head = data.query("question_headline", chosen).iloc[0]
+n_questions = int(head["n_questions"])
+if n_questions == 0:
+    st.info("No patient questions in the chosen dates and filters. Widen the dates or clear a filter.")
+    st.stop()
+answered = data.response_table(chosen, national=national).iloc[0]
+cols = st.columns(4)
+cols[0].metric("Questions asked", labels.shown_count(n_questions, national), border=True,
+               help="Question episodes asked in the chosen dates, answered or not.")
+value, ci = labels.metric_parts(answered["Answered (95% CI)"])
+cols[1].metric("Answered so far", value, ci, delta_color="off", delta_arrow="off", border=True,
+               help="Share of all questions with a reply from a professional or organisation "
+                    "account, unanswered ones included in the denominator (Wilson 95% CI).")
+cols[2].metric("Still unanswered", labels.shown_count(int(head["n_open"]), national), border=True,
+               help="Questions with no professional or organisation reply yet (listed below).")
+cols[3].metric("Median wait for an answer", answered["Median wait"], border=True,
+               help="Kaplan–Meier median time to the first professional answer, counting "
+                    "unanswered questions as still waiting. See the Response times page.")
+
+# --- what and when -----------------------------------------------------------------------
+st.subheader("Questions over time")
+left, mid, _ = st.columns([1, 1.4, 1.6])
+default_grain = "day" if chosen.days <= 31 else "week" if national and chosen.days <= 400 else "month"
+grain = left.segmented_control("Grain", ["day", "week", "month"], key="questions_grain",
+                               default=default_grain, format_func=str.capitalize) or default_grain
+by = mid.segmented_control("Lines", ["all", "topic", "region"], key="questions_by", default="all",
+                           format_func=lambda b: "All questions" if b == "all" else f"By {b}") or "all"
+st.plotly_chart(data.figure("questions_over_time", chosen, {"grain": grain, "by": by}, grain=grain,
+                            by=by, national=national), key="chart_questions_over_time")
+st.caption(("Click a name in the legend to hide or show its line. " if by != "all" else "") +
+           "Gaps mean fewer than 8 questions in that period (hidden to protect privacy)" +
+           (f"; the first and last {grain}s may be partial." if grain != "day" else "."))
+
+left, right = st.columns(2)
+with left:
+    st.subheader("What patients ask about")
+    st.plotly_chart(data.figure("question_topics", chosen, national=national), key="chart_topics")
+    st.caption("Each question has one topic: the one its words point to most strongly.")
+with right:
+    st.subheader("Questions by region")
+    st.plotly_chart(data.figure("question_units", chosen, {"by": "region"}, chart="questions_by_unit",
+                                top=TOP_UNITS), key="chart_regions")
+    st.caption("“Unattributed”: questions on channels not linked to any trust. Nobody "
+               "registered has answered them, or they would be attributed.")
+
+st.subheader("Questions by trust")
+st.dataframe(data.table("question_unit_table", "question_units", chosen, {"by": "trust"}, unit="trust"),
+             hide_index=True)
+st.caption("Response rate: the share of *all* questions with an answer, unanswered ones "
+           "included (95% Wilson interval). Unattributed questions are never answered by "
+           "definition: an answer from a registered account would attribute them to its trust.")
+
+# --- the open-questions queue --------------------------------------------------------------
+st.subheader("Open questions: still waiting for an answer")
+queue = data.query("open_questions", chosen, limit=QUEUE_LIMIT + 1)
+table = data.table("open_questions_table", "open_questions", chosen, {"limit": QUEUE_LIMIT + 1}).head(QUEUE_LIMIT)
+if queue.empty:
+    st.success("Every question in the chosen dates and filters has had an answer.")
+else:
+    as_of = labels.moment(queue["as_of"].iloc[0])
+    more = f"the oldest {QUEUE_LIMIT:,} are shown" if len(queue) > QUEUE_LIMIT else f"{len(table):,} shown"
+    st.markdown(f"Oldest first; {more}. *Waiting* is the time from the question to the newest "
+                f"post in the data ({as_of} UK time).")
+    st.dataframe(
+        table, hide_index=True, height=min(560, 38 + 35 * len(table)),
+        column_config={
+            "Asked (UK time)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
+            "Question (identifiers removed)": st.column_config.TextColumn(width="large"),
+            "Link": st.column_config.LinkColumn(display_text="open"),
+        },
+    )
+    st.caption("Question text has handles, emails, phone and NHS numbers, postcodes, dates of "
+               "birth and introduced names replaced by [labels]; follow the link to answer on "
+               "the platform. “Someone of unknown role replied”: the platform did not say who "
+               "replied, so the question still counts as unanswered.")
+
+st.caption(
+    "Small numbers: below national level (any region or trust, and every region or trust "
+    "row) counts of 1–7 show as * and others are rounded to the nearest 5; rates over such "
+    "counts are hidden (NHS Digital's disclosure control). The open-questions list is a "
+    "worklist of public posts, not a statistic, so it is shown in full.")

@@ -1,0 +1,177 @@
+"""The patient-question classifier: each cue's own examples, the SQL against its reference
+meaning, and the scores on labelled real text (Tweet-Act) and on the product's own domain."""
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tests.support import realdata
+from warehouse import evaluate
+from warehouse.enrich import questions
+from warehouse.enrich.questions import QUESTION_CUES, TOPIC_CUES, classify, cue_matches
+
+ALL_CUES = [("question", cue) for cue in QUESTION_CUES] + [(topic, cue) for topic, cues in TOPIC_CUES.items()
+                                                             for cue in cues]
+TOPICS = {"pain_discomfort", "preparation", "appointments_access", "waiting_results", "recall_further_tests",
+          "radiation_pregnancy", "mri_safety", "contrast", "screening_eligibility", "other"}
+
+
+@pytest.fixture(scope="module")
+def labelled() -> pd.DataFrame:
+    return evaluate.load_radiography()
+
+
+# --- every cue carries examples that its test runs ---------------------------------------------
+
+def test_cue_names_are_unique_and_topics_are_the_taxonomy():
+    names = [cue.name for _, cue in ALL_CUES]
+    assert len(names) == len(set(names))
+    assert set(TOPIC_CUES) == TOPICS and list(TOPIC_CUES)[-1] == "other"
+
+
+@pytest.mark.parametrize("kind,cue", ALL_CUES, ids=[f"{k}:{c.name}" for k, c in ALL_CUES])
+def test_cue_matches_its_examples_and_not_its_counter_examples(kind, cue):
+    assert cue.examples and cue.counter_examples, f"{cue.name} needs examples and counter-examples"
+    assert cue_matches(cue, list(cue.examples)) == [True] * len(cue.examples)
+    assert cue_matches(cue, list(cue.counter_examples)) == [False] * len(cue.counter_examples)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("hoping someone could tell me what to expect", True),
+    ("please share your experiences", True),
+    ("any help would help", True),
+    ("Got my recall letter. Any advice appreciated", True),
+    ("Can I wear deodorant to my mammogram", True),
+    ("Does a mammogram hurt?", True),
+    ("Why is it always raining on screening day lol", False),
+    ("Let me know how it goes!", False),
+    ("Not a silly question at all. Wear a top and trousers x", False),
+    ("Do go if you're invited, it's nothing to be scared of", False),
+    ("Huge thank you to the breast screening team today 💕", False),
+    ("Just had my mammogram, wasn't half as bad as I'd heard", False),
+    ("Book today https://www.nhs.uk/conditions/breast-screening-mammogram/?utm_source=x", False),
+    ("RT @NHSEngland: Breast screening saves lives https://t.co/abc", False),
+])
+def test_whole_posts(text, expected):
+    row = classify([text]).iloc[0]
+    assert bool(row["is_question"]) is expected, (text, row["question_score"], list(row["question_cues"]))
+
+
+def test_topics_and_their_why():
+    out = classify(["Can I wear deodorant for my mammogram?", "Is the contrast dye safe?",
+                    "Can I have an MRI with a pacemaker?", "How long do results take?",
+                    "Who can I talk to about this?", "Thank you all so much!"])
+    assert out["topic"].tolist()[:5] == ["preparation", "contrast", "mri_safety", "waiting_results", "other"]
+    assert list(out["topic_cues"][0]) == ["skin_products", "clothing"]
+    assert list(out["topic_cues"][4]) == []
+    assert pd.isna(out["topic"][5]) and not isinstance(out["topic_cues"][5], (list, tuple))  # not a question
+
+
+# --- the SQL means what the cues say ---------------------------------------------------------
+
+def _reference(texts: list[str]) -> list[tuple[float, set[str]]]:
+    """Every cue looked for in every text, one by one: what annotate_sql's gating must reproduce
+    (except that it skips counter-cues where no asking cue matched)."""
+    hits = {cue.name: cue_matches(cue, texts) for cue in QUESTION_CUES}
+    out = []
+    for i, _ in enumerate(texts):
+        matched = {cue.name for cue in QUESTION_CUES if hits[cue.name][i]}
+        if not any(cue.weight > 0 and cue.name in matched for cue in QUESTION_CUES):
+            matched = set()
+        out.append((round(sum(c.weight for c in QUESTION_CUES if c.name in matched), 6), matched))
+    return out
+
+
+def test_gated_sql_gives_the_same_cues_as_looking_for_each_cue(labelled):
+    texts = labelled["text"].tolist() + [cue_text for _, cue in ALL_CUES
+                                         for cue_text in cue.examples + cue.counter_examples]
+    out = classify(texts)
+    for text, (score, cues), (_, row) in zip(texts, _reference(texts), out.iterrows()):
+        assert set(row["question_cues"]) == cues, text
+        assert row["question_score"] == pytest.approx(score), text
+
+
+def test_gated_topics_match_looking_for_each_topic_cue(labelled):
+    texts = labelled.loc[labelled["is_question"] == 1, "text"].tolist()
+    out = classify(texts)
+    hits = {cue.name: cue_matches(cue, texts) for _, cue in ALL_CUES if _ != "question"}
+    for i, (_, row) in enumerate(out.iterrows()):
+        if not row["is_question"]:
+            continue
+        scores = [sum(c.weight for c in cues if hits[c.name][i]) for cues in TOPIC_CUES.values()]
+        best = max(scores)
+        expected = list(TOPIC_CUES)[scores.index(best)] if best > 0 else "other"
+        assert row["topic"] == expected, texts[i]
+
+
+def test_annotate_sql_keeps_the_relation_and_agrees_with_classify():
+    texts = ["Does it hurt?", "Thanks all x", None, "Is the van at Asda this week", "any advice welcome 🙏"]
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("CREATE TABLE posts (post_id INTEGER, platform VARCHAR, body VARCHAR)")
+        con.executemany("INSERT INTO posts VALUES (?, 'x', ?)", list(enumerate(texts)))
+        out = con.execute(f"SELECT * FROM ({questions.annotate_sql('posts', 'body')}) ORDER BY post_id").df()
+    finally:
+        con.close()
+    assert list(out.columns) == ["post_id", "platform", "body", *questions.OUTPUT_COLUMNS]
+    expected = classify([t or "" for t in texts])
+    for column in questions.OUTPUT_COLUMNS:
+        for got, want in zip(out[column], expected[column]):
+            if isinstance(want, (list, tuple)) or hasattr(want, "tolist"):
+                assert list(got) == list(want)
+            else:
+                assert (pd.isna(got) and pd.isna(want)) or got == want
+
+
+@pytest.mark.parametrize("relation,column", [("posts; DROP TABLE x", "text"), ("posts", "text)--")])
+def test_identifiers_are_checked(relation, column):
+    with pytest.raises(ValueError):
+        questions.annotate_sql(relation, column)
+
+
+# --- the labelled sets ------------------------------------------------------------------------
+
+def test_labelled_set_shape(labelled):
+    assert len(labelled) >= 300
+    assert set(labelled["split"]) == {"dev", "test"}
+    assert 0.28 <= (labelled["split"] == "test").mean() <= 0.4
+    asked = labelled[labelled["is_question"] == 1]
+    assert set(asked["topic"]) == TOPICS
+    assert (labelled.loc[labelled["is_question"] == 0, "topic"] == "").all()
+    assert (~asked["text"].str.contains("?", regex=False)).mean() > 0.35  # many ask without a "?"
+    assert labelled["text"].is_unique
+
+
+def test_labelled_set_does_not_copy_the_demo_phrase_banks(labelled):
+    from ingest import demo_text
+
+    # (Short stock phrases such as "please share your experiences" are fair game: the brief quotes them.)
+    banks = [s for asks in demo_text.ASKS.values() for s in asks] + [s for c in demo_text.STATEMENTS.values() for s in c]
+    banks += demo_text.CPD_POSTS + demo_text.ANNOUNCEMENTS + demo_text.PEER_REPLIES + demo_text.THANKS
+    copied = [t for t in labelled["text"] for b in banks if len(b) > 25 and b.lower() in t.lower()]
+    assert copied == []
+
+
+def test_held_out_radiography_posts(labelled):
+    held = labelled[labelled["split"] == "test"].reset_index(drop=True)
+    out = classify(held["text"].tolist())
+    result = evaluate.scores(out["is_question"], held["is_question"] == 1)
+    assert result.precision >= 0.90 and result.recall >= 0.85, result
+
+
+def test_tweet_act_test_split_beats_the_question_mark_baseline():
+    frame = evaluate.load_tweet_act(realdata("texts/tweet_act_TAC_TWEET_DATA.csv"))
+    test = frame[frame["split"] == "test"].reset_index(drop=True)
+    assert len(test) == 1500
+    baseline = evaluate.scores(evaluate.has_question_mark(test["text"]), test["is_question"])
+    assert (round(baseline.precision, 2), round(baseline.recall, 2), round(baseline.f1, 2)) == (0.63, 0.80, 0.71)
+    rules = evaluate.scores(classify(test["text"].tolist())["is_question"], test["is_question"])
+    assert rules.f1 > baseline.f1, (rules, baseline)
+
+
+def test_evaluate_prints_one_line_per_data_set(capsys):
+    assert evaluate.main([]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("radiography test (held out)") and "baseline \"?\"" in line for line in lines)
+    assert any(line.startswith("tweet-act test") or line.startswith("tweet-act: skipped") for line in lines)

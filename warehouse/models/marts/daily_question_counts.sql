@@ -1,0 +1,20 @@
+-- grain: one row per UK day the question was asked x platform x region x trust x topic
+-- key: day, platform, region_code, trust_code, topic
+-- nullable: region_code, trust_code
+-- The pre-aggregate behind question-volume charts and headline response figures: episodes
+-- asked, answered so far, answered within 1 hour and within 3 days (calendar time), and
+-- within one service day (one full day of the trust's staffed hours: 10 h by default).
+SELECT
+    (asked_at AT TIME ZONE 'Europe/London')::DATE AS day,
+    platform,
+    region_code,
+    trust_code,
+    topic,
+    count(*) AS n_questions,
+    count(*) FILTER (WHERE is_answered) AS n_answered,
+    count(*) FILTER (WHERE response_seconds <= 3600) AS n_answered_1h,
+    count(*) FILTER (WHERE service_response_seconds <= service_day_seconds) AS n_answered_service_day,
+    count(*) FILTER (WHERE response_seconds <= 3 * 86400) AS n_answered_3d
+FROM main.patient_questions
+GROUP BY ALL
+ORDER BY day

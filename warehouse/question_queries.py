@@ -1,0 +1,389 @@
+"""Named, parameterised queries about patient questions and response times.
+
+Same conventions as :mod:`warehouse.queries` (whose ``Filters``, parameter binding and
+dimension filter they reuse): each query is ``(cursor, filters, **options) -> DataFrame`` with
+its SQL a module constant (or chosen from a dict of code constants), values bound as
+``$name`` parameters. Importing this module registers the queries in
+:data:`warehouse.queries.QUERIES`, so ``ui.data.query(name)`` finds them.
+
+What they read:
+
+* ``daily_question_counts`` (pre-aggregate) for volumes, the topic mix and headline counts.
+* ``patient_questions`` (one row per episode, sorted by ``asked_at``) for anything that needs
+  an episode's own times: response-time histograms, units for funnel plots, the weekday x hour
+  grid and the open-questions queue. Each is aggregated in SQL; only the queue returns rows,
+  and at most ``limit`` of them.
+
+Unanswered episodes are always counted: the response rate's denominator is every episode, and
+for Kaplan-Meier an unanswered episode is *censored* at the data's end time (its
+``duration_seconds``), never dropped (DESIGN.md "Episode and response time").
+
+Time bins for Kaplan-Meier (:data:`HISTOGRAM_SQL`): durations are rounded *up* to a whole
+minute up to 1 day, to 15 minutes up to 7 days, to 6 hours up to 90 days and to whole days
+beyond. Rounding up keeps "answered within t" exact for every t on a bin edge (1 hour, 1
+service day, 3 days: d <= t exactly when ceil(d) <= t) and never flattering elsewhere; the
+median is within one bin of the raw-data one. A group's histogram has at most about 3,000
+rows (two years of follow-up), whatever the number of questions.
+
+Service clock: only the trust's staffed hours count (``service_duration_seconds``). A trust's
+service day may differ from the default 10 hours, so service durations are scaled to
+*standard service hours* (``* 36000 / service_day_seconds``): one service day of any trust is
+then 10 standard service hours, and "within 1 service day" is the same threshold for all.
+
+"Within target" proportions for units (:func:`question_units`, :func:`asking_times`) are over
+the episodes that were *followed up for at least the target*: answered within it, or waited at
+least that long (still open or answered later). A question asked an hour before the data ends
+cannot yet have failed a 3-day target, so it is left out of that denominator.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from warehouse import queries, stats
+from warehouse.queries import _DIMENSIONS, _REGION_LABEL, Filters, run
+
+HOUR_S = stats.HOUR_S
+DAY_S = stats.DAY_S
+SERVICE_DAY_S = 36_000  # one standard service day (10 staffed hours); see the module notes
+TARGETS = {  # target name -> (threshold in seconds, clock)
+    "1h": (HOUR_S, "calendar"),
+    "service_day": (SERVICE_DAY_S, "service"),
+    "3d": (3 * DAY_S, "calendar"),
+}
+CALENDAR_WITHIN = (HOUR_S, 3 * DAY_S)  # thresholds read off the calendar-clock curve
+SERVICE_WITHIN = (SERVICE_DAY_S,)  # ... and off the service-clock curve
+CLOCKS = ("calendar", "service")
+QUESTION_SERIES = {"all": "'all'", "topic": "topic", "region": "coalesce(region_code, 'unattributed')"}
+UNITS = ("region", "trust")
+GROUPS = ("all", "region", "trust")
+
+_Q_WHERE = f"asked_at >= $start_ts AND asked_at < $end_ts\n    AND {_DIMENSIONS}"
+_DAILY_WHERE = f"day BETWEEN $start AND $end\n    AND {_DIMENSIONS}"
+# Durations per clock (code constants): calendar seconds, or standard service seconds.
+_DURATION = {
+    "calendar": "duration_seconds",
+    "service": f"service_duration_seconds * {SERVICE_DAY_S}.0 / nullif(service_day_seconds, 0)",
+}
+_GROUP = {
+    "all": "'all'",
+    "region": "coalesce(region_code, 'unattributed')",
+    "trust": "coalesce(trust_code, 'unattributed')",
+}
+# Names of groups: region or trust, "Unattributed" when the trust is not known.
+_GROUP_NAMES = {
+    "all": "SELECT 'all' AS group_code, 'All questions' AS group_name, NULL AS region_name",
+    "region": f"""
+        SELECT coalesce(g.group_code, 'unattributed') AS group_code,
+               CASE WHEN g.group_code = 'unattributed' THEN 'Unattributed'
+                    ELSE coalesce(r.region_name, g.group_code) END AS group_name,
+               NULL AS region_name
+        FROM (SELECT DISTINCT group_code FROM grouped) g
+        LEFT JOIN regions r ON r.region_code = g.group_code""",
+    "trust": f"""
+        SELECT g.group_code,
+               CASE WHEN g.group_code = 'unattributed' THEN 'Unattributed'
+                    ELSE coalesce(t.trust_name, g.group_code) END AS group_name,
+               {_REGION_LABEL.format(code='t.region_code', name='t.region_name')} AS region_name
+        FROM (SELECT DISTINCT group_code FROM grouped) g
+        LEFT JOIN trusts t ON t.trust_code = g.group_code""",
+}
+
+
+# --- headline counts and volumes (pre-aggregate) -------------------------------------------
+
+QUESTION_HEADLINE_SQL = f"""
+SELECT coalesce(sum(n_questions), 0)::BIGINT AS n_questions,
+       coalesce(sum(n_answered), 0)::BIGINT AS n_answered,
+       coalesce(sum(n_questions - n_answered), 0)::BIGINT AS n_open,
+       coalesce(sum(n_answered_1h), 0)::BIGINT AS n_answered_1h,
+       coalesce(sum(n_answered_service_day), 0)::BIGINT AS n_answered_service_day,
+       coalesce(sum(n_answered_3d), 0)::BIGINT AS n_answered_3d
+FROM daily_question_counts
+WHERE {_DAILY_WHERE}
+"""
+
+
+def question_headline(cursor, filters: Filters) -> pd.DataFrame:
+    """One row: episodes asked in the period (``n_questions``), answered so far, still open,
+    and answered within 1 hour / 1 service day / 3 days (over all episodes)."""
+    return run(cursor, QUESTION_HEADLINE_SQL, filters.params())
+
+
+_QUESTIONS_OVER_TIME_SQL = """
+WITH counts AS (
+    SELECT date_trunc($grain, day)::DATE AS period, {column} AS series,
+           sum(n_questions)::BIGINT AS n_questions
+    FROM daily_question_counts
+    WHERE {where}
+    GROUP BY ALL
+),
+periods AS (
+    SELECT unnest(generate_series(
+        date_trunc($grain, $start::DATE)::TIMESTAMP,
+        date_trunc($grain, $end::DATE)::TIMESTAMP,
+        CASE $grain WHEN 'month' THEN INTERVAL 1 MONTH WHEN 'week' THEN INTERVAL 7 DAY
+                    ELSE INTERVAL 1 DAY END
+    ))::DATE AS period
+),
+series AS (SELECT DISTINCT series FROM counts)
+SELECT p.period, s.series, {label} AS series_name, coalesce(c.n_questions, 0)::BIGINT AS n_questions
+FROM periods p CROSS JOIN series s
+LEFT JOIN counts c USING (period, series)
+LEFT JOIN regions r ON r.region_code = s.series
+ORDER BY p.period, s.series
+"""
+QUESTIONS_OVER_TIME_SQL = {
+    "all": _QUESTIONS_OVER_TIME_SQL.format(column=QUESTION_SERIES["all"], where=_DAILY_WHERE,
+                                           label="'All questions'"),
+    "topic": _QUESTIONS_OVER_TIME_SQL.format(column=QUESTION_SERIES["topic"], where=_DAILY_WHERE,
+                                             label="s.series"),
+    "region": _QUESTIONS_OVER_TIME_SQL.format(
+        column=QUESTION_SERIES["region"], where=_DAILY_WHERE,
+        label="CASE WHEN s.series = 'unattributed' THEN 'Unattributed' "
+              "ELSE coalesce(r.region_name, s.series) END"),
+}
+
+
+def questions_over_time(cursor, filters: Filters, grain: str = "week", by: str = "all") -> pd.DataFrame:
+    """Questions asked per ``grain`` and series (``by`` = all, topic or region), zero-filled over
+    the date range: period, series (code), series_name, n_questions."""
+    if grain not in queries.GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(queries.GRAINS)}")
+    if by not in QUESTIONS_OVER_TIME_SQL:
+        raise ValueError(f"by must be one of {', '.join(QUESTIONS_OVER_TIME_SQL)}")
+    return run(cursor, QUESTIONS_OVER_TIME_SQL[by], filters.params() | {"grain": grain})
+
+
+QUESTION_TOPICS_SQL = f"""
+SELECT topic, sum(n_questions)::BIGINT AS n_questions, sum(n_answered)::BIGINT AS n_answered,
+       sum(n_questions) / sum(sum(n_questions)) OVER () AS share
+FROM daily_question_counts
+WHERE {_DAILY_WHERE}
+GROUP BY topic
+ORDER BY n_questions DESC, topic
+"""
+
+
+def question_topics(cursor, filters: Filters) -> pd.DataFrame:
+    """Questions per topic, most asked first: topic, n_questions, n_answered, share."""
+    return run(cursor, QUESTION_TOPICS_SQL, filters.params())
+
+
+# --- units (regions, trusts) for tables and funnel plots -------------------------------------
+
+_UNITS_SQL = """
+WITH grouped AS (
+    SELECT {group} AS group_code, *
+    FROM patient_questions
+    WHERE {where}
+),
+counts AS (
+    SELECT group_code,
+           count(*) AS n_questions,
+           count(*) FILTER (WHERE is_answered) AS n_answered,
+           count(*) FILTER (WHERE response_seconds <= 3600) AS n_answered_1h,
+           count(*) FILTER (WHERE response_seconds <= 3600 OR duration_seconds >= 3600) AS n_followed_1h,
+           count(*) FILTER (WHERE service_response_seconds <= service_day_seconds) AS n_answered_service_day,
+           count(*) FILTER (WHERE service_response_seconds <= service_day_seconds
+                               OR service_duration_seconds >= service_day_seconds) AS n_followed_service_day,
+           count(*) FILTER (WHERE response_seconds <= 259200) AS n_answered_3d,
+           count(*) FILTER (WHERE response_seconds <= 259200 OR duration_seconds >= 259200) AS n_followed_3d
+    FROM grouped
+    GROUP BY group_code
+),
+names AS ({names})
+SELECT n.group_code, n.group_name, n.region_name, c.* EXCLUDE (group_code)
+FROM counts c JOIN names n USING (group_code)
+ORDER BY c.n_questions DESC, n.group_name
+"""
+QUESTION_UNITS_SQL = {
+    unit: _UNITS_SQL.format(group=_GROUP[unit], where=_Q_WHERE, names=_GROUP_NAMES[unit]) for unit in UNITS
+}
+
+
+def question_units(cursor, filters: Filters, by: str = "trust") -> pd.DataFrame:
+    """Per region or trust (``by``; ``unattributed`` is one group): group_code, group_name,
+    region_name, n_questions, n_answered, and for each target (1h, service_day, 3d)
+    ``n_answered_<target>`` and its follow-up denominator ``n_followed_<target>``. Busiest
+    first."""
+    if by not in QUESTION_UNITS_SQL:
+        raise ValueError(f"by must be one of {', '.join(QUESTION_UNITS_SQL)}")
+    return run(cursor, QUESTION_UNITS_SQL[by], filters.params())
+
+
+# --- response-time histograms for Kaplan-Meier ---------------------------------------------
+
+_HISTOGRAM_SQL = """
+WITH grouped AS (
+    SELECT {group} AS group_code, {duration} AS d, is_answered
+    FROM patient_questions
+    WHERE {where}
+),
+chosen AS (
+    -- the $top busiest groups (trusts: attributed ones only)
+    SELECT group_code FROM grouped
+    WHERE {keep}
+    GROUP BY group_code
+    ORDER BY count(*) DESC, group_code
+    LIMIT $top
+),
+bins AS (
+    SELECT group_code,
+           CASE WHEN d <= 86400 THEN ceil(d / 60) * 60          -- 1 minute up to 1 day
+                WHEN d <= 604800 THEN ceil(d / 900) * 900       -- 15 minutes up to 7 days
+                WHEN d <= 7776000 THEN ceil(d / 21600) * 21600  -- 6 hours up to 90 days
+                ELSE ceil(d / 86400) * 86400 END::BIGINT AS bin_s,  -- then whole days
+           count(*) FILTER (WHERE is_answered) AS events,
+           count(*) FILTER (WHERE NOT is_answered) AS censored
+    FROM grouped
+    WHERE group_code IN (SELECT group_code FROM chosen) AND d IS NOT NULL
+    GROUP BY ALL
+),
+names AS ({names})
+SELECT b.group_code, n.group_name, n.region_name, b.bin_s, b.events, b.censored
+FROM bins b JOIN names n USING (group_code)
+ORDER BY b.group_code, b.bin_s
+"""
+HISTOGRAM_SQL = {
+    (group, clock): _HISTOGRAM_SQL.format(
+        group=_GROUP[group], duration=_DURATION[clock], where=_Q_WHERE, names=_GROUP_NAMES[group],
+        keep="group_code <> 'unattributed'" if group == "trust" else "TRUE")
+    for group in GROUPS for clock in CLOCKS
+}
+
+
+def response_histogram(cursor, filters: Filters, by: str = "all", clock: str = "calendar",
+                       top: int = 10_000) -> pd.DataFrame:
+    """Episodes per group x time bin, answered (``events``) and still open (``censored``):
+    group_code, group_name, region_name, bin_s (duration rounded up to the bin edge; standard service
+    seconds on the service clock), events, censored. ``by`` = all, region or trust (the
+    ``top`` busiest; unattributed questions are not a trust). Feed each group to
+    :func:`warehouse.stats.km_from_counts`."""
+    if (by, clock) not in HISTOGRAM_SQL:
+        raise ValueError(f"by must be one of {', '.join(GROUPS)} and clock one of {', '.join(CLOCKS)}")
+    return run(cursor, HISTOGRAM_SQL[(by, clock)], filters.params() | {"top": int(top)})
+
+
+# --- when questions are asked ----------------------------------------------------------------
+
+ASKING_TIMES_SQL = f"""
+WITH local AS (
+    SELECT asked_at AT TIME ZONE 'Europe/London' AS asked_local, response_seconds, duration_seconds
+    FROM patient_questions
+    WHERE {_Q_WHERE}
+),
+counts AS (
+    SELECT isodow(asked_local) AS weekday, hour(asked_local) AS hour,
+           count(*) AS n_questions,
+           count(*) FILTER (WHERE response_seconds <= 3600) AS n_answered_1h,
+           count(*) FILTER (WHERE response_seconds <= 3600 OR duration_seconds >= 3600) AS n_followed_1h
+    FROM local
+    GROUP BY ALL
+),
+grid AS (
+    SELECT w.weekday, h.hour
+    FROM range(1, 8) w(weekday), range(0, 24) h(hour)
+)
+SELECT g.weekday::INTEGER AS weekday, g.hour::INTEGER AS hour,
+       coalesce(c.n_questions, 0)::BIGINT AS n_questions,
+       coalesce(c.n_answered_1h, 0)::BIGINT AS n_answered_1h,
+       coalesce(c.n_followed_1h, 0)::BIGINT AS n_followed_1h
+FROM grid g LEFT JOIN counts c ON c.weekday = g.weekday AND c.hour = g.hour
+ORDER BY g.weekday, g.hour
+"""
+
+
+def asking_times(cursor, filters: Filters) -> pd.DataFrame:
+    """Questions by UK weekday (1 = Monday) x hour of asking, all 168 cells: n_questions,
+    n_answered_1h and n_followed_1h (the denominator of "% answered within 1 hour")."""
+    return run(cursor, ASKING_TIMES_SQL, filters.params())
+
+
+# --- the open-questions queue ------------------------------------------------------------------
+
+OPEN_QUESTIONS_SQL = f"""
+WITH open AS (
+    SELECT platform, post_id, thread_id, trust_code, region_code, topic, asked_at,
+           duration_seconds AS waiting_seconds, censored_at, n_questions, first_unknown_reply_at
+    FROM patient_questions
+    WHERE NOT is_answered AND {_Q_WHERE}
+    ORDER BY asked_at, platform, post_id
+    LIMIT $limit
+)
+SELECT
+    (o.asked_at AT TIME ZONE 'Europe/London') AS asked_at,
+    o.waiting_seconds,
+    (o.censored_at AT TIME ZONE 'Europe/London') AS as_of,
+    o.platform,
+    CASE WHEN o.trust_code IS NULL THEN 'Unattributed' ELSE coalesce(t.trust_name, o.trust_code) END
+        AS trust_name,
+    {_REGION_LABEL.format(code='o.region_code', name='r.region_name')} AS region_name,
+    o.topic,
+    o.n_questions,
+    o.first_unknown_reply_at IS NOT NULL AS has_unknown_reply,
+    p.text,
+    p.url,
+    o.post_id,
+    o.thread_id
+FROM open o
+LEFT JOIN posts p
+  ON p.platform = o.platform AND p.post_id = o.post_id
+ AND p.created_at >= $start_ts AND p.created_at < $end_ts  -- the question's own post: prunes row groups
+LEFT JOIN trusts t ON t.trust_code = o.trust_code
+LEFT JOIN regions r ON r.region_code = o.region_code
+ORDER BY o.asked_at, o.platform, o.post_id
+"""
+
+
+def open_questions(cursor, filters: Filters, limit: int = 500) -> pd.DataFrame:
+    """Unanswered episodes asked in the period, oldest first (at most ``limit``): asked_at and
+    as_of (UK time; as_of is the data's end time), waiting_seconds (asked_at to as_of),
+    platform, trust_name, region_name, topic, n_questions, has_unknown_reply (someone whose
+    role is not known replied), the first question's text (not yet redacted) and url, ids."""
+    return run(cursor, OPEN_QUESTIONS_SQL, filters.params() | {"limit": int(limit)})
+
+
+QUESTION_QUERIES = {
+    f.__name__: f
+    for f in (question_headline, questions_over_time, question_topics, question_units,
+              response_histogram, asking_times, open_questions)
+}
+queries.QUERIES.update(QUESTION_QUERIES)
+
+
+# --- from histograms to estimates (pure pandas/numpy, no database) ---------------------------
+
+def km_curves(histogram: pd.DataFrame) -> pd.DataFrame:
+    """Kaplan-Meier curve per group of a :func:`response_histogram` frame: group_code,
+    group_name, time_s, at_risk, events, censored, survival, ci_low, ci_high."""
+    parts = []
+    for (code, name), rows in histogram.groupby(["group_code", "group_name"], sort=False):
+        curve = stats.km_from_counts(rows["bin_s"], rows["events"], rows["censored"])
+        parts.append(curve.assign(group_code=code, group_name=name))
+    columns = ["group_code", "group_name", "time_s", "at_risk", "events", "censored", "survival",
+               "ci_low", "ci_high"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
+def km_summaries(histogram: pd.DataFrame, within_s=(HOUR_S, 3 * DAY_S)) -> pd.DataFrame:
+    """One row per group of a :func:`response_histogram` frame, busiest first: group_code,
+    group_name, region_name, n, events, median_s, median_ci_low_s, median_ci_high_s (NaN = not
+    reached / not estimable), and per threshold t: p_<t>, p_<t>_low, p_<t>_high (NaN beyond
+    the follow-up) and events_<t> (answered within t, the numerator suppression looks at)."""
+    rows = []
+    for (code, name), group in histogram.groupby(["group_code", "group_name"], sort=False):
+        summary = stats.km_summary_from_counts(group["bin_s"], group["events"], group["censored"],
+                                               within_s=within_s)
+        row = {"group_code": code, "group_name": name, "region_name": group["region_name"].iloc[0],
+               "n": summary["n"], "events": summary["events"]}
+        for key in ("median_s", "median_ci_low_s", "median_ci_high_s"):
+            row[key] = np.nan if summary[key] is None else summary[key]
+        for t in within_s:
+            p = summary["p_within"][t] or {}
+            row[f"p_{t}"] = p.get("p", np.nan)
+            row[f"p_{t}_low"], row[f"p_{t}_high"] = p.get("ci_low", np.nan), p.get("ci_high", np.nan)
+            row[f"events_{t}"] = int(group.loc[group["bin_s"] <= t, "events"].sum())
+        rows.append(row)
+    return pd.DataFrame(rows).sort_values(["n", "group_name"], ascending=[False, True],
+                                          ignore_index=True) if rows else pd.DataFrame(rows)
