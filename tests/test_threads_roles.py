@@ -75,3 +75,18 @@ def test_followups_join_the_episode_until_the_answer(data_dir, tmp_path):
     assert rows == [("q1", 2, 2, "a", 2400, True), ("q3", 1, 0, None, None, False)]
     # the open episode is censored at the data's end time (its own post is the newest)
     assert published_query("SELECT duration_seconds FROM patient_questions WHERE post_id = 'q3'") == [(0,)]
+
+
+def test_role_text_gate_admits_every_text_cue_example():
+    """The build reads post text for self-description only where the gate matches."""
+    import re
+
+    from warehouse.enrich import roles
+    from warehouse.templates import ROLE_TEXT_GATE
+
+    gate = re.compile(ROLE_TEXT_GATE.removeprefix("(?i)"), re.IGNORECASE)
+    cues = [cue for _, cue in roles.ORDER if cue.name in roles.TEXT_CUES]
+    assert cues
+    for cue in cues:
+        for example in cue.examples:
+            assert gate.search(example), (cue.name, example)

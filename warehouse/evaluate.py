@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from warehouse.enrich import questions
+from warehouse.enrich import questions, scratch_connection
 
 REPO = Path(__file__).resolve().parents[1]
 REALDATA = REPO.parent / "shared" / "realdata"
@@ -38,7 +38,7 @@ class Scores:
     f1: float
 
     def __str__(self) -> str:
-        return f"P={self.precision:.2f} R={self.recall:.2f} F1={self.f1:.2f}"
+        return f"P={self.precision:.2f} R={self.recall:.2f} F1={self.f1:.3f}"
 
 
 def scores(predicted, truth) -> Scores:
@@ -87,7 +87,8 @@ def result_line(name: str, frame: pd.DataFrame, with_topics: bool = False) -> st
     if with_topics:
         asked = frame[frame["is_question"]]
         right = int((asked["topic"] == asked["topic_label"]).sum())
-        line += f" | topic accuracy {right / len(asked):.2f} ({right}/{len(asked)} true questions, a missed one counts as wrong)"
+        line += (f" | topic accuracy {right / len(asked):.2f} "
+                 f"({right}/{len(asked)} true questions, a missed one counts as wrong)")
     return line
 
 
@@ -131,7 +132,8 @@ def explain(frame: pd.DataFrame, split: str, examples: int = 2) -> list[str]:
     wrong = part[part["is_question_pred"] != part["is_question"]]
     kinds = wrong.apply(_kind, axis=1)
     lines = [f"tweet-act {split} disagreements: {len(wrong)} "
-             f"({int(wrong['is_question_pred'].sum())} false positives, {int((~wrong['is_question_pred']).sum())} false negatives)"]
+             f"({int(wrong['is_question_pred'].sum())} false positives, "
+             f"{int((~wrong['is_question_pred']).sum())} false negatives)"]
     for kind, count in kinds.value_counts().items():
         lines.append(f"  {count:4d}  {kind}")
         for text in wrong[kinds == kind]["text"].head(examples):
@@ -145,7 +147,7 @@ def speed(n: int, source: str = "demo") -> str:
     ``source`` "demo": the demo generator's posts (the shape the performance targets use);
     "labelled": the labelled texts (mostly Tweet-Act), repeated with a varying suffix.
     """
-    con = questions._scratch()
+    con = scratch_connection()
     try:
         con.execute("SET enable_progress_bar = false")
         if source == "demo":

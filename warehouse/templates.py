@@ -21,10 +21,23 @@ def _question_annotations() -> str:
     return questions.annotate_sql("public_posts")
 
 
+# Every self-description cue that reads post text (roles.TEXT_CUES) needs one of these
+# words; a post without one cannot describe its author, so only bios are read for it.
+# tests/test_threads_roles.py checks the gate against every text cue's examples.
+ROLE_TEXT_GATE = (r"(?i)official|hcpc|radiograph|mammograph|sonograph|radiolog|practitioner"
+                  r"|monitored|staffed|\bgive\b|\boffer\b|\bprovide\b|\brespond to\b")
+
+
 def _self_role_columns() -> str:
     from warehouse.enrich import roles
 
     return roles.role_sql("author_bio", "text")
+
+
+def _role_text_gate() -> str:
+    from warehouse.enrich import sql_string
+
+    return sql_string(ROLE_TEXT_GATE)
 
 
 def trust_schedules(con) -> dict[str, tuple]:
@@ -67,5 +80,6 @@ def make_service_calendars(con) -> None:
 TEMPLATES: dict[str, Callable[[], str]] = {
     "question_annotations": _question_annotations,
     "self_role_columns": _self_role_columns,
+    "role_text_gate": _role_text_gate,
 }
 PYTHON_TABLES: list[Callable] = [make_service_calendars]

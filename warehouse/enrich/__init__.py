@@ -60,3 +60,55 @@ def relation_name(name: str) -> str:
 def keywords(*words: str) -> str:
     """A case-insensitive RE2 pattern matching any of ``words`` as whole words."""
     return r"(?i)\b(?:" + "|".join(words) + r")\b"
+
+
+def union_pattern(cues: list[Cue]) -> str:
+    """One RE2 pattern that matches exactly where at least one of ``cues`` matches."""
+    return "|".join(f"(?:{cue.pattern})" for cue in cues)
+
+
+def chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def weighted_sum(hits: list[tuple[str, Cue]]) -> str:
+    """SQL: the sum of the weights of the cues whose boolean column is true."""
+    terms = [f"CASE WHEN {column} THEN {sql_number(cue.weight)} ELSE 0.0 END" for column, cue in hits]
+    return "round(" + " + ".join(terms) + ", 6)"
+
+
+def matched_names(hits: list[tuple[str, Cue]]) -> str:
+    """SQL: the names of the cues whose boolean column is true, in order (VARCHAR[])."""
+    names = ", ".join(f"CASE WHEN {column} THEN {sql_string(cue.name)} END" for column, cue in hits)
+    return f"list_filter([{names}], lambda x: x IS NOT NULL)"
+
+
+class StagedColumns:
+    """Helper columns computed stage by stage, one CTE each; a stage may read earlier stages.
+
+    ``look`` adds a regex match that runs only where a gate holds: DuckDB evaluates the branches
+    of a CASE lazily (``gate AND regexp_matches(...)`` would run the regex on every row).
+    """
+
+    def __init__(self, text_column: str) -> None:
+        self.text = text_column
+        self.stages: list[list[str]] = []
+        self.helpers: list[str] = []
+
+    def add(self, stage: int, column: str, expr: str) -> str:
+        while len(self.stages) <= stage:
+            self.stages.append([])
+        self.stages[stage].append(f"{expr} AS {column}")
+        self.helpers.append(column)
+        return column
+
+    def look(self, stage: int, column: str, gate: str, pattern: str) -> str:
+        return self.add(stage, column,
+                        f"CASE WHEN {gate} THEN regexp_matches({self.text}, {sql_string(pattern)}) ELSE false END")
+
+
+def scratch_connection():
+    """An in-memory DuckDB for evaluation, tests and single-row "why" look-ups (no files)."""
+    import duckdb
+
+    return duckdb.connect(":memory:")

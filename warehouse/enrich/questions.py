@@ -7,14 +7,19 @@ when the score reaches :data:`THRESHOLD`. The names of the matched cues are kept
 highest (ties go to the earlier topic in :data:`TOPIC_CUES`), ``other`` when none match.
 
 Cues run over the text with links replaced by `` URL `` (a "?" inside a link is no question).
-Whether the author is a member of the public (DESIGN.md "Patient question") is decided by the
-build from the author's role, not here.
+This says whether the *text* asks. A patient question (DESIGN.md) also needs a patient_public
+author and the author's own words: the build applies the role and drops retweets (posts whose
+``question_cues`` contain ``'retweet'``).
+
+Bump :data:`VERSION` when a cue, weight or the threshold changes. ``python -m warehouse
+evaluate`` reports precision and recall on labelled text (Tweet-Act and the radiography set).
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from warehouse.enrich import Cue, identifier, keywords, relation_name, sql_number, sql_string
+from warehouse.enrich import (Cue, StagedColumns, chunks, identifier, keywords, matched_names, relation_name,
+                              scratch_connection, sql_number, sql_string, union_pattern, weighted_sum)
 
 VERSION = "questions-1"
 THRESHOLD = 1.0
@@ -44,8 +49,7 @@ _WH_TAIL = (r"(?:'s|'re|\s+(?:" + _AUX_WORDS + r")\b|\s+(?:long|much|many|often|
 _WH_Q = (r"(?:" + _START_WH + _WH_TAIL + r"|" + _BOUNDARY + _LEAD + r"(?:what|which|whose)\s+\w+\s+(?:" + _AUX_WORDS
          + r")\b)")
 
-# Cues come in groups. In SQL each group is looked for only where the union of its patterns
-# matches (one scan instead of one per cue; the union matches exactly when some cue does).
+# Cues come in groups; _QUESTION_GROUPS (below) says how the SQL looks for each group.
 
 # --- asking with a question mark, and the counter-cues that concern the "?" -------------------
 ASKING_CUES: list[Cue] = [
@@ -208,15 +212,17 @@ COUNTER_CUES: list[Cue] = [
         r"\bwhat'?s (?:worse|better) than\b|\bdid you know\b", -0.8,
         examples=("Is it just me or do all x-ray departments smell the same?", "Did you know? Most recalls are not cancer"),
         counter_examples=("Is it normal to feel sick?", "Who else should I ask?")),
-    Cue("suggests_to_asker", r"(?i)^\s*(?:@\w+\s+)*(?:(?:hi|hello|hiya|hey)\b[^,.!?]{0,20}[,.!]?\s*)?(?:have you (?:tried|rung|called|asked|contacted|spoken)|did you (?:ring|"
-        r"call|try|ask|speak)|you (?:can|could|should|need to|don'?t need|won'?t|will)\b|i had mine|mine (?:was|took|hurt)\b|"
-        r"(?:yes|no),? you|not (?:daft|silly|a silly question)|ring (?:the|them)\b|following\b)", -0.8,
+    # A reply that answers or suggests, from the start of the post.
+    Cue("suggests_to_asker", r"(?i)^\s*(?:@\w+\s+)*(?:(?:hi|hello|hiya|hey)\b[^,.!?]{0,20}[,.!]?\s*)?"
+        r"(?:have you (?:tried|rung|called|asked|contacted|spoken)|did you (?:ring|call|try|ask|speak)|"
+        r"you (?:can|could|should|need to|don'?t need|won'?t|will)\b|i had mine|mine (?:was|took|hurt)\b|(?:yes|no),? you|"
+        r"not (?:daft|silly|a silly question)|ring (?:the|them)\b|following\b)", -0.8,
         examples=("Have you tried PALS? They chased mine", "You can wear deodorant on the way home"),
         counter_examples=("Can you wear deodorant to a mammogram?", "Anyone else sore? Mine was fine last time")),
     Cue("announcement", r"(?i)\b(?:we'?re|we are) (?:recruiting|delighted|pleased|proud|excited|running|sorry that)\b|"
-        r"\bour (?:new|mobile|reception|walk-in)\b|\bfind out more\b[^?]{0,60}URL|\bbook (?:today|now|online)\b|\bsign up\b|\bapply "
-        r"(?:now|via|today|online)\b|\bjoin (?:us|our)\b|\bwatch our\b|\btell us how we did\b|\bvisit our\b|\bplease be aware\b|"
-        r"\bexplained\b.{0,5}URL", -0.6,
+        r"\bour (?:new|mobile|reception|walk-in)\b|\bfind out more\b[^?]{0,60}URL|\bbook (?:today|now|online)\b|"
+        r"\bsign up\b|\bapply (?:now|via|today|online)\b|\bjoin (?:us|our)\b|\bwatch our\b|\btell us how we did\b|"
+        r"\bvisit our\b|\bplease be aware\b|\bexplained\b.{0,5}URL", -0.6,
         examples=("We're recruiting! Band 6 radiographers wanted", "Worried about your mammogram? Watch our short video"),
         counter_examples=("Is our local van still at Asda?", "We are worried about mum's results")),
     Cue("professional_chatter", r"(?i)#medradjclub|\bjournal club\b|\bcpd\b|\bhcpc\b|\bpreceptorship\b|\bdissertation\b|"
@@ -393,52 +399,10 @@ OUTPUT_COLUMNS = ("question_score", "is_question", "question_cues", "topic", "to
 _URL = r"(?i)(?:https?://|www\.)\S+"
 
 
-def union_pattern(cues: list[Cue]) -> str:
-    """One RE2 pattern that matches exactly where at least one of ``cues`` matches."""
-    return "|".join(f"(?:{cue.pattern})" for cue in cues)
-
-
-def _regex(column: str, pattern: str) -> str:
-    return f"regexp_matches({column}, {sql_string(pattern)})"
-
-
-def _score(hits: list[tuple[str, Cue]]) -> str:
-    terms = [f"CASE WHEN {col} THEN {sql_number(cue.weight)} ELSE 0.0 END" for col, cue in hits]
-    return "round(" + " + ".join(terms) + ", 6)"
-
-
-def _names(hits: list[tuple[str, Cue]]) -> str:
-    names = ", ".join(f"CASE WHEN {col} THEN {sql_string(cue.name)} END" for col, cue in hits)
-    return f"list_filter([{names}], lambda x: x IS NOT NULL)"
-
-
 _TOPICS_PER_GATE = 3  # topics are looked for a few at a time
 
 
-def _chunks(items: list, size: int) -> list[list]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
-class _Plan:
-    """Columns computed stage by stage (one CTE each); a stage may read the columns of earlier ones."""
-
-    def __init__(self) -> None:
-        self.stages: list[list[str]] = []
-        self.helpers: list[str] = []
-
-    def add(self, stage: int, column: str, expr: str) -> str:
-        while len(self.stages) <= stage:
-            self.stages.append([])
-        self.stages[stage].append(f"{expr} AS {column}")
-        self.helpers.append(column)
-        return column
-
-    def look(self, stage: int, column: str, gate: str, pattern: str) -> str:
-        """``pattern`` is looked for only where ``gate`` holds (DuckDB evaluates CASE lazily)."""
-        return self.add(stage, column, f"CASE WHEN {gate} THEN regexp_matches(__q_text, {sql_string(pattern)}) ELSE false END")
-
-
-def _question_hits(plan: _Plan) -> list[tuple[str, Cue]]:
+def _question_hits(plan: StagedColumns) -> list[tuple[str, Cue]]:
     """Stage 0: any asking cue; 1: group gates; 2: sub-group gates; 3: cues."""
     # Every asking cue needs a "?", so the union scan is only needed for posts without one.
     others = [cue for cue in POSITIVE_CUES if cue not in ASKING_CUES]
@@ -452,7 +416,7 @@ def _question_hits(plan: _Plan) -> list[tuple[str, Cue]]:
             gate = plan.add(1, f"__q_g_{group}", f"({any_} AND contains(__q_text, {sql_string(how)}))")
         else:
             gate = any_
-        parts = _chunks(cues, part_size) if part_size else [cues]
+        parts = chunks(cues, part_size) if part_size else [cues]
         for n, part in enumerate(parts):
             sub = plan.look(2, f"__q_g_{group}_{n}", gate, union_pattern(part)) if len(parts) > 1 else gate
             for cue in part:
@@ -462,11 +426,11 @@ def _question_hits(plan: _Plan) -> list[tuple[str, Cue]]:
     return hits
 
 
-def _topic_hits(plan: _Plan, is_question: str) -> dict[str, list[tuple[str, Cue]]]:
+def _topic_hits(plan: StagedColumns, is_question: str) -> dict[str, list[tuple[str, Cue]]]:
     """Stage 5: gates for a few topics at a time; 6: topic gates; 7: cues (questions only)."""
     topics = list(TOPIC_CUES.items())
     hits: dict[str, list[tuple[str, Cue]]] = {}
-    for n, part in enumerate(_chunks(topics, _TOPICS_PER_GATE)):
+    for n, part in enumerate(chunks(topics, _TOPICS_PER_GATE)):
         part_gate = plan.look(5, f"__t_g{n}", is_question, union_pattern([c for _, cues in part for c in cues])) \
             if len(part) > 1 and _TOPICS_PER_GATE < len(topics) else is_question
         for topic, cues in part:
@@ -492,16 +456,17 @@ def annotate_sql(relation: str, text_column: str = "text") -> str:
     """
     relation, text_column = relation_name(relation), identifier(text_column)
     raw = f"coalesce(CAST({text_column} AS VARCHAR), '')"
-    plan = _Plan()
+    plan = StagedColumns("__q_text")
     q_hits = _question_hits(plan)
     is_question = f"(question_score >= {sql_number(THRESHOLD)})"
-    plan.add(4, "question_score", f"CASE WHEN __q_any THEN {_score(q_hits)} ELSE 0.0 END")
-    plan.add(4, "question_cues", f"CASE WHEN __q_any THEN {_names(q_hits)} ELSE []::VARCHAR[] END")
+    plan.add(4, "question_score", f"CASE WHEN __q_any THEN {weighted_sum(q_hits)} ELSE 0.0 END")
+    plan.add(4, "question_cues", f"CASE WHEN __q_any THEN {matched_names(q_hits)} ELSE []::VARCHAR[] END")
     t_hits = _topic_hits(plan, is_question)
-    plan.add(8, "__q_tscores", f"CASE WHEN {is_question} THEN [{', '.join(_score(h) for h in t_hits.values())}] END")
+    scores = ", ".join(weighted_sum(h) for h in t_hits.values())
+    plan.add(8, "__q_tscores", f"CASE WHEN {is_question} THEN [{scores}] END")
     plan.add(9, "__q_tpos", "CASE WHEN list_max(__q_tscores) > 0 THEN list_position(__q_tscores, list_max(__q_tscores)) END")
-    plan.add(10, "__q_tcues", "CASE __q_tpos " + " ".join(f"WHEN {k} THEN {_names(h)}" for k, h in enumerate(t_hits.values(), 1))
-             + " END")
+    names = " ".join(f"WHEN {k} THEN {matched_names(h)}" for k, h in enumerate(t_hits.values(), 1))
+    plan.add(10, "__q_tcues", f"CASE __q_tpos {names} END")  # the winning topic's cues only
     stages = "".join(f",\n__q_s{n} AS (\n    SELECT *,\n        " + ",\n        ".join(cols)
                      + f"\n    FROM {'__q_norm' if n == 0 else f'__q_s{n - 1}'}\n)" for n, cols in enumerate(plan.stages))
     topics = "[" + ", ".join(sql_string(t) for t in TOPICS) + "]"
@@ -526,18 +491,12 @@ FROM __q_s{len(plan.stages) - 1}
 """
 
 
-def _scratch():
-    import duckdb
-
-    return duckdb.connect(":memory:")
-
-
 def classify(texts: list[str]) -> pd.DataFrame:
     """Run :func:`annotate_sql` over ``texts`` in an in-memory DuckDB (evaluation, tests, the UI's "why").
 
     One row per text, in order: ``text`` and :data:`OUTPUT_COLUMNS`.
     """
-    con = _scratch()
+    con = scratch_connection()
     try:
         frame = pd.DataFrame({"i": range(len(texts)), "text": pd.Series(list(texts), dtype=object)})
         con.register("__texts", frame)
@@ -549,11 +508,12 @@ def classify(texts: list[str]) -> pd.DataFrame:
 
 
 def cue_matches(cue: Cue, texts: list[str]) -> list[bool]:
-    """Whether one cue's pattern matches each text (after links are blanked, as in the SQL)."""
-    con = _scratch()
+    """Whether one cue's pattern matches each text, prepared as in the SQL (links blanked, "？" as "?")."""
+    con = scratch_connection()
     try:
         rows = con.execute(
-            f"SELECT regexp_matches(regexp_replace(t, {sql_string(_URL)}, ' URL ', 'g'), {sql_string(cue.pattern)}) "
+            f"SELECT regexp_matches(replace(regexp_replace(t, {sql_string(_URL)}, ' URL ', 'g'), '？', '?'), "
+            f"{sql_string(cue.pattern)}) "
             "FROM unnest($texts) WITH ORDINALITY AS u(t, n) ORDER BY n",
             {"texts": list(texts)},
         ).fetchall()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from warehouse.enrich import Cue, identifier, sql_number, sql_string
+from warehouse.enrich import Cue, identifier, scratch_connection, sql_number, sql_string, union_pattern
 
 VERSION = "roles-1"
 
@@ -110,7 +110,7 @@ _TITLE_WORDS = r"(?i)radiograph|mammograph|sonograph|radiolog|practitioner"
 def _cleaned(column: str) -> str:
     """The column with other people's professions blanked out."""
     raw = f"coalesce(CAST({column} AS VARCHAR), '')"
-    pattern = _KEEP_SELF + "|" + "|".join(f"(?:{cue.pattern})" for cue in NOT_SELF_CUES)
+    pattern = _KEEP_SELF + "|" + union_pattern(NOT_SELF_CUES)
     return (f"CASE WHEN regexp_matches({raw}, {sql_string(_TITLE_WORDS)}) "
             f"THEN regexp_replace({raw}, {sql_string(pattern)}, '\\1 ', 'g') ELSE {raw} END")
 
@@ -139,8 +139,8 @@ def role_sql(bio_column: str = "author_bio", text_column: str = "text") -> str:
     bio_column, text_column = identifier(bio_column), identifier(text_column)
     branches = _branches("__r.bio", "__r.text")
     # Most authors describe no role: one scan per field with the union of its cues rules them out.
-    bio_any = "|".join(f"(?:{cue.pattern})" for _, cue in ORDER)
-    text_any = "|".join(f"(?:{cue.pattern})" for _, cue in ORDER if cue.name in TEXT_CUES)
+    bio_any = union_pattern([cue for _, cue in ORDER])
+    text_any = union_pattern([cue for _, cue in ORDER if cue.name in TEXT_CUES])
     case = (f"CASE WHEN NOT regexp_matches(__r.bio, {sql_string(bio_any)}) "
             f"AND NOT regexp_matches(__r.text, {sql_string(text_any)}) THEN NULL\n        "
             + "\n        ".join(f"WHEN {cond} THEN {result}" for cond, result in branches) + " END")
@@ -150,9 +150,7 @@ def role_sql(bio_column: str = "author_bio", text_column: str = "text") -> str:
 
 def resolve(bio: str | None, text: str | None = None) -> Resolved:
     """:func:`role_sql` applied to one bio and post in an in-memory DuckDB (tests, the UI's "why")."""
-    from warehouse.enrich.questions import _scratch
-
-    con = _scratch()
+    con = scratch_connection()
     try:
         rows = con.execute(f"SELECT {role_sql('bio', 'text')} FROM (SELECT $bio::VARCHAR AS bio, $text::VARCHAR AS text)",
                            {"bio": bio, "text": text}).fetchall()

@@ -28,7 +28,10 @@ described AS (
            arg_max(self_role, self_role_confidence) AS self_role,
            max(self_role_confidence) AS self_role_confidence,
            arg_max(self_role_evidence, self_role_confidence) AS self_role_evidence
-    FROM (SELECT platform, author_id, {{ self_role_columns }} FROM posts)
+    FROM (SELECT platform, author_id, {{ self_role_columns }}
+          FROM (SELECT DISTINCT platform, author_id, author_bio,
+                       CASE WHEN regexp_matches(text, {{ role_text_gate }}) THEN text END AS text
+                FROM posts))
     WHERE self_role IS NOT NULL
     GROUP BY platform, author_id
 ),
