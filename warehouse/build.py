@@ -59,6 +59,7 @@ class BuildResult:
     posts: int
     seconds: float
     tables: dict[str, int]
+    model_seconds: dict[str, float] = field(default_factory=dict)  # "layer/name" -> seconds
 
     def summary(self) -> str:
         rate = self.posts / self.seconds if self.seconds else 0
@@ -186,9 +187,10 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
 
             for make in templates.PYTHON_TABLES:  # tables code makes (e.g. service calendars)
                 make(con)
-            tables = {}
+            tables, model_seconds = {}, {}
             for i, model in enumerate(models):
                 say(i / (len(models) + 2), f"building {model.layer}/{model.name}")
+                started = time.perf_counter()
                 try:
                     sql = render(model)
                     con.execute(f"CREATE TABLE {model.table} AS\n{sql}", _params_for(sql, params))
@@ -196,6 +198,7 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
                     raise
                 except Exception as exc:
                     raise BuildError(f"{model.path}: {exc}") from exc
+                model_seconds[f"{model.layer}/{model.name}"] = time.perf_counter() - started
                 tables[model.name] = con.execute(f"SELECT count(*) FROM {model.table}").fetchall()[0][0]
             say(len(models) / (len(models) + 2), "checking keys")
             problems = [p for model in models for p in check_key(con, model)]
@@ -217,7 +220,8 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
             raise
     say(1.0, "done")
     marts = {m.name: tables[m.name] for m in models if m.layer == "marts"}
-    return BuildResult(posts=tables.get("posts", 0), seconds=time.perf_counter() - start, tables=marts)
+    return BuildResult(posts=tables.get("posts", 0), seconds=time.perf_counter() - start,
+                       tables=marts, model_seconds=model_seconds)
 
 
 def _write_build_info(con, models: list[Model]) -> None:

@@ -98,6 +98,11 @@ def connect_published(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def connect_scratch() -> duckdb.DuckDBPyConnection:
+    """A private in-memory database (no file): evaluation, tests, file conversions."""
+    return duckdb.connect(":memory:")
+
+
 def reader_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """A cursor for one query on a :func:`connect_published` connection (duckdb 2.x raises
     when threads share a connection). Each cursor starts in the published database."""

@@ -109,6 +109,6 @@ class StagedColumns:
 
 def scratch_connection():
     """An in-memory DuckDB for evaluation, tests and single-row "why" look-ups (no files)."""
-    import duckdb
+    from warehouse import db
 
-    return duckdb.connect(":memory:")
+    return db.connect_scratch()

@@ -19,7 +19,8 @@ questions AS (
     FROM posts p
     JOIN intermediate.int_questions q USING (platform, post_id)
     LEFT JOIN posts root ON root.platform = p.platform AND root.post_id = p.thread_id
-    WHERE q.is_question
+    -- a retweet of a question is not its retweeter asking
+    WHERE q.is_question AND NOT list_contains(q.question_cues, 'retweet')
 ),
 answers AS (
     SELECT platform, thread_id, branch_id, post_id AS answer_post_id, author_role AS answer_role,
