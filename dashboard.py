@@ -7,16 +7,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import data, filters, labels, page
+from ui import data, labels, page
 
 TOP_TRUSTS = 15
 
-page.setup("Overview", ":material/bar_chart:")
-options = filters.load_options()
-if options is None:
-    page.no_data()
-chosen = filters.controls(options)
-st.caption(filters.describe(chosen, options))
+chosen = page.start("Overview", ":material/bar_chart:")
 
 # --- headline figures -------------------------------------------------------------------
 head = data.query("headline", chosen).iloc[0]

@@ -48,7 +48,7 @@ def _print_counts(counts, seconds: float) -> None:
     for problem in counts.problems:
         print(f"  quarantined: {problem}")
     if counts.quarantined > len(counts.problems):
-        print(f"  ... and more; see the quarantine table")
+        print("  ... and more; see the quarantine table")
     rate = counts.read / seconds if seconds else 0
     print(f"{counts.summary()} in {seconds:.2f} s ({rate:,.0f} rows/s)")
 

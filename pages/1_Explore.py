@@ -3,16 +3,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, filters, labels, page
+from ui import data, labels, page
 
 LIMIT = 5_000
 
-page.setup("Explore posts", ":material/search:")
-options = filters.load_options()
-if options is None:
-    page.no_data()
-chosen = filters.controls(options, search=True)
-st.caption(filters.describe(chosen, options))
+chosen = page.start("Explore posts", ":material/search:", search=True)
 
 found = data.query("explore_posts", chosen, limit=LIMIT + 1)  # one more says "there are more"
 table = labels.explore_table(found.head(LIMIT))

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, filters, labels, page
+from ui import data, labels, page
 
 QUEUE_LIMIT = 500
 TOP_UNITS = 15
 
-page.setup("Patient questions", ":material/contact_support:")
-options = filters.load_options()
-if options is None:
-    page.no_data()
-chosen = filters.controls(options)
-st.caption(filters.describe(chosen, options))
+chosen = page.start("Patient questions", ":material/contact_support:")
 national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
 
 st.markdown(

@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, filters, labels, page
+from ui import charts, data, labels, page
 from warehouse.queries import Filters
 
 CLOCKS = {"calendar": "Calendar time", "service": "Service hours"}
 COMPARE = {"all": "All together", "region": "By region", "trust": "By trust"}
 UNITS = {"trust": "Trusts", "region": "Regions"}
 
-page.setup("Response times", ":material/timer:")
-options = filters.load_options()
-if options is None:
-    page.no_data()
-chosen = filters.controls(options)
-st.caption(filters.describe(chosen, options))
+chosen = page.start("Response times", ":material/timer:")
 national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
 
 left, mid, right = st.columns([1, 1.3, 1])

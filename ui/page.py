@@ -128,6 +128,21 @@ def demo_banner() -> None:
                    "not real patients or staff; the rest were imported.", icon="⚠️")
 
 
+def start(title: str, icon: str, *, search: bool = False):
+    """Every page's first lines: set-up, then the sidebar filters (stopping with a hint when
+    the warehouse has no posts) and a one-line description of what they select. Returns the
+    chosen :class:`warehouse.queries.Filters`."""
+    from ui import filters
+
+    setup(title, icon)
+    options = filters.load_options()
+    if options is None:
+        no_data()
+    chosen = filters.controls(options, search=search)
+    st.caption(filters.describe(chosen, options))
+    return chosen
+
+
 def no_data() -> None:
     """Shown instead of a page's content when the warehouse has no posts."""
     st.info("The warehouse has no posts yet. Load some with `python -m ingest file PATH` "

@@ -73,7 +73,7 @@ _GROUP = {
 # Names of groups: region or trust, "Unattributed" when the trust is not known.
 _GROUP_NAMES = {
     "all": "SELECT 'all' AS group_code, 'All questions' AS group_name, NULL AS region_name",
-    "region": f"""
+    "region": """
         SELECT coalesce(g.group_code, 'unattributed') AS group_code,
                CASE WHEN g.group_code = 'unattributed' THEN 'Unattributed'
                     ELSE coalesce(r.region_name, g.group_code) END AS group_name,

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta, timezone
 from statistics import median
-from typing import Mapping, Sequence
+from typing import Mapping
 from zoneinfo import ZoneInfo
 
 import holidays
