@@ -89,13 +89,9 @@ with right:
     st.plotly_chart(data.figure("posts_by_trust", chosen, top=TOP_TRUSTS), key="chart_trusts")
 
 st.subheader("Posts by trust")
-st.dataframe(
-    labels.trust_table(by_trust), hide_index=True,
-    column_config={
-        "Posts": st.column_config.NumberColumn(format="localized"),
-        "Share of posts": st.column_config.NumberColumn(format="%.1f%%"),
-    },
-)
+st.dataframe(labels.trust_table(by_trust), hide_index=True)
+st.caption("Trust figures are rounded to the nearest 5, and counts of 1–7 show as \\*, to "
+           "protect small numbers (NHS Digital's suppression rules).")
 
 info = data.query("build_info").iloc[0]
 st.caption(

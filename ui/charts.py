@@ -65,11 +65,18 @@ def posts_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "platfor
 
 def _bars(names: list[str], values: list[int], shares: list[float], colours: list[str],
           x_title: str) -> go.Figure:
+    """Horizontal bars of post counts for regions or trusts. Both are below national level,
+    so the numbers shown are suppressed: 1-7 show "*" (no bar), others are rounded to 5, and
+    shares over a hidden count are not shown."""
+    from warehouse import stats
+
+    shown = [stats.suppress_count(int(v)) for v in values]
     fig = go.Figure(go.Bar(
-        y=names, x=values, orientation="h", marker_color=colours,
-        customdata=[f"{s:.1%}" for s in shares],
-        text=[f"{v:,}" for v in values], textposition="auto", cliponaxis=False,
-        hovertemplate="%{y}: %{x:,} posts (%{customdata} of all shown)<extra></extra>",
+        y=names, x=[None if v == "*" else v for v in shown], orientation="h", marker_color=colours,
+        customdata=[["*" if v == "*" else f"{s:.0%}", "*" if v == "*" else f"{v:,}"]
+                    for v, s in zip(shown, shares)],
+        text=["*" if v == "*" else f"{v:,}" for v in shown], textposition="auto", cliponaxis=False,
+        hovertemplate="%{y}: %{customdata[1]} posts (%{customdata[0]} of all shown)<extra></extra>",
     ))
     _layout(fig, height=max(150, 34 * len(names) + 70), x_title=x_title, y_title="", legend=False)
     fig.update_layout(bargap=0.3)

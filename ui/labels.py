@@ -109,13 +109,17 @@ def _each_distinct(series: pd.Series, function) -> pd.Series:
 
 
 def trust_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """posts_by_trust -> the table people read."""
+    """posts_by_trust -> the table people read. Trusts are below national level, so post
+    counts and shares are suppressed (1-7 show "*", others rounded to 5; see below)."""
+    shown = _suppress(frame.assign(share=frame["share"].astype("float64") * 100), ["n_posts"],
+                      {"share": "n_posts"}, national=False)
     return pd.DataFrame({
         "Trust": _each_distinct(frame["trust_name"], org_name),
         "Region": frame["region_name"],
         "ODS code": frame["trust_code"].fillna("—"),
-        "Posts": frame["n_posts"].astype("int64"),
-        "Share of posts": frame["share"].astype("float64") * 100,  # percentage points
+        "Posts": shown["n_posts"].map(_count),
+        "Share of posts": shown["share"].map(
+            lambda v: v if isinstance(v, str) else ("—" if pd.isna(v) else f"{v:.1f}%")),
     })
 
 
