@@ -1,6 +1,6 @@
 """``python -m ingest COMMAND``: load data into RadSoMe's raw store.
 
-Commands: ``file``, ``accounts``, ``reference``, ``demo``. Run ``python -m warehouse build``
+Commands: ``file``, ``accounts``, ``policies``, ``reference``, ``demo``. Run ``python -m warehouse build``
 afterwards to publish what was loaded (``demo`` does it for you unless ``--no-build``).
 """
 from __future__ import annotations
@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trust", metavar="ODS_CODE", help="trust for rows without a 'trust_code' value")
 
     p = sub.add_parser("accounts", help="load the account registry (CSV) as a new version")
+    p.add_argument("path", type=Path)
+
+    p = sub.add_parser("policies", help="load trusts' local social-media policies (YAML or CSV)")
     p.add_argument("path", type=Path)
 
     p = sub.add_parser("reference", help="refresh NHS trusts from NHS ODS's etr.csv")
@@ -63,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "accounts":
             version, n = jobs.load_accounts(args.path)
             print(f"account registry version {version}: {n:,} accounts")
+        elif args.command == "policies":
+            version, n, trusts = jobs.load_policies(args.path)
+            print(f"trust policies load {version}: {n:,} policy versions for {trusts:,} trusts")
         elif args.command == "reference":
             n = jobs.load_reference(args.etr)
             print(f"reference: {n:,} trusts loaded from {args.etr}")

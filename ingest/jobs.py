@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ingest import accounts as registry
-from ingest import files, reference
+from ingest import files, policies, reference
 from ingest.errors import InputError
 from ingest.landing import POST_COLUMNS, land
 from ingest.runs import RunCounts, fail_run, finish_run, start_run
@@ -104,6 +104,24 @@ def _store_registry(con, run_id, frame, origin):
     finish_run(con, run_id, RunCounts(read=len(frame), new=len(frame)))
     con.execute("COMMIT")
     return version, len(frame)
+
+
+def load_policies(path: Path) -> tuple[int, int, int]:
+    """``python -m ingest policies``: a new load of trusts' local policies (YAML or CSV);
+    replaces the register of the trusts it names. Returns (load version, policies, trusts)."""
+    path = Path(path)
+    origin = str(path.resolve())
+
+    def work(con, run_id):
+        known = {r[0] for r in con.execute("SELECT ods_code FROM ref_trusts").fetchall()}
+        table = policies.parse_policies(path, known)
+        con.execute("BEGIN TRANSACTION")
+        version = policies.load_policies(con, table, origin, run_id)
+        finish_run(con, run_id, RunCounts(read=table.num_rows, new=table.num_rows))
+        con.execute("COMMIT")
+        return version, table.num_rows, len(set(table.column("trust_code").to_pylist()))
+
+    return _run("policies", None, origin, work)
 
 
 def load_reference(etr: Path) -> int:
