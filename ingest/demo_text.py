@@ -622,9 +622,10 @@ def _cpd_posts(idx, c, u):
 
 
 def _nhs_number(gen) -> str:
-    """A made-up NHS number that passes the modulus 11 check, as a detector would test."""
+    """A made-up NHS number that passes the modulus 11 check, as a detector would test (never
+    starting 9: 999 numbers are test numbers, which the rules rightly ignore)."""
     while True:
-        d = [gen.randint(4, 9)] + [gen.randint(0, 9) for _ in range(8)]
+        d = [gen.randint(4, 8)] + [gen.randint(0, 9) for _ in range(8)]
         check = 11 - sum(x * (10 - i) for i, x in enumerate(d)) % 11
         if check != 10:
             s = "".join(map(str, d)) + str(0 if check == 11 else check)
