@@ -15,6 +15,8 @@ from ingest.landing import POST_COLUMNS, land
 from ingest.runs import RunCounts, fail_run, finish_run, start_run
 from warehouse import db
 
+DEMO_POLICIES = Path(__file__).resolve().parent / "demo_policies.yaml"
+
 
 def _run(command: str, source: str | None, origin: str | None, work):
     """Open the raw store under the writer lock, start a run, call ``work(con, run_id)``."""
@@ -163,6 +165,13 @@ def run_demo(n_posts: int, seed: int, end: datetime | None = None, progress=None
         if not current or current[0][0] != origin:
             con.execute("BEGIN TRANSACTION")
             registry.load_registry(con, data.accounts, origin, run_id)
+            con.execute("COMMIT")
+        if not con.execute("SELECT 1 FROM trust_policy_loads LIMIT 1").fetchall():
+            # The demo trusts' local policies (written for the default seed's policy styles).
+            known = {r[0] for r in con.execute("SELECT ods_code FROM ref_trusts").fetchall()}
+            table = policies.parse_policies(DEMO_POLICIES, known)
+            con.execute("BEGIN TRANSACTION")
+            policies.load_policies(con, table, str(DEMO_POLICIES), run_id)
             con.execute("COMMIT")
         return counts
 

@@ -71,3 +71,12 @@ def test_ci_runs_the_readme_test_command():
     assert dashboard.endswith("streamlit run dashboard.py")
     assert tests.endswith("python -m pytest")
     assert tests in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_guideline_rule_is_listed_with_its_clause():
+    from warehouse.rules import packs
+
+    for rule in packs.RULES:
+        line = next((l for l in README.splitlines() if l.startswith(f"| `{rule.rule_id}` |")), None)
+        assert line, rule.rule_id
+        assert rule.clause.clause_id in line and rule.clause.excerpt in line, rule.rule_id

@@ -77,9 +77,32 @@ def make_service_calendars(con) -> None:
     con.execute(service_time.SERVICE_AT_MACRO_SQL)
 
 
+def _guideline_flags() -> str:
+    from warehouse.rules import engine
+
+    return engine.flags_sql("posts_for_rules")
+
+
+def make_rules_table(con) -> None:
+    """staging.stg_rules: every guideline rule with its clause, from the rule packs (data)."""
+    from warehouse.rules import packs
+
+    frame = pd.DataFrame([{
+        "rule_id": r.rule_id, "title": r.title, "family": r.family, "severity": r.severity,
+        "applies_to": r.applies_to, "clause_id": r.clause.clause_id, "clause_body": r.clause.body,
+        "clause_document": r.clause.document, "clause_url": r.clause.url,
+        "clause_excerpt": r.clause.excerpt, "explanation": r.explanation,
+        "engine_version": packs.ENGINE_VERSION,
+    } for r in packs.RULES])
+    con.register("frame", frame)
+    con.execute("CREATE TABLE staging.stg_rules AS SELECT * FROM frame")
+    con.unregister("frame")
+
+
 TEMPLATES: dict[str, Callable[[], str]] = {
+    "guideline_flags": _guideline_flags,
     "question_annotations": _question_annotations,
     "self_role_columns": _self_role_columns,
     "role_text_gate": _role_text_gate,
 }
-PYTHON_TABLES: list[Callable] = [make_service_calendars]
+PYTHON_TABLES: list[Callable] = [make_service_calendars, make_rules_table]

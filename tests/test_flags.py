@@ -1,0 +1,85 @@
+"""The flags mart: guideline rules hit staff posts, judged under the trust's local policy in
+force on the post's day; national rules alone where no policy applies."""
+from __future__ import annotations
+
+import yaml
+
+from ingest import jobs
+from tests.support import post, published_query, raw_query, write_jsonl
+from warehouse.build import build
+from warehouse.rules import packs
+
+ACCOUNTS = "platform,author_id,role,trust_code,title\nx,jo,professional,RR8,Mammographer\n"
+
+
+def _load(tmp_path, records, policy_yaml: str | None = None):
+    jobs.import_file(write_jsonl(tmp_path / "p.jsonl", records))
+    (tmp_path / "accounts.csv").write_text(ACCOUNTS)
+    jobs.load_accounts(tmp_path / "accounts.csv")
+    if policy_yaml:
+        (tmp_path / "policies.yaml").write_text(policy_yaml)
+        jobs.load_policies(tmp_path / "policies.yaml")
+    build()
+
+
+def test_staff_posts_are_flagged_with_evidence_and_clause(data_dir, tmp_path):
+    _load(tmp_path, [
+        post("1", author_id="jo", text="Lady in bay 4 NHS no 401 023 2137 needs rebooking"),
+        post("2", author_id="jo", text="Bay 4 has our new scanner, come and see it"),
+        post("3", author_id="pat", text="DM me your number and I'll tell you how mine went"),
+        post("4", author_id="jo", text="Phone 0161 234 5678 to rebook"),
+    ])
+    rows = published_query(
+        "SELECT post_id, rule_id, family, severity, evidence, clause_id, trust_code, policy_version"
+        " FROM flags ORDER BY post_id, rule_id")
+    assert [(r[0], r[1]) for r in rows if r[0] == "1"][0] == ("1", "CONF-NHS-NUMBER")
+    nhs = next(r for r in rows if r[1] == "CONF-NHS-NUMBER")
+    assert nhs[2:] == ("confidentiality", "high", "401 023 2137", "HCPC-TIP-1", "RR8", None)
+    assert not [r for r in rows if r[0] in ("2", "3", "4")]  # hard negative, public author, phone
+
+
+POLICY = """
+- trust_code: RR8
+  policy_version: "1"
+  effective_from: 2024-01-01
+  effective_to: 2025-04-01
+  personal_use_in_working_hours: permitted
+  patient_engagement: encouraged
+  disclaimer_required: false
+  approved_accounts_only: false
+- trust_code: RR8
+  policy_version: "2"
+  effective_from: 2025-04-01
+  personal_use_in_working_hours: permitted
+  patient_engagement: encouraged
+  disclaimer_required: true
+  approved_accounts_only: false
+  rule_overrides:
+    - {rule_id: BOUND-PRIVATE-CHANNEL, action: disable}
+    - {rule_id: ADVICE-INDIVIDUAL, action: severity, severity: low}
+"""
+
+
+def test_a_post_is_judged_under_the_policy_in_force_on_its_day(data_dir, tmp_path):
+    _load(tmp_path, [
+        post("before", author_id="jo", text="DM me and I'll sort it", created_at="2025-03-31T22:30:00+00:00"),
+        post("after", author_id="jo", text="DM me and I'll sort it", created_at="2025-03-31T23:30:00+00:00"),
+        post("advice", author_id="jo", text="Honestly your lump sounds benign, don't worry",
+             created_at="2025-05-01T10:00:00+01:00"),
+    ], POLICY)
+    rows = published_query("SELECT post_id, rule_id, severity, policy_version FROM flags ORDER BY post_id")
+    # 23:30 UTC on 31 March 2025 is 00:30 on 1 April in the UK (BST): policy 2, rule disabled
+    assert ("before", "BOUND-PRIVATE-CHANNEL", "medium", "1") in rows
+    assert not [r for r in rows if r[0] == "after"]
+    assert ("advice", "ADVICE-INDIVIDUAL", "low", "2") in rows
+
+
+def test_demo_policies_override_only_real_rules_and_load_with_the_demo(data_dir):
+    from datetime import datetime, timezone
+
+    rules = {r.rule_id for r in packs.RULES}
+    policies = yaml.safe_load(jobs.DEMO_POLICIES.read_text())
+    named = {o["rule_id"] for p in policies for o in (p.get("rule_overrides") or [])}
+    assert named and named <= rules
+    jobs.run_demo(n_posts=2_000, seed=7, end=datetime(2025, 6, 30, tzinfo=timezone.utc))
+    assert raw_query("SELECT count(*) FROM trust_policy_loads") == [(1,)]

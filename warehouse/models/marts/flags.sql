@@ -1,0 +1,50 @@
+-- grain: one row per (post, guideline rule) flag, judged under the trust's local policy in
+-- force on the post's UK day
+-- key: platform, post_id, rule_id
+-- A policy can disable a rule or change its severity (rule_overrides); a post with no trust,
+-- or a trust with no policy in force, is judged by the national rule packs alone.
+WITH hits AS (
+    SELECT * FROM intermediate.int_rule_hits
+),
+posts AS (
+    SELECT platform, post_id, created_at, author_role, trust_code, region_code
+    FROM intermediate.int_posts
+),
+policies AS (
+    SELECT trust_code, policy_version, effective_from, effective_to,
+           from_json(rule_overrides, '[{"rule_id": "VARCHAR", "action": "VARCHAR", "severity": "VARCHAR"}]') AS overrides
+    FROM raw.trust_policies_current
+),
+judged AS (
+    SELECT
+        h.platform, h.post_id, h.rule_id, h.family, h.severity AS rule_severity, h.evidence,
+        p.created_at, p.author_role, p.trust_code, p.region_code,
+        pol.policy_version,
+        list_filter(coalesce(pol.overrides, []), lambda o: o.rule_id = h.rule_id) AS own
+    FROM hits h
+    JOIN posts p USING (platform, post_id)
+    LEFT JOIN policies pol
+      ON pol.trust_code = p.trust_code
+     AND pol.effective_from <= (p.created_at AT TIME ZONE 'Europe/London')::DATE
+     AND (pol.effective_to IS NULL OR (p.created_at AT TIME ZONE 'Europe/London')::DATE < pol.effective_to)
+)
+SELECT
+    j.platform,
+    j.post_id,
+    j.rule_id,
+    j.family,
+    coalesce(list_filter(j.own, lambda o: o.action = 'severity')[1].severity, j.rule_severity) AS severity,
+    j.evidence,
+    r.clause_id,
+    r.clause_body || ', ' || r.clause_document || ': "' || r.clause_excerpt || '"' AS clause,
+    r.clause_url,
+    j.author_role,
+    j.trust_code,
+    j.region_code,
+    j.policy_version,
+    j.created_at,
+    r.engine_version
+FROM judged j
+JOIN staging.stg_rules r USING (rule_id)
+WHERE NOT list_contains(list_transform(j.own, lambda o: o.action), 'disable')
+ORDER BY j.created_at
