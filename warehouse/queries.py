@@ -212,10 +212,19 @@ def headline(cursor, filters: Filters) -> pd.DataFrame:
 
 # --- posts over time, by region, by trust -----------------------------------------------
 
-_OVER_TIME_SQL = """
+def over_time_sql(table: str, measure: str, column: str, where: str,
+                  label: str | None = None, joins: str = "") -> str:
+    """A zero-filled time series over a daily pre-aggregate: one row per period (``$grain``:
+    day, week or month between ``$start`` and ``$end``) x series (``column``), with
+    ``sum(measure)`` as ``measure``; ``label`` adds a ``series_name`` (``joins`` may join the
+    series' names, e.g. regions). Every argument is a code constant (identifiers and SQL
+    snippets), never a user value."""
+    name = f"{label} AS series_name, " if label else ""
+    return f"""
 WITH counts AS (
-    SELECT date_trunc($grain, day)::DATE AS period, {column} AS series, sum(n_posts)::BIGINT AS n_posts
-    FROM daily_post_counts
+    SELECT date_trunc($grain, day)::DATE AS period, {column} AS series,
+           sum({measure})::BIGINT AS {measure}
+    FROM {table}
     WHERE {where}
     GROUP BY ALL
 ),
@@ -228,13 +237,17 @@ periods AS (
     ))::DATE AS period
 ),
 series AS (SELECT DISTINCT series FROM counts)
-SELECT p.period, s.series, coalesce(c.n_posts, 0)::BIGINT AS n_posts
+SELECT p.period, s.series, {name}coalesce(c.{measure}, 0)::BIGINT AS {measure}
 FROM periods p CROSS JOIN series s
 LEFT JOIN counts c USING (period, series)
+{joins}
 ORDER BY p.period, s.series
 """
+
+
 POSTS_OVER_TIME_SQL = {
-    name: _OVER_TIME_SQL.format(column=column, where=_DAILY_WHERE) for name, column in SERIES.items()
+    name: over_time_sql("daily_post_counts", "n_posts", column, _DAILY_WHERE)
+    for name, column in SERIES.items()
 }
 
 POSTS_BY_REGION_SQL = f"""

@@ -110,38 +110,16 @@ def question_headline(cursor, filters: Filters) -> pd.DataFrame:
     return run(cursor, QUESTION_HEADLINE_SQL, filters.params())
 
 
-_QUESTIONS_OVER_TIME_SQL = """
-WITH counts AS (
-    SELECT date_trunc($grain, day)::DATE AS period, {column} AS series,
-           sum(n_questions)::BIGINT AS n_questions
-    FROM daily_question_counts
-    WHERE {where}
-    GROUP BY ALL
-),
-periods AS (
-    SELECT unnest(generate_series(
-        date_trunc($grain, $start::DATE)::TIMESTAMP,
-        date_trunc($grain, $end::DATE)::TIMESTAMP,
-        CASE $grain WHEN 'month' THEN INTERVAL 1 MONTH WHEN 'week' THEN INTERVAL 7 DAY
-                    ELSE INTERVAL 1 DAY END
-    ))::DATE AS period
-),
-series AS (SELECT DISTINCT series FROM counts)
-SELECT p.period, s.series, {label} AS series_name, coalesce(c.n_questions, 0)::BIGINT AS n_questions
-FROM periods p CROSS JOIN series s
-LEFT JOIN counts c USING (period, series)
-LEFT JOIN regions r ON r.region_code = s.series
-ORDER BY p.period, s.series
-"""
+_REGION_NAMES = "LEFT JOIN regions r ON r.region_code = s.series"
 QUESTIONS_OVER_TIME_SQL = {
-    "all": _QUESTIONS_OVER_TIME_SQL.format(column=QUESTION_SERIES["all"], where=_DAILY_WHERE,
-                                           label="'All questions'"),
-    "topic": _QUESTIONS_OVER_TIME_SQL.format(column=QUESTION_SERIES["topic"], where=_DAILY_WHERE,
-                                             label="s.series"),
-    "region": _QUESTIONS_OVER_TIME_SQL.format(
-        column=QUESTION_SERIES["region"], where=_DAILY_WHERE,
+    "all": queries.over_time_sql("daily_question_counts", "n_questions", QUESTION_SERIES["all"],
+                                 _DAILY_WHERE, label="'All questions'"),
+    "topic": queries.over_time_sql("daily_question_counts", "n_questions", QUESTION_SERIES["topic"],
+                                   _DAILY_WHERE, label="s.series"),
+    "region": queries.over_time_sql(
+        "daily_question_counts", "n_questions", QUESTION_SERIES["region"], _DAILY_WHERE,
         label="CASE WHEN s.series = 'unattributed' THEN 'Unattributed' "
-              "ELSE coalesce(r.region_name, s.series) END"),
+              "ELSE coalesce(r.region_name, s.series) END", joins=_REGION_NAMES),
 }
 
 
