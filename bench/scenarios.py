@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from warehouse import db, queries
 from warehouse import question_queries  # noqa: F401  (registers the question pages' queries)
+from warehouse import flag_queries  # noqa: F401  (registers the flag page's queries)
 
 LAST_DAY = date(2026, 10, 31)  # bench/run.py generates the demo up to 1 Nov 2026
 
@@ -54,6 +55,14 @@ PAGE_QUERIES = {
         ("response_histogram", {"by": "all", "clock": "service"}),
         ("question_units", {"by": "trust"}),
         ("asking_times", {}),
+    ],
+    "pages/5_Guideline_flags.py": [
+        ("flag_headline", {}),
+        ("flag_rates", {"by": "family"}),
+        ("flag_rates", {"by": "rule"}),
+        ("flags_over_time", {"grain": "week"}),
+        ("flag_rates", {"by": "trust"}),
+        ("flagged_posts", {"limit": 500}),
     ],
 }
 

@@ -422,3 +422,142 @@ def asking_times(frame: pd.DataFrame, national: bool = False, show: str = "volum
     fig.update_xaxes(tickvals=spans[::step], ticktext=[s[:5] for s in spans[::step]], tickangle=0)
     fig.update_yaxes(autorange="reversed", rangemode="normal")
     return fig
+
+
+# --- guideline flags ----------------------------------------------------------------------------
+
+def _flag_rates_shown(frame: pd.DataFrame, national: bool) -> pd.DataFrame:
+    """Rates and CIs as <NA> where a count they are over is 1-7 (unless ``national``)."""
+    return _suppressed(frame, ["n_flags", "n_posts"],
+                       {c: ["n_flags", "n_posts"] for c in ("rate", "ci_low", "ci_high")}, national)
+
+
+def _floats(series: pd.Series) -> np.ndarray:
+    return pd.array(series, dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def flag_rate_bars(frame: pd.DataFrame, national: bool = False, top: int = 15) -> go.Figure:
+    """Horizontal bars of flags per 1,000 staff posts by family or rule (``flag_rates``), with
+    95% CI whiskers; hidden rates (1-7 flags below national level) are left out and said so."""
+    shown = _flag_rates_shown(frame.head(top), national)
+    rate, low, high = (_floats(shown[c]) for c in ("rate", "ci_low", "ci_high"))
+    keep = ~np.isnan(rate)
+    names = [str(n).replace("_", " ") for n in shown["group_name"][keep]]
+    flags = [_count_text(v) for v in pd.array(shown["n_flags"], dtype="Float64")[keep]]
+    fig = go.Figure(go.Bar(
+        y=names, x=rate[keep], orientation="h", marker_color=NHS_BLUE,
+        error_x=dict(type="data", symmetric=False, array=(high - rate)[keep],
+                     arrayminus=(rate - low)[keep], color="#231F20", thickness=1.2),
+        customdata=np.column_stack([low[keep], high[keep], flags]) if keep.any() else None,
+        hovertemplate=("%{y}: %{x:.1f} flags per 1,000 staff posts (95% CI %{customdata[0]:.1f}–"
+                       "%{customdata[1]:.1f}); %{customdata[2]} flags<extra></extra>"),
+    ))
+    _layout(fig, height=max(180, 32 * int(keep.sum()) + 70), x_title="Flags per 1,000 staff posts",
+            y_title="", legend=False)
+    if (~keep).any():
+        fig.add_annotation(text=f"{int((~keep).sum())} with 1–7 flags not shown", showarrow=False,
+                           xref="paper", yref="paper", x=1, y=-0.02, xanchor="right", yanchor="top",
+                           font=dict(color=GREY, size=11))
+    fig.update_layout(bargap=0.3)
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def flags_over_time(frame: pd.DataFrame, grain: str = "week", national: bool = False) -> go.Figure:
+    """The flag rate per 1,000 staff posts per period with a shaded 95% CI; hidden periods
+    (1-7 flags or posts below national level) are gaps."""
+    x_title, per = GRAIN_WORDS[grain]
+    shown = _flag_rates_shown(frame, national)
+    rate, low, high = (_floats(shown[c]) for c in ("rate", "ci_low", "ci_high"))
+    flags = [_count_text(v) for v in pd.array(shown["n_flags"], dtype="Float64")]
+    posts = [_count_text(v) for v in pd.array(shown["n_posts"], dtype="Float64")]
+    hover_day = "%{x|%-d %b %Y}" if grain != "month" else "%{x|%b %Y}"
+    fig = go.Figure([
+        go.Scatter(x=shown["period"], y=high, mode="lines", line=dict(width=0), hoverinfo="skip",
+                   showlegend=False, connectgaps=False),
+        go.Scatter(x=shown["period"], y=low, mode="lines", line=dict(width=0), fill="tonexty",
+                   fillcolor="rgba(0,94,184,0.15)", name="95% CI", hoverinfo="skip", connectgaps=False),
+        go.Scatter(x=shown["period"], y=rate, mode="lines+markers" if grain == "month" else "lines",
+                   name="Flags per 1,000 staff posts", line=dict(width=2, color=NHS_BLUE),
+                   connectgaps=False, customdata=np.column_stack([flags, posts]),
+                   hovertemplate=(hover_day + ": %{y:.1f} per 1,000 (%{customdata[0]} flags, "
+                                  "%{customdata[1]} staff posts)<extra></extra>")),
+    ])
+    _layout(fig, height=360, x_title=x_title, y_title="Flags per 1,000 staff posts", legend=True)
+    fig.update_xaxes(tickformat="%-d %b %Y" if grain != "month" else "%b %Y")
+    return fig
+
+
+def flag_funnel_points(frame: pd.DataFrame) -> tuple[pd.DataFrame, float | None]:
+    """The units a flag-rate funnel plot shows and the overall rate of attributed units (per
+    1,000). Unattributed and units with 1-7 flags or posts are left out; adds n_shown (posts
+    rounded to 5) and position ("above"/"below" the 99.8% limits, or "within")."""
+    from warehouse import stats
+
+    units = frame[frame["group_code"] != "unattributed"]
+    total_posts, total_flags = float(units["n_posts"].sum()), float(units["n_flags"].sum())
+    rate0 = 1000 * total_flags / total_posts if total_posts else None
+    hidden = _flag_rates_shown(units, False)
+    shown = units.assign(rate=_floats(hidden["rate"]), n_shown=_floats(hidden["n_posts"]))
+    shown = shown[shown["rate"].notna() & (shown["n_posts"] > 0)].reset_index(drop=True)
+    shown = shown.assign(position="within")
+    if rate0 and len(shown):
+        at = stats.funnel_limits_rate(rate0, shown["n_posts"].astype(float).to_numpy())
+        shown.loc[shown["rate"].to_numpy() > at["upper_99_8"].to_numpy(), "position"] = "above"
+        shown.loc[shown["rate"].to_numpy() < at["lower_99_8"].to_numpy(), "position"] = "below"
+    return shown, rate0
+
+
+def flag_funnel(frame: pd.DataFrame, unit: str = "trust", highlight: tuple[str, ...] = ()) -> go.Figure:
+    """Funnel plot of flag rates per 1,000 staff posts against staff posts (rounded to 5), with
+    95% and 99.8% limits around the overall rate (:func:`warehouse.stats.funnel_limits_rate`)."""
+    from warehouse import stats
+
+    shown, rate0 = flag_funnel_points(frame)
+    fig = go.Figure()
+    if not rate0 or shown.empty:
+        _layout(fig, height=420, x_title="Staff posts", y_title="Flags per 1,000 staff posts", legend=False)
+        fig.add_annotation(text="Not enough flags or staff posts to compare", showarrow=False,
+                           x=0.5, y=0.5, xref="paper", yref="paper")
+        return fig
+    top = max(float(shown["n_shown"].max()) * 1.08, 20.0)
+    grid = np.unique(np.round(np.geomspace(1, top, 160)))
+    limits = stats.funnel_limits_rate(rate0, grid)
+    for level, dash, label in (("99_8", "dash", "99.8% limits"), ("95", "dot", "95% limits")):
+        for side in ("lower", "upper"):
+            fig.add_trace(go.Scatter(
+                x=limits["n"], y=limits[f"{side}_{level}"], mode="lines", name=label,
+                line=dict(color=GREY, width=1.5, dash=dash), showlegend=side == "lower",
+                legendgroup=level, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=[1, top], y=[rate0, rate0], mode="lines",
+                             name=f"Overall {rate0:.1f} per 1,000", line=dict(color="#231F20", width=1.5),
+                             hoverinfo="skip"))
+    meaning = {"above": "above the 99.8% limit: more flags than expected",
+               "below": "below the 99.8% limit: fewer flags than expected",
+               "within": "within the limits: consistent with the overall rate"}
+    for position, colour, name in (("within", NHS_BLUE, "Within the limits"),
+                                   ("above", BAD, "More flags than expected"),
+                                   ("below", GOOD, "Fewer flags than expected")):
+        rows = shown[shown["position"] == position]
+        if rows.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=rows["n_shown"], y=rows["rate"], mode="markers", name=name,
+            marker=dict(size=10, color=colour, line=dict(width=1, color="white")),
+            text=[labels.org_name(n) for n in rows["group_name"]],
+            customdata=np.column_stack([rows["ci_low"], rows["ci_high"]]),
+            hovertemplate=("%{text}<br>%{y:.1f} flags per 1,000 staff posts (95% CI "
+                           "%{customdata[0]:.1f}–%{customdata[1]:.1f})<br>about %{x:,} staff posts<br>"
+                           + meaning[position] + "<extra></extra>")))
+    chosen = shown[shown["group_code"].isin(list(highlight))]
+    if len(chosen):
+        fig.add_trace(go.Scatter(
+            x=chosen["n_shown"], y=chosen["rate"], mode="markers+text", name="Chosen in the filters",
+            marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(width=2.5, color="#231F20")),
+            text=[_wrap(labels.org_name(n), 30) for n in chosen["group_name"]], textposition="top center",
+            textfont=dict(size=12, color="#231F20"), hoverinfo="skip"))
+    _layout(fig, height=440, x_title="Staff and organisation posts (rounded to 5)",
+            y_title="Flags per 1,000 staff posts", legend=True)
+    fig.update_xaxes(tickformat=",d", range=[0, top])
+    fig.update_yaxes(rangemode="tozero")
+    return fig

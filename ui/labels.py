@@ -334,3 +334,59 @@ def open_questions_table(frame: pd.DataFrame) -> pd.DataFrame:
         "Topic": _each_distinct(frame["topic"], topic),
         "Note": ["someone of unknown role replied" if r else "" for r in frame["has_unknown_reply"]],
     })
+
+
+# --- guideline flags ------------------------------------------------------------------------
+SEVERITIES = {"high": "High", "medium": "Medium", "low": "Low"}
+
+
+def rate_text(rate, low=None, high=None) -> str:
+    """A rate per 1,000 with its CI: '12.3 (10.1–14.9)'; '*' when hidden, '—' when undefined."""
+    if isinstance(rate, str):
+        return rate
+    if rate is None or pd.isna(rate):
+        return "—"
+    if low is None or isinstance(low, str) or pd.isna(low) or pd.isna(high):
+        return f"{rate:,.1f}"
+    return f"{rate:,.1f} ({low:,.1f}–{high:,.1f})"
+
+
+def flag_rate_table(frame: pd.DataFrame, unit: str = "trust", national: bool = False) -> pd.DataFrame:
+    """flag_rates -> the table people read: name, flags, staff posts and the rate per 1,000
+    posts with its 95% CI. Suppressed unless ``national`` (counts 1-7 "*", others rounded to
+    5, rates over 1-7 hidden)."""
+    shown = _suppress(frame, ["n_flags", "n_posts"],
+                      {c: ["n_flags", "n_posts"] for c in ("rate", "ci_low", "ci_high")}, national)
+    names = {"trust": "Trust", "region": "Region", "family": "Family", "rule": "Rule", "all": "Group"}
+    table = {names.get(unit, unit.capitalize()):
+             _each_distinct(shown["group_name"], org_name) if unit in ("trust", "region")
+             else shown["group_name"]}
+    if unit == "trust":
+        table["Region"] = shown["region_name"]
+    table |= {
+        "Flags": shown["n_flags"].map(_count),
+        "Staff posts": shown["n_posts"].map(_count),
+        "Flags per 1,000 posts (95% CI)": [rate_text(r, lo, hi) for r, lo, hi in
+                                            zip(shown["rate"], shown["ci_low"], shown["ci_high"])],
+    }
+    return pd.DataFrame(table)
+
+
+def flagged_posts_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """flagged_posts -> the drill-down as shown: newest day first, most severe first within a
+    day; the post and the evidence redacted of identifiers, links only if http(s)."""
+    from ui.redact import redact, safe_url
+
+    return pd.DataFrame({
+        "Posted (UK time)": frame["posted_at"],
+        "Severity": [SEVERITIES.get(s, s) for s in frame["severity"]],
+        "Rule": frame["rule_id"],
+        "Family": frame["family"].str.replace("_", " ").str.capitalize(),
+        "Evidence (identifiers removed)": [redact(t) for t in frame["evidence"]],
+        "Post (identifiers removed)": [redact(t) for t in frame["text"]],
+        "Guidance": frame["clause"],
+        "Trust": _each_distinct(frame["trust_name"], org_name),
+        "Platform": _each_distinct(frame["platform"], platform),
+        "Author": frame["author_role"].map(role),
+        "Link": [safe_url(u) for u in frame["url"]],
+    })

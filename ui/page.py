@@ -25,7 +25,8 @@ DEMO_POSTS = 150_000  # as `python -m ingest demo`
 DEMO_SEED = 7
 NO_LOGIN = "Local demo: no login"
 PAGE_ICONS = {"Explore": ":material/search:", "Patient questions": ":material/contact_support:",
-              "Response times": ":material/timer:"}  # pages without one get a generic icon
+              "Response times": ":material/timer:", "Review queue": ":material/fact_check:",
+              "Guideline flags": ":material/flag:"}  # pages without one get a generic icon
 _PREPARE = threading.Lock()  # sessions of this process wait for one another's demo build
 
 

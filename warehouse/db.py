@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -95,6 +96,21 @@ def connect_published(path: Path | None = None) -> duckdb.DuckDBPyConnection:
     escaped = str(path).replace("'", "''")
     con.execute(f"ATTACH '{escaped}' AS {PUBLISHED} (READ_ONLY)")
     con.execute(f"USE {PUBLISHED}")
+    return con
+
+
+def connect_reviews(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
+    """Connection to the operational review store (``reviews.sqlite``: SQLite, WAL mode),
+    the only place ``sqlite3.connect`` is called. It is not under the writer lock: SQLite
+    serialises its own small writes (busy_timeout), so a review is never blocked by a build.
+    ``read_only`` (the build) never creates or writes the file."""
+    path = Path(path)
+    if read_only:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    else:
+        con = sqlite3.connect(str(path), timeout=30)
+        con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA busy_timeout=30000")
     return con
 
 

@@ -105,4 +105,11 @@ TEMPLATES: dict[str, Callable[[], str]] = {
     "self_role_columns": _self_role_columns,
     "role_text_gate": _role_text_gate,
 }
-PYTHON_TABLES: list[Callable] = [make_service_calendars, make_rules_table]
+def make_review_decisions(con) -> None:
+    """staging.stg_review_decisions: review decisions read from the operational store."""
+    from warehouse import reviews
+
+    reviews.make_review_decisions_table(con)
+
+
+PYTHON_TABLES: list[Callable] = [make_service_calendars, make_rules_table, make_review_decisions]

@@ -1,0 +1,125 @@
+"""Review queue: flagged staff posts, highest severity then newest first, each with its
+evidence, rule, clause and explanation; a reviewer confirms, dismisses or marks a flag
+actioned. Decisions go to the operational store (reviews.sqlite) and show at once."""
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+import streamlit as st
+
+from ui import data, page
+from warehouse import reviews
+from warehouse.rules import packs
+
+LIMIT = 500
+LABELS = {"confirmed": "Confirm", "dismissed": "Dismiss", "actioned": "Actioned"}
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
+
+
+def inert(text: str) -> str:
+    """Text shown as itself: HTML escaped, then markdown characters backslash-escaped."""
+    return _MARKDOWN.sub(r"\\\1", html.escape(text or "", quote=False))
+
+
+def highlighted(text: str, evidence: str) -> str:
+    """The post text made inert, with the (also inert) evidence span wrapped in a mark."""
+    text, evidence = text or "", evidence or ""
+    at = text.find(evidence) if evidence else -1
+    if at < 0:
+        return inert(text)
+    return (inert(text[:at]) + "<mark>" + inert(evidence) + "</mark>"
+            + inert(text[at + len(evidence):]))
+
+
+def current(queue: pd.DataFrame) -> pd.DataFrame:
+    """The published statuses, overlaid with the store's latest decisions (written since
+    the last build)."""
+    latest = reviews.latest_decisions()
+    queue = queue.copy()
+    if latest.empty or queue.empty:
+        return queue
+    key = ["platform", "post_id", "rule_id"]
+    latest = latest.set_index(key)
+    for i, row in queue.iterrows():
+        k = (row["platform"], row["post_id"], row["rule_id"])
+        if k in latest.index:
+            found = latest.loc[k]
+            queue.at[i, "status"] = found["decision"]
+            queue.at[i, "reviewer"] = found["reviewer"]
+            queue.at[i, "note"] = found["note"]
+    return queue
+
+
+chosen = page.start("Review queue", ":material/fact_check:")
+st.caption("Reviewers type their name for now; sign-in comes with login in a later release.")
+
+queue = current(data.query("review_queue", chosen, limit=LIMIT + 1))
+if len(queue) > LIMIT:
+    st.info(f"Showing the first {LIMIT:,} flags; narrow the dates or filters to see the rest.")
+    queue = queue.head(LIMIT)
+if queue.empty:
+    st.info("No flagged posts match these filters.")
+    st.stop()
+
+st.markdown(f"**{len(queue):,}** flag{'s' if len(queue) != 1 else ''}, highest severity first, "
+            "then newest first.")
+st.dataframe(
+    pd.DataFrame({
+        "Severity": queue["severity"], "Posted (UK time)": queue["posted_at"],
+        "Rule": queue["rule_id"], "Status": queue["status"], "Platform": queue["platform"],
+        "Post id": queue["post_id"], "Evidence": queue["evidence"],
+    }),
+    hide_index=True, key="review_queue_table",
+    column_config={"Posted (UK time)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")},
+)
+
+options = list(range(len(queue)))
+picked = st.selectbox(
+    "Flag to review", options, key="review_flag",
+    format_func=lambda i: (f"{queue['severity'].iloc[i]} · {queue['rule_id'].iloc[i]} · "
+                           f"{queue['platform'].iloc[i]}/{queue['post_id'].iloc[i]} · "
+                           f"{queue['status'].iloc[i]}"),
+)
+flag = queue.iloc[picked]
+rule = packs.rule(flag["rule_id"])
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(rule.title)
+    st.markdown(highlighted(flag["text"], flag["evidence"]), unsafe_allow_html=True)
+    st.caption(f"{flag['platform']} · post {flag['post_id']} · "
+               f"{pd.Timestamp(flag['posted_at']):%d %b %Y, %H:%M} UK time")
+    if isinstance(flag["url"], str) and flag["url"].startswith(("https://", "http://")):
+        st.link_button("Open the post", flag["url"])
+with right:
+    st.markdown(f"**Rule** `{flag['rule_id']}` · {flag['family']} · severity **{flag['severity']}**")
+    st.markdown(f"**Clause** {inert(flag['clause'])}")
+    st.markdown(f"[{inert(rule.clause.url)}]({rule.clause.url})")
+    st.markdown(f"**Why** {inert(rule.explanation)}")
+    st.markdown(f"**Status:** {flag['status']}")
+
+with st.form("review_form", clear_on_submit=True):
+    decision = st.radio("Decision", list(LABELS), format_func=LABELS.get, horizontal=True,
+                        key="review_decision")
+    note = st.text_area("Note", key="review_note")
+    reviewer = st.text_input("Your name", key="review_reviewer")
+    if st.form_submit_button("Record decision"):
+        if not reviewer.strip():
+            st.error("Type your name: every decision says who made it.")
+        else:
+            reviews.record_decision(flag["platform"], flag["post_id"], flag["rule_id"],
+                                    decision, note, reviewer)
+            st.success(f"Recorded: {decision}.")
+            st.rerun()
+
+st.subheader("Decision history")
+history = reviews.decisions_for(flag["platform"], flag["post_id"], flag["rule_id"])
+if history.empty:
+    st.caption("No decisions yet.")
+else:
+    st.dataframe(
+        pd.DataFrame({"When (UTC)": history["decided_at"], "Decision": history["decision"],
+                      "Reviewer": history["reviewer"], "Note": history["note"]}).iloc[::-1],
+        hide_index=True, key="review_history")

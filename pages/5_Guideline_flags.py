@@ -1,0 +1,97 @@
+"""Guideline flags: automatic flags raised by the guideline rule packs on staff and
+organisation posts, as rates per 1,000 of those posts with 95% CIs; by rule family and rule,
+over time, trusts compared in a funnel plot, a region/trust table, and the flagged posts with
+the evidence that triggered each flag."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import data, labels, page
+from warehouse import flag_queries  # noqa: F401  (registers the flag queries)
+from warehouse.queries import Filters
+
+UNITS = {"trust": "Trusts", "region": "Regions"}
+GRAINS = {"week": "Weekly", "month": "Monthly", "day": "Daily"}
+
+chosen = page.start("Guideline flags", ":material/flag:")
+national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
+
+st.caption("These are **automatic flags**: a rule from the HCPC, SCoR or trust guidance matched "
+           "a staff or organisation post. Nobody has reviewed them yet; confirmed rates come with "
+           "the review queue. A flag is a prompt to look, not a finding.")
+
+# --- headline -----------------------------------------------------------------------------------
+head = data.query("flag_headline", chosen).iloc[0]
+if int(head["n_posts"]) == 0:
+    st.info("No staff or organisation posts in the chosen dates and filters. Widen the dates or "
+            "clear a filter.")
+    st.stop()
+hidden = not national and any(1 <= int(head[c]) <= 7 for c in ("n_flags", "n_posts"))
+cols = st.columns(3)
+cols[0].metric("Flags", labels.shown_count(head["n_flags"], national), border=True,
+               help="Automatic guideline flags on staff and organisation posts in the selection.")
+cols[1].metric("High-severity flags", labels.shown_count(head["n_high"], national), border=True)
+rate_value = labels.SUPPRESSED if hidden else f"{head['rate']:,.1f}"
+rate_ci = None if hidden else f"95% CI {head['ci_low']:,.1f}–{head['ci_high']:,.1f}"
+cols[2].metric("Flags per 1,000 staff posts", rate_value, rate_ci, delta_color="off",
+               delta_arrow="off", border=True,
+               help=f"Over {labels.shown_count(head['n_posts'], national)} staff and organisation "
+                    "posts. 95% CI: exact Poisson below 10 flags, Byar's method from 10.")
+
+# --- by family and rule -----------------------------------------------------------------------------
+st.subheader("Which guidance is flagged")
+left, right = st.columns(2)
+with left:
+    st.markdown("**By rule family**")
+    st.plotly_chart(data.figure("flag_rates", chosen, {"by": "family"}, chart="flag_rate_bars",
+                                national=national), key="chart_flag_family")
+with right:
+    st.markdown("**By rule** (most flagged first)")
+    st.plotly_chart(data.figure("flag_rates", chosen, {"by": "rule"}, chart="flag_rate_bars",
+                                national=national), key="chart_flag_rule")
+st.caption("Bars are flags per 1,000 staff and organisation posts in the selection; whiskers "
+           "are 95% confidence intervals (exact Poisson below 10 flags, Byar's method from 10).")
+
+# --- over time ----------------------------------------------------------------------------------------
+st.subheader("Flag rate over time")
+grain = st.segmented_control("Period", list(GRAINS), key="flag_grain", default="week",
+                             format_func=GRAINS.get) or "week"
+st.plotly_chart(data.figure("flags_over_time", chosen, {"grain": grain}, national=national),
+                key="chart_flags_over_time")
+st.caption("Shaded: the 95% confidence interval. Gaps: periods with no staff posts"
+           + ("" if national else ", or with 1–7 flags or posts (hidden)") + ".")
+
+# --- funnel -----------------------------------------------------------------------------------------
+st.subheader("How regions and trusts compare")
+unit = st.segmented_control("Compare", list(UNITS), key="flag_unit", default="trust",
+                            format_func=UNITS.get) or "trust"
+# Peers: trusts in the chosen regions (or all); the trust filter only highlights.
+peers = Filters(chosen.start, chosen.end, chosen.regions if unit == "trust" else (), (), chosen.platforms)
+highlight = chosen.trusts if unit == "trust" else chosen.regions
+st.plotly_chart(data.figure("flag_rates", peers, {"by": unit}, chart="flag_funnel", unit=unit,
+                            highlight=highlight), key="chart_flag_funnel")
+st.caption(f"A funnel plot, not a league table: each dot is a {unit}, placed by its number of "
+           "staff posts (across) and its flags per 1,000 of them (up). The lines show how far "
+           "from the overall rate chance alone would put a unit of that size: 95% (dotted) and "
+           "99.8% (dashed) limits. Only dots beyond the 99.8% limits differ more than chance "
+           "explains. Not shown: units with 1–7 flags or posts, and unattributed posts.")
+st.dataframe(data.table("flag_rate_table", "flag_rates", peers, {"by": unit}, unit=unit),
+             hide_index=True)
+
+# --- drill-down -------------------------------------------------------------------------------------
+st.subheader("Flagged posts")
+LIMIT = 500
+posts = data.table("flagged_posts_table", "flagged_posts", chosen, {"limit": LIMIT})
+if posts.empty:
+    st.markdown("No flags in the chosen dates and filters.")
+else:
+    st.dataframe(posts, hide_index=True,
+                 column_config={"Link": st.column_config.LinkColumn("Link", display_text="open")})
+    st.caption(f"Newest day first, most severe first within a day"
+               + (f"; the {LIMIT} newest flags only" if len(posts) >= LIMIT else "") +
+               ". Evidence is the text that triggered the rule; names, NHS numbers, phone numbers "
+               "and other identifiers are removed from it and from the post.")
+
+st.caption("Small numbers: below national level (any region or trust filter, and every region or "
+           "trust row) counts of 1–7 show as * and others are rounded to the nearest 5; rates "
+           "computed over such counts are hidden (NHS Digital's disclosure control).")

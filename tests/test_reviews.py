@@ -1,0 +1,128 @@
+"""Review decisions: an append-only operational store (SQLite, WAL) that builds only read,
+the flag_reviews mart, and the Review queue page."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from ingest import jobs
+from tests.support import post, published_query, write_jsonl
+from tests.test_app import open_page, texts
+from warehouse import db, reviews
+from warehouse.build import build
+
+PAGE = "pages/4_Review_queue.py"
+ACCOUNTS = "platform,author_id,role,trust_code,title\nx,jo,professional,RR8,Mammographer\n"
+HOSTILE = "'); DROP TABLE review_decisions; -- <script>alert(1)</script> **bold** [x](javascript:1)"
+STAFF_POSTS = [
+    post("old-high", author_id="jo", text="Lady in bay 4 NHS no 401 023 2137 needs rebooking",
+         created_at="2025-03-01T10:00:00+00:00"),
+    post("new-high", author_id="jo", text="<b>Bay 2</b> NHS no 401 023 2137 *again*",
+         created_at="2025-03-05T10:00:00+00:00"),
+    post("medium", author_id="jo", text="DM me and I'll sort it", created_at="2025-03-06T10:00:00+00:00"),
+    post("clean", author_id="jo", text="Bay 4 has our new scanner, come and see it",
+         created_at="2025-03-07T10:00:00+00:00"),
+]
+
+
+def _load(tmp_path):
+    jobs.import_file(write_jsonl(tmp_path / "p.jsonl", STAFF_POSTS))
+    (tmp_path / "accounts.csv").write_text(ACCOUNTS)
+    jobs.load_accounts(tmp_path / "accounts.csv")
+    build()
+
+
+def test_decisions_are_append_only_and_the_latest_wins(data_dir):
+    assert reviews.latest_decisions().empty  # no file yet: no decisions
+    first = reviews.record_decision("x", "1", "CONF-NHS-NUMBER", "confirmed", "looks real", "Ann")
+    second = reviews.record_decision("x", "1", "CONF-NHS-NUMBER", "dismissed", "test number", "Bob")
+    reviews.record_decision("x", "2", "CONF-NHS-NUMBER", "actioned", "", "Ann")
+    assert second > first
+    history = reviews.decisions_for("x", "1", "CONF-NHS-NUMBER")
+    assert history["decision"].tolist() == ["confirmed", "dismissed"]
+    assert history["decided_at"].str.endswith("+00:00").all()
+    latest = reviews.latest_decisions()
+    assert sorted(zip(latest["post_id"], latest["decision"])) == [("1", "dismissed"), ("2", "actioned")]
+    con = sqlite3.connect(reviews.reviews_path())
+    try:
+        assert con.execute("PRAGMA journal_mode").fetchall()[0][0] == "wal"
+        for sql in ("UPDATE review_decisions SET decision = 'confirmed'", "DELETE FROM review_decisions"):
+            with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+                con.execute(sql)
+        with pytest.raises(sqlite3.IntegrityError):
+            con.execute("INSERT INTO review_decisions (platform, post_id, rule_id, decision, reviewer,"
+                        " decided_at) VALUES ('x', '1', 'R', 'maybe', 'A', 'now')")
+    finally:
+        con.close()
+    with pytest.raises(ValueError):
+        reviews.record_decision("x", "1", "CONF-NHS-NUMBER", "maybe", "", "Ann")
+    with pytest.raises(ValueError):
+        reviews.record_decision("x", "1", "CONF-NHS-NUMBER", "confirmed", "", "  ")
+
+
+def test_decisions_survive_rebuilds_and_appear_in_flag_reviews(data_dir, tmp_path):
+    _load(tmp_path)
+    rows = published_query("SELECT post_id, status, n_decisions FROM flag_reviews ORDER BY post_id, rule_id")
+    assert rows and all(r[1] == "unreviewed" and r[2] == 0 for r in rows)
+    assert published_query("SELECT count(*) FROM flag_reviews") == published_query("SELECT count(*) FROM flags")
+    reviews.record_decision("x", "old-high", "CONF-NHS-NUMBER", "confirmed", "first", "Ann")
+    reviews.record_decision("x", "old-high", "CONF-NHS-NUMBER", "actioned", HOSTILE, "Bob")
+    build()
+    build()  # and again: the store is read, never rewritten
+    got = published_query("SELECT status, decision, reviewer, note, n_decisions FROM flag_reviews"
+                          " WHERE post_id = 'old-high' AND rule_id = 'CONF-NHS-NUMBER'")
+    assert got == [("actioned", "actioned", "Bob", HOSTILE, 2)]
+    assert len(reviews.decisions_for("x", "old-high", "CONF-NHS-NUMBER")) == 2
+
+
+def test_a_review_is_not_blocked_by_a_build_holding_the_writer_lock(data_dir):
+    done = threading.Event()
+
+    def write():
+        reviews.record_decision("x", "9", "CONF-NHS-NUMBER", "confirmed", "", "Ann")
+        done.set()
+
+    with db.writer_lock():
+        worker = threading.Thread(target=write)
+        worker.start()
+        assert done.wait(5), "a review write waited for the writer lock"
+        worker.join()
+    assert reviews.latest_decisions()["post_id"].tolist() == ["9"]
+
+
+def test_the_build_does_not_create_the_store(data_dir, tmp_path):
+    _load(tmp_path)
+    assert not reviews.reviews_path().exists()
+
+
+def test_review_queue_page_orders_shows_and_records(data_dir, tmp_path):
+    _load(tmp_path)
+    at = open_page(PAGE, {"from": "2025-03-01", "to": "2025-03-31"})
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert table["Post id"].tolist()[:2] == ["new-high", "old-high"]  # high first, newest first
+    severities = table["Severity"].tolist()
+    order = {"high": 0, "medium": 1, "low": 2}
+    assert severities == sorted(severities, key=order.get) and "medium" in severities
+    assert "clean" not in table["Post id"].tolist()
+    shown = " ".join(texts(at.markdown))
+    assert "<mark>401 023 2137</mark>" in shown
+    assert "<b>" not in shown and "&lt;b&gt;" in shown  # the post's HTML is inert
+    assert "CONF-NHS-NUMBER" in shown and "Status:** unreviewed" in shown
+    assert any("login" in c for c in texts(at.caption))
+
+    at.radio(key="review_decision").set_value("dismissed")
+    at.text_area(key="review_note").input(HOSTILE)
+    at.text_input(key="review_reviewer").input("Ann")
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    history = reviews.decisions_for("x", "new-high", "CONF-NHS-NUMBER")
+    assert history[["decision", "note", "reviewer"]].values.tolist() == [["dismissed", HOSTILE, "Ann"]]
+    at.run()
+    assert at.dataframe[0].value["Status"].tolist()[0] == "dismissed"  # shown before a rebuild
+    assert "Status:** dismissed" in " ".join(texts(at.markdown))
+    notes = at.dataframe[1].value["Note"].tolist()
+    assert notes == [HOSTILE]  # shown verbatim as data, in a table cell: inert
+    assert "<script>" not in " ".join(texts(at.markdown))

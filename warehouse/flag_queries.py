@@ -1,0 +1,191 @@
+"""Named, parameterised queries about guideline flags (DESIGN.md "Guideline flag").
+
+Same conventions as :mod:`warehouse.queries`: each query is ``(cursor, filters, **options) ->
+DataFrame``, its SQL a module constant (or chosen from a dict of code constants), values bound
+as ``$name`` parameters. Importing this module registers the queries in
+:data:`warehouse.queries.QUERIES`, so ``ui.data.query(name)`` finds them.
+
+Rates are *automatic* flags per 1,000 staff and organisation posts: the numerator is
+``daily_flag_counts`` (flags on professional and organisation posts), the denominator
+``daily_staff_post_counts`` (all their posts, flagged or not). Reviewed (confirmed) rates come
+with the review queue. Each rate carries its 95% CI from :func:`warehouse.stats.rate_ci`
+(exact Poisson below 10 flags, Byar's method from 10). Only the drill-down list reads rows
+(``flags`` joined to ``posts``), at most ``limit`` of them.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from warehouse import queries, stats
+from warehouse.queries import _DIMENSIONS, _REGION_LABEL, GRAINS, Filters, run
+
+PER = 1000
+RATE_GROUPS = ("all", "region", "trust", "family", "rule")
+SEVERITY_ORDER = "CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'low' THEN 2 ELSE 3 END"
+_DAILY_WHERE = f"day BETWEEN $start AND $end\n    AND {_DIMENSIONS}"
+_FLAGS_WHERE = f"created_at >= $start_ts AND created_at < $end_ts\n    AND {_DIMENSIONS}"
+
+
+def with_rates(frame: pd.DataFrame, flags: str = "n_flags", posts: str = "n_posts") -> pd.DataFrame:
+    """``frame`` with rate (per 1,000 posts), ci_low, ci_high and method from stats.rate_ci."""
+    ci = stats.rate_ci(frame[flags].to_numpy(dtype=float), frame[posts].to_numpy(dtype=float), per=PER)
+    return frame.assign(rate=ci["rate"], ci_low=ci["ci_low"], ci_high=ci["ci_high"], method=ci["method"])
+
+
+# --- headline ----------------------------------------------------------------------------------
+
+FLAG_HEADLINE_SQL = f"""
+SELECT
+    (SELECT coalesce(sum(n_flags), 0) FROM daily_flag_counts WHERE {_DAILY_WHERE})::BIGINT AS n_flags,
+    (SELECT coalesce(sum(n_flags), 0) FROM daily_flag_counts
+      WHERE severity = 'high' AND {_DAILY_WHERE})::BIGINT AS n_high,
+    (SELECT coalesce(sum(n_posts), 0) FROM daily_staff_post_counts WHERE {_DAILY_WHERE})::BIGINT AS n_posts
+"""
+
+
+def flag_headline(cursor, filters: Filters) -> pd.DataFrame:
+    """One row: flags on staff/organisation posts (``n_flags``, of which ``n_high`` high
+    severity), their posts (``n_posts``), and the rate per 1,000 posts with its 95% CI."""
+    return with_rates(run(cursor, FLAG_HEADLINE_SQL, filters.params()))
+
+
+# --- rates by region, trust, family, rule ---------------------------------------------------------
+
+_UNIT_RATES_SQL = """
+WITH posts AS (
+    SELECT {column} AS group_code, any_value(region_code) AS region_code, sum(n_posts)::BIGINT AS n_posts
+    FROM daily_staff_post_counts WHERE {where} GROUP BY 1
+),
+flags AS (
+    SELECT {column} AS group_code, sum(n_flags)::BIGINT AS n_flags
+    FROM daily_flag_counts WHERE {where} GROUP BY 1
+)
+SELECT p.group_code, {name} AS group_name, {region} AS region_name,
+       coalesce(f.n_flags, 0)::BIGINT AS n_flags, p.n_posts
+FROM posts p
+LEFT JOIN flags f USING (group_code)
+{joins}
+ORDER BY p.group_code = 'unattributed', group_name
+"""
+_CATEGORY_RATES_SQL = """
+WITH total AS (SELECT coalesce(sum(n_posts), 0)::BIGINT AS n_posts FROM daily_staff_post_counts WHERE {where})
+SELECT {column} AS group_code, {name} AS group_name, any_value(family) AS family,
+       sum(n_flags)::BIGINT AS n_flags, any_value(total.n_posts) AS n_posts
+FROM daily_flag_counts, total
+WHERE {where}
+GROUP BY 1, 2
+ORDER BY n_flags DESC, group_code
+"""
+FLAG_RATES_SQL = {
+    "all": f"""
+SELECT 'all' AS group_code, 'All staff posts' AS group_name, NULL AS region_name,
+       (SELECT coalesce(sum(n_flags), 0) FROM daily_flag_counts WHERE {_DAILY_WHERE})::BIGINT AS n_flags,
+       (SELECT coalesce(sum(n_posts), 0) FROM daily_staff_post_counts WHERE {_DAILY_WHERE})::BIGINT AS n_posts
+""",
+    "region": _UNIT_RATES_SQL.format(
+        column="coalesce(region_code, 'unattributed')", where=_DAILY_WHERE,
+        name="CASE WHEN p.group_code = 'unattributed' THEN 'Unattributed' "
+             "ELSE coalesce(r.region_name, p.group_code) END",
+        region="NULL", joins="LEFT JOIN regions r ON r.region_code = p.group_code"),
+    "trust": _UNIT_RATES_SQL.format(
+        column="coalesce(trust_code, 'unattributed')", where=_DAILY_WHERE,
+        name="CASE WHEN p.group_code = 'unattributed' THEN 'Unattributed' "
+             "ELSE coalesce(t.trust_name, p.group_code) END",
+        region=_REGION_LABEL.format(code="p.region_code", name="r.region_name"),
+        joins="LEFT JOIN trusts t ON t.trust_code = p.group_code\n"
+              "LEFT JOIN regions r ON r.region_code = p.region_code"),
+    "family": _CATEGORY_RATES_SQL.format(column="family", name="family", where=_DAILY_WHERE),
+    "rule": _CATEGORY_RATES_SQL.format(column="rule_id", name="rule_id", where=_DAILY_WHERE),
+}
+
+
+def flag_rates(cursor, filters: Filters, by: str = "region") -> pd.DataFrame:
+    """Flag rates per 1,000 staff/organisation posts by ``by`` (all, region, trust, family or
+    rule): group_code, group_name, region_name (trusts) or family (rules), n_flags, n_posts,
+    rate, ci_low, ci_high, method. Regions and trusts list every unit with staff posts
+    (``unattributed`` included, last); families and rules list those with flags, most first,
+    each over all the staff posts selected."""
+    if by not in RATE_GROUPS:
+        raise ValueError(f"by must be one of {', '.join(RATE_GROUPS)}")
+    return with_rates(run(cursor, FLAG_RATES_SQL[by], filters.params()))
+
+
+# --- over time -------------------------------------------------------------------------------------
+
+FLAGS_OVER_TIME_SQL = f"""
+WITH periods AS (
+    SELECT unnest(generate_series(
+        date_trunc($grain, $start::DATE)::TIMESTAMP,
+        date_trunc($grain, $end::DATE)::TIMESTAMP,
+        CASE $grain WHEN 'month' THEN INTERVAL 1 MONTH WHEN 'week' THEN INTERVAL 7 DAY
+                    ELSE INTERVAL 1 DAY END
+    ))::DATE AS period
+),
+flags AS (
+    SELECT date_trunc($grain, day)::DATE AS period, sum(n_flags)::BIGINT AS n_flags
+    FROM daily_flag_counts WHERE {_DAILY_WHERE} GROUP BY 1
+),
+posts AS (
+    SELECT date_trunc($grain, day)::DATE AS period, sum(n_posts)::BIGINT AS n_posts
+    FROM daily_staff_post_counts WHERE {_DAILY_WHERE} GROUP BY 1
+)
+SELECT p.period, coalesce(f.n_flags, 0)::BIGINT AS n_flags, coalesce(s.n_posts, 0)::BIGINT AS n_posts
+FROM periods p
+LEFT JOIN flags f USING (period)
+LEFT JOIN posts s USING (period)
+ORDER BY p.period
+"""
+
+
+def flags_over_time(cursor, filters: Filters, grain: str = "week") -> pd.DataFrame:
+    """Flags and staff posts per ``grain`` (weeks start on Monday), zero-filled over the date
+    range, with the rate per 1,000 posts and its CI (NaN where there were no posts)."""
+    if grain not in GRAINS:
+        raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
+    return with_rates(run(cursor, FLAGS_OVER_TIME_SQL, filters.params() | {"grain": grain}))
+
+
+# --- drill-down ----------------------------------------------------------------------------------
+
+FLAGGED_POSTS_SQL = f"""
+WITH chosen AS (
+    SELECT platform, post_id, rule_id, family, severity, evidence, clause, clause_url,
+           policy_version, created_at, author_role, trust_code, region_code
+    FROM flags
+    WHERE {_FLAGS_WHERE}
+      AND author_role IN ('professional', 'organisation')
+    ORDER BY (created_at AT TIME ZONE 'Europe/London')::DATE DESC, {SEVERITY_ORDER}, created_at DESC,
+             platform, post_id, rule_id
+    LIMIT $limit
+)
+SELECT
+    (c.created_at AT TIME ZONE 'Europe/London') AS posted_at,
+    c.severity, c.family, c.rule_id, c.evidence, c.clause, c.clause_url, c.policy_version,
+    p.text, p.url, c.platform, c.author_role,
+    coalesce(p.account_title, p.author_key) AS author,
+    CASE WHEN c.trust_code IS NULL THEN 'Unattributed' ELSE coalesce(t.trust_name, c.trust_code) END
+        AS trust_name,
+    {_REGION_LABEL.format(code='c.region_code', name='r.region_name')} AS region_name,
+    c.post_id
+FROM chosen c
+JOIN posts p USING (platform, post_id)
+LEFT JOIN trusts t ON t.trust_code = c.trust_code
+LEFT JOIN regions r ON r.region_code = c.region_code
+ORDER BY (c.created_at AT TIME ZONE 'Europe/London')::DATE DESC,
+         CASE c.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'low' THEN 2 ELSE 3 END,
+         c.created_at DESC, c.platform, c.post_id, c.rule_id
+"""
+
+
+def flagged_posts(cursor, filters: Filters, limit: int = 500) -> pd.DataFrame:
+    """The flags on staff/organisation posts, newest UK day first and, within a day, most
+    severe first, at most ``limit``: posted_at (UK time), severity, family, rule_id, evidence,
+    clause, clause_url, policy_version, the post's text and url, platform, author_role,
+    author, trust_name, region_name, post_id."""
+    return run(cursor, FLAGGED_POSTS_SQL, filters.params() | {"limit": int(limit)})
+
+
+FLAG_QUERIES = {
+    f.__name__: f for f in (flag_headline, flag_rates, flags_over_time, flagged_posts)
+}
+queries.QUERIES.update(FLAG_QUERIES)
