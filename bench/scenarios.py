@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from warehouse import db, queries
 from warehouse import question_queries  # noqa: F401  (registers the question pages' queries)
 from warehouse import flag_queries  # noqa: F401  (registers the flag page's queries)
+from warehouse import reviews  # noqa: F401  (registers the review queue's query)
 
 LAST_DAY = date(2026, 10, 31)  # bench/run.py generates the demo up to 1 Nov 2026
 
@@ -64,6 +65,7 @@ PAGE_QUERIES = {
         ("flag_rates", {"by": "trust"}),
         ("flagged_posts", {"limit": 500}),
     ],
+    "pages/4_Review_queue.py": [("review_queue", {"limit": 501})],
 }
 
 
