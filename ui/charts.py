@@ -309,6 +309,57 @@ def funnel_points(frame: pd.DataFrame, measure: str = "answered") -> tuple[pd.Da
     return shown, p0
 
 
+def _funnel_figure(shown: pd.DataFrame, centre: float, limits_for, *, value: str, low: str,
+                   high: str, centre_label: str, hover: str, above: tuple[str, str, str],
+                   below: tuple[str, str, str], within: str, x_title: str, y_title: str,
+                   highlight: tuple[str, ...]) -> go.Figure:
+    """The funnel plot both measures share: 95% and 99.8% control limits (``limits_for(grid)``,
+    columns lower_95 ... upper_99_8) around ``centre``, each unit a dot coloured by
+    ``position`` (within / above / below the 99.8% limits), units in ``highlight`` ringed and
+    named. ``above``/``below`` are (legend name, colour, tooltip meaning); ``hover`` formats
+    the value and its CI from ``%{y}`` and ``%{customdata[0..1]}``."""
+    top = max(float(shown["n_shown"].max()) * 1.08, 20.0)
+    limits = limits_for(np.unique(np.round(np.geomspace(1, top, 160))))
+    fig = go.Figure()
+    for level, dash, label in (("99_8", "dash", "99.8% limits"), ("95", "dot", "95% limits")):
+        for side in ("lower", "upper"):
+            fig.add_trace(go.Scatter(
+                x=limits["n"], y=limits[f"{side}_{level}"], mode="lines", name=label,
+                line=dict(color=GREY, width=1.5, dash=dash), showlegend=side == "lower",
+                legendgroup=level, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=[1, top], y=[centre, centre], mode="lines", name=centre_label,
+                             line=dict(color="#231F20", width=1.5), hoverinfo="skip"))
+    classes = (("within", "Within the limits", NHS_BLUE, within), ("above", *above), ("below", *below))
+    for position, name, colour, meaning in classes:
+        rows = shown[shown["position"] == position]
+        if rows.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=rows["n_shown"], y=rows[value], mode="markers", name=name,
+            marker=dict(size=10, color=colour, line=dict(width=1, color="white")),
+            text=[labels.org_name(n) for n in rows["group_name"]],
+            customdata=np.column_stack([rows[low], rows[high]]),
+            hovertemplate=f"%{{text}}<br>{hover}<br>{meaning}<extra></extra>",
+        ))
+    chosen = shown[shown["group_code"].isin(list(highlight))]
+    if len(chosen):
+        fig.add_trace(go.Scatter(
+            x=chosen["n_shown"], y=chosen[value], mode="markers+text", name="Chosen in the filters",
+            marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(width=2.5, color="#231F20")),
+            text=[_wrap(labels.org_name(n), 30) for n in chosen["group_name"]], textposition="top center",
+            textfont=dict(size=12, color="#231F20"), hoverinfo="skip"))
+    _layout(fig, height=440, x_title=x_title, y_title=y_title, legend=True)
+    fig.update_xaxes(tickformat=",d", range=[0, top])
+    return fig
+
+
+def _no_funnel(x_title: str, y_title: str, message: str) -> go.Figure:
+    fig = go.Figure()
+    _layout(fig, height=420, x_title=x_title, y_title=y_title, legend=False)
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    return fig
+
+
 def funnel(frame: pd.DataFrame, measure: str = "answered", unit: str = "trust",
            highlight: tuple[str, ...] = ()) -> go.Figure:
     """Funnel plot: each region or trust's proportion (``measure``) against its number of
@@ -320,50 +371,17 @@ def funnel(frame: pd.DataFrame, measure: str = "answered", unit: str = "trust",
 
     words = FUNNEL_MEASURES[measure][2]
     shown, p0 = funnel_points(frame, measure)
-    fig = go.Figure()
     if p0 is None or shown.empty or not 0 < p0 < 1:
-        _layout(fig, height=420, x_title="Questions", y_title=f"Share {words}", legend=False)
-        fig.add_annotation(text="Not enough questions to compare", showarrow=False, x=0.5, y=0.5,
-                           xref="paper", yref="paper")
-        return fig
-    top = max(float(shown["n_shown"].max()) * 1.08, 20.0)
-    grid = np.unique(np.round(np.geomspace(1, top, 160)))
-    limits = stats.funnel_limits_proportion(p0, grid)
-    for level, dash, label in (("99_8", "dash", "99.8% limits"), ("95", "dot", "95% limits")):
-        for side in ("lower", "upper"):
-            fig.add_trace(go.Scatter(
-                x=limits["n"], y=limits[f"{side}_{level}"], mode="lines", name=label,
-                line=dict(color=GREY, width=1.5, dash=dash), showlegend=side == "lower",
-                legendgroup=level, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=[1, top], y=[p0, p0], mode="lines", name=f"Overall {p0:.0%}",
-                             line=dict(color="#231F20", width=1.5), hoverinfo="skip"))
-    meaning = {"above": "above the 99.8% limit: higher than expected",
-               "below": "below the 99.8% limit: lower than expected",
-               "within": "within the limits: consistent with the overall value"}
-    for position, colour, name in (("within", NHS_BLUE, "Within the limits"),
-                                   ("above", GOOD, "Higher than expected"),
-                                   ("below", BAD, "Lower than expected")):
-        rows = shown[shown["position"] == position]
-        if rows.empty:
-            continue
-        fig.add_trace(go.Scatter(
-            x=rows["n_shown"], y=rows["p"], mode="markers", name=name,
-            marker=dict(size=10, color=colour, line=dict(width=1, color="white")),
-            text=[labels.org_name(n) for n in rows["group_name"]],
-            customdata=np.column_stack([rows["p_low"], rows["p_high"]]),
-            hovertemplate=("%{text}<br>%{y:.0%} " + words + " (95% CI %{customdata[0]:.0%}–"
-                           "%{customdata[1]:.0%})<br>about %{x:,} questions<br>" + meaning[position]
-                           + "<extra></extra>"),
-        ))
-    chosen = shown[shown["group_code"].isin(list(highlight))]
-    if len(chosen):
-        fig.add_trace(go.Scatter(
-            x=chosen["n_shown"], y=chosen["p"], mode="markers+text", name="Chosen in the filters",
-            marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(width=2.5, color="#231F20")),
-            text=[_wrap(labels.org_name(n), 30) for n in chosen["group_name"]], textposition="top center",
-            textfont=dict(size=12, color="#231F20"), hoverinfo="skip"))
-    _layout(fig, height=440, x_title="Questions (rounded to 5)", y_title=f"Share {words}", legend=True)
-    fig.update_xaxes(tickformat=",d", range=[0, top])
+        return _no_funnel("Questions", f"Share {words}", "Not enough questions to compare")
+    fig = _funnel_figure(
+        shown, p0, lambda grid: stats.funnel_limits_proportion(p0, grid),
+        value="p", low="p_low", high="p_high", centre_label=f"Overall {p0:.0%}",
+        hover=("%{y:.0%} " + words + " (95% CI %{customdata[0]:.0%}–%{customdata[1]:.0%})"
+               "<br>about %{x:,} questions"),
+        above=("Higher than expected", GOOD, "above the 99.8% limit: higher than expected"),
+        below=("Lower than expected", BAD, "below the 99.8% limit: lower than expected"),
+        within="within the limits: consistent with the overall value",
+        x_title="Questions (rounded to 5)", y_title=f"Share {words}", highlight=highlight)
     fig.update_yaxes(tickformat=".0%", rangemode="normal")
     return fig
 
@@ -514,50 +532,18 @@ def flag_funnel(frame: pd.DataFrame, unit: str = "trust", highlight: tuple[str, 
     from warehouse import stats
 
     shown, rate0 = flag_funnel_points(frame)
-    fig = go.Figure()
     if not rate0 or shown.empty:
-        _layout(fig, height=420, x_title="Staff posts", y_title="Flags per 1,000 staff posts", legend=False)
-        fig.add_annotation(text="Not enough flags or staff posts to compare", showarrow=False,
-                           x=0.5, y=0.5, xref="paper", yref="paper")
-        return fig
-    top = max(float(shown["n_shown"].max()) * 1.08, 20.0)
-    grid = np.unique(np.round(np.geomspace(1, top, 160)))
-    limits = stats.funnel_limits_rate(rate0, grid)
-    for level, dash, label in (("99_8", "dash", "99.8% limits"), ("95", "dot", "95% limits")):
-        for side in ("lower", "upper"):
-            fig.add_trace(go.Scatter(
-                x=limits["n"], y=limits[f"{side}_{level}"], mode="lines", name=label,
-                line=dict(color=GREY, width=1.5, dash=dash), showlegend=side == "lower",
-                legendgroup=level, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=[1, top], y=[rate0, rate0], mode="lines",
-                             name=f"Overall {rate0:.1f} per 1,000", line=dict(color="#231F20", width=1.5),
-                             hoverinfo="skip"))
-    meaning = {"above": "above the 99.8% limit: more flags than expected",
-               "below": "below the 99.8% limit: fewer flags than expected",
-               "within": "within the limits: consistent with the overall rate"}
-    for position, colour, name in (("within", NHS_BLUE, "Within the limits"),
-                                   ("above", BAD, "More flags than expected"),
-                                   ("below", GOOD, "Fewer flags than expected")):
-        rows = shown[shown["position"] == position]
-        if rows.empty:
-            continue
-        fig.add_trace(go.Scatter(
-            x=rows["n_shown"], y=rows["rate"], mode="markers", name=name,
-            marker=dict(size=10, color=colour, line=dict(width=1, color="white")),
-            text=[labels.org_name(n) for n in rows["group_name"]],
-            customdata=np.column_stack([rows["ci_low"], rows["ci_high"]]),
-            hovertemplate=("%{text}<br>%{y:.1f} flags per 1,000 staff posts (95% CI "
-                           "%{customdata[0]:.1f}–%{customdata[1]:.1f})<br>about %{x:,} staff posts<br>"
-                           + meaning[position] + "<extra></extra>")))
-    chosen = shown[shown["group_code"].isin(list(highlight))]
-    if len(chosen):
-        fig.add_trace(go.Scatter(
-            x=chosen["n_shown"], y=chosen["rate"], mode="markers+text", name="Chosen in the filters",
-            marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(width=2.5, color="#231F20")),
-            text=[_wrap(labels.org_name(n), 30) for n in chosen["group_name"]], textposition="top center",
-            textfont=dict(size=12, color="#231F20"), hoverinfo="skip"))
-    _layout(fig, height=440, x_title="Staff and organisation posts (rounded to 5)",
-            y_title="Flags per 1,000 staff posts", legend=True)
-    fig.update_xaxes(tickformat=",d", range=[0, top])
+        return _no_funnel("Staff posts", "Flags per 1,000 staff posts",
+                          "Not enough flags or staff posts to compare")
+    fig = _funnel_figure(
+        shown, rate0, lambda grid: stats.funnel_limits_rate(rate0, grid),
+        value="rate", low="ci_low", high="ci_high", centre_label=f"Overall {rate0:.1f} per 1,000",
+        hover=("%{y:.1f} flags per 1,000 staff posts (95% CI %{customdata[0]:.1f}–"
+               "%{customdata[1]:.1f})<br>about %{x:,} staff posts"),
+        above=("More flags than expected", BAD, "above the 99.8% limit: more flags than expected"),
+        below=("Fewer flags than expected", GOOD, "below the 99.8% limit: fewer flags than expected"),
+        within="within the limits: consistent with the overall rate",
+        x_title="Staff and organisation posts (rounded to 5)", y_title="Flags per 1,000 staff posts",
+        highlight=highlight)
     fig.update_yaxes(rangemode="tozero")
     return fig
