@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from warehouse import db, queries
 from warehouse import question_queries  # noqa: F401  (registers the question pages' queries)
 from warehouse import flag_queries  # noqa: F401  (registers the flag page's queries)
+from warehouse import policy_queries  # noqa: F401  (registers the policy comparison queries)
 from warehouse import reviews  # noqa: F401  (registers the review queue's query)
 
 LAST_DAY = date(2026, 10, 31)  # bench/run.py generates the demo up to 1 Nov 2026
@@ -59,6 +60,7 @@ PAGE_QUERIES = {
     ],
     "pages/5_Guideline_flags.py": [
         ("flag_headline", {}),
+        ("enabling_headline", {}),
         ("flag_rates", {"by": "family"}),
         ("flag_rates", {"by": "rule"}),
         ("flags_over_time", {"grain": "week"}),
@@ -66,6 +68,11 @@ PAGE_QUERIES = {
         ("flagged_posts", {"limit": 500}),
     ],
     "pages/4_Review_queue.py": [("review_queue", {"limit": 501})],
+    "pages/6_Policy_comparison.py": [
+        ("policy_register", {}),
+        ("policy_comparison", {"clause": "engagement"}),
+        ("trust_outcomes", {}),
+    ],
 }
 
 

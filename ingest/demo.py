@@ -178,6 +178,7 @@ class _World:
         activity = np.exp(rng.normal(0, 0.8, nt))
         self.weight = activity / activity.sum()
         style = rng.choice(3, nt, p=STYLE_P)
+        self.style = style
         self.answer_rate = np.clip(STYLE_ANSWER[style] + rng.normal(0, 0.05, nt), 0.4, 0.97)
         self.median_s = STYLE_MEDIAN_MIN[style] * 60 * np.exp(rng.normal(0, 0.4, nt))
         self.org_share = STYLE_ORG_SHARE[style]

@@ -299,6 +299,13 @@ GREETINGS = ["Hi {first}, ", "Hello {first}, ", "Hi {first} — ", "{first}, ", 
 STAFF_PREFIX = ["", "", "", "Mammographer here 👋 ", "As a radiographer, ", "Radiographer here — "]
 ANSWER_CLOSERS = ["", "", "Hope that helps!", "Best wishes", "Good luck with your appointment 💗", "Take care",
                   "Any other questions, just ask.", "Hope that reassures you x"]
+# Enabling practice differs by the trust's policy style (encouraging, neutral, restrictive):
+# the share of answers (percent) that signpost, and that open with a compassionate line.
+STYLE_SIGNPOST_PCT = {"staff": (65, 50, 35), "org": (85, 70, 50)}
+STYLE_COMPASSION_PCT = (45, 25, 10)
+COMPASSION_OPENERS = ["Sorry to hear you're worried.", "It's completely understandable to feel nervous.",
+                      "Thank you for getting in touch.", "That must be worrying.",
+                      "It's normal to feel anxious about this."]
 ORG_SIGNOFFS = ["", "", "^{initials}", "– {name}, Breast Screening Team", "Thanks, Imaging Team"]
 
 FOLLOW_UPS = [
@@ -496,6 +503,7 @@ class _Context:
         self.f, self.w = f, w
         self.short, self.town = tr["short"].to_numpy(object)[f["tt"]], tr["town"].to_numpy(object)[f["tt"]]
         self.slug, self.site = tr["slug"].to_numpy(object)[f["tt"]], tr["site"].to_numpy(object)[f["tt"]]
+        self.style = w.style[f["tt"]]
         parent_author = f["author"][np.maximum(f["parent"], 0)]
         self.parent_first, self.parent_handle = w.a_first[parent_author], w.a_handle[parent_author]
         self.role = w.a_role[f["author"]]
@@ -542,8 +550,8 @@ def _answers(idx, c, u):
     parent = f["parent"][idx]
     ask = np.where(f["kind"][parent] == Q, f["flag"][parent], -1)      # the question's ask, if known
     rows = zip(f["sub"][idx].tolist(), f["flag"][idx].tolist(), c.role[idx].tolist(), f["plat"][idx].tolist(),
-               c.parent_first[idx], c.parent_handle[idx], c.site[idx], ask.tolist(), u)
-    for tp, breach, role, plat, first, handle, site, a, r in rows:
+               c.parent_first[idx], c.parent_handle[idx], c.site[idx], ask.tolist(), c.style[idx].tolist(), u)
+    for tp, breach, role, plat, first, handle, site, a, style, r in rows:
         name = TOPICS[tp]
         fits = a >= 0 and r[1] % 5
         body = _pick(BREACH_ANSWERS, r[1]) if breach else (
@@ -551,10 +559,15 @@ def _answers(idx, c, u):
         greet = _pick(GREETINGS, r[0]).replace("{first}", first)
         if role == STAFF and r[3] % 100 < 30:
             greet = _pick(STAFF_PREFIX[3:], r[3] // 100)
+        if not breach and (r[7] // 100) % 100 < STYLE_COMPASSION_PCT[style]:
+            opener = _pick(COMPASSION_OPENERS, r[7] // 10_000)
+            if greet.endswith((", ", "— ")):
+                opener = opener[0].lower() + opener[1:]
+            greet, body = greet + opener + " ", body[0].upper() + body[1:]
         if not greet.endswith((", ", "— ")):
             body = body[0].upper() + body[1:]
         parts = [greet + body]
-        if not breach and r[2] % 100 < (70 if role == ORG else 50):
+        if not breach and r[2] % 100 < STYLE_SIGNPOST_PCT["org" if role == ORG else "staff"][style]:
             url = _pick(SIGNPOSTS[name], r[2] // 100)
             parts.append(_pick(SIGNPOST_FORMS, r[4]).format(url=url, site=site))
         if not breach:

@@ -1,7 +1,7 @@
-"""Guideline flags: automatic flags raised by the guideline rule packs on staff and
-organisation posts, as rates per 1,000 of those posts with 95% CIs; by rule family and rule,
-over time, trusts compared in a funnel plot, a region/trust table, and the flagged posts with
-the evidence that triggered each flag."""
+"""Guideline flags: flags raised by the guideline rule packs on staff and organisation posts,
+as rates per 1,000 of those posts with 95% CIs — automatic, or only those a reviewer
+confirmed; by rule family and rule, over time, trusts compared in a funnel plot, a
+region/trust table, and the flagged posts with the evidence and the review decision."""
 from __future__ import annotations
 
 import streamlit as st
@@ -11,43 +11,81 @@ from warehouse import flag_queries  # noqa: F401  (registers the flag queries)
 from warehouse.queries import Filters
 
 UNITS = {"trust": "Trusts", "region": "Regions"}
+BASES = {"automatic": "Automatic flags", "confirmed": "Confirmed by a reviewer"}
 GRAINS = {"week": "Weekly", "month": "Monthly", "day": "Daily"}
 
 chosen = page.start("Guideline flags", ":material/flag:")
 national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
 
-st.caption("These are **automatic flags**: a rule from the HCPC, SCoR or trust guidance matched "
-           "a staff or organisation post. Nobody has reviewed them yet; confirmed rates come with "
-           "the review queue. A flag is a prompt to look, not a finding.")
+basis = st.segmented_control(
+    "Count", list(BASES), key="flag_basis", default="automatic", format_func=BASES.get,
+    help="Automatic: every post a rule matched. Confirmed: only flags a reviewer confirmed or "
+         "actioned in the Review queue (decisions up to the last warehouse build).") or "automatic"
+opts = {"basis": basis}
+if basis == "automatic":
+    st.caption("These are **automatic flags**: a rule from the HCPC, SCoR, RCGP, NHS Employers or "
+               "trust guidance matched a staff or organisation post. A flag is a prompt to look, "
+               "not a finding; switch to *Confirmed by a reviewer* for the ones a person upheld.")
+else:
+    st.caption("**Confirmed flags**: automatic flags that a reviewer confirmed or actioned in the "
+               "Review queue, counted from the decisions known at the last warehouse build. "
+               "Unreviewed flags are not counted, so this is a floor, not an estimate.")
 
 # --- headline -----------------------------------------------------------------------------------
-head = data.query("flag_headline", chosen).iloc[0]
+head = data.query("flag_headline", chosen, **opts).iloc[0]
 if int(head["n_posts"]) == 0:
     st.info("No staff or organisation posts in the chosen dates and filters. Widen the dates or "
             "clear a filter.")
     st.stop()
 hidden = not national and any(1 <= int(head[c]) <= 7 for c in ("n_flags", "n_posts"))
-cols = st.columns(3)
-cols[0].metric("Flags", labels.shown_count(head["n_flags"], national), border=True,
-               help="Automatic guideline flags on staff and organisation posts in the selection.")
-cols[1].metric("High-severity flags", labels.shown_count(head["n_high"], national), border=True)
+cols = st.columns(4)
+noun = "Flags" if basis == "automatic" else "Confirmed flags"
+cols[0].metric(noun, labels.shown_count(head["n_flags"], national), border=True,
+               help=f"{BASES[basis]} on staff and organisation posts in the selection.")
+cols[1].metric("High-severity", labels.shown_count(head["n_high"], national), border=True)
+cols[3].metric("Reviewed", labels.shown_count(head["n_reviewed"], national), border=True,
+               help=f"Automatic flags with a review decision, of "
+                    f"{labels.shown_count(head['n_automatic'], national)}.")
 rate_value = labels.SUPPRESSED if hidden else f"{head['rate']:,.1f}"
 rate_ci = None if hidden else f"95% CI {head['ci_low']:,.1f}–{head['ci_high']:,.1f}"
-cols[2].metric("Flags per 1,000 staff posts", rate_value, rate_ci, delta_color="off",
+cols[2].metric(f"{noun} per 1,000 staff posts", rate_value, rate_ci, delta_color="off",
                delta_arrow="off", border=True,
                help=f"Over {labels.shown_count(head['n_posts'], national)} staff and organisation "
                     "posts. 95% CI: exact Poisson below 10 flags, Byar's method from 10.")
+
+# --- enabling practice -------------------------------------------------------------------------------
+st.markdown("**Beside the breaches: what guidance encourages**, in professionals' answers to patient "
+            "questions asked in the selection")
+good = data.query("enabling_headline", chosen).iloc[0]
+cols = st.columns(3)
+for col, (label, share, num, den, tip) in zip(cols, (
+        ("Answered within the trust's target", "within_target", "n_within_target", "n_target_known",
+         "Questions answered within the response target of the trust's local policy in force when "
+         "they were asked, of those whose outcome is known (answered, or open past the target). "
+         "Trusts without a target are left out."),
+        ("Answers that signpost", "signposting", "n_signposting", "n_answered",
+         "Answers pointing to official information: nhs.uk (trusts' own sites too), gov.uk, NHS 111, "
+         "NHS inform, the GP or the screening office."),
+        ("Answers with compassion", "compassion", "n_compassion", "n_answered",
+         "Answers that acknowledge the person: sorry to hear, understandable to feel anxious, "
+         "thank you for asking, take care."))):
+    small = not national and any(1 <= int(good[c]) <= 7 for c in (num, den))
+    value = labels.SUPPRESSED if small or int(good[den]) == 0 else f"{good[share]:.0%}"
+    ci = None if value in (labels.SUPPRESSED,) or int(good[den]) == 0 else (
+        f"95% CI {good[share + '_low']:.0%}–{good[share + '_high']:.0%}")
+    col.metric(label, value if int(good[den]) else "—", ci, delta_color="off", delta_arrow="off",
+               border=True, help=tip + f" Over {labels.shown_count(good[den], national)}.")
 
 # --- by family and rule -----------------------------------------------------------------------------
 st.subheader("Which guidance is flagged")
 left, right = st.columns(2)
 with left:
     st.markdown("**By rule family**")
-    st.plotly_chart(data.figure("flag_rates", chosen, {"by": "family"}, chart="flag_rate_bars",
+    st.plotly_chart(data.figure("flag_rates", chosen, {"by": "family"} | opts, chart="flag_rate_bars",
                                 national=national), key="chart_flag_family")
 with right:
     st.markdown("**By rule** (most flagged first)")
-    st.plotly_chart(data.figure("flag_rates", chosen, {"by": "rule"}, chart="flag_rate_bars",
+    st.plotly_chart(data.figure("flag_rates", chosen, {"by": "rule"} | opts, chart="flag_rate_bars",
                                 national=national), key="chart_flag_rule")
 st.caption("Bars are flags per 1,000 staff and organisation posts in the selection; whiskers "
            "are 95% confidence intervals (exact Poisson below 10 flags, Byar's method from 10).")
@@ -56,7 +94,7 @@ st.caption("Bars are flags per 1,000 staff and organisation posts in the selecti
 st.subheader("Flag rate over time")
 grain = st.segmented_control("Period", list(GRAINS), key="flag_grain", default="week",
                              format_func=GRAINS.get) or "week"
-st.plotly_chart(data.figure("flags_over_time", chosen, {"grain": grain}, national=national),
+st.plotly_chart(data.figure("flags_over_time", chosen, {"grain": grain} | opts, national=national),
                 key="chart_flags_over_time")
 st.caption("Shaded: the 95% confidence interval. Gaps: periods with no staff posts"
            + ("" if national else ", or with 1–7 flags or posts (hidden)") + ".")
@@ -68,20 +106,20 @@ unit = st.segmented_control("Compare", list(UNITS), key="flag_unit", default="tr
 # Peers: trusts in the chosen regions (or all); the trust filter only highlights.
 peers = Filters(chosen.start, chosen.end, chosen.regions if unit == "trust" else (), (), chosen.platforms)
 highlight = chosen.trusts if unit == "trust" else chosen.regions
-st.plotly_chart(data.figure("flag_rates", peers, {"by": unit}, chart="flag_funnel", unit=unit,
+st.plotly_chart(data.figure("flag_rates", peers, {"by": unit} | opts, chart="flag_funnel", unit=unit,
                             highlight=highlight), key="chart_flag_funnel")
 st.caption(f"A funnel plot, not a league table: each dot is a {unit}, placed by its number of "
            "staff posts (across) and its flags per 1,000 of them (up). The lines show how far "
            "from the overall rate chance alone would put a unit of that size: 95% (dotted) and "
            "99.8% (dashed) limits. Only dots beyond the 99.8% limits differ more than chance "
            "explains. Not shown: units with 1–7 flags or posts, and unattributed posts.")
-st.dataframe(data.table("flag_rate_table", "flag_rates", peers, {"by": unit}, unit=unit),
+st.dataframe(data.table("flag_rate_table", "flag_rates", peers, {"by": unit} | opts, unit=unit),
              hide_index=True)
 
 # --- drill-down -------------------------------------------------------------------------------------
 st.subheader("Flagged posts")
 LIMIT = 500
-posts = data.table("flagged_posts_table", "flagged_posts", chosen, {"limit": LIMIT})
+posts = data.table("flagged_posts_table", "flagged_posts", chosen, {"limit": LIMIT} | opts)
 if posts.empty:
     st.markdown("No flags in the chosen dates and filters.")
 else:

@@ -22,7 +22,8 @@ HOME = "dashboard.py"
 HEADINGS = {HOME: "Overview", "pages/1_Explore.py": "Explore posts",
             "pages/2_Patient_questions.py": "Patient questions", "pages/3_Response_times.py": "Response times",
             "pages/4_Review_queue.py": "Review queue",
-            "pages/5_Guideline_flags.py": "Guideline flags"}
+            "pages/5_Guideline_flags.py": "Guideline flags",
+            "pages/6_Policy_comparison.py": "Policy comparison"}
 QUESTIONS_PAGE, RESPONSE_PAGE = "pages/2_Patient_questions.py", "pages/3_Response_times.py"
 ASKED_DAY = "(asked_at AT TIME ZONE 'Europe/London')::DATE"
 BANNER = "Synthetic demo data — not real patients or staff."

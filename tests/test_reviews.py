@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from datetime import date
 
 import pytest
 
@@ -75,6 +76,42 @@ def test_decisions_survive_rebuilds_and_appear_in_flag_reviews(data_dir, tmp_pat
                           " WHERE post_id = 'old-high' AND rule_id = 'CONF-NHS-NUMBER'")
     assert got == [("actioned", "actioned", "Bob", HOSTILE, 2)]
     assert len(reviews.decisions_for("x", "old-high", "CONF-NHS-NUMBER")) == 2
+
+
+def test_confirmed_flag_rates_count_confirmed_and_actioned_decisions(data_dir, tmp_path):
+    from warehouse import flag_queries
+    from warehouse.queries import Filters
+
+    _load(tmp_path)
+    everything = Filters(date(2025, 1, 1), date(2025, 12, 31))
+
+    def run(name, **options):
+        con = db.connect_published()
+        try:
+            return getattr(flag_queries, name)(db.reader_cursor(con), everything, **options)
+        finally:
+            con.close()
+
+    def headline(basis):
+        row = run("flag_headline", basis=basis).iloc[0]
+        return int(row["n_flags"]), int(row["n_reviewed"]), int(row["n_automatic"])
+
+    automatic = headline("automatic")[0]
+    assert automatic >= 3 and headline("confirmed") == (0, 0, automatic)
+    reviews.record_decision("x", "old-high", "CONF-NHS-NUMBER", "confirmed", "", "Ann")
+    reviews.record_decision("x", "new-high", "CONF-NHS-NUMBER", "actioned", "", "Ann")
+    reviews.record_decision("x", "medium", "BOUND-PRIVATE-CHANNEL", "dismissed", "", "Ann")
+    assert headline("confirmed")[0] == 0  # decisions reach the rates at the next build
+    build()
+    assert headline("confirmed") == (2, 3, automatic)
+    assert headline("automatic")[0] == automatic
+    shown = run("flagged_posts", basis="confirmed")
+    families = run("flag_rates", by="family", basis="confirmed")
+    with pytest.raises(ValueError):
+        run("flag_rates", basis="guessed")
+    assert sorted(shown["post_id"]) == ["new-high", "old-high"]
+    assert sorted(shown["status"]) == ["actioned", "confirmed"]
+    assert families[["group_code", "n_flags"]].values.tolist() == [["confidentiality", 2]]
 
 
 def test_a_review_is_not_blocked_by_a_build_holding_the_writer_lock(data_dir):

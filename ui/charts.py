@@ -122,6 +122,7 @@ TOPIC_COLOURS = {
     "screening_eligibility": "#78BE20", "other": GREY, "unattributed": GREY,
 }
 GOOD, BAD, AMBER = "#009639", "#DA291C", "#ED8B00"
+GROUP_SYMBOLS = ("circle", "diamond", "square", "triangle-up")  # marker shapes by group (funnels)
 _TICKS = {  # Kaplan-Meier x axis (log scale): readable waits
     "calendar": ([60, 600, 3_600, 6 * 3_600, 86_400, 3 * 86_400, 7 * 86_400, 28 * 86_400],
                  ["1 min", "10 min", "1 h", "6 h", "1 day", "3 days", "1 week", "4 weeks"]),
@@ -312,12 +313,14 @@ def funnel_points(frame: pd.DataFrame, measure: str = "answered") -> tuple[pd.Da
 def _funnel_figure(shown: pd.DataFrame, centre: float, limits_for, *, value: str, low: str,
                    high: str, centre_label: str, hover: str, above: tuple[str, str, str],
                    below: tuple[str, str, str], within: str, x_title: str, y_title: str,
-                   highlight: tuple[str, ...]) -> go.Figure:
+                   highlight: tuple[str, ...], groups: tuple[tuple[str, str], ...] = ()) -> go.Figure:
     """The funnel plot both measures share: 95% and 99.8% control limits (``limits_for(grid)``,
     columns lower_95 ... upper_99_8) around ``centre``, each unit a dot coloured by
     ``position`` (within / above / below the 99.8% limits), units in ``highlight`` ringed and
     named. ``above``/``below`` are (legend name, colour, tooltip meaning); ``hover`` formats
-    the value and its CI from ``%{y}`` and ``%{customdata[0..1]}``."""
+    the value and its CI from ``%{y}`` and ``%{customdata[0..1]}``. ``groups`` ((code, group
+    label), ...) gives each unit's marker a shape by its group (e.g. its policy), with a legend
+    entry per shape; units not in it are circles."""
     top = max(float(shown["n_shown"].max()) * 1.08, 20.0)
     limits = limits_for(np.unique(np.round(np.geomspace(1, top, 160))))
     fig = go.Figure()
@@ -329,18 +332,25 @@ def _funnel_figure(shown: pd.DataFrame, centre: float, limits_for, *, value: str
                 legendgroup=level, hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=[1, top], y=[centre, centre], mode="lines", name=centre_label,
                              line=dict(color="#231F20", width=1.5), hoverinfo="skip"))
+    group_of = dict(groups)
+    shapes = {g: GROUP_SYMBOLS[i % len(GROUP_SYMBOLS)] for i, g in enumerate(dict.fromkeys(group_of.values()))}
     classes = (("within", "Within the limits", NHS_BLUE, within), ("above", *above), ("below", *below))
     for position, name, colour, meaning in classes:
         rows = shown[shown["position"] == position]
         if rows.empty:
             continue
+        unit_groups = [group_of.get(c) for c in rows["group_code"]]
         fig.add_trace(go.Scatter(
             x=rows["n_shown"], y=rows[value], mode="markers", name=name,
-            marker=dict(size=10, color=colour, line=dict(width=1, color="white")),
-            text=[labels.org_name(n) for n in rows["group_name"]],
+            marker=dict(size=10, color=colour, line=dict(width=1, color="white"),
+                        symbol=[shapes.get(g, "circle") for g in unit_groups]),
+            text=[labels.org_name(n) + (f"<br>{g}" if g else "") for n, g in zip(rows["group_name"], unit_groups)],
             customdata=np.column_stack([rows[low], rows[high]]),
             hovertemplate=f"%{{text}}<br>{hover}<br>{meaning}<extra></extra>",
         ))
+    for group, symbol in shapes.items():
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=group, hoverinfo="skip",
+                                 marker=dict(size=10, color=GREY, symbol=symbol)))
     chosen = shown[shown["group_code"].isin(list(highlight))]
     if len(chosen):
         fig.add_trace(go.Scatter(
@@ -361,7 +371,7 @@ def _no_funnel(x_title: str, y_title: str, message: str) -> go.Figure:
 
 
 def funnel(frame: pd.DataFrame, measure: str = "answered", unit: str = "trust",
-           highlight: tuple[str, ...] = ()) -> go.Figure:
+           highlight: tuple[str, ...] = (), groups: tuple[tuple[str, str], ...] = ()) -> go.Figure:
     """Funnel plot: each region or trust's proportion (``measure``) against its number of
     questions, with 95% and 99.8% control limits around the overall value (exact binomial,
     :func:`warehouse.stats.funnel_limits_proportion`). Positions and tooltips use counts
@@ -381,7 +391,7 @@ def funnel(frame: pd.DataFrame, measure: str = "answered", unit: str = "trust",
         above=("Higher than expected", GOOD, "above the 99.8% limit: higher than expected"),
         below=("Lower than expected", BAD, "below the 99.8% limit: lower than expected"),
         within="within the limits: consistent with the overall value",
-        x_title="Questions (rounded to 5)", y_title=f"Share {words}", highlight=highlight)
+        x_title="Questions (rounded to 5)", y_title=f"Share {words}", highlight=highlight, groups=groups)
     fig.update_yaxes(tickformat=".0%", rangemode="normal")
     return fig
 
@@ -526,7 +536,8 @@ def flag_funnel_points(frame: pd.DataFrame) -> tuple[pd.DataFrame, float | None]
     return shown, rate0
 
 
-def flag_funnel(frame: pd.DataFrame, unit: str = "trust", highlight: tuple[str, ...] = ()) -> go.Figure:
+def flag_funnel(frame: pd.DataFrame, unit: str = "trust", highlight: tuple[str, ...] = (),
+                groups: tuple[tuple[str, str], ...] = ()) -> go.Figure:
     """Funnel plot of flag rates per 1,000 staff posts against staff posts (rounded to 5), with
     95% and 99.8% limits around the overall rate (:func:`warehouse.stats.funnel_limits_rate`)."""
     from warehouse import stats
@@ -544,6 +555,6 @@ def flag_funnel(frame: pd.DataFrame, unit: str = "trust", highlight: tuple[str, 
         below=("Fewer flags than expected", GOOD, "below the 99.8% limit: fewer flags than expected"),
         within="within the limits: consistent with the overall rate",
         x_title="Staff and organisation posts (rounded to 5)", y_title="Flags per 1,000 staff posts",
-        highlight=highlight)
+        highlight=highlight, groups=groups)
     fig.update_yaxes(rangemode="tozero")
     return fig

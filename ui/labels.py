@@ -372,6 +372,10 @@ def flag_rate_table(frame: pd.DataFrame, unit: str = "trust", national: bool = F
     return pd.DataFrame(table)
 
 
+REVIEW_STATUS = {"unreviewed": "Not reviewed", "confirmed": "Confirmed", "dismissed": "Dismissed",
+                 "actioned": "Actioned"}
+
+
 def flagged_posts_table(frame: pd.DataFrame) -> pd.DataFrame:
     """flagged_posts -> the drill-down as shown: newest day first, most severe first within a
     day; the post and the evidence redacted of identifiers, links only if http(s)."""
@@ -382,6 +386,7 @@ def flagged_posts_table(frame: pd.DataFrame) -> pd.DataFrame:
         "Severity": [SEVERITIES.get(s, s) for s in frame["severity"]],
         "Rule": frame["rule_id"],
         "Family": frame["family"].str.replace("_", " ").str.capitalize(),
+        "Review": frame["status"].map(REVIEW_STATUS).fillna(frame["status"]),
         "Evidence (identifiers removed)": [redact(t) for t in frame["evidence"]],
         "Post (identifiers removed)": [redact(t) for t in frame["text"]],
         "Guidance": frame["clause"],
@@ -390,3 +395,143 @@ def flagged_posts_table(frame: pd.DataFrame) -> pd.DataFrame:
         "Author": frame["author_role"].map(role),
         "Link": [safe_url(u) for u in frame["url"]],
     })
+
+
+# --- Policy comparison ---------------------------------------------------------------------------
+
+ENGAGEMENT = {"encouraged": "Encouraged", "permitted": "Permitted", "discouraged": "Discouraged"}
+PERSONAL_USE = {"permitted": "Permitted", "not_permitted": "Not permitted"}
+
+
+def _yes_no(value) -> str:
+    return "—" if value is None or pd.isna(value) else ("Yes" if value else "No")
+
+
+def _hours(value) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:g} h"
+
+
+def policy_matrix_table(register: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """policy_register + trust_outcomes -> one row per trust: its local policy's clauses (the
+    version in force at the end of the range) beside its outcomes over the range. Trust rows
+    are below national level, so counts are suppressed and rates over 1-7 hidden."""
+    from warehouse import stats
+
+    frame = register.merge(outcomes.drop(columns=["trust_name", "region_name"]), on="trust_code", how="left")
+    counts = ["n_posts", "n_flags", "n_questions", "n_answered", "n_target_known", "n_within_target",
+              "n_answer_signposting", "n_answer_compassion"]
+    frame[counts] = frame[counts].fillna(0).astype("int64")
+    ci = stats.rate_ci(frame["n_flags"].to_numpy(dtype=float), frame["n_posts"].to_numpy(dtype=float))
+    shares = {"answered": ("n_answered", "n_questions"), "target": ("n_within_target", "n_target_known"),
+              "signposting": ("n_answer_signposting", "n_answered"),
+              "compassion": ("n_answer_compassion", "n_answered")}
+    frame = frame.assign(rate=ci["rate"], ci_low=ci["ci_low"], ci_high=ci["ci_high"])
+    for name, (num, den) in shares.items():
+        p, low, high = stats.wilson(frame[num].to_numpy(), frame[den].to_numpy())
+        frame = frame.assign(**{name: p, f"{name}_low": low, f"{name}_high": high})
+    rates = {c: ["n_flags", "n_posts"] for c in ("rate", "ci_low", "ci_high")}
+    for name, (num, den) in shares.items():
+        rates |= {c: [num, den] for c in (name, f"{name}_low", f"{name}_high")}
+    shown = _suppress(frame, counts, rates, national=False)
+    overrides = frame["n_rule_overrides"].fillna(0).astype(int)
+    return pd.DataFrame({
+        "Trust": _each_distinct(shown["trust_name"], org_name),
+        "Region": shown["region_name"],
+        "Policy version": [f"{v}" + (f" (of {n} in range)" if n > 1 else "")
+                           for v, n in zip(shown["policy_version"], shown["n_versions"])],
+        "Patient engagement": shown["patient_engagement"].map(ENGAGEMENT),
+        "Personal use at work": shown["personal_use_in_working_hours"].map(PERSONAL_USE),
+        "Disclaimer required": shown["disclaimer_required"].map(_yes_no),
+        "Approved accounts only": shown["approved_accounts_only"].map(_yes_no),
+        "Response target": shown["response_target_hours"].map(_hours),
+        "Staffed hours": shown["staffed_hours"].fillna("Mon-Fri 08:00-18:00 (default)"),
+        "Rule changes": [str(n) if n else "—" for n in overrides],
+        "Staff posts": shown["n_posts"].map(_count),
+        "Flags per 1,000 posts (95% CI)": [rate_text(r, lo, hi) for r, lo, hi in
+                                            zip(shown["rate"], shown["ci_low"], shown["ci_high"])],
+        "Questions": shown["n_questions"].map(_count),
+        **{title: [_shown_percent(p, lo, hi) for p, lo, hi in
+                   zip(shown[name], shown[f"{name}_low"], shown[f"{name}_high"])]
+           for title, name in (("Answered", "answered"), ("Within target", "target"),
+                               ("Signposting", "signposting"), ("Compassion", "compassion"))},
+    })
+
+
+def _shown_percent(p, low, high) -> str:
+    if isinstance(p, str):
+        return p  # suppressed
+    return percent(p, low, high)
+
+
+def _effect_text(row) -> str:
+    low, high = row["effect_low"], row["effect_high"]
+    if pd.isna(row["effect"]):
+        return "—"
+    if row["kind"] == "ratio":
+        text = f"× {row['effect']:.2f}"
+        return text + ("" if pd.isna(low) else f" ({low:.2f}–{high:.2f})")
+    text = f"{row['effect'] * 100:+.0f} points"
+    return text + ("" if pd.isna(low) else f" ({low * 100:+.0f} to {high * 100:+.0f})")
+
+
+def policy_comparison_table(frame: pd.DataFrame, yes: str, no: str, national: bool = False) -> pd.DataFrame:
+    """policy_comparison -> one row per outcome: the value under each group of policies, the
+    ratio (rates) or difference (shares) with its 95% CI from resampling trusts, and how many
+    trusts each group has. A group value over 1-7 events or exposure is hidden below national
+    level."""
+
+    def value(row, side):
+        events, exposure = row[f"events_{side}"], row[f"exposure_{side}"]
+        if exposure == 0:
+            return "—"
+        if not national and any(1 <= int(n) <= 7 for n in (events, exposure)):
+            return SUPPRESSED
+        v = row[f"value_{side}"]
+        return f"{v:,.1f}" if row["kind"] == "ratio" else f"{v:.0%}"
+
+    def effect(row):
+        if not national and any(1 <= int(row[c]) <= 7 for c in
+                                ("events_yes", "exposure_yes", "events_no", "exposure_no")):
+            return SUPPRESSED
+        return _effect_text(row)
+
+    return pd.DataFrame({
+        "Outcome": frame["label"],
+        yes[0].upper() + yes[1:]: [value(r, "yes") for _, r in frame.iterrows()],
+        no[0].upper() + no[1:]: [value(r, "no") for _, r in frame.iterrows()],
+        "Ratio or difference (95% CI)": [effect(r) for _, r in frame.iterrows()],
+        "Trusts": [f"{a} vs {b}" for a, b in zip(frame["trusts_yes"], frame["trusts_no"])],
+    })
+
+
+def policy_answer(frame: pd.DataFrame, yes: str, no: str, national: bool = False) -> tuple[str, str]:
+    """The plain answer to "do trusts with enabling policies have more breaches?" for the
+    chosen clause, from policy_comparison: (verdict kind, text). Kinds: "more", "fewer",
+    "unclear" (the CI includes no difference), "unknown" (too few trusts or posts)."""
+    from warehouse import stats
+
+    row = frame.set_index("outcome").loc["flags"]
+    if row["exposure_yes"] == 0 or row["exposure_no"] == 0:
+        return "unknown", (f"Not enough to compare: in this selection no staff posts were made under "
+                           f"{yes if row['exposure_yes'] == 0 else no}.")
+    if not national and any(1 <= int(row[c]) <= 7 for c in
+                            ("events_yes", "exposure_yes", "events_no", "exposure_no")):
+        return "unknown", "Too few posts or flags in this selection to compare without revealing small numbers."
+    rates = (f"Staff posts made under {yes} were flagged at **{row['value_yes']:,.1f} per 1,000**, against "
+             f"**{row['value_no']:,.1f} per 1,000** under {no}")
+    if pd.isna(row["effect_low"]):
+        return "unknown", (rates + f". With {int(row['trusts_yes'])} and {int(row['trusts_no'])} trusts in the "
+                           f"two groups there are too few trusts (fewer than {stats.MIN_CLUSTERS} in one) "
+                           "to say whether that difference is more than chance.")
+    ci = f"rate ratio {row['effect']:.2f}, 95% CI {row['effect_low']:.2f}–{row['effect_high']:.2f}"
+    if row["effect_low"] > 1:
+        return "more", (f"**Yes.** {rates} ({ci}): more flags than the differences between trusts "
+                        "would explain by chance.")
+    if row["effect_high"] < 1:
+        return "fewer", (f"**No — fewer.** {rates} ({ci}): fewer flags than the differences between "
+                         "trusts would explain by chance.")
+    return "unclear", (f"**No clear difference.** {rates} ({ci}). The interval includes no difference: "
+                       f"the data fit anything from {abs(1 - row['effect_low']):.0%} "
+                       f"{'fewer' if row['effect_low'] < 1 else 'more'} to "
+                       f"{abs(row['effect_high'] - 1):.0%} {'more' if row['effect_high'] > 1 else 'fewer'} "
+                       f"flags under {yes}.")

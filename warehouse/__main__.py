@@ -16,6 +16,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("evaluate", help="precision, recall and F1 of the question classifier")
     evaluate.add_argument("--explain", action="store_true",
                           help="also show where the classifier and the labels disagree")
+    evaluate.add_argument("--rules", action="store_true",
+                          help="evaluate the guideline rules instead: precision and recall per family")
     return parser
 
 
@@ -31,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "evaluate":
         from warehouse import evaluate
 
-        return evaluate.main(["--explain"] if args.explain else [])
+        return evaluate.main((["--explain"] if args.explain else []) + (["--rules"] if args.rules else []))
     return 0
 
 

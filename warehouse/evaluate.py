@@ -11,7 +11,8 @@ baseline.
   the true questions.
 
 ``--explain`` breaks the Tweet-Act disagreements down by kind, with counts and examples;
-``--speed N`` times the classifier in DuckDB over N texts.
+``--speed N`` times the classifier in DuckDB over N texts. ``--rules`` evaluates the guideline
+rules instead (per-family precision and recall, see :mod:`warehouse.rules.evaluate`).
 """
 from __future__ import annotations
 
@@ -180,7 +181,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed", type=int, metavar="N", help="also time the classifier over N texts in DuckDB")
     parser.add_argument("--speed-source", choices=["demo", "labelled"], default="demo",
                         help="texts for --speed: the demo generator's posts, or the labelled texts repeated")
+    parser.add_argument("--rules", action="store_true",
+                        help="evaluate the guideline rules per family instead of the question classifier")
     args = parser.parse_args(argv)
+    if args.rules:
+        from warehouse.rules import evaluate as rules_evaluate
+
+        return rules_evaluate.main(explain=bool(args.explain))
     print(f"classifier {questions.VERSION} (threshold {questions.THRESHOLD})")
     lines, tweets = evaluate_tweet_act()
     for line in lines:

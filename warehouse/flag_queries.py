@@ -7,8 +7,9 @@ as ``$name`` parameters. Importing this module registers the queries in
 
 Rates are *automatic* flags per 1,000 staff and organisation posts: the numerator is
 ``daily_flag_counts`` (flags on professional and organisation posts), the denominator
-``daily_staff_post_counts`` (all their posts, flagged or not). Reviewed (confirmed) rates come
-with the review queue. Each rate carries its 95% CI from :func:`warehouse.stats.rate_ci`
+``daily_staff_post_counts`` (all their posts, flagged or not). With ``basis="confirmed"`` the
+numerator is the flags a reviewer confirmed or actioned (``n_confirmed``, as of the last build)
+instead; the ``$confirmed`` parameter picks the column, so both share one SQL. Each rate carries its 95% CI from :func:`warehouse.stats.rate_ci`
 (exact Poisson below 10 flags, Byar's method from 10). Only the drill-down list reads rows
 (``flags`` joined to ``posts``), at most ``limit`` of them.
 """
@@ -21,9 +22,18 @@ from warehouse.queries import _DIMENSIONS, _REGION_LABEL, GRAINS, Filters, run
 
 PER = 1000
 RATE_GROUPS = ("all", "region", "trust", "family", "rule")
+BASES = ("automatic", "confirmed")
+# The counted flags of daily_flag_counts: automatic, or confirmed when $confirmed is true.
+_COUNTED = "CASE WHEN $confirmed THEN n_confirmed ELSE n_flags END"
 SEVERITY_ORDER = "CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 WHEN 'low' THEN 2 ELSE 3 END"
 _DAILY_WHERE = f"day BETWEEN $start AND $end\n    AND {_DIMENSIONS}"
 _FLAGS_WHERE = f"created_at >= $start_ts AND created_at < $end_ts\n    AND {_DIMENSIONS}"
+
+
+def _params(filters: Filters, basis: str) -> dict:
+    if basis not in BASES:
+        raise ValueError(f"basis must be one of {', '.join(BASES)}")
+    return filters.params() | {"confirmed": basis == "confirmed"}
 
 
 def with_rates(frame: pd.DataFrame, flags: str = "n_flags", posts: str = "n_posts") -> pd.DataFrame:
@@ -36,17 +46,49 @@ def with_rates(frame: pd.DataFrame, flags: str = "n_flags", posts: str = "n_post
 
 FLAG_HEADLINE_SQL = f"""
 SELECT
-    (SELECT coalesce(sum(n_flags), 0) FROM daily_flag_counts WHERE {_DAILY_WHERE})::BIGINT AS n_flags,
-    (SELECT coalesce(sum(n_flags), 0) FROM daily_flag_counts
+    (SELECT coalesce(sum({_COUNTED}), 0) FROM daily_flag_counts WHERE {_DAILY_WHERE})::BIGINT AS n_flags,
+    (SELECT coalesce(sum({_COUNTED}), 0) FROM daily_flag_counts
       WHERE severity = 'high' AND {_DAILY_WHERE})::BIGINT AS n_high,
+    (SELECT coalesce(sum(n_flags), 0) FROM daily_flag_counts WHERE {_DAILY_WHERE})::BIGINT AS n_automatic,
+    (SELECT coalesce(sum(n_reviewed), 0) FROM daily_flag_counts WHERE {_DAILY_WHERE})::BIGINT AS n_reviewed,
     (SELECT coalesce(sum(n_posts), 0) FROM daily_staff_post_counts WHERE {_DAILY_WHERE})::BIGINT AS n_posts
 """
 
 
-def flag_headline(cursor, filters: Filters) -> pd.DataFrame:
-    """One row: flags on staff/organisation posts (``n_flags``, of which ``n_high`` high
-    severity), their posts (``n_posts``), and the rate per 1,000 posts with its 95% CI."""
-    return with_rates(run(cursor, FLAG_HEADLINE_SQL, filters.params()))
+def flag_headline(cursor, filters: Filters, basis: str = "automatic") -> pd.DataFrame:
+    """One row: counted flags on staff/organisation posts (``n_flags``, of which ``n_high``
+    high severity; automatic or confirmed by ``basis``), all automatic flags (``n_automatic``)
+    and how many have a review decision (``n_reviewed``), their posts (``n_posts``), and the
+    rate per 1,000 posts with its 95% CI."""
+    return with_rates(run(cursor, FLAG_HEADLINE_SQL, _params(filters, basis)))
+
+
+# --- enabling practice, beside the breach rates -------------------------------------------------
+
+ENABLING_HEADLINE_SQL = f"""
+SELECT coalesce(sum(n_answered), 0)::BIGINT AS n_answered,
+       coalesce(sum(n_answer_signposting), 0)::BIGINT AS n_signposting,
+       coalesce(sum(n_answer_compassion), 0)::BIGINT AS n_compassion,
+       coalesce(sum(n_target_known), 0)::BIGINT AS n_target_known,
+       coalesce(sum(n_within_target), 0)::BIGINT AS n_within_target
+FROM daily_question_counts
+WHERE {_DAILY_WHERE}
+"""
+
+
+def enabling_headline(cursor, filters: Filters) -> pd.DataFrame:
+    """One row: what guidance encourages, over the patient questions asked in the selection —
+    answered questions (n_answered), answers that signpost (n_signposting) or show compassion
+    (n_compassion), questions whose outcome against the trust's policy target is known
+    (n_target_known) and those answered within it (n_within_target), each share with its
+    Wilson 95% CI (signposting, compassion, within_target and *_low/*_high)."""
+    frame = run(cursor, ENABLING_HEADLINE_SQL, filters.params())
+    for name, num, den in (("signposting", "n_signposting", "n_answered"),
+                           ("compassion", "n_compassion", "n_answered"),
+                           ("within_target", "n_within_target", "n_target_known")):
+        p, low, high = stats.wilson(frame[num].to_numpy(), frame[den].to_numpy())
+        frame = frame.assign(**{name: p, f"{name}_low": low, f"{name}_high": high})
+    return frame
 
 
 # --- rates by region, trust, family, rule ---------------------------------------------------------
@@ -57,7 +99,7 @@ WITH posts AS (
     FROM daily_staff_post_counts WHERE {where} GROUP BY 1
 ),
 flags AS (
-    SELECT {column} AS group_code, sum(n_flags)::BIGINT AS n_flags
+    SELECT {column} AS group_code, sum({counted})::BIGINT AS n_flags
     FROM daily_flag_counts WHERE {where} GROUP BY 1
 )
 SELECT p.group_code, {name} AS group_name, {region} AS region_name,
@@ -70,44 +112,45 @@ ORDER BY p.group_code = 'unattributed', group_name
 _CATEGORY_RATES_SQL = """
 WITH total AS (SELECT coalesce(sum(n_posts), 0)::BIGINT AS n_posts FROM daily_staff_post_counts WHERE {where})
 SELECT {column} AS group_code, {name} AS group_name, any_value(family) AS family,
-       sum(n_flags)::BIGINT AS n_flags, any_value(total.n_posts) AS n_posts
+       sum({counted})::BIGINT AS n_flags, any_value(total.n_posts) AS n_posts
 FROM daily_flag_counts, total
 WHERE {where}
 GROUP BY 1, 2
+HAVING sum({counted}) > 0
 ORDER BY n_flags DESC, group_code
 """
 FLAG_RATES_SQL = {
     "all": f"""
 SELECT 'all' AS group_code, 'All staff posts' AS group_name, NULL AS region_name,
-       (SELECT coalesce(sum(n_flags), 0) FROM daily_flag_counts WHERE {_DAILY_WHERE})::BIGINT AS n_flags,
+       (SELECT coalesce(sum({_COUNTED}), 0) FROM daily_flag_counts WHERE {_DAILY_WHERE})::BIGINT AS n_flags,
        (SELECT coalesce(sum(n_posts), 0) FROM daily_staff_post_counts WHERE {_DAILY_WHERE})::BIGINT AS n_posts
 """,
     "region": _UNIT_RATES_SQL.format(
-        column="coalesce(region_code, 'unattributed')", where=_DAILY_WHERE,
+        column="coalesce(region_code, 'unattributed')", where=_DAILY_WHERE, counted=_COUNTED,
         name="CASE WHEN p.group_code = 'unattributed' THEN 'Unattributed' "
              "ELSE coalesce(r.region_name, p.group_code) END",
         region="NULL", joins="LEFT JOIN regions r ON r.region_code = p.group_code"),
     "trust": _UNIT_RATES_SQL.format(
-        column="coalesce(trust_code, 'unattributed')", where=_DAILY_WHERE,
+        column="coalesce(trust_code, 'unattributed')", where=_DAILY_WHERE, counted=_COUNTED,
         name="CASE WHEN p.group_code = 'unattributed' THEN 'Unattributed' "
              "ELSE coalesce(t.trust_name, p.group_code) END",
         region=_REGION_LABEL.format(code="p.region_code", name="r.region_name"),
         joins="LEFT JOIN trusts t ON t.trust_code = p.group_code\n"
               "LEFT JOIN regions r ON r.region_code = p.region_code"),
-    "family": _CATEGORY_RATES_SQL.format(column="family", name="family", where=_DAILY_WHERE),
-    "rule": _CATEGORY_RATES_SQL.format(column="rule_id", name="rule_id", where=_DAILY_WHERE),
+    "family": _CATEGORY_RATES_SQL.format(column="family", name="family", where=_DAILY_WHERE, counted=_COUNTED),
+    "rule": _CATEGORY_RATES_SQL.format(column="rule_id", name="rule_id", where=_DAILY_WHERE, counted=_COUNTED),
 }
 
 
-def flag_rates(cursor, filters: Filters, by: str = "region") -> pd.DataFrame:
+def flag_rates(cursor, filters: Filters, by: str = "region", basis: str = "automatic") -> pd.DataFrame:
     """Flag rates per 1,000 staff/organisation posts by ``by`` (all, region, trust, family or
     rule): group_code, group_name, region_name (trusts) or family (rules), n_flags, n_posts,
     rate, ci_low, ci_high, method. Regions and trusts list every unit with staff posts
     (``unattributed`` included, last); families and rules list those with flags, most first,
-    each over all the staff posts selected."""
+    each over all the staff posts selected. ``basis``: automatic or confirmed flags."""
     if by not in RATE_GROUPS:
         raise ValueError(f"by must be one of {', '.join(RATE_GROUPS)}")
-    return with_rates(run(cursor, FLAG_RATES_SQL[by], filters.params()))
+    return with_rates(run(cursor, FLAG_RATES_SQL[by], _params(filters, basis)))
 
 
 # --- over time -------------------------------------------------------------------------------------
@@ -122,7 +165,7 @@ WITH periods AS (
     ))::DATE AS period
 ),
 flags AS (
-    SELECT date_trunc($grain, day)::DATE AS period, sum(n_flags)::BIGINT AS n_flags
+    SELECT date_trunc($grain, day)::DATE AS period, sum({_COUNTED})::BIGINT AS n_flags
     FROM daily_flag_counts WHERE {_DAILY_WHERE} GROUP BY 1
 ),
 posts AS (
@@ -137,12 +180,12 @@ ORDER BY p.period
 """
 
 
-def flags_over_time(cursor, filters: Filters, grain: str = "week") -> pd.DataFrame:
+def flags_over_time(cursor, filters: Filters, grain: str = "week", basis: str = "automatic") -> pd.DataFrame:
     """Flags and staff posts per ``grain`` (weeks start on Monday), zero-filled over the date
     range, with the rate per 1,000 posts and its CI (NaN where there were no posts)."""
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {', '.join(GRAINS)}")
-    return with_rates(run(cursor, FLAGS_OVER_TIME_SQL, filters.params() | {"grain": grain}))
+    return with_rates(run(cursor, FLAGS_OVER_TIME_SQL, _params(filters, basis) | {"grain": grain}))
 
 
 # --- drill-down ----------------------------------------------------------------------------------
@@ -150,17 +193,18 @@ def flags_over_time(cursor, filters: Filters, grain: str = "week") -> pd.DataFra
 FLAGGED_POSTS_SQL = f"""
 WITH chosen AS (
     SELECT platform, post_id, rule_id, family, severity, evidence, clause, clause_url,
-           policy_version, created_at, author_role, trust_code, region_code
-    FROM flags
+           policy_version, created_at, author_role, trust_code, region_code, status
+    FROM (SELECT f.*, v.status FROM flags f JOIN flag_reviews v USING (platform, post_id, rule_id))
     WHERE {_FLAGS_WHERE}
       AND author_role IN ('professional', 'organisation')
+      AND (NOT $confirmed OR status IN ('confirmed', 'actioned'))
     ORDER BY (created_at AT TIME ZONE 'Europe/London')::DATE DESC, {SEVERITY_ORDER}, created_at DESC,
              platform, post_id, rule_id
     LIMIT $limit
 )
 SELECT
     (c.created_at AT TIME ZONE 'Europe/London') AS posted_at,
-    c.severity, c.family, c.rule_id, c.evidence, c.clause, c.clause_url, c.policy_version,
+    c.severity, c.family, c.rule_id, c.evidence, c.clause, c.clause_url, c.policy_version, c.status,
     p.text, p.url, c.platform, c.author_role,
     coalesce(p.account_title, p.author_key) AS author,
     CASE WHEN c.trust_code IS NULL THEN 'Unattributed' ELSE coalesce(t.trust_name, c.trust_code) END
@@ -177,15 +221,16 @@ ORDER BY (c.created_at AT TIME ZONE 'Europe/London')::DATE DESC,
 """
 
 
-def flagged_posts(cursor, filters: Filters, limit: int = 500) -> pd.DataFrame:
+def flagged_posts(cursor, filters: Filters, limit: int = 500, basis: str = "automatic") -> pd.DataFrame:
     """The flags on staff/organisation posts, newest UK day first and, within a day, most
     severe first, at most ``limit``: posted_at (UK time), severity, family, rule_id, evidence,
-    clause, clause_url, policy_version, the post's text and url, platform, author_role,
-    author, trust_name, region_name, post_id."""
-    return run(cursor, FLAGGED_POSTS_SQL, filters.params() | {"limit": int(limit)})
+    clause, clause_url, policy_version, review status (as of the last build), the post's text
+    and url, platform, author_role, author, trust_name, region_name, post_id. ``basis``
+    "confirmed" keeps the confirmed and actioned flags only."""
+    return run(cursor, FLAGGED_POSTS_SQL, _params(filters, basis) | {"limit": int(limit)})
 
 
 FLAG_QUERIES = {
-    f.__name__: f for f in (flag_headline, flag_rates, flags_over_time, flagged_posts)
+    f.__name__: f for f in (flag_headline, enabling_headline, flag_rates, flags_over_time, flagged_posts)
 }
 queries.QUERIES.update(FLAG_QUERIES)

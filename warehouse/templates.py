@@ -40,18 +40,58 @@ def _role_text_gate() -> str:
     return sql_string(ROLE_TEXT_GATE)
 
 
-def trust_schedules(con) -> dict[str, tuple]:
-    """trust_code -> (nation, staffed-hours schedule). Everyone has the default schedule
-    (Mon–Fri 08:00–18:00 UK time) and their nation's bank holidays until a trust's local
-    policy says otherwise."""
-    rows = con.execute("SELECT ods_code, nation FROM raw.ref_trusts").fetchall()
-    return {code: (NATION_CODES.get(nation, "ENG"), None) for code, nation in rows}
+# Periods are [valid_from, valid_to) in UK days; these stand for "no bound" in the calendar
+# tables (a DATE column, so no NULL juggling in the joins).
+OPEN_START, OPEN_END = date(1900, 1, 1), date(9999, 12, 31)
+
+
+def trust_calendar_periods(con) -> list[dict]:
+    """The staffed hours and response target in force for each trust over time.
+
+    One dict per (trust, period): trust_code, nation, schedule (text or None for the default
+    Mon–Fri 08:00–18:00), valid_from, valid_to ([from, to) UK days), policy_version and
+    response_target_hours (None when no policy is in force). A trust's local policy versions
+    (the register in force, ``raw.trust_policies_current``) give their own periods; the gaps
+    before, between and after them get the default schedule and no target, so every day of
+    every trust has exactly one period. ``__default__`` (unattributed posts) is England's
+    default.
+    """
+    nations = dict(con.execute("SELECT ods_code, nation FROM raw.ref_trusts").fetchall())
+    policies: dict[str, list[tuple]] = {}
+    for row in con.execute(
+        "SELECT trust_code, effective_from, effective_to, policy_version, staffed_hours,"
+        " response_target_hours FROM raw.trust_policies_current ORDER BY trust_code, effective_from"
+    ).fetchall():
+        policies.setdefault(row[0], []).append(row[1:])
+    periods = []
+    for trust in sorted(set(nations) | set(policies)):
+        nation = NATION_CODES.get(nations.get(trust), "ENG")
+        cursor = OPEN_START
+        for start, stop, version, schedule, target in policies.get(trust, []):
+            if start > cursor:
+                periods.append(dict(trust_code=trust, nation=nation, schedule=None, valid_from=cursor,
+                                    valid_to=start, policy_version=None, response_target_hours=None))
+            periods.append(dict(trust_code=trust, nation=nation, schedule=schedule, valid_from=start,
+                                valid_to=stop or OPEN_END, policy_version=version,
+                                response_target_hours=target))
+            cursor = stop or OPEN_END
+        if cursor < OPEN_END:
+            periods.append(dict(trust_code=trust, nation=nation, schedule=None, valid_from=cursor,
+                                valid_to=OPEN_END, policy_version=None, response_target_hours=None))
+    periods.append(dict(trust_code="__default__", nation="ENG", schedule=None, valid_from=OPEN_START,
+                        valid_to=OPEN_END, policy_version=None, response_target_hours=None))
+    return periods
 
 
 def make_service_calendars(con) -> None:
     """staging.stg_service_calendar (one row per calendar x UK day), stg_trust_calendars
-    (trust -> calendar) and stg_calendars (calendar -> length of a service day), covering the
-    posts' whole time span, plus the build connection's service_at() macro."""
+    (trust x period of a policy version -> calendar, response target) and stg_calendars
+    (calendar -> length of a service day), covering the posts' whole time span, plus the
+    build connection's service_at() macro.
+
+    Trusts that share a nation and staffed hours share a calendar, so a policy change that
+    keeps the hours adds no calendar.
+    """
     from warehouse import service_time
 
     first, last = con.execute(
@@ -60,15 +100,21 @@ def make_service_calendars(con) -> None:
     today = date.today()
     start = (first.date() if first else today) - timedelta(days=1)
     end = (last.date() if last else today) + timedelta(days=1)
-    schedules = trust_schedules(con)
-    schedules["__default__"] = ("ENG", None)  # unattributed posts: England's calendar
-    keys = service_time.trust_calendar_keys(schedules)
-    calendar = service_time.service_calendar(schedules, start, end)
+    periods = trust_calendar_periods(con)
+    schedules = {(p["nation"], p["schedule"]) for p in periods}
+    calendar = service_time.service_calendar({i: s for i, s in enumerate(sorted(
+        schedules, key=lambda s: (s[0], s[1] or "")))}, start, end)
     calendars = pd.DataFrame(
-        sorted({(keys[t], service_time.service_day_seconds(s)) for t, (_, s) in schedules.items()}),
+        sorted({(service_time.calendar_key(n, s), service_time.service_day_seconds(s)) for n, s in schedules}),
         columns=["calendar_key", "service_day_seconds"],
     )
-    trusts = pd.DataFrame(sorted(keys.items()), columns=["trust_code", "calendar_key"])
+    trusts = pd.DataFrame([{
+        "trust_code": p["trust_code"], "valid_from": p["valid_from"], "valid_to": p["valid_to"],
+        "calendar_key": service_time.calendar_key(p["nation"], p["schedule"]),
+        "policy_version": p["policy_version"], "staffed_hours": p["schedule"],
+        "response_target_hours": p["response_target_hours"],
+    } for p in periods]).astype({"policy_version": "object", "staffed_hours": "object",
+                                  "response_target_hours": "float64"})
     for name, frame in (("stg_service_calendar", calendar), ("stg_calendars", calendars),
                         ("stg_trust_calendars", trusts)):
         con.register("frame", frame)
@@ -99,7 +145,14 @@ def make_rules_table(con) -> None:
     con.unregister("frame")
 
 
+def _enabling_practice_columns() -> str:
+    from warehouse.rules import enabling
+
+    return enabling.practice_columns("text")
+
+
 TEMPLATES: dict[str, Callable[[], str]] = {
+    "enabling_practice_columns": _enabling_practice_columns,
     "guideline_flags": _guideline_flags,
     "question_annotations": _question_annotations,
     "self_role_columns": _self_role_columns,

@@ -2,8 +2,10 @@
 -- family x rule x severity (as judged under the trust's policy in force)
 -- key: day, platform, region_code, trust_code, family, rule_id, severity
 -- nullable: region_code, trust_code
--- The numerator of the guideline-flag rates: automatic flags (not reviews) on staff and
--- organisation posts only, so that it matches the denominator in daily_staff_post_counts.
+-- The numerator of the guideline-flag rates: flags on staff and organisation posts only, so
+-- that it matches the denominator in daily_staff_post_counts. n_flags counts automatic flags;
+-- n_reviewed those with a review decision, n_confirmed those a reviewer confirmed or actioned
+-- (their latest decision, as read from the review store by this build), n_dismissed the rest.
 SELECT
     (created_at AT TIME ZONE 'Europe/London')::DATE AS day,
     platform,
@@ -12,8 +14,11 @@ SELECT
     family,
     rule_id,
     severity,
-    count(*) AS n_flags
-FROM main.flags
+    count(*) AS n_flags,
+    count(*) FILTER (WHERE status <> 'unreviewed') AS n_reviewed,
+    count(*) FILTER (WHERE status IN ('confirmed', 'actioned')) AS n_confirmed,
+    count(*) FILTER (WHERE status = 'dismissed') AS n_dismissed
+FROM main.flag_reviews
 WHERE author_role IN ('professional', 'organisation')
 GROUP BY ALL
 ORDER BY day

@@ -3,7 +3,10 @@
 -- nullable: region_code, trust_code
 -- The pre-aggregate behind question-volume charts and headline response figures: episodes
 -- asked, answered so far, answered within 1 hour and within 3 days (calendar time), and
--- within one service day (one full day of the trust's staffed hours: 10 h by default).
+-- within one service day (one full day of the trust's staffed hours: 10 h by default);
+-- enabling practice: questions whose target outcome is known (n_target_known) and those
+-- answered within the trust's policy target (n_within_target), answers that signpost and
+-- answers with compassion (of n_answered).
 SELECT
     (asked_at AT TIME ZONE 'Europe/London')::DATE AS day,
     platform,
@@ -14,7 +17,11 @@ SELECT
     count(*) FILTER (WHERE is_answered) AS n_answered,
     count(*) FILTER (WHERE response_seconds <= 3600) AS n_answered_1h,
     count(*) FILTER (WHERE service_response_seconds <= service_day_seconds) AS n_answered_service_day,
-    count(*) FILTER (WHERE response_seconds <= 3 * 86400) AS n_answered_3d
+    count(*) FILTER (WHERE response_seconds <= 3 * 86400) AS n_answered_3d,
+    count(within_target) AS n_target_known,
+    count(*) FILTER (WHERE within_target) AS n_within_target,
+    count(answer_signposting) AS n_answer_signposting,
+    count(answer_compassion) AS n_answer_compassion
 FROM main.patient_questions
 GROUP BY ALL
 ORDER BY day

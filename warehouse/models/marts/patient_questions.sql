@@ -3,6 +3,12 @@
 -- key: platform, post_id
 -- Unanswered episodes are kept: answered_at, answered_by_post_id and the response times are
 -- null, and duration_seconds runs to the data's end time (censored), for Kaplan-Meier.
+-- response_target_hours is the target of the trust's local policy in force when the question
+-- was asked (calendar hours; null: no policy or no target). within_target is true when it was
+-- answered within the target, false when answered later or still unanswered after it, and
+-- null while an unanswered question's target has not yet passed (or there is no target).
+-- The answer's enabling practice (warehouse/rules/enabling.py) is kept as evidence spans:
+-- answer_signposting (to nhs.uk, gov.uk, NHS 111, the GP...) and answer_compassion.
 SELECT
     e.platform,
     e.post_id,
@@ -25,7 +31,17 @@ SELECT
     e.n_questions,
     e.n_followups,
     e.first_unknown_reply_at,
-    epoch(e.first_unknown_reply_at - e.asked_at) AS unknown_reply_seconds
+    epoch(e.first_unknown_reply_at - e.asked_at) AS unknown_reply_seconds,
+    s.policy_version,
+    s.response_target_hours,
+    CASE
+        WHEN s.response_target_hours IS NULL THEN NULL
+        WHEN e.answered_at IS NOT NULL THEN epoch(e.answered_at - e.asked_at) <= s.response_target_hours * 3600
+        WHEN epoch(e.data_end_at - e.asked_at) > s.response_target_hours * 3600 THEN false
+    END AS within_target,
+    p.signposting_evidence AS answer_signposting,
+    p.compassion_evidence AS answer_compassion
 FROM intermediate.int_episodes e
 JOIN intermediate.int_episode_service_times s USING (platform, post_id)
+LEFT JOIN intermediate.int_answer_practice p USING (platform, post_id)
 ORDER BY e.asked_at
