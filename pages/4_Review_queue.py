@@ -11,7 +11,7 @@ import streamlit as st
 
 from ui import data, page
 from warehouse import reviews
-from warehouse.rules import packs
+from warehouse import rules
 
 LIMIT = 500
 LABELS = {"confirmed": "Confirm", "dismissed": "Dismiss", "actioned": "Actioned"}
@@ -83,7 +83,7 @@ picked = st.selectbox(
                            f"{queue['status'].iloc[i]}"),
 )
 flag = queue.iloc[picked]
-rule = packs.rule(flag["rule_id"])
+rule = rules.find(flag["rule_id"])
 
 left, right = st.columns([3, 2])
 with left:

@@ -69,12 +69,14 @@ for col, (label, share, num, den, tip) in zip(cols, (
         ("Answers with compassion", "compassion", "n_compassion", "n_answered",
          "Answers that acknowledge the person: sorry to hear, understandable to feel anxious, "
          "thank you for asking, take care."))):
-    small = not national and any(1 <= int(good[c]) <= 7 for c in (num, den))
-    value = labels.SUPPRESSED if small or int(good[den]) == 0 else f"{good[share]:.0%}"
-    ci = None if value in (labels.SUPPRESSED,) or int(good[den]) == 0 else (
-        f"95% CI {good[share + '_low']:.0%}–{good[share + '_high']:.0%}")
-    col.metric(label, value if int(good[den]) else "—", ci, delta_color="off", delta_arrow="off",
-               border=True, help=tip + f" Over {labels.shown_count(good[den], national)}.")
+    if int(good[den]) == 0:
+        value, ci = "—", None
+    elif not national and any(1 <= int(good[c]) <= 7 for c in (num, den)):
+        value, ci = labels.SUPPRESSED, None
+    else:
+        value, ci = f"{good[share]:.0%}", f"95% CI {good[share + '_low']:.0%}–{good[share + '_high']:.0%}"
+    col.metric(label, value, ci, delta_color="off", delta_arrow="off", border=True,
+               help=tip + f" Over {labels.shown_count(good[den], national)}.")
 
 # --- by family and rule -----------------------------------------------------------------------------
 st.subheader("Which guidance is flagged")

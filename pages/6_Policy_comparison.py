@@ -37,7 +37,9 @@ kind, answer = labels.policy_answer(comparison, yes, no, national)
 st.caption("The interval comes from resampling trusts, not posts, because posts from one trust "
            "are not independent; it widens when trusts differ a lot. This compares trusts, it is "
            "not a trial: trusts that choose enabling policies may differ in other ways (size, "
-           "staffing, who posts), and flags are automatic unless counted as confirmed.")
+           "staffing, who posts), and flags are automatic unless counted as confirmed. Flags here "
+           "are breaches of the national guidance (HCPC, SCoR, RCGP, NHS Employers); the rules a local "
+           "policy adds are left out, since they exist only under the policies that switch them on.")
 st.dataframe(labels.policy_comparison_table(comparison, yes, no, national), hide_index=True)
 st.caption("Rates are per 1,000 staff and organisation posts; shares are of questions (answered, "
            "within target) or of answers (signposting, compassion). Ratio: the first group's rate "
@@ -55,7 +57,7 @@ groups = tuple(
 )
 left, right = st.columns(2)
 with left:
-    st.markdown("**Flags per 1,000 staff posts**")
+    st.markdown("**Flags per 1,000 staff posts** (national guidance)")
     st.plotly_chart(data.figure("trust_outcomes", peers, chart="flag_funnel", unit="trust",
                                 highlight=chosen.trusts, groups=groups), key="chart_policy_flag_funnel")
 with right:

@@ -185,3 +185,27 @@ def test_page_shows_national_numbers_and_suppresses_below(flag_data, use_data):
     assert not at.exception, at.exception
     shown = {m.label: m.value for m in at.metric}
     assert shown["Flags"] == "*" and shown["Flags per 1,000 staff posts"] == "*"
+
+
+def test_page_shows_enabling_practice_beside_breaches_and_switches_to_confirmed(demo_data, use_data,
+                                                                                  read_published):
+    from tests.test_app import open_page
+
+    use_data(demo_data)
+    at = open_page("pages/5_Guideline_flags.py", {"from": "2023-01-01", "to": "2025-06-30"})
+    assert not at.exception, at.exception
+    shown = {m.label: m.value for m in at.metric}
+    answered, signposting, within, known = read_published(demo_data, """
+        SELECT count(*) FILTER (WHERE is_answered), count(answer_signposting),
+               count(*) FILTER (WHERE within_target), count(within_target)
+        FROM patient_questions
+        WHERE (asked_at AT TIME ZONE 'Europe/London')::DATE BETWEEN DATE '2023-01-01' AND DATE '2025-06-30'
+    """)[0]
+    assert answered > 0 and known > 0
+    assert shown["Answers that signpost"] == f"{signposting / answered:.0%}"
+    assert shown["Answered within the trust's target"] == f"{within / known:.0%}"
+    assert shown["Reviewed"] == "0"
+    at.segmented_control(key="flag_basis").set_value("confirmed").run()
+    assert not at.exception, at.exception
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Confirmed flags"] == "0" and shown["Confirmed flags per 1,000 staff posts"] == "0.0"

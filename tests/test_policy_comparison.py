@@ -184,7 +184,8 @@ def test_page_answers_and_shows_matrix_and_funnels(demo_data, use_data, read_pub
                if "per 1,000" in m.value or "Not enough" in m.value or "Too few" in m.value]
     assert answers, "the plain answer is missing"
     comparison, matrix = at.dataframe[0].value, at.dataframe[1].value
-    assert comparison["Outcome"].tolist()[:2] == ["Flags per 1,000 staff posts", "Confirmed flags per 1,000 staff posts"]
+    assert comparison["Outcome"].tolist()[:2] == [o.label for o in list(policy_queries.OUTCOMES.values())[:2]]
+    assert "national guidance" in comparison["Outcome"][0]
     trusts_with_policy = read_published(demo_data, "SELECT count(DISTINCT trust_code) FROM trust_policies"
                                                    " WHERE effective_from <= DATE '2025-06-30'")[0][0]
     assert len(matrix) == trusts_with_policy

@@ -23,6 +23,10 @@ signposting    answers that signpost / answered questions        difference
 compassion     answers with compassion / answered questions      difference
 ============== ================================================= =====================
 
+Flags here are breaches of the national guidance only: local-policy rules (family
+``local_policy``, e.g. POLICY-ENGAGEMENT) exist only under the policies that switch them on, so
+counting them would make restrictive policies look worse by construction.
+
 Group values, CIs and the answer's uncertainty come from
 :func:`warehouse.stats.compare_clustered` (a cluster bootstrap over trusts).
 """
@@ -71,8 +75,8 @@ class Outcome:
 
 
 OUTCOMES: dict[str, Outcome] = {
-    "flags": Outcome("Flags per 1,000 staff posts", "n_flags", "n_posts", "ratio", 1000, True),
-    "confirmed": Outcome("Confirmed flags per 1,000 staff posts", "n_confirmed", "n_posts", "ratio", 1000, True),
+    "flags": Outcome("Flags per 1,000 staff posts (national guidance)", "n_flags", "n_posts", "ratio", 1000, True),
+    "confirmed": Outcome("Confirmed flags per 1,000 staff posts (national guidance)", "n_confirmed", "n_posts", "ratio", 1000, True),
     "answered": Outcome("Questions answered", "n_answered", "n_questions", "difference", 1, False),
     "within_target": Outcome("Answered within the policy's target", "n_within_target", "n_target_known",
                              "difference", 1, False),
@@ -136,7 +140,7 @@ staff AS (
 ),
 flagged AS (
     SELECT d.trust_code, pol.enabling, sum(d.n_flags)::BIGINT AS n_flags, sum(d.n_confirmed)::BIGINT AS n_confirmed
-    FROM (SELECT * FROM daily_flag_counts WHERE {where}) d
+    FROM (SELECT * FROM daily_flag_counts WHERE {where} AND family <> 'local_policy') d
     LEFT JOIN pol ON pol.trust_code = d.trust_code AND d.day >= pol.effective_from AND d.day < pol.effective_to
     GROUP BY ALL
 ),

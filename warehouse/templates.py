@@ -130,8 +130,9 @@ def _guideline_flags() -> str:
 
 
 def make_rules_table(con) -> None:
-    """staging.stg_rules: every guideline rule with its clause, from the rule packs (data)."""
-    from warehouse.rules import packs
+    """staging.stg_rules: every guideline rule with its clause, from the rule packs (data) and
+    the local-policy rules that trusts' policies switch on."""
+    from warehouse.rules import local, packs
 
     frame = pd.DataFrame([{
         "rule_id": r.rule_id, "title": r.title, "family": r.family, "severity": r.severity,
@@ -139,7 +140,7 @@ def make_rules_table(con) -> None:
         "clause_document": r.clause.document, "clause_url": r.clause.url,
         "clause_excerpt": r.clause.excerpt, "explanation": r.explanation,
         "engine_version": packs.ENGINE_VERSION,
-    } for r in packs.RULES])
+    } for r in packs.RULES + local.LOCAL_RULES])
     con.register("frame", frame)
     con.execute("CREATE TABLE staging.stg_rules AS SELECT * FROM frame")
     con.unregister("frame")
@@ -151,7 +152,15 @@ def _enabling_practice_columns() -> str:
     return enabling.practice_columns("text")
 
 
+def _disclaimer_pattern() -> str:
+    from warehouse.enrich import sql_string
+    from warehouse.rules import local
+
+    return sql_string(local.DISCLAIMER_PATTERN)
+
+
 TEMPLATES: dict[str, Callable[[], str]] = {
+    "disclaimer_pattern": _disclaimer_pattern,
     "enabling_practice_columns": _enabling_practice_columns,
     "guideline_flags": _guideline_flags,
     "question_annotations": _question_annotations,

@@ -1,13 +1,28 @@
 """Guideline flags (DESIGN.md, "Guideline flag"): rule packs as data, and an engine that runs them.
 
-- :mod:`warehouse.rules.packs`: each rule as a frozen dataclass: the clause of published guidance
-  it cites (HCPC, SoR/SCoR, GMC, RCGP, NHSP), who it applies to, its detector (a kind and its
-  parameters, regex patterns as code constants), its severity, an explanation for a reviewer,
-  and the posts it must flag (``examples``) and must not (``counter_examples``).
+- :mod:`warehouse.rules.packs`: each national rule as a frozen dataclass: the clause of published
+  guidance it cites (HCPC, SCoR, RCGP, NHS Employers, NHSP), who it applies to, its detector (a
+  kind and its parameters, regex patterns as code constants), its severity, an explanation for a
+  reviewer, and the posts it must flag (``examples``) and must not (``counter_examples``).
 - :mod:`warehouse.rules.engine`: compiles the rules to one DuckDB SELECT (:func:`flags_sql`)
   yielding one row per (post, rule) hit with the matched span as evidence; NHS numbers are
-  validated (Modulus 11) in SQL. :func:`flag_texts` runs it in a scratch database.
+  validated (Modulus 11) in SQL. :func:`flag_texts` runs it in a scratch database. The build
+  runs it in ``int_rule_hits``.
+- :mod:`warehouse.rules.local`: rules that trusts' local policies switch on (the build's
+  ``int_policy_rule_hits``); :mod:`warehouse.rules.enabling`: the enabling practices measured
+  in answers (signposting, compassion).
+- :mod:`warehouse.rules.evaluate`: per-family precision and recall on labelled posts.
 
-Not yet wired into the build (issue #4, step 1). Bump ``packs.ENGINE_VERSION`` when a rule or the
-engine changes what is flagged.
+Bump ``packs.ENGINE_VERSION`` when a rule or the engine changes what is flagged.
 """
+from __future__ import annotations
+
+
+def find(rule_id: str):
+    """The national or local-policy rule with this id (KeyError if none)."""
+    from warehouse.rules import local, packs
+
+    for rule in packs.RULES + local.LOCAL_RULES:
+        if rule.rule_id == rule_id:
+            return rule
+    raise KeyError(rule_id)

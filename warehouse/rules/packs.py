@@ -243,7 +243,8 @@ RULES: tuple[Rule, ...] = (
          RCGP_3,
          "A staff reply gives an individual an opinion on their own symptoms, scan or results, or tells them not "
          "to worry. Individual advice belongs in a consultation; signpost instead (GP, NHS 111, the unit).",
-         Detector("regex", _ADVICE),
+         # "If you take metformin ..., tell us" is a standard instruction to everyone, not advice
+         Detector("regex", _ADVICE, unless=r"(?i)\bif you(?:'re| are)? (?:take|taking|on|use|using)\b"),
          examples=("@jo_b your lump sounds benign, don't worry", "Don't worry, it's probably just a cyst x",
                    "It sounds like a fibroadenoma to me", "you should stop your metformin tablets for 2 days",
                    "from what you've described that's just a cyst, I wouldn't bother going back",
@@ -251,7 +252,8 @@ RULES: tuple[Rule, ...] = (
          counter_examples=("If you find a lump, please contact your GP", "Your results will be sent to your GP "
                            "within 2 weeks", "Most breast lumps are not cancer, but always get them checked",
                            "Please don't skip your recall appointment", "It's just a routine appointment, nothing to "
-                           "prepare")),
+                           "prepare", "Keep taking your usual medicines. If you take metformin and are having "
+                           "contrast, tell us when you arrive.")),
     # --- boundaries -----------------------------------------------------------------------------------
     Rule("BOUND-PRIVATE-CHANNEL", "Moving a patient to a private channel", "boundaries", "medium", "staff",
          HCPC_TIP_2,
@@ -365,9 +367,3 @@ RULES: tuple[Rule, ...] = (
                            "the Society of Radiographers", "Photo of our team at the awards")),
 )
 
-
-def rule(rule_id: str) -> Rule:
-    for r in RULES:
-        if r.rule_id == rule_id:
-            return r
-    raise KeyError(rule_id)

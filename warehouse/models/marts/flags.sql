@@ -2,7 +2,8 @@
 -- force on the post's UK day
 -- key: platform, post_id, rule_id
 -- A policy can disable a rule or change its severity (rule_overrides); a post with no trust,
--- or a trust with no policy in force, is judged by the national rule packs alone.
+-- or a trust with no policy in force, is judged by the national rule packs alone. Local-policy
+-- rules (int_policy_rule_hits) exist only where a policy in force switched them on.
 WITH hits AS (
     SELECT * FROM intermediate.int_rule_hits
 ),
@@ -27,6 +28,16 @@ judged AS (
       ON pol.trust_code = p.trust_code
      AND pol.effective_from <= (p.created_at AT TIME ZONE 'Europe/London')::DATE
      AND (pol.effective_to IS NULL OR (p.created_at AT TIME ZONE 'Europe/London')::DATE < pol.effective_to)
+    UNION ALL
+    -- local-policy rules: already judged under the policy in force (int_policy_rule_hits)
+    SELECT
+        h.platform, h.post_id, h.rule_id, h.family, h.severity, h.evidence,
+        p.created_at, p.author_role, p.trust_code, p.region_code,
+        h.policy_version,
+        list_filter(coalesce(pol.overrides, []), lambda o: o.rule_id = h.rule_id) AS own
+    FROM intermediate.int_policy_rule_hits h
+    JOIN posts p USING (platform, post_id)
+    JOIN policies pol ON pol.trust_code = p.trust_code AND pol.policy_version = h.policy_version
 )
 SELECT
     j.platform,
