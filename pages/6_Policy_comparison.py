@@ -40,7 +40,8 @@ st.caption("The interval comes from resampling trusts, not posts, because posts 
            "staffing, who posts), and flags are automatic unless counted as confirmed. Flags here "
            "are breaches of the national guidance (HCPC, SCoR, RCGP, NHS Employers); the rules a local "
            "policy adds are left out, since they exist only under the policies that switch them on.")
-st.dataframe(labels.policy_comparison_table(comparison, yes, no, national), hide_index=True)
+st.dataframe(labels.policy_comparison_table(comparison, CLAUSES[clause].yes_short, CLAUSES[clause].no_short,
+                                            national), hide_index=True)
 st.caption("Rates are per 1,000 staff and organisation posts; shares are of questions (answered, "
            "within target) or of answers (signposting, compassion). Ratio: the first group's rate "
            "divided by the second's (1.00 = no difference); points: the first group's share minus "

@@ -556,5 +556,7 @@ def flag_funnel(frame: pd.DataFrame, unit: str = "trust", highlight: tuple[str, 
         within="within the limits: consistent with the overall rate",
         x_title="Staff and organisation posts (rounded to 5)", y_title="Flags per 1,000 staff posts",
         highlight=highlight, groups=groups)
-    fig.update_yaxes(rangemode="tozero")
+    # The limits shoot up for units with few posts; keep the dots, not the limits, in view.
+    top = max(float(np.nanmax(shown["ci_high"].to_numpy(dtype=float))), 2 * rate0)
+    fig.update_yaxes(range=[0, top * 1.1])
     return fig

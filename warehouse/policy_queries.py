@@ -46,21 +46,23 @@ class Clause:
     enabling: str       # SQL over trust_policies' columns: true = the enabling side (code constant)
     yes: str            # the enabling group, in words
     no: str             # the other group
+    yes_short: str      # column headings
+    no_short: str
 
 
 CLAUSES: dict[str, Clause] = {
     "engagement": Clause("Patient engagement encouraged",
                          "patient_engagement = 'encouraged'",
                          "policies that encourage patient engagement",
-                         "policies that only permit or discourage it"),
+                         "policies that only permit or discourage it", "Encourage", "Permit or discourage"),
     "personal_use": Clause("Personal use in working hours permitted",
                            "personal_use_in_working_hours = 'permitted'",
                            "policies that permit personal use in working hours",
-                           "policies that do not"),
+                           "policies that do not", "Permit", "Do not permit"),
     "any_account": Clause("Any staff account may engage (not approved accounts only)",
                           "NOT approved_accounts_only",
                           "policies that let any staff account engage",
-                          "policies that allow approved accounts only"),
+                          "policies that allow approved accounts only", "Any account", "Approved only"),
 }
 
 
