@@ -127,7 +127,7 @@ if posts.empty:
 else:
     st.dataframe(posts, hide_index=True,
                  column_config={"Link": st.column_config.LinkColumn("Link", display_text="open")})
-    st.caption(f"Newest day first, most severe first within a day"
+    st.caption("Newest day first, most severe first within a day"
                + (f"; the {LIMIT} newest flags only" if len(posts) >= LIMIT else "") +
                ". Evidence is the text that triggered the rule; names, NHS numbers, phone numbers "
                "and other identifiers are removed from it and from the post.")

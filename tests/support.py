@@ -67,3 +67,20 @@ def run_cli(module: str, *args: str, env=None) -> subprocess.CompletedProcess:
         [sys.executable, "-m", module, *args], cwd=ROOT, env=env, capture_output=True, text=True,
         timeout=600,
     )
+
+
+def load_and_build(folder: Path, records, accounts_csv: str | None = None,
+                   policies_yaml: str | None = None) -> None:
+    """Into the current RADSOME_DATA: import ``records`` (a JSONL file written in ``folder``),
+    load an account registry and a policy register if given, then build the warehouse."""
+    from ingest import jobs
+    from warehouse.build import build
+
+    jobs.import_file(write_jsonl(folder / "posts.jsonl", records))
+    if accounts_csv is not None:
+        (folder / "accounts.csv").write_text(accounts_csv)
+        jobs.load_accounts(folder / "accounts.csv")
+    if policies_yaml is not None:
+        (folder / "policies.yaml").write_text(policies_yaml)
+        jobs.load_policies(folder / "policies.yaml")
+    build()

@@ -6,9 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ingest import jobs
-from tests.support import post, published_query, write_jsonl
-from warehouse.build import build
+from tests.support import load_and_build, post, published_query
 from warehouse.enrich import scratch_connection
 from warehouse.rules import enabling
 
@@ -59,7 +57,7 @@ def test_practice_finds_its_examples_and_not_its_counter_examples(practice):
 @pytest.fixture
 def policy_warehouse(data_dir, tmp_path):
     q = dict(author_id="pat")
-    jobs.import_file(write_jsonl(tmp_path / "p.jsonl", [
+    load_and_build(tmp_path, [
         # asked under policy 1 (Mon-Fri 09-17, target 4 h) on Friday 16:00, answered Monday 10:00
         post("q1", text="How long do MRI results take?", created_at="2025-03-07T16:00:00+00:00", **q),
         post("a1", author_id="jo", parent_id="q1", created_at="2025-03-10T10:00:00+00:00",
@@ -77,12 +75,7 @@ def policy_warehouse(data_dir, tmp_path):
         post("q5", text="Do I need a full bladder for my scan?", created_at="2025-05-09T10:00:00+00:00",
              trust_code="R1K", **q),
         post("end", author_id="someone", text="Lovely weather", created_at="2025-05-11T10:00:00+00:00"),
-    ]))
-    (tmp_path / "accounts.csv").write_text(ACCOUNTS)
-    jobs.load_accounts(tmp_path / "accounts.csv")
-    (tmp_path / "policies.yaml").write_text(POLICY)
-    jobs.load_policies(tmp_path / "policies.yaml")
-    build()
+    ], ACCOUNTS, POLICY)
 
 
 def test_policy_in_force_sets_staffed_hours_target_and_within_target(policy_warehouse):

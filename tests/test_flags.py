@@ -6,21 +6,14 @@ import pytest
 import yaml
 
 from ingest import jobs
-from tests.support import post, published_query, raw_query, write_jsonl
-from warehouse.build import build
+from tests.support import load_and_build, post, published_query, raw_query
 from warehouse.rules import packs
 
 ACCOUNTS = "platform,author_id,role,trust_code,title\nx,jo,professional,RR8,Mammographer\n"
 
 
 def _load(tmp_path, records, policy_yaml: str | None = None):
-    jobs.import_file(write_jsonl(tmp_path / "p.jsonl", records))
-    (tmp_path / "accounts.csv").write_text(ACCOUNTS)
-    jobs.load_accounts(tmp_path / "accounts.csv")
-    if policy_yaml:
-        (tmp_path / "policies.yaml").write_text(policy_yaml)
-        jobs.load_policies(tmp_path / "policies.yaml")
-    build()
+    load_and_build(tmp_path, records, ACCOUNTS, policy_yaml)
 
 
 def test_staff_posts_are_flagged_with_evidence_and_clause(data_dir, tmp_path):
@@ -116,7 +109,7 @@ LOCAL_POLICY = """
 
 def test_local_policy_rules_fire_only_where_the_policy_in_force_switches_them_on(data_dir, tmp_path):
     bare, views = "Radiographer at Leeds", "Radiographer at Leeds. Views my own."
-    jobs.import_file(write_jsonl(tmp_path / "p.jsonl", [
+    load_and_build(tmp_path, [
         # policy 1 (disclaimer enabled by override): jo's first post flagged once for 2 posts
         post("j1", author_id="jo", author_bio=bare, text="Busy list today", created_at="2025-03-01T10:00:00+00:00"),
         post("j2", author_id="jo", author_bio=bare, text="Great CPD session", created_at="2025-03-02T10:00:00+00:00"),
@@ -132,12 +125,7 @@ def test_local_policy_rules_fire_only_where_the_policy_in_force_switches_them_on
         # no profile given: unknown, so no disclaimer flag; a trust without a policy: nothing
         post("j4", author_id="jo", text="Lunch", created_at="2025-05-04T10:00:00+00:00"),
         post("al1", author_id="al", author_bio=bare, text="Hello", created_at="2025-05-04T10:00:00+00:00"),
-    ]))
-    (tmp_path / "accounts.csv").write_text(LOCAL_ACCOUNTS)
-    jobs.load_accounts(tmp_path / "accounts.csv")
-    (tmp_path / "policies.yaml").write_text(LOCAL_POLICY)
-    jobs.load_policies(tmp_path / "policies.yaml")
-    build()
+    ], LOCAL_ACCOUNTS, LOCAL_POLICY)
     rows = published_query("SELECT post_id, rule_id, family, severity, policy_version, evidence FROM flags"
                            " WHERE family = 'local_policy' ORDER BY post_id, rule_id")
     assert [r[:5] for r in rows] == [

@@ -8,11 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ingest import jobs
-from tests.support import post, write_jsonl
+from tests.support import load_and_build, post
 from tests.test_app import open_page
 from warehouse import db, policy_queries, stats
-from warehouse.build import build
 from warehouse.queries import Filters
 
 PAGE = "pages/6_Policy_comparison.py"
@@ -91,7 +89,7 @@ POLICIES = """
 @pytest.fixture
 def changed_policy(data_dir, tmp_path):
     nhs = "Lady in bay 4 NHS no 401 023 2137 needs rebooking"
-    jobs.import_file(write_jsonl(tmp_path / "p.jsonl", [
+    load_and_build(tmp_path, [
         post("a", author_id="jo", text=nhs, created_at="2025-03-10T10:00:00+00:00"),
         post("b", author_id="jo", text="Great team today", created_at="2025-03-11T10:00:00+00:00"),
         post("c", author_id="jo", text=nhs, created_at="2025-05-10T10:00:00+00:00"),
@@ -101,12 +99,7 @@ def changed_policy(data_dir, tmp_path):
         post("r", author_id="jo", parent_id="q", created_at="2025-05-12T12:00:00+00:00",
              text="Thank you for asking - about two weeks, see nhs.uk/conditions/mri-scan"),
         post("f", author_id="al", text="Scanner upgrade finished", created_at="2025-05-12T10:00:00+00:00"),
-    ]))
-    (tmp_path / "accounts.csv").write_text(ACCOUNTS)
-    jobs.load_accounts(tmp_path / "accounts.csv")
-    (tmp_path / "policies.yaml").write_text(POLICIES)
-    jobs.load_policies(tmp_path / "policies.yaml")
-    build()
+    ], ACCOUNTS, POLICIES)
 
 
 def test_outcomes_count_under_the_policy_in_force_on_their_day(changed_policy):

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from ingest import jobs
-from tests.support import post, published_query, write_jsonl
+from tests.support import load_and_build, post, published_query, write_jsonl
 from tests.test_app import open_page, texts
 from warehouse import db, reviews
 from warehouse.build import build
@@ -168,14 +168,9 @@ def test_review_queue_page_orders_shows_and_records(data_dir, tmp_path):
 def test_review_queue_shows_a_local_policy_flag_with_its_rule(data_dir, tmp_path):
     from tests.test_flags import LOCAL_ACCOUNTS, LOCAL_POLICY
 
-    jobs.import_file(write_jsonl(tmp_path / "p.jsonl", [
-        post("j", author_id="jo", author_bio="Radiographer at Leeds", text="Busy list today",
-             created_at="2025-05-01T10:00:00+00:00")]))
-    (tmp_path / "accounts.csv").write_text(LOCAL_ACCOUNTS)
-    jobs.load_accounts(tmp_path / "accounts.csv")
-    (tmp_path / "policies.yaml").write_text(LOCAL_POLICY)
-    jobs.load_policies(tmp_path / "policies.yaml")
-    build()
+    load_and_build(tmp_path, [post("j", author_id="jo", author_bio="Radiographer at Leeds",
+                                   text="Busy list today", created_at="2025-05-01T10:00:00+00:00")],
+                   LOCAL_ACCOUNTS, LOCAL_POLICY)
     at = open_page(PAGE, {"from": "2025-05-01", "to": "2025-05-31"})
     assert not at.exception, at.exception
     assert at.dataframe[0].value["Rule"].tolist() == ["POLICY-DISCLAIMER"]

@@ -17,6 +17,7 @@ from warehouse.enrich import scratch_connection
 from warehouse.rules import packs
 from warehouse.rules import evaluate as rules_evaluate
 from warehouse.rules.engine import flag_texts, flags_sql, nhs_valid_sql
+from warehouse.rules.evaluate import rule_hits
 from warehouse.rules.packs import FAMILIES, RULES
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
@@ -24,15 +25,7 @@ CLAUSES_CSV = REALDATA / "guidelines" / "guideline_clauses.csv"
 TWEET_ACT_CSV = REALDATA / "texts" / "tweet_act_TAC_TWEET_DATA.csv"
 
 
-def hits_by(texts: list[str], role: str = "professional") -> list[set[str]]:
-    """The rule ids that hit each text."""
-    frame = pd.DataFrame({"platform": "test", "post_id": [str(i) for i in range(len(texts))],
-                          "author_role": role, "text": texts})
-    out = flag_texts(frame)
-    found: list[set[str]] = [set() for _ in texts]
-    for post_id, rule_id in zip(out["post_id"], out["rule_id"]):
-        found[int(post_id)].add(rule_id)
-    return found
+hits_by = rule_hits  # the rule ids that hit each text, as the evaluation counts them
 
 
 # --- the rules as data ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from ui import charts, labels
 from warehouse import config, db, queries
 from warehouse import question_queries  # noqa: F401  (registers its queries in queries.QUERIES)
 from warehouse import flag_queries  # noqa: F401  (registers the guideline-flag queries)
+from warehouse import policy_queries  # noqa: F401  (registers the policy comparison queries)
 
 QUERY_TTL_SECONDS = 15 * 60
 QUERY_CACHE_ENTRIES = 500
