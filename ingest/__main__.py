@@ -1,6 +1,6 @@
 """``python -m ingest COMMAND``: load data into RadSoMe's raw store.
 
-Commands: ``file``, ``accounts``, ``policies``, ``reference``, ``demo``. Run ``python -m warehouse build``
+Commands: ``file``, ``accounts``, ``policies``, ``reference``, ``deletions``, ``users``, ``demo``. Run ``python -m warehouse build``
 afterwards to publish what was loaded (``demo`` does it for you unless ``--no-build``).
 """
 from __future__ import annotations
@@ -11,9 +11,16 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import duckdb
+
 from ingest import jobs
-from ingest.errors import InputError
+from ingest.errors import InputError, storage_error_message
+from warehouse.access import UsersFileError
+from warehouse.config import SettingError
 from warehouse.db import WriterBusy
+
+# Failed reads or writes of the data folder: a full disk, a read-only folder.
+STORAGE_ERRORS = (OSError, duckdb.IOException, duckdb.PermissionException, duckdb.FatalException)
 
 
 def _date(value: str) -> datetime:
@@ -37,6 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reference", help="refresh NHS trusts from NHS ODS's etr.csv")
     p.add_argument("--etr", type=Path, required=True, metavar="PATH")
+
+    p = sub.add_parser("deletions", help="record posts deleted on their platform (CSV or JSONL of"
+                                         " platform, post_id[, deleted_at]) and remove them")
+    p.add_argument("path", type=Path)
+
+    p = sub.add_parser("users", help="load the dashboard's users register (CSV or YAML: email, role,"
+                                     " trust_code, region_code, name); replaces the register")
+    p.add_argument("path", type=Path)
 
     p = sub.add_parser("demo", help="generate seeded synthetic demo data, then build")
     p.add_argument("--posts", type=int, default=150_000, metavar="N")
@@ -72,6 +87,16 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "reference":
             n = jobs.load_reference(args.etr)
             print(f"reference: {n:,} trusts loaded from {args.etr}")
+        elif args.command == "deletions":
+            counts, removed = jobs.load_deletions(args.path)
+            print(f"deletions: read {counts.read:,}, new {counts.new:,}, already recorded"
+                  f" {counts.duplicate:,}; removed {removed:,} stored post versions"
+                  f" (run python -m warehouse build to publish)")
+        elif args.command == "users":
+            from warehouse import access
+
+            n = access.load_users(args.path)
+            print(f"users register: {n:,} users loaded from {args.path} (takes effect at the next page load)")
         elif args.command == "demo":
             def progress(fraction, message):
                 print(f"  [{fraction:4.0%}] {message}", flush=True)
@@ -83,8 +108,11 @@ def main(argv: list[str] | None = None) -> int:
 
                 result = build(progress=progress)
                 print(result.summary())
-    except (InputError, WriterBusy) as exc:
+    except (InputError, WriterBusy, SettingError, UsersFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except STORAGE_ERRORS as exc:
+        print(f"error: {storage_error_message(exc)}", file=sys.stderr)
         return 2
     return 0
 

@@ -4,3 +4,26 @@ prints them without a traceback and exits 2. Nothing is stored when one is raise
 
 class InputError(ValueError):
     """Input that cannot be used as given."""
+
+
+def storage_error_message(exc: BaseException) -> str:
+    """One line for a failed read or write of the data folder (disk full, read-only folder,
+    permissions): what failed, where, and that the stores are intact. Each store changes in
+    transactions and the warehouse by an atomic swap, so a failed write keeps the last
+    complete state."""
+    import os
+    from pathlib import Path
+
+    from warehouse import config
+
+    folder = Path(os.environ.get(config.DATA_ENV) or "data").expanduser().resolve()
+    if isinstance(exc, OSError):
+        reason = exc.strerror or str(exc)
+        where = exc.filename or folder
+    else:  # a DuckDB I/O error: its first line says what and where
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        where = folder
+    detail = reason if str(where) == str(folder) else f"{reason}: {where}"
+    return (f"cannot write to the data folder {folder} ({detail}); what was stored "
+            f"before is intact. Free some space or make the folder writable, then run the "
+            f"command again")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from ingest.errors import InputError
 
 import csv
+import io
 import json
 import re
 from pathlib import Path
@@ -109,6 +110,8 @@ def _python_lines(path: Path):
     """(line number, text or None, error) for every line, decoding each line on its own."""
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
+            if number == 1:  # a UTF-8 byte order mark, as DuckDB's reader drops it
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
             try:
                 yield number, raw.decode("utf-8").rstrip("\r\n"), None
             except UnicodeDecodeError as exc:
@@ -118,36 +121,56 @@ def _python_lines(path: Path):
 def read_csv_file(con, path: Path, origin: str) -> None:
     """Create the ``incoming`` table from a CSV file with a header row."""
     raw = path.read_bytes().decode("utf-8", errors="surrogateescape").lstrip("\ufeff")
-    reader = csv.reader(raw.splitlines(keepends=True))
+    # Physical lines end at "\n" only: str.splitlines() would also end them at \r, \x0b, \x0c,
+    # \x1c-\x1e, \x85, \u2028 and \u2029, cutting a post's text short and shifting line numbers.
+    lines = io.StringIO(raw, newline="\n").readlines()
+    csv.field_size_limit(max(csv.field_size_limit(), len(raw) + 1))  # a field may be any size
+    reader = csv.reader(lines)
     columns = {name: [] for name in INCOMING_COLUMNS}
     try:
         header = [h.strip().lower() for h in next(reader)]
-        index = {name: header.index(name) for name in POST_COLUMNS if name in header}
-        line = reader.line_num + 1
-        for record in reader:
-            start, line = line, reader.line_num + 1
+    except csv.Error as exc:
+        raise FileFormatError(f"{path}:{reader.line_num}: not readable as CSV ({exc})") from None
+    index = {name: header.index(name) for name in POST_COLUMNS if name in header}
+    line = reader.line_num + 1
+    while True:
+        start = line
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a lone \r in an unquoted field: quarantine the record
+            line = reader.line_num + 1
+            text = "".join(lines[start - 1:line - 1])
+            record, error = [_valid_utf8(text)], f"not readable as CSV ({exc})"
+            values = {}
+        else:
+            line = reader.line_num + 1
             if not record or all(not value.strip() for value in record):
                 continue
             error = None
             if _SURROGATE.search("".join(record)):
                 error = "record is not valid UTF-8"
-                record = [value.encode("utf-8", errors="replace").decode("utf-8") for value in record]
+                record = [_valid_utf8(value) for value in record]
             elif len(record) != len(header):
                 error = f"has {len(record)} fields, the header has {len(header)}"
             values = {name: (record[i] if i < len(record) else None) for name, i in index.items()}
-            columns["origin"].append(origin)
-            columns["origin_line"].append(start)
-            columns["payload"].append(json.dumps(dict(zip(header, record)), ensure_ascii=False))
-            columns["parse_error"].append(error)
-            for name in POST_COLUMNS:
-                columns[name].append(values.get(name))
-    except csv.Error as exc:
-        raise FileFormatError(f"{path}:{reader.line_num}: not readable as CSV ({exc})") from None
+        columns["origin"].append(origin)
+        columns["origin_line"].append(start)
+        columns["payload"].append(json.dumps(dict(zip(header, record)), ensure_ascii=False))
+        columns["parse_error"].append(error)
+        for name in POST_COLUMNS:
+            columns[name].append(values.get(name))
     schema = {name: pa.string() for name in INCOMING_COLUMNS} | {"origin_line": pa.int64()}
     table = pa.table({name: pa.array(values, schema[name]) for name, values in columns.items()})
     con.register("incoming_arrow", table)
     con.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM incoming_arrow")
     con.unregister("incoming_arrow")
+
+
+def _valid_utf8(text: str) -> str:
+    """Text read with ``surrogateescape``, its undecodable bytes shown as U+FFFD."""
+    return text.encode("utf-8", errors="replace").decode("utf-8")
 
 
 def read_file(con, path: Path, origin: str | None = None) -> str:

@@ -9,10 +9,11 @@ import pandas as pd
 import pyarrow as pa
 
 from ingest import accounts as registry
-from ingest import files, policies, reference
+from ingest import deletions as deletions_file
+from ingest import files, policies, reference, retention
 from ingest.errors import InputError
 from ingest.landing import POST_COLUMNS, land
-from ingest.runs import RunCounts, fail_run, finish_run, start_run
+from ingest.runs import RunCounts, fail_run, fault_point, finish_run, start_run
 from warehouse import db
 
 DEMO_POLICIES = Path(__file__).resolve().parent / "demo_policies.yaml"
@@ -26,6 +27,7 @@ def _run(command: str, source: str | None, origin: str | None, work):
             reference.ensure_reference(con)
             run_id = start_run(con, command, source, origin)
             try:
+                fault_point("run_after_start")
                 return work(con, run_id)
             except BaseException as exc:
                 try:
@@ -56,6 +58,7 @@ def import_file(path: Path, source: str | None = None, trust: str | None = None)
         ).fetchall():
             raise InputError(f"--trust: unknown trust code {trust!r} (see python -m ingest reference)")
         files.read_file(con, path, origin)
+        fault_point("import_after_read")
         return land(con, run_id, default_source=default_source, default_trust=trust)
 
     return _run("file", default_source, origin, work)
@@ -103,7 +106,9 @@ def load_accounts(path: Path) -> tuple[int, int]:
 def _store_registry(con, run_id, frame, origin):
     con.execute("BEGIN TRANSACTION")
     version = registry.load_registry(con, frame, origin, run_id)
+    fault_point("accounts_after_insert")
     finish_run(con, run_id, RunCounts(read=len(frame), new=len(frame)))
+    fault_point("accounts_before_commit")
     con.execute("COMMIT")
     return version, len(frame)
 
@@ -119,7 +124,9 @@ def load_policies(path: Path) -> tuple[int, int, int]:
         table = policies.parse_policies(path, known)
         con.execute("BEGIN TRANSACTION")
         version = policies.load_policies(con, table, origin, run_id)
+        fault_point("policies_after_insert")
         finish_run(con, run_id, RunCounts(read=table.num_rows, new=table.num_rows))
+        fault_point("policies_before_commit")
         con.execute("COMMIT")
         return version, table.num_rows, len(set(table.column("trust_code").to_pylist()))
 
@@ -146,6 +153,53 @@ def load_reference(etr: Path) -> int:
         return len(trusts)
 
     return _run("reference", None, str(etr.resolve()), work)
+
+
+def load_deletions(path: Path) -> tuple[RunCounts, int]:
+    """``python -m ingest deletions PATH``: record posts deleted on their platform (CSV or
+    JSONL of ``platform, post_id[, deleted_at]``) and remove their stored versions. Returns
+    the run's counts (new deletions, duplicates) and how many stored versions were removed.
+    Raises DeletionsError, storing nothing, when any row is bad."""
+    path = Path(path)
+    origin = str(path.resolve())
+    rows = deletions_file.read_file(path)
+    return record_deletions(rows, origin, where=str(path))
+
+
+def record_deletions(rows, origin: str, *, command: str = "deletions",
+                     where: str | None = None) -> tuple[RunCounts, int]:
+    """Record deletions reported by a file or a connector: ``rows`` are dicts with
+    ``platform``, ``post_id``, optional ``deleted_at`` (ISO 8601 with offset, or an aware
+    datetime) and optional ``origin_line``. One transaction: the new deletions, the removal
+    of the posts' stored versions, and the run. Re-recording a deletion changes nothing."""
+    checked = deletions_file.check_rows(list(rows), where or origin)
+
+    def work(con, run_id):
+        counts = RunCounts(read=len(checked))
+        con.register("incoming_deletions", deletions_file.as_table(checked))
+        try:
+            con.execute("BEGIN TRANSACTION")
+            inserted = con.execute(
+                "INSERT INTO deletions SELECT i.platform, i.post_id, i.deleted_at, $origin,"
+                " i.origin_line, now(), $run_id FROM incoming_deletions i"
+                " ANTI JOIN deletions d ON d.platform = i.platform AND d.post_id = i.post_id",
+                {"origin": origin, "run_id": run_id},
+            ).fetchall()
+            counts.new = int(inserted[0][0]) if inserted else 0
+            counts.duplicate = counts.read - counts.new
+            fault_point("deletions_after_insert")
+            removed = retention.purge_deleted(con)
+            fault_point("deletions_after_purge")
+            retention.log_purge(con, retention.PurgeCounts(deleted_versions=removed), "deletions",
+                                run_id=run_id)
+            finish_run(con, run_id, counts)
+            con.execute("COMMIT")
+        finally:
+            con.unregister("incoming_deletions")
+        fault_point("deletions_after_commit")
+        return counts, removed
+
+    return _run(command, None, origin, work)
 
 
 def run_demo(n_posts: int, seed: int, end: datetime | None = None, progress=None) -> RunCounts:

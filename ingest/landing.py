@@ -88,6 +88,14 @@ FROM (SELECT platform, post_id, payload_hash, min(origin_line) AS origin_line
       FROM checked WHERE len(problems) = 0 GROUP BY platform, post_id, payload_hash) c
 ANTI JOIN raw_posts r
   ON r.platform = c.platform AND r.post_id = c.post_id AND r.payload_hash = c.payload_hash
+ANTI JOIN deletions d ON d.platform = c.platform AND d.post_id = c.post_id
+"""
+
+# Valid rows (first of any repeats) of posts recorded as deleted on their platform: never stored.
+_COUNT_DELETED_SQL = """
+SELECT count(*) FROM (SELECT DISTINCT platform, post_id, payload_hash FROM checked
+                      WHERE len(problems) = 0) c
+SEMI JOIN deletions d ON d.platform = c.platform AND d.post_id = c.post_id
 """
 
 _COUNT_KEEP_SQL = """
@@ -147,13 +155,17 @@ def land(con, run_id: str, *, default_source: str | None, default_trust: str | N
         ).fetchall()[0]
         con.execute(_KEEP_SQL)
         stored, changed = con.execute(_COUNT_KEEP_SQL).fetchall()[0]
-        counts.new, counts.changed, counts.duplicate = stored - changed, changed, good_rows - stored
+        counts.deleted = con.execute(_COUNT_DELETED_SQL).fetchall()[0][0]
+        counts.new, counts.changed = stored - changed, changed
+        counts.duplicate = good_rows - stored - counts.deleted
+        fault_point("land_after_validate")
         con.execute(_sql(_INSERT_SQL), defaults | {"run_id": run_id})
         fault_point("after_land")
 
         con.execute(_BAD_SQL)
         counts.quarantined = con.execute("SELECT count(DISTINCT origin_line) FROM bad").fetchall()[0][0]
         con.execute(_QUARANTINE_SQL, {"run_id": run_id, "default_source": default_source})
+        fault_point("land_after_quarantine")
         counts.problems = [
             f"{origin}:{line}: {field}: {reason}"
             for origin, line, field, reason in con.execute(
@@ -170,4 +182,5 @@ def land(con, run_id: str, *, default_source: str | None, default_trust: str | N
     finally:
         for table in ("checked", "keep", "bad", "incoming"):
             con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    fault_point("land_after_commit")
     return counts

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, labels, page
+from ui import auth, data, labels, page
+from warehouse import access
 
 LIMIT = 5_000
 
@@ -25,10 +26,18 @@ st.dataframe(
         "Link": st.column_config.LinkColumn(display_text="open"),
     },
 )
+def _audit_export() -> None:
+    access.audit(auth.current_scope(), "export",
+                 f"{len(table):,} posts; {chosen.start} to {chosen.end}; regions {list(chosen.regions) or 'all'}; "
+                 f"trusts {list(chosen.trusts) or 'all'}; platforms {list(chosen.platforms) or 'all'}; "
+                 f"search {chosen.text!r}")
+
+
 st.download_button(
     "Download these posts (CSV)", data=lambda: labels.to_csv(table),
     file_name=f"radsome-posts-{chosen.start}-to-{chosen.end}.csv", mime="text/csv",
-    key="download_posts", on_click="ignore", disabled=table.empty,
+    key="download_posts", on_click=_audit_export, disabled=table.empty,
     help="Exactly the rows and columns shown above. Cells that start like a spreadsheet "
-         "formula (=, +, -, @) get a leading apostrophe.",
+         "formula (=, +, -, @) get a leading apostrophe. Every download is recorded in the "
+         "audit log.",
 )

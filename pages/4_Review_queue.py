@@ -9,7 +9,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from ui import data, page
+from ui import auth, data, page
 from warehouse import reviews
 from warehouse import rules
 
@@ -100,19 +100,29 @@ with right:
     st.markdown(f"**Why** {inert(rule.explanation)}")
     st.markdown(f"**Status:** {flag['status']}")
 
-with st.form("review_form", clear_on_submit=True):
-    decision = st.radio("Decision", list(LABELS), format_func=LABELS.get, horizontal=True,
-                        key="review_decision")
-    note = st.text_area("Note", key="review_note")
-    reviewer = st.text_input("Your name", key="review_reviewer")
-    if st.form_submit_button("Record decision"):
-        if not reviewer.strip():
-            st.error("Type your name: every decision says who made it.")
+scope = auth.current_scope()
+if not scope.review:
+    st.info("You can read this queue and its decisions; recording decisions needs the reviewer "
+            "or admin role.")
+else:
+    signed_in = scope.role not in ("demo", "no_login")
+    with st.form("review_form", clear_on_submit=True):
+        decision = st.radio("Decision", list(LABELS), format_func=LABELS.get, horizontal=True,
+                            key="review_decision")
+        note = st.text_area("Note", key="review_note")
+        if signed_in:
+            st.caption(f"Recorded as {scope.user}.")
+            reviewer = scope.user
         else:
-            reviews.record_decision(flag["platform"], flag["post_id"], flag["rule_id"],
-                                    decision, note, reviewer)
-            st.success(f"Recorded: {decision}.")
-            st.rerun()
+            reviewer = st.text_input("Your name", key="review_reviewer")
+        if st.form_submit_button("Record decision"):
+            if not reviewer.strip():
+                st.error("Type your name: every decision says who made it.")
+            else:
+                reviews.record_decision(flag["platform"], flag["post_id"], flag["rule_id"],
+                                        decision, note, reviewer, scope=scope)
+                st.success(f"Recorded: {decision}.")
+                st.rerun()
 
 st.subheader("Decision history")
 history = reviews.decisions_for(flag["platform"], flag["post_id"], flag["rule_id"])
@@ -121,5 +131,6 @@ if history.empty:
 else:
     st.dataframe(
         pd.DataFrame({"When (UTC)": history["decided_at"], "Decision": history["decision"],
-                      "Reviewer": history["reviewer"], "Note": history["note"]}).iloc[::-1],
+                      "Reviewer": history["reviewer"] if auth.current_scope().staff_names else "(hidden)",
+                      "Note": history["note"] if auth.current_scope().text else "(hidden)"}).iloc[::-1],
         hide_index=True, key="review_history")

@@ -31,10 +31,31 @@ NO_LOGIN = "Local demo: no login"
 UK_DAY = "(created_at AT TIME ZONE 'Europe/London')::DATE"
 
 
-def open_page(page: str = HOME, params: dict | None = None) -> AppTest:
+# Login settings for AppTest (never a real secret); with them, st.user comes from ``at.user``.
+TEST_AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "not-a-real-secret",
+             "client_id": "test", "client_secret": "test",
+             "server_metadata_url": "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"}
+
+
+def signed_in(email: str = "ann@nhs.net", role: str = "admin", trust_code: str | None = None,
+              region_code: str | None = None) -> dict:
+    """Put one user in the current data folder's users register; the ``at.user`` of their
+    signed-in session (pass it to :func:`open_page`)."""
+    from warehouse import access
+
+    access.store_users([{"email": email, "role": role, "trust_code": trust_code, "region_code": region_code,
+                         "name": email.split("@")[0]}], "tests")
+    return {"is_logged_in": True, "email": email}
+
+
+def open_page(page: str = HOME, params: dict | None = None, user: dict | None = None) -> AppTest:
     """Run ``page`` as a browser would open it: the app's main script is always dashboard.py
-    (so that pages/ is discovered); other pages are reached with switch_page."""
+    (so that pages/ is discovered); other pages are reached with switch_page. With ``user``,
+    login is configured and the session is signed in as that user (see :func:`signed_in`)."""
     at = AppTest.from_file(str(ROOT / HOME), default_timeout=60)
+    if user is not None:
+        at.secrets["auth"] = TEST_AUTH
+        at.user = user
     at.query_params.update(params or {})
     if page != HOME:
         at.switch_page(page)
@@ -236,13 +257,16 @@ def _small(make_warehouse, tmp_path_factory, name: str, sources: list[str]) -> P
 
 def test_banner_says_when_data_is_mixed_or_real(make_warehouse, tmp_path_factory, use_data):
     use_data(_small(make_warehouse, tmp_path_factory, "mixed", ["demo", "file", "file"]))
+    from ui.auth import NO_LOGIN_WARNING
+
     at = open_page()
+    # real posts and no login configured: counts only, and the page says why
     assert texts(at.warning) == [
         "Mixed data: 1 of 3 posts are synthetic demo data — not real patients or staff; the rest "
-        "were imported."]
+        "were imported.", NO_LOGIN_WARNING]
     use_data(_small(make_warehouse, tmp_path_factory, "real", ["file", "file"]))
     at = open_page()
-    assert not at.exception and texts(at.warning) == []
+    assert not at.exception and texts(at.warning) == [NO_LOGIN_WARNING]
     assert metric(at, "Posts") == "2"
 
 
@@ -281,7 +305,9 @@ def test_first_run_with_imported_posts_builds_them_without_demo(tmp_path, use_da
     assert not config.warehouse_path().exists()
     at = open_page()
     assert not at.exception, at.exception
-    assert metric(at, "Posts") == "3" and texts(at.warning) == []
+    from ui.auth import NO_LOGIN_WARNING
+
+    assert metric(at, "Posts") == "3" and texts(at.warning) == [NO_LOGIN_WARNING]
 
 
 # --- patient questions and response times -------------------------------------------------

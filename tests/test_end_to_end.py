@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from tests.support import post, run_cli, write_jsonl
-from tests.test_app import metric, open_page
+from tests.test_app import metric, open_page, signed_in
 
 
 def test_imported_posts_appear_in_a_running_dashboard(data_dir, tmp_path):
@@ -21,13 +21,14 @@ def test_imported_posts_appear_in_a_running_dashboard(data_dir, tmp_path):
         assert result.returncode == 0, result.stderr
 
     params = {"from": "2025-05-01", "to": "2025-05-31"}
-    at = open_page("pages/1_Explore.py", params | {"q": "deodorant"})
+    user = signed_in("manager@leedsth.nhs.uk", "trust_manager", "RR8")  # real posts need a login
+    at = open_page("pages/1_Explore.py", params | {"q": "deodorant"}, user=user)
     assert not at.exception, at.exception
     shown = at.dataframe[0].value
     assert shown["Post id"].tolist() == ["101"]
     assert at.warning == [] or all("demo" not in w.value.lower() for w in at.warning)
 
-    overview = open_page(params=params)
+    overview = open_page(params=params, user=user)
     assert metric(overview, "Posts") == "2"
 
     # A new import and build while the dashboard is running: the next run shows it.

@@ -10,7 +10,7 @@ import pytest
 
 from ingest import jobs
 from tests.support import load_and_build, post, published_query, write_jsonl
-from tests.test_app import open_page, texts
+from tests.test_app import open_page, signed_in, texts
 from warehouse import db, reviews
 from warehouse.build import build
 
@@ -136,7 +136,8 @@ def test_the_build_does_not_create_the_store(data_dir, tmp_path):
 
 def test_review_queue_page_orders_shows_and_records(data_dir, tmp_path):
     _load(tmp_path)
-    at = open_page(PAGE, {"from": "2025-03-01", "to": "2025-03-31"})
+    user = signed_in("ann@nhs.net", "reviewer", region_code="Y63")  # RR8's region
+    at = open_page(PAGE, {"from": "2025-03-01", "to": "2025-03-31"}, user=user)
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert table["Post id"].tolist()[:2] == ["new-high", "old-high"]  # high first, newest first
@@ -148,15 +149,15 @@ def test_review_queue_page_orders_shows_and_records(data_dir, tmp_path):
     assert "<mark>401 023 2137</mark>" in shown
     assert "<b>" not in shown and "&lt;b&gt;" in shown  # the post's HTML is inert
     assert "CONF-NHS-NUMBER" in shown and "Status:** unreviewed" in shown
-    assert any("login" in c for c in texts(at.caption))
+    assert any("Recorded as ann@nhs.net" in c for c in texts(at.caption))
+    assert not at.text_input  # a signed-in reviewer does not type a name
 
     at.radio(key="review_decision").set_value("dismissed")
     at.text_area(key="review_note").input(HOSTILE)
-    at.text_input(key="review_reviewer").input("Ann")
-    at.button[0].click().run()
+    [b for b in at.button if b.label == "Record decision"][0].click().run()
     assert not at.exception, at.exception
     history = reviews.decisions_for("x", "new-high", "CONF-NHS-NUMBER")
-    assert history[["decision", "note", "reviewer"]].values.tolist() == [["dismissed", HOSTILE, "Ann"]]
+    assert history[["decision", "note", "reviewer"]].values.tolist() == [["dismissed", HOSTILE, "ann@nhs.net"]]
     at.run()
     assert at.dataframe[0].value["Status"].tolist()[0] == "dismissed"  # shown before a rebuild
     assert "Status:** dismissed" in " ".join(texts(at.markdown))
@@ -171,7 +172,7 @@ def test_review_queue_shows_a_local_policy_flag_with_its_rule(data_dir, tmp_path
     load_and_build(tmp_path, [post("j", author_id="jo", author_bio="Radiographer at Leeds",
                                    text="Busy list today", created_at="2025-05-01T10:00:00+00:00")],
                    LOCAL_ACCOUNTS, LOCAL_POLICY)
-    at = open_page(PAGE, {"from": "2025-05-01", "to": "2025-05-31"})
+    at = open_page(PAGE, {"from": "2025-05-01", "to": "2025-05-31"}, user=signed_in())
     assert not at.exception, at.exception
     assert at.dataframe[0].value["Rule"].tolist() == ["POLICY-DISCLAIMER"]
     shown = " ".join(texts(at.markdown))

@@ -1,5 +1,5 @@
-"""The pages' only way to the data: one read-only connection per process and published
-snapshot, a cursor per query, and cached results.
+"""The pages' only way to the data: one read-only connection per process, published snapshot
+and access scope (:mod:`warehouse.access`), a cursor per query, and cached results.
 
 A build publishes a new ``warehouse.duckdb`` with ``os.replace``: the file's (inode, mtime)
 change, so the next page run opens a connection to the new snapshot and misses every cached
@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import charts, labels
-from warehouse import config, db, queries
+from warehouse import access, config, db, queries
 from warehouse import question_queries  # noqa: F401  (registers its queries in queries.QUERIES)
 from warehouse import flag_queries  # noqa: F401  (registers the guideline-flag queries)
 from warehouse import policy_queries  # noqa: F401  (registers the policy comparison queries)
@@ -24,11 +24,15 @@ QUERY_TTL_SECONDS = 15 * 60
 QUERY_CACHE_ENTRIES = 500
 QUERY_CACHE_SIZE = "150MB"  # Explore results are ~1-2 MB each; keep the process small
 FIGURE_CACHE_ENTRIES = 200
+CONNECTIONS = 16  # snapshots x scopes open at once (a scope's connection is shared by its users)
 
-Version = tuple[str, int, int]  # (path, inode, mtime in ns)
+# (path, inode, mtime in ns, scope key): every cache key carries the snapshot and the scope,
+# so no session ever gets a result computed for a wider scope.
+Version = tuple[str, int, int, str]
+_SCOPES: dict[str, access.Scope] = {}  # scope key -> scope, for _connection
 
 
-def warehouse_version() -> Version | None:
+def warehouse_version() -> tuple[str, int, int] | None:
     """Identifies the published snapshot; None when there is no warehouse yet."""
     path = config.warehouse_path()
     try:
@@ -38,9 +42,10 @@ def warehouse_version() -> Version | None:
     return (str(path), stat.st_ino, stat.st_mtime_ns)
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
+@st.cache_resource(max_entries=CONNECTIONS, show_spinner=False)
 def _connection(version: Version):
-    return db.connect_published(Path(version[0]))
+    """A read-only connection to one snapshot as one scope sees it (warehouse.access)."""
+    return db.connect_published(Path(version[0]), _SCOPES[version[3]])
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=QUERY_CACHE_ENTRIES, max_size=QUERY_CACHE_SIZE,
@@ -54,10 +59,14 @@ def _cached(version: Version, name: str, filters: queries.Filters | None, option
 
 
 def _version() -> Version:
+    from ui import auth
+
     version = warehouse_version()
     if version is None:
         raise FileNotFoundError(f"no published warehouse at {config.warehouse_path()}")
-    return version
+    scope = auth.current_scope()
+    _SCOPES[scope.key()] = scope
+    return version + (scope.key(),)
 
 
 def query(name: str, filters: queries.Filters | None = None, **options) -> pd.DataFrame:

@@ -23,7 +23,6 @@ HOME = "dashboard.py"
 HOME_LABEL = "Overview"
 DEMO_POSTS = 150_000  # as `python -m ingest demo`
 DEMO_SEED = 7
-NO_LOGIN = "Local demo: no login"
 PAGE_ICONS = {"Explore": ":material/search:", "Patient questions": ":material/contact_support:",
               "Response times": ":material/timer:", "Review queue": ":material/fact_check:",
               "Guideline flags": ":material/flag:",
@@ -47,12 +46,18 @@ def page_files() -> list[Path]:
 
 def setup(title: str, icon: str) -> None:
     """Page config, navigation, warehouse, title, caption and banner, in that order."""
+    from ui import auth
+
     st.set_page_config(page_title=f"{title} · RadSoMe", page_icon=icon, layout="wide")
     navigation()
     ensure_warehouse()
+    scope = auth.resolve(all_demo)
+    auth.sidebar(scope)
     st.title(title)
-    st.caption(NO_LOGIN)
+    st.caption(auth.caption(scope))
     demo_banner()
+    if scope.role == "no_login":
+        st.warning(auth.NO_LOGIN_WARNING, icon="🔒")
 
 
 def navigation() -> None:
@@ -89,6 +94,10 @@ def ensure_warehouse() -> None:
             status.update(label="Another ingest or build is running", state="error")
             st.error(f"{exc}. Reload this page when it has finished.")
             st.stop()
+        except config.SettingError as exc:
+            status.update(label="A setting is wrong", state="error")
+            st.error(f"{exc}")
+            st.stop()
         if not config.warehouse_path().exists():
             status.update(label="No warehouse was published", state="error")
             st.error(f"No warehouse at {config.warehouse_path()}; run `python -m warehouse build`.")
@@ -113,6 +122,15 @@ def _raw_has_posts() -> bool:
             return bool(con.execute("SELECT count(*) > 0 FROM raw_posts").fetchall()[0][0])
         finally:
             con.close()
+
+
+def all_demo() -> bool:
+    """Every published post is synthetic demo data (so the dashboard may run without login)."""
+    info = data.query("build_info")
+    if info.empty:
+        return False
+    n_posts, n_demo = int(info["n_posts"].iloc[0]), int(info["n_demo_posts"].iloc[0])
+    return n_posts > 0 and n_demo >= n_posts
 
 
 def demo_banner() -> None:

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from warehouse.build import BuildError, build
+from warehouse.config import SettingError
 from warehouse.db import WriterBusy
 
 
@@ -26,8 +27,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         try:
             result = build(progress=lambda f, m: print(f"  [{f:4.0%}] {m}", flush=True))
-        except (BuildError, WriterBusy) as exc:
+        except (BuildError, WriterBusy, SettingError) as exc:
             print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except Exception as exc:  # noqa: BLE001 - only storage errors are caught, others re-raised
+            from ingest.__main__ import STORAGE_ERRORS
+            from ingest.errors import storage_error_message
+
+            if not isinstance(exc, STORAGE_ERRORS):
+                raise
+            print(f"error: {storage_error_message(exc)}", file=sys.stderr)
             return 2
         print(result.summary())
     elif args.command == "evaluate":

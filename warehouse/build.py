@@ -60,11 +60,15 @@ class BuildResult:
     seconds: float
     tables: dict[str, int]
     model_seconds: dict[str, float] = field(default_factory=dict)  # "layer/name" -> seconds
+    purged: object | None = None  # ingest.retention.PurgeCounts of the build's purge
 
     def summary(self) -> str:
         rate = self.posts / self.seconds if self.seconds else 0
-        return (f"built {len(self.tables)} tables, {self.posts:,} posts in {self.seconds:.2f} s"
+        text = (f"built {len(self.tables)} tables, {self.posts:,} posts in {self.seconds:.2f} s"
                 f" ({rate:,.0f} posts/s)")
+        if self.purged is not None and self.purged.total:
+            text += f"; {self.purged.summary()}"
+        return text
 
 
 def load_models(models_dir: Path = MODELS) -> list[Model]:
@@ -168,14 +172,22 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
     start = time.perf_counter()
     models = load_models(models_dir)
     params = {"pseudonym_key": config.pseudonym_key()}
+    retention_days = config.retention_days()
     target = config.warehouse_path()
     with db.writer_lock():
-        # Make sure the raw store exists and is migrated (a build on an empty folder is valid).
+        # Make sure the raw store exists and is migrated (a build on an empty folder is valid),
+        # then purge what retention and deletions say must go, in its own transaction.
         raw = db.connect_raw()
-        from ingest.reference import ensure_reference
+        try:
+            from ingest.reference import ensure_reference
+            from ingest.retention import purge
 
-        ensure_reference(raw)
-        raw.close()
+            ensure_reference(raw)
+            say(0.0, "purging deleted posts and data past the retention period")
+            purged = purge(raw, retention_days)
+        finally:
+            raw.close()
+        fault_point("build_after_purge")
         _remove_stale(target)
         building = target.with_name(f"{target.name}{BUILDING_SUFFIX}-{os.getpid()}")
         con = db.connect_build(building)
@@ -200,6 +212,7 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
                     raise BuildError(f"{model.path}: {exc}") from exc
                 model_seconds[f"{model.layer}/{model.name}"] = time.perf_counter() - started
                 tables[model.name] = con.execute(f"SELECT count(*) FROM {model.table}").fetchall()[0][0]
+            fault_point("build_after_models")
             say(len(models) / (len(models) + 2), "checking keys")
             problems = [p for model in models for p in check_key(con, model)]
             if problems:
@@ -213,6 +226,7 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
             say((len(models) + 1) / (len(models) + 2), "publishing")
             fault_point("build_before_publish")
             db.publish(building, target)
+            fault_point("build_after_publish")
         except BaseException:
             con.close()
             building.unlink(missing_ok=True)
@@ -221,7 +235,7 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
     say(1.0, "done")
     marts = {m.name: tables[m.name] for m in models if m.layer == "marts"}
     return BuildResult(posts=tables.get("posts", 0), seconds=time.perf_counter() - start,
-                       tables=marts, model_seconds=model_seconds)
+                       tables=marts, model_seconds=model_seconds, purged=purged)
 
 
 def _write_build_info(con, models: list[Model]) -> None:

@@ -12,6 +12,9 @@ from pathlib import Path
 
 DATA_ENV = "RADSOME_DATA"
 PSEUDONYM_KEY_ENV = "RADSOME_PSEUDONYM_KEY"
+RETENTION_ENV = "RADSOME_RETENTION_DAYS"
+RETENTION_SECRET = "retention_days"
+DEFAULT_RETENTION_DAYS = 730
 
 RAW_FILE = "raw.duckdb"
 WAREHOUSE_FILE = "warehouse.duckdb"
@@ -68,3 +71,31 @@ def pseudonym_key() -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+class SettingError(ValueError):
+    """A setting (environment variable or secrets.toml entry) that cannot be used."""
+
+
+def retention_days() -> int:
+    """Days a post's untouched record and its public author's profile are kept
+    (README "Retention and deletions"): ``RADSOME_RETENTION_DAYS`` in the environment, else
+    ``retention_days`` (or ``RADSOME_RETENTION_DAYS``) in ``.streamlit/secrets.toml``, else
+    730. A whole number of days, at least 1."""
+    value = os.environ.get(RETENTION_ENV)
+    where = RETENTION_ENV
+    if not value:
+        toml = _secrets_toml()
+        for key in (RETENTION_SECRET, RETENTION_ENV):
+            if toml.get(key) not in (None, ""):
+                value, where = toml[key], f".streamlit/secrets.toml {key}"
+                break
+    if value in (None, ""):
+        return DEFAULT_RETENTION_DAYS
+    try:
+        days = int(str(value).strip())
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise SettingError(f"{where}: {str(value)!r} is not a whole number of days (1 or more)")
+    return days

@@ -22,6 +22,7 @@ from warehouse import config
 
 
 PUBLISHED = "published"  # catalog name of the attached warehouse
+SESSION = "memory"  # the reader's private catalog: views of the published tables for its scope
 
 
 class WriterBusy(RuntimeError):
@@ -79,23 +80,46 @@ def attach_raw_readonly(con: duckdb.DuckDBPyConnection, alias: str = "raw") -> N
     con.execute(f"ATTACH '{path}' AS {alias} (READ_ONLY)")
 
 
-def connect_published(path: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """Read-only connection to the published warehouse. One per process and snapshot; take
-    a cursor per query with :func:`reader_cursor`.
+def connect_published(path: Path | None = None, scope=None) -> duckdb.DuckDBPyConnection:
+    """Read-only connection to the published warehouse, as ``scope`` (a
+    :class:`warehouse.access.Scope`; default: everything) may see it. One per process, snapshot
+    and scope; take a cursor per query with :func:`reader_cursor`.
 
     The file is ATTACHed to a private in-memory database rather than opened with
     ``duckdb.connect(path)``: DuckDB caches open databases by path within a process, so after
     a build swaps a new file in, ``connect(path)`` would hand back the old snapshot for as long
     as any connection to it is open. ATTACH opens the file that is at the path now.
+
+    Queries never read the attached catalog directly: the in-memory database holds one view
+    per published table (:func:`warehouse.access.scoped_view_sql`) that filters rows to the
+    scope's trusts and blanks what it may not read, and every cursor starts there.
     """
+    from warehouse import access
+
     path = Path(path or config.warehouse_path())
     if not path.is_file():
         raise FileNotFoundError(f"no published warehouse at {path}")
+    scope = scope or access.EVERYTHING
     con = duckdb.connect(":memory:")
     # ATTACH takes no bound parameter; the path is our own file name, quoted.
     escaped = str(path).replace("'", "''")
     con.execute(f"ATTACH '{escaped}' AS {PUBLISHED} (READ_ONLY)")
-    con.execute(f"USE {PUBLISHED}")
+    con.execute("CREATE TABLE scope_trusts (trust_code VARCHAR)")
+    if not scope.everything:
+        con.execute(f"INSERT INTO scope_trusts SELECT trust_code FROM {PUBLISHED}.main.trusts"
+                    " WHERE list_contains($trusts::VARCHAR[], trust_code)"
+                    " OR list_contains($regions::VARCHAR[], region_code)",
+                    {"trusts": list(scope.trusts or ()), "regions": list(scope.regions or ())})
+    con.execute("CREATE TABLE scope_salt AS SELECT $salt::VARCHAR AS salt", {"salt": os.urandom(16).hex()})
+    columns: dict[str, list[tuple[str, str]]] = {}
+    for table, column, kind in con.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns"
+            " WHERE table_catalog = $db AND table_schema = 'main' ORDER BY table_name, ordinal_position",
+            {"db": PUBLISHED}).fetchall():
+        columns.setdefault(table, []).append((column, kind))
+    for table, cols in columns.items():
+        con.execute(access.scoped_view_sql(table, cols, scope, f'{PUBLISHED}.main."{table}"'))
+    con.execute(f"USE {SESSION}")
     return con
 
 
@@ -121,9 +145,9 @@ def connect_scratch() -> duckdb.DuckDBPyConnection:
 
 def reader_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """A cursor for one query on a :func:`connect_published` connection (duckdb 2.x raises
-    when threads share a connection). Each cursor starts in the published database."""
+    when threads share a connection). Each cursor starts in the session's scoped views."""
     cursor = con.cursor()
-    cursor.execute(f"USE {PUBLISHED}")
+    cursor.execute(f"USE {SESSION}")
     return cursor
 
 

@@ -311,16 +311,16 @@ def posts_by_trust(cursor, filters: Filters, limit: int = 10_000) -> pd.DataFram
 EXPLORE_POSTS_SQL = f"""
 WITH newest AS (
     -- Late materialisation: find the rows from a few narrow columns, then read their wide
-    -- columns (text, url ...) only; five times faster than sorting whole rows.
-    SELECT rowid AS row_number
+    -- columns (text, url ...) only; much faster than sorting whole rows.
+    SELECT platform, post_id
     FROM posts
     WHERE {_POSTS_WHERE}
     AND {_TEXT_WHERE}
-    ORDER BY created_at DESC, rowid DESC  -- rowid: a cheap, stable tie-break
+    ORDER BY created_at DESC, platform, post_id
     LIMIT $limit
 ),
 matched AS (
-    SELECT * FROM posts WHERE rowid IN (SELECT row_number FROM newest)
+    SELECT p.* FROM posts p SEMI JOIN newest USING (platform, post_id)
 )
 SELECT
     (m.created_at AT TIME ZONE 'Europe/London') AS posted_at,

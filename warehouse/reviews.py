@@ -58,10 +58,31 @@ def _frame(rows) -> pd.DataFrame:
 
 
 def record_decision(platform: str, post_id: str, rule_id: str, decision: str, note: str = "",
-                    reviewer: str = "") -> int:
-    """Append one decision (values are bound parameters, stored verbatim); its id."""
+                    reviewer: str = "", scope=None) -> int:
+    """Append one decision (values are bound parameters, stored verbatim); its id.
+
+    ``scope`` (a :class:`warehouse.access.Scope`; the dashboard always passes the session's)
+    must be allowed to review and to see the flag: the flag is looked up through the
+    published warehouse as that scope sees it, so a reviewer of one trust cannot decide
+    another trust's flags. A signed-in reviewer's decision is recorded under their login, and
+    audited. Without ``scope`` (scripts, tests) no check is made."""
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
+    if scope is not None:
+        from warehouse import access
+
+        if not scope.review:
+            raise PermissionError(f"{access.ROLE_LABELS.get(scope.role, scope.role)} may not review flags")
+        con = db.connect_published(scope=scope)
+        try:
+            seen = con.execute("SELECT count(*) FROM flags WHERE platform = $p AND post_id = $i AND rule_id = $r",
+                               {"p": platform, "i": post_id, "r": rule_id}).fetchall()[0][0]
+        finally:
+            con.close()
+        if not seen:
+            raise PermissionError("that flag is not in your scope (or no longer exists)")
+        if scope.role not in ("demo", "no_login"):
+            reviewer = scope.user  # a signed-in reviewer is who they signed in as
     reviewer = (reviewer or "").strip()
     if not reviewer:
         raise ValueError("a reviewer name is required")
@@ -73,9 +94,14 @@ def record_decision(platform: str, post_id: str, rule_id: str, decision: str, no
                 "INSERT INTO review_decisions (platform, post_id, rule_id, decision, note, reviewer,"
                 " decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (platform, post_id, rule_id, decision, note or "", reviewer, decided_at))
-        return int(cursor.lastrowid)
+        decision_id = int(cursor.lastrowid)
     finally:
         con.close()
+    if scope is not None:
+        from warehouse import access
+
+        access.audit(scope, "review", f"{decision} {platform}/{post_id} {rule_id} (decision {decision_id})")
+    return decision_id
 
 
 def _read(sql: str, params: tuple = ()) -> pd.DataFrame:

@@ -1,7 +1,10 @@
--- grain: one row per post: the latest stored version of each (platform, post_id)
+-- grain: one row per post: the latest stored version of each (platform, post_id), leaving out
+-- posts recorded as deleted on their platform (raw.deletions; the build's purge has removed
+-- their stored versions already, this keeps them out of every mart whatever the order)
 -- key: platform, post_id
 WITH source AS (
-    SELECT * FROM raw.raw_posts
+    SELECT r.* FROM raw.raw_posts r
+    ANTI JOIN raw.deletions d ON d.platform = r.platform AND d.post_id = r.post_id
 ),
 latest AS (
     SELECT *

@@ -1,0 +1,339 @@
+"""Who may see what (DESIGN.md "Privacy and security"; issue #7).
+
+Login (Streamlit's OIDC ``st.login``) says only *who* someone is. What they may see is
+RadSoMe's own: a users register loaded by ``python -m ingest users PATH`` into the operational
+store ``RADSOME_DATA/access.sqlite`` (SQLite, like the review store, so that a change of role
+takes effect at the next page load without a rebuild, and the dashboard never opens the raw
+store). Roles:
+
+=============== ================================ =========== ============ ==========
+role            rows (posts, questions, flags)   post text   staff names  may review
+=============== ================================ =========== ============ ==========
+trust_manager   their trust                      yes         yes          no
+regional_lead   the trusts of their region       yes         yes          no
+analyst         everything                       yes         pseudonymised no
+reviewer        their trust/region, or all       yes         yes          yes
+admin           everything                       yes         yes          yes
+=============== ================================ =========== ============ ==========
+
+Counts and rates (the ``daily_*`` pre-aggregates) are visible to every role for every trust,
+with small-number suppression, so that a trust can be compared with its peers as in NHS
+public benchmarking; the rows behind them — post text, evidence, the open-questions queue,
+flags and their decisions — are visible only within a role's scope.
+
+The scope is enforced in the database connection, not in the pages:
+:func:`warehouse.db.connect_published` with a :class:`Scope` builds a private catalog whose
+views shadow every published table (:func:`scoped_view_sql`), filtering rows to the scope
+and blanking text columns the scope may not read, so every named query — present or future —
+runs against what the session may see.
+
+Without a login configured the dashboard runs open only on synthetic demo data
+(:data:`DEMO`); on real data it uses :data:`NO_LOGIN`, which reads no post text at all.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from warehouse import config
+
+ACCESS_FILE = "access.sqlite"
+ROLES = ("trust_manager", "regional_lead", "analyst", "reviewer", "admin")
+ROLE_LABELS = {"trust_manager": "Trust manager", "regional_lead": "Regional lead", "analyst": "Analyst",
+               "reviewer": "Reviewer", "admin": "Admin", "demo": "Local demo", "no_login": "No login"}
+AUDIT_ACTIONS = ("login", "denied", "export", "reveal", "review", "users_loaded")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one session may read. ``trusts``/``regions`` None means every trust (and the
+    unattributed rows); otherwise rows of those trusts (or of the trusts of those regions)."""
+
+    role: str
+    user: str
+    trusts: tuple[str, ...] | None = None
+    regions: tuple[str, ...] | None = None
+    text: bool = True
+    staff_names: bool = True
+    review: bool = False
+
+    @property
+    def everything(self) -> bool:
+        return self.trusts is None and self.regions is None
+
+    @property
+    def unrestricted(self) -> bool:
+        """Reads the published warehouse as it is (no shadowing views needed)."""
+        return self.everything and self.text and self.staff_names
+
+    def key(self) -> str:
+        """Stable text naming the scope (cache keys; never shown as a secret)."""
+        return "|".join([self.role, ",".join(self.trusts or ("*",)), ",".join(self.regions or ("*",)),
+                         f"t{int(self.text)}n{int(self.staff_names)}"])
+
+    def describe(self) -> str:
+        where = ("all trusts" if self.everything else
+                 ", ".join(filter(None, [", ".join(self.trusts or ()), ", ".join(self.regions or ())])))
+        return f"{ROLE_LABELS.get(self.role, self.role)} · {where}"
+
+
+EVERYTHING = Scope("system", "system")  # ingest, build, benchmark and tests: the whole warehouse
+DEMO = Scope("demo", "local demo", review=True)
+NO_LOGIN = Scope("no_login", "nobody (no login configured)", text=False, staff_names=False)
+
+
+def scope_for(user: dict) -> Scope:
+    """The scope of a users-register row (keys email, role, trust_code, region_code)."""
+    role, email = user["role"], user["email"]
+    trusts = (user["trust_code"],) if user.get("trust_code") else None
+    regions = (user["region_code"],) if user.get("region_code") else None
+    if role == "trust_manager":
+        return Scope(role, email, trusts=trusts)
+    if role == "regional_lead":
+        return Scope(role, email, regions=regions)
+    if role == "analyst":
+        return Scope(role, email, staff_names=False)
+    if role == "reviewer":
+        return Scope(role, email, trusts=trusts, regions=regions, review=True)
+    if role == "admin":
+        return Scope(role, email, review=True)
+    raise ValueError(f"unknown role {role!r}")
+
+
+# --- the scoped catalog ----------------------------------------------------------------------
+
+# Published tables with one row per post, question or flag: filtered to the scope's trusts.
+ROW_TABLES = ("posts", "patient_questions", "flags", "flag_reviews")
+# Columns holding text written by people (or spans of it, or links to it): blanked without
+# the text permission.
+TEXT_COLUMNS = {
+    "posts": ("text", "url", "role_evidence", "question_cues"),
+    "patient_questions": ("answer_signposting", "answer_compassion"),
+    "flags": ("evidence",),
+    "flag_reviews": ("evidence", "note"),
+}
+# Tables only an unrestricted scope reads: the quarantine keeps rejected lines as they came.
+ADMIN_TABLES = ("quarantine",)
+STAFF_KEY = "CASE WHEN starts_with(author_key, 'p_') THEN author_key ELSE 's_' || left(md5(author_key || (SELECT salt FROM scope_salt)), 16) END"
+
+
+def scoped_view_sql(table: str, columns: list[tuple[str, str]], scope: Scope, source: str) -> str:
+    """CREATE VIEW for ``table`` in the session's catalog, reading ``source`` (the published
+    table). ``columns``: (name, type) of the table. Filters and replacements are code constants;
+    the scope's trust list is a table filled with bound parameters (``scope_trusts``)."""
+    names = {name for name, _ in columns}
+    replace = []
+    if not scope.text:
+        replace += [f"NULL::{kind} AS {name}" for name, kind in columns if name in TEXT_COLUMNS.get(table, ())]
+    if not scope.staff_names:
+        if "author_key" in names:
+            replace.append(f"{STAFF_KEY} AS author_key")
+        if "account_title" in names:
+            replace.append("NULL::VARCHAR AS account_title")
+        if "reviewer" in names:
+            replace.append("NULL::VARCHAR AS reviewer")
+    select = "*" + (f" REPLACE ({', '.join(replace)})" if replace else "")
+    where = ""
+    if table in ADMIN_TABLES and not scope.unrestricted:
+        where = " WHERE false"
+    elif table in ROW_TABLES and not scope.everything:
+        where = " WHERE trust_code IN (SELECT trust_code FROM scope_trusts)"
+    return f'CREATE VIEW "{table}" AS SELECT {select} FROM {source}{where}'
+
+
+# --- the users register ------------------------------------------------------------------------
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    email TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('trust_manager', 'regional_lead', 'analyst', 'reviewer', 'admin')),
+    trust_code TEXT,
+    region_code TEXT,
+    name TEXT NOT NULL DEFAULT '',
+    loaded_at TEXT NOT NULL,
+    origin TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    user TEXT NOT NULL,
+    role TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+"""
+USER_FIELDS = ("email", "role", "trust_code", "region_code", "name")
+
+
+class UsersFileError(ValueError):
+    """A users file that cannot be loaded; the message names the file, line and field."""
+
+
+def access_path() -> Path:
+    return config.data_dir() / ACCESS_FILE
+
+
+def _connect(read_only: bool = False):
+    from warehouse import db
+
+    path = access_path()
+    if read_only and not path.exists():
+        return None
+    con = db.connect_reviews(path, read_only=read_only)
+    if not read_only:
+        con.executescript(SCHEMA)
+    return con
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def read_users_file(path: Path, trusts: dict[str, str], regions: set[str]) -> list[dict]:
+    """Rows of a users file (CSV with a header, or YAML: a list of mappings) with the fields
+    email, role, trust_code, region_code, name, validated: a known role, an e-mail address,
+    a trust code of ``trusts`` (code -> region) for trust managers, a region of ``regions``
+    for regional leads; a reviewer may have either or neither. Raises UsersFileError naming
+    the file, line and field."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsersFileError(f"{path}: no such file")
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            loaded = yaml.safe_load(text) or []
+        except yaml.YAMLError as exc:
+            raise UsersFileError(f"{path}: not valid YAML ({exc})") from None
+        if not isinstance(loaded, list) or not all(isinstance(r, dict) for r in loaded):
+            raise UsersFileError(f"{path}: a users YAML file is a list of mappings")
+        lines = [i + 1 for i in range(len(loaded))]
+        rows, where = loaded, "entry"
+    elif path.suffix.lower() == ".csv":
+        reader = csv.DictReader(io.StringIO(text))
+        rows, lines, where = [], [], "line"
+        for row in reader:
+            rows.append(row)
+            lines.append(reader.line_num)
+        missing = {"email", "role"} - set(reader.fieldnames or ())
+        if missing:
+            raise UsersFileError(f"{path}: line 1: missing column(s) {', '.join(sorted(missing))}")
+    else:
+        raise UsersFileError(f"{path}: a users file is .csv or .yaml")
+    out, seen = [], set()
+    for line, row in zip(lines, rows):
+        unknown = set(row) - set(USER_FIELDS)
+        if unknown:
+            raise UsersFileError(f"{path}: {where} {line}: field {sorted(unknown)[0]!r}: unknown field")
+        clean = {f: str(row.get(f) or "").strip() for f in USER_FIELDS}
+        clean["email"] = clean["email"].lower()
+        clean["trust_code"] = clean["trust_code"].upper() or None
+        clean["region_code"] = clean["region_code"].upper() or None
+
+        def bad(field: str, why: str):
+            return UsersFileError(f"{path}: {where} {line}: field {field!r}: {why}")
+
+        if "@" not in clean["email"] or " " in clean["email"]:
+            raise bad("email", f"not an e-mail address: {clean['email']!r}")
+        if clean["email"] in seen:
+            raise bad("email", f"{clean['email']} is listed twice")
+        seen.add(clean["email"])
+        if clean["role"] not in ROLES:
+            raise bad("role", f"must be one of {', '.join(ROLES)}, not {clean['role']!r}")
+        if clean["trust_code"] and clean["trust_code"] not in trusts:
+            raise bad("trust_code", f"unknown trust {clean['trust_code']!r}")
+        if clean["region_code"] and clean["region_code"] not in regions:
+            raise bad("region_code", f"unknown region {clean['region_code']!r}")
+        if clean["role"] == "trust_manager" and not clean["trust_code"]:
+            raise bad("trust_code", "a trust manager needs their trust's code")
+        if clean["role"] == "regional_lead" and not clean["region_code"]:
+            raise bad("region_code", "a regional lead needs their region's code")
+        if clean["role"] in ("analyst", "admin") and (clean["trust_code"] or clean["region_code"]):
+            field = "trust_code" if clean["trust_code"] else "region_code"
+            raise bad(field, f"an {clean['role']} sees every trust; leave it empty")
+        out.append(clean)
+    if not out:
+        raise UsersFileError(f"{path}: no users")
+    return out
+
+
+def store_users(rows: list[dict], origin: str) -> int:
+    """Replace the users register with ``rows`` in one transaction; audit it."""
+    con = _connect()
+    try:
+        with con:
+            con.execute("DELETE FROM users")
+            con.executemany(
+                "INSERT INTO users (email, role, trust_code, region_code, name, loaded_at, origin)"
+                " VALUES (:email, :role, :trust_code, :region_code, :name, :loaded_at, :origin)",
+                [r | {"loaded_at": _now(), "origin": origin} for r in rows])
+            con.execute("INSERT INTO audit_log (at, user, role, action, detail) VALUES (?, ?, ?, ?, ?)",
+                        (_now(), "ingest", "admin", "users_loaded", f"{len(rows)} users from {origin}"))
+        return len(rows)
+    finally:
+        con.close()
+
+
+def find_user(email: str | None) -> dict | None:
+    """The users-register row of ``email`` (case-insensitive), or None."""
+    if not email:
+        return None
+    con = _connect(read_only=True)
+    if con is None:
+        return None
+    try:
+        row = con.execute("SELECT email, role, trust_code, region_code, name FROM users WHERE email = ?",
+                          (email.strip().lower(),)).fetchall()
+    finally:
+        con.close()
+    return dict(zip(USER_FIELDS, row[0])) if row else None
+
+
+def audit(scope: Scope, action: str, detail: str = "") -> None:
+    """Append to the audit log (logins, denials, exports, reveals, review decisions)."""
+    if action not in AUDIT_ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    con = _connect()
+    try:
+        with con:
+            con.execute("INSERT INTO audit_log (at, user, role, action, detail) VALUES (?, ?, ?, ?, ?)",
+                        (_now(), scope.user, scope.role, action, detail))
+    finally:
+        con.close()
+
+
+def audit_log() -> pd.DataFrame:
+    """The whole audit log, oldest first."""
+    con = _connect(read_only=True)
+    if con is None:
+        return pd.DataFrame(columns=["id", "at", "user", "role", "action", "detail"])
+    try:
+        rows = con.execute("SELECT id, at, user, role, action, detail FROM audit_log ORDER BY id").fetchall()
+    finally:
+        con.close()
+    return pd.DataFrame(rows, columns=["id", "at", "user", "role", "action", "detail"])
+
+
+def load_users(path: Path) -> int:
+    """``python -m ingest users PATH``: validate the users file against the reference data in
+    the raw store and replace the users register with it; the number of users."""
+    from warehouse import db
+
+    with db.writer_lock():
+        con = db.connect_raw()
+        try:
+            trusts = dict(con.execute("SELECT ods_code, region_code FROM ref_trusts").fetchall())
+            regions = {r for (r,) in con.execute("SELECT region_code FROM ref_regions").fetchall()}
+        finally:
+            con.close()
+    return store_users(read_users_file(path, trusts, regions), str(path))
