@@ -9,7 +9,27 @@ reply of unknown authorship never counts as a professional answer (the build rec
 the first reply of unknown authorship instead). Responsiveness is never overstated.
 """
 
+from ingest.errors import InputError
+
 UNKNOWN_PREFIX = "unknown:"
+# What a malformed item of an API payload raises inside a transform; turned into a clear problem.
+MALFORMED = (KeyError, IndexError, TypeError, ValueError, AttributeError, OverflowError, OSError)
+
+
+class SourceFormatError(InputError):
+    """An API payload item that a transform cannot read; the message names the source, the
+    item and what is wrong with it."""
+
+
+def problem(source: str, where: str, exc: BaseException) -> str:
+    """One line saying which item of which payload could not be read, and why."""
+    if isinstance(exc, KeyError):
+        why = f"missing field {exc.args[0]!r}"
+    elif isinstance(exc, (TypeError, AttributeError)):
+        why = f"a field has the wrong type ({exc})"
+    else:
+        why = str(exc) or type(exc).__name__
+    return f"{source}: {where}: {why}"
 
 
 def unknown_author(post_id: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Iterator
 
+from ingest.sources import MALFORMED, SourceFormatError, problem
+
 REDDIT = "https://www.reddit.com"
 
 
@@ -12,10 +14,34 @@ def _time(epoch: float) -> str:
     return datetime.fromtimestamp(float(epoch), tz=timezone.utc).isoformat()
 
 
+def _str(value) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError("a text field is not text")
+    return value
+
+
+def _name(data: dict) -> str:
+    name = data["name"]
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError("'name' is not an id")
+    return name
+
+
 def _record(data: dict, thread_id: str, text: str) -> dict:
+    author = data.get("author")
+    if author is not None and not isinstance(author, str):
+        raise TypeError("'author' is not text")
+    permalink = data.get("permalink")
+    if permalink is not None and not isinstance(permalink, str):
+        raise TypeError("'permalink' is not text")
+    parent = data.get("parent_id")
+    if parent is not None and not isinstance(parent, str):
+        raise TypeError("'parent_id' is not text")
     return {
         "platform": "reddit",
-        "post_id": data["name"],
+        "post_id": _name(data),
         "parent_id": data.get("parent_id"),
         "thread_id": thread_id,
         "author_id": data.get("author") or f"unknown:{data['name']}",
@@ -26,23 +52,44 @@ def _record(data: dict, thread_id: str, text: str) -> dict:
     }
 
 
-def _comments(children: list, thread_id: str) -> Iterator[dict]:
-    for child in children:
-        if child.get("kind") != "t1":  # "more" stubs carry no comment
+def _comments(children: list, thread_id: str, problems: list[str] | None, path: str = "") -> Iterator[dict]:
+    if not isinstance(children, list):
+        raise SourceFormatError(problem("reddit", f"comments{path}", ValueError("'children' is not a list")))
+    for i, child in enumerate(children, 1):
+        where = f"comment {path}{i}"
+        try:
+            if not isinstance(child, dict) or child.get("kind") != "t1":  # "more" stubs carry no comment
+                continue
+            data = child["data"]
+            record = _record(data, thread_id, _str(data.get("body")))
+            replies = data.get("replies")
+            reply_children = replies["data"]["children"] if isinstance(replies, dict) else []
+        except MALFORMED as exc:
+            if problems is None:
+                raise SourceFormatError(problem("reddit", where, exc)) from None
+            problems.append(problem("reddit", where, exc))
             continue
-        data = child["data"]
-        yield _record(data, thread_id, data.get("body") or "")
-        replies = data.get("replies")
-        if isinstance(replies, dict):
-            yield from _comments(replies["data"]["children"], thread_id)
+        yield record
+        yield from _comments(reply_children, thread_id, problems, f"{path}{i}.")
 
 
-def transform_thread(listings: list) -> list[dict]:
-    """Records for the submission and every comment, depth first; thread = the submission."""
-    submission = listings[0]["data"]["children"][0]["data"]
-    thread_id = submission["name"]
-    text = "\n\n".join(part for part in (submission.get("title"), submission.get("selftext")) if part)
-    records = [_record(submission, thread_id, text) | {"parent_id": None}]
+def transform_thread(listings: list, problems: list[str] | None = None) -> list[dict]:
+    """Records for the submission and every comment, depth first; thread = the submission.
+
+    A submission that cannot be read raises :class:`~ingest.sources.SourceFormatError`; a
+    comment that cannot be read raises it too, or with a ``problems`` list is skipped (with its
+    replies) and the reason appended there (the connector quarantines it)."""
+    try:
+        submission = listings[0]["data"]["children"][0]["data"]
+        thread_id = _name(submission)
+        text = "\n\n".join(_str(part) for part in (submission.get("title"), submission.get("selftext")) if part)
+        records = [_record(submission, thread_id, text) | {"parent_id": None}]
+    except MALFORMED as exc:
+        raise SourceFormatError(problem("reddit", "submission", exc)) from None
     if len(listings) > 1:
-        records.extend(_comments(listings[1]["data"]["children"], thread_id))
+        try:
+            children = listings[1]["data"]["children"]
+        except MALFORMED as exc:
+            raise SourceFormatError(problem("reddit", "comments listing", exc)) from None
+        records.extend(_comments(children, thread_id, problems))
     return records
