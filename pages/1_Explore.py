@@ -22,7 +22,9 @@ st.dataframe(
     table, hide_index=True, height=560,
     column_config={
         "Posted (UK time)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
-        "Text": st.column_config.TextColumn(width="large"),
+        labels.EXPLORE_TEXT: st.column_config.TextColumn(
+            width="large", help="Names, phone numbers, emails, @handles, NHS numbers, postcodes and "
+                                "dates of birth are replaced by labels such as [phone]."),
         "Link": st.column_config.LinkColumn(display_text="open"),
     },
 )
@@ -37,7 +39,7 @@ st.download_button(
     "Download these posts (CSV)", data=lambda: labels.to_csv(table),
     file_name=f"radsome-posts-{chosen.start}-to-{chosen.end}.csv", mime="text/csv",
     key="download_posts", on_click=_audit_export, disabled=table.empty,
-    help="Exactly the rows and columns shown above. Cells that start like a spreadsheet "
-         "formula (=, +, -, @) get a leading apostrophe. Every download is recorded in the "
-         "audit log.",
+    help="Exactly the rows and columns shown above, the text redacted as shown. Cells that "
+         "start like a spreadsheet formula (=, +, -, @) get a leading apostrophe. Every "
+         "download is recorded in the audit log.",
 )

@@ -9,7 +9,8 @@ import re
 import pandas as pd
 import streamlit as st
 
-from ui import auth, data, page
+from ui import auth, data, page, redact
+from warehouse import access
 from warehouse import reviews
 from warehouse import rules
 
@@ -23,14 +24,19 @@ def inert(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", html.escape(text or "", quote=False))
 
 
-def highlighted(text: str, evidence: str) -> str:
-    """The post text made inert, with the (also inert) evidence span wrapped in a mark."""
+def highlighted(text: str, evidence: str, reveal: bool = False) -> str:
+    """The post text redacted of identifiers (ui.redact) and made inert, with the evidence span
+    wrapped in a mark; an identifier in or across the evidence is marked as its label. With
+    ``reveal``, the text as posted (still inert)."""
     text, evidence = text or "", evidence or ""
     at = text.find(evidence) if evidence else -1
     if at < 0:
-        return inert(text)
-    return (inert(text[:at]) + "<mark>" + inert(evidence) + "</mark>"
-            + inert(text[at + len(evidence):]))
+        return inert(text if reveal else redact.redact(text))
+    if reveal:
+        before, mark, after = text[:at], evidence, text[at + len(evidence):]
+    else:
+        before, mark, after = redact.redact_around(text, at, at + len(evidence))
+    return inert(before) + "<mark>" + inert(mark) + "</mark>" + inert(after)
 
 
 def current(queue: pd.DataFrame) -> pd.DataFrame:
@@ -69,7 +75,8 @@ st.dataframe(
     pd.DataFrame({
         "Severity": queue["severity"], "Posted (UK time)": queue["posted_at"],
         "Rule": queue["rule_id"], "Status": queue["status"], "Platform": queue["platform"],
-        "Post id": queue["post_id"], "Evidence": queue["evidence"],
+        "Post id": queue["post_id"],
+        "Evidence (identifiers removed)": [redact.redact(e) for e in queue["evidence"]],
     }),
     hide_index=True, key="review_queue_table",
     column_config={"Posted (UK time)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")},
@@ -84,11 +91,19 @@ picked = st.selectbox(
 )
 flag = queue.iloc[picked]
 rule = rules.find(flag["rule_id"])
+scope = auth.current_scope()
 
 left, right = st.columns([3, 2])
 with left:
     st.subheader(rule.title)
     st.markdown(highlighted(flag["text"], flag["evidence"]), unsafe_allow_html=True)
+    # Reviewers may see one post as posted; every reveal is written to the audit log.
+    if scope.review and st.button("Reveal this post", key="reveal_post",
+                                  help="Shows this post without redaction, once; the reveal is "
+                                       "recorded in the audit log."):
+        access.audit(scope, "reveal", f"{flag['platform']}/{flag['post_id']} {flag['rule_id']}")
+        st.caption("As posted (this reveal is recorded in the audit log):")
+        st.markdown(highlighted(flag["text"], flag["evidence"], reveal=True), unsafe_allow_html=True)
     st.caption(f"{flag['platform']} · post {flag['post_id']} · "
                f"{pd.Timestamp(flag['posted_at']):%d %b %Y, %H:%M} UK time")
     if isinstance(flag["url"], str) and flag["url"].startswith(("https://", "http://")):
@@ -100,7 +115,6 @@ with right:
     st.markdown(f"**Why** {inert(rule.explanation)}")
     st.markdown(f"**Status:** {flag['status']}")
 
-scope = auth.current_scope()
 if not scope.review:
     st.info("You can read this queue and its decisions; recording decisions needs the reviewer "
             "or admin role.")

@@ -12,6 +12,7 @@ import os
 import pytest
 
 from tests.test_app import HEADINGS, open_page, texts
+from ui import labels
 from ui.filters import KEYS
 
 EXPLORE = "pages/1_Explore.py"
@@ -103,7 +104,7 @@ def test_hostile_url_parameters_are_inert_on_every_page(page, case, demo_data, u
 def explore_texts(at) -> list[str]:
     frames = [d.value for d in at.dataframe]
     assert frames, "Explore shows no table"
-    return list(frames[0]["Text"].astype(str))
+    return list(frames[0][labels.EXPLORE_TEXT].astype(str))
 
 
 @pytest.mark.parametrize("typed", [SQL, SCRIPT, "%", "_", "\\", "'", "%' OR '1'='1", "\x00",

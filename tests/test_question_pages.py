@@ -329,9 +329,11 @@ def test_hostile_text_stays_inert_and_fast():
     assert redact(hostile) == hostile  # nothing added: displayed as plain text only
     assert redact(None) == "" and redact(42) == "42"
     assert labels.defuse(redact("=HYPERLINK(\"http://evil\")")).startswith("'=")
+    # A guard against catastrophic regex backtracking (which would take minutes on this text),
+    # not a performance target: this takes under a second; the bound is generous for CI.
     started = time.perf_counter()
     redact("1 " * 50_000 + "a@" * 20_000 + "@" * 50_000 + "my name is " * 5_000)
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 15
 
 
 def test_only_http_links_are_links():

@@ -146,7 +146,7 @@ def test_review_queue_page_orders_shows_and_records(data_dir, tmp_path):
     assert severities == sorted(severities, key=order.get) and "medium" in severities
     assert "clean" not in table["Post id"].tolist()
     shown = " ".join(texts(at.markdown))
-    assert "<mark>401 023 2137</mark>" in shown
+    assert "<mark>\\[NHS number\\]</mark>" in shown and "401 023 2137" not in shown  # redacted
     assert "<b>" not in shown and "&lt;b&gt;" in shown  # the post's HTML is inert
     assert "CONF-NHS-NUMBER" in shown and "Status:** unreviewed" in shown
     assert any("Recorded as ann@nhs.net" in c for c in texts(at.caption))

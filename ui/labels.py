@@ -123,11 +123,17 @@ def trust_table(frame: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+EXPLORE_TEXT = "Text (identifiers removed)"
+
+
 def explore_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """explore_posts -> the table shown on the Explore page (and downloaded as CSV)."""
+    """explore_posts -> the table shown on the Explore page (and downloaded as CSV); the text
+    redacted of identifiers (ui.redact)."""
+    from ui.redact import redact
+
     return pd.DataFrame({
         "Posted (UK time)": frame["posted_at"],
-        "Text": frame["text"],
+        EXPLORE_TEXT: [redact(t) for t in frame["text"]],
         "Platform": _each_distinct(frame["platform"], platform),
         "Author role": _each_distinct(frame["author_role"], role),
         "Trust": _each_distinct(frame["trust_name"], org_name),
