@@ -1,6 +1,7 @@
 """``python -m ingest COMMAND``: load data into RadSoMe's raw store.
 
-Commands: ``file``, ``accounts``, ``policies``, ``reference``, ``deletions``, ``users``, ``demo``. Run ``python -m warehouse build``
+Commands: ``file``, ``accounts``, ``policies``, ``reference``, ``deletions``, ``users``, ``demo``, and the
+live connectors ``x``, ``facebook``, ``mastodon``, ``bluesky``, ``reddit`` and ``all``. Run ``python -m warehouse build``
 afterwards to publish what was loaded (``demo`` does it for you unless ``--no-build``).
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from ingest import jobs
+from ingest.connectors import CONNECTORS
 from ingest.errors import InputError, storage_error_message
 from warehouse.access import UsersFileError
 from warehouse.config import SettingError
@@ -53,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
                                      " trust_code, region_code, name); replaces the register")
     p.add_argument("path", type=Path)
 
+
+    for name in CONNECTORS:
+        p = sub.add_parser(name, help=f"fetch the {name} targets of the sources file (live API)")
+        p.add_argument("--config", type=Path, metavar="PATH", help="sources file (default: DATA/sources.yaml)")
+        p.add_argument("--target", metavar="NAME", help="only the target with this name")
+    p = sub.add_parser("all", help="fetch every configured source, then build")
+    p.add_argument("--config", type=Path, metavar="PATH", help="sources file (default: DATA/sources.yaml)")
+    p.add_argument("--no-build", action="store_true", help="fetch and land but do not build")
+
     p = sub.add_parser("demo", help="generate seeded synthetic demo data, then build")
     p.add_argument("--posts", type=int, default=150_000, metavar="N")
     p.add_argument("--seed", type=int, default=7, metavar="S")
@@ -69,6 +80,29 @@ def _print_counts(counts, seconds: float) -> None:
         print("  ... and more; see the quarantine table")
     rate = counts.read / seconds if seconds else 0
     print(f"{counts.summary()} in {seconds:.2f} s ({rate:,.0f} rows/s)")
+
+
+def _connectors(args) -> int:
+    """Run one connector or all; print a line per source; exit 0 when nothing failed, 1 when
+    some source failed (others still ran), 2 when nothing could be fetched for a reason of
+    input or set-up."""
+    def progress(message: str) -> None:
+        print(f"  {message}", flush=True)
+
+    if args.command == "all":
+        results, skipped = jobs.run_all(args.config, progress=progress)
+    else:
+        results, skipped = jobs.run_connector(args.command, args.config, args.target, progress=progress)
+    for reason in skipped:
+        print(reason)
+    for result in results:
+        print(result.summary())
+    failed = [r for r in results if r.error]
+    if args.command == "all" and not getattr(args, "no_build", False) and any(not r.error for r in results):
+        from warehouse.build import build
+
+        print(build().summary())
+    return 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"deletions: read {counts.read:,}, new {counts.new:,}, already recorded"
                   f" {counts.duplicate:,}; removed {removed:,} stored post versions"
                   f" (run python -m warehouse build to publish)")
+        elif args.command in CONNECTORS or args.command == "all":
+            return _connectors(args)
         elif args.command == "users":
             from warehouse import access
 

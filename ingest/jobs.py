@@ -230,3 +230,56 @@ def run_demo(n_posts: int, seed: int, end: datetime | None = None, progress=None
         return counts
 
     return _run("demo", "demo", origin, work)
+
+
+def run_connector(name: str, config_path: Path | None = None, only: str | None = None,
+                  progress=None, connectors: dict | None = None) -> tuple[list, list[str]]:
+    """``python -m ingest NAME``: fetch every target of connector ``name`` in the sources file
+    (or the one named ``only``). Returns (per-target results, skip reasons). Missing
+    credentials skip the source with a one-line reason; a target that fails is reported and
+    the others still run."""
+    from ingest.connectors import available
+    from ingest.connectors import config as sources
+    from ingest.connectors.base import TargetResult, run_target
+    from ingest.runs import RunCounts
+
+    connectors = connectors if connectors is not None else available()
+    if name not in connectors:
+        raise InputError(f"no connector {name!r} (available: {', '.join(sorted(connectors)) or 'none'})")
+    targets = sources.load(config_path, connectors).get(name, [])
+    if only is not None:
+        targets = [t for t in targets if t.name == only]
+        if not targets:
+            raise InputError(f"{name}: no target named {only!r} in the sources file")
+    if not targets:
+        return [], [f"{name}: nothing to fetch (no '{name}' section in the sources file)"]
+    credentials, reason = connectors[name].read_credentials()
+    if credentials is None:
+        return [], [reason]
+    results = []
+    for target in targets:
+        try:
+            results.append(run_target(connectors[name], target, credentials, progress))
+        except (InputError, db.WriterBusy) as exc:
+            results.append(TargetResult(target.source, RunCounts(), error=str(exc)))
+        except Exception as exc:  # noqa: BLE001 - one failing source must not stop the others
+            results.append(TargetResult(target.source, RunCounts(), error=f"{type(exc).__name__}: {exc}"))
+    return results, []
+
+
+def run_all(config_path: Path | None = None, progress=None, connectors: dict | None = None):
+    """``python -m ingest all``: every configured source in turn (then the CLI builds)."""
+    from ingest.connectors import available
+    from ingest.connectors import config as sources
+
+    connectors = connectors if connectors is not None else available()
+    configured = sources.load(config_path, connectors)
+    results, skipped = [], []
+    for name in connectors:
+        if name in configured:
+            done, why = run_connector(name, config_path, progress=progress, connectors=connectors)
+            results += done
+            skipped += why
+    if not configured:
+        skipped.append("no sources configured: write sources.yaml in the data folder (README, 'Live connectors')")
+    return results, skipped

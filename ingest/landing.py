@@ -136,7 +136,8 @@ def _sql(template: str) -> str:
     return template.format(typed=_TYPED.format(aliases=aliases))
 
 
-def land(con, run_id: str, *, default_source: str | None, default_trust: str | None) -> RunCounts:
+def land(con, run_id: str, *, default_source: str | None, default_trust: str | None,
+         finish: bool = True, before_commit=None) -> RunCounts:
     """Validate ``incoming`` and land it in one transaction; return the run's counts.
 
     Good rows go to ``raw_posts`` unless the same content is stored already (duplicate); a
@@ -144,6 +145,10 @@ def land(con, run_id: str, *, default_source: str | None, default_trust: str | N
     ``quarantine`` once per failing field, with file, line, field and reason, and is never
     stored twice. The run is marked finished in the same transaction, so a crash anywhere
     leaves the stores exactly as they were before the run.
+
+    A connector lands page by page: ``finish=False`` leaves the run open (it is finished once,
+    at the end), and ``before_commit(con)`` runs inside the transaction after the rows are in,
+    so that the source's cursor advances in the same commit as the posts it covers.
     """
     counts = RunCounts()
     defaults = {"default_source": default_source, "default_trust": default_trust}
@@ -173,7 +178,10 @@ def land(con, run_id: str, *, default_source: str | None, default_trust: str | N
                 " LIMIT $n", {"n": SHOWN_PROBLEMS}
             ).fetchall()
         ]
-        finish_run(con, run_id, counts)
+        if before_commit is not None:
+            before_commit(con)
+        if finish:
+            finish_run(con, run_id, counts)
         fault_point("before_commit")
         con.execute("COMMIT")
     except BaseException:
