@@ -14,6 +14,7 @@ from warehouse import db, queries
 from warehouse import question_queries  # noqa: F401  (registers the question pages' queries)
 from warehouse import flag_queries  # noqa: F401  (registers the flag page's queries)
 from warehouse import policy_queries  # noqa: F401  (registers the policy comparison queries)
+from warehouse import health_queries  # noqa: F401  (registers the data-health queries)
 from warehouse import reviews  # noqa: F401  (registers the review queue's query)
 
 LAST_DAY = date(2026, 10, 31)  # bench/run.py generates the demo up to 1 Nov 2026
@@ -73,6 +74,7 @@ PAGE_QUERIES = {
         ("policy_comparison", {"clause": "engagement"}),
         ("trust_outcomes", {}),
     ],
+    "pages/7_Data_health.py": [("source_health", {"days": 30}), ("fetches_over_time", {"days": 30})],
 }
 
 

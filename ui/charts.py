@@ -560,3 +560,23 @@ def flag_funnel(frame: pd.DataFrame, unit: str = "trust", highlight: tuple[str, 
     top = max(float(np.nanmax(shown["ci_high"].to_numpy(dtype=float))), 2 * rate0)
     fig.update_yaxes(range=[0, top * 1.1])
     return fig
+
+
+def fetches_over_time(frame: pd.DataFrame) -> go.Figure:
+    """New posts landed per UK day by each source's runs (``fetches_over_time``), stacked; a
+    red cross on days with a failed run."""
+    fig = go.Figure()
+    if frame.empty:
+        return _no_funnel("Day", "New posts", "No ingest runs in the chosen dates")
+    for i, (source, rows) in enumerate(frame.groupby("source", sort=True)):
+        fig.add_trace(go.Bar(x=rows["day"], y=rows["n_new"], name=source,
+                             marker_color=PALETTE[i % len(PALETTE)],
+                             hovertemplate=f"{source}<br>%{{x|%-d %b %Y}}: %{{y:,}} new posts<extra></extra>"))
+    failed = frame[frame["n_failed"] > 0]
+    if len(failed):
+        fig.add_trace(go.Scatter(x=failed["day"], y=[0] * len(failed), mode="markers", name="A run failed",
+                                 marker=dict(symbol="x", size=11, color=BAD),
+                                 text=failed["source"], hovertemplate="%{text}: a run failed on %{x|%-d %b %Y}<extra></extra>"))
+    _layout(fig, height=320, x_title="Day (UK)", y_title="New posts landed", legend=True)
+    fig.update_layout(barmode="stack")
+    return fig

@@ -19,6 +19,7 @@ from warehouse import access, config, db, queries
 from warehouse import question_queries  # noqa: F401  (registers its queries in queries.QUERIES)
 from warehouse import flag_queries  # noqa: F401  (registers the guideline-flag queries)
 from warehouse import policy_queries  # noqa: F401  (registers the policy comparison queries)
+from warehouse import health_queries  # noqa: F401  (registers the data-health queries)
 
 QUERY_TTL_SECONDS = 15 * 60
 QUERY_CACHE_ENTRIES = 500

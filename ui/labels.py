@@ -541,3 +541,42 @@ def policy_answer(frame: pd.DataFrame, yes: str, no: str, national: bool = False
                        f"{'fewer' if row['effect_low'] < 1 else 'more'} to "
                        f"{abs(row['effect_high'] - 1):.0%} {'more' if row['effect_high'] > 1 else 'fewer'} "
                        f"flags under {yes}.")
+
+
+# --- Data health ------------------------------------------------------------------------------------
+
+RUN_STATUS = {"ok": "OK", "failed": "Failed", "interrupted": "Interrupted", "running": "Running"}
+
+
+def _uk(value) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    return moment(pd.Timestamp(value).tz_convert("Europe/London"))
+
+
+def health_table(frame: pd.DataFrame, budgets: dict[str, int] | None = None) -> pd.DataFrame:
+    """source_health -> one row per source as the Data health page shows it. ``budgets``:
+    source -> posts per month (from the sources file), shown beside the month's spend."""
+    budgets = budgets or {}
+
+    def spend(source, fetched):
+        if fetched is None or pd.isna(fetched):
+            return "—"
+        text = f"{int(fetched):,}"
+        return text + (f" of {budgets[source]:,}" if source in budgets else "")
+
+    return pd.DataFrame({
+        "Source": frame["source"],
+        "Last run (UK)": [f"{_uk(t)} · {RUN_STATUS.get(s, s)}" for t, s in zip(frame["last_run_at"], frame["last_status"])],
+        "Last success (UK)": frame["last_ok_at"].map(_uk),
+        "Last success: read / new": [("—" if pd.isna(r) else f"{int(r):,} / {int(n or 0):,}")
+                                     for r, n in zip(frame["last_read"], frame["last_new"])],
+        "Runs (failed)": [f"{int(n):,} ({int(f):,})" for n, f in zip(frame["n_runs"], frame["n_failed"])],
+        "New posts": frame["n_new"].astype("int64").map(lambda n: f"{n:,}"),
+        "Quarantined": frame["n_quarantined"].astype("int64").map(lambda n: f"{n:,}"),
+        "Fetched this month": [spend(s, f) for s, f in zip(frame["source"], frame["month_fetched"])],
+        "Gaps": [f"{int(n)}" + (f" · latest: {why}" if isinstance(why, str) else "")
+                 for n, why in zip(frame["n_gaps"], frame["last_gap"])],
+        "Cursor": frame["cursor"].fillna("—"),
+        "Last error": frame["last_error"].fillna(""),
+    })

@@ -26,7 +26,8 @@ DEMO_SEED = 7
 PAGE_ICONS = {"Explore": ":material/search:", "Patient questions": ":material/contact_support:",
               "Response times": ":material/timer:", "Review queue": ":material/fact_check:",
               "Guideline flags": ":material/flag:",
-              "Policy comparison": ":material/policy:"}  # pages without one get a generic icon
+              "Policy comparison": ":material/policy:",
+              "Data health": ":material/monitor_heart:"}  # pages without one get a generic icon
 _PREPARE = threading.Lock()  # sessions of this process wait for one another's demo build
 
 

@@ -1,0 +1,68 @@
+"""Data health: is data arriving from every source? Per source: the last run and the last
+success, runs and failures, new and quarantined posts, posts fetched against the monthly quota,
+coverage gaps and where each connector will continue from."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import data, labels, page
+
+
+def _budgets() -> tuple[dict[str, int], str | None]:
+    """Monthly post budgets per source from the sources file (X's paid quota), if any."""
+    try:
+        from ingest.connectors import available
+        from ingest.connectors import config as sources
+
+        configured = sources.load(None, available())
+    except Exception as exc:  # noqa: BLE001 - a broken sources file must not break the page
+        return {}, f"The sources file could not be read: {exc}"
+    budgets = {}
+    for targets in configured.values():
+        for target in targets:
+            month = (target.options.get("budget") or {}).get("per_month")
+            if month:
+                budgets[target.source] = int(month)
+    return budgets, None
+
+
+WINDOWS = {7: "Last 7 days", 30: "Last 30 days", 90: "Last 90 days"}
+
+chosen = page.start("Data health", ":material/monitor_heart:")
+st.caption("Each source is a connector target of the sources file (e.g. `x:leeds-breast`) or an "
+           "imported file. Health is about now: the window below counts runs up to the present "
+           "(the sidebar's post dates do not apply); \"last\" columns look at every run.")
+days = st.segmented_control("Window", list(WINDOWS), key="health_days", default=30,
+                            format_func=WINDOWS.get) or 30
+
+health = data.query("source_health", None, days=days)
+if health.empty:
+    st.info("No ingest runs yet. Import a file (`python -m ingest file PATH`) or configure "
+            "connectors in `sources.yaml` and run `python -m ingest all` (README, \"Live connectors\").")
+    st.stop()
+
+failing = health[health["last_status"].isin(["failed", "interrupted"])]
+cols = st.columns(4)
+cols[0].metric("Sources", f"{len(health):,}", border=True)
+cols[1].metric("Last run failed", f"{len(failing):,}", border=True,
+               help="Sources whose most recent run failed or was interrupted.")
+cols[2].metric("Coverage gaps", f"{int(health['n_gaps'].sum()):,}", border=True,
+               help="Times a connector stopped early (rate limit beyond the longest wait, a server "
+                    "error that did not clear, the post budget reached) in the window. The next run "
+                    "continues from the cursor.")
+cols[3].metric("Quarantined rows", f"{int(health['n_quarantined'].sum()):,}", border=True,
+               help="Records that could not be stored, with file, line, field and reason, in the "
+                    "window.")
+for _, row in failing.iterrows():
+    st.error(f"**{row['source']}**: last run {row['last_status']} — {row['last_error'] or 'no message'}")
+
+budgets, problem = _budgets()
+if problem:
+    st.warning(problem)
+st.subheader("Sources")
+st.dataframe(labels.health_table(health, budgets), hide_index=True)
+st.caption("Fetched this month: posts the platform returned to RadSoMe this calendar month (what "
+           "X's paid quota counts), against the source's `budget.per_month` where one is set.")
+
+st.subheader("New posts per day")
+st.plotly_chart(data.figure("fetches_over_time", None, {"days": days}), key="chart_fetches")
