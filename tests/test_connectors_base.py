@@ -5,6 +5,8 @@ replaying recorded HTTP through their client libraries (tests/test_connector_*.p
 from __future__ import annotations
 
 import json
+import os
+import signal
 
 import pytest
 
@@ -155,3 +157,40 @@ def test_retry_waits_for_the_reset_backs_off_and_gives_up():
         retry.call(lambda: (_ for _ in ()).throw(retry.Transient("500")), sleep=sleep, now=lambda: clock[0])
     assert retry.reset_from_headers({"x-rate-limit-reset": "1700000000"}) == 1_700_000_000
     assert retry.reset_from_headers({"Retry-After": "30"}, now=100.0) == 130.0
+
+
+@pytest.mark.parametrize("point", ["after_land", "before_commit", "land_after_commit"])
+def test_a_run_killed_mid_page_keeps_cursor_and_posts_in_step(configured, point):
+    """SIGKILL inside the second page's transaction (or just after it commits): the cursor
+    matches exactly the pages whose posts are stored, and the next run completes without
+    duplicates."""
+    import subprocess
+    import sys
+
+    from tests.support import ROOT
+
+    script = (
+        "import os, sys\n"
+        "from ingest import jobs\n"
+        "from ingest.runs import fault_point\n"
+        "from tests.test_connectors_base import CONNECTORS, ListConnector\n"
+        "pages = ListConnector.pages\n"
+        "def counted(self, cursor):\n"
+        "    for n, page in enumerate(pages(self, cursor)):\n"
+        "        if n == 1:\n"
+        "            os.environ['RADSOME_FAULT'] = sys.argv[2]\n"
+        "        yield page\n"
+        "ListConnector.pages = counted\n"
+        "jobs.run_connector('mastodon', sys.argv[1], connectors=CONNECTORS)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(configured), point], cwd=ROOT,
+                          env=dict(os.environ), capture_output=True, text=True, timeout=120)
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    stored = raw_query("SELECT count(*) FROM raw_posts")[0][0]
+    cursor = raw_query("SELECT value FROM cursors")
+    expected = {"after_land": (3, "3"), "before_commit": (3, "3"), "land_after_commit": (6, "6")}[point]
+    assert (stored, cursor[0][0]) == expected
+    results, _ = jobs.run_connector("mastodon", configured, connectors=CONNECTORS)
+    assert raw_query("SELECT count(*), count(DISTINCT post_id) FROM raw_posts") == [(9, 9)]
+    assert raw_query("SELECT value FROM cursors") == [("9",)]
+    assert raw_query("SELECT status FROM ingest_runs ORDER BY started_at") == [("interrupted",), ("ok",)]
