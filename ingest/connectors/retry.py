@@ -71,10 +71,14 @@ def reset_from_headers(headers, now: float | None = None) -> float | None:
 
 
 def call(fn: Callable[[], T], *, attempts: int = 4, max_wait: float = 300.0,
-         sleep: Callable[[float], None] = time.sleep, now: Callable[[], float] = time.time,
+         sleep: Callable[[float], None] | None = None, now: Callable[[], float] | None = None,
          on_wait: Callable[[str, float], None] | None = None) -> T:
     """``fn()`` with the retries described above; raises :class:`GaveUp` when they run out.
-    ``on_wait(reason, seconds)`` is told about every wait (progress output)."""
+    ``on_wait(reason, seconds)`` is told about every wait (progress output). ``sleep`` and
+    ``now`` default to ``time.sleep`` / ``time.time`` looked up at call time (so a test that
+    patches them is obeyed)."""
+    sleep = sleep or (lambda seconds: time.sleep(seconds))
+    now = now or (lambda: time.time())
     delay = 1.0
     for attempt in range(1, attempts + 1):
         try:

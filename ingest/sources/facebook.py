@@ -1,9 +1,14 @@
-"""Facebook Graph API: a page post's ``/comments`` pages (``filter=stream``, with replies)
--> file-format records.
+"""Facebook Graph API -> file-format records: a page's ``/feed`` pages (posts) and a post's
+``/comments`` pages (``filter=stream``, with replies).
 
-Threading comes from ``permalink_url``: ``?comment_id=C`` for a comment on the post,
-``?comment_id=C&reply_comment_id=R`` for a reply to comment C. Without a page token the API
-omits ``from``; those comments get ``unknown:<id>`` authors (see ``ingest.sources``).
+Threading of comments comes from ``permalink_url``: ``?comment_id=C`` for a comment on the
+post, ``?comment_id=C&reply_comment_id=R`` for a reply to comment C. Comment ids are the
+short ids of the permalink (``C``, ``R``); where the API gives ``id`` as ``POST_COMMENT`` its
+last part is the same short id, so a reply's ``parent_id`` always matches its comment's
+``post_id``. A post's id is the Graph id ``PAGE_POST``, which is also what a comment
+permalink's ``/PAGE/posts/POST`` gives as the comment's ``thread_id``. Without a page token
+the API omits ``from``; those posts and comments get ``unknown:<id>`` authors (see
+``ingest.sources``).
 """
 from __future__ import annotations
 
@@ -42,27 +47,118 @@ def post_id_from_permalink(url: str) -> str:
     return f"{match.group(1)}_{match.group(2)}"
 
 
-def transform_comment(comment: dict) -> dict:
-    url = comment["permalink_url"]
-    query = parse_qs(urlparse(url).query)
-    post_id = post_id_from_permalink(url)
-    comment_id = query["comment_id"][0]
-    reply_id = query.get("reply_comment_id", [None])[0]
-    own_id = _id(comment.get("id") or (reply_id or comment_id), "id")
-    sender = comment.get("from") or {}
+def _short(value, name: str) -> str:
+    """The last part of a Graph id (``POST_COMMENT`` -> ``COMMENT``)."""
+    return _id(value, name).rsplit("_", 1)[-1]
+
+
+def _url(value) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError("'permalink_url' is not text")
+    return value
+
+
+def _author(item: dict, own_id: str) -> tuple[str, str | None]:
+    sender = item.get("from") or {}
     if not isinstance(sender, dict):
         raise TypeError("'from' is not an object")
+    name = sender.get("name")
+    if name is not None and not isinstance(name, str):
+        raise TypeError("'from.name' is not text")
+    return (_id(sender["id"], "from.id") if sender.get("id") else f"unknown:{own_id}"), name
+
+
+def transform_comment(comment: dict, post_id: str | None = None) -> dict:
+    """One comment or reply. ``post_id`` (the post whose ``/comments`` were asked for, as the
+    connector knows it) is used only where the permalink does not name the post."""
+    if post_id is None or "permalink_url" in comment:
+        url = comment["permalink_url"]
+        query = parse_qs(urlparse(url).query)
+    else:
+        url, query = None, {}
+    try:
+        thread_id = post_id_from_permalink(url) if url is not None else _id(post_id, "post")
+    except ValueError:
+        if post_id is None:
+            raise
+        thread_id = _id(post_id, "post")
+    comment_id = (query.get("comment_id") or [None])[0]
+    reply_id = (query.get("reply_comment_id") or [None])[0]
+    if post_id is None and comment_id is None:
+        raise KeyError("comment_id")
+    if reply_id or comment_id:
+        own_id = _id(reply_id or comment_id, "id")
+    else:
+        own_id = _short(comment["id"], "id")
+    parent = comment.get("parent")
+    if reply_id:
+        parent_id = comment_id
+    elif isinstance(parent, dict) and parent.get("id"):
+        parent_id = _short(parent["id"], "parent.id")
+    else:
+        parent_id = thread_id
+    author_id, author_name = _author(comment, own_id)
     return {
         "platform": "facebook",
         "post_id": own_id,
-        "parent_id": comment_id if reply_id else post_id,
-        "thread_id": post_id,
-        "author_id": _id(sender["id"], "from.id") if sender.get("id") else f"unknown:{own_id}",
-        "author_name": sender.get("name"),
+        "parent_id": parent_id,
+        "thread_id": thread_id,
+        "author_id": author_id,
+        "author_name": author_name,
         "created_at": _time(comment["created_time"]),
         "text": _text(comment.get("message")),
-        "url": url,
+        "url": _url(url),
     }
+
+
+def transform_post(post: dict) -> dict:
+    """One post of a page's (or group's) ``/feed``: the root of its thread."""
+    own_id = _id(post["id"], "id")
+    author_id, author_name = _author(post, own_id)
+    return {
+        "platform": "facebook",
+        "post_id": own_id,
+        "parent_id": None,
+        "thread_id": own_id,
+        "author_id": author_id,
+        "author_name": author_name,
+        "created_at": _time(post["created_time"]),
+        "text": _text(post.get("message")),
+        "url": _url(post.get("permalink_url")),
+    }
+
+
+def _transform_pages(pages, problems, transform, kind: str, what: str) -> list[dict]:
+    records = []
+    if not isinstance(pages, list):
+        raise SourceFormatError(f"facebook: a {kind} response is a list of pages")
+    for p, page in enumerate(pages, 1):
+        items = page.get("data", []) if isinstance(page, dict) else None
+        if not isinstance(items, list):
+            where_error = problem("facebook", f"page {p}", ValueError(f"'data' is not a list of {what}s"))
+            if problems is None:
+                raise SourceFormatError(where_error)
+            problems.append(where_error)
+            continue
+        for i, item in enumerate(items, 1):
+            try:
+                record = transform(item)
+                if not record["created_at"] or not isinstance(record["text"], str):
+                    raise ValueError("no time or text")
+            except MALFORMED as exc:
+                message = problem("facebook", f"page {p} {what} {i}", exc)
+                if problems is None:
+                    raise SourceFormatError(message) from None
+                problems.append(message)
+                continue
+            records.append(record)
+    return records
+
+
+def transform_feed(pages: list[dict], problems: list[str] | None = None) -> list[dict]:
+    """Records for every post in the given ``/feed`` response pages (errors as in
+    :func:`transform_comments`)."""
+    return _transform_pages(pages, problems, transform_post, "/feed", "post")
 
 
 def transform_comments(pages: list[dict], problems: list[str] | None = None) -> list[dict]:
@@ -72,27 +168,4 @@ def transform_comments(pages: list[dict], problems: list[str] | None = None) -> 
     :class:`~ingest.sources.SourceFormatError` naming the page and item; with a ``problems``
     list, it is skipped and the reason appended there instead (the connector quarantines it).
     """
-    records = []
-    if not isinstance(pages, list):
-        raise SourceFormatError("facebook: a /comments response is a list of pages")
-    for p, page in enumerate(pages, 1):
-        items = page.get("data", []) if isinstance(page, dict) else None
-        if not isinstance(items, list):
-            where_error = problem("facebook", f"page {p}", ValueError("'data' is not a list of comments"))
-            if problems is None:
-                raise SourceFormatError(where_error)
-            problems.append(where_error)
-            continue
-        for i, comment in enumerate(items, 1):
-            try:
-                record = transform_comment(comment)
-                if not record["created_at"] or not isinstance(record["text"], str):
-                    raise ValueError("no time or text")
-            except MALFORMED as exc:
-                message = problem("facebook", f"page {p} comment {i}", exc)
-                if problems is None:
-                    raise SourceFormatError(message) from None
-                problems.append(message)
-                continue
-            records.append(record)
-    return records
+    return _transform_pages(pages, problems, transform_comment, "/comments", "comment")
