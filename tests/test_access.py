@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import textwrap
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest

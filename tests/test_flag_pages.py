@@ -14,7 +14,7 @@ So: 13 flags over 40 staff posts (325 per 1,000); Leeds 10 / 30, Blackpool 3 / 1
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
 import pandas as pd
 import pytest

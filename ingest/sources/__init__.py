@@ -34,3 +34,16 @@ def problem(source: str, where: str, exc: BaseException) -> str:
 
 def unknown_author(post_id: str) -> str:
     return f"{UNKNOWN_PREFIX}{post_id}"
+
+
+def iso_time(value, name: str = "created_at") -> str:
+    """An ISO 8601 time with a UTC offset (``Z`` allowed), as UTC ISO text; TypeError or
+    ValueError (a clear problem) otherwise. X and Mastodon write ``2021-09-22T16:37:29.000Z``."""
+    from datetime import datetime, timezone
+
+    if not isinstance(value, str):
+        raise TypeError(f"{name!r} is not text")
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"{name!r} has no UTC offset: {value!r}")
+    return parsed.astimezone(timezone.utc).isoformat()

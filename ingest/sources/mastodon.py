@@ -21,11 +21,10 @@ wrapper, untouched.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from html.parser import HTMLParser
 from urllib.parse import urlparse
 
-from ingest.sources import MALFORMED, SourceFormatError, problem
+from ingest.sources import MALFORMED, SourceFormatError, iso_time, problem
 
 _BLOCKS = {"p", "div", "blockquote", "pre", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
 
@@ -105,13 +104,7 @@ def plain_id(value, name: str) -> str:
 
 
 def _time(value) -> str:
-    """Mastodon times look like 2026-08-01T13:55:55.867Z."""
-    if not isinstance(value, str):
-        raise TypeError("'created_at' is not text")
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        raise ValueError(f"'created_at' has no UTC offset: {value!r}")
-    return parsed.astimezone(timezone.utc).isoformat()
+    return iso_time(value)
 
 
 def author_id(host: str, account: dict) -> str:

@@ -19,9 +19,8 @@ Each item's payload is the single-post v2 shape ``{"data": tweet, "includes": {"
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
-from ingest.sources import MALFORMED, SourceFormatError, problem
+from ingest.sources import MALFORMED, SourceFormatError, iso_time, problem
 
 WEB = "https://x.com/i/web/status/"
 
@@ -33,13 +32,7 @@ def _id(value, name: str) -> str:
 
 
 def _time(value) -> str:
-    """X times look like 2021-09-22T16:37:29.000Z."""
-    if not isinstance(value, str):
-        raise TypeError("'created_at' is not text")
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        raise ValueError(f"'created_at' has no UTC offset: {value!r}")
-    return parsed.isoformat()
+    return iso_time(value)
 
 
 def _text(value, name: str) -> str | None:
