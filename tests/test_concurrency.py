@@ -70,3 +70,16 @@ def test_pages_serve_while_ingest_build_and_reviews_write(data_dir, tmp_path):
     at = open_page("pages/1_Explore.py", params | {"q": f"rebooking {50 * (ROUNDS + 1) - 1}"}, user=user)
     assert not at.exception and len(at.dataframe[0].value) == 1
     print(f"\n{runs} page runs during {2 * ROUNDS} ingest/build commands and {DECISIONS} review writes")
+
+
+def test_the_concurrency_benchmark_runs_clean(data_dir, tmp_path, capsys):
+    """bench/users.py (issue #6) on a small warehouse: simulated users and a writer, no errors."""
+    from bench import users
+
+    load_and_build(tmp_path, _batch(30, 0), ACCOUNTS)
+    assert users.main(["--data", str(data_dir), "--users", "3", "--changes", "2", "--posts-per-import", "300"]) == 0
+    out = capsys.readouterr().out
+    import re
+
+    assert ", 0 errors" in out
+    assert int(re.search(r"published snapshots seen by the users: (\d+)", out).group(1)) >= 2
