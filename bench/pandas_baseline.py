@@ -95,6 +95,9 @@ def _same(name: str, mine: pd.DataFrame, sql: pd.DataFrame) -> None:
         assert int(mine["n_answered"].sum()) == int(sql["n_answered"].sum())
     else:
         assert sorted(zip(mine["family"], mine["n_flags"])) == sorted(zip(sql["group_code"], sql["n_flags"].astype(int)))
+        rates = dict(zip(sql["group_code"], sql["rate"]))
+        for family, rate in zip(mine["family"], mine["rate"]):
+            assert abs(rate - rates[family]) < 1e-9 * max(1.0, rate), (family, rate, rates[family])
 
 
 def compare(repeat: int = 7) -> dict:
