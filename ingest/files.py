@@ -68,9 +68,12 @@ parsed AS (
     SELECT origin_line, line,
         CASE WHEN decode_error IS NOT NULL THEN decode_error
              WHEN NOT json_valid(line) THEN 'not valid JSON'
-             WHEN json_type(line) <> 'OBJECT' THEN 'not a JSON object'
+             WHEN NOT starts_with(line, '{{') AND json_type(line) <> 'OBJECT' THEN 'not a JSON object'
         END AS parse_error
-    FROM lines WHERE decode_error IS NOT NULL OR trim(line) <> ''
+    FROM lines
+    -- blank lines are skipped: trim(line) = '' (the first character is tested first, so that
+    -- trim copies only the rare line that starts with a space)
+    WHERE decode_error IS NOT NULL OR trim(left(line, 1)) <> '' OR trim(line) <> ''
 )
 SELECT $origin AS origin, origin_line, line AS payload, parse_error,
 {fields}
