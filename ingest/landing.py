@@ -149,6 +149,16 @@ FROM bad b ANTI JOIN quarantine q
 """
 
 
+def drop_incoming(con) -> None:
+    """Drop ``incoming``: a temporary table, or the JSONL reader's view over its temporary
+    table of lines (``jsonl_lines``), which goes too."""
+    views = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE database_name = 'temp' AND view_name = 'incoming'"
+    ).fetchall()[0][0]
+    con.execute("DROP VIEW IF EXISTS temp.incoming" if views else "DROP TABLE IF EXISTS temp.incoming")
+    con.execute("DROP TABLE IF EXISTS temp.jsonl_lines")
+
+
 def _sql(template: str) -> str:
     aliases = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in PLATFORM_ALIASES.items())
     return template.format(typed=_TYPED.format(aliases=aliases))
@@ -187,7 +197,8 @@ def land(con, run_id: str, *, default_source: str | None, default_trust: str | N
         con.execute(_INSERT_SQL, {"run_id": run_id})
         fault_point("after_land")
 
-        con.execute(_BAD_SQL)
+        # A clean batch (the usual case) has nothing to quarantine: skip reading it again.
+        con.execute(_BAD_SQL if good_rows < counts.read else _BAD_SQL + " LIMIT 0")
         counts.quarantined = con.execute("SELECT count(DISTINCT origin_line) FROM bad").fetchall()[0][0]
         con.execute(_QUARANTINE_SQL, {"run_id": run_id, "default_source": default_source})
         fault_point("land_after_quarantine")
@@ -208,7 +219,8 @@ def land(con, run_id: str, *, default_source: str | None, default_trust: str | N
         con.execute("ROLLBACK")
         raise
     finally:
-        for table in ("checked", "candidates", "seen", "keep", "bad", "incoming"):
+        for table in ("checked", "candidates", "seen", "keep", "bad"):
             con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        drop_incoming(con)
     fault_point("land_after_commit")
     return counts
