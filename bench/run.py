@@ -1,4 +1,4 @@
-"""RadSoMe benchmark: ``python bench/run.py --posts N [--json PATH]``.
+"""RadSoMe benchmark: ``python bench/run.py --posts N [--json PATH] [--skip-pages]``.
 
 Builds a warehouse of N demo posts in a temporary data folder and measures, on this machine:
 
@@ -156,6 +156,8 @@ def main(argv=None) -> int:
     parser.add_argument("--posts", type=int, required=True, metavar="N")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--repeat", type=int, default=7, help="filter changes per page (default 7)")
+    parser.add_argument("--skip-pages", action="store_true",
+                        help="only the import and the build: no page timings")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="radsome-bench-") as tmp:
@@ -164,10 +166,9 @@ def main(argv=None) -> int:
         os.environ.setdefault("RADSOME_PSEUDONYM_KEY", "benchmark-key")
         os.chdir(ROOT)
         ingest = bench_ingest(args.posts, workdir)
-        pages = bench_pages(args.repeat)
+        pages = {} if args.skip_pages else bench_pages(args.repeat)
 
     import duckdb
-    import streamlit
 
     report = {
         "posts": args.posts,
@@ -175,7 +176,7 @@ def main(argv=None) -> int:
         "machine": platform.machine(),
         "python": platform.python_version(),
         "duckdb": duckdb.__version__,
-        "streamlit": streamlit.__version__,
+        "streamlit": None if args.skip_pages else _streamlit_version(),
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "ingest": ingest,
         "pages": pages,
@@ -184,6 +185,12 @@ def main(argv=None) -> int:
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
     return 0
+
+
+def _streamlit_version() -> str:
+    import streamlit
+
+    return streamlit.__version__
 
 
 def print_report(report: dict) -> None:
@@ -206,6 +213,8 @@ def print_report(report: dict) -> None:
           f"{ingest['rule_engine_s']:.2f} | {ingest['build_posts'] / max(ingest['rule_engine_s'], 1e-9):,.0f} |")
     print(f"| of which flags under the policy in force (`flags`) | {ingest['build_posts']:,} | "
           f"{ingest['flags_s']:.2f} | |")
+    if not report["pages"]:
+        return
     print()
     print("| page | first render ms | cached rerun ms | filter change p50 ms | p95 ms | bare SQL p50 ms | page/SQL |")
     print("|---|---:|---:|---:|---:|---:|---:|")

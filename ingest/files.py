@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest.landing import INCOMING_COLUMNS, POST_COLUMNS, REQUIRED_COLUMNS
+from ingest.landing import INCOMING_COLUMNS, POST_COLUMNS, REQUIRED_COLUMNS, drop_incoming
 
 SNIFF_BYTES = 64 * 1024
 
@@ -58,37 +58,46 @@ _JSON_PATHS = [f"$.{c}" for c in POST_COLUMNS]
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
-def _jsonl_sql(source_sql: str) -> str:
-    """SQL that turns (origin_line, line, decode_error) rows into the incoming shape."""
+def _jsonl_sql(origin: str) -> str:
+    """SQL for the ``incoming`` view over ``jsonl_lines`` (origin_line, line, decode_error).
+
+    A view, not a table: the landing parses each line once, as it types and checks the
+    values, and reads the untouched line (the payload) straight from ``jsonl_lines``. A view
+    takes no bound parameters, so the origin (a file path) is quoted as a literal here."""
     fields = ",\n".join(f"    vals[{i + 1}] AS {c}" for i, c in enumerate(POST_COLUMNS))
+    paths = ", ".join(f"'{p}'" for p in _JSON_PATHS)  # code constants
+    quoted_origin = "'" + origin.replace("'", "''") + "'"
     return f"""
-CREATE OR REPLACE TEMP TABLE incoming AS
-WITH lines AS ({source_sql}),
-parsed AS (
+CREATE TEMP VIEW incoming AS
+WITH parsed AS (
     SELECT origin_line, line,
         CASE WHEN decode_error IS NOT NULL THEN decode_error
              WHEN NOT json_valid(line) THEN 'not valid JSON'
-             WHEN json_type(line) <> 'OBJECT' THEN 'not a JSON object'
+             WHEN NOT starts_with(line, '{{') AND json_type(line) <> 'OBJECT' THEN 'not a JSON object'
         END AS parse_error
-    FROM lines WHERE decode_error IS NOT NULL OR trim(line) <> ''
+    FROM jsonl_lines
+    -- blank lines are skipped: trim(line) = '' (the first character is tested first, so that
+    -- trim copies only the rare line that starts with a space)
+    WHERE decode_error IS NOT NULL OR trim(left(line, 1)) <> '' OR trim(line) <> ''
 )
-SELECT $origin AS origin, origin_line, line AS payload, parse_error,
+SELECT {quoted_origin} AS origin, origin_line, line AS payload, parse_error,
 {fields}
-FROM (SELECT *, CASE WHEN parse_error IS NULL THEN json_extract_string(line, $paths) END AS vals
+FROM (SELECT *, CASE WHEN parse_error IS NULL THEN json_extract_string(line, [{paths}]) END AS vals
       FROM parsed)
 """
 
 
 def read_jsonl(con, path: Path, origin: str) -> None:
-    """Create the ``incoming`` view over a JSONL file."""
+    """Create the ``incoming`` view over a JSONL file: its lines are read into the temporary
+    table ``jsonl_lines`` (by DuckDB, or by Python when DuckDB cannot read the file as text)."""
+    drop_incoming(con)
     lines = (
         "SELECT row_number() OVER () AS origin_line, line, NULL::VARCHAR AS decode_error"
         " FROM read_csv($path, columns = {'line': 'VARCHAR'}, header = false, delim = chr(0),"
         " quote = '', escape = '', auto_detect = false)"
     )
     try:
-        con.execute(_jsonl_sql(lines), {"path": str(path), "origin": origin, "paths": _JSON_PATHS})
-        con.execute("SELECT count(*) FROM incoming").fetchall()[0]
+        con.execute(f"CREATE OR REPLACE TEMP TABLE jsonl_lines AS {lines}", {"path": str(path)})
     except Exception:  # noqa: BLE001 - any DuckDB read problem: fall back to the exact reader
         numbers, texts, errors = [], [], []
         for number, text, error in _python_lines(path):
@@ -101,9 +110,9 @@ def read_jsonl(con, path: Path, origin: str) -> None:
             "decode_error": pa.array(errors, pa.string()),
         })
         con.register("py_lines_arrow", table)
-        con.execute("CREATE OR REPLACE TEMP TABLE py_lines AS SELECT * FROM py_lines_arrow")
+        con.execute("CREATE OR REPLACE TEMP TABLE jsonl_lines AS SELECT * FROM py_lines_arrow")
         con.unregister("py_lines_arrow")
-        con.execute(_jsonl_sql("SELECT * FROM py_lines"), {"origin": origin, "paths": _JSON_PATHS})
+    con.execute(_jsonl_sql(origin))
 
 
 def _python_lines(path: Path):
@@ -183,7 +192,9 @@ def read_file(con, path: Path, origin: str | None = None) -> str:
         read_jsonl(con, path, origin)
     else:
         read_csv_file(con, path, origin)
-    readable = con.execute("SELECT count(*) FROM incoming WHERE parse_error IS NULL").fetchall()[0][0]
+    readable = con.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM incoming WHERE parse_error IS NULL LIMIT 1)"
+    ).fetchall()[0][0]
     if readable == 0:
         raise FileFormatError(f"{path}: no record could be read as {kind.upper()}; nothing was stored")
     return kind

@@ -2,10 +2,11 @@
 transaction, with provenance. The one place that writes ``raw_posts`` and ``quarantine``.
 
 A batch is a DuckDB relation named ``incoming`` with the columns of :data:`INCOMING_COLUMNS`
-(all text, as read). Validation is set-based SQL; nothing is inserted row by row. The large
-columns (text, the untouched record) are read twice from ``incoming`` and never copied into
-intermediate tables: the checks keep only keys and problems, the insert reads only the rows
-to keep.
+(all text, as read). Validation is set-based SQL; nothing is inserted row by row. Each value
+is trimmed, typed and hashed once, into ``checked`` (with the record's problems); the
+untouched record (``payload``) is never copied: the insert reads it from ``incoming`` for the
+rows to keep. The stored rows are read once, for just the keys in the batch (``seen``): both
+the dedupe and the new/changed count use that.
 """
 from __future__ import annotations
 
@@ -55,7 +56,8 @@ _CHECK_SQL = r"""
 CREATE OR REPLACE TEMP TABLE checked AS
 WITH typed AS ({typed})
 SELECT
-    origin_line, platform, post_id,
+    origin_line, platform, post_id, parent_id, thread_id, author_id, author_name, author_bio,
+    author_location, created_at, text, url, source, trust_code,
     md5(concat_ws(chr(31), platform, post_id, parent_id, thread_id, author_id, author_name,
         author_bio, author_location, created_at::VARCHAR, text, url, trust_code)) AS payload_hash,
     list_filter([
@@ -80,37 +82,53 @@ SELECT
 FROM typed
 """
 
-# Rows to store: valid, the first of any repeats within the batch, and not stored already.
+# Valid rows, the first of any repeats within the batch.
+_CANDIDATES_SQL = """
+CREATE OR REPLACE TEMP TABLE candidates AS
+SELECT platform, post_id, payload_hash, min(origin_line) AS origin_line
+FROM checked WHERE len(problems) = 0 GROUP BY platform, post_id, payload_hash
+"""
+
+# The stored versions of the batch's posts: raw_posts is scanned once, for these keys only.
+_SEEN_SQL = """
+CREATE OR REPLACE TEMP TABLE seen AS
+SELECT r.platform, r.post_id, r.payload_hash
+FROM raw_posts r SEMI JOIN candidates c ON r.platform = c.platform AND r.post_id = c.post_id
+"""
+
+# Rows to store: candidates not stored already and not recorded as deleted on their platform.
 _KEEP_SQL = """
 CREATE OR REPLACE TEMP TABLE keep AS
 SELECT c.origin_line, c.platform, c.post_id, c.payload_hash
-FROM (SELECT platform, post_id, payload_hash, min(origin_line) AS origin_line
-      FROM checked WHERE len(problems) = 0 GROUP BY platform, post_id, payload_hash) c
-ANTI JOIN raw_posts r
+FROM candidates c
+ANTI JOIN seen r
   ON r.platform = c.platform AND r.post_id = c.post_id AND r.payload_hash = c.payload_hash
 ANTI JOIN deletions d ON d.platform = c.platform AND d.post_id = c.post_id
 """
 
 # Valid rows (first of any repeats) of posts recorded as deleted on their platform: never stored.
 _COUNT_DELETED_SQL = """
-SELECT count(*) FROM (SELECT DISTINCT platform, post_id, payload_hash FROM checked
-                      WHERE len(problems) = 0) c
+SELECT count(*) FROM candidates c
 SEMI JOIN deletions d ON d.platform = c.platform AND d.post_id = c.post_id
 """
 
+# Rows to store, and of those the ones whose post has a stored version already (changed).
 _COUNT_KEEP_SQL = """
-SELECT count(*), count(*) FILTER (WHERE EXISTS (
-    SELECT 1 FROM raw_posts r WHERE r.platform = keep.platform AND r.post_id = keep.post_id))
-FROM keep
+SELECT count(*), count(*) FILTER (WHERE s.post_id IS NOT NULL)
+FROM keep k
+LEFT JOIN (SELECT DISTINCT platform, post_id FROM seen) s
+  ON s.platform = k.platform AND s.post_id = k.post_id
 """
 
+# Typed values from ``checked``, the untouched record from ``incoming``: each read once.
 _INSERT_SQL = """
 INSERT INTO raw_posts
-WITH typed AS ({typed})
-SELECT t.platform, t.post_id, k.payload_hash, t.parent_id, t.thread_id, t.author_id,
-       t.author_name, t.author_bio, t.author_location, t.created_at, t.text, t.url, t.source,
-       t.trust_code, t.payload, t.origin, t.origin_line, now(), $run_id
-FROM typed t JOIN keep k ON k.origin_line = t.origin_line
+SELECT c.platform, c.post_id, c.payload_hash, c.parent_id, c.thread_id, c.author_id,
+       c.author_name, c.author_bio, c.author_location, c.created_at, c.text, c.url, c.source,
+       c.trust_code, i.payload, i.origin, c.origin_line, now(), $run_id
+FROM checked c
+SEMI JOIN keep k ON k.origin_line = c.origin_line
+JOIN incoming i ON i.origin_line = c.origin_line
 """
 
 _BAD_SQL = """
@@ -129,6 +147,16 @@ FROM bad b ANTI JOIN quarantine q
   ON q.origin = b.origin AND q.origin_line IS NOT DISTINCT FROM b.origin_line
  AND q.field = b.field AND q.record_hash = b.record_hash
 """
+
+
+def drop_incoming(con) -> None:
+    """Drop ``incoming``: a temporary table, or the JSONL reader's view over its temporary
+    table of lines (``jsonl_lines``), which goes too."""
+    views = con.execute(
+        "SELECT count(*) FROM duckdb_views() WHERE database_name = 'temp' AND view_name = 'incoming'"
+    ).fetchall()[0][0]
+    con.execute("DROP VIEW IF EXISTS temp.incoming" if views else "DROP TABLE IF EXISTS temp.incoming")
+    con.execute("DROP TABLE IF EXISTS temp.jsonl_lines")
 
 
 def _sql(template: str) -> str:
@@ -158,16 +186,19 @@ def land(con, run_id: str, *, default_source: str | None, default_trust: str | N
         counts.read, good_rows = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE len(problems) = 0) FROM checked"
         ).fetchall()[0]
+        con.execute(_CANDIDATES_SQL)
+        con.execute(_SEEN_SQL)
         con.execute(_KEEP_SQL)
         stored, changed = con.execute(_COUNT_KEEP_SQL).fetchall()[0]
         counts.deleted = con.execute(_COUNT_DELETED_SQL).fetchall()[0][0]
         counts.new, counts.changed = stored - changed, changed
         counts.duplicate = good_rows - stored - counts.deleted
         fault_point("land_after_validate")
-        con.execute(_sql(_INSERT_SQL), defaults | {"run_id": run_id})
+        con.execute(_INSERT_SQL, {"run_id": run_id})
         fault_point("after_land")
 
-        con.execute(_BAD_SQL)
+        # A clean batch (the usual case) has nothing to quarantine: skip reading it again.
+        con.execute(_BAD_SQL if good_rows < counts.read else _BAD_SQL + " LIMIT 0")
         counts.quarantined = con.execute("SELECT count(DISTINCT origin_line) FROM bad").fetchall()[0][0]
         con.execute(_QUARANTINE_SQL, {"run_id": run_id, "default_source": default_source})
         fault_point("land_after_quarantine")
@@ -188,7 +219,8 @@ def land(con, run_id: str, *, default_source: str | None, default_trust: str | N
         con.execute("ROLLBACK")
         raise
     finally:
-        for table in ("checked", "keep", "bad", "incoming"):
+        for table in ("checked", "candidates", "seen", "keep", "bad"):
             con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+        drop_incoming(con)
     fault_point("land_after_commit")
     return counts
