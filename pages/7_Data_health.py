@@ -3,18 +3,29 @@ success, runs and failures, new and quarantined posts, posts fetched against the
 coverage gaps and where each connector will continue from."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import data, labels, page
 
 
 def _budgets() -> tuple[dict[str, int], str | None]:
-    """Monthly post budgets per source from the sources file (X's paid quota), if any."""
+    """Monthly post budgets per source from the sources file (X's paid quota), if any; read
+    once per version of the file (it imports every connector's client library)."""
+    from ingest.connectors import config as sources
+
+    path = sources.default_path()
+    return _read_budgets(str(path), path.stat().st_mtime_ns if path.is_file() else 0)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _read_budgets(path: str, mtime_ns: int) -> tuple[dict[str, int], str | None]:
     try:
         from ingest.connectors import available
         from ingest.connectors import config as sources
 
-        configured = sources.load(None, available())
+        configured = sources.load(Path(path), available()) if mtime_ns else {}
     except Exception as exc:  # noqa: BLE001 - a broken sources file must not break the page
         return {}, f"The sources file could not be read: {exc}"
     budgets = {}
@@ -28,7 +39,7 @@ def _budgets() -> tuple[dict[str, int], str | None]:
 
 WINDOWS = {7: "Last 7 days", 30: "Last 30 days", 90: "Last 90 days"}
 
-chosen = page.start("Data health", ":material/monitor_heart:")
+page.start("Data health", ":material/monitor_heart:")  # set-up and sign-in; the post filters do not apply
 st.caption("Each source is a connector target of the sources file (e.g. `x:leeds-breast`) or an "
            "imported file. Health is about now: the window below counts runs up to the present "
            "(the sidebar's post dates do not apply); \"last\" columns look at every run.")

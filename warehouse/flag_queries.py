@@ -18,7 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from warehouse import queries, stats
-from warehouse.queries import _DIMENSIONS, _REGION_LABEL, GRAINS, Filters, run
+from warehouse.queries import _DIMENSIONS, _REGION_LABEL, GRAINS, PERIODS_CTE, Filters, run
 
 PER = 1000
 RATE_GROUPS = ("all", "region", "trust", "family", "rule")
@@ -156,14 +156,7 @@ def flag_rates(cursor, filters: Filters, by: str = "region", basis: str = "autom
 # --- over time -------------------------------------------------------------------------------------
 
 FLAGS_OVER_TIME_SQL = f"""
-WITH periods AS (
-    SELECT unnest(generate_series(
-        date_trunc($grain, $start::DATE)::TIMESTAMP,
-        date_trunc($grain, $end::DATE)::TIMESTAMP,
-        CASE $grain WHEN 'month' THEN INTERVAL 1 MONTH WHEN 'week' THEN INTERVAL 7 DAY
-                    ELSE INTERVAL 1 DAY END
-    ))::DATE AS period
-),
+WITH {PERIODS_CTE},
 flags AS (
     SELECT date_trunc($grain, day)::DATE AS period, sum({_COUNTED})::BIGINT AS n_flags
     FROM daily_flag_counts WHERE {_DAILY_WHERE} GROUP BY 1

@@ -212,6 +212,18 @@ def headline(cursor, filters: Filters) -> pd.DataFrame:
 
 # --- posts over time, by region, by trust -----------------------------------------------
 
+# Every ``$grain`` period (day, week from Monday, month) from ``$start`` to ``$end``: the zero
+# fill of the time series.
+PERIODS_CTE = """periods AS (
+    SELECT unnest(generate_series(
+        date_trunc($grain, $start::DATE)::TIMESTAMP,
+        date_trunc($grain, $end::DATE)::TIMESTAMP,
+        CASE $grain WHEN 'month' THEN INTERVAL 1 MONTH WHEN 'week' THEN INTERVAL 7 DAY
+                    ELSE INTERVAL 1 DAY END
+    ))::DATE AS period
+)"""
+
+
 def over_time_sql(table: str, measure: str, column: str, where: str,
                   label: str | None = None, joins: str = "") -> str:
     """A zero-filled time series over a daily pre-aggregate: one row per period (``$grain``:
@@ -228,14 +240,7 @@ WITH counts AS (
     WHERE {where}
     GROUP BY ALL
 ),
-periods AS (
-    SELECT unnest(generate_series(
-        date_trunc($grain, $start::DATE)::TIMESTAMP,
-        date_trunc($grain, $end::DATE)::TIMESTAMP,
-        CASE $grain WHEN 'month' THEN INTERVAL 1 MONTH WHEN 'week' THEN INTERVAL 7 DAY
-                    ELSE INTERVAL 1 DAY END
-    ))::DATE AS period
-),
+{PERIODS_CTE},
 series AS (SELECT DISTINCT series FROM counts)
 SELECT p.period, s.series, {name}coalesce(c.{measure}, 0)::BIGINT AS {measure}
 FROM periods p CROSS JOIN series s

@@ -99,8 +99,7 @@ class BlueskyConnector(Connector):
                     raise retry.Transient(f"bluesky: {what}: HTTP {exc}") from exc
                 raise
 
-        return retry.call(attempt, sleep=lambda s: retry.time.sleep(s), now=lambda: retry.time.time(),
-                          on_wait=lambda why, s: self.progress(f"{self.target.source}: {why}; waiting {s:.0f} s"))
+        return retry.call(attempt, on_wait=lambda why, s: self.progress(f"{self.target.source}: {why}; waiting {s:.0f} s"))
 
     def _login(self):
         from atproto_client import Client

@@ -175,10 +175,8 @@ class GraphClient:
         return data, origin
 
     def get(self, path: str, params: dict, listing: bool = True) -> tuple[dict, str]:
-        """The JSON answer (with a ``data`` list when ``listing``) and its origin. The sleep is
-        looked up at call time, so that tests can replace ``time.sleep``."""
-        return retry.call(lambda: self._once(path, params, listing), sleep=lambda s: retry.time.sleep(s),
-                          on_wait=self.on_wait)
+        """The JSON answer (with a ``data`` list when ``listing``) and its origin."""
+        return retry.call(lambda: self._once(path, params, listing), on_wait=self.on_wait)
 
 
 def _dt(value: str) -> datetime:

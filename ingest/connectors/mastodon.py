@@ -77,10 +77,6 @@ _HASHTAG = re.compile(r"^\w+$")
 _ACCOUNT = re.compile(r"^[A-Za-z0-9_.-]+(@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|@localhost(:\d+)?)?$")
 
 
-def _sleep(seconds: float) -> None:
-    time.sleep(seconds)  # looked up at call time, so tests can replace time.sleep
-
-
 def _order(local_id: str) -> tuple[int, str]:
     """Mastodon ids are decimal strings of varying length; other servers use fixed-length
     sortable strings: (length, text) orders both."""
@@ -218,7 +214,7 @@ class MastodonConnector(Connector):
                                  " may need MASTODON_ACCESS_TOKEN") from exc
             return self._last
 
-        response = retry.call(attempt, sleep=_sleep, on_wait=self._waiting)
+        response = retry.call(attempt, on_wait=self._waiting)
         origin = response.url
         try:
             body = json.loads(response.content)

@@ -79,10 +79,6 @@ SUBREDDIT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{1,20}(\+[A-Za-z0-9][A-Za-z0-9_]
 RETRY_STATUSES = {408, 500, 502, 503, 504, 520, 522, 524}
 
 
-def _sleep(seconds: float) -> None:
-    time.sleep(seconds)  # looked up at call time, so tests can replace time.sleep
-
-
 def _clock() -> float:
     return time.time()  # the same clock as prawcore's rate limiter and retry.reset_from_headers
 
@@ -243,7 +239,6 @@ class RedditConnector(Connector):
     credential_names = ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET")
     optional_credentials = ("REDDIT_USER_AGENT",)
     setup_help = "create a 'script' app at https://www.reddit.com/prefs/apps (README, 'Reddit')"
-    sleep = staticmethod(_sleep)
 
     @classmethod
     def check_options(cls, options: dict) -> dict:
@@ -317,7 +312,7 @@ class RedditConnector(Connector):
                 {"x-ratelimit-reset": response.headers.get("x-ratelimit-reset", "60")}) if used_up else None
             return data, response
 
-        return retry.call(once, sleep=self.sleep, now=_clock,
+        return retry.call(once,
                           on_wait=lambda why, s: self.progress(f"{self.target.source}: {why}; waiting {s:.0f} s"))
 
     # --- the run -------------------------------------------------------------------------

@@ -29,7 +29,6 @@ the cursor.
 from __future__ import annotations
 
 import logging
-import time
 from datetime import date, datetime, timezone
 from typing import Iterator
 
@@ -72,10 +71,6 @@ class _Session(requests.Session):
         return super().request(*args, **kwargs)
 
 
-def _sleep(seconds: float) -> None:
-    time.sleep(seconds)  # looked up at call time, so tests can replace time.sleep
-
-
 def _month_after(month: str) -> str:
     year, number = map(int, month.split("-"))
     return f"{year + number // 12}-{number % 12 + 1:02d}"
@@ -94,7 +89,6 @@ class XConnector(Connector):
     credential_names = ("X_BEARER_TOKEN",)
     setup_help = ("the app's Bearer Token from the X developer portal,"
                   " https://developer.x.com/en/portal/dashboard, Projects & Apps > your app > Keys and tokens")
-    sleep = staticmethod(_sleep)
     now = staticmethod(lambda: datetime.now(timezone.utc))
 
     @classmethod
@@ -180,7 +174,7 @@ class XConnector(Connector):
                       "expansions": EXPANSIONS, "tweet_fields": TWEET_FIELDS, "user_fields": USER_FIELDS}
             params = {k: v for k, v in params.items() if v is not None}
             try:
-                response = retry.call(lambda: self._get(client, params), sleep=self.sleep,
+                response = retry.call(lambda: self._get(client, params),
                                       on_wait=lambda why, s: self.progress(f"{source}: {why}; waiting {s:.0f} s"))
             except tweepy.BadRequest as exc:
                 if token and not restarted:  # an expired pagination token: start the pagination again

@@ -97,7 +97,18 @@ def transform_comment(comment: dict, post_id: str | None = None) -> dict:
         parent_id = _short(parent["id"], "parent.id")
     else:
         parent_id = thread_id
-    author_id, author_name = _author(comment, own_id)
+    return _record(comment, own_id, parent_id, thread_id, url)
+
+
+def transform_post(post: dict) -> dict:
+    """One post of a page's (or group's) ``/feed``: the root of its thread."""
+    own_id = _id(post["id"], "id")
+    return _record(post, own_id, None, own_id, post.get("permalink_url"))
+
+
+def _record(item: dict, own_id: str, parent_id: str | None, thread_id: str, url) -> dict:
+    """The file-format record of a post or comment, once its place in the thread is known."""
+    author_id, author_name = _author(item, own_id)
     return {
         "platform": "facebook",
         "post_id": own_id,
@@ -105,26 +116,9 @@ def transform_comment(comment: dict, post_id: str | None = None) -> dict:
         "thread_id": thread_id,
         "author_id": author_id,
         "author_name": author_name,
-        "created_at": _time(comment["created_time"]),
-        "text": _text(comment.get("message")),
+        "created_at": _time(item["created_time"]),
+        "text": _text(item.get("message")),
         "url": _url(url),
-    }
-
-
-def transform_post(post: dict) -> dict:
-    """One post of a page's (or group's) ``/feed``: the root of its thread."""
-    own_id = _id(post["id"], "id")
-    author_id, author_name = _author(post, own_id)
-    return {
-        "platform": "facebook",
-        "post_id": own_id,
-        "parent_id": None,
-        "thread_id": own_id,
-        "author_id": author_id,
-        "author_name": author_name,
-        "created_at": _time(post["created_time"]),
-        "text": _text(post.get("message")),
-        "url": _url(post.get("permalink_url")),
     }
 
 
