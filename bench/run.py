@@ -58,6 +58,7 @@ def write_jsonl(table, path: Path) -> None:
 
 
 def bench_ingest(n_posts: int, workdir: Path) -> dict:
+    """Import N posts in bulk, build, then import 10,000 new posts and build again."""
     import pyarrow.compute as pc
 
     from ingest import demo, jobs
@@ -68,10 +69,6 @@ def bench_ingest(n_posts: int, workdir: Path) -> dict:
     write_jsonl(data.posts, bulk)
     registry = workdir / "accounts.csv"
     data.accounts.to_csv(registry, index=False)
-
-    counts, import_s = _timed(lambda: jobs.import_file(bulk, source="demo"))
-    jobs.load_accounts(registry)
-
     # Incremental: 10k posts never seen before (the last 10k, re-keyed), onto N.
     tail = data.posts.slice(max(0, data.posts.num_rows - INCREMENT))
     tail = tail.set_column(
@@ -79,9 +76,14 @@ def bench_ingest(n_posts: int, workdir: Path) -> dict:
     )
     inc = workdir / "increment.jsonl"
     write_jsonl(tail, inc)
-    inc_counts, inc_s = _timed(lambda: jobs.import_file(inc, source="demo"))
+    del data, tail
 
+    counts, import_s = _timed(lambda: jobs.import_file(bulk, source="demo"))
+    jobs.load_accounts(registry)
     result, build_s = _timed(build)
+    inc_counts, inc_s = _timed(lambda: jobs.import_file(inc, source="demo"))
+    inc_result, inc_build_s = _timed(build)
+    bulk.unlink()
     return {
         "demo_generation_s": gen_s,
         "import_bulk_posts": counts.new,
@@ -101,7 +103,33 @@ def bench_ingest(n_posts: int, workdir: Path) -> dict:
         # that turns hits into flags.
         "rule_engine_s": sum(result.model_seconds.get(m, 0.0) for m in RULE_ENGINE_MODELS),
         "flags_s": result.model_seconds.get("marts/flags", 0.0),
+        # The build after the 10k incremental import: the previous build's enrichment is reused.
+        "incremental_build_posts": inc_result.posts,
+        "incremental_build_s": inc_build_s,
+        "incremental_build_model_s": inc_result.model_seconds,
+        "warehouse_mb": _size_mb(workdir / "data" / "warehouse.duckdb"),
+        "raw_store_mb": _size_mb(workdir / "data" / "raw.duckdb"),
     }
+
+
+def _size_mb(path: Path) -> float:
+    return path.stat().st_size / 1e6 if path.exists() else 0.0
+
+
+def bench_pages_in_child(repeat: int) -> dict:
+    """The page timings in a fresh process (so "first render" is a fresh process's, and its
+    peak resident memory is the dashboard's, not the import's or the build's)."""
+    import resource
+    import subprocess
+
+    out = Path(os.environ["RADSOME_DATA"]).parent / "pages.json"
+    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--pages-only", "--repeat", str(repeat),
+                    "--json", str(out)], check=True, cwd=ROOT)
+    pages = json.loads(out.read_text())
+    # ru_maxrss of the largest child so far (kilobytes on Linux): the page process is the only
+    # child this script starts.
+    pages["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return pages
 
 
 def bench_pages(repeat: int) -> dict:
@@ -153,20 +181,46 @@ def bench_pages(repeat: int) -> dict:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posts", type=int, required=True, metavar="N")
+    parser.add_argument("--posts", type=int, metavar="N", help="demo posts to generate and import")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--repeat", type=int, default=7, help="filter changes per page (default 7)")
     parser.add_argument("--skip-pages", action="store_true",
-                        help="only the import and the build: no page timings")
+                        help="only the import and the build: no page timings, no pandas baseline")
+    parser.add_argument("--workdir", type=Path, metavar="DIR",
+                        help="keep the data here (default: a temporary folder, removed afterwards)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --workdir: time the pages and the baseline on the data already there")
+    parser.add_argument("--pages-only", action="store_true", help=argparse.SUPPRESS)  # the child process
+    parser.add_argument("--table", type=Path, nargs="+", metavar="JSON",
+                        help="print the scaling table of earlier runs' JSON files and stop")
     args = parser.parse_args(argv)
+    if args.table:
+        print_scaling([json.loads(path.read_text()) for path in args.table])
+        return 0
+    if args.pages_only:
+        args.json.write_text(json.dumps(bench_pages(args.repeat), indent=2))
+        return 0
+    if not args.posts:
+        parser.error("--posts is required")
 
     with tempfile.TemporaryDirectory(prefix="radsome-bench-") as tmp:
-        workdir = Path(tmp)
+        workdir = args.workdir or Path(tmp)
+        workdir.mkdir(parents=True, exist_ok=True)
         os.environ["RADSOME_DATA"] = str(workdir / "data")
         os.environ.setdefault("RADSOME_PSEUDONYM_KEY", "benchmark-key")
         os.chdir(ROOT)
-        ingest = bench_ingest(args.posts, workdir)
-        pages = {} if args.skip_pages else bench_pages(args.repeat)
+        previous = workdir / "ingest.json"
+        if args.reuse and previous.exists():
+            ingest = json.loads(previous.read_text())
+        else:
+            ingest = bench_ingest(args.posts, workdir)
+            previous.write_text(json.dumps(ingest, indent=2))
+        pages, baseline = {}, {}
+        if not args.skip_pages:
+            pages = bench_pages_in_child(args.repeat)
+            from bench import pandas_baseline
+
+            baseline = pandas_baseline.compare(args.repeat)
 
     import duckdb
 
@@ -180,6 +234,7 @@ def main(argv=None) -> int:
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "ingest": ingest,
         "pages": pages,
+        "pandas_baseline": baseline,
     }
     print_report(report)
     if args.json:
@@ -213,15 +268,69 @@ def print_report(report: dict) -> None:
           f"{ingest['rule_engine_s']:.2f} | {ingest['build_posts'] / max(ingest['rule_engine_s'], 1e-9):,.0f} |")
     print(f"| of which flags under the policy in force (`flags`) | {ingest['build_posts']:,} | "
           f"{ingest['flags_s']:.2f} | |")
+    print(f"| incremental build ({INCREMENT:,} new posts onto {report['posts']:,}) | "
+          f"{ingest.get('incremental_build_posts', 0):,} | {ingest.get('incremental_build_s', 0):.2f} | |")
+    print(f"\nwarehouse {ingest.get('warehouse_mb', 0):,.0f} MB, raw store {ingest.get('raw_store_mb', 0):,.0f} MB")
     if not report["pages"]:
         return
     print()
     print("| page | first render ms | cached rerun ms | filter change p50 ms | p95 ms | bare SQL p50 ms | page/SQL |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for page, figures in report["pages"].items():
+    pages = dict(report["pages"])
+    peak = pages.pop("peak_rss_mb", None)
+    for page, figures in pages.items():
         print(f"| {page} | {figures['first_render_s'] * 1000:.0f} | {figures['cached_rerun_s'] * 1000:.0f} | "
               f"{figures['filter_change_p50_s'] * 1000:.0f} | {figures['filter_change_p95_s'] * 1000:.0f} | "
               f"{figures['bare_sql_p50_s'] * 1000:.1f} | {figures['ratio_page_to_sql']:.1f} |")
+    if peak is not None:
+        print(f"\ndashboard process peak memory (all pages, fresh process): {peak:,.0f} MB")
+    if report.get("pandas_baseline"):
+        print()
+        print_baseline(report["pandas_baseline"])
+
+
+
+def print_baseline(baseline: dict) -> None:
+    rows = ", ".join(f"{k} {v:,}" for k, v in baseline["rows"].items())
+    print(f"pandas load: {baseline['load_s']:.2f} s ({rows})")
+    print("| query | pandas p50 ms | RadSoMe SQL p50 ms | pandas / RadSoMe |")
+    print("|---|---:|---:|---:|")
+    for name, figures in baseline["pairs"].items():
+        print(f"| {name} | {figures['pandas_p50_s'] * 1000:.1f} | {figures['sql_p50_s'] * 1000:.1f} |"
+              f" {figures['ratio_pandas_to_sql']:.1f} |")
+
+
+def print_scaling(reports: list[dict]) -> None:
+    """One row per figure, one column per run (e.g. 100 k, 1 M, 10 M posts)."""
+    reports = sorted(reports, key=lambda r: r["posts"])
+    head = " | ".join(f"{r['posts']:,} posts" for r in reports)
+    print(f"| figure | {head} |")
+    print("|---|" + "---:|" * len(reports))
+    ingest_rows = [
+        ("file import, bulk (posts/s)", lambda i: f"{i['import_bulk_posts_per_s']:,.0f}"),
+        ("file import, 10 k incremental (posts/s)", lambda i: f"{i['import_incremental_posts_per_s']:,.0f}"),
+        ("full build (posts/s)", lambda i: f"{i['build_posts_per_s']:,.0f}"),
+        ("full build (s)", lambda i: f"{i['build_s']:.1f}"),
+        ("incremental build, 10 k new (s)", lambda i: f"{i.get('incremental_build_s', float('nan')):.1f}"),
+        ("warehouse file (MB)", lambda i: f"{i.get('warehouse_mb', 0):,.0f}"),
+    ]
+    for label, cell in ingest_rows:
+        print(f"| {label} | " + " | ".join(cell(r["ingest"]) for r in reports) + " |")
+    pages = [p for p in reports[-1].get("pages", {}) if p != "peak_rss_mb"]
+    for page in pages:
+        for label, key, scale in (("filter change p95 (ms)", "filter_change_p95_s", 1000),
+                                  ("cached rerun (ms)", "cached_rerun_s", 1000),
+                                  ("first render (ms)", "first_render_s", 1000),
+                                  ("page / bare SQL", "ratio_page_to_sql", 1)):
+            cells = [f"{r['pages'][page][key] * scale:,.{0 if scale > 1 else 1}f}" if page in r.get("pages", {})
+                     else "—" for r in reports]
+            print(f"| {page}: {label} | " + " | ".join(cells) + " |")
+    print("| dashboard peak memory (MB) | " + " | ".join(
+        f"{r['pages']['peak_rss_mb']:,.0f}" if "peak_rss_mb" in r.get("pages", {}) else "—" for r in reports) + " |")
+    for name in reports[-1].get("pandas_baseline", {}).get("pairs", {}):
+        cells = [f"{r['pandas_baseline']['pairs'][name]['ratio_pandas_to_sql']:.1f}"
+                 if r.get("pandas_baseline") else "—" for r in reports]
+        print(f"| pandas / RadSoMe, {name} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
