@@ -8,18 +8,35 @@ comment lines that the build reads:
     -- grain: one row per ...          (required)
     -- key: col_a, col_b               (required: checked unique, and not null ...)
     -- nullable: col_b                 (... except for the key columns listed here)
+    -- materialized: view              (optional: a view, not a table; its key is not checked,
+                                        the memoised model that reads it is)
+    -- memo: intermediate.input_view   (optional: a memoised model, below)
 
 Staging and intermediate models live in schemas of those names while the build runs and are
 dropped before publishing; marts are the published tables. Values a model needs (the
 pseudonym key) are bound as ``$name`` parameters, never formatted into the SQL.
+
+Memoised models (incremental enrichment). The text classifiers (question cues, guideline
+rules) are the build's costliest per-post work and a post's result depends only on the post
+(and, for staff-only rules, its author's role). A memoised model names an input view whose
+rows carry ``platform, post_id, memo_key`` (the stored version's payload hash, plus whatever
+else the result depends on) and reads its posts from ``memo_todo``. The build keeps each memoised
+model's rows and inputs in the published warehouse's ``memo`` schema (never shown to readers)
+with a version: a hash of the model's and its input's rendered SQL, so a changed rule or cue
+is a new version. The next build evaluates only the input rows whose (post, memo_key) the
+previous build did not, and copies the previous rows of the rest; with no usable previous
+build (first build, another version, an unreadable file) every row is evaluated.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import duckdb
 
 from ingest.runs import fault_point
 from warehouse import config, db
@@ -28,11 +45,14 @@ MODELS = Path(__file__).parent / "models"
 LAYERS = ("staging", "intermediate", "marts")
 MODEL_SCHEMA = {"staging": "staging", "intermediate": "intermediate", "marts": "main"}
 BUILDING_SUFFIX = ".building"
-_HEADER = re.compile(r"^--\s*(grain|key|nullable):\s*(.+?)\s*$", re.MULTILINE)
+_HEADER = re.compile(r"^--\s*(grain|key|nullable|materialized|memo):\s*(.+?)\s*$", re.MULTILINE)
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 _REFERENCE = re.compile(r"\b(staging|intermediate|main)\.([a-z_][a-z0-9_]*)\b")
 _TEMPLATE = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+_MEMO_INPUT = re.compile(r"^intermediate\.[a-z_][a-z0-9_]*$")
+MEMO_SCHEMA = "memo"
+PREVIOUS = "prev"  # catalog name of the previous published warehouse while a build runs
 
 
 class BuildError(RuntimeError):
@@ -48,6 +68,8 @@ class Model:
     grain: str
     key: list[str]
     nullable: list[str] = field(default_factory=list)
+    view: bool = False  # "-- materialized: view"
+    memo_input: str | None = None  # "-- memo: intermediate.<input view>"
 
     @property
     def table(self) -> str:
@@ -61,11 +83,15 @@ class BuildResult:
     tables: dict[str, int]
     model_seconds: dict[str, float] = field(default_factory=dict)  # "layer/name" -> seconds
     purged: object | None = None  # ingest.retention.PurgeCounts of the build's purge
+    memo_reused: dict[str, int] = field(default_factory=dict)  # memoised model -> input rows reused
 
     def summary(self) -> str:
         rate = self.posts / self.seconds if self.seconds else 0
         text = (f"built {len(self.tables)} tables, {self.posts:,} posts in {self.seconds:.2f} s"
                 f" ({rate:,.0f} posts/s)")
+        if any(self.memo_reused.values()):
+            text += "; reused the previous build's " + ", ".join(
+                f"{name} for {n:,} posts" for name, n in self.memo_reused.items())
         if self.purged is not None and self.purged.total:
             text += f"; {self.purged.summary()}"
         return text
@@ -90,7 +116,13 @@ def load_models(models_dir: Path = MODELS) -> list[Model]:
             for column in key + nullable:
                 if not _IDENT.match(column):
                     raise BuildError(f"{path}: bad column name {column!r} in the header")
-            models.append(Model(layer, name, path, sql, header["grain"], key, nullable))
+            view = header.get("materialized", "table") == "view"
+            if header.get("materialized", "table") not in ("table", "view"):
+                raise BuildError(f"{path}: '-- materialized:' is 'table' or 'view'")
+            memo_input = header.get("memo")
+            if memo_input is not None and not _MEMO_INPUT.match(memo_input):
+                raise BuildError(f"{path}: '-- memo:' names an intermediate view, e.g. intermediate.int_rule_input")
+            models.append(Model(layer, name, path, sql, header["grain"], key, nullable, view, memo_input))
     return _in_dependency_order(models)
 
 
@@ -199,28 +231,44 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
 
             for make in templates.PYTHON_TABLES:  # tables code makes (e.g. service calendars)
                 make(con)
-            tables, model_seconds = {}, {}
+            previous = _memo_versions(con, target)
+            con.execute(f"CREATE SCHEMA {MEMO_SCHEMA}")
+            by_table = {m.table: m for m in models}
+            tables, model_seconds, versions, reused = {}, {}, {}, {}
             for i, model in enumerate(models):
                 say(i / (len(models) + 2), f"building {model.layer}/{model.name}")
                 started = time.perf_counter()
                 try:
                     sql = render(model)
-                    con.execute(f"CREATE TABLE {model.table} AS\n{sql}", _params_for(sql, params))
+                    if model.view:
+                        con.execute(f"CREATE VIEW {model.table} AS\n{sql}", _params_for(sql, params))
+                    elif model.memo_input:
+                        versions[model.name] = _memo_version(model, sql, by_table)
+                        reused[model.name] = _run_memoised(con, model, sql, _params_for(sql, params),
+                                                           previous.get(model.name) == versions[model.name])
+                    else:
+                        con.execute(f"CREATE TABLE {model.table} AS\n{sql}", _params_for(sql, params))
                 except BuildError:
                     raise
                 except Exception as exc:
                     raise BuildError(f"{model.path}: {exc}") from exc
                 model_seconds[f"{model.layer}/{model.name}"] = time.perf_counter() - started
-                tables[model.name] = con.execute(f"SELECT count(*) FROM {model.table}").fetchall()[0][0]
+                if not model.view:
+                    tables[model.name] = con.execute(f"SELECT count(*) FROM {model.table}").fetchall()[0][0]
+            con.execute(f"CREATE TABLE {MEMO_SCHEMA}.versions AS SELECT unnest($models) AS model,"
+                        " unnest($versions) AS version",
+                        {"models": list(versions), "versions": list(versions.values())})
             fault_point("build_after_models")
             say(len(models) / (len(models) + 2), "checking keys")
-            problems = [p for model in models for p in check_key(con, model)]
+            problems = [p for model in models if not model.view for p in check_key(con, model)]
             if problems:
                 raise BuildError("key checks failed: " + "; ".join(problems))
             _write_build_info(con, models)
             con.execute("DROP SCHEMA staging CASCADE")
             con.execute("DROP SCHEMA intermediate CASCADE")
             con.execute("DETACH raw")
+            if previous:
+                con.execute(f"DETACH {PREVIOUS}")
             con.execute("CHECKPOINT")
             con.close()
             say((len(models) + 1) / (len(models) + 2), "publishing")
@@ -235,7 +283,63 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
     say(1.0, "done")
     marts = {m.name: tables[m.name] for m in models if m.layer == "marts"}
     return BuildResult(posts=tables.get("posts", 0), seconds=time.perf_counter() - start,
-                       tables=marts, model_seconds=model_seconds, purged=purged)
+                       tables=marts, model_seconds=model_seconds, purged=purged, memo_reused=reused)
+
+
+def _memo_versions(con, target: Path) -> dict[str, str]:
+    """Attach the published warehouse this build replaces (read-only, as ``prev``) and return
+    its memoised models' versions; {} (nothing attached) when there is none, it predates
+    memoisation or cannot be read: then every row is evaluated."""
+    if not target.is_file():
+        return {}
+    escaped = str(target).replace("'", "''")  # our own file name; ATTACH takes no parameter
+    try:
+        con.execute(f"ATTACH '{escaped}' AS {PREVIOUS} (READ_ONLY)")
+    except duckdb.Error:
+        return {}
+    try:
+        versions = dict(con.execute(f"SELECT model, version FROM {PREVIOUS}.{MEMO_SCHEMA}.versions").fetchall())
+    except duckdb.Error:
+        versions = {}
+    if not versions:
+        con.execute(f"DETACH {PREVIOUS}")
+    return versions
+
+
+def _memo_version(model: Model, sql: str, by_table: dict[str, Model]) -> str:
+    """What a memoised model's rows depend on besides the posts: its SQL and its input view's
+    (rules, cues and memo_key all live there), and the engine that runs them."""
+    source = by_table.get(model.memo_input)
+    if source is None or not source.view:
+        raise BuildError(f"{model.path}: '-- memo: {model.memo_input}' is not a view model")
+    text = "\x00".join([sql, render(source), duckdb.__version__])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _run_memoised(con, model: Model, sql: str, params: dict, warm: bool) -> int:
+    """Build a memoised model into ``memo.<name>`` (a view ``intermediate.<name>`` reads it):
+    evaluate the input rows the previous build did not, copy its rows for the rest. Returns
+    how many input rows were reused."""
+    source, name = model.memo_input, model.name
+    old = f"{PREVIOUS}.{MEMO_SCHEMA}"
+    if warm:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW memo_todo AS SELECT i.* FROM {source} i"
+                    f" ANTI JOIN {old}.{name}_inputs m USING (platform, post_id, memo_key)")
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW memo_todo AS SELECT * FROM {source}")
+    con.execute(f"CREATE TABLE {MEMO_SCHEMA}.{name} AS\n{sql}", params)
+    con.execute(f"CREATE TABLE {MEMO_SCHEMA}.{name}_inputs AS SELECT platform, post_id, memo_key FROM {source}")
+    reused = 0
+    if warm:
+        con.execute(f"CREATE TEMP TABLE memo_same AS SELECT platform, post_id FROM {MEMO_SCHEMA}.{name}_inputs"
+                    f" SEMI JOIN {old}.{name}_inputs USING (platform, post_id, memo_key)")
+        reused = con.execute("SELECT count(*) FROM memo_same").fetchall()[0][0]
+        con.execute(f"INSERT INTO {MEMO_SCHEMA}.{name} BY NAME SELECT r.* FROM {old}.{name} r"
+                    " SEMI JOIN memo_same USING (platform, post_id)")
+        con.execute("DROP TABLE memo_same")
+    con.execute("DROP VIEW memo_todo")
+    con.execute(f"CREATE VIEW {model.table} AS SELECT * FROM {MEMO_SCHEMA}.{name}")
+    return reused
 
 
 def _write_build_info(con, models: list[Model]) -> None:

@@ -24,10 +24,11 @@ trusts AS (
 ),
 described AS (
     -- self-description is per author: the strongest evidence in any of their bios or posts
+    -- (ties broken by role and evidence, so that every build picks the same)
     SELECT platform, author_id,
-           arg_max(self_role, self_role_confidence) AS self_role,
+           arg_max(self_role, (self_role_confidence, self_role, self_role_evidence)) AS self_role,
            max(self_role_confidence) AS self_role_confidence,
-           arg_max(self_role_evidence, self_role_confidence) AS self_role_evidence
+           arg_max(self_role_evidence, (self_role_confidence, self_role, self_role_evidence)) AS self_role_evidence
     FROM (SELECT platform, author_id, {{ self_role_columns }}
           FROM (SELECT DISTINCT platform, author_id, author_bio,
                        CASE WHEN regexp_matches(text, {{ role_text_gate }}) THEN text END AS text
@@ -111,6 +112,7 @@ SELECT
     a.final_trust_code AS trust_code,
     t.region_code,
     a.attribution,
-    a.fetched_at
+    a.fetched_at,
+    a.payload_hash  -- the stored version's: memoised enrichment re-reads a post only when it changes
 FROM attributed a
 LEFT JOIN trusts t ON t.trust_code = a.final_trust_code

@@ -3,10 +3,11 @@
 -- key: platform, post_id
 -- Staff and organisation posts are not classified: a patient question is, by definition,
 -- asked by a member of the public (DESIGN.md).
+-- memo: intermediate.int_question_input
+-- Memoised: memo_todo holds only the public posts the previous build did not classify with the
+-- same cues (new or changed); the build adds the previous verdicts for the others.
 WITH public_posts AS (
-    SELECT platform, post_id, text
-    FROM intermediate.int_posts
-    WHERE author_role IN ('patient_public', 'unknown')
+    SELECT platform, post_id, text FROM memo_todo
 )
 SELECT * FROM (
 {{ question_annotations }}

@@ -3,8 +3,12 @@
 -- The rule engine (warehouse/rules, version in stg_rules.engine_version) is SQL generated from
 -- the rule packs; staff-only rules see only professional and organisation posts. A changed
 -- rule re-evaluates all history on the next build.
+-- memo: intermediate.int_rule_input
+-- Memoised: memo_todo holds only the posts the previous build did not evaluate under the same
+-- rules (new, changed, or a changed author role); the build adds the previous build's hits for
+-- the others (warehouse/build.py, "Memoised models").
 WITH posts_for_rules AS (
-    SELECT platform, post_id, author_role, text FROM intermediate.int_posts
+    SELECT platform, post_id, author_role, text FROM memo_todo
 )
 SELECT * FROM (
 {{ guideline_flags }}

@@ -15,5 +15,5 @@ latest AS (
 )
 SELECT
     platform, post_id, parent_id, thread_id, author_id, author_bio, author_location,
-    created_at, text, url, source, trust_code, fetched_at, run_id
+    created_at, text, url, source, trust_code, fetched_at, run_id, payload_hash
 FROM latest
