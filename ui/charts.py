@@ -1,8 +1,13 @@
 """Chart builders: pure functions from a query's DataFrame to a plotly Figure.
 
-No Streamlit here, and plotly.graph_objects rather than plotly.express (express costs about
-100 ms a figure). Colours come from the NHS identity palette; "Unattributed" is always grey so
-that it reads as "not known" rather than as one more region or trust.
+No Streamlit here, and no plotly.express (express costs about 100 ms a figure). Each builder
+writes its traces and one layout as plain dicts and wraps them once with :func:`_figure`, an
+unvalidated ``go.Figure(..., _validate=False)``: plotly's per-property validation (every
+``go.Scatter(...)``, ``add_trace``, ``update_layout``, ``add_hline`` ...) cost 15-80 ms a figure,
+rebuilt on every filter change, against a few ms this way. Nothing checks property names or
+values here, so tests/test_charts.py builds every chart and validates it in full
+(``go.Figure(fig.to_dict())``). Colours come from the NHS identity palette; "Unattributed" is
+always grey so that it reads as "not known" rather than as one more region or trust.
 """
 from __future__ import annotations
 
@@ -27,15 +32,27 @@ GRAIN_WORDS = {"day": ("Day", "per day"), "week": ("Week starting (Monday)", "pe
 FONT = dict(family="Frutiger, Arial, sans-serif", size=13)
 
 
-def _layout(fig: go.Figure, *, height: int, x_title: str, y_title: str, legend: bool) -> go.Figure:
-    fig.update_layout(
+def _figure(traces: list[dict], layout: dict) -> go.Figure:
+    """One unvalidated figure from trace dicts (``type="scatter"`` ...) and a layout dict."""
+    return go.Figure(data=traces, layout=layout, _validate=False)
+
+
+def _layout(*, height: int, x_title: str, y_title: str, legend: bool, xaxis: dict | None = None,
+            yaxis: dict | None = None, legend_style: dict | None = None, **more) -> dict:
+    """The layout every chart shares, with ``xaxis``, ``yaxis`` and ``legend_style`` merged into
+    its axes and legend and ``more`` layout properties (which win) on top."""
+    return dict(
         height=height, margin=dict(l=8, r=8, t=8, b=8), font=FONT, separators=".,",
         showlegend=legend, hovermode="closest",
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, title=None),
-        xaxis=dict(title=dict(text=x_title), automargin=True),
-        yaxis=dict(title=dict(text=y_title), automargin=True, rangemode="tozero"),
-    )
-    return fig
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0) | (legend_style or {}),
+        xaxis=dict(title=dict(text=x_title), automargin=True) | (xaxis or {}),
+        yaxis=dict(title=dict(text=y_title), automargin=True, rangemode="tozero") | (yaxis or {}),
+    ) | more
+
+
+def _date_format(grain: str) -> str:
+    """The d3 date format of a time series' ticks and tooltips at ``grain``."""
+    return "%-d %b %Y" if grain != "month" else "%b %Y"
 
 
 def _series_label(series: str, by: str) -> str:
@@ -45,22 +62,20 @@ def _series_label(series: str, by: str) -> str:
 def posts_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "platform") -> go.Figure:
     """Lines of posts per period, one per platform (or author role), busiest first."""
     x_title, per = GRAIN_WORDS[grain]
-    fig = go.Figure()
     totals = frame.groupby("series")["n_posts"].sum().sort_values(ascending=False)
-    hover_day = "%{x|%-d %b %Y}" if grain != "month" else "%{x|%b %Y}"
+    day = _date_format(grain)
+    traces = []
     for i, series in enumerate(totals.index):
         rows = frame[frame["series"] == series]
         name = _series_label(series, by)
-        fig.add_trace(go.Scatter(
-            x=rows["period"], y=rows["n_posts"], mode="lines", name=name,
+        traces.append(dict(
+            type="scatter", x=rows["period"], y=rows["n_posts"], mode="lines", name=name,
             line=dict(width=2, color=SERIES_COLOURS.get(series, PALETTE[i % len(PALETTE)])),
-            hovertemplate=f"{name}<br>{hover_day}: %{{y:,}} posts<extra></extra>",
+            hovertemplate=f"{name}<br>%{{x|{day}}}: %{{y:,}} posts<extra></extra>",
         ))
-    _layout(fig, height=360, x_title=x_title, y_title=f"Posts {per}", legend=True)
-    fig.update_layout(hovermode="x unified")
-    fig.update_xaxes(tickformat="%-d %b %Y" if grain != "month" else "%b %Y")
-    fig.update_yaxes(tickformat=",d")
-    return fig
+    return _figure(traces, _layout(height=360, x_title=x_title, y_title=f"Posts {per}", legend=True,
+                                   xaxis=dict(tickformat=day), yaxis=dict(tickformat=",d"),
+                                   hovermode="x unified"))
 
 
 def _bars(names: list[str], values: list[int], shares: list[float], colours: list[str],
@@ -71,18 +86,17 @@ def _bars(names: list[str], values: list[int], shares: list[float], colours: lis
     from warehouse import stats
 
     shown = [stats.suppress_count(int(v)) for v in values]
-    fig = go.Figure(go.Bar(
-        y=names, x=[None if v == "*" else v for v in shown], orientation="h", marker_color=colours,
+    bar = dict(
+        type="bar", y=names, x=[None if v == "*" else v for v in shown], orientation="h",
+        marker=dict(color=colours),
         customdata=[["*" if v == "*" else f"{s:.0%}", "*" if v == "*" else f"{v:,}"]
                     for v, s in zip(shown, shares)],
         text=["*" if v == "*" else f"{v:,}" for v in shown], textposition="auto", cliponaxis=False,
         hovertemplate="%{y}: %{customdata[1]} posts (%{customdata[0]} of all shown)<extra></extra>",
-    ))
-    _layout(fig, height=max(150, 34 * len(names) + 70), x_title=x_title, y_title="", legend=False)
-    fig.update_layout(bargap=0.3)
-    fig.update_yaxes(autorange="reversed", tickfont=dict(size=12))
-    fig.update_xaxes(tickformat=",d")
-    return fig
+    )
+    return _figure([bar], _layout(height=max(150, 34 * len(names) + 70), x_title=x_title, y_title="",
+                                  legend=False, xaxis=dict(tickformat=",d"),
+                                  yaxis=dict(autorange="reversed", tickfont=dict(size=12)), bargap=0.3))
 
 
 def posts_by_region(frame: pd.DataFrame) -> go.Figure:
@@ -159,48 +173,45 @@ def questions_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "all
     national = national and by != "region"  # regions are below national level
     totals = frame.groupby("series")["n_questions"].sum().sort_values(ascending=False)
     shown = _suppressed(frame, ["n_questions"], None, national)
-    fig = go.Figure()
-    hover_day = "%{x|%-d %b %Y}" if grain != "month" else "%{x|%b %Y}"
+    day = _date_format(grain)
+    traces = []
     for i, series in enumerate(totals.index):
         rows = shown[shown["series"] == series]
         name = labels.topic(series) if by == "topic" else rows["series_name"].iloc[0]
         colour = (TOPIC_COLOURS.get(series) if by == "topic" else NHS_BLUE if by == "all" else
                   GREY if series == "unattributed" else PALETTE[i % len(PALETTE)])
         values = rows["n_questions"].astype("Float64").to_numpy(dtype=float, na_value=float("nan"))
-        fig.add_trace(go.Scatter(
-            x=rows["period"], y=values, mode="lines+markers" if grain == "month" else "lines",
-            name=name, connectgaps=False,
+        traces.append(dict(
+            type="scatter", x=rows["period"], y=values,
+            mode="lines+markers" if grain == "month" else "lines", name=name, connectgaps=False,
             line=dict(width=2, color=colour),
-            hovertemplate=f"{name}<br>{hover_day}: %{{y:,}} questions<extra></extra>",
+            hovertemplate=f"{name}<br>%{{x|{day}}}: %{{y:,}} questions<extra></extra>",
         ))
-    _layout(fig, height=380, x_title=x_title, y_title=f"Questions {per}", legend=by != "all")
+    notes = []
     if len(shown) and shown["n_questions"].isna().mean() > 0.5:
-        fig.add_annotation(text="Most counts here are 1–7 and hidden: try a longer grain or all questions",
-                           showarrow=False, xref="paper", yref="paper", x=0.5, y=0.95,
-                           font=dict(color=GREY), bgcolor="rgba(255,255,255,0.85)")
-    fig.update_layout(hovermode="x unified")
-    fig.update_xaxes(tickformat="%-d %b %Y" if grain != "month" else "%b %Y")
-    fig.update_yaxes(tickformat=",d")
-    return fig
+        notes.append(dict(text="Most counts here are 1–7 and hidden: try a longer grain or all questions",
+                          showarrow=False, xref="paper", yref="paper", x=0.5, y=0.95,
+                          font=dict(color=GREY), bgcolor="rgba(255,255,255,0.85)"))
+    return _figure(traces, _layout(height=380, x_title=x_title, y_title=f"Questions {per}", legend=by != "all",
+                                   xaxis=dict(tickformat=day), yaxis=dict(tickformat=",d"),
+                                   hovermode="x unified", annotations=notes))
 
 
 def question_topics(frame: pd.DataFrame, national: bool = False) -> go.Figure:
     """Horizontal bars: questions per topic, most asked first, with shares."""
     shown = _suppressed(frame, ["n_questions"], {"share": "n_questions"}, national)
     values = shown["n_questions"].astype("Float64").fillna(0).astype(int).tolist()
-    fig = go.Figure(go.Bar(
-        y=[labels.topic(t) for t in shown["topic"]], x=values, orientation="h",
-        marker_color=[TOPIC_COLOURS.get(t, NHS_BLUE) for t in shown["topic"]],
+    bar = dict(
+        type="bar", y=[labels.topic(t) for t in shown["topic"]], x=values, orientation="h",
+        marker=dict(color=[TOPIC_COLOURS.get(t, NHS_BLUE) for t in shown["topic"]]),
         text=[_count_text(v) if pd.isna(v) or v else "0" for v in shown["n_questions"]],
         customdata=["" if pd.isna(s) else f" ({s:.0%} of questions)" for s in shown["share"]],
         textposition="auto", cliponaxis=False,
         hovertemplate="%{y}: %{text} questions%{customdata}<extra></extra>",
-    ))
-    _layout(fig, height=max(180, 32 * len(shown) + 60), x_title="Questions", y_title="", legend=False)
-    fig.update_layout(bargap=0.3)
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(tickformat=",d")
-    return fig
+    )
+    return _figure([bar], _layout(height=max(180, 32 * len(shown) + 60), x_title="Questions", y_title="",
+                                  legend=False, xaxis=dict(tickformat=",d"), yaxis=dict(autorange="reversed"),
+                                  bargap=0.3))
 
 
 def questions_by_unit(frame: pd.DataFrame, top: int = 15) -> go.Figure:
@@ -209,19 +220,19 @@ def questions_by_unit(frame: pd.DataFrame, top: int = 15) -> go.Figure:
     rows = frame.head(top).assign(n_open=lambda f: f["n_questions"] - f["n_answered"])
     shown = _suppressed(rows, ["n_answered", "n_open", "n_questions"], None, False)
     names = [_wrap(labels.org_name(n)) for n in shown["group_name"]]
-    fig = go.Figure()
+    traces = []
     for column, name, colour in (("n_answered", "Answered", NHS_BLUE), ("n_open", "Still open", AMBER)):
         values = shown[column].astype("Float64")
-        fig.add_trace(go.Bar(
-            y=names, x=values.fillna(0).astype(int).tolist(), orientation="h", name=name,
-            marker_color=colour, customdata=[_count_text(v) for v in values],
+        traces.append(dict(
+            type="bar", y=names, x=values.fillna(0).astype(int).tolist(), orientation="h", name=name,
+            marker=dict(color=colour), customdata=[_count_text(v) for v in values],
             hovertemplate=f"%{{y}}: %{{customdata}} {name.lower()}<extra></extra>",
         ))
-    _layout(fig, height=max(180, 34 * len(shown) + 80), x_title="Questions", y_title="", legend=True)
-    fig.update_layout(barmode="stack", bargap=0.3, legend=dict(traceorder="normal"))
-    fig.update_yaxes(autorange="reversed", tickfont=dict(size=12))
-    fig.update_xaxes(tickformat=",d")
-    return fig
+    return _figure(traces, _layout(height=max(180, 34 * len(shown) + 80), x_title="Questions", y_title="",
+                                   legend=True, legend_style=dict(traceorder="normal"),
+                                   xaxis=dict(tickformat=",d"),
+                                   yaxis=dict(autorange="reversed", tickfont=dict(size=12)),
+                                   barmode="stack", bargap=0.3))
 
 
 def _step_points(curve: pd.DataFrame) -> pd.DataFrame:
@@ -238,11 +249,11 @@ def response_curves(frame: pd.DataFrame, clock: str = "calendar", national: bool
 
     curves = qq.km_curves(frame)
     ticks, words = _TICKS[clock]
-    fig = go.Figure()
     sizes = frame.groupby("group_code", sort=False)[["events", "censored"]].sum().sum(axis=1)
     groups = [g for g in dict.fromkeys(curves["group_code"]) if national or sizes[g] >= 8]
     bands = len(groups) <= 3
     last = float(curves["time_s"].max()) if len(curves) else 86_400
+    traces = []
     for i, code in enumerate(groups):
         curve = _step_points(curves[curves["group_code"] == code].reset_index(drop=True))
         x = curve["time_s"].clip(lower=30).tolist()  # log axis: t = 0 drawn at 30 s
@@ -251,27 +262,36 @@ def response_curves(frame: pd.DataFrame, clock: str = "calendar", national: bool
         colour = GREY if code == "unattributed" else PALETTE[i % len(PALETTE)]
         waits = [labels.duration(t, service=clock == "service") for t in curve["time_s"]]
         if bands:
-            fig.add_trace(go.Scatter(x=x + x[::-1], y=(curve["ci_high"].tolist() + curve["ci_low"].tolist()[::-1]),
-                                     fill="toself", line=dict(width=0, shape="hv"), fillcolor=colour,
-                                     opacity=0.15, hoverinfo="skip", showlegend=False))
-        fig.add_trace(go.Scatter(
-            x=x, y=curve["survival"], mode="lines", line=dict(shape="hv", width=2.5, color=colour),
-            name=f"{name} ({n:,} questions)", customdata=waits,
+            traces.append(dict(type="scatter", x=x + x[::-1],
+                               y=curve["ci_high"].tolist() + curve["ci_low"].tolist()[::-1],
+                               fill="toself", line=dict(width=0, shape="hv"), fillcolor=colour,
+                               opacity=0.15, hoverinfo="skip", showlegend=False))
+        traces.append(dict(
+            type="scatter", x=x, y=curve["survival"], mode="lines",
+            line=dict(shape="hv", width=2.5, color=colour), name=f"{name} ({n:,} questions)",
+            customdata=waits,
             hovertemplate=f"{name}<br>%{{y:.0%}} still waiting after %{{customdata}}<extra></extra>",
         ))
-    for at, word in _TARGET_LINES[clock]:
-        fig.add_vline(x=at, line=dict(color=GREY, width=1, dash="dot"),
-                      annotation=dict(text=word, font=dict(size=11, color=GREY), yanchor="top"))
-    fig.add_hline(y=0.5, line=dict(color=GREY, width=1, dash="dash"),
-                  annotation=dict(text="half answered (median)", font=dict(size=11, color=GREY),
-                                  xanchor="right", x=1))
-    _layout(fig, height=440, x_title="Time since the question was asked" +
-            (" (staffed hours only)" if clock == "service" else ""),
-            y_title="Still waiting for a first answer", legend=True)
-    fig.update_xaxes(type="log", tickvals=ticks, ticktext=words, range=[1.5, max(5.0, np.log10(last) + 0.05)])
-    fig.update_yaxes(tickformat=".0%", range=[0, 1.02], rangemode="normal")
-    fig.update_xaxes(tickangle=0)
-    return fig
+    # Target lines as fig.add_vline / add_hline would draw them: a line across the plot (in
+    # axis-domain coordinates) with its label at the top (vertical) or right end (horizontal).
+    note = dict(font=dict(size=11, color=GREY), showarrow=False)
+    targets = _TARGET_LINES[clock]
+    shapes = [dict(type="line", x0=at, x1=at, xref="x", y0=0, y1=1, yref="y domain",
+                   line=dict(color=GREY, width=1, dash="dot")) for at, _ in targets]
+    shapes.append(dict(type="line", x0=0, x1=1, xref="x domain", y0=0.5, y1=0.5, yref="y",
+                       line=dict(color=GREY, width=1, dash="dash")))
+    notes = [note | dict(text=word, x=at, xref="x", xanchor="left", y=1, yref="y domain", yanchor="top")
+             for at, word in targets]
+    notes.append(note | dict(text="half answered (median)", x=1, xref="x domain", xanchor="right",
+                             y=0.5, yref="y", yanchor="bottom"))
+    return _figure(traces, _layout(
+        height=440, x_title="Time since the question was asked" +
+        (" (staffed hours only)" if clock == "service" else ""),
+        y_title="Still waiting for a first answer", legend=True,
+        xaxis=dict(type="log", tickvals=ticks, ticktext=words, tickangle=0,
+                   range=[1.5, max(5.0, float(np.log10(last)) + 0.05)]),
+        yaxis=dict(tickformat=".0%", range=[0, 1.02], rangemode="normal"),
+        shapes=shapes, annotations=notes))
 
 
 FUNNEL_MEASURES = {  # measure -> (numerator, denominator, words, short label)
@@ -313,25 +333,24 @@ def funnel_points(frame: pd.DataFrame, measure: str = "answered") -> tuple[pd.Da
 def _funnel_figure(shown: pd.DataFrame, centre: float, limits_for, *, value: str, low: str,
                    high: str, centre_label: str, hover: str, above: tuple[str, str, str],
                    below: tuple[str, str, str], within: str, x_title: str, y_title: str,
-                   highlight: tuple[str, ...], groups: tuple[tuple[str, str], ...] = ()) -> go.Figure:
+                   highlight: tuple[str, ...], groups: tuple[tuple[str, str], ...] = (),
+                   yaxis: dict | None = None) -> go.Figure:
     """The funnel plot both measures share: 95% and 99.8% control limits (``limits_for(grid)``,
     columns lower_95 ... upper_99_8) around ``centre``, each unit a dot coloured by
     ``position`` (within / above / below the 99.8% limits), units in ``highlight`` ringed and
     named. ``above``/``below`` are (legend name, colour, tooltip meaning); ``hover`` formats
     the value and its CI from ``%{y}`` and ``%{customdata[0..1]}``. ``groups`` ((code, group
     label), ...) gives each unit's marker a shape by its group (e.g. its policy), with a legend
-    entry per shape; units not in it are circles."""
+    entry per shape; units not in it are circles. ``yaxis``: the measure's y-axis properties."""
     top = max(float(shown["n_shown"].max()) * 1.08, 20.0)
     limits = limits_for(np.unique(np.round(np.geomspace(1, top, 160))))
-    fig = go.Figure()
-    for level, dash, label in (("99_8", "dash", "99.8% limits"), ("95", "dot", "95% limits")):
-        for side in ("lower", "upper"):
-            fig.add_trace(go.Scatter(
-                x=limits["n"], y=limits[f"{side}_{level}"], mode="lines", name=label,
-                line=dict(color=GREY, width=1.5, dash=dash), showlegend=side == "lower",
-                legendgroup=level, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=[1, top], y=[centre, centre], mode="lines", name=centre_label,
-                             line=dict(color="#231F20", width=1.5), hoverinfo="skip"))
+    traces = [dict(type="scatter", x=limits["n"], y=limits[f"{side}_{level}"], mode="lines", name=label,
+                   line=dict(color=GREY, width=1.5, dash=dash), showlegend=side == "lower",
+                   legendgroup=level, hoverinfo="skip")
+              for level, dash, label in (("99_8", "dash", "99.8% limits"), ("95", "dot", "95% limits"))
+              for side in ("lower", "upper")]
+    traces.append(dict(type="scatter", x=[1, top], y=[centre, centre], mode="lines", name=centre_label,
+                       line=dict(color="#231F20", width=1.5), hoverinfo="skip"))
     group_of = dict(groups)
     shapes = {g: GROUP_SYMBOLS[i % len(GROUP_SYMBOLS)] for i, g in enumerate(dict.fromkeys(group_of.values()))}
     classes = (("within", "Within the limits", NHS_BLUE, within), ("above", *above), ("below", *below))
@@ -340,34 +359,32 @@ def _funnel_figure(shown: pd.DataFrame, centre: float, limits_for, *, value: str
         if rows.empty:
             continue
         unit_groups = [group_of.get(c) for c in rows["group_code"]]
-        fig.add_trace(go.Scatter(
-            x=rows["n_shown"], y=rows[value], mode="markers", name=name,
+        traces.append(dict(
+            type="scatter", x=rows["n_shown"], y=rows[value], mode="markers", name=name,
             marker=dict(size=10, color=colour, line=dict(width=1, color="white"),
                         symbol=[shapes.get(g, "circle") for g in unit_groups]),
             text=[labels.org_name(n) + (f"<br>{g}" if g else "") for n, g in zip(rows["group_name"], unit_groups)],
             customdata=np.column_stack([rows[low], rows[high]]),
             hovertemplate=f"%{{text}}<br>{hover}<br>{meaning}<extra></extra>",
         ))
-    for group, symbol in shapes.items():
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=group, hoverinfo="skip",
-                                 marker=dict(size=10, color=GREY, symbol=symbol)))
+    traces += [dict(type="scatter", x=[None], y=[None], mode="markers", name=group, hoverinfo="skip",
+                    marker=dict(size=10, color=GREY, symbol=symbol)) for group, symbol in shapes.items()]
     chosen = shown[shown["group_code"].isin(list(highlight))]
     if len(chosen):
-        fig.add_trace(go.Scatter(
-            x=chosen["n_shown"], y=chosen[value], mode="markers+text", name="Chosen in the filters",
+        traces.append(dict(
+            type="scatter", x=chosen["n_shown"], y=chosen[value], mode="markers+text",
+            name="Chosen in the filters",
             marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(width=2.5, color="#231F20")),
             text=[_wrap(labels.org_name(n), 30) for n in chosen["group_name"]], textposition="top center",
             textfont=dict(size=12, color="#231F20"), hoverinfo="skip"))
-    _layout(fig, height=440, x_title=x_title, y_title=y_title, legend=True)
-    fig.update_xaxes(tickformat=",d", range=[0, top])
-    return fig
+    return _figure(traces, _layout(height=440, x_title=x_title, y_title=y_title, legend=True,
+                                   xaxis=dict(tickformat=",d", range=[0, top]), yaxis=yaxis))
 
 
 def _no_funnel(x_title: str, y_title: str, message: str) -> go.Figure:
-    fig = go.Figure()
-    _layout(fig, height=420, x_title=x_title, y_title=y_title, legend=False)
-    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
-    return fig
+    return _figure([], _layout(height=420, x_title=x_title, y_title=y_title, legend=False,
+                               annotations=[dict(text=message, showarrow=False, x=0.5, y=0.5,
+                                                 xref="paper", yref="paper")]))
 
 
 def funnel(frame: pd.DataFrame, measure: str = "answered", unit: str = "trust",
@@ -383,7 +400,7 @@ def funnel(frame: pd.DataFrame, measure: str = "answered", unit: str = "trust",
     shown, p0 = funnel_points(frame, measure)
     if p0 is None or shown.empty or not 0 < p0 < 1:
         return _no_funnel("Questions", f"Share {words}", "Not enough questions to compare")
-    fig = _funnel_figure(
+    return _funnel_figure(
         shown, p0, lambda grid: stats.funnel_limits_proportion(p0, grid),
         value="p", low="p_low", high="p_high", centre_label=f"Overall {p0:.0%}",
         hover=("%{y:.0%} " + words + " (95% CI %{customdata[0]:.0%}–%{customdata[1]:.0%})"
@@ -391,9 +408,8 @@ def funnel(frame: pd.DataFrame, measure: str = "answered", unit: str = "trust",
         above=("Higher than expected", GOOD, "above the 99.8% limit: higher than expected"),
         below=("Lower than expected", BAD, "below the 99.8% limit: lower than expected"),
         within="within the limits: consistent with the overall value",
-        x_title="Questions (rounded to 5)", y_title=f"Share {words}", highlight=highlight, groups=groups)
-    fig.update_yaxes(tickformat=".0%", rangemode="normal")
-    return fig
+        x_title="Questions (rounded to 5)", y_title=f"Share {words}", highlight=highlight, groups=groups,
+        yaxis=dict(tickformat=".0%", rangemode="normal"))
 
 
 HOUR_BLOCKS = (1, 2, 3, 4, 6, 12, 24)
@@ -428,28 +444,30 @@ def asking_times(frame: pd.DataFrame, national: bool = False, show: str = "volum
     counts, shares = grid("n_questions"), grid("p")
     spans = [f"{h:02d}:00–{h + block - 1:02d}:59" for h in hours]
     if show == "volume":
-        z, colours, bar = counts, [[0, "#E8EDEE"], [1, NHS_BLUE]], dict(title="Questions", tickformat=",d")
+        z, colours = counts, [[0, "#E8EDEE"], [1, NHS_BLUE]]
+        bar = dict(title=dict(text="Questions"), tickformat=",d")
         custom = [[f"{_count_text(v)} questions" for v in row] for row in counts]
     else:
         z, colours = shares, [[0, "#F2F6F7"], [1, "#00A499"]]
-        bar = dict(title="Answered<br>within 1 h", tickformat=".0%")
+        bar = dict(title=dict(text="Answered<br>within 1 h"), tickformat=".0%")
         custom = [[f"{s:.0%} answered within 1 hour" if not np.isnan(s) else "too few questions to show"
                    for s in row] for row in shares]
     values = np.array(z, dtype=float)
     top = float(np.nanmax(values)) if np.isfinite(values).any() else 1.0
-    fig = go.Figure(go.Heatmap(
-        z=z, x=spans, y=list(labels.WEEKDAYS), colorscale=colours, customdata=custom,
+    heatmap = dict(
+        type="heatmap", z=z, x=spans, y=list(labels.WEEKDAYS), colorscale=colours, customdata=custom,
         hovertemplate="%{y} %{x}<br>%{customdata}<extra></extra>", colorbar=bar, xgap=1, ygap=1,
         zmin=0, zmax=max(top, 0.05 if show != "volume" else 1.0),
-    ))
-    _layout(fig, height=300, x_title="Time of day the question was asked (UK time)", y_title="", legend=False)
+    )
+    notes = []
     if not np.isfinite(values).any():
-        fig.add_annotation(text="Too few questions to show", showarrow=False, xref="paper", yref="paper",
-                           x=0.5, y=0.5, font=dict(color=GREY, size=14))
+        notes.append(dict(text="Too few questions to show", showarrow=False, xref="paper", yref="paper",
+                          x=0.5, y=0.5, font=dict(color=GREY, size=14)))
     step = max(1, 6 // block)
-    fig.update_xaxes(tickvals=spans[::step], ticktext=[s[:5] for s in spans[::step]], tickangle=0)
-    fig.update_yaxes(autorange="reversed", rangemode="normal")
-    return fig
+    return _figure([heatmap], _layout(
+        height=300, x_title="Time of day the question was asked (UK time)", y_title="", legend=False,
+        xaxis=dict(tickvals=spans[::step], ticktext=[s[:5] for s in spans[::step]], tickangle=0),
+        yaxis=dict(autorange="reversed", rangemode="normal"), annotations=notes))
 
 
 # --- guideline flags ----------------------------------------------------------------------------
@@ -472,23 +490,23 @@ def flag_rate_bars(frame: pd.DataFrame, national: bool = False, top: int = 15) -
     keep = ~np.isnan(rate)
     names = [str(n).replace("_", " ") for n in shown["group_name"][keep]]
     flags = [_count_text(v) for v in pd.array(shown["n_flags"], dtype="Float64")[keep]]
-    fig = go.Figure(go.Bar(
-        y=names, x=rate[keep], orientation="h", marker_color=NHS_BLUE,
+    bar = dict(
+        type="bar", y=names, x=rate[keep], orientation="h", marker=dict(color=NHS_BLUE),
         error_x=dict(type="data", symmetric=False, array=(high - rate)[keep],
                      arrayminus=(rate - low)[keep], color="#231F20", thickness=1.2),
-        customdata=np.column_stack([low[keep], high[keep], flags]) if keep.any() else None,
         hovertemplate=("%{y}: %{x:.1f} flags per 1,000 staff posts (95% CI %{customdata[0]:.1f}–"
                        "%{customdata[1]:.1f}); %{customdata[2]} flags<extra></extra>"),
-    ))
-    _layout(fig, height=max(180, 32 * int(keep.sum()) + 70), x_title="Flags per 1,000 staff posts",
-            y_title="", legend=False)
+    )
+    if keep.any():
+        bar["customdata"] = np.column_stack([low[keep], high[keep], flags])
+    notes = []
     if (~keep).any():
-        fig.add_annotation(text=f"{int((~keep).sum())} with 1–7 flags not shown", showarrow=False,
-                           xref="paper", yref="paper", x=1, y=-0.02, xanchor="right", yanchor="top",
-                           font=dict(color=GREY, size=11))
-    fig.update_layout(bargap=0.3)
-    fig.update_yaxes(autorange="reversed")
-    return fig
+        notes.append(dict(text=f"{int((~keep).sum())} with 1–7 flags not shown", showarrow=False,
+                          xref="paper", yref="paper", x=1, y=-0.02, xanchor="right", yanchor="top",
+                          font=dict(color=GREY, size=11)))
+    return _figure([bar], _layout(height=max(180, 32 * int(keep.sum()) + 70),
+                                  x_title="Flags per 1,000 staff posts", y_title="", legend=False,
+                                  yaxis=dict(autorange="reversed"), bargap=0.3, annotations=notes))
 
 
 def flags_over_time(frame: pd.DataFrame, grain: str = "week", national: bool = False) -> go.Figure:
@@ -499,21 +517,20 @@ def flags_over_time(frame: pd.DataFrame, grain: str = "week", national: bool = F
     rate, low, high = (_floats(shown[c]) for c in ("rate", "ci_low", "ci_high"))
     flags = [_count_text(v) for v in pd.array(shown["n_flags"], dtype="Float64")]
     posts = [_count_text(v) for v in pd.array(shown["n_posts"], dtype="Float64")]
-    hover_day = "%{x|%-d %b %Y}" if grain != "month" else "%{x|%b %Y}"
-    fig = go.Figure([
-        go.Scatter(x=shown["period"], y=high, mode="lines", line=dict(width=0), hoverinfo="skip",
-                   showlegend=False, connectgaps=False),
-        go.Scatter(x=shown["period"], y=low, mode="lines", line=dict(width=0), fill="tonexty",
-                   fillcolor="rgba(0,94,184,0.15)", name="95% CI", hoverinfo="skip", connectgaps=False),
-        go.Scatter(x=shown["period"], y=rate, mode="lines+markers" if grain == "month" else "lines",
-                   name="Flags per 1,000 staff posts", line=dict(width=2, color=NHS_BLUE),
-                   connectgaps=False, customdata=np.column_stack([flags, posts]),
-                   hovertemplate=(hover_day + ": %{y:.1f} per 1,000 (%{customdata[0]} flags, "
-                                  "%{customdata[1]} staff posts)<extra></extra>")),
-    ])
-    _layout(fig, height=360, x_title=x_title, y_title="Flags per 1,000 staff posts", legend=True)
-    fig.update_xaxes(tickformat="%-d %b %Y" if grain != "month" else "%b %Y")
-    return fig
+    day = _date_format(grain)
+    traces = [
+        dict(type="scatter", x=shown["period"], y=high, mode="lines", line=dict(width=0), hoverinfo="skip",
+             showlegend=False, connectgaps=False),
+        dict(type="scatter", x=shown["period"], y=low, mode="lines", line=dict(width=0), fill="tonexty",
+             fillcolor="rgba(0,94,184,0.15)", name="95% CI", hoverinfo="skip", connectgaps=False),
+        dict(type="scatter", x=shown["period"], y=rate, mode="lines+markers" if grain == "month" else "lines",
+             name="Flags per 1,000 staff posts", line=dict(width=2, color=NHS_BLUE),
+             connectgaps=False, customdata=np.column_stack([flags, posts]),
+             hovertemplate=(f"%{{x|{day}}}: %{{y:.1f}} per 1,000 (%{{customdata[0]}} flags, "
+                            "%{customdata[1]} staff posts)<extra></extra>")),
+    ]
+    return _figure(traces, _layout(height=360, x_title=x_title, y_title="Flags per 1,000 staff posts",
+                                   legend=True, xaxis=dict(tickformat=day)))
 
 
 def flag_funnel_points(frame: pd.DataFrame) -> tuple[pd.DataFrame, float | None]:
@@ -546,7 +563,9 @@ def flag_funnel(frame: pd.DataFrame, unit: str = "trust", highlight: tuple[str, 
     if not rate0 or shown.empty:
         return _no_funnel("Staff posts", "Flags per 1,000 staff posts",
                           "Not enough flags or staff posts to compare")
-    fig = _funnel_figure(
+    # The limits shoot up for units with few posts; keep the dots, not the limits, in view.
+    top = max(float(np.nanmax(shown["ci_high"].to_numpy(dtype=float))), 2 * rate0)
+    return _funnel_figure(
         shown, rate0, lambda grid: stats.funnel_limits_rate(rate0, grid),
         value="rate", low="ci_low", high="ci_high", centre_label=f"Overall {rate0:.1f} per 1,000",
         hover=("%{y:.1f} flags per 1,000 staff posts (95% CI %{customdata[0]:.1f}–"
@@ -555,28 +574,23 @@ def flag_funnel(frame: pd.DataFrame, unit: str = "trust", highlight: tuple[str, 
         below=("Fewer flags than expected", GOOD, "below the 99.8% limit: fewer flags than expected"),
         within="within the limits: consistent with the overall rate",
         x_title="Staff and organisation posts (rounded to 5)", y_title="Flags per 1,000 staff posts",
-        highlight=highlight, groups=groups)
-    # The limits shoot up for units with few posts; keep the dots, not the limits, in view.
-    top = max(float(np.nanmax(shown["ci_high"].to_numpy(dtype=float))), 2 * rate0)
-    fig.update_yaxes(range=[0, top * 1.1])
-    return fig
+        highlight=highlight, groups=groups, yaxis=dict(range=[0, top * 1.1]))
 
 
 def fetches_over_time(frame: pd.DataFrame) -> go.Figure:
     """New posts landed per UK day by each source's runs (``fetches_over_time``), stacked; a
     red cross on days with a failed run."""
-    fig = go.Figure()
     if frame.empty:
         return _no_funnel("Day", "New posts", "No ingest runs in the chosen dates")
-    for i, (source, rows) in enumerate(frame.groupby("source", sort=True)):
-        fig.add_trace(go.Bar(x=rows["day"], y=rows["n_new"], name=source,
-                             marker_color=PALETTE[i % len(PALETTE)],
-                             hovertemplate=f"{source}<br>%{{x|%-d %b %Y}}: %{{y:,}} new posts<extra></extra>"))
+    traces = [dict(type="bar", x=rows["day"], y=rows["n_new"], name=source,
+                   marker=dict(color=PALETTE[i % len(PALETTE)]),
+                   hovertemplate=f"{source}<br>%{{x|%-d %b %Y}}: %{{y:,}} new posts<extra></extra>")
+              for i, (source, rows) in enumerate(frame.groupby("source", sort=True))]
     failed = frame[frame["n_failed"] > 0]
     if len(failed):
-        fig.add_trace(go.Scatter(x=failed["day"], y=[0] * len(failed), mode="markers", name="A run failed",
-                                 marker=dict(symbol="x", size=11, color=BAD),
-                                 text=failed["source"], hovertemplate="%{text}: a run failed on %{x|%-d %b %Y}<extra></extra>"))
-    _layout(fig, height=320, x_title="Day (UK)", y_title="New posts landed", legend=True)
-    fig.update_layout(barmode="stack")
-    return fig
+        traces.append(dict(type="scatter", x=failed["day"], y=[0] * len(failed), mode="markers",
+                           name="A run failed", marker=dict(symbol="x", size=11, color=BAD),
+                           text=failed["source"],
+                           hovertemplate="%{text}: a run failed on %{x|%-d %b %Y}<extra></extra>"))
+    return _figure(traces, _layout(height=320, x_title="Day (UK)", y_title="New posts landed", legend=True,
+                                   barmode="stack"))

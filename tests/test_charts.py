@@ -1,0 +1,282 @@
+"""ui.charts: every builder's figure, from the seeded demo warehouse's real query results.
+
+ui.charts builds figures unvalidated (``go.Figure(..., _validate=False)``, see its docstring),
+so a misspelt property or a bad value would only show up in the browser. Each test here builds
+a figure and passes it through plotly's full validation (``go.Figure(fig.to_dict())``) and
+through the JSON export Streamlit uses, then checks some of its content.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from ui import charts, labels
+from warehouse import db, queries
+from warehouse import flag_queries, health_queries, policy_queries, question_queries
+
+ALL = queries.Filters(date(2024, 7, 1), date(2025, 6, 30))
+REGISTERING = (flag_queries, health_queries, policy_queries, question_queries)  # their queries, in queries.QUERIES
+
+
+@pytest.fixture(scope="module")
+def run(demo_data):
+    from warehouse import config
+
+    con = db.connect_published(demo_data / config.WAREHOUSE_FILE)
+
+    def query(name: str, filters: queries.Filters | None = ALL, **options) -> pd.DataFrame:
+        cursor = db.reader_cursor(con)
+        try:
+            return queries.QUERIES[name](cursor, filters, **options)
+        finally:
+            cursor.close()
+
+    yield query
+    con.close()
+
+
+def valid(fig: go.Figure) -> dict:
+    """Check ``fig`` against plotly's full validation and Streamlit's export; its layout as
+    plain JSON values."""
+    assert isinstance(fig, go.Figure)
+    go.Figure(fig.to_dict())  # raises ValueError on an invalid property name or value
+    pio.to_json(fig, validate=False)
+    return json.loads(pio.to_json(fig.to_dict(), validate=False))["layout"]
+
+
+def test_validation_catches_what_unvalidated_figures_let_through():
+    fig = charts._figure([dict(type="scatter", x=[1], y=[2], colour="red")], {})
+    with pytest.raises(ValueError):
+        valid(fig)
+    fig = charts._figure([], dict(xaxis=dict(tickformat=",d", type="logarithmic")))
+    with pytest.raises(ValueError):
+        valid(fig)
+
+
+@pytest.mark.parametrize("grain", ["day", "week", "month"])
+@pytest.mark.parametrize("by", ["platform", "role"])
+def test_posts_over_time(run, grain, by):
+    frame = run("posts_over_time", grain=grain, by=by)
+    layout = valid(fig := charts.posts_over_time(frame, grain=grain, by=by))
+    totals = frame.groupby("series")["n_posts"].sum().sort_values(ascending=False)
+    label = labels.role if by == "role" else labels.platform
+    assert [t.name for t in fig.data] == [label(s) for s in totals.index]
+    busiest = frame[frame["series"] == totals.index[0]]
+    assert list(fig.data[0].y) == busiest["n_posts"].tolist()
+    assert all(t.type == "scatter" and t.mode == "lines" for t in fig.data)
+    assert layout["xaxis"]["tickformat"] == ("%b %Y" if grain == "month" else "%-d %b %Y")
+    assert layout["yaxis"]["tickformat"] == ",d"
+    assert layout["yaxis"]["title"]["text"] == "Posts " + charts.GRAIN_WORDS[grain][1]
+    assert layout["hovermode"] == "x unified" and layout["height"] == 360
+
+
+def test_posts_by_region_and_trust(run):
+    regions = run("posts_by_region")
+    layout = valid(fig := charts.posts_by_region(regions))
+    bar = fig.data[0]
+    assert bar.type == "bar" and bar.orientation == "h" and list(bar.y) == regions["region_name"].tolist()
+    assert list(bar.marker.color)[regions.index[regions["region_code"] == "unattributed"][0]] == charts.GREY
+    assert layout["yaxis"]["autorange"] == "reversed" and layout["xaxis"]["tickformat"] == ",d"
+    assert layout["bargap"] == 0.3 and layout["height"] == 34 * len(regions) + 70
+    trusts = run("posts_by_trust")
+    layout = valid(fig := charts.posts_by_trust(trusts, top=10))
+    assert len(fig.data[0].y) == 10 and layout["yaxis"]["tickfont"] == {"size": 12}
+    assert layout["xaxis"]["title"]["text"] == "Posts"
+
+
+@pytest.mark.parametrize("grain", ["day", "week", "month"])
+@pytest.mark.parametrize("by", ["all", "topic", "region"])
+@pytest.mark.parametrize("national", [False, True])
+def test_questions_over_time(run, grain, by, national):
+    frame = run("questions_over_time", grain=grain, by=by)
+    layout = valid(fig := charts.questions_over_time(frame, grain=grain, by=by, national=national))
+    assert len(fig.data) == frame["series"].nunique()
+    assert fig.data[0].mode == ("lines+markers" if grain == "month" else "lines")
+    assert layout["showlegend"] is (by != "all")
+    assert layout["xaxis"]["tickformat"] == ("%b %Y" if grain == "month" else "%-d %b %Y")
+    hidden = pd.isna(fig.data[0].y).mean() if national else None
+    if national and by != "region":  # national counts are shown as they are
+        assert hidden == 0
+    notes = [a["text"] for a in layout.get("annotations", [])]
+    assert bool(notes) == any(n.startswith("Most counts here are 1–7") for n in notes)
+
+
+def test_questions_over_time_says_when_most_counts_are_hidden(run):
+    layout = valid(charts.questions_over_time(run("questions_over_time", grain="week", by="topic"),
+                                              grain="week", by="topic"))
+    assert layout["annotations"][0]["xref"] == "paper" and layout["annotations"][0]["y"] == 0.95
+
+
+@pytest.mark.parametrize("national", [False, True])
+def test_question_topics(run, national):
+    frame = run("question_topics")
+    layout = valid(fig := charts.question_topics(frame, national=national))
+    bar = fig.data[0]
+    assert list(bar.y) == [labels.topic(t) for t in frame["topic"]]
+    if national:
+        assert list(bar.x) == frame["n_questions"].tolist()
+    assert layout["yaxis"]["autorange"] == "reversed" and layout["xaxis"]["tickformat"] == ",d"
+
+
+@pytest.mark.parametrize("by", ["region", "trust"])
+def test_questions_by_unit(run, by):
+    frame = run("question_units", by=by)
+    layout = valid(fig := charts.questions_by_unit(frame, top=8))
+    assert [t.name for t in fig.data] == ["Answered", "Still open"]
+    assert [t.marker.color for t in fig.data] == [charts.NHS_BLUE, charts.AMBER]
+    assert len(fig.data[0].y) == min(8, len(frame))
+    assert layout["barmode"] == "stack" and layout["legend"]["traceorder"] == "normal"
+    assert layout["legend"]["orientation"] == "h"  # merged into the shared legend, not replacing it
+
+
+@pytest.mark.parametrize("by", ["all", "region", "trust"])
+@pytest.mark.parametrize("clock", ["calendar", "service"])
+def test_response_curves(run, by, clock):
+    frame = run("response_histogram", by=by, clock=clock)
+    layout = valid(fig := charts.response_curves(frame, clock=clock, national=by == "all"))
+    curves = [t for t in fig.data if t.mode == "lines"]
+    assert curves and all(t.line.shape == "hv" for t in curves)
+    survival = np.asarray(fig.data[-1].y, dtype=float)
+    assert 0 <= survival.min() and survival.max() <= 1 and (np.diff(survival) <= 0).all()
+    assert layout["xaxis"]["type"] == "log" and layout["xaxis"]["ticktext"] == charts._TICKS[clock][1]
+    assert layout["yaxis"]["tickformat"] == ".0%" and layout["yaxis"]["range"] == [0, 1.02]
+    targets = charts._TARGET_LINES[clock]
+    # as add_vline / add_hline draw them: one line and one label per target, then the median
+    assert [s["x0"] for s in layout["shapes"][:-1]] == [at for at, _ in targets]
+    assert layout["shapes"][0]["yref"] == "y domain" and layout["shapes"][-1]["y0"] == 0.5
+    assert [a["text"] for a in layout["annotations"]] == [w for _, w in targets] + ["half answered (median)"]
+    assert layout["annotations"][-1]["xref"] == "x domain"
+
+
+def test_response_curves_draw_bands_for_up_to_three_curves(run):
+    fig = charts.response_curves(run("response_histogram", by="all"), national=True)
+    valid(fig)
+    assert [t.fill for t in fig.data] == ["toself", None]
+    assert fig.data[0].opacity == 0.15 and fig.data[0].showlegend is False
+
+
+def legend_only(trace) -> bool:
+    return list(trace.x) == [None]
+
+
+@pytest.mark.parametrize("measure", list(charts.FUNNEL_MEASURES))
+@pytest.mark.parametrize("unit", ["region", "trust"])
+def test_funnel(run, measure, unit):
+    frame = run("question_units", by=unit)
+    chosen = tuple(frame["group_code"][:2])
+    layout = valid(fig := charts.funnel(frame, measure, unit=unit, highlight=chosen))
+    names = [t.name for t in fig.data]
+    assert names[:4] == ["99.8% limits"] * 2 + ["95% limits"] * 2
+    assert names[4].startswith("Overall ")
+    assert "Within the limits" in names
+    points, _ = charts.funnel_points(frame, measure)
+    dots = sum(len(t.x) for t in fig.data if t.mode == "markers" and not legend_only(t))
+    assert dots == len(points)
+    assert layout["yaxis"]["tickformat"] == ".0%" and layout["yaxis"]["rangemode"] == "normal"
+    assert layout["xaxis"]["tickformat"] == ",d" and layout["xaxis"]["range"][0] == 0
+
+
+def test_funnels_with_policy_groups_and_without_data(run):
+    trusts = run("trust_outcomes")
+    codes = list(trusts["group_code"])
+    groups = tuple((c, "Policy A" if i % 2 else "Policy B") for i, c in enumerate(codes))
+    for build, points in ((charts.funnel, charts.funnel_points), (charts.flag_funnel, charts.flag_funnel_points)):
+        fig = build(trusts, highlight=tuple(codes), groups=groups)
+        valid(fig)
+        legend = {t.name: t.marker.symbol for t in fig.data if legend_only(t)}
+        assert legend == {"Policy B": "circle", "Policy A": "diamond"}
+        chosen = fig.data[-1]
+        assert chosen.name == "Chosen in the filters" and chosen.mode == "markers+text"
+        assert len(chosen.text) == len(points(trusts)[0]) and chosen.textposition == "top center"
+    layout = valid(fig := charts.funnel(trusts.head(0)))
+    assert not fig.data and layout["annotations"][0]["text"] == "Not enough questions to compare"
+    layout = valid(charts.flag_funnel(trusts.head(0)))
+    assert layout["yaxis"]["title"]["text"] == "Flags per 1,000 staff posts" and layout["height"] == 420
+
+
+@pytest.mark.parametrize("unit", ["region", "trust"])
+def test_flag_funnel(run, unit):
+    frame = run("flag_rates", by=unit)
+    layout = valid(fig := charts.flag_funnel(frame, unit=unit))
+    points, rate0 = charts.flag_funnel_points(frame)
+    assert fig.data[4].name == f"Overall {rate0:.1f} per 1,000"
+    top = max(float(np.nanmax(points["ci_high"].to_numpy(dtype=float))), 2 * rate0)
+    assert layout["yaxis"]["range"] == pytest.approx([0, top * 1.1])
+    assert layout["xaxis"]["title"]["text"] == "Staff and organisation posts (rounded to 5)"
+
+
+@pytest.mark.parametrize("show", ["volume", "within_1h"])
+@pytest.mark.parametrize("national", [False, True])
+def test_asking_times(run, show, national):
+    frame = run("asking_times")
+    layout = valid(fig := charts.asking_times(frame, national=national, show=show))
+    heatmap = fig.data[0]
+    block = charts.hour_block(int(frame["n_questions"].sum()))
+    assert heatmap.type == "heatmap" and len(heatmap.z) == 7 and len(heatmap.z[0]) == 24 // block
+    assert list(heatmap.y) == list(labels.WEEKDAYS)
+    assert heatmap.colorbar.title.text == ("Questions" if show == "volume" else "Answered<br>within 1 h")
+    if show == "volume" and national:
+        assert np.nansum(heatmap.z) == frame["n_questions"].sum()
+    assert layout["yaxis"]["autorange"] == "reversed" and layout["xaxis"]["tickangle"] == 0
+    assert layout["xaxis"]["ticktext"][0] == "00:00"
+
+
+def test_asking_times_with_too_few_questions():
+    frame = pd.DataFrame({"weekday": [1, 2], "hour": [9, 10], "n_questions": [1, 2],
+                          "n_answered_1h": [0, 1], "n_followed_1h": [1, 2]})
+    layout = valid(charts.asking_times(frame))
+    assert layout["annotations"][0]["text"] == "Too few questions to show"
+
+
+@pytest.mark.parametrize("by", ["family", "rule"])
+@pytest.mark.parametrize("national", [False, True])
+def test_flag_rate_bars(run, by, national):
+    frame = run("flag_rates", by=by)
+    layout = valid(fig := charts.flag_rate_bars(frame, national=national))
+    bar = fig.data[0]
+    if national:
+        assert list(bar.y) == [n.replace("_", " ") for n in frame["group_name"]]
+        assert list(bar.x) == pytest.approx(frame["rate"].tolist())
+        assert "annotations" not in layout or not layout["annotations"]
+    else:
+        assert layout["annotations"][0]["text"].endswith("with 1–7 flags not shown")
+    assert bar.error_x.symmetric is False and layout["yaxis"]["autorange"] == "reversed"
+
+
+def test_flag_rate_bars_with_every_rate_hidden():
+    frame = pd.DataFrame({"group_code": ["a"], "group_name": ["a_rule"], "n_flags": [2], "n_posts": [50],
+                          "rate": [40.0], "ci_low": [4.8], "ci_high": [144.5]})
+    layout = valid(fig := charts.flag_rate_bars(frame))
+    assert len(fig.data[0].y) == 0 and fig.data[0].customdata is None
+    assert layout["annotations"][0]["text"] == "1 with 1–7 flags not shown"
+
+
+@pytest.mark.parametrize("grain", ["day", "week", "month"])
+@pytest.mark.parametrize("national", [False, True])
+def test_flags_over_time(run, grain, national):
+    frame = run("flags_over_time", grain=grain)
+    layout = valid(fig := charts.flags_over_time(frame, grain=grain, national=national))
+    assert [t.name for t in fig.data] == [None, "95% CI", "Flags per 1,000 staff posts"]
+    assert fig.data[1].fill == "tonexty"
+    if national:
+        assert list(fig.data[2].y) == pytest.approx(frame["rate"].tolist(), nan_ok=True)
+    assert layout["xaxis"]["tickformat"] == ("%b %Y" if grain == "month" else "%-d %b %Y")
+
+
+def test_fetches_over_time(run):
+    valid(charts.fetches_over_time(run("fetches_over_time", None, days=3650)))
+    frame = pd.DataFrame({"source": ["mastodon", "x", "mastodon", "x"],
+                          "day": [date(2025, 6, 1), date(2025, 6, 1), date(2025, 6, 2), date(2025, 6, 2)],
+                          "n_read": [10, 20, 30, 5], "n_new": [8, 20, 25, 0], "n_failed": [0, 0, 0, 1]})
+    layout = valid(fig := charts.fetches_over_time(frame))
+    assert [(t.type, t.name) for t in fig.data] == [("bar", "mastodon"), ("bar", "x"), ("scatter", "A run failed")]
+    assert list(fig.data[0].y) == [8, 25] and fig.data[2].marker.symbol == "x"
+    assert layout["barmode"] == "stack" and layout["xaxis"]["title"]["text"] == "Day (UK)"
+    layout = valid(charts.fetches_over_time(frame.head(0)))
+    assert layout["annotations"][0]["text"] == "No ingest runs in the chosen dates"
