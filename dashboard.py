@@ -65,18 +65,24 @@ if not national:
                     "others to the nearest 5 (NHS Digital's small-number rules).")
 
 # --- posts over time --------------------------------------------------------------------
-st.subheader("Posts over time")
-left, right = st.columns(2)
-grain = left.segmented_control("Grain", ["day", "week", "month"], key="overview_grain",
-                               default="day" if chosen.days <= 62 else "week",
-                               format_func=str.capitalize) or "week"
-by = right.segmented_control("Lines by", ["platform", "role"], key="overview_by",
-                             default="platform",
-                             format_func=lambda s: "Author role" if s == "role" else "Platform") or "platform"
-st.plotly_chart(data.figure("posts_over_time", chosen, {"grain": grain, "by": by}, grain=grain, by=by),
-                key="chart_over_time")
-if grain != "day":
-    st.caption(f"The first and last {grain}s may be partial: counts cover only the chosen days.")
+# A fragment: changing its grain or lines reruns only this section (not the page's queries).
+@st.fragment
+def posts_over_time(chosen) -> None:
+    st.subheader("Posts over time")
+    left, right = st.columns(2)
+    grain = left.segmented_control("Grain", ["day", "week", "month"], key="overview_grain",
+                                   default="day" if chosen.days <= 62 else "week",
+                                   format_func=str.capitalize) or "week"
+    by = right.segmented_control("Lines by", ["platform", "role"], key="overview_by",
+                                 default="platform",
+                                 format_func=lambda s: "Author role" if s == "role" else "Platform") or "platform"
+    st.plotly_chart(data.figure("posts_over_time", chosen, {"grain": grain, "by": by}, grain=grain, by=by),
+                    key="chart_over_time")
+    if grain != "day":
+        st.caption(f"The first and last {grain}s may be partial: counts cover only the chosen days.")
+
+
+posts_over_time(chosen)
 
 # --- where --------------------------------------------------------------------------------
 by_trust = data.query("posts_by_trust", chosen)

@@ -39,18 +39,24 @@ cols[3].metric("Median wait for an answer", answered["Median wait"], border=True
                     "unanswered questions as still waiting. See the Response times page.")
 
 # --- what and when -----------------------------------------------------------------------
-st.subheader("Questions over time")
-left, mid, _ = st.columns([1, 1.4, 1.6])
-default_grain = "day" if chosen.days <= 31 else "week" if national and chosen.days <= 400 else "month"
-grain = left.segmented_control("Grain", ["day", "week", "month"], key="questions_grain",
-                               default=default_grain, format_func=str.capitalize) or default_grain
-by = mid.segmented_control("Lines", ["all", "topic", "region"], key="questions_by", default="all",
-                           format_func=lambda b: "All questions" if b == "all" else f"By {b}") or "all"
-st.plotly_chart(data.figure("questions_over_time", chosen, {"grain": grain, "by": by}, grain=grain,
-                            by=by, national=national), key="chart_questions_over_time")
-st.caption(("Click a name in the legend to hide or show its line. " if by != "all" else "") +
-           "Gaps mean fewer than 8 questions in that period (hidden to protect privacy)" +
-           (f"; the first and last {grain}s may be partial." if grain != "day" else "."))
+# A fragment: changing its grain or lines reruns only this section (not the page's queries).
+@st.fragment
+def questions_over_time(chosen, national: bool) -> None:
+    st.subheader("Questions over time")
+    left, mid, _ = st.columns([1, 1.4, 1.6])
+    default_grain = "day" if chosen.days <= 31 else "week" if national and chosen.days <= 400 else "month"
+    grain = left.segmented_control("Grain", ["day", "week", "month"], key="questions_grain",
+                                   default=default_grain, format_func=str.capitalize) or default_grain
+    by = mid.segmented_control("Lines", ["all", "topic", "region"], key="questions_by", default="all",
+                               format_func=lambda b: "All questions" if b == "all" else f"By {b}") or "all"
+    st.plotly_chart(data.figure("questions_over_time", chosen, {"grain": grain, "by": by}, grain=grain,
+                                by=by, national=national), key="chart_questions_over_time")
+    st.caption(("Click a name in the legend to hide or show its line. " if by != "all" else "") +
+               "Gaps mean fewer than 8 questions in that period (hidden to protect privacy)" +
+               (f"; the first and last {grain}s may be partial." if grain != "day" else "."))
+
+
+questions_over_time(chosen, national)
 
 left, right = st.columns(2)
 with left:

@@ -15,94 +15,108 @@ UNITS = {"trust": "Trusts", "region": "Regions"}
 chosen = page.start("Response times", ":material/timer:")
 national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
 
-left, mid, right = st.columns([1, 1.3, 1])
-clock = left.segmented_control(
-    "Clock", list(CLOCKS), key="response_clock", default="calendar", format_func=CLOCKS.get,
-    help="Calendar time counts every hour. Service hours count only the trust's staffed hours "
-         "(Mon–Fri 08:00–18:00 UK time by default, closed on bank holidays), so a question sent "
-         "on Friday evening and answered at 09:00 on Monday waited 1 service hour.") or "calendar"
-by = mid.segmented_control("Compare", list(COMPARE), key="response_by", default="all",
-                           format_func=COMPARE.get) or "all"
-top = right.slider("Busiest trusts shown", 2, 10, 5, key="response_top") if by == "trust" else 10_000
-service = clock == "service"
+# The clock feeds the headline figures and the curves, "Compare" the curves and their table:
+# one fragment, so changing them reruns only this part. With no questions at all, st.stop()
+# ends the page in a full run as before (the emptiness does not depend on these controls).
+@st.fragment
+def waits(chosen, national: bool) -> None:
+    left, mid, right = st.columns([1, 1.3, 1])
+    clock = left.segmented_control(
+        "Clock", list(CLOCKS), key="response_clock", default="calendar", format_func=CLOCKS.get,
+        help="Calendar time counts every hour. Service hours count only the trust's staffed hours "
+             "(Mon–Fri 08:00–18:00 UK time by default, closed on bank holidays), so a question sent "
+             "on Friday evening and answered at 09:00 on Monday waited 1 service hour.") or "calendar"
+    by = mid.segmented_control("Compare", list(COMPARE), key="response_by", default="all",
+                               format_func=COMPARE.get) or "all"
+    top = right.slider("Busiest trusts shown", 2, 10, 5, key="response_top") if by == "trust" else 10_000
+    service = clock == "service"
 
-# --- the whole selection ------------------------------------------------------------------
-overall = data.response_table(chosen, clock=clock, national=national)
-if overall.empty:
-    st.info("No patient questions in the chosen dates and filters. Widen the dates or clear a filter.")
-    st.stop()
-row = overall.iloc[0]
-cols = st.columns(4)
-for col, (label, key, hint) in zip(cols, [
-    ("Median wait" + (" (service hours)" if service else ""), "Median wait",
-     "Half of all questions had a first answer within this time (Kaplan–Meier, unanswered "
-     "questions counted as still waiting). “Not reached”: fewer than half have been answered."),
-    ("Within 1 hour", "Within 1 h (95% CI)", "Share answered within 1 hour (Kaplan–Meier, 95% CI)."),
-    ("Within 1 service day", "Within 1 service day (95% CI)",
-     "Share answered within one day's staffed hours (10 service hours by default; "
-     "Kaplan–Meier, 95% CI)."),
-    ("Within 3 days", "Within 3 days (95% CI)", "Share answered within 3 days (Kaplan–Meier, 95% CI)."),
-]):
-    value, ci = labels.metric_parts(row[key])
-    if key == "Median wait" and row["Median 95% CI"] != labels.SUPPRESSED:
-        ci = f"95% CI {row['Median 95% CI']}"
-    col.metric(label, value, ci, delta_color="off", delta_arrow="off", border=True, help=hint)
-st.markdown(f"**{row['Questions']}** questions; answered at all so far: "
-            f"**{row['Answered (95% CI)']}** (95% Wilson interval).")
-st.caption("**Unanswered questions are counted, never dropped.** In the figures above and the "
-           "curves below they count as still waiting up to the newest post in the data (the "
-           "Kaplan–Meier method), so recent questions do not make the service look faster.")
+    # --- the whole selection ------------------------------------------------------------------
+    overall = data.response_table(chosen, clock=clock, national=national)
+    if overall.empty:
+        st.info("No patient questions in the chosen dates and filters. Widen the dates or clear a filter.")
+        st.stop()
+    row = overall.iloc[0]
+    cols = st.columns(4)
+    for col, (label, key, hint) in zip(cols, [
+        ("Median wait" + (" (service hours)" if service else ""), "Median wait",
+         "Half of all questions had a first answer within this time (Kaplan–Meier, unanswered "
+         "questions counted as still waiting). “Not reached”: fewer than half have been answered."),
+        ("Within 1 hour", "Within 1 h (95% CI)", "Share answered within 1 hour (Kaplan–Meier, 95% CI)."),
+        ("Within 1 service day", "Within 1 service day (95% CI)",
+         "Share answered within one day's staffed hours (10 service hours by default; "
+         "Kaplan–Meier, 95% CI)."),
+        ("Within 3 days", "Within 3 days (95% CI)", "Share answered within 3 days (Kaplan–Meier, 95% CI)."),
+    ]):
+        value, ci = labels.metric_parts(row[key])
+        if key == "Median wait" and row["Median 95% CI"] != labels.SUPPRESSED:
+            ci = f"95% CI {row['Median 95% CI']}"
+        col.metric(label, value, ci, delta_color="off", delta_arrow="off", border=True, help=hint)
+    st.markdown(f"**{row['Questions']}** questions; answered at all so far: "
+                f"**{row['Answered (95% CI)']}** (95% Wilson interval).")
+    st.caption("**Unanswered questions are counted, never dropped.** In the figures above and the "
+               "curves below they count as still waiting up to the newest post in the data (the "
+               "Kaplan–Meier method), so recent questions do not make the service look faster.")
 
-# --- curves ---------------------------------------------------------------------------------
-st.subheader("How long patients wait for a first answer")
-st.plotly_chart(data.figure("response_histogram", chosen, {"by": by, "clock": clock, "top": top},
-                            chart="response_curves", clock=clock, national=national and by == "all"),
-                key="chart_response_curves")
-st.caption("Read across from a time to see the share of questions still waiting then; lower "
-           "and further left is faster. Where a line crosses the dashed 50% line is the median; "
-           "where it levels off, the rest have had no answer at all so far. "
-           "Shaded bands (shown for up to three lines) are 95% confidence intervals. Groups with "
-           "fewer than 8 questions are not drawn." +
-           (" Service hours: answers given while the service was closed took 0 service hours, so "
-            "lines can drop at once." if service else "") +
-           (" Trusts: the busiest in the selection; unattributed questions are not a trust."
-            if by == "trust" else ""))
-if by != "all":
-    st.dataframe(data.response_table(chosen, by=by, top=top, clock=clock,
-                                     unit="Trust" if by == "trust" else "Region"), hide_index=True)
+    # --- curves ---------------------------------------------------------------------------------
+    st.subheader("How long patients wait for a first answer")
+    st.plotly_chart(data.figure("response_histogram", chosen, {"by": by, "clock": clock, "top": top},
+                                chart="response_curves", clock=clock, national=national and by == "all"),
+                    key="chart_response_curves")
+    st.caption("Read across from a time to see the share of questions still waiting then; lower "
+               "and further left is faster. Where a line crosses the dashed 50% line is the median; "
+               "where it levels off, the rest have had no answer at all so far. "
+               "Shaded bands (shown for up to three lines) are 95% confidence intervals. Groups with "
+               "fewer than 8 questions are not drawn." +
+               (" Service hours: answers given while the service was closed took 0 service hours, so "
+                "lines can drop at once." if service else "") +
+               (" Trusts: the busiest in the selection; unattributed questions are not a trust."
+                if by == "trust" else ""))
+    if by != "all":
+        st.dataframe(data.response_table(chosen, by=by, top=top, clock=clock,
+                                         unit="Trust" if by == "trust" else "Region"), hide_index=True)
+
+
+waits(chosen, national)
 
 # --- funnel ---------------------------------------------------------------------------------
-st.subheader("How regions and trusts compare")
-left, right = st.columns([1, 2.5])
-unit = left.segmented_control("Compare", list(UNITS), key="funnel_unit", default="trust",
-                              format_func=UNITS.get) or "trust"
-measure = right.segmented_control("Measure", list(charts.FUNNEL_MEASURES), key="funnel_measure",
-                                  default="service_day",
-                                  format_func=lambda m: charts.FUNNEL_MEASURES[m][3]) or "service_day"
-words = charts.FUNNEL_MEASURES[measure][2]
-# Peers: a trust is compared with all trusts in the chosen regions, a region with all regions;
-# the trust (or region) filter only highlights.
-peers = Filters(chosen.start, chosen.end, chosen.regions if unit == "trust" else (), (), chosen.platforms)
-highlight = chosen.trusts if unit == "trust" else chosen.regions
-st.plotly_chart(data.figure("question_units", peers, {"by": unit}, chart="funnel", measure=measure,
-                            unit=unit, highlight=highlight), key="chart_funnel")
-if highlight:
-    st.caption(f"Ringed: the {UNITS[unit].lower()} chosen in the filters, shown among all "
-               + ("trusts in the chosen regions." if unit == "trust" and chosen.regions else
-                  f"{UNITS[unit].lower()}."))
-outliers = data.table("funnel_outliers", "question_units", peers, {"by": unit}, measure=measure, unit=unit)
-if outliers.empty:
-    st.markdown(f"No {unit} is outside the 99.8% limits: the differences are within what chance explains.")
-else:
-    st.markdown(f"**{len(outliers)} {UNITS[unit].lower()} beyond the 99.8% limits**, most different first:")
-    st.dataframe(outliers, hide_index=True, height=min(400, 38 + 35 * len(outliers)))
-st.caption(
-    f"A funnel plot, not a league table: each dot is a {unit}, placed by its number of "
-    f"questions (across) and its share {words} (up). The lines show how far from the overall "
-    "value chance alone would put a unit of that size: 95% (dotted) and 99.8% (dashed) limits, "
-    "narrower where there are more questions. Only dots beyond the 99.8% limits differ more "
-    "than chance explains. “Within” shares count only questions old enough to have met the "
-    "target. Not shown: units with 1–7 questions or answers, and unattributed questions.")
+# A fragment: changing "Compare" or "Measure" reruns only the funnel.
+@st.fragment
+def funnel(chosen) -> None:
+    st.subheader("How regions and trusts compare")
+    left, right = st.columns([1, 2.5])
+    unit = left.segmented_control("Compare", list(UNITS), key="funnel_unit", default="trust",
+                                  format_func=UNITS.get) or "trust"
+    measure = right.segmented_control("Measure", list(charts.FUNNEL_MEASURES), key="funnel_measure",
+                                      default="service_day",
+                                      format_func=lambda m: charts.FUNNEL_MEASURES[m][3]) or "service_day"
+    words = charts.FUNNEL_MEASURES[measure][2]
+    # Peers: a trust is compared with all trusts in the chosen regions, a region with all regions;
+    # the trust (or region) filter only highlights.
+    peers = Filters(chosen.start, chosen.end, chosen.regions if unit == "trust" else (), (), chosen.platforms)
+    highlight = chosen.trusts if unit == "trust" else chosen.regions
+    st.plotly_chart(data.figure("question_units", peers, {"by": unit}, chart="funnel", measure=measure,
+                                unit=unit, highlight=highlight), key="chart_funnel")
+    if highlight:
+        st.caption(f"Ringed: the {UNITS[unit].lower()} chosen in the filters, shown among all "
+                   + ("trusts in the chosen regions." if unit == "trust" and chosen.regions else
+                      f"{UNITS[unit].lower()}."))
+    outliers = data.table("funnel_outliers", "question_units", peers, {"by": unit}, measure=measure, unit=unit)
+    if outliers.empty:
+        st.markdown(f"No {unit} is outside the 99.8% limits: the differences are within what chance explains.")
+    else:
+        st.markdown(f"**{len(outliers)} {UNITS[unit].lower()} beyond the 99.8% limits**, most different first:")
+        st.dataframe(outliers, hide_index=True, height=min(400, 38 + 35 * len(outliers)))
+    st.caption(
+        f"A funnel plot, not a league table: each dot is a {unit}, placed by its number of "
+        f"questions (across) and its share {words} (up). The lines show how far from the overall "
+        "value chance alone would put a unit of that size: 95% (dotted) and 99.8% (dashed) limits, "
+        "narrower where there are more questions. Only dots beyond the 99.8% limits differ more "
+        "than chance explains. “Within” shares count only questions old enough to have met the "
+        "target. Not shown: units with 1–7 questions or answers, and unattributed questions.")
+
+
+funnel(chosen)
 
 # --- when questions arrive ---------------------------------------------------------------------
 st.subheader("When questions arrive, and how fast they are answered")

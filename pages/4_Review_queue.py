@@ -82,69 +82,77 @@ st.dataframe(
     column_config={"Posted (UK time)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")},
 )
 
-options = list(range(len(queue)))
-picked = st.selectbox(
-    "Flag to review", options, key="review_flag",
-    format_func=lambda i: (f"{queue['severity'].iloc[i]} · {queue['rule_id'].iloc[i]} · "
-                           f"{queue['platform'].iloc[i]}/{queue['post_id'].iloc[i]} · "
-                           f"{queue['status'].iloc[i]}"),
-)
-flag = queue.iloc[picked]
-rule = rules.find(flag["rule_id"])
-scope = auth.current_scope()
+# The picked flag, its decision form and its history: a fragment, so picking another flag or
+# revealing a post reruns only this part. Recording a decision calls st.rerun(), a full rerun
+# (scope "app"), so the queue table above shows the new status at once.
+@st.fragment
+def review(queue: pd.DataFrame) -> None:
+    options = list(range(len(queue)))
+    picked = st.selectbox(
+        "Flag to review", options, key="review_flag",
+        format_func=lambda i: (f"{queue['severity'].iloc[i]} · {queue['rule_id'].iloc[i]} · "
+                               f"{queue['platform'].iloc[i]}/{queue['post_id'].iloc[i]} · "
+                               f"{queue['status'].iloc[i]}"),
+    )
+    flag = queue.iloc[picked]
+    rule = rules.find(flag["rule_id"])
+    scope = auth.current_scope()
 
-left, right = st.columns([3, 2])
-with left:
-    st.subheader(rule.title)
-    st.markdown(highlighted(flag["text"], flag["evidence"]), unsafe_allow_html=True)
-    # Reviewers may see one post as posted; every reveal is written to the audit log.
-    if scope.review and st.button("Reveal this post", key="reveal_post",
-                                  help="Shows this post without redaction, once; the reveal is "
-                                       "recorded in the audit log."):
-        access.audit(scope, "reveal", f"{flag['platform']}/{flag['post_id']} {flag['rule_id']}")
-        st.caption("As posted (this reveal is recorded in the audit log):")
-        st.markdown(highlighted(flag["text"], flag["evidence"], reveal=True), unsafe_allow_html=True)
-    st.caption(f"{flag['platform']} · post {flag['post_id']} · "
-               f"{pd.Timestamp(flag['posted_at']):%d %b %Y, %H:%M} UK time")
-    if isinstance(flag["url"], str) and flag["url"].startswith(("https://", "http://")):
-        st.link_button("Open the post", flag["url"])
-with right:
-    st.markdown(f"**Rule** `{flag['rule_id']}` · {flag['family']} · severity **{flag['severity']}**")
-    st.markdown(f"**Clause** {inert(flag['clause'])}")
-    st.markdown(f"[{inert(rule.clause.url)}]({rule.clause.url})")
-    st.markdown(f"**Why** {inert(rule.explanation)}")
-    st.markdown(f"**Status:** {flag['status']}")
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader(rule.title)
+        st.markdown(highlighted(flag["text"], flag["evidence"]), unsafe_allow_html=True)
+        # Reviewers may see one post as posted; every reveal is written to the audit log.
+        if scope.review and st.button("Reveal this post", key="reveal_post",
+                                      help="Shows this post without redaction, once; the reveal is "
+                                           "recorded in the audit log."):
+            access.audit(scope, "reveal", f"{flag['platform']}/{flag['post_id']} {flag['rule_id']}")
+            st.caption("As posted (this reveal is recorded in the audit log):")
+            st.markdown(highlighted(flag["text"], flag["evidence"], reveal=True), unsafe_allow_html=True)
+        st.caption(f"{flag['platform']} · post {flag['post_id']} · "
+                   f"{pd.Timestamp(flag['posted_at']):%d %b %Y, %H:%M} UK time")
+        if isinstance(flag["url"], str) and flag["url"].startswith(("https://", "http://")):
+            st.link_button("Open the post", flag["url"])
+    with right:
+        st.markdown(f"**Rule** `{flag['rule_id']}` · {flag['family']} · severity **{flag['severity']}**")
+        st.markdown(f"**Clause** {inert(flag['clause'])}")
+        st.markdown(f"[{inert(rule.clause.url)}]({rule.clause.url})")
+        st.markdown(f"**Why** {inert(rule.explanation)}")
+        st.markdown(f"**Status:** {flag['status']}")
 
-if not scope.review:
-    st.info("You can read this queue and its decisions; recording decisions needs the reviewer "
-            "or admin role.")
-else:
-    signed_in = scope.role not in ("demo", "no_login")
-    with st.form("review_form", clear_on_submit=True):
-        decision = st.radio("Decision", list(LABELS), format_func=LABELS.get, horizontal=True,
-                            key="review_decision")
-        note = st.text_area("Note", key="review_note")
-        if signed_in:
-            st.caption(f"Recorded as {scope.user}.")
-            reviewer = scope.user
-        else:
-            reviewer = st.text_input("Your name", key="review_reviewer")
-        if st.form_submit_button("Record decision"):
-            if not reviewer.strip():
-                st.error("Type your name: every decision says who made it.")
+    if not scope.review:
+        st.info("You can read this queue and its decisions; recording decisions needs the reviewer "
+                "or admin role.")
+    else:
+        signed_in = scope.role not in ("demo", "no_login")
+        with st.form("review_form", clear_on_submit=True):
+            decision = st.radio("Decision", list(LABELS), format_func=LABELS.get, horizontal=True,
+                                key="review_decision")
+            note = st.text_area("Note", key="review_note")
+            if signed_in:
+                st.caption(f"Recorded as {scope.user}.")
+                reviewer = scope.user
             else:
-                reviews.record_decision(flag["platform"], flag["post_id"], flag["rule_id"],
-                                        decision, note, reviewer, scope=scope)
-                st.success(f"Recorded: {decision}.")
-                st.rerun()
+                reviewer = st.text_input("Your name", key="review_reviewer")
+            if st.form_submit_button("Record decision"):
+                if not reviewer.strip():
+                    st.error("Type your name: every decision says who made it.")
+                else:
+                    reviews.record_decision(flag["platform"], flag["post_id"], flag["rule_id"],
+                                            decision, note, reviewer, scope=scope)
+                    st.success(f"Recorded: {decision}.")
+                    st.rerun()
 
-st.subheader("Decision history")
-history = reviews.decisions_for(flag["platform"], flag["post_id"], flag["rule_id"])
-if history.empty:
-    st.caption("No decisions yet.")
-else:
-    st.dataframe(
-        pd.DataFrame({"When (UTC)": history["decided_at"], "Decision": history["decision"],
-                      "Reviewer": history["reviewer"] if auth.current_scope().staff_names else "(hidden)",
-                      "Note": history["note"] if auth.current_scope().text else "(hidden)"}).iloc[::-1],
-        hide_index=True, key="review_history")
+    st.subheader("Decision history")
+    history = reviews.decisions_for(flag["platform"], flag["post_id"], flag["rule_id"])
+    if history.empty:
+        st.caption("No decisions yet.")
+    else:
+        st.dataframe(
+            pd.DataFrame({"When (UTC)": history["decided_at"], "Decision": history["decision"],
+                          "Reviewer": history["reviewer"] if auth.current_scope().staff_names else "(hidden)",
+                          "Note": history["note"] if auth.current_scope().text else "(hidden)"}).iloc[::-1],
+            hide_index=True, key="review_history")
+
+
+review(queue)

@@ -93,30 +93,42 @@ st.caption("Bars are flags per 1,000 staff and organisation posts in the selecti
            "are 95% confidence intervals (exact Poisson below 10 flags, Byar's method from 10).")
 
 # --- over time ----------------------------------------------------------------------------------------
-st.subheader("Flag rate over time")
-grain = st.segmented_control("Period", list(GRAINS), key="flag_grain", default="week",
-                             format_func=GRAINS.get) or "week"
-st.plotly_chart(data.figure("flags_over_time", chosen, {"grain": grain} | opts, national=national),
-                key="chart_flags_over_time")
-st.caption("Shaded: the 95% confidence interval. Gaps: periods with no staff posts"
-           + ("" if national else ", or with 1–7 flags or posts (hidden)") + ".")
+# A fragment: changing the period reruns only this chart.
+@st.fragment
+def flags_over_time(chosen, opts: dict, national: bool) -> None:
+    st.subheader("Flag rate over time")
+    grain = st.segmented_control("Period", list(GRAINS), key="flag_grain", default="week",
+                                 format_func=GRAINS.get) or "week"
+    st.plotly_chart(data.figure("flags_over_time", chosen, {"grain": grain} | opts, national=national),
+                    key="chart_flags_over_time")
+    st.caption("Shaded: the 95% confidence interval. Gaps: periods with no staff posts"
+               + ("" if national else ", or with 1–7 flags or posts (hidden)") + ".")
+
+
+flags_over_time(chosen, opts, national)
 
 # --- funnel -----------------------------------------------------------------------------------------
-st.subheader("How regions and trusts compare")
-unit = st.segmented_control("Compare", list(UNITS), key="flag_unit", default="trust",
-                            format_func=UNITS.get) or "trust"
-# Peers: trusts in the chosen regions (or all); the trust filter only highlights.
-peers = Filters(chosen.start, chosen.end, chosen.regions if unit == "trust" else (), (), chosen.platforms)
-highlight = chosen.trusts if unit == "trust" else chosen.regions
-st.plotly_chart(data.figure("flag_rates", peers, {"by": unit} | opts, chart="flag_funnel", unit=unit,
-                            highlight=highlight), key="chart_flag_funnel")
-st.caption(f"A funnel plot, not a league table: each dot is a {unit}, placed by its number of "
-           "staff posts (across) and its flags per 1,000 of them (up). The lines show how far "
-           "from the overall rate chance alone would put a unit of that size: 95% (dotted) and "
-           "99.8% (dashed) limits. Only dots beyond the 99.8% limits differ more than chance "
-           "explains. Not shown: units with 1–7 flags or posts, and unattributed posts.")
-st.dataframe(data.table("flag_rate_table", "flag_rates", peers, {"by": unit} | opts, unit=unit),
-             hide_index=True)
+# A fragment: changing "Compare" reruns only the funnel and its table.
+@st.fragment
+def funnel(chosen, opts: dict) -> None:
+    st.subheader("How regions and trusts compare")
+    unit = st.segmented_control("Compare", list(UNITS), key="flag_unit", default="trust",
+                                format_func=UNITS.get) or "trust"
+    # Peers: trusts in the chosen regions (or all); the trust filter only highlights.
+    peers = Filters(chosen.start, chosen.end, chosen.regions if unit == "trust" else (), (), chosen.platforms)
+    highlight = chosen.trusts if unit == "trust" else chosen.regions
+    st.plotly_chart(data.figure("flag_rates", peers, {"by": unit} | opts, chart="flag_funnel", unit=unit,
+                                highlight=highlight), key="chart_flag_funnel")
+    st.caption(f"A funnel plot, not a league table: each dot is a {unit}, placed by its number of "
+               "staff posts (across) and its flags per 1,000 of them (up). The lines show how far "
+               "from the overall rate chance alone would put a unit of that size: 95% (dotted) and "
+               "99.8% (dashed) limits. Only dots beyond the 99.8% limits differ more than chance "
+               "explains. Not shown: units with 1–7 flags or posts, and unattributed posts.")
+    st.dataframe(data.table("flag_rate_table", "flag_rates", peers, {"by": unit} | opts, unit=unit),
+                 hide_index=True)
+
+
+funnel(chosen, opts)
 
 # --- drill-down -------------------------------------------------------------------------------------
 st.subheader("Flagged posts")

@@ -26,51 +26,58 @@ if register.empty:
     st.stop()
 
 # --- the plain answer --------------------------------------------------------------------------------
-st.subheader("Do trusts with enabling policies have more breaches?")
-clause = st.selectbox("Enabling clause", list(CLAUSES), key="policy_clause",
-                      format_func=lambda c: CLAUSES[c].label,
-                      help="Which clause of the local policy defines an enabling policy.")
-yes, no = CLAUSES[clause].yes, CLAUSES[clause].no
-comparison = data.query("policy_comparison", chosen, clause=clause)
-kind, answer = labels.policy_answer(comparison, yes, no, national)
-{"more": st.warning, "fewer": st.success, "unclear": st.info, "unknown": st.info}[kind](answer)
-st.caption("The interval comes from resampling trusts, not posts, because posts from one trust "
-           "are not independent; it widens when trusts differ a lot. This compares trusts, it is "
-           "not a trial: trusts that choose enabling policies may differ in other ways (size, "
-           "staffing, who posts), and flags are automatic unless counted as confirmed. Flags here "
-           "are breaches of the national guidance (HCPC, SCoR, RCGP, NHS Employers); the rules a local "
-           "policy adds are left out, since they exist only under the policies that switch them on.")
-st.dataframe(labels.policy_comparison_table(comparison, CLAUSES[clause].yes_short, CLAUSES[clause].no_short,
-                                            national), hide_index=True)
-st.caption("Rates are per 1,000 staff and organisation posts; shares are of questions (answered, "
-           "within target) or of answers (signposting, compassion). Ratio: the first group's rate "
-           "divided by the second's (1.00 = no difference); points: the first group's share minus "
-           "the second's. 95% CIs by cluster bootstrap over trusts; none with fewer than 3 trusts "
-           "in a group.")
+# The enabling clause feeds the plain answer and the funnels' markers: one fragment, so
+# changing it reruns only these two sections (not the register and the matrix).
+@st.fragment
+def by_clause(chosen, national: bool) -> None:
+    st.subheader("Do trusts with enabling policies have more breaches?")
+    clause = st.selectbox("Enabling clause", list(CLAUSES), key="policy_clause",
+                          format_func=lambda c: CLAUSES[c].label,
+                          help="Which clause of the local policy defines an enabling policy.")
+    yes, no = CLAUSES[clause].yes, CLAUSES[clause].no
+    comparison = data.query("policy_comparison", chosen, clause=clause)
+    kind, answer = labels.policy_answer(comparison, yes, no, national)
+    {"more": st.warning, "fewer": st.success, "unclear": st.info, "unknown": st.info}[kind](answer)
+    st.caption("The interval comes from resampling trusts, not posts, because posts from one trust "
+               "are not independent; it widens when trusts differ a lot. This compares trusts, it is "
+               "not a trial: trusts that choose enabling policies may differ in other ways (size, "
+               "staffing, who posts), and flags are automatic unless counted as confirmed. Flags here "
+               "are breaches of the national guidance (HCPC, SCoR, RCGP, NHS Employers); the rules a local "
+               "policy adds are left out, since they exist only under the policies that switch them on.")
+    st.dataframe(labels.policy_comparison_table(comparison, CLAUSES[clause].yes_short, CLAUSES[clause].no_short,
+                                                national), hide_index=True)
+    st.caption("Rates are per 1,000 staff and organisation posts; shares are of questions (answered, "
+               "within target) or of answers (signposting, compassion). Ratio: the first group's rate "
+               "divided by the second's (1.00 = no difference); points: the first group's share minus "
+               "the second's. 95% CIs by cluster bootstrap over trusts; none with fewer than 3 trusts "
+               "in a group.")
 
-# --- funnels marked by policy --------------------------------------------------------------------------
-st.subheader("Trusts compared, marked by policy")
-peers = Filters(chosen.start, chosen.end, chosen.regions, (), chosen.platforms)
-peer_register = data.query("policy_register", peers)
-groups = tuple(
-    (code, "Enabling: " + CLAUSES[clause].label.lower() if enabling else "Not enabling")
-    for code, enabling in policy_queries.enabling_in_force(peer_register, clause).items()
-)
-left, right = st.columns(2)
-with left:
-    st.markdown("**Flags per 1,000 staff posts** (national guidance)")
-    st.plotly_chart(data.figure("trust_outcomes", peers, chart="flag_funnel", unit="trust",
-                                highlight=chosen.trusts, groups=groups), key="chart_policy_flag_funnel")
-with right:
-    st.markdown("**Response rate**")
-    st.plotly_chart(data.figure("trust_outcomes", peers, chart="funnel", measure="answered", unit="trust",
-                                highlight=chosen.trusts, groups=groups), key="chart_policy_answer_funnel")
-st.caption("Funnel plots, not league tables: each marker is a trust (shape: its policy at the end "
-           "of the dates chosen), placed by its number of staff posts or questions (across) and its "
-           "rate (up). Lines are 95% (dotted) and 99.8% (dashed) limits around the overall value; "
-           "only trusts beyond the 99.8% limits differ more than chance explains. Trusts with "
-           "1–7 posts, flags or questions are not shown. The trust filter rings trusts; peers are "
-           "all trusts in the chosen regions.")
+    # --- funnels marked by policy --------------------------------------------------------------------------
+    st.subheader("Trusts compared, marked by policy")
+    peers = Filters(chosen.start, chosen.end, chosen.regions, (), chosen.platforms)
+    peer_register = data.query("policy_register", peers)
+    groups = tuple(
+        (code, "Enabling: " + CLAUSES[clause].label.lower() if enabling else "Not enabling")
+        for code, enabling in policy_queries.enabling_in_force(peer_register, clause).items()
+    )
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Flags per 1,000 staff posts** (national guidance)")
+        st.plotly_chart(data.figure("trust_outcomes", peers, chart="flag_funnel", unit="trust",
+                                    highlight=chosen.trusts, groups=groups), key="chart_policy_flag_funnel")
+    with right:
+        st.markdown("**Response rate**")
+        st.plotly_chart(data.figure("trust_outcomes", peers, chart="funnel", measure="answered", unit="trust",
+                                    highlight=chosen.trusts, groups=groups), key="chart_policy_answer_funnel")
+    st.caption("Funnel plots, not league tables: each marker is a trust (shape: its policy at the end "
+               "of the dates chosen), placed by its number of staff posts or questions (across) and its "
+               "rate (up). Lines are 95% (dotted) and 99.8% (dashed) limits around the overall value; "
+               "only trusts beyond the 99.8% limits differ more than chance explains. Trusts with "
+               "1–7 posts, flags or questions are not shown. The trust filter rings trusts; peers are "
+               "all trusts in the chosen regions.")
+
+
+by_clause(chosen, national)
 
 # --- the matrix ---------------------------------------------------------------------------------------
 st.subheader("Policies and outcomes by trust")
