@@ -59,26 +59,38 @@ def write_jsonl(table, path: Path) -> None:
     con.close()
 
 
-def bench_ingest(n_posts: int, workdir: Path) -> dict:
-    """Import N posts in bulk, build, then import 10,000 new posts and build again."""
+def generate(n_posts: int, workdir: Path) -> float:
+    """Write the demo as files in ``workdir``: posts.jsonl (N posts), increment.jsonl (10,000
+    posts never seen before: the last 10,000 re-keyed) and accounts.csv. Returns the seconds
+    the generator took. Run in a child process (``--generate-only``), so the memory the
+    generator holds is not the importer's or the build's."""
     import pyarrow.compute as pc
 
-    from ingest import demo, jobs
-    from warehouse.build import build
+    from ingest import demo
 
     data, gen_s = _timed(lambda: demo.generate(n_posts=n_posts, seed=7, end=END))
-    bulk = workdir / "posts.jsonl"
-    write_jsonl(data.posts, bulk)
-    registry = workdir / "accounts.csv"
-    data.accounts.to_csv(registry, index=False)
-    # Incremental: 10k posts never seen before (the last 10k, re-keyed), onto N.
+    write_jsonl(data.posts, workdir / "posts.jsonl")
+    data.accounts.to_csv(workdir / "accounts.csv", index=False)
     tail = data.posts.slice(max(0, data.posts.num_rows - INCREMENT))
     tail = tail.set_column(
         tail.column_names.index("post_id"), "post_id", pc.binary_join_element_wise(tail["post_id"], "-inc", "")
     )
-    inc = workdir / "increment.jsonl"
-    write_jsonl(tail, inc)
-    del data, tail
+    write_jsonl(tail, workdir / "increment.jsonl")
+    return gen_s
+
+
+def bench_ingest(n_posts: int, workdir: Path) -> dict:
+    """Import N posts in bulk, build, then import 10,000 new posts and build again."""
+    import subprocess
+
+    from ingest import jobs
+    from warehouse.build import build
+
+    out = workdir / "generated.json"
+    subprocess.run([sys.executable, str(Path(__file__).resolve()), "--generate-only", "--posts", str(n_posts),
+                    "--workdir", str(workdir), "--json", str(out)], check=True, cwd=ROOT)
+    gen_s = json.loads(out.read_text())["demo_generation_s"]
+    bulk, inc, registry = workdir / "posts.jsonl", workdir / "increment.jsonl", workdir / "accounts.csv"
 
     counts, import_s = _timed(lambda: jobs.import_file(bulk, source="demo"))
     jobs.load_accounts(registry)
@@ -109,6 +121,7 @@ def bench_ingest(n_posts: int, workdir: Path) -> dict:
         "incremental_build_posts": inc_result.posts,
         "incremental_build_s": inc_build_s,
         "incremental_build_model_s": inc_result.model_seconds,
+        "incremental_build_memo_reused": inc_result.memo_reused,
         "warehouse_mb": _size_mb(workdir / "data" / "warehouse.duckdb"),
         "raw_store_mb": _size_mb(workdir / "data" / "raw.duckdb"),
     }
@@ -121,17 +134,12 @@ def _size_mb(path: Path) -> float:
 def bench_pages_in_child(repeat: int) -> dict:
     """The page timings in a fresh process (so "first render" is a fresh process's, and its
     peak resident memory is the dashboard's, not the import's or the build's)."""
-    import resource
     import subprocess
 
     out = Path(os.environ["RADSOME_DATA"]).parent / "pages.json"
     subprocess.run([sys.executable, str(Path(__file__).resolve()), "--pages-only", "--repeat", str(repeat),
                     "--json", str(out)], check=True, cwd=ROOT)
-    pages = json.loads(out.read_text())
-    # ru_maxrss of the largest child so far (kilobytes on Linux): the page process is the only
-    # child this script starts.
-    pages["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return pages
+    return json.loads(out.read_text())
 
 
 def _apply(at, filters) -> list:
@@ -210,7 +218,8 @@ def main(argv=None) -> int:
                         help="keep the data here (default: a temporary folder, removed afterwards)")
     parser.add_argument("--reuse", action="store_true",
                         help="with --workdir: time the pages and the baseline on the data already there")
-    parser.add_argument("--pages-only", action="store_true", help=argparse.SUPPRESS)  # the child process
+    parser.add_argument("--pages-only", action="store_true", help=argparse.SUPPRESS)  # child processes
+    parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--table", type=Path, nargs="+", metavar="JSON",
                         help="print the scaling table of earlier runs' JSON files and stop")
     args = parser.parse_args(argv)
@@ -218,7 +227,16 @@ def main(argv=None) -> int:
         print_scaling([json.loads(path.read_text()) for path in args.table])
         return 0
     if args.pages_only:
-        args.json.write_text(json.dumps(bench_pages(args.repeat), indent=2))
+        import resource
+
+        pages = bench_pages(args.repeat)
+        # This process is the dashboard (every page, its caches, its DuckDB connection): its
+        # peak resident memory (ru_maxrss is in kilobytes on Linux).
+        pages["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        args.json.write_text(json.dumps(pages, indent=2))
+        return 0
+    if args.generate_only:
+        args.json.write_text(json.dumps({"demo_generation_s": generate(args.posts, args.workdir)}))
         return 0
     if not args.posts:
         parser.error("--posts is required")

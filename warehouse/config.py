@@ -99,3 +99,22 @@ def retention_days() -> int:
     if days < 1:
         raise SettingError(f"{where}: {str(value)!r} is not a whole number of days (1 or more)")
     return days
+
+
+READER_MEMORY_ENV = "RADSOME_READER_MEMORY_MB"
+DEFAULT_READER_MEMORY_MB = 192
+
+
+def reader_memory_mb() -> int:
+    """DuckDB memory limit of each dashboard connection (one per snapshot and access scope),
+    in MB: ``RADSOME_READER_MEMORY_MB``, else 192. The pages read day-grain pre-aggregates and
+    stream the posts table, so they need little; a query that needs more spills to the temp
+    folder instead of growing the dashboard process (DESIGN: dashboard memory ≤ 500 MB)."""
+    value = os.environ.get(READER_MEMORY_ENV) or str(DEFAULT_READER_MEMORY_MB)
+    try:
+        mb = int(value.strip())
+    except ValueError:
+        mb = 0
+    if mb < 16:
+        raise SettingError(f"{READER_MEMORY_ENV}: {value!r} is not a whole number of MB (16 or more)")
+    return mb

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import sqlite3
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -100,7 +101,10 @@ def connect_published(path: Path | None = None, scope=None) -> duckdb.DuckDBPyCo
     if not path.is_file():
         raise FileNotFoundError(f"no published warehouse at {path}")
     scope = scope or access.EVERYTHING
-    con = duckdb.connect(":memory:")
+    # A small buffer pool per connection (warehouse.config.reader_memory_mb), spilling to the
+    # system temp folder: the dashboard's memory stays bounded whatever the warehouse's size.
+    con = duckdb.connect(":memory:", config={"memory_limit": f"{config.reader_memory_mb()}MB",
+                                             "temp_directory": tempfile.gettempdir()})
     # ATTACH takes no bound parameter; the path is our own file name, quoted.
     escaped = str(path).replace("'", "''")
     con.execute(f"ATTACH '{escaped}' AS {PUBLISHED} (READ_ONLY)")
