@@ -205,7 +205,8 @@ SELECT
     {_REGION_LABEL.format(code='c.region_code', name='r.region_name')} AS region_name,
     c.post_id
 FROM chosen c
-JOIN posts p USING (platform, post_id)
+-- created_at in the join: the chosen flags' time range prunes the posts scan (queries.explore_posts)
+JOIN posts p ON p.platform = c.platform AND p.post_id = c.post_id AND p.created_at = c.created_at
 LEFT JOIN trusts t ON t.trust_code = c.trust_code
 LEFT JOIN regions r ON r.region_code = c.region_code
 ORDER BY (c.created_at AT TIME ZONE 'Europe/London')::DATE DESC,

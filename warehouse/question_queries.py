@@ -307,7 +307,9 @@ SELECT
 FROM open o
 LEFT JOIN posts p
   ON p.platform = o.platform AND p.post_id = o.post_id
- AND p.created_at >= $start_ts AND p.created_at < $end_ts  -- the question's own post: prunes row groups
+ -- the question's own post (asked_at is its time): the open questions' time range prunes the
+ -- posts scan's row groups (queries.explore_posts)
+ AND p.created_at = o.asked_at
 LEFT JOIN trusts t ON t.trust_code = o.trust_code
 LEFT JOIN regions r ON r.region_code = o.region_code
 ORDER BY o.asked_at, o.platform, o.post_id
