@@ -42,7 +42,7 @@ PAGE_QUERIES = {
         ("response_histogram", {"by": "all", "clock": "calendar"}),
         ("response_histogram", {"by": "all", "clock": "service"}),
     ],
-    "pages/1_Explore.py": [("explore_posts", {"limit": 5_001})],
+    "pages/1_Explore.py": [("explore_posts", {"limit": 1_001})],
     "pages/2_Patient_questions.py": [
         ("question_headline", {}),
         ("response_histogram", {"by": "all", "clock": "calendar"}),
