@@ -108,7 +108,7 @@ def scope_for(user: dict) -> Scope:
 # --- the scoped catalog ----------------------------------------------------------------------
 
 # Published tables with one row per post, question or flag: filtered to the scope's trusts.
-ROW_TABLES = ("posts", "patient_questions", "flags", "flag_reviews")
+ROW_TABLES = ("posts", "patient_questions", "flags", "flag_reviews", "flagged_post_texts")
 # Columns holding text written by people (or spans of it, or links to it): blanked without
 # the text permission.
 TEXT_COLUMNS = {
@@ -116,6 +116,7 @@ TEXT_COLUMNS = {
     "patient_questions": ("answer_signposting", "answer_compassion"),
     "flags": ("evidence",),
     "flag_reviews": ("evidence", "note"),
+    "flagged_post_texts": ("text", "url"),
 }
 # Tables only an unrestricted scope reads: the quarantine keeps rejected lines as they came.
 ADMIN_TABLES = ("quarantine",)

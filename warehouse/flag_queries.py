@@ -11,7 +11,7 @@ Rates are *automatic* flags per 1,000 staff and organisation posts: the numerato
 numerator is the flags a reviewer confirmed or actioned (``n_confirmed``, as of the last build)
 instead; the ``$confirmed`` parameter picks the column, so both share one SQL. Each rate carries its 95% CI from :func:`warehouse.stats.rate_ci`
 (exact Poisson below 10 flags, Byar's method from 10). Only the drill-down list reads rows
-(``flags`` joined to ``posts``), at most ``limit`` of them.
+(``flags`` joined to ``flagged_post_texts``), at most ``limit`` of them.
 """
 from __future__ import annotations
 
@@ -205,8 +205,9 @@ SELECT
     {_REGION_LABEL.format(code='c.region_code', name='r.region_name')} AS region_name,
     c.post_id
 FROM chosen c
--- created_at in the join: the chosen flags' time range prunes the posts scan (queries.explore_posts)
-JOIN posts p ON p.platform = c.platform AND p.post_id = c.post_id AND p.created_at = c.created_at
+-- the flagged posts' own small table (not posts); created_at in the join lets the chosen flags'
+-- time range prune its scan (queries.explore_posts)
+JOIN flagged_post_texts p ON p.platform = c.platform AND p.post_id = c.post_id AND p.created_at = c.created_at
 LEFT JOIN trusts t ON t.trust_code = c.trust_code
 LEFT JOIN regions r ON r.region_code = c.region_code
 ORDER BY (c.created_at AT TIME ZONE 'Europe/London')::DATE DESC,

@@ -156,8 +156,8 @@ def make_review_decisions_table(con) -> None:
 
 REVIEW_QUEUE_SQL = f"""
 WITH chosen AS (
-    -- the page's flags first (a small table), then their posts' text: created_at in the join
-    -- lets the chosen flags' time range prune the posts scan (queries.explore_posts)
+    -- the page's flags first (a small table), then their posts' text from the flagged posts'
+    -- own table; created_at in the join prunes its scan (queries.explore_posts)
     SELECT * FROM flag_reviews
     WHERE {queries._POSTS_WHERE}
     ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,
@@ -169,7 +169,7 @@ SELECT c.platform, c.post_id, c.rule_id, c.family, c.severity, c.evidence, c.cla
        (c.created_at AT TIME ZONE 'Europe/London') AS posted_at,
        c.status, c.reviewer, c.decided_at, c.note, c.n_decisions, p.text, p.url
 FROM chosen c
-JOIN posts p ON p.platform = c.platform AND p.post_id = c.post_id AND p.created_at = c.created_at
+JOIN flagged_post_texts p ON p.platform = c.platform AND p.post_id = c.post_id AND p.created_at = c.created_at
 ORDER BY CASE c.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,
          c.created_at DESC, c.platform, c.post_id, c.rule_id
 """
