@@ -166,6 +166,14 @@ def _apply(at, filters) -> list:
     return spent
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory (Linux VmHWM), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024 / 1e6
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def _rss_mb() -> float:
     """This process's resident memory now (Linux)."""
     return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
@@ -245,12 +253,11 @@ def main(argv=None) -> int:
         print_scaling([json.loads(path.read_text()) for path in args.table])
         return 0
     if args.pages_only:
-        import resource
-
         pages = bench_pages(args.repeat)
         # This process is the dashboard (every page, its caches, its DuckDB connection): its
-        # peak resident memory (ru_maxrss is in kilobytes on Linux).
-        pages["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # peak resident memory. VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over
+        # exec from the forked parent, so it would report the benchmark's own size.
+        pages["peak_rss_mb"] = _peak_rss_mb()
         args.json.write_text(json.dumps(pages, indent=2))
         return 0
     if args.generate_only:
