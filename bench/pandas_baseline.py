@@ -139,7 +139,12 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args(argv)
     os.environ["RADSOME_DATA"] = str(args.data)
-    result = compare(args.repeat)
+    print_report(compare(args.repeat))
+    return 0
+
+
+def print_report(result: dict) -> None:
+    """The figures of :func:`compare` as a Markdown table (also used by bench/run.py)."""
     rows = ", ".join(f"{k} {v:,}" for k, v in result["rows"].items())
     print(f"pandas load: {result['load_s']:.2f} s ({rows})")
     print("| query | pandas p50 ms | RadSoMe SQL p50 ms | pandas / RadSoMe |")
@@ -147,7 +152,6 @@ def main(argv=None) -> int:
     for name, figures in result["pairs"].items():
         print(f"| {name} | {figures['pandas_p50_s'] * 1000:.1f} | {figures['sql_p50_s'] * 1000:.1f} |"
               f" {figures['ratio_pandas_to_sql']:.1f} |")
-    return 0
 
 
 if __name__ == "__main__":

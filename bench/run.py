@@ -352,18 +352,10 @@ def print_report(report: dict) -> None:
         print(f"\ndashboard process peak memory (all pages, fresh process): {peak:,.0f} MB")
     if report.get("pandas_baseline"):
         print()
-        print_baseline(report["pandas_baseline"])
+        from bench import pandas_baseline
 
+        pandas_baseline.print_report(report["pandas_baseline"])
 
-
-def print_baseline(baseline: dict) -> None:
-    rows = ", ".join(f"{k} {v:,}" for k, v in baseline["rows"].items())
-    print(f"pandas load: {baseline['load_s']:.2f} s ({rows})")
-    print("| query | pandas p50 ms | RadSoMe SQL p50 ms | pandas / RadSoMe |")
-    print("|---|---:|---:|---:|")
-    for name, figures in baseline["pairs"].items():
-        print(f"| {name} | {figures['pandas_p50_s'] * 1000:.1f} | {figures['sql_p50_s'] * 1000:.1f} |"
-              f" {figures['ratio_pandas_to_sql']:.1f} |")
 
 
 def print_scaling(reports: list[dict]) -> None:
