@@ -87,13 +87,11 @@ st.dataframe(
 # (scope "app"), so the queue table above shows the new status at once.
 @st.fragment
 def review(queue: pd.DataFrame) -> None:
-    options = list(range(len(queue)))
-    picked = st.selectbox(
-        "Flag to review", options, key="review_flag",
-        format_func=lambda i: (f"{queue['severity'].iloc[i]} · {queue['rule_id'].iloc[i]} · "
-                               f"{queue['platform'].iloc[i]}/{queue['post_id'].iloc[i]} · "
-                               f"{queue['status'].iloc[i]}"),
-    )
+    # one label per flag, made once (a format_func reading the frame per option cost ~40 ms a run)
+    names = [f"{severity} · {rule_id} · {platform}/{post_id} · {status}" for severity, rule_id, platform, post_id, status
+             in zip(queue["severity"], queue["rule_id"], queue["platform"], queue["post_id"], queue["status"])]
+    picked = st.selectbox("Flag to review", list(range(len(queue))), key="review_flag",
+                          format_func=names.__getitem__)
     flag = queue.iloc[picked]
     rule = rules.find(flag["rule_id"])
     scope = auth.current_scope()

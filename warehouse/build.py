@@ -352,6 +352,7 @@ def _write_build_info(con, models: list[Model]) -> None:
             (SELECT min(created_at) FROM posts) AS first_post_at,
             (SELECT max(created_at) FROM posts) AS last_post_at,
             (SELECT count(*) FROM posts WHERE is_demo) AS n_demo_posts,
+            (SELECT coalesce(max(author_n), 0) FROM posts) AS max_author_n,
             $models AS models
         """,
         {"models": [f"{m.layer}/{m.name}: {m.grain}" for m in models]},
