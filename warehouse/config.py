@@ -102,12 +102,12 @@ def retention_days() -> int:
 
 
 READER_MEMORY_ENV = "RADSOME_READER_MEMORY_MB"
-DEFAULT_READER_MEMORY_MB = 192
+DEFAULT_READER_MEMORY_MB = 96
 
 
 def reader_memory_mb() -> int:
     """DuckDB memory limit of each dashboard connection (one per snapshot and access scope),
-    in MB: ``RADSOME_READER_MEMORY_MB``, else 192. The pages read day-grain pre-aggregates and
+    in MB: ``RADSOME_READER_MEMORY_MB``, else 96. The pages read day-grain pre-aggregates and
     stream the posts table, so they need little; a query that needs more spills to the temp
     folder instead of growing the dashboard process (DESIGN: dashboard memory ≤ 500 MB)."""
     value = os.environ.get(READER_MEMORY_ENV) or str(DEFAULT_READER_MEMORY_MB)
