@@ -59,7 +59,10 @@ def current(queue: pd.DataFrame) -> pd.DataFrame:
 
 
 chosen = page.start("Review queue", ":material/fact_check:")
-st.caption("Reviewers type their name for now; sign-in comes with login in a later release.")
+if auth.current_scope().role in ("demo", "no_login"):
+    st.caption("Without sign-in, reviewers type their name with each decision; with login "
+               "configured (README, \"Security and privacy\") decisions are recorded under the "
+               "signed-in account.")
 
 queue = current(data.query("review_queue", chosen, limit=LIMIT + 1))
 if len(queue) > LIMIT:
