@@ -92,3 +92,14 @@ def read_published() -> Callable[..., list[tuple]]:
             con.close()
 
     return read
+
+
+@pytest.fixture
+def waits(monkeypatch) -> list[float]:
+    """The connectors' retry mechanism's sleeps (ingest.connectors.retry), recorded instead of
+    slept."""
+    from ingest.connectors import retry
+
+    slept: list[float] = []
+    monkeypatch.setattr(retry.time, "sleep", slept.append)
+    return slept

@@ -22,7 +22,6 @@ import pytest
 import yaml
 
 from ingest import jobs
-from ingest.connectors import retry
 from ingest.connectors.bluesky import BlueskyConnector
 from ingest.sources import SourceFormatError
 from ingest.sources import bluesky as source
@@ -141,14 +140,6 @@ def sources_path(data_dir, tmp_path, monkeypatch):
     path = tmp_path / "sources.yaml"
     path.write_text(SOURCES)
     return path
-
-
-@pytest.fixture
-def waits(monkeypatch) -> list[float]:
-    """The retry mechanism's sleeps, recorded instead of slept."""
-    slept: list[float] = []
-    monkeypatch.setattr(retry.time, "sleep", slept.append)
-    return slept
 
 
 def _run(path):

@@ -27,7 +27,6 @@ import requests
 import responses
 
 from ingest import jobs
-from ingest.connectors import retry
 from ingest.connectors.mastodon import MastodonConnector
 from ingest.sources import SourceFormatError
 from ingest.sources import mastodon as transform
@@ -73,15 +72,7 @@ def _posts():
 
 
 @pytest.fixture
-def sleeps(monkeypatch):
-    """The retry mechanism's waits, recorded instead of slept."""
-    waited: list[float] = []
-    monkeypatch.setattr(retry.time, "sleep", waited.append)
-    return waited
-
-
-@pytest.fixture
-def sources(data_dir, tmp_path, monkeypatch, sleeps):
+def sources(data_dir, tmp_path, monkeypatch, waits):
     monkeypatch.delenv("MASTODON_ACCESS_TOKEN", raising=False)
 
     def write(text: str):
@@ -268,7 +259,7 @@ def test_a_status_and_its_reply_land_then_a_revisit_adds_nothing_then_the_deleti
 # -- failures ------------------------------------------------------------------------------
 
 @responses.activate
-def test_a_429_waits_for_the_iso_reset_then_lands(sources, sleeps):
+def test_a_429_waits_for_the_iso_reset_then_lands(sources, waits):
     path = sources(HOOT)
     _serve_instance()
     now = time.time()
@@ -279,26 +270,26 @@ def test_a_429_waits_for_the_iso_reset_then_lands(sources, sleeps):
     responses.get(TAG_URL, json=_hashtag_statuses())
     result = _run(path)
     assert result.counts.new == 1 and result.gaps == []
-    assert len(sleeps) == 1 and 29 <= sleeps[0] <= 33      # until the reset, plus a second
+    assert len(waits) == 1 and 29 <= waits[0] <= 33      # until the reset, plus a second
 
 
 @responses.activate
-def test_a_500_backs_off_then_lands(sources, sleeps):
+def test_a_500_backs_off_then_lands(sources, waits):
     path = sources(HOOT)
     _serve_instance()
     responses.get(TAG_URL, status=500, body="<html>Internal Server Error</html>")
     responses.get(TAG_URL, json=_hashtag_statuses())
     result = _run(path)
-    assert result.counts.new == 1 and sleeps == [1.0]
+    assert result.counts.new == 1 and waits == [1.0]
 
 
 @responses.activate
-def test_timeouts_give_up_with_a_gap_and_the_cursor_stays(sources, sleeps):
+def test_timeouts_give_up_with_a_gap_and_the_cursor_stays(sources, waits):
     path = sources(HOOT)
     _serve_instance()
     responses.get(TAG_URL, body=requests.exceptions.ReadTimeout("Read timed out. (read timeout=30)"))
     result = _run(path)
-    assert result.counts.new == 0 and sleeps == [1.0, 2.0, 4.0]
+    assert result.counts.new == 0 and waits == [1.0, 2.0, 4.0]
     assert result.gaps == ["the timeline: timed out (after 4 tries)"]
     assert raw_query("SELECT source, reason FROM coverage_gaps") == [
         ("mastodon:hoot", "the timeline: timed out (after 4 tries)")]

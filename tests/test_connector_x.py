@@ -21,7 +21,6 @@ import responses
 
 from ingest import jobs
 from ingest.connectors import config as sources
-from ingest.connectors import retry
 from ingest.connectors.config import SourcesFileError
 from ingest.connectors.x import XConnector
 from ingest.sources import SourceFormatError
@@ -78,14 +77,6 @@ class FakeSearch:
 @pytest.fixture
 def recorded():
     return _recorded()
-
-
-@pytest.fixture
-def waits(monkeypatch):
-    """Sleeps the retry mechanism asks for, recorded instead of slept."""
-    slept: list[float] = []
-    monkeypatch.setattr(retry.time, "sleep", slept.append)
-    return slept
 
 
 @pytest.fixture

@@ -32,6 +32,14 @@ def problem(source: str, where: str, exc: BaseException) -> str:
     return f"{source}: {where}: {why}"
 
 
+def report(problems: list[str] | None, message: str) -> None:
+    """An item a transform cannot read: raise :class:`SourceFormatError` with ``message``, or,
+    given a ``problems`` list (the connector quarantines the item), append it there."""
+    if problems is None:
+        raise SourceFormatError(message) from None
+    problems.append(message)
+
+
 def unknown_author(post_id: str) -> str:
     return f"{UNKNOWN_PREFIX}{post_id}"
 

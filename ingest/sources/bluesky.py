@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from ingest.sources import MALFORMED, SourceFormatError, problem
+from ingest.sources import MALFORMED, SourceFormatError, problem, report
 
 _URI = re.compile(r"^at://(did:[a-z]+:[A-Za-z0-9._:%-]+)/app\.bsky\.feed\.post/([A-Za-z0-9._:~-]+)$")
 _FRACTION = re.compile(r"(\.\d{6})\d+")  # nanoseconds -> microseconds (fromisoformat takes 6 digits)
@@ -150,9 +150,7 @@ def transform_posts(views: list, problems: list[str] | None = None, where: str =
     for i, view in enumerate(views, 1):
         record, why = read_post(view, f"{where} {i}")
         if record is None:
-            if problems is None:
-                raise SourceFormatError(why)
-            problems.append(why)
+            report(problems, why)
             continue
         records.append(record)
     return records

@@ -16,7 +16,7 @@ import re
 from datetime import datetime
 from urllib.parse import parse_qs, urlparse
 
-from ingest.sources import MALFORMED, SourceFormatError, problem
+from ingest.sources import MALFORMED, SourceFormatError, problem, report
 
 _POST_PATH = re.compile(r"/(\d+)/posts/(\d+)")
 
@@ -129,10 +129,7 @@ def _transform_pages(pages, problems, transform, kind: str, what: str) -> list[d
     for p, page in enumerate(pages, 1):
         items = page.get("data", []) if isinstance(page, dict) else None
         if not isinstance(items, list):
-            where_error = problem("facebook", f"page {p}", ValueError(f"'data' is not a list of {what}s"))
-            if problems is None:
-                raise SourceFormatError(where_error)
-            problems.append(where_error)
+            report(problems, problem("facebook", f"page {p}", ValueError(f"'data' is not a list of {what}s")))
             continue
         for i, item in enumerate(items, 1):
             try:
@@ -140,10 +137,7 @@ def _transform_pages(pages, problems, transform, kind: str, what: str) -> list[d
                 if not record["created_at"] or not isinstance(record["text"], str):
                     raise ValueError("no time or text")
             except MALFORMED as exc:
-                message = problem("facebook", f"page {p} {what} {i}", exc)
-                if problems is None:
-                    raise SourceFormatError(message) from None
-                problems.append(message)
+                report(problems, problem("facebook", f"page {p} {what} {i}", exc))
                 continue
             records.append(record)
     return records

@@ -28,7 +28,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ingest.sources import MALFORMED, SourceFormatError, problem
+from ingest.sources import MALFORMED, SourceFormatError, problem, report
 
 _POSTED_IN = re.compile(r"^(?P<author>.+?) (?:posted|shared .+?|wrote) in (?P<group>.+?)\.?$")
 _ACTOR = re.compile(r"^(?P<author>.+?) (?:commented|replied|posted|shared|wrote)\b")
@@ -100,10 +100,7 @@ def transform_export(export, problems: list[str] | None = None) -> list[dict]:
                     raise TypeError(f"{kind} entry is not an object")
                 records.append(transform_entry(entry, kind))
             except MALFORMED as exc:
-                message = problem("facebook-export", f"{kind} {i}", exc)
-                if problems is None:
-                    raise SourceFormatError(message) from None
-                problems.append(message)
+                report(problems, problem("facebook-export", f"{kind} {i}", exc))
     return records
 
 

@@ -24,7 +24,7 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urlparse
 
-from ingest.sources import MALFORMED, SourceFormatError, iso_time, problem
+from ingest.sources import MALFORMED, SourceFormatError, iso_time, problem, report
 
 _BLOCKS = {"p", "div", "blockquote", "pre", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
 
@@ -175,10 +175,7 @@ def transform_statuses(statuses: list, host: str, problems: list[str] | None = N
         try:
             records.append(transform_status(status, host, thread_root))
         except MALFORMED as exc:
-            message = problem("mastodon", f"{where} status {i}{named(status)}", exc)
-            if problems is None:
-                raise SourceFormatError(message) from None
-            problems.append(message)
+            report(problems, problem("mastodon", f"{where} status {i}{named(status)}", exc))
     return records
 
 

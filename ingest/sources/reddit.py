@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterator
 
-from ingest.sources import MALFORMED, SourceFormatError, problem, unknown_author
+from ingest.sources import MALFORMED, SourceFormatError, problem, report, unknown_author
 
 REDDIT = "https://www.reddit.com"
 GONE = ("[deleted]", "[removed]")  # what Reddit shows instead of a deleted/removed text or author
@@ -131,9 +131,7 @@ def transform_thread(listings: list, problems: list[str] | None = None,
     records = []
     for item in thread_items(listings):
         if item.problem is not None:
-            if problems is None:
-                raise SourceFormatError(item.problem)
-            problems.append(item.problem)
+            report(problems, item.problem)
         elif item.deleted and deleted is not None:
             deleted.append(item.record["post_id"])
         else:

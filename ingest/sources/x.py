@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 
-from ingest.sources import MALFORMED, SourceFormatError, iso_time, problem
+from ingest.sources import MALFORMED, SourceFormatError, iso_time, problem, report
 
 WEB = "https://x.com/i/web/status/"
 
@@ -155,9 +155,7 @@ def transform_page(page, problems: list[str] | None = None, *, parents: bool = T
     records = []
     for _, record, why in page_items(page, parents=parents):
         if record is None:
-            if problems is None:
-                raise SourceFormatError(why)
-            problems.append(why)
+            report(problems, why)
         else:
             records.append(record)
     return records
