@@ -84,3 +84,22 @@ def load_and_build(folder: Path, records, accounts_csv: str | None = None,
         (folder / "policies.yaml").write_text(policies_yaml)
         jobs.load_policies(folder / "policies.yaml")
     build()
+
+
+def named_queries(folder: Path):
+    """``(query, close)`` for the published warehouse in ``folder``: ``query(name, filters,
+    **options)`` runs a named query (``warehouse.queries.QUERIES``) on a fresh cursor of one
+    read-only connection, as the pages do; ``close()`` closes the connection."""
+    from warehouse import config, db, queries
+    from warehouse import flag_queries, question_queries  # noqa: F401  (register their queries)
+
+    con = db.connect_published(folder / config.WAREHOUSE_FILE)
+
+    def query(name: str, filters=None, **options):
+        cursor = db.reader_cursor(con)
+        try:
+            return queries.QUERIES[name](cursor, filters, **options)
+        finally:
+            cursor.close()
+
+    return query, con.close

@@ -16,8 +16,10 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
+from tests.support import named_queries
+
 from ui import charts, labels
-from warehouse import db, queries
+from warehouse import queries
 from warehouse import flag_queries, health_queries, policy_queries, question_queries
 
 ALL = queries.Filters(date(2024, 7, 1), date(2025, 6, 30))
@@ -26,19 +28,9 @@ REGISTERING = (flag_queries, health_queries, policy_queries, question_queries)  
 
 @pytest.fixture(scope="module")
 def run(demo_data):
-    from warehouse import config
-
-    con = db.connect_published(demo_data / config.WAREHOUSE_FILE)
-
-    def query(name: str, filters: queries.Filters | None = ALL, **options) -> pd.DataFrame:
-        cursor = db.reader_cursor(con)
-        try:
-            return queries.QUERIES[name](cursor, filters, **options)
-        finally:
-            cursor.close()
-
-    yield query
-    con.close()
+    query, close = named_queries(demo_data)
+    yield lambda name, filters=ALL, **options: query(name, filters, **options)
+    close()
 
 
 def valid(fig: go.Figure) -> dict:

@@ -19,9 +19,9 @@ from datetime import date, datetime, timezone
 import pandas as pd
 import pytest
 
-from tests.support import write_jsonl
+from tests.support import named_queries, write_jsonl
 from ui import charts, labels
-from warehouse import db, flag_queries as fq, stats
+from warehouse import stats
 from warehouse.queries import Filters
 
 UTC = timezone.utc
@@ -67,19 +67,9 @@ def flag_data(make_warehouse, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def run(flag_data):
-    from warehouse import config
-
-    con = db.connect_published(flag_data / config.WAREHOUSE_FILE)
-
-    def query(name: str, filters: Filters = ALL, **options) -> pd.DataFrame:
-        cursor = db.reader_cursor(con)
-        try:
-            return fq.FLAG_QUERIES[name](cursor, filters, **options)
-        finally:
-            cursor.close()
-
-    yield query
-    con.close()
+    query, close = named_queries(flag_data)
+    yield lambda name, filters=ALL, **options: query(name, filters, **options)
+    close()
 
 
 def test_the_marts_hold_only_staff_flags_and_staff_posts(read_published, flag_data):

@@ -22,10 +22,10 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from tests.support import write_jsonl
+from tests.support import named_queries, write_jsonl
 from ui import labels
 from ui.redact import redact, safe_url
-from warehouse import db, question_queries as qq, stats
+from warehouse import question_queries as qq, stats
 from warehouse.queries import Filters
 
 UTC = timezone.utc
@@ -97,19 +97,9 @@ def questions_data(make_warehouse, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def run(questions_data):
-    from warehouse import config
-
-    con = db.connect_published(questions_data / config.WAREHOUSE_FILE)
-
-    def query(name: str, filters: Filters = ALL, **options) -> pd.DataFrame:
-        cursor = db.reader_cursor(con)
-        try:
-            return qq.QUESTION_QUERIES[name](cursor, filters, **options)
-        finally:
-            cursor.close()
-
-    yield query
-    con.close()
+    query, close = named_queries(questions_data)
+    yield lambda name, filters=ALL, **options: query(name, filters, **options)
+    close()
 
 
 def _waited(asked: datetime) -> float:
