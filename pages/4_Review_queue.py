@@ -59,7 +59,7 @@ def current(queue: pd.DataFrame) -> pd.DataFrame:
 
 
 chosen = page.start("Review queue", ":material/fact_check:")
-if auth.current_scope().role in ("demo", "no_login"):
+if not auth.current_scope().signed_in:
     st.caption("Without sign-in, reviewers type their name with each decision; with login "
                "configured (README, \"Security and privacy\") decisions are recorded under the "
                "signed-in account.")
@@ -125,12 +125,11 @@ def review(queue: pd.DataFrame) -> None:
         st.info("You can read this queue and its decisions; recording decisions needs the reviewer "
                 "or admin role.")
     else:
-        signed_in = scope.role not in ("demo", "no_login")
         with st.form("review_form", clear_on_submit=True):
             decision = st.radio("Decision", list(LABELS), format_func=LABELS.get, horizontal=True,
                                 key="review_decision")
             note = st.text_area("Note", key="review_note")
-            if signed_in:
+            if scope.signed_in:
                 st.caption(f"Recorded as {scope.user}.")
                 reviewer = scope.user
             else:

@@ -92,7 +92,7 @@ def caption(scope: access.Scope) -> str:
 
 
 def sidebar(scope: access.Scope) -> None:
-    if scope.role in ("demo", "no_login"):
+    if not scope.signed_in:
         return
     with st.sidebar:
         st.caption(f"Signed in as **{scope.user}**  \n{scope.describe()}")

@@ -67,6 +67,11 @@ class Scope:
         return self.trusts is None and self.regions is None
 
     @property
+    def signed_in(self) -> bool:
+        """A person signed in through the login (not the open demo, nor real data without login)."""
+        return self.role not in ("demo", "no_login")
+
+    @property
     def unrestricted(self) -> bool:
         """Reads the published warehouse as it is (no shadowing views needed)."""
         return self.everything and self.text and self.staff_names
