@@ -177,8 +177,8 @@ def test_ae_all_attendances_rebased_at_april_2017():
         assert rows["lower"].unique().tolist() == [pytest.approx(lpl, rel=1e-13)]
         assert rows["upper"].unique().tolist() == [pytest.approx(upl, rel=1e-13)]
     assert flagged(chart) == {}
-    # 12-point segment: trial limits in NHSRplotthedots 0.2.2 (n < 13); the 2021 snapshot
-    # predates that change and still showed FALSE for it.
+    # 12-point segment: trial limits in NHSRplotthedots 0.2.2 (n < 13); that snapshot is of an
+    # older version (column "mean", not "mean_col") whose short_group_warning was FALSE here.
     assert pts["trial_limits"].tolist() == [True] * 12 + [False] * 24
     assert chart.trial_limits is False  # the limits in force now come from 24 points
 
