@@ -21,7 +21,8 @@ or date of birth is kept):
   of March 1962``, ``1985/03/12``) after "DOB", "d.o.b", "date of birth", "birthday", "birth
   date" or "born (on the)"; any numeric or written date in 1900-1999.
 - ``[phone]``: presidio ``PhoneRecognizer`` (libphonenumber, GB) and any UK-shaped number:
-  ``0…`` or ``+44``/``0044`` then 9-10 digits split by spaces, dots, dashes, slashes, brackets.
+  ``0…`` or ``+44``/``0044`` then 8-12 digits split by spaces, dots, dashes, slashes, brackets
+  (not a date such as ``01/02/2025``).
 - ``[NHS number]``: any run of exactly 10 digits, whole or grouped any way by spaces, dots,
   dashes, slashes or brackets (presidio ``NhsRecognizer`` finds the valid ones too). Modulus
   11 is not required: a number mistyped by one digit, or altered to slip past a checker,
@@ -128,8 +129,9 @@ def normalise(text: str) -> tuple[str, list[int] | None, list[int] | None]:
 _DASH = r"\-‐‑‒–—−"
 _GAP = rf"\)?\ ?[./{_DASH}]?\ ?\(?"  # between two digits of an NHS number: space, mark, bracket
 _NHS_ANY = (rf"(?<!\d)(?<!\d[./:{_DASH}])\d(?:{_GAP}\d){{9}}(?!\d)(?![./:{_DASH}]\d)")
-_UK_PHONE = (rf"(?<![\w+])(?:(?:\+|00)\ ?44\ ?[.{_DASH}]?\ ?(?:\(0\)\ ?)?|\(?0)"
-             rf"\d(?:\ ?[./{_DASH})]?\ ?\(?\d){{8,9}}(?!\d)(?![./:{_DASH}]\d)")
+_UK_PHONE = (rf"(?<![\w+])(?<!\d[/.:{_DASH}])(?!0\d?[/.{_DASH}]\d\d?[/.{_DASH}]\d{{2,4}}\b)"  # not a date: 01/02/2025
+             rf"(?:(?:\+|00)\ ?44\ ?[.{_DASH}]?\ ?(?:\(0\)\ ?)?|\(?0)"
+             rf"\d(?:\ ?[./{_DASH})]?\ ?\(?\d){{7,11}}(?!\d)(?![./:{_DASH}]\d)")
 _POSTCODE = (r"\b(?:[A-PR-UWYZ](?:[0-9][0-9A-HJKPSTUW]?|[A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)"
              rf"\ ?[.{_DASH}]\ ?[0-9][ABD-HJLNP-UW-Z]{{2}})\b")  # LS1-4AP (presidio: LS1 4AP)
 _EMAIL_WORDS = (r"\b[\w.+\-]{1,64}\ ?[\[({]\ ?at\ ?[\])}]\ ?[\w\-]{1,63}"
@@ -140,8 +142,10 @@ _NOT_PROFILES = ("i|home|search|explore|hashtag|intent|share|sharer|settings|log
                  "notifications|messages|compose|groups|pages|events|watch|reel|reels|p|stories|about|"
                  "help|legal|policies|business|ads|people|public|marketplace|gaming|shorts|channel|c|"
                  "results|feed|tags|profile\\.php|photo\\.php|permalink\\.php|story\\.php|l\\.php|in")
-_PROFILE_LINK = (r"\b(?:(?:x|twitter|instagram|facebook|fb|threads|tiktok|youtube)\.com|threads\.net"
-                 r"|linkedin\.com/in|reddit\.com/u(?:ser)?|bsky\.app/profile|[\w\-]{1,63}\.[a-z]{2,24}/users)/\K"
+_PROFILE_LINK = (r"(?<![\w\-.])(?:(?:www|mobile|web|old|new|[a-z]{1,2})\.)?"  # not developers.facebook.com
+                 r"(?:(?:(?:x|twitter|instagram|facebook|fb|threads|tiktok|youtube)\.com|threads\.net)"
+                 r"(?:/(?:user|c|channel))?|linkedin\.com/in|reddit\.com/u(?:ser)?|bsky\.app/profile"
+                 r"|[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,4}/users)/\K"
                  rf"(?!(?:{_NOT_PROFILES})(?![\w.\-]))@?[\w.\-:]{{1,100}}")  # \K: the span starts there
 _PROFILE_ID = r"\bfacebook\.com/profile\.php\?id=\K\d{1,20}"
 _REDDIT_USER = r"(?<![\w/.:@])/?u/[\w\-]{3,40}"
@@ -160,14 +164,15 @@ _DOB_AFTER_CUE = _DOB_CUE_TEXT + _DATE
 _DATE_1900S = (rf"(?<![\d/.{_DASH}])(?:\d{{1,2}}{_SEP}\d{{1,2}}{_SEP}19\d{{2}}"
                rf"|19\d{{2}}[/.{_DASH}]\d{{1,2}}[/.{_DASH}]\d{{1,2}}|{_WRITTEN}19\d{{2}})(?![\d/.{_DASH}])")
 
-_TITLE_WORD = r"\b(?:(?i:mrs|mr|miss|dr|prof)|Ms|ms|Mx|mx)\b"  # not "MS" (multiple sclerosis)
+_TITLE_WORD = r"(?<![#@/])\b(?:(?i:mrs|mr|miss|dr|prof)|Ms|ms|Mx|mx)\b"  # not "MS" (sclerosis), "#MR"
 _TITLE_TEXT = _TITLE_WORD + r"(?:\.\ ?|\ )"
 _WORD = r"(?!" + _TITLE_WORD + r")\p{L}[\p{L}\p{M}'’\-]{0,40}"  # "Mrs and Mr Smith": two titles
 _TITLED_NAME = _TITLE_TEXT + rf"(?:\p{{L}}\.?\ ){{0,2}}{_WORD}(?:\ {_WORD}){{0,3}}"
 _NAME_CUE_TEXT = r"(?i:\b(?:my\ name\ is|my\ name['’]s|name\ is|names\ is)\ )"
-_NAME_AFTER_CUE = _NAME_CUE_TEXT + rf"\p{{L}}[\p{{L}}\p{{M}}'’\-]{{1,40}}(?:\ \p{{Lu}}[\p{{L}}\p{{M}}'’\-]{{0,40}}){{0,2}}"
+_CAPITALISED = r"\p{Lu}(?:[\p{Ll}\p{M}]|['’]\p{Lu})[\p{L}\p{M}'’\-]{0,40}"  # Sarah, McKay, O'Neill; not LOL
+_NAME_AFTER_CUE = _NAME_CUE_TEXT + rf"\p{{L}}[\p{{L}}\p{{M}}'’\-]{{1,40}}(?:\ {_CAPITALISED}){{0,2}}"
 _IM_CUE_TEXT = r"(?i:\b(?:i['’]m|im|i\ am))\ "
-_NAME_AFTER_IM = _IM_CUE_TEXT + rf"\p{{Lu}}[\p{{L}}\p{{M}}'’\-]{{1,40}}(?:\ \p{{Lu}}[\p{{L}}\p{{M}}'’\-]{{1,40}}){{0,2}}"
+_NAME_AFTER_IM = _IM_CUE_TEXT + rf"{_CAPITALISED}(?:\ {_CAPITALISED}){{0,2}}"
 _DOB_CUE = regex.compile(_DOB_CUE_TEXT, regex.IGNORECASE)
 _NAME_CUE, _IM_CUE, _TITLE = (regex.compile(p) for p in (_NAME_CUE_TEXT, _IM_CUE_TEXT, _TITLE_TEXT))
 
@@ -213,16 +218,23 @@ _VISIT_WORDS = set("""
     mammogram mammograms note nurse nurses office ok okay out practice rang reception
     receptionist recommended referral referred result results room said says scan scans
     screening seeing surgery team tells thinks thought today told tomorrow tonight unit visit
-    visits wants ward who wrote x xx xxx yesterday
+    visits wants ward who wrote x xx xxx yesterday http https www
 """.split())
 # Lower-case parts of a name: "Dr de Souza", "Mrs van der Merwe".
 _PARTICLES = set("""
     al bin da de del della der di du el ibn la le mac ni nic o st ten ter van von ó
 """.split())
+# Words before "miss" the verb ("I really miss Portugal"), where it is no title.
+_MISS_VERB = set("""
+    i you we they he she u ya will gonna really do does did don't dont didn't to would could
+    should might must can cannot can't never always still so also i'll you'll we'll won't
+    definitely truly just i'd we'd totally already not sorely genuinely badly
+""".split())
 _COMMON = None  # _NOT_NAMES | _VISIT_WORDS | spaCy's English stop words, built on first use
 _NAME_STOP = {"a", "an", "and", "or", "the", "of", "to", "in", "at", "on", "for", "from", "with",
               "by", "is", "was", "are", "were", "has", "had", "have", "said", "says", "told",
-              "who", "which", "that", "this", "it", "i", "appointment", "appointments", "appt"}
+              "who", "which", "that", "this", "it", "i", "appointment", "appointments", "appt",
+              "http", "https", "www"}
 
 
 def _common() -> set[str]:
@@ -253,7 +265,11 @@ def _titled_name(text: str, start: int, end: int):
     """A trim of 'Title [initials] word word word' to the name: words of one shape (Capitalised,
     lower or UPPER) that are not stop words; initials count only before a name."""
     title = _TITLE.match(text, start, end)
-    at, stop, shape = title.end(), None, None
+    word_before = regex.search(r"([\p{L}'’]+)\W*$", text[max(0, start - 30):start])
+    if title.group(0).lower().startswith("miss") and word_before and word_before[1].lower().replace("’", "'") in _MISS_VERB:
+        return None  # "I really miss Portugal", "you'll miss Mum": the verb
+    at, stop = title.end(), None
+    shape = "upper" if title.group(0).rstrip(". ").isupper() else None  # "MRS JONES", not "#MR https"
     for word in regex.finditer(r"\S+", text[at:end]):
         w = word.group(0)
         if shape is None and regex.fullmatch(r"\p{L}\.?", w) and (w[0].isupper() or w.endswith(".")):
@@ -275,17 +291,9 @@ def _after(cue: regex.Pattern):
     return trim
 
 
-def _name_after_cue(text: str, start: int, end: int):
-    """A trim to the words after "my name is", unless the first is a common word ("my name
-    is not important")."""
-    begin = _NAME_CUE.match(text, start, end).end()
-    first = regex.match(r"\S+", text[begin:end])
-    return None if first is None or first.group(0).lower() in _common() else (begin, end)
-
-
 def _names_after(cue: regex.Pattern):
-    """A trim to the capitalised words after ``cue`` up to the first common word: 'I'm Sarah
-    Worried' -> 'Sarah'; nothing when the first word is common ('I'm Nervous')."""
+    """A trim to the words after ``cue`` up to the first common word: 'I'm Sarah Worried' ->
+    'Sarah'; nothing when the first word is common ('I'm Nervous', 'my name is not ...')."""
     def trim(text: str, start: int, end: int):
         begin = cue.match(text, start, end).end()
         stop = None
@@ -353,7 +361,7 @@ def _build():
                                             ("bluesky DID", _DID)]),
         TrimmedRecognizer("DATE_OF_BIRTH", [("date after a cue", _DOB_AFTER_CUE),
                                             ("date in the 1900s", _DATE_1900S)], _after(_DOB_CUE)),
-        TrimmedRecognizer("PERSON", [("name after my name is", _NAME_AFTER_CUE)], _name_after_cue,
+        TrimmedRecognizer("PERSON", [("name after my name is", _NAME_AFTER_CUE)], _names_after(_NAME_CUE),
                           flags=case_sensitive),
         TrimmedRecognizer("PERSON", [("name after I'm", _NAME_AFTER_IM)], _names_after(_IM_CUE),
                           flags=case_sensitive),
