@@ -415,7 +415,13 @@ def _find(text: str) -> list[tuple[int, int, str]]:
             merged.append([start, end, rank, LABELS[entity]])
     if starts is None:
         return [(start, end, label) for start, end, _, label in merged]
-    return [(starts[start], ends[end - 1], label) for start, end, _, label in merged]
+    mapped: list[tuple[int, int, str]] = []
+    for start, end, _, label in merged:  # two spans may meet inside one character ("ﬁ" -> "fi")
+        start, end = starts[start], ends[end - 1]
+        if mapped and start < mapped[-1][1]:
+            start = mapped.pop()[0]
+        mapped.append((start, end, label))
+    return mapped
 
 
 # --- redacting --------------------------------------------------------------------------------
