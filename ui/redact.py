@@ -1,64 +1,69 @@
 """Redact identifiers from post text before it is shown or exported (DESIGN.md "Privacy").
 
 Public posts about patients are still personal data, so text on screen and in downloads is
-redacted by default. The finding is done by presidio-analyzer's pattern recognisers (no
-language model: its no-op NLP engine), plus recognisers of our own (presidio
-``PatternRecognizer`` subclasses) for what presidio lacks. Each span found becomes a label:
+redacted by default. presidio-analyzer finds the spans with its pattern recognisers (no
+language model: its no-op NLP engine) plus ``PatternRecognizer`` subclasses of ours where
+presidio lacks one or is too narrow. Each span becomes a label (the cue or title before a name
+or date of birth is kept):
 
-===================  =====================================================  ================
-identifier           what is found (recogniser)                             shown as
-===================  =====================================================  ================
-name                 up to three words after "my name is", "my name's",     ``[name]``
-                     "name is" (the first in any case, the others
-                     capitalised); after "I'm", "Im", "I am" only
-                     capitalised words that are not common English, days
-                     or months (``I'm Sarah`` yes, ``I'm Nervous`` no); a
-                     capitalised name after a title (``Mrs Hughes``,
-                     ``Dr A. Khan``): the cue or title is kept (ours)
-email address        ``name@host.tld`` whose domain ends in a public         ``[email]``
-                     suffix (presidio ``EmailRecognizer``, checked against
-                     tldextract's bundled suffix list: never downloaded)
-@handle              ``@name``, Mastodon ``@name@host``, Bluesky            ``[@handle]``
-                     ``@name.bsky.social`` (ours; wins over an email
-                     found inside it)
-date of birth        a date after "DOB", "D.O.B.", "date of birth",         ``[date of birth]``
-                     "born (on)", "birthday" (the cue is kept); and any
-                     numeric date whose year is 1900-1999
-                     (``12/03/1985``, ``1985-03-12``) (ours)
-phone number         numbers libphonenumber accepts as valid for GB         ``[phone]``
-                     (presidio ``PhoneRecognizer``, region GB), and any
-                     UK-shaped number it does not list (``07…``, ``01…``,
-                     ``02…``, ``03…``, ``08…`` or ``+44``/``0044``, 10-11
-                     digits with spaces, hyphens, dots or brackets, e.g.
-                     Ofcom's ``07700 900…`` range) (ours)
-NHS number           10 digits, whole or grouped 3-3-4 by spaces or         ``[NHS number]``
-                     hyphens, that pass the NHS Modulus 11 check (presidio
-                     ``NhsRecognizer``)
-UK postcode          full postcodes (``LS1 4AP``, ``sw1a1aa``), any case    ``[postcode]``
-                     (presidio ``UkPostcodeRecognizer``)
-===================  =====================================================  ================
+- ``[name]``: up to four words after a title in any case (Mr/Mrs/Ms/Mx/Miss/Dr/Prof, dot
+  optional: ``Mrs Hughes``, ``mrs smith``, ``DR A. KHAN``), Mc/Mac/O'/hyphenated/accented
+  names and particles (``O'Neill``, ``Zoë Brontë``, ``van der Merwe``), words of one case,
+  ended by a stop word (spaCy's English list plus ours, so ``Miss it`` and ``the dr said``
+  stay); after "my name is" (first word any case); after "I'm", capitalised uncommon words.
+- ``[email]``: presidio ``EmailRecognizer`` checked against tldextract's bundled suffix list
+  (never downloaded); ``name [at] host [dot] uk``.
+- ``[@handle]``: ``@name``, ``@name@host``, ``@name.bsky.social``; the name in profile links
+  (x.com, twitter, instagram, facebook, threads, tiktok, youtube, linkedin ``/in/``, reddit
+  ``/u/`` or ``/user/``, bsky.app ``/profile/``, any ``host/users/``); bare ``u/name``;
+  Bluesky DIDs.
+- ``[date of birth]``: a date in any format (``12 03 1985``, ``12.3.85``, ``12031985``, ``3rd
+  of March 1962``, ``1985/03/12``) after "DOB", "d.o.b", "date of birth", "birthday", "birth
+  date" or "born (on the)"; any numeric or written date in 1900-1999.
+- ``[phone]``: presidio ``PhoneRecognizer`` (libphonenumber, GB) and any UK-shaped number:
+  ``0…`` or ``+44``/``0044`` then 8-12 digits split by spaces, dots, dashes, slashes, brackets
+  (not a date such as ``01/02/2025``).
+- ``[NHS number]``: any run of exactly 10 digits, whole or grouped any way by spaces, dots,
+  dashes, slashes or brackets (presidio ``NhsRecognizer`` finds the valid ones too). Modulus
+  11 is not required: a number mistyped by one digit, or altered to slip past a checker,
+  still points at a patient among a handful of candidates, and a redactor that errs must hide
+  too much, never too little. So a 10-digit booking reference is hidden as well.
+- ``[postcode]``: presidio ``UkPostcodeRecognizer`` (any case, with or without the space);
+  ours with a hyphen or dot (``LS1-4AP``).
 
-Where spans overlap they are redacted together, under the label of the longest finding (if
-equally long: email, @handle, date of birth, phone, NHS number, postcode, name). A 10-digit number that fails the NHS
-check is not an NHS number: it is left as it is (a booking reference, say) unless it is shaped
-like a UK phone number (starts with 0), when it is redacted as ``[phone]``.
+Matching runs on normalised text (:func:`normalise`): NFKC (full-width or other compatibility
+digits and letters become ASCII, accents are composed), invisible format characters (zero-width
+spaces, soft hyphens) dropped, each run of white space one space. Spans map back to the
+original, so everything else stays exactly as posted. Overlapping spans are redacted together
+under the label of the longest (if equally long, in the order of :data:`LABELS`: so
+``0123456789`` is a ``[phone]``).
 
-Known limits: names not introduced by those phrases or a title, addresses other than
-postcodes, NHS numbers mistyped (so failing the check) and identifiers spelt out in words are
-not found. The output is plain text for a table cell (never HTML or Markdown): hostile text
-stays inert because it is only ever displayed as text. Every pattern is linear (no nested
-repetition), so long texts cannot make it slow.
+Known limits: names without a cue or title ("Hi Grace", "Nurse Jones"), a capitalised name
+that is a stop word after a title (``Mrs Will``), lower-case names ending in -ing after "miss",
+addresses other than postcodes, a year of birth alone, non-UK numbers without ``+44`` and
+identifiers spelt out in words are missed; ten or more single digits in a list are hidden. The
+output is plain text for a table cell (never HTML or Markdown), so hostile text stays inert.
 
-Speed: the engine is built once per process (:func:`analyzer`). Texts with no digit, no "@"
-and no name cue cannot hold any of the identifiers above, so they skip the analysis
-(:func:`_may_hold_identifier`), and answers are cached, since a page redacts the same rows again
-on every rerun: that keeps a 5,000-row Explore table quick.
+Work per post is capped: only the first :data:`MAX_CHARS` characters are redacted and shown,
+the rest is dropped with :data:`TRUNCATED` (at a space; an identifier across the cut is hidden
+whole), and no pattern backtracks without bound, so a hostile megabyte costs what 5,000
+characters cost (tests/test_redact.py times it). Speed: the engine is built once per process
+(:func:`analyzer`); only the entities whose cheap gate a text passes are looked for, and most
+posts pass none (:func:`_candidates`); answers are cached, as a page redacts the same rows on
+every rerun. :func:`evaluate_redaction` scores a labelled set (tests/data/redaction/cases.csv).
 """
 from __future__ import annotations
 
+import csv
 import functools
+import json
 import re
 import threading
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import regex
 
 EMAIL = "[email]"
 HANDLE = "[@handle]"
@@ -67,6 +72,9 @@ NHS_NUMBER = "[NHS number]"
 PHONE = "[phone]"
 POSTCODE = "[postcode]"
 NAME = "[name]"
+MAX_CHARS = 5_000  # a post is redacted (and shown) up to here; the rest is dropped
+TRUNCATED = "…[truncated]"
+_MARGIN = 200  # read past a cut, so an identifier across it is found and hidden whole
 
 # presidio entity -> label, in order of precedence when overlapping spans are equally long.
 LABELS = {
@@ -80,62 +88,202 @@ LABELS = {
 }
 _PRECEDENCE = {entity: i for i, entity in enumerate(LABELS)}
 
-_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
-_DATE = (r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}"  # 12/03/1985, 12-3-85
-         r"|\d{4}-\d{1,2}-\d{1,2}"  # 1985-03-12
-         r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"\.?,?\s+\d{2,4}"  # 12th March 1985
-         r"|" + _MONTH + r"\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{2,4})")  # March 12, 1985
-_NOT_NAMES = {  # capitalised words that follow "I'm" / "I am" / a title but are not names
-    "a", "about", "absolutely", "actually", "afraid", "after", "all", "also", "always", "an",
-    "and", "anxious", "at", "away", "back", "being", "but", "called", "concerned", "confused",
-    "currently", "definitely", "desperate", "due", "especially", "fine", "for", "from",
-    "getting", "glad", "going", "good", "grateful", "happy", "having", "here", "hoping", "how",
-    "in", "it", "just", "literally", "looking", "me", "my", "nervous", "new", "no", "not", "now",
-    "of", "ok", "okay", "on", "only", "over", "petrified", "pregnant", "pretty", "quite",
-    "ready", "really", "relieved", "scared", "so", "sorry", "still", "struggling", "sure",
-    "terrified", "thankful", "thanks", "that", "the", "there", "this", "tired", "to", "told",
-    "too", "trying", "unable", "unsure", "upset", "very", "waiting", "what", "when", "why",
-    "with", "worried", "yes", "your",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "english", "british", "welsh", "scottish", "irish",
-    "nhs", "type", "stage", "over", "under", "booked", "having", "breastfeeding", "diabetic",
-}
+# --- normalisation ----------------------------------------------------------------------------
 
+_ODD_SPACE = regex.compile(r"[^\S ]|  |\p{Cf}")  # a text without these that NFKC leaves alone is normal
+_ASCII_ODD_SPACE = re.compile(r"[^\S ]|  ")  # the same for ASCII text (which has no format characters)
+_TOKEN = regex.compile(r"(?P<ascii>[\x21-\x7e]+(?!\p{M}))|(?P<space>[\s\p{Cf}]+)|\X")
+
+
+def normalise(text: str) -> tuple[str, list[int] | None, list[int] | None]:
+    """``(normal, starts, ends)``: NFKC, format characters dropped, white space runs as one
+    space; ``normal[i]`` came from ``text[starts[i]:ends[i]]`` (both None: nothing changed)."""
+    if (not _ASCII_ODD_SPACE.search(text) if text.isascii() else
+            not _ODD_SPACE.search(text) and unicodedata.is_normalized("NFKC", text)):
+        return text, None, None
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for token in _TOKEN.finditer(text):
+        a, b = token.span()
+        piece = token.group()
+        if token.lastgroup == "ascii":  # printable ASCII: as it is
+            starts.extend(range(a, b))
+            ends.extend(range(a + 1, b + 1))
+        else:
+            if token.lastgroup == "space":  # one space, or nothing for format characters only
+                piece = " " if any(c.isspace() for c in piece) else ""
+            else:  # one character with its combining marks ("¨" becomes " ̈")
+                piece = unicodedata.normalize("NFKC", piece)
+            if piece[:1] == " " and parts and parts[-1][-1:] == " ":
+                piece = piece.lstrip(" ")  # still one space between words
+            starts.extend([a] * len(piece))
+            ends.extend([b] * len(piece))
+        if piece:
+            parts.append(piece)
+    return "".join(parts), starts, ends
+
+
+# --- patterns (run on normalised text: one space between words) -------------------------------
+
+_DASH = r"\-‐‑‒–—−"
+_GAP = rf"\)?\ ?[./{_DASH}]?\ ?\(?"  # between two digits of an NHS number: space, mark, bracket
+_NHS_ANY = (rf"(?<!\d)(?<!\d[./:{_DASH}])\d(?:{_GAP}\d){{9}}(?!\d)(?![./:{_DASH}]\d)")
+_UK_PHONE = (rf"(?<![\w+])(?<!\d[/.:{_DASH}])(?!0\d?[/.{_DASH}]\d\d?[/.{_DASH}]\d{{2,4}}\b)"  # not a date: 01/02/2025
+             rf"(?:(?:\+|00)\ ?44\ ?[.{_DASH}]?\ ?(?:\(0\)\ ?)?|\(?0)"
+             rf"\d(?:\ ?[./{_DASH})]?\ ?\(?\d){{7,11}}(?!\d)(?![./:{_DASH}]\d)")
+_POSTCODE = (r"\b(?:[A-PR-UWYZ](?:[0-9][0-9A-HJKPSTUW]?|[A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)"
+             rf"\ ?[.{_DASH}]\ ?[0-9][ABD-HJLNP-UW-Z]{{2}})\b")  # LS1-4AP (presidio: LS1 4AP)
+_EMAIL_WORDS = (r"\b[\w.+\-]{1,64}\ ?[\[({]\ ?at\ ?[\])}]\ ?[\w\-]{1,63}"
+                r"(?:\ ?(?:[\[({]\ ?dot\ ?[\])}]|\.)\ ?[\w\-]{1,63}){1,6}\b")
 _HANDLE = (r"(?<![\w@])@[A-Za-z0-9_](?:[A-Za-z0-9_.\-]{0,99}[A-Za-z0-9_])?"
            r"(?:@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,8})?")
-_DOB_CUE_TEXT = r"(?:d\.?o\.?b\b\.?|date\s+of\s+birth|birth\s*day|born(?:\s+on)?)(?:\s*(?:is|was|=|:|-)?\s*)"
-_DOB_AFTER_CUE = r"(?i)\b" + _DOB_CUE_TEXT + _DATE
-_DATE_1900S = (r"(?i)(?<![\d/.\-])(?:\d{1,2}[/.\-]\d{1,2}[/.\-]19\d{2}|19\d{2}-\d{1,2}-\d{1,2}"
-               r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"\.?,?\s+19\d{2})(?![\d/.\-])")
-_DOB_CUE = re.compile(r"(?i)" + _DOB_CUE_TEXT)
-_UK_PHONE = (r"(?<![\w+])(?:(?:\+|00)44[\s.\-]?(?:\(0\)[\s.\-]?)?|\(?0)"
-             r"\d{2,4}\)?(?:[\s.\-]?\d){6,8}(?!\d)")
-_NAME_WORD = r"[A-Z][a-z'\-]{1,30}"
-_NAME_CUE_TEXT = r"\b(?:my\s+name\s+is|my\s+name's|my\s+name’s|name\s+is|names\s+is)\s+"
-_NAME_AFTER_CUE = r"(?i:" + _NAME_CUE_TEXT + r")(?i:[a-z][a-z'’\-]{1,30})(?:\s+" + _NAME_WORD + r"){0,2}"
-_NAME_CUE = re.compile(r"(?i)" + _NAME_CUE_TEXT)
-_IM_CUE_TEXT = r"(?i:\b(?:i'm|i’m|im|i\s+am))\s+"
-_NAME_AFTER_IM = _IM_CUE_TEXT + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r"){0,2}"
-_IM_CUE = re.compile(_IM_CUE_TEXT)
-_TITLE_TEXT = r"\b(?:Mrs|Mr|Ms|Miss|Mx|Dr|Prof)\b\.?\s+"
-_TITLED_NAME = _TITLE_TEXT + r"(?:[A-Z]\.?\s+){0,2}" + _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?"
-_TITLE = re.compile(_TITLE_TEXT)
-_INITIAL = re.compile(r"[A-Z]\.?")
-_CASE_SENSITIVE = re.DOTALL | re.MULTILINE  # presidio's default adds IGNORECASE
+_NOT_PROFILES = ("i|home|search|explore|hashtag|intent|share|sharer|settings|login|signup|privacy|tos|"
+                 "notifications|messages|compose|groups|pages|events|watch|reel|reels|p|stories|about|"
+                 "help|legal|policies|business|ads|people|public|marketplace|gaming|shorts|channel|c|"
+                 "results|feed|tags|profile\\.php|photo\\.php|permalink\\.php|story\\.php|l\\.php|in")
+_PROFILE_LINK = (r"(?<![\w\-.])(?:(?:www|mobile|web|old|new|[a-z]{1,2})\.)?"  # not developers.facebook.com
+                 r"(?:(?:(?:x|twitter|instagram|facebook|fb|threads|tiktok|youtube)\.com|threads\.net)"
+                 r"(?:/(?:user|c|channel))?|linkedin\.com/in|reddit\.com/u(?:ser)?|bsky\.app/profile"
+                 r"|[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,4}/users)/\K"
+                 rf"(?!(?:{_NOT_PROFILES})(?![\w.\-]))@?[\w.\-:]{{1,100}}")  # \K: the span starts there
+_PROFILE_ID = r"\bfacebook\.com/profile\.php\?id=\K\d{1,20}"
+_REDDIT_USER = r"(?<![\w/.:@])/?u/[\w\-]{3,40}"
+_DID = r"\bdid:(?:plc:[a-z2-7]{24}|web:[\w.\-]{3,100})"
 
-# A text that matches none of these cannot hold any identifier above: every pattern needs a
-# digit or "@", or starts with a name cue or title. Kept in step with the recognisers by
-# tests/test_redact.py (the prefilter never changes an answer).
-_MAY_HOLD = re.compile(r"[\d@]|(?i:" + _NAME_CUE_TEXT + r")|" + _IM_CUE_TEXT + r"[A-Z]|" + _TITLE_TEXT)
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_SEP = rf"(?:\ ?[/.{_DASH}]\ ?|\ )"
+_WRITTEN = rf"(?:{_DAY}(?:\ of)?[\ {_DASH}]{_MONTH}\.?,?[\ {_DASH}]|{_MONTH}\.?\ {_DAY},?\ )"
+_DATE = (rf"(?:\d{{1,2}}{_SEP}\d{{1,2}}{_SEP}(?:\d{{4}}|\d{{2}})|\d{{4}}{_SEP}\d{{1,2}}{_SEP}\d{{1,2}}"
+         rf"|\d{{8}}|\d{{6}}|{_WRITTEN}['’]?(?:\d{{4}}|\d{{2}}))(?!\d)")
+_DOB_CUE_TEXT = (r"\b(?:d\.?\ ?o\.?\ ?b\b\.?|date\ of\ birth|birth\ ?(?:day|date)|born)"
+                 rf"(?:[\ :=,{_DASH}]|\b(?:is|was|on|the)\b){{0,8}}")
+_DOB_AFTER_CUE = _DOB_CUE_TEXT + _DATE
+_DATE_1900S = (rf"(?<![\d/.{_DASH}])(?:\d{{1,2}}{_SEP}\d{{1,2}}{_SEP}19\d{{2}}"
+               rf"|19\d{{2}}[/.{_DASH}]\d{{1,2}}[/.{_DASH}]\d{{1,2}}|{_WRITTEN}19\d{{2}})(?![\d/.{_DASH}])")
+
+_TITLE_WORD = r"(?<![#@/])\b(?:(?i:mrs|mr|miss|dr|prof)|Ms|ms|Mx|mx)\b"  # not "MS" (sclerosis), "#MR"
+_TITLE_TEXT = _TITLE_WORD + r"(?:\.\ ?|\ )"
+_WORD = r"(?!" + _TITLE_WORD + r")\p{L}[\p{L}\p{M}'’\-]{0,40}"  # "Mrs and Mr Smith": two titles
+_TITLED_NAME = _TITLE_TEXT + rf"(?:\p{{L}}\.?\ ){{0,2}}{_WORD}(?:\ {_WORD}){{0,3}}"
+_NAME_CUE_TEXT = r"(?i:\b(?:my\ name\ is|my\ name['’]s|name\ is|names\ is)\ )"
+_CAPITALISED = r"\p{Lu}(?:[\p{Ll}\p{M}]|['’]\p{Lu})[\p{L}\p{M}'’\-]{0,40}"  # Sarah, McKay, O'Neill; not LOL
+_NAME_AFTER_CUE = _NAME_CUE_TEXT + rf"\p{{L}}[\p{{L}}\p{{M}}'’\-]{{1,40}}(?:\ {_CAPITALISED}){{0,2}}"
+_IM_CUE_TEXT = r"(?i:\b(?:i['’]m|im|i\ am))\ "
+_NAME_AFTER_IM = _IM_CUE_TEXT + rf"{_CAPITALISED}(?:\ {_CAPITALISED}){{0,2}}"
+_DOB_CUE = regex.compile(_DOB_CUE_TEXT, regex.IGNORECASE)
+_NAME_CUE, _IM_CUE, _TITLE = (regex.compile(p) for p in (_NAME_CUE_TEXT, _IM_CUE_TEXT, _TITLE_TEXT))
+
+# Which entities a text may hold: each gate is cheap and matches whenever a recogniser of that
+# entity could (tests/test_redact.py: the gates never change an answer). Only those entities'
+# recognisers run, and a text that passes no gate (most posts) skips the analysis.
+_SEVEN_DIGITS = re.compile(r"\d(?:\D{0,6}\d){6}")  # every phone or NHS number has 7 or more
+_GATES = {
+    "EMAIL_ADDRESS": re.compile(r"@|[\[({] ?at ?[\])}]", re.IGNORECASE),
+    "SOCIAL_HANDLE": re.compile(r"@|u/|\.(?:com|net|app)/|/users/|did:", re.IGNORECASE),
+    "DATE_OF_BIRTH": re.compile(r"19\d\d|d\.? ?o\.? ?b|birth|born", re.IGNORECASE),
+    "PHONE_NUMBER": _SEVEN_DIGITS,
+    "UK_NHS": _SEVEN_DIGITS,
+    "UK_POSTCODE": re.compile(r"[^\W\d_]\d|gir", re.IGNORECASE),
+    "PERSON": re.compile(r"\b(?:mrs|mr|miss|dr|prof|ms|mx|i['’]m|im|i am|names?)\b", re.IGNORECASE),
+}
 
 
-def _may_hold_identifier(text: str) -> bool:
-    return _MAY_HOLD.search(text) is not None
+def _candidates(text: str) -> list[str]:
+    """The entities whose gate ``text`` passes."""
+    return [entity for entity, gate in _GATES.items() if gate.search(text)]
 
 
-def _after(cue: re.Pattern):
+# --- names: which words after a cue or title are a name ---------------------------------------
+
+# Capitalised words that follow "I'm" or a title but are not names.
+_NOT_NAMES = set("""
+    a about absolutely actually afraid after all also always an and anxious april at august away
+    back being booked breastfeeding british but called concerned confused currently december
+    definitely desperate diabetic due english especially february fine for friday from getting
+    glad going good grateful happy having here hoping how in irish it january july june just
+    literally looking march may me monday my nervous new nhs no not november now october of ok
+    okay on only over petrified pregnant pretty quite ready really relieved saturday scared
+    scottish september so sorry stage still struggling sunday sure terrified thankful thanks
+    that the there this thursday tired to told too trying tuesday type unable under unsure upset
+    very waiting wednesday welsh what when why with worried yes your
+""".split())
+# Lower-case or all-capital words after a title: also every stop word and the words that
+# follow "dr" / "miss" as a noun or verb in posts about a visit.
+_VISIT_WORDS = set("""
+    advice again appointment appointments appt appts asked asks bay called calls clinic
+    department dept doctor doctors explained gp having hospital later letter letters loads lots
+    mammogram mammograms note nurse nurses office ok okay out practice rang reception
+    receptionist recommended referral referred result results room said says scan scans
+    screening seeing surgery team tells thinks thought today told tomorrow tonight unit visit
+    visits wants ward who wrote x xx xxx yesterday http https www
+""".split())
+# Lower-case parts of a name: "Dr de Souza", "Mrs van der Merwe".
+_PARTICLES = set("""
+    al bin da de del della der di du el ibn la le mac ni nic o st ten ter van von ó
+""".split())
+# Words before "miss" the verb ("I really miss Portugal"), where it is no title.
+_MISS_VERB = set("""
+    i you we they he she u ya will gonna really do does did don't dont didn't to would could
+    should might must can cannot can't never always still so also i'll you'll we'll won't
+    definitely truly just i'd we'd totally already not sorely genuinely badly
+""".split())
+_COMMON = None  # _NOT_NAMES | _VISIT_WORDS | spaCy's English stop words, built on first use
+_NAME_STOP = {"a", "an", "and", "or", "the", "of", "to", "in", "at", "on", "for", "from", "with",
+              "by", "is", "was", "are", "were", "has", "had", "have", "said", "says", "told",
+              "who", "which", "that", "this", "it", "i", "appointment", "appointments", "appt",
+              "http", "https", "www"}
+
+
+def _common() -> set[str]:
+    global _COMMON
+    if _COMMON is None:
+        from spacy.lang.en.stop_words import STOP_WORDS  # a word list only: no model is loaded
+        _COMMON = set(STOP_WORDS) | _NOT_NAMES | _VISIT_WORDS
+    return _COMMON
+
+
+def _is_name(word: str, shape: str, title: str) -> bool:
+    """Whether ``word`` (of ``shape`` cap/upper/lower) after ``title`` reads as a name."""
+    low = word.lower().strip("'’-")
+    if shape == "cap":
+        return low not in _NAME_STOP
+    if title.lower().startswith("miss") and shape == "lower" and low.endswith("ing"):
+        return False  # "miss having a GP": the verb
+    return low not in _common()
+
+
+def _shape(word: str) -> str:
+    if word[0].isupper():
+        return "upper" if len(word) > 1 and word.isupper() else "cap"
+    return "lower"
+
+
+def _titled_name(text: str, start: int, end: int):
+    """A trim of 'Title [initials] word word word' to the name: words of one shape (Capitalised,
+    lower or UPPER) that are not stop words; initials count only before a name."""
+    title = _TITLE.match(text, start, end)
+    word_before = regex.search(r"([\p{L}'’]+)\W*$", text[max(0, start - 30):start])
+    if title.group(0).lower().startswith("miss") and word_before and word_before[1].lower().replace("’", "'") in _MISS_VERB:
+        return None  # "I really miss Portugal", "you'll miss Mum": the verb
+    at, stop = title.end(), None
+    shape = "upper" if title.group(0).rstrip(". ").isupper() else None  # "MRS JONES", not "#MR https"
+    for word in regex.finditer(r"\S+", text[at:end]):
+        w = word.group(0)
+        if shape is None and regex.fullmatch(r"\p{L}\.?", w) and (w[0].isupper() or w.endswith(".")):
+            continue  # an initial ("Dr A. Khan"): part of the name if one follows
+        if w in _PARTICLES:
+            continue  # "van der" in "Mrs van der Merwe": part of the name if one follows
+        kind = _shape(w)
+        if (shape and kind != shape) or not _is_name(w, kind, title.group(0)):
+            break
+        shape, stop = kind, at + word.end()
+    return (at, stop) if stop is not None else None
+
+
+def _after(cue: regex.Pattern):
     """A trim that keeps the cue at the start of a match out of the span."""
     def trim(text: str, start: int, end: int):
         found = cue.match(text, start, end)
@@ -143,21 +291,21 @@ def _after(cue: re.Pattern):
     return trim
 
 
-def _names_after(cue: re.Pattern):
-    """A trim to the capitalised words after ``cue`` up to the first common word: 'I'm Sarah
-    Worried' -> 'Sarah'; nothing when the first word is common ('I'm Nervous')."""
+def _names_after(cue: regex.Pattern):
+    """A trim to the words after ``cue`` up to the first common word: 'I'm Sarah Worried' ->
+    'Sarah'; nothing when the first word is common ('I'm Nervous', 'my name is not ...')."""
     def trim(text: str, start: int, end: int):
-        found = cue.match(text, start, end)
-        begin = found.end() if found else start
+        begin = cue.match(text, start, end).end()
         stop = None
-        for word in re.finditer(r"\S+", text[begin:end]):
-            initial = _INITIAL.fullmatch(word.group(0)) is not None  # "Dr A. Khan"
-            if not initial and word.group(0).lower() in _NOT_NAMES:
+        for word in regex.finditer(r"\S+", text[begin:end]):
+            if word.group(0).lower() in _common():
                 break
             stop = begin + word.end()
         return (begin, stop) if stop is not None else None
     return trim
 
+
+# --- the engine -------------------------------------------------------------------------------
 
 def _build():
     """The analyzer: presidio's no-op NLP engine (no model to load) and only the recognisers
@@ -173,6 +321,9 @@ def _build():
     offline_suffixes = tldextract.TLDExtract(cache_dir=None, suffix_list_urls=(), fallback_to_snapshot=True)
 
     class OfflineEmailRecognizer(EmailRecognizer):
+        def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
+            return super().analyze(text, entities, nlp_artifacts, regex_flags) if "@" in text else []
+
         def validate_result(self, pattern_text: str):
             return offline_suffixes(pattern_text.rsplit("@", 1)[-1]).fqdn != ""
 
@@ -180,9 +331,9 @@ def _build():
         """A PatternRecognizer whose spans are narrowed (or dropped) by ``trim``."""
 
         def __init__(self, entity: str, patterns: list[tuple[str, str]], trim=None,
-                     flags: int = re.DOTALL | re.MULTILINE | re.IGNORECASE):
+                     flags: int = regex.DOTALL | regex.MULTILINE | regex.IGNORECASE):
             super().__init__(supported_entity=entity, name=f"radsome_{entity.lower()}",
-                             patterns=[Pattern(name, regex, 0.85) for name, regex in patterns],
+                             patterns=[Pattern(name, pattern, 0.85) for name, pattern in patterns],
                              supported_language="en", global_regex_flags=flags, context=[])
             self._trim = trim
 
@@ -195,21 +346,27 @@ def _build():
                     kept.append(result)
             return kept
 
+    case_sensitive = regex.DOTALL | regex.MULTILINE
     recognizers = [
         NhsRecognizer(),
+        TrimmedRecognizer("UK_NHS", [("any 10-digit run", _NHS_ANY)]),
         PhoneRecognizer(supported_regions=("GB",)),
         TrimmedRecognizer("PHONE_NUMBER", [("UK phone shape", _UK_PHONE)]),
         OfflineEmailRecognizer(),
+        TrimmedRecognizer("EMAIL_ADDRESS", [("address in words", _EMAIL_WORDS)]),
         UkPostcodeRecognizer(),
-        TrimmedRecognizer("SOCIAL_HANDLE", [("handle", _HANDLE)]),
+        TrimmedRecognizer("UK_POSTCODE", [("postcode with a mark", _POSTCODE)]),
+        TrimmedRecognizer("SOCIAL_HANDLE", [("handle", _HANDLE), ("profile link", _PROFILE_LINK),
+                                            ("facebook id", _PROFILE_ID), ("reddit user", _REDDIT_USER),
+                                            ("bluesky DID", _DID)]),
         TrimmedRecognizer("DATE_OF_BIRTH", [("date after a cue", _DOB_AFTER_CUE),
                                             ("date in the 1900s", _DATE_1900S)], _after(_DOB_CUE)),
-        TrimmedRecognizer("PERSON", [("name after my name is", _NAME_AFTER_CUE)], _after(_NAME_CUE),
-                          flags=_CASE_SENSITIVE),
+        TrimmedRecognizer("PERSON", [("name after my name is", _NAME_AFTER_CUE)], _names_after(_NAME_CUE),
+                          flags=case_sensitive),
         TrimmedRecognizer("PERSON", [("name after I'm", _NAME_AFTER_IM)], _names_after(_IM_CUE),
-                          flags=_CASE_SENSITIVE),
-        TrimmedRecognizer("PERSON", [("name after a title", _TITLED_NAME)], _names_after(_TITLE),
-                          flags=_CASE_SENSITIVE),
+                          flags=case_sensitive),
+        TrimmedRecognizer("PERSON", [("name after a title", _TITLED_NAME)], _titled_name,
+                          flags=case_sensitive),
     ]
     registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
     engine = NoOpNlpEngine(models=[{"lang_code": "en", "model_name": "no_op"}])
@@ -231,12 +388,20 @@ def analyzer():
 
 
 def spans(text: str) -> list[tuple[int, int, str]]:
-    """``(start, end, label)`` of each identifier in ``text``, in order, not overlapping:
-    overlapping findings are merged into one span under the label of the longest finding
-    (ties: the order of :data:`LABELS`)."""
-    if not text or not _may_hold_identifier(text):
+    """``(start, end, label)`` of each identifier in ``text`` (its first MAX_CHARS + margin
+    characters), in order, not overlapping, as positions in ``text`` itself: the analysis
+    runs on the normalised text and maps back. Overlapping findings are merged into one span
+    under the label of the longest finding (ties: the order of :data:`LABELS`)."""
+    return _find(text[:MAX_CHARS + _MARGIN])
+
+
+def _find(text: str) -> list[tuple[int, int, str]]:
+    """:func:`spans` of all of ``text``: callers pass at most MAX_CHARS + 2 margins."""
+    normal, starts, ends = normalise(text) if text else ("", None, None)
+    entities = _candidates(normal) if normal else []
+    if not entities:
         return []
-    found = sorted(((r.start, r.end, r.entity_type) for r in analyzer().analyze(text, language="en")
+    found = sorted(((r.start, r.end, r.entity_type) for r in analyzer().analyze(normal, "en", entities)
                     if r.entity_type in LABELS), key=lambda s: (s[0], -s[1]))
     merged: list[list] = []  # [start, end, best (length, -precedence), label]
     for start, end, entity in found:
@@ -248,52 +413,85 @@ def spans(text: str) -> list[tuple[int, int, str]]:
                 last[2], last[3] = rank, LABELS[entity]
         else:
             merged.append([start, end, rank, LABELS[entity]])
-    return [(start, end, label) for start, end, _, label in merged]
+    if starts is None:
+        return [(start, end, label) for start, end, _, label in merged]
+    mapped: list[tuple[int, int, str]] = []
+    for start, end, _, label in merged:  # two spans may meet inside one character ("ﬁ" -> "fi")
+        start, end = starts[start], ends[end - 1]
+        if mapped and start < mapped[-1][1]:
+            start = mapped.pop()[0]
+        mapped.append((start, end, label))
+    return mapped
 
+
+# --- redacting --------------------------------------------------------------------------------
 
 def redact(text) -> str:
-    """``text`` with identifiers replaced by labels (see the module notes). None -> ""."""
+    """``text`` with identifiers replaced by labels (see the module notes), cut after
+    :data:`MAX_CHARS` characters. None -> ""."""
     if text is None:
         return ""
     if not isinstance(text, str):
         text = str(text)
-    return _redacted(text)
+    return _redacted(text[:MAX_CHARS + _MARGIN], len(text) > MAX_CHARS)
 
 
 @functools.lru_cache(maxsize=20_000)
-def _redacted(text: str) -> str:
-    """Cached: a page redacts the same rows again on every rerun."""
-    out, at = [], 0
-    for start, end, label in spans(text):
-        out.append(text[at:start])
-        out.append(label)
-        at = end
-    out.append(text[at:])
-    return "".join(out)
+def _redacted(head: str, cut: bool) -> str:
+    """Cached (on at most MAX_CHARS + margin characters): a page redacts the same rows again
+    on every rerun."""
+    found = spans(head)
+    lo, hi = _window(head, found, 0, MAX_CHARS if cut else len(head), cut)
+    return _render(head, found, lo, hi) + (TRUNCATED if cut else "")
+
+
+def _window(text: str, found, lo: int, hi: int, cut_end: bool) -> tuple[int, int]:
+    """``[lo, hi)`` moved to white space near a cut (no part of a word shows), then widened
+    over any identifier it would split (which is then hidden whole)."""
+    if lo > 0:
+        space = text.find(" ", lo, lo + 50)
+        lo = space + 1 if space >= 0 else lo
+    if cut_end:
+        space = text.rfind(" ", max(lo, hi - 50), hi)
+        hi = space if space > lo else hi
+    for start, end, _ in found:
+        if start < lo < end:
+            lo = start
+        if start < hi < end:
+            hi = end
+    return lo, hi
+
+
+def _render(text: str, found, a: int, b: int) -> str:
+    """``text[a:b]`` with each identifier inside it replaced by its label."""
+    out, at = [], a
+    for start, end, label in found:
+        if a <= start and end <= b:
+            out += [text[at:start], label]
+            at = end
+    return "".join(out) + text[at:b]
 
 
 def redact_around(text, start: int, end: int) -> tuple[str, str, str]:
     """``text`` redacted in three parts: before ``start``, from ``start`` to ``end``, and after,
     where the middle is widened to whole identifiers (so an identifier is never split, and a
-    highlighted span that holds one shows its label). The spans are found in the whole text."""
+    highlighted span that holds one shows its label). A long text is cut to MAX_CHARS around
+    the span (marked with :data:`TRUNCATED` where cut)."""
     text = "" if text is None else str(text)
-    cuts = spans(text)
-    for cut_start, cut_end, _ in cuts:
+    lo = 0 if end <= MAX_CHARS else max(0, start - 500)
+    hi = min(len(text), lo + MAX_CHARS)
+    offset = max(0, lo - _MARGIN)
+    found = [(a + offset, b + offset, label) for a, b, label in _find(text[offset:hi + _MARGIN])]
+    lo, hi = _window(text, found, lo, hi, hi < len(text))
+    start, end = min(max(start, lo), hi), max(min(end, hi), lo)
+    for cut_start, cut_end, _ in found:
         if cut_start < end and cut_end > start:
             start, end = min(start, cut_start), max(end, cut_end)
-
-    def part(a: int, b: int) -> str:
-        out, at = [], a
-        for cut_start, cut_end, label in cuts:
-            if a <= cut_start and cut_end <= b:
-                out += [text[at:cut_start], label]
-                at = cut_end
-        return "".join(out) + text[at:b]
-
-    return part(0, start), part(start, end), part(end, len(text))
+    return ((TRUNCATED if lo > 0 else "") + _render(text, found, lo, start), _render(text, found, start, end),
+            _render(text, found, end, hi) + (TRUNCATED if hi < len(text) else ""))
 
 
-_SAFE_URL = re.compile(r"^https?://[^\s\"'<>]+$", re.IGNORECASE)
+_SAFE_URL = regex.compile(r"^https?://[^\s\"'<>]+$", regex.IGNORECASE)
 
 
 def safe_url(url) -> str | None:
@@ -302,3 +500,90 @@ def safe_url(url) -> str | None:
     if isinstance(url, str) and _SAFE_URL.match(url.strip()):
         return url.strip()
     return None
+
+
+# --- evaluation on a labelled set -------------------------------------------------------------
+
+@dataclass
+class Score:
+    """One category of a labelled set: how many listed identifiers were removed (recall) and
+    in how many rows something else was removed too (false redaction)."""
+    rows: int = 0
+    identifiers: int = 0
+    removed: int = 0
+    over_redacted_rows: int = 0
+    misses: list[str] = field(default_factory=list)  # "id: what survived or what was removed"
+
+    @property
+    def recall(self) -> float | None:
+        return self.removed / self.identifiers if self.identifiers else None
+
+    @property
+    def false_redaction_rate(self) -> float:
+        return self.over_redacted_rows / self.rows if self.rows else 0.0
+
+
+def _over_redacted(text: str, identifiers: list[str], out: str) -> bool:
+    """Whether ``out`` lost a word of ``text`` outside the listed identifiers (for a row that
+    lists none: whether it changed at all)."""
+    if not identifiers:
+        return out != text
+    kept = text
+    for ident in sorted(identifiers, key=len, reverse=True):
+        kept = kept.replace(ident, "\0")
+    for label in LABELS.values():
+        out = out.replace(label, "\0")
+    at = 0
+    for word in regex.findall(r"\w+", kept):
+        at = out.find(word, at)
+        if at < 0:
+            return True
+        at += len(word)
+    return False
+
+
+def evaluate_redaction(path, redactor=None) -> dict[str, Score]:
+    """Per category of the labelled CSV at ``path`` (columns id, text, identifiers as a JSON
+    list of substrings that must not survive, category): recall and false-redaction rate of
+    ``redactor`` (default :func:`redact`). A bad row raises ValueError naming file, line, field."""
+    redactor = redactor or redact
+    report: dict[str, Score] = {}
+    with Path(path).open(newline="", encoding="utf-8") as f:
+        rows = csv.DictReader(f)
+        missing = {"id", "text", "identifiers", "category"} - set(rows.fieldnames or ())
+        if missing:
+            raise ValueError(f"{path}: line 1: missing column(s) {sorted(missing)}")
+        for row in rows:
+            where = f"{path}: line {rows.line_num}"
+            try:
+                identifiers = json.loads(row["identifiers"])
+            except (TypeError, json.JSONDecodeError) as e:
+                raise ValueError(f"{where}: field 'identifiers': not a JSON list ({e})") from None
+            if not isinstance(identifiers, list) or not all(isinstance(i, str) and i and i in row["text"]
+                                                             for i in identifiers):
+                raise ValueError(f"{where}: field 'identifiers': each must be a substring of 'text'")
+            out = redactor(row["text"])
+            score = report.setdefault(row["category"], Score())
+            score.rows += 1
+            score.identifiers += len(identifiers)
+            survived = [i for i in identifiers if i in out]
+            score.removed += len(identifiers) - len(survived)
+            score.misses += [f"{row['id']}: {i!r} survived" for i in survived]
+            if _over_redacted(row["text"], identifiers, out):
+                score.over_redacted_rows += 1
+                score.misses.append(f"{row['id']}: over-redacted: {out!r}")
+    return report
+
+
+def format_report(report: dict[str, Score]) -> str:
+    """The report as a plain-text table, one category a line, then the totals."""
+    lines = [f"{'category':24} {'rows':>5} {'ids':>5} {'recall':>7} {'false red.':>10}"]
+    total = Score()
+    for name, s in sorted(report.items()):
+        recall = "-" if s.recall is None else f"{s.recall:.2f}"
+        lines.append(f"{name:24} {s.rows:5} {s.identifiers:5} {recall:>7} {s.false_redaction_rate:10.2f}")
+        total.rows, total.identifiers = total.rows + s.rows, total.identifiers + s.identifiers
+        total.removed, total.over_redacted_rows = total.removed + s.removed, total.over_redacted_rows + s.over_redacted_rows
+    lines.append(f"{'all':24} {total.rows:5} {total.identifiers:5} {total.recall or 0:7.2f} "
+                 f"{total.false_redaction_rate:10.2f}")
+    return "\n".join(lines)
