@@ -16,7 +16,8 @@ from __future__ import annotations
 import pandas as pd
 
 from warehouse.enrich import relation_name, scratch_connection, sql_string
-from warehouse.rules.packs import RULES, STAFF_ROLES, Rule
+from warehouse.rules import packs
+from warehouse.rules.packs import STAFF_ROLES, Rule
 
 _DIGITS = r"[^0-9]"
 
@@ -113,10 +114,11 @@ def _hit(rule: Rule, text: str, staff: str) -> str:
     raise ValueError(f"unknown detector kind {det.kind!r} in {rule.rule_id}")
 
 
-def flags_sql(relation: str, rules: tuple[Rule, ...] = RULES) -> str:
+def flags_sql(relation: str, rules: tuple[Rule, ...] | None = None) -> str:
     """A SELECT over ``relation`` (columns platform, post_id, author_role, text) yielding one row
     per (post, rule) hit: platform, post_id, rule_id, family, severity, evidence."""
     relation = relation_name(relation)
+    rules = packs.RULES if rules is None else rules  # read at call time: the build's memo version follows it
     staff = "author_role IN (" + ", ".join(sql_string(r) for r in STAFF_ROLES) + ")"
     hits = ",\n    ".join(_hit(r, "text", staff) for r in rules)
     return f"""WITH hits AS (
@@ -133,7 +135,7 @@ SELECT platform, post_id, f.rule_id AS rule_id, f.family AS family, f.severity A
 FROM flat"""
 
 
-def flag_texts(rows, rules: tuple[Rule, ...] = RULES) -> pd.DataFrame:
+def flag_texts(rows, rules: tuple[Rule, ...] | None = None) -> pd.DataFrame:
     """Run :func:`flags_sql` over ``rows`` in a scratch DuckDB, for tests and the UI's "why".
 
     ``rows``: a DataFrame with platform, post_id, author_role, text, or an iterable of such

@@ -72,7 +72,7 @@ RULES: tuple[Rule, ...] = (
          "post by someone known to work at a hospital this can identify the patient.",
          Detector("regex", p.PARTIAL_NAME, any_of=(p.HOSPITAL_PLACE, p.AGE_LOOSE, p.CONDITION, p.WHEN, p.TOWN), min_any=1,
                   unless=r"(?i)\b(?:dr|prof|professor|consultant|radiographer|radiologist|sonographer|nurse|"
-                         r"colleague|manager|superintendent|lecturer|speaker|talk|lecture|congratulations|welcome)\b"),
+                         r"colleague|manager|superintendent|lecturer|speaker|talk|lecture|congratulations|welcome)\b|" + p.CONSENT),
          examples=("Mrs B back in CT again tonight, third time this week with that pancreatitis",
                    "pt JS in bay 3 still waiting for his MRI", "Miss T, 16, overdose, resus 2",
                    "Mr K in cubicle 6 keeps asking for his wife, dementia is so cruel"),
@@ -88,7 +88,7 @@ RULES: tuple[Rule, ...] = (
                          r"invited|you will|you'll|we (?:will|can|offer)|please|book your|open day|guide|leaflet|"
                          r"info|information|awareness|campaign|congratulations|welcome|retire\w*|joined|joins|"
                          r"marathon|fundrais\w*|charity|credit to)\b|\bpatients? (?:panel|forum|group|survey|participation|"
-                         r"representatives?|voice|experience|information|leaflets?|safety|stories)\b"),
+                         r"representatives?|voice|experience|information|leaflets?|safety|stories)\b|" + p.CONSENT),
          examples=("Lovely lady from Nantwich in this morning, 94 and still drives herself to her mammogram!",
                    "The footballer who came in on Saturday with the broken ankle was so polite",
                    "A teacher from St Mary's primary had her biopsy with us today",

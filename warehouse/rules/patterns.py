@@ -19,7 +19,7 @@ PERSON = (r"(?i:(?:^|\b(?:a|an|the|this|that|our|my|one)\s+)(?:\w+\s+){0,3}?(?:l
           r"five|twins|\d)\b)")
 # a place in hospital: numbered (bay 4, side room 2) or a named area (resus, majors)
 HOSPITAL_PLACE = (r"(?i:\b(?:bay|bed|ward|cubicle|side ?room|room|theatre|resus)\s*\d+[a-z]?\b|\b(?:resus|majors|minors|"
-                  r"recovery|icu|itu|hdu|cdu|amu|sau|a ?& ?e|a and e|side ?room)\b)")
+                  r"in recovery|icu|itu|hdu|cdu|amu|sau|a ?& ?e|a and e|side ?room)\b)")
 # where someone is from or lives: "from Nantwich" (a capitalised word not ending in -day or
 # "May"), "the Crewe estate", "works at the big Tesco"
 TOWN = (r"\bfrom\s+(?:the\s+)?[A-Z](?:[a-z]*[a-xz]|[a-z]*[b-z]y|[a-z]*[a-ce-z]ay)\b|(?i:\b(?:from|at|on|in|near) "

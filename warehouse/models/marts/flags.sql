@@ -42,14 +42,14 @@ judged AS (
     FROM intermediate.int_policy_rule_hits h
     JOIN posts p USING (platform, post_id)
     JOIN policies pol ON pol.trust_code = p.trust_code AND pol.policy_version = h.policy_version
-)
+),
 cited AS (
     SELECT j.*, c.clause_id, c.clause_family, c.edition, c.clause_number, c.citation, c.url,
            c.effective_from AS clause_from, c.effective_to AS clause_to, c.verified
     FROM judged j
-    LEFT JOIN (SELECT rc.rule_id, rc.preference, c.* FROM staging.stg_rule_clauses rc
+    LEFT JOIN (SELECT rc.rule_id AS clause_rule_id, rc.preference, c.* FROM staging.stg_rule_clauses rc
                JOIN staging.stg_clauses c USING (clause_family)) c
-      ON c.rule_id = j.rule_id
+      ON c.clause_rule_id = j.rule_id
      AND coalesce(c.effective_from, DATE '1900-01-01') <= (j.created_at AT TIME ZONE 'Europe/London')::DATE
      AND (c.effective_to IS NULL OR (j.created_at AT TIME ZONE 'Europe/London')::DATE < c.effective_to)
     QUALIFY row_number() OVER (PARTITION BY j.platform, j.post_id, j.rule_id ORDER BY c.preference NULLS LAST) = 1
