@@ -233,3 +233,48 @@ def test_disclaimer_pattern_in_duckdb(bio, has):
     con = scratch_connection()
     assert con.execute("SELECT regexp_matches($bio, $pattern)",
                        {"bio": bio, "pattern": local.DISCLAIMER_PATTERN}).fetchall() == [(has,)]
+
+
+# --- memoisation: the rule engine re-runs when the packs change; citations follow the register ---
+
+@pytest.fixture
+def demo_copy(demo_data, tmp_path, monkeypatch):
+    import shutil
+
+    from warehouse import config
+
+    folder = tmp_path / "data"
+    shutil.copytree(demo_data, folder)
+    monkeypatch.setenv(config.DATA_ENV, str(folder))
+    return folder
+
+
+def test_changed_packs_re_run_the_engine_and_a_changed_register_re_cites(demo_copy, monkeypatch, tmp_path):
+    import dataclasses
+
+    from warehouse.build import build
+    from warehouse.rules import clauses
+
+    build()
+    assert build().memo_reused["int_rule_hits"] > 0  # nothing changed: every post reused
+    # the register changes (a summary reworded): flags cite the new text, the engine is not re-run
+    changed = tmp_path / "clauses.csv"
+    text = clauses.REGISTER.read_text(encoding="utf-8")
+    for old in ("You must treat information about service users as confidential.",
+                "Treat information about service users as confidential (standard 5, Respect confidentiality)."):
+        assert old in text
+        text = text.replace(old, "Reworded for the test.")
+    changed.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(clauses, "REGISTER", changed)
+    clauses.register.cache_clear()
+    try:
+        again = build()
+        assert again.memo_reused["int_rule_hits"] > 0
+        cited = published_query("SELECT count(*) FROM flags WHERE clause LIKE '%Reworded for the test.%'")[0][0]
+        assert cited > 0
+        # the packs change (one rule's severity): a new memo version, every post evaluated again
+        rule = packs.RULES[0]
+        monkeypatch.setattr(packs, "RULES", (dataclasses.replace(rule, severity="medium"),) + packs.RULES[1:])
+        assert build().memo_reused["int_rule_hits"] == 0
+    finally:
+        clauses.register.cache_clear()

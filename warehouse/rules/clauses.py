@@ -69,9 +69,11 @@ def _day(value: str, line: int, field: str, path: Path) -> date | None:
         raise RegisterError(f"{path}:{line}: {field} {value!r} is not a YYYY-MM-DD date") from None
 
 
-def load(path: Path = REGISTER) -> tuple[Clause, ...]:
-    """Read and check the register: unique ids, dates in order, no two editions of a family in
-    force on the same day, every row with a summary and a URL."""
+def load(path: Path | None = None) -> tuple[Clause, ...]:
+    """Read and check the register (default: ``REGISTER``, read at call time): unique ids, dates
+    in order, no two editions of a family in force on the same day, every row with a summary and
+    a URL."""
+    path = path or REGISTER
     clauses: list[Clause] = []
     with path.open(encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)

@@ -20,7 +20,6 @@ covered group-demeaning statements, so its hits count for both ``offensive`` and
 from __future__ import annotations
 
 import csv
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +37,8 @@ ROLES = ("professional", "organisation", "patient_public", "media", "charity")
 
 
 def _realdata() -> Path:
-    env = os.environ.get("RADSOME_REALDATA")
-    for folder in ([Path(env)] if env else []) + [REPO.parent / "shared" / "realdata", Path("/work/shared/realdata")]:
+    """The shared real-data folder beside the repository (a worktree's is two levels up)."""
+    for folder in (REPO.parent / "shared" / "realdata", REPO.parent.parent / "shared" / "realdata"):
         if folder.exists():
             return folder
     return REPO.parent / "shared" / "realdata"
