@@ -9,7 +9,10 @@ NHS numbers (Modulus 11, NHS Data Dictionary): the 9 leading digits are weighted
 summed; check = 11 - (sum mod 11), 11 means 0 and 10 means the number is invalid. All-same-digit
 numbers and numbers starting 999 (test numbers) are rejected, as are numbers with a "+44"/"(0)"
 phone prefix. Numbers in the Scottish CHI range (0101000000-3112999999) must also start with a
-real DDMMYY date, as the ``nhs-number`` package requires.
+real DDMMYY date, as the ``nhs-number`` package requires. Candidates come from the text with
+full-width digits and odd separators folded to ASCII (:func:`fold_digits_sql`), in any grouping
+of whole digit groups (:func:`_nhs_evidence`); the rule's ``requires`` asks for patient context
+and ``label_before`` drops ticket/order/invoice numbers.
 """
 from __future__ import annotations
 
