@@ -117,7 +117,8 @@ def review(queue: pd.DataFrame) -> None:
     with right:
         st.markdown(f"**Rule** `{flag['rule_id']}` · {flag['family']} · severity **{flag['severity']}**")
         st.markdown(f"**Clause** {inert(flag['clause'])}")
-        st.markdown(f"[{inert(rule.clause.url)}]({rule.clause.url})")
+        if isinstance(flag["clause_url"], str) and flag["clause_url"].startswith(("https://", "http://")):
+            st.markdown(f"[{inert(flag['clause_url'])}]({flag['clause_url']})")  # the edition cited on the post's day
         st.markdown(f"**Why** {inert(rule.explanation)}")
         st.markdown(f"**Status:** {flag['status']}")
 

@@ -2,6 +2,8 @@
 force on the post's day; national rules alone where no policy applies."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import yaml
 
@@ -28,7 +30,8 @@ def test_staff_posts_are_flagged_with_evidence_and_clause(data_dir, tmp_path):
         " FROM flags ORDER BY post_id, rule_id")
     assert [(r[0], r[1]) for r in rows if r[0] == "1"][0] == ("1", "CONF-NHS-NUMBER")
     nhs = next(r for r in rows if r[1] == "CONF-NHS-NUMBER")
-    assert nhs[2:] == ("confidentiality", "high", "401 023 2137", "HCPC-TIP-1", "RR8", None)
+    # posted in 2025 (tests.support.post's default day): the 2024 HCPC standards
+    assert nhs[2:] == ("confidentiality", "high", "401 023 2137", "HCPC-SCPE-2024-5.1", "RR8", None)
     assert not [r for r in rows if r[0] in ("2", "3", "4")]  # hard negative, public author, phone
 
 
@@ -136,7 +139,7 @@ def test_local_policy_rules_fire_only_where_the_policy_in_force_switches_them_on
     assert rows[1][5] == 'no "views my own" disclaimer in the profile (2 posts under policy 1)'
     assert "approved accounts only" in rows[0][5]
     clause = published_query("SELECT DISTINCT clause_id FROM flags WHERE family = 'local_policy'")
-    assert clause == [("HCPC-TIP-4",)]
+    assert clause == [("HCPC-SMG-2024-EMPLOYER",)]
 
 
 def test_a_disable_override_switches_a_local_rule_off(data_dir, tmp_path):
@@ -147,16 +150,74 @@ def test_a_disable_override_switches_a_local_rule_off(data_dir, tmp_path):
     assert published_query("SELECT count(*) FROM flags WHERE family = 'local_policy'") == [(0,)]
 
 
-def test_local_rules_quote_their_clause_verbatim():
-    from tests.support import realdata
-    from warehouse.rules import local
+def test_local_rules_cite_the_employer_policy_clause():
+    from warehouse.rules import clauses, local
 
-    import csv
-    with realdata("guidelines/guideline_clauses.csv").open(encoding="utf-8") as f:
-        reference = {row["clause_id"]: row for row in csv.DictReader(f)}
     for rule in local.LOCAL_RULES:
-        assert rule.clause.excerpt == reference[rule.clause.clause_id]["short_excerpt_verbatim"]
-        assert rule.clause.url == reference[rule.clause.clause_id]["url"]
+        cited = clauses.cite(rule.clauses, date(2025, 1, 1))
+        assert cited.clause_id == "HCPC-SMG-2024-EMPLOYER"
+        assert "employer" in cited.summary and cited.verified.startswith("https://www.hcpc-uk.co.uk/")
+
+
+# --- the clause in force on the post's UK day -----------------------------------------------------
+
+def test_a_flag_cites_the_edition_in_force_on_the_posts_uk_day(data_dir, tmp_path):
+    text = "Mrs Smith in bay 4 has been waiting 6 hours for her CT"
+    _load(tmp_path, [
+        post("2023", author_id="jo", text=text, created_at="2023-05-10T10:00:00+00:00"),
+        post("2025", author_id="jo", text=text, created_at="2025-05-10T10:00:00+00:00"),
+        # 22:59:59 UTC on 31 Aug 2024 is 23:59:59 BST: still 31 August in the UK, the 2016 edition
+        post("last-2016", author_id="jo", text=text, created_at="2024-08-31T22:59:59+00:00"),
+        # 23:00 UTC on 31 Aug 2024 is 00:00 BST on 1 September: the 2024 edition
+        post("first-2024", author_id="jo", text=text, created_at="2024-08-31T23:00:00+00:00"),
+        post("boundary", author_id="jo", text="Added my patient from this morning on Facebook, she's lovely",
+             created_at="2016-03-01T10:00:00+00:00"),
+    ])
+    rows = dict(published_query("SELECT post_id, clause_id || ' ' || clause_edition || ' ' || clause_effective_from"
+                                " FROM flags WHERE rule_id IN ('CONF-NAME-DETAIL', 'BOUND-PRIVATE-CHANNEL')"))
+    assert rows == {"2023": "HCPC-SCPE-2016-5.1 2016 2016-01-26", "2025": "HCPC-SCPE-2024-5.1 2024 2024-09-01",
+                    "last-2016": "HCPC-SCPE-2016-5.1 2016 2016-01-26",
+                    "first-2024": "HCPC-SCPE-2024-5.1 2024 2024-09-01",
+                    "boundary": "HCPC-SCPE-2016-1.7 2016 2016-01-26"}
+    cited = published_query("SELECT clause, clause_url, clause_number, clause_family FROM flags WHERE post_id = '2023'")
+    assert cited == [("HCPC, Standards of conduct, performance and ethics (2016) 5.1: \u201cYou must treat "
+                      "information about service users as confidential.\u201d",
+                      "https://www.hcpc-uk.org/students/guidance-on-conduct-and-ethics/respect-confidentiality/",
+                      "5.1", "HCPC-CONFIDENTIALITY")]
+
+
+def test_a_post_before_every_edition_cites_the_next_family_or_none(data_dir, tmp_path):
+    _load(tmp_path, [
+        # CONF-IMAGE cites SCoR's 2015 guidance first (from 16 Dec 2015), then the HCPC standards (from 2016)
+        post("img-2017", author_id="jo", text="Screenshot of our PACS worklist, what a night",
+             created_at="2017-03-01T10:00:00+00:00"),
+        post("img-2015", author_id="jo", text="Screenshot of our PACS worklist, what a night",
+             created_at="2015-03-01T10:00:00+00:00"),
+    ])
+    rows = dict(published_query("SELECT post_id, clause_id FROM flags WHERE rule_id = 'CONF-IMAGE'"))
+    assert rows == {"img-2017": "SCOR-SOME-2015-L2", "img-2015": None}
+
+
+def test_no_demo_flag_cites_a_clause_not_in_force_on_its_day(demo_data, use_data):
+    use_data(demo_data)
+    rows = published_query("""
+        SELECT count(*) AS n,
+               count(*) FILTER (WHERE clause_id IS NULL) AS uncited,
+               count(*) FILTER (WHERE clause_id IS NOT NULL AND NOT (
+                   coalesce(clause_effective_from, DATE '1900-01-01') <= (created_at AT TIME ZONE 'Europe/London')::DATE
+                   AND (clause_effective_to IS NULL
+                        OR (created_at AT TIME ZONE 'Europe/London')::DATE < clause_effective_to))) AS wrong,
+               count(DISTINCT clause_edition) AS editions
+        FROM flags""")
+    n, uncited, wrong, editions = rows[0]
+    assert n > 50 and wrong == 0 and uncited == 0
+    # and each flag's clause is the one the Python twin picks
+    from warehouse.rules import clauses, find
+
+    sample = published_query("SELECT rule_id, (created_at AT TIME ZONE 'Europe/London')::DATE, clause_id FROM flags"
+                             " ORDER BY created_at LIMIT 500")
+    for rule_id, day, clause_id in sample:
+        assert clauses.cite(find(rule_id).clauses, day).clause_id == clause_id, (rule_id, day)
 
 
 @pytest.mark.parametrize("bio,has", [
@@ -172,3 +233,48 @@ def test_disclaimer_pattern_in_duckdb(bio, has):
     con = scratch_connection()
     assert con.execute("SELECT regexp_matches($bio, $pattern)",
                        {"bio": bio, "pattern": local.DISCLAIMER_PATTERN}).fetchall() == [(has,)]
+
+
+# --- memoisation: the rule engine re-runs when the packs change; citations follow the register ---
+
+@pytest.fixture
+def demo_copy(demo_data, tmp_path, monkeypatch):
+    import shutil
+
+    from warehouse import config
+
+    folder = tmp_path / "data"
+    shutil.copytree(demo_data, folder)
+    monkeypatch.setenv(config.DATA_ENV, str(folder))
+    return folder
+
+
+def test_changed_packs_re_run_the_engine_and_a_changed_register_re_cites(demo_copy, monkeypatch, tmp_path):
+    import dataclasses
+
+    from warehouse.build import build
+    from warehouse.rules import clauses
+
+    build()
+    assert build().memo_reused["int_rule_hits"] > 0  # nothing changed: every post reused
+    # the register changes (a summary reworded): flags cite the new text, the engine is not re-run
+    changed = tmp_path / "clauses.csv"
+    text = clauses.REGISTER.read_text(encoding="utf-8")
+    for old in ("You must treat information about service users as confidential.",
+                "Treat information about service users as confidential (standard 5, Respect confidentiality)."):
+        assert old in text
+        text = text.replace(old, "Reworded for the test.")
+    changed.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(clauses, "REGISTER", changed)
+    clauses.register.cache_clear()
+    try:
+        again = build()
+        assert again.memo_reused["int_rule_hits"] > 0
+        cited = published_query("SELECT count(*) FROM flags WHERE clause LIKE '%Reworded for the test.%'")[0][0]
+        assert cited > 0
+        # the packs change (one rule's severity): a new memo version, every post evaluated again
+        rule = packs.RULES[0]
+        monkeypatch.setattr(packs, "RULES", (dataclasses.replace(rule, severity="medium"),) + packs.RULES[1:])
+        assert build().memo_reused["int_rule_hits"] == 0
+    finally:
+        clauses.register.cache_clear()

@@ -130,20 +130,40 @@ def _guideline_flags() -> str:
 
 
 def make_rules_table(con) -> None:
-    """staging.stg_rules: every guideline rule with its clause, from the rule packs (data) and
-    the local-policy rules that trusts' policies switch on."""
-    from warehouse.rules import local, packs
+    """staging.stg_rules (every guideline rule, national and local-policy), stg_rule_clauses
+    (rule -> clause families in order of preference) and stg_clauses (the clause register, one
+    row per edition with its dates): marts/flags cites, per flag, the edition in force on the
+    post's UK day."""
+    from warehouse.rules import clauses, local, packs
 
-    frame = pd.DataFrame([{
-        "rule_id": r.rule_id, "title": r.title, "family": r.family, "severity": r.severity,
-        "applies_to": r.applies_to, "clause_id": r.clause.clause_id, "clause_body": r.clause.body,
-        "clause_document": r.clause.document, "clause_url": r.clause.url,
-        "clause_excerpt": r.clause.excerpt, "explanation": r.explanation,
-        "engine_version": packs.ENGINE_VERSION,
-    } for r in packs.RULES + local.LOCAL_RULES])
-    con.register("frame", frame)
-    con.execute("CREATE TABLE staging.stg_rules AS SELECT * FROM frame")
-    con.unregister("frame")
+    register = clauses.register()
+    rules = packs.RULES + local.LOCAL_RULES
+    known = {c.family for c in register}
+    for rule in rules:
+        unknown = [f for f in rule.clauses if f not in known]
+        if unknown:
+            raise ValueError(f"{rule.rule_id} cites clause families not in {clauses.REGISTER.name}: {unknown}")
+    frames = {
+        "stg_rules": pd.DataFrame([{
+            "rule_id": r.rule_id, "title": r.title, "family": r.family, "severity": r.severity,
+            "applies_to": r.applies_to, "explanation": r.explanation, "engine_version": packs.ENGINE_VERSION,
+            "register_version": clauses.digest(),
+        } for r in rules]),
+        "stg_rule_clauses": pd.DataFrame([{"rule_id": r.rule_id, "preference": i, "clause_family": f}
+                                          for r in rules for i, f in enumerate(r.clauses)]),
+        "stg_clauses": pd.DataFrame([{
+            "clause_id": c.clause_id, "clause_family": c.family, "issuer": c.issuer, "document": c.document,
+            "edition": c.edition, "clause_number": c.clause_number or None, "summary": c.summary, "url": c.url,
+            "effective_from": c.effective_from, "effective_to": c.effective_to, "verified": c.verified or None,
+            "citation": c.citation,
+        } for c in register]).astype({"effective_from": "datetime64[s]", "effective_to": "datetime64[s]"}),
+    }
+    for name, frame in frames.items():
+        con.register("frame", frame)
+        con.execute(f"CREATE TABLE staging.{name} AS SELECT * FROM frame")
+        con.unregister("frame")
+    con.execute("ALTER TABLE staging.stg_clauses ALTER effective_from TYPE DATE")
+    con.execute("ALTER TABLE staging.stg_clauses ALTER effective_to TYPE DATE")
 
 
 def _enabling_practice_columns() -> str:

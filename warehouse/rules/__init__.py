@@ -1,9 +1,13 @@
 """Guideline flags (DESIGN.md, "Guideline flag"): rule packs as data, and an engine that runs them.
 
-- :mod:`warehouse.rules.packs`: each national rule as a frozen dataclass: the clause of published
-  guidance it cites (HCPC, SCoR, RCGP, NHS Employers, NHSP), who it applies to, its detector (a
-  kind and its parameters, regex patterns as code constants), its severity, an explanation for a
-  reviewer, and the posts it must flag (``examples``) and must not (``counter_examples``).
+- :mod:`warehouse.rules.packs`: every national rule (from ``pack_confidentiality`` and
+  ``pack_conduct``; shape in ``model``, shared patterns in ``patterns``) as a frozen dataclass:
+  the clause families it cites, who it applies to, its detector (a kind and its parameters,
+  regex patterns as code constants), its severity, an explanation for a reviewer, and the posts
+  it must flag (``examples``) and must not (``counter_examples``).
+- :mod:`warehouse.rules.clauses`: the clause register (``clauses.csv``): editions of each clause
+  with effective dates; a flag cites the edition in force on the post's UK day.
+- :mod:`warehouse.rules.previous`: the previous packs (``rules-2``), frozen for comparison.
 - :mod:`warehouse.rules.engine`: compiles the rules to one DuckDB SELECT (:func:`flags_sql`)
   yielding one row per (post, rule) hit with the matched span as evidence; NHS numbers are
   validated (Modulus 11) in SQL. :func:`flag_texts` runs it in a scratch database. The build
@@ -11,7 +15,8 @@
 - :mod:`warehouse.rules.local`: rules that trusts' local policies switch on (the build's
   ``int_policy_rule_hits``); :mod:`warehouse.rules.enabling`: the enabling practices measured
   in answers (signposting, compassion).
-- :mod:`warehouse.rules.evaluate`: per-family precision and recall on labelled posts.
+- :mod:`warehouse.rules.evaluate`: per-family precision and recall on labelled posts, current
+  packs beside the previous ones, on dev, test and (when present) the blind held-out set.
 
 Bump ``packs.ENGINE_VERSION`` when a rule or the engine changes what is flagged.
 """

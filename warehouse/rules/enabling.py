@@ -21,26 +21,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from warehouse.enrich import sql_string
-from warehouse.rules.packs import RCGP_3, Clause
 
 
 @dataclass(frozen=True)
 class Practice:
     practice_id: str
     title: str
-    clause: Clause
+    clauses: tuple[str, ...]  # clause families of the register (clauses.csv)
     pattern: str
     examples: tuple[str, ...]
     counter_examples: tuple[str, ...]
     unless: str | None = None
 
 
-RCGP_5 = Clause("RCGP", "Social Media Highway Code", RCGP_3.url,
-                "Show your human side, but maintain professional boundaries", "RCGP-5")
-
 PRACTICES: tuple[Practice, ...] = (
     Practice(
-        "signposting", "Signposts to official information", RCGP_3,
+        "signposting", "Signposts to official information", ("RCGP-ADVICE",),
         r"(?i)\b(?:www\.)?(?:[a-z0-9-]+\.)*(?:nhs\.uk|gov\.uk|nhs\.scot|nhsinform\.scot|nhs\.wales|hscni\.net)\b"
         r"|\bnhs ?111\b|\b(?:call|ring|phone|dial) 111\b|\bnhs inform\b"
         r"|\b(?:contact|speak to|call|ring|see) your (?:gp|gp practice|doctor|practice|consultant|screening (?:unit|service|office))\b"
@@ -61,7 +57,7 @@ PRACTICES: tuple[Practice, ...] = (
         ),
     ),
     Practice(
-        "compassion", "Answers with compassion", RCGP_5,
+        "compassion", "Answers with compassion", ("RCGP-BOUNDARIES",),
         r"(?i)\bsorry (?:to hear|you(?:'re| are| have|'ve)? (?:feeling|been|going|worried|anxious|had|waiting))"
         r"|\b(?:completely |totally |very )?understandable\b|\bwe understand\b|\bi understand (?:how|that|this|it)"
         r"|\bmust be (?:worrying|stressful|difficult|hard|frustrating|upsetting)"

@@ -9,14 +9,18 @@ NHS numbers (Modulus 11, NHS Data Dictionary): the 9 leading digits are weighted
 summed; check = 11 - (sum mod 11), 11 means 0 and 10 means the number is invalid. All-same-digit
 numbers and numbers starting 999 (test numbers) are rejected, as are numbers with a "+44"/"(0)"
 phone prefix. Numbers in the Scottish CHI range (0101000000-3112999999) must also start with a
-real DDMMYY date, as the ``nhs-number`` package requires.
+real DDMMYY date, as the ``nhs-number`` package requires. Candidates come from the text with
+full-width digits and odd separators folded to ASCII (:func:`fold_digits_sql`), in any grouping
+of whole digit groups (:func:`_nhs_evidence`); the rule's ``requires`` asks for patient context
+and ``label_before`` drops ticket/order/invoice numbers.
 """
 from __future__ import annotations
 
 import pandas as pd
 
 from warehouse.enrich import relation_name, scratch_connection, sql_string
-from warehouse.rules.packs import RULES, STAFF_ROLES, Rule
+from warehouse.rules import packs
+from warehouse.rules.packs import STAFF_ROLES, Rule
 
 _DIGITS = r"[^0-9]"
 
@@ -33,12 +37,66 @@ def nhs_valid_sql(digits: str) -> str:
             f" OR try_strptime(substr({digits}, 1, 6), '%d%m%y') IS NOT NULL))")
 
 
+# Full-width digits and separators, Unicode dashes and spaces -> ASCII (DuckDB has NFC, not
+# NFKC, normalisation; these are the characters NFKC would fold that matter for a number).
+_FOLD_FROM = ("\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19"
+              "\uff0d\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0f\uff0e"
+              "\u00a0\u2007\u2009\u202f\u3000")
+_FOLD_TO = "0123456789" + "--------" + "/." + "     "
+# cheap gate on the raw text: ten digits (ASCII or full-width) with at most one separator between
+_NHS_GATE = r"[0-9\x{ff10}-\x{ff19}](?:[^0-9\x{ff10}-\x{ff19}]?[0-9\x{ff10}-\x{ff19}]){9}"
+
+
+def fold_digits_sql(text: str) -> str:
+    """SQL: ``text`` with full-width digits and odd separators folded to ASCII."""
+    return f"translate({text}, {sql_string(_FOLD_FROM)}, {sql_string(_FOLD_TO)})"
+
+
+def fold_digits(text: str) -> str:
+    """Python twin of :func:`fold_digits_sql` (for showing evidence against a post's text)."""
+    return text.translate(str.maketrans(_FOLD_FROM, _FOLD_TO))
+
+
 def _nhs_evidence(rule: Rule, text: str) -> str:
-    """SQL: the first candidate span that is a valid NHS number, else NULL."""
-    candidates = f"regexp_extract_all({text}, {sql_string(rule.detector.pattern)})"
-    digits = f"regexp_replace(x, {sql_string(_DIGITS)}, '', 'g')"
-    keep = f"NOT regexp_matches(x, '^[+(]') AND {nhs_valid_sql(digits)}"
-    return f"list_filter({candidates}, lambda x: {keep})[1]"
+    """SQL: the first candidate that is a valid NHS number, else NULL.
+
+    Runs of digit groups are split into their groups (each with its trailing separator); every
+    run of whole consecutive groups holding exactly 10 digits is a candidate ("401 023 2137" in
+    "NHS 401 023 2137 07700", but never the middle of a longer group). Runs with a phone
+    prefix are dropped; a candidate with a non-patient label right before it is dropped."""
+    det = rule.detector
+    folded = fold_digits_sql(text)
+    runs = f"list_filter(regexp_extract_all({folded}, {sql_string(det.pattern)}), lambda r: NOT regexp_matches(r, '^[+(]'))"
+    pieces = "regexp_extract_all(r, '[0-9]+[ .\\-/]?')"
+    spans = (f"flatten(list_transform(range(1, len(g) + 1), lambda i: list_transform(range(i, len(g) + 1), "
+             f"lambda j: rtrim(array_to_string(g[i:j], ''), ' .-/'))))")
+    candidates = (f"flatten(list_transform({runs}, lambda r: list_transform([{pieces}], lambda g: "
+                  f"list_filter({spans}, lambda c: length(regexp_replace(c, '[^0-9]', '', 'g')) = 10))[1]))")
+    digits = "regexp_replace(c, '[^0-9]', '', 'g')"
+    keep = nhs_valid_sql(digits)
+    if det.label_before:
+        before = f"substr({folded}, greatest(1, strpos({folded}, c) - 30), least(strpos({folded}, c) - 1, 30))"
+        keep += f" AND NOT regexp_matches({before}, {sql_string(det.label_before)})"
+    return f"list_filter({candidates}, lambda c: {keep})[1]"
+
+
+def _text_conditions(rule: Rule, text: str) -> list[str]:
+    """SQL conditions besides the main pattern: requires, any_of (at least min_any), unless."""
+    det = rule.detector
+    out = [f"regexp_matches({text}, {sql_string(p)})" for p in det.requires]
+    if det.any_of:
+        count = " + ".join(f"regexp_matches({text}, {sql_string(p)})::INT" for p in det.any_of)
+        out.append(f"({count}) >= {det.min_any}")
+    if det.unless:
+        out.append(f"NOT regexp_matches({text}, {sql_string(det.unless)})")
+    return out
+
+
+def _nest(conditions: list[str], expr: str) -> str:
+    # nested CASEs: DuckDB evaluates a CASE's branches lazily, an AND chain it may not
+    for condition in reversed(conditions):
+        expr = f"CASE WHEN {condition} THEN {expr} END"
+    return expr
 
 
 def _hit(rule: Rule, text: str, staff: str) -> str:
@@ -48,37 +106,28 @@ def _hit(rule: Rule, text: str, staff: str) -> str:
     conditions = [staff] if rule.applies_to == "staff" else []
     if det.kind == "regex":
         conditions.append(f"regexp_matches({text}, {sql_string(det.pattern)})")
-        conditions += [f"regexp_matches({text}, {sql_string(p)})" for p in det.requires]
-        if det.unless:
-            conditions.append(f"NOT regexp_matches({text}, {sql_string(det.unless)})")
-        evidence = f"regexp_extract({text}, {sql_string(det.pattern)})"
-        # nested CASEs: DuckDB evaluates a CASE's branches lazily, an AND chain it may not
-        expr = f"{struct % evidence}"
-        for condition in reversed(conditions):
-            expr = f"CASE WHEN {condition} THEN {expr} END"
-        return expr
+        conditions += _text_conditions(rule, text)
+        return _nest(conditions, struct % f"regexp_extract({text}, {sql_string(det.pattern)})")
     if det.kind == "nhs_number":
-        # gate on a cheap pattern, then extract and validate candidates
-        gate = f"regexp_matches({text}, '\\d{{3}}[ -]?\\d{{3}}[ -]?\\d{{4}}')"
+        conditions.append(f"regexp_matches({text}, {sql_string(_NHS_GATE)})")
+        conditions += _text_conditions(rule, text)
         evidence = _nhs_evidence(rule, text)
-        inner = f"CASE WHEN {evidence} IS NOT NULL THEN {struct % evidence} END"
-        expr = f"CASE WHEN {gate} THEN {inner} END"
-        if rule.applies_to == "staff":
-            expr = f"CASE WHEN {staff} THEN {expr} END"
-        return expr
+        # a NULL evidence (no valid candidate) is dropped with the non-hits in flags_sql
+        return _nest(conditions, struct % evidence)
     raise ValueError(f"unknown detector kind {det.kind!r} in {rule.rule_id}")
 
 
-def flags_sql(relation: str, rules: tuple[Rule, ...] = RULES) -> str:
+def flags_sql(relation: str, rules: tuple[Rule, ...] | None = None) -> str:
     """A SELECT over ``relation`` (columns platform, post_id, author_role, text) yielding one row
     per (post, rule) hit: platform, post_id, rule_id, family, severity, evidence."""
     relation = relation_name(relation)
+    rules = packs.RULES if rules is None else rules  # read at call time: the build's memo version follows it
     staff = "author_role IN (" + ", ".join(sql_string(r) for r in STAFF_ROLES) + ")"
     hits = ",\n    ".join(_hit(r, "text", staff) for r in rules)
     return f"""WITH hits AS (
   SELECT platform, post_id, list_filter([
     {hits}
-  ], lambda x: x IS NOT NULL) AS h
+  ], lambda x: x.evidence IS NOT NULL) AS h
   FROM {relation}
   WHERE text IS NOT NULL
 ), flat AS (
@@ -89,7 +138,7 @@ SELECT platform, post_id, f.rule_id AS rule_id, f.family AS family, f.severity A
 FROM flat"""
 
 
-def flag_texts(rows, rules: tuple[Rule, ...] = RULES) -> pd.DataFrame:
+def flag_texts(rows, rules: tuple[Rule, ...] | None = None) -> pd.DataFrame:
     """Run :func:`flags_sql` over ``rows`` in a scratch DuckDB, for tests and the UI's "why".
 
     ``rows``: a DataFrame with platform, post_id, author_role, text, or an iterable of such

@@ -1,13 +1,21 @@
-"""``python -m warehouse evaluate --rules``: per-family precision and recall of the guideline rules.
+"""``python -m warehouse evaluate --rules``: per-family precision and recall of the guideline
+rules, the current packs beside the previous version, on every labelled split.
 
-- The labelled set ``tests/data/guideline_posts.csv`` (written before the rules were tuned;
-  ``split`` keeps about a third held out as ``test``): realistic staff and organisation posts,
-  each labelled with the rule families a reviewer would flag (none for the many hard
-  negatives). Every post is run as a staff post, since most rules apply to staff only.
-- The Tweet-Act real tweets (``../shared/realdata``), run as staff posts: none of them is about
-  a patient, so every confidentiality flag (above all an NHS number) there is false; flags of
-  other families are counted too (some of those tweets really are abusive). Skipped with a
-  message when the shared folder is absent.
+- ``tests/data/guideline_posts.csv`` (columns text, families, split, note): staff and
+  organisation posts written here, each labelled with the families a reviewer would flag
+  (none for the hard negatives). ``dev`` is what the rules were tuned on; ``test`` was split
+  off before tuning and never tuned on.
+- ``tests/data/heldout/guideline_posts.csv`` (columns id, text, families, author, kind), when
+  present: a blind set written by someone else, reported as its own block ("held-out
+  (blind)"). Nothing here was tuned on it.
+- The Tweet-Act real tweets (``../shared/realdata``), run as staff posts: none is about a
+  patient, so every confidentiality flag there is false. Skipped when the folder is absent.
+
+Posts are run as staff posts (most rules apply to staff only), except held-out rows whose
+``author`` names a known author role. The previous packs (``rules-2``, frozen under
+``warehouse/rules/previous``) had no ``discrimination`` family: their offensive-language rule
+covered group-demeaning statements, so its hits count for both ``offensive`` and
+``discrimination`` in the comparison.
 """
 from __future__ import annotations
 
@@ -15,16 +23,42 @@ import csv
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
-from warehouse.rules.engine import flag_texts
-from warehouse.rules.packs import ENGINE_VERSION, FAMILIES, RULES
+from warehouse.rules import engine, packs
+from warehouse.rules.previous import engine_rules2, packs_rules2
 
 REPO = Path(__file__).resolve().parents[2]
 LABELLED = REPO / "tests" / "data" / "guideline_posts.csv"
-TWEET_ACT = REPO.parent / "shared" / "realdata" / "texts" / "tweet_act_TAC_TWEET_DATA.csv"
-FAMILY_OF = {r.rule_id: r.family for r in RULES}
+HELDOUT = REPO / "tests" / "data" / "heldout" / "guideline_posts.csv"
+ROLES = ("professional", "organisation", "patient_public", "media", "charity")
+
+
+def _realdata() -> Path:
+    """The shared real-data folder beside the repository (a worktree's is two levels up)."""
+    for folder in (REPO.parent / "shared" / "realdata", REPO.parent.parent / "shared" / "realdata"):
+        if folder.exists():
+            return folder
+    return REPO.parent / "shared" / "realdata"
+
+
+TWEET_ACT = _realdata() / "texts" / "tweet_act_TAC_TWEET_DATA.csv"
+
+
+@dataclass(frozen=True)
+class Packs:
+    """A version of the rule packs: its name, how to run it, and each rule's families."""
+    version: str
+    flag_texts: Callable[[pd.DataFrame], pd.DataFrame]
+    families_of: dict[str, frozenset[str]]
+
+
+CURRENT = Packs(packs.ENGINE_VERSION, engine.flag_texts, {r.rule_id: frozenset({r.family}) for r in packs.RULES})
+PREVIOUS = Packs(packs_rules2.ENGINE_VERSION, engine_rules2.flag_texts,
+                 {r.rule_id: frozenset({"offensive", "discrimination"} if r.family == "offensive" else {r.family})
+                  for r in packs_rules2.RULES})
 
 
 @dataclass(frozen=True)
@@ -43,40 +77,72 @@ class FamilyScore:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else float("nan")
 
 
+def _families(value: str) -> frozenset[str]:
+    return frozenset(f.strip() for f in value.split(";") if f.strip())
+
+
 def load_labelled(path: Path = LABELLED) -> pd.DataFrame:
-    """Columns text, families (a frozenset), split, note."""
+    """Columns text, families (a frozenset), split, note, role."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    frame["families"] = [frozenset(f for f in s.split(";") if f) for s in frame["families"]]
-    unknown = set().union(*frame["families"]) - set(FAMILIES)
+    frame["families"] = [_families(s) for s in frame["families"]]
+    unknown = set().union(*frame["families"]) - set(packs.FAMILIES)
     if unknown:
         raise ValueError(f"{path}: unknown families {sorted(unknown)}")
+    frame["role"] = "professional"
     return frame
 
 
-def rule_hits(texts: list[str], role: str = "professional") -> list[set[str]]:
+def load_heldout(path: Path = HELDOUT) -> pd.DataFrame | None:
+    """The blind held-out set as (text, families, split='held-out (blind)', note, role), or None
+    when absent. Families the packs do not know are kept: they count as misses."""
+    if not path.exists():
+        return None
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = {"text", "families"} - set(frame.columns)
+    if missing:
+        raise ValueError(f"{path}: missing columns {sorted(missing)}")
+    frame["families"] = [_families(s) for s in frame["families"]]
+    frame["split"] = "held-out (blind)"
+    frame["note"] = frame.get("kind", "")
+    author = frame["author"] if "author" in frame.columns else pd.Series([""] * len(frame))
+    frame["role"] = [a if a in ROLES else "professional" for a in author.str.strip()]
+    return frame[["text", "families", "split", "note", "role"]]
+
+
+def rule_hits(texts: list[str], role: str = "professional", version: Packs = CURRENT) -> list[set[str]]:
     """The rule ids that hit each text, run as posts by ``role``."""
+    return rule_hits_by_role(texts, [role] * len(texts), version)
+
+
+def rule_hits_by_role(texts: list[str], roles: list[str], version: Packs = CURRENT) -> list[set[str]]:
     frame = pd.DataFrame({"platform": "eval", "post_id": [str(i) for i in range(len(texts))],
-                          "author_role": role, "text": texts})
-    out = flag_texts(frame)
+                          "author_role": roles, "text": texts})
+    out = version.flag_texts(frame)
     found: list[set[str]] = [set() for _ in texts]
     for post_id, rule_id in zip(out["post_id"], out["rule_id"]):
         found[int(post_id)].add(rule_id)
     return found
 
 
-def predict(frame: pd.DataFrame) -> pd.DataFrame:
+def predict(frame: pd.DataFrame, version: Packs = CURRENT) -> pd.DataFrame:
     """``frame`` with ``rules`` (ids that hit) and ``predicted`` (their families)."""
     frame = frame.reset_index(drop=True).copy()
-    hits = rule_hits(frame["text"].tolist())
+    roles = frame["role"].tolist() if "role" in frame.columns else ["professional"] * len(frame)
+    hits = rule_hits_by_role(frame["text"].tolist(), roles, version)
     frame["rules"] = [frozenset(h) for h in hits]
-    frame["predicted"] = [frozenset(FAMILY_OF[r] for r in h) for h in hits]
+    frame["predicted"] = [frozenset().union(*(version.families_of[r] for r in h)) for h in hits]
     return frame
 
 
-def family_scores(frame: pd.DataFrame) -> list[FamilyScore]:
+def families_in(frame: pd.DataFrame) -> list[str]:
+    extra = sorted(set().union(*frame["families"]) - set(packs.FAMILIES)) if len(frame) else []
+    return list(packs.FAMILIES) + extra
+
+
+def family_scores(frame: pd.DataFrame, families: list[str] | None = None) -> list[FamilyScore]:
     """Per family tp/fp/fn of ``predicted`` against ``families`` (rows of :func:`predict`)."""
     out = []
-    for family in FAMILIES:
+    for family in families or families_in(frame):
         truth = [family in t for t in frame["families"]]
         pred = [family in p for p in frame["predicted"]]
         out.append(FamilyScore(family, sum(p and t for p, t in zip(pred, truth)),
@@ -85,19 +151,23 @@ def family_scores(frame: pd.DataFrame) -> list[FamilyScore]:
     return out
 
 
-def score_table(frame: pd.DataFrame) -> list[str]:
-    lines = [f"{'split':5} {'family':16} {'tp':>3} {'fp':>3} {'fn':>3} {'precision':>9} {'recall':>6}"]
-    for split in ("dev", "test"):
-        part = frame[frame["split"] == split]
-        for s in family_scores(part):
-            lines.append(f"{split:5} {s.family:16} {s.tp:3d} {s.fp:3d} {s.fn:3d} {s.precision:9.2f} {s.recall:6.2f}")
+def score_table(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
+    """One line per split x family: the previous packs' scores, then the current ones."""
+    head = f"{'split':17} {'family':16} {'n+':>3}   {PREVIOUS.version + ' P':>9} {'R':>5}   {CURRENT.version + ' P':>9} {'R':>5}  tp/fp/fn"
+    lines = [head]
+    for split in dict.fromkeys(after["split"]):
+        b, a = before[before["split"] == split], after[after["split"] == split]
+        families = families_in(a)
+        for sb, sa in zip(family_scores(b, families), family_scores(a, families)):
+            lines.append(f"{split:17} {sa.family:16} {sa.tp + sa.fn:3d}   {sb.precision:9.2f} {sb.recall:5.2f}   "
+                         f"{sa.precision:9.2f} {sa.recall:5.2f}  {sa.tp}/{sa.fp}/{sa.fn}")
     return lines
 
 
 def disagreements(frame: pd.DataFrame, split: str) -> list[str]:
     part = frame[(frame["split"] == split) & (frame["families"] != frame["predicted"])]
     lines = [f"{split} disagreements: {len(part)}"]
-    for text, truth, pred, rules in zip(part["text"], part["families"], part["predicted"], part["rules"]):
+    for text, truth, rules in zip(part["text"], part["families"], part["rules"]):
         lines.append(f"  truth={','.join(sorted(truth)) or '-'} predicted={','.join(sorted(rules)) or '-'} | {text[:110]!r}")
     return lines
 
@@ -107,37 +177,50 @@ def load_tweet_act(path: Path = TWEET_ACT) -> list[str]:
         return [row[0] for row in csv.reader(f) if row]
 
 
-def tweet_act_line(path: Path = TWEET_ACT) -> tuple[str, pd.DataFrame | None]:
-    """One line: Tweet-Act texts run as staff posts; every flag is a false positive."""
+def tweet_act_line(version: Packs = CURRENT, path: Path = TWEET_ACT) -> tuple[str, pd.DataFrame | None]:
+    """One line: Tweet-Act texts run as staff posts; every confidentiality flag is false."""
     if not path.exists():
         return (f"tweet-act: skipped, {path} is absent (the shared realdata folder is not checked out)", None)
     texts = load_tweet_act(path)
     frame = pd.DataFrame({"platform": "twitter", "post_id": [str(i) for i in range(len(texts))],
                           "author_role": "professional", "text": texts})
-    out = flag_texts(frame)
+    out = version.flag_texts(frame)
     by_family = out.drop_duplicates(["post_id", "family"])["family"].value_counts()
-    counts = ", ".join(f"{f} {int(by_family.get(f, 0))}" for f in FAMILIES)
+    counts = ", ".join(f"{f} {int(by_family.get(f, 0))}" for f in by_family.index)
     nhs = int((out["rule_id"] == "CONF-NHS-NUMBER").sum())
     flagged = out["post_id"].nunique()
     out["text"] = [texts[int(i)] for i in out["post_id"]]
-    return (f"tweet-act (n={len(texts)} real tweets run as staff posts; none is about a patient, so every "
-            f"confidentiality flag is false): {flagged} flagged ({flagged / len(texts):.2%}); flagged posts by "
-            f"family: {counts}; CONF-NHS-NUMBER {nhs}", out)
+    return (f"tweet-act {version.version} (n={len(texts)} real tweets as staff posts): {flagged} flagged "
+            f"({flagged / len(texts):.2%}); by family: {counts or 'none'}; CONF-NHS-NUMBER {nhs}", out)
+
+
+def labelled_frames() -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """All labelled rows (dev, test and, when present, held-out) scored by both versions."""
+    frame = load_labelled()
+    heldout = load_heldout()
+    note = (f"held-out (blind): {HELDOUT.relative_to(REPO)} (n={len(heldout)})" if heldout is not None
+            else f"held-out (blind): {HELDOUT.relative_to(REPO)} is not present, block skipped")
+    if heldout is not None:
+        frame = pd.concat([frame, heldout], ignore_index=True)
+    return predict(frame, PREVIOUS), predict(frame, CURRENT), note
 
 
 def main(explain: bool = False) -> int:
     start = time.perf_counter()
-    frame = predict(load_labelled())
-    print(f"guideline rules {ENGINE_VERSION}: {LABELLED.relative_to(REPO)} "
-          f"(n={len(frame)}: dev {int((frame['split'] == 'dev').sum())}, test {int((frame['split'] == 'test').sum())}),"
-          " every post run as a staff post")
-    for line in score_table(frame):
+    before, after, note = labelled_frames()
+    sizes = ", ".join(f"{s} {int((after['split'] == s).sum())}" for s in dict.fromkeys(after["split"]))
+    print(f"guideline rules {CURRENT.version} beside {PREVIOUS.version}: {LABELLED.relative_to(REPO)} and the "
+          f"held-out set ({sizes}); n+ = posts labelled with the family; staff posts unless the held-out author "
+          f"says otherwise")
+    print(note)
+    for line in score_table(before, after):
         print(line)
-    line, tweets = tweet_act_line()
-    print(line)
+    for version in (PREVIOUS, CURRENT):
+        line, tweets = tweet_act_line(version)
+        print(line)
     if explain:
-        for split in ("dev", "test"):
-            for line in disagreements(frame, split):
+        for split in dict.fromkeys(after["split"]):
+            for line in disagreements(after, split):
                 print(line)
         if tweets is not None:
             for rule_id, evidence, text in zip(tweets["rule_id"], tweets["evidence"], tweets["text"]):

@@ -17,16 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from warehouse.rules.packs import Clause
 
 FAMILY = "local_policy"
 
-HCPC_TIP_4 = Clause(
-    "HCPC", "Guidance on the use of social media",
-    "https://www.hcpc-uk.co.uk/standards/meeting-our-standards/communication-and-using-social-media/"
-    "guidance-on-use-of-social-media/",
-    "If you are employed, you will also need to ensure you follow your employer\u2019s social media policy.",
-    "HCPC-TIP-4")
+# HCPC social media guidance: "If you are employed, you will also need to ensure you follow your
+# employer's social media policy" (clause register, family HCPC-SMG-EMPLOYER).
+EMPLOYER = ("HCPC-SMG-EMPLOYER",)
 
 # Disclaimers a personal profile may carry (RE2, matched on the profile text).
 DISCLAIMER_PATTERN = (r"(?i)\b(?:views?|opinions?|thoughts?|tweets?|posts?)\s+(?:are\s+|is\s+)?(?:all\s+)?"
@@ -39,7 +35,7 @@ class LocalRule:
     rule_id: str
     title: str
     severity: str
-    clause: Clause
+    clauses: tuple[str, ...]
     explanation: str
     enabled_by: str        # which policy clause turns it on, in words (README, reviewers)
     family: str = FAMILY
@@ -49,14 +45,14 @@ class LocalRule:
 LOCAL_RULES: tuple[LocalRule, ...] = (
     LocalRule(
         "POLICY-DISCLAIMER", "Personal staff account without a \u201cviews my own\u201d disclaimer", "low",
-        HCPC_TIP_4,
+        EMPLOYER,
         "The trust's policy requires staff who post as professionals to say their views are their own. "
         "This account's profile has no such disclaimer. One flag per account and policy version, on its "
         "first post under that version.",
         "`disclaimer_required: true`"),
     LocalRule(
         "POLICY-ENGAGEMENT", "Patient question answered from a personal staff account", "low",
-        HCPC_TIP_4,
+        EMPLOYER,
         "The trust's policy discourages staff from engaging with patients on social media, or allows only "
         "approved accounts: this personal staff account answered a patient's question. Check whether the "
         "answer should have come from the trust's official account.",
