@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import data, labels, page
+from ui import data, formats, labels, page
 
 TOP_TRUSTS = 15
 
@@ -33,7 +33,7 @@ cols[1].metric("Distinct accounts", f"{authors:,}", border=True,
 cols[2].metric("Platforms", f"{int(head['n_platforms']):,}", border=True)
 last = head["last_post_at"]
 last = None if pd.isna(last) else pd.Timestamp(last).tz_convert("Europe/London")
-cols[3].metric("Latest post", "—" if last is None else labels.day(last),
+cols[3].metric("Latest post", "—" if last is None else formats.day(last),
                None if last is None else f"at {last:%H:%M} UK time", delta_color="off",
                delta_arrow="off", border=True, help="The newest post in the chosen period and filters.")
 
@@ -43,12 +43,12 @@ national = not chosen.regions and not chosen.trusts  # below that, small numbers
 n_questions = int(data.query("question_headline", chosen)["n_questions"].iloc[0])
 waits = data.response_table(chosen, national=national)
 cols = st.columns(4)
-cols[0].metric("Patient questions", labels.shown_count(n_questions, national), border=True,
+cols[0].metric("Patient questions", formats.shown_count(n_questions, national), border=True,
                help="Questions from members of the public (with their follow-ups) asked in the "
                     "chosen period, answered or not.")
 median, median_ci = ("—", None) if waits.empty else (waits["Median wait"].iloc[0], waits["Median 95% CI"].iloc[0])
 cols[1].metric("Median time to first answer", median,
-               None if median_ci in (None, labels.SUPPRESSED) else f"95% CI {median_ci}",
+               None if median_ci in (None, formats.SUPPRESSED) else f"95% CI {median_ci}",
                delta_color="off", delta_arrow="off", border=True,
                help="Half of the questions had a first reply from a professional or organisation "
                     "account within this time (Kaplan–Meier, calendar time; unanswered questions "
@@ -101,7 +101,7 @@ st.caption("Trust figures are rounded to the nearest 5, and counts of 1–7 show
 
 info = data.query("build_info").iloc[0]
 st.caption(
-    f"Warehouse built {labels.moment(pd.Timestamp(info['built_at']).tz_convert('Europe/London'))}"
+    f"Warehouse built {formats.moment(pd.Timestamp(info['built_at']).tz_convert('Europe/London'))}"
     f" (UK time) from {int(info['n_posts']):,} posts; days are UK local days. "
     "Posts with no known trust are counted as “Unattributed”."
 )

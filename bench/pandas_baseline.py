@@ -103,12 +103,13 @@ def _same(name: str, mine: pd.DataFrame, sql: pd.DataFrame) -> None:
 def compare(repeat: int = 7) -> dict:
     """Per pair: pandas p50 seconds per filter change, SQL p50, their ratio; and load seconds."""
     from bench import scenarios
-    from warehouse import db, flag_queries, question_queries, queries  # noqa: F401 (register queries)
+    from store import reader
+    from warehouse import flag_queries, question_queries, queries  # noqa: F401 (register queries)
 
-    con = db.connect_published()
+    con = reader.connect_published()
     try:
         started = time.perf_counter()
-        data = load(db.reader_cursor(con))
+        data = load(reader.reader_cursor(con))
         load_s = time.perf_counter() - started
         out = {"load_s": load_s, "rows": {k: len(v) for k, v in data.items()}, "pairs": {}}
         for function, name, options in PAIRS:
@@ -120,7 +121,7 @@ def compare(repeat: int = 7) -> dict:
                 t = time.perf_counter()
                 answer = function(data, filters)
                 mine.append(time.perf_counter() - t)
-                cursor = db.reader_cursor(con)
+                cursor = reader.reader_cursor(con)
                 t = time.perf_counter()
                 expected = queries.QUERIES[name](cursor, filters, **options)
                 sql.append(time.perf_counter() - t)

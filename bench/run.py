@@ -52,7 +52,7 @@ def _p95(values):
 
 def write_jsonl(table, path: Path) -> None:
     """Write an Arrow table as JSONL with DuckDB (fast; one object per line)."""
-    from warehouse import db
+    from store import db, reader
 
     con = db.connect_scratch()
     con.register("posts", table)
@@ -218,9 +218,9 @@ def bench_sql(repeat: int, pages: dict) -> None:
     """Add to each page's figures the bare SQL time of the same filter changes: its named
     queries run straight on DuckDB (in this process, not the dashboard's)."""
     import bench.scenarios as scenarios
-    from warehouse import db
+    from store import db, reader
 
-    connection = db.connect_published()
+    connection = reader.connect_published()
     try:
         for page, figures in pages.items():
             if page not in PAGES:

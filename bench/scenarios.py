@@ -10,12 +10,13 @@ from __future__ import annotations
 import time
 from datetime import date, timedelta
 
-from warehouse import db, queries
+from store import reader
+from warehouse import queries
 from warehouse import question_queries  # noqa: F401  (registers the question pages' queries)
 from warehouse import flag_queries  # noqa: F401  (registers the flag page's queries)
 from warehouse import policy_queries  # noqa: F401  (registers the policy comparison queries)
 from warehouse import health_queries  # noqa: F401  (registers the data-health queries)
-from warehouse import reviews  # noqa: F401  (registers the review queue's query)
+from store import reviews
 
 LAST_DAY = date(2026, 10, 31)  # bench/run.py generates the demo up to 1 Nov 2026
 
@@ -98,11 +99,11 @@ def bare_sql_seconds(page: str, filters: queries.Filters, connection=None) -> fl
     """Seconds to run the page's queries for these filters, straight on DuckDB."""
     if page not in PAGE_QUERIES:
         raise KeyError(f"{page}: add its named queries to bench/scenarios.py PAGE_QUERIES")
-    con = connection or db.connect_published()
+    con = connection or reader.connect_published()
     try:
         start = time.perf_counter()
         for name, options in PAGE_QUERIES[page]:
-            cursor = db.reader_cursor(con)
+            cursor = reader.reader_cursor(con)
             queries.QUERIES[name](cursor, filters, **options)
             cursor.close()
         return time.perf_counter() - start

@@ -26,8 +26,8 @@ from pathlib import Path
 import pyarrow as pa
 import yaml
 
-from ingest.errors import InputError
-from warehouse.service_time import parse_schedule
+from store.errors import InputError
+from store.schedule import parse_schedule
 
 PERSONAL_USE = ("permitted", "not_permitted")
 PATIENT_ENGAGEMENT = ("encouraged", "permitted", "discouraged")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from store import access
 from ui import auth, data, labels, page
-from warehouse import access
 
 # Rows shown (and downloaded). Every shown text is redacted first (ui.redact, ~0.05 ms a post),
 # so the table is kept to what a person reads; narrower filters reach older posts.

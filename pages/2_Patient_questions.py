@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, labels, page
+from ui import data, formats, labels, page
 
 QUEUE_LIMIT = 500
 TOP_UNITS = 15
@@ -26,13 +26,13 @@ if n_questions == 0:
     st.stop()
 answered = data.response_table(chosen, national=national).iloc[0]
 cols = st.columns(4)
-cols[0].metric("Questions asked", labels.shown_count(n_questions, national), border=True,
+cols[0].metric("Questions asked", formats.shown_count(n_questions, national), border=True,
                help="Question episodes asked in the chosen dates, answered or not.")
 value, ci = labels.metric_parts(answered["Answered (95% CI)"])
 cols[1].metric("Answered so far", value, ci, delta_color="off", delta_arrow="off", border=True,
                help="Share of all questions with a reply from a professional or organisation "
                     "account, unanswered ones included in the denominator (Wilson 95% CI).")
-cols[2].metric("Still unanswered", labels.shown_count(int(head["n_open"]), national), border=True,
+cols[2].metric("Still unanswered", formats.shown_count(int(head["n_open"]), national), border=True,
                help="Questions with no professional or organisation reply yet (listed below).")
 cols[3].metric("Median wait for an answer", answered["Median wait"], border=True,
                help="Kaplan–Meier median time to the first professional answer, counting "
@@ -84,7 +84,7 @@ table = data.table("open_questions_table", "open_questions", chosen, {"limit": Q
 if queue.empty:
     st.success("Every question in the chosen dates and filters has had an answer.")
 else:
-    as_of = labels.moment(queue["as_of"].iloc[0])
+    as_of = formats.moment(queue["as_of"].iloc[0])
     more = f"the oldest {QUEUE_LIMIT:,} are shown" if len(queue) > QUEUE_LIMIT else f"{len(table):,} shown"
     st.markdown(f"Oldest first; {more}. *Waiting* is the time from the question to the newest "
                 f"post in the data ({as_of} UK time).")

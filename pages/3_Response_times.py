@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, labels, page
+from ui import data, formats, funnels, labels, page
 from warehouse.queries import Filters
 
 CLOCKS = {"calendar": "Calendar time", "service": "Service hours"}
@@ -49,7 +49,7 @@ def waits(chosen, national: bool) -> None:
         ("Within 3 days", "Within 3 days (95% CI)", "Share answered within 3 days (Kaplan–Meier, 95% CI)."),
     ]):
         value, ci = labels.metric_parts(row[key])
-        if key == "Median wait" and row["Median 95% CI"] != labels.SUPPRESSED:
+        if key == "Median wait" and row["Median 95% CI"] != formats.SUPPRESSED:
             ci = f"95% CI {row['Median 95% CI']}"
         col.metric(label, value, ci, delta_color="off", delta_arrow="off", border=True, help=hint)
     st.markdown(f"**{row['Questions']}** questions; answered at all so far: "
@@ -87,10 +87,10 @@ def funnel(chosen) -> None:
     left, right = st.columns([1, 2.5])
     unit = left.segmented_control("Compare", list(UNITS), key="funnel_unit", default="trust",
                                   format_func=UNITS.get) or "trust"
-    measure = right.segmented_control("Measure", list(charts.FUNNEL_MEASURES), key="funnel_measure",
+    measure = right.segmented_control("Measure", list(funnels.FUNNEL_MEASURES), key="funnel_measure",
                                       default="service_day",
-                                      format_func=lambda m: charts.FUNNEL_MEASURES[m][3]) or "service_day"
-    words = charts.FUNNEL_MEASURES[measure][2]
+                                      format_func=lambda m: funnels.FUNNEL_MEASURES[m][3]) or "service_day"
+    words = funnels.FUNNEL_MEASURES[measure][2]
     # Peers: a trust is compared with all trusts in the chosen regions, a region with all regions;
     # the trust (or region) filter only highlights.
     peers = Filters(chosen.start, chosen.end, chosen.regions if unit == "trust" else (), (), chosen.platforms)

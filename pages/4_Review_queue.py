@@ -9,9 +9,8 @@ import re
 import pandas as pd
 import streamlit as st
 
+from store import access, reviews
 from ui import auth, data, page, redact
-from warehouse import access
-from warehouse import reviews
 from warehouse import rules
 
 LIMIT = 500

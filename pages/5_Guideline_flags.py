@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, labels, page
+from ui import data, formats, page
 from warehouse import flag_queries  # noqa: F401  (registers the flag queries)
 from warehouse.queries import Filters
 
@@ -40,17 +40,17 @@ if int(head["n_posts"]) == 0:
 hidden = not national and any(1 <= int(head[c]) <= 7 for c in ("n_flags", "n_posts"))
 cols = st.columns(4)
 noun = "Flags" if basis == "automatic" else "Confirmed flags"
-cols[0].metric(noun, labels.shown_count(head["n_flags"], national), border=True,
+cols[0].metric(noun, formats.shown_count(head["n_flags"], national), border=True,
                help=f"{BASES[basis]} on staff and organisation posts in the selection.")
-cols[1].metric("High-severity", labels.shown_count(head["n_high"], national), border=True)
-cols[3].metric("Reviewed", labels.shown_count(head["n_reviewed"], national), border=True,
+cols[1].metric("High-severity", formats.shown_count(head["n_high"], national), border=True)
+cols[3].metric("Reviewed", formats.shown_count(head["n_reviewed"], national), border=True,
                help=f"Automatic flags with a review decision, of "
-                    f"{labels.shown_count(head['n_automatic'], national)}.")
-rate_value = labels.SUPPRESSED if hidden else f"{head['rate']:,.1f}"
+                    f"{formats.shown_count(head['n_automatic'], national)}.")
+rate_value = formats.SUPPRESSED if hidden else f"{head['rate']:,.1f}"
 rate_ci = None if hidden else f"95% CI {head['ci_low']:,.1f}–{head['ci_high']:,.1f}"
 cols[2].metric(f"{noun} per 1,000 staff posts", rate_value, rate_ci, delta_color="off",
                delta_arrow="off", border=True,
-               help=f"Over {labels.shown_count(head['n_posts'], national)} staff and organisation "
+               help=f"Over {formats.shown_count(head['n_posts'], national)} staff and organisation "
                     "posts. 95% CI: exact Poisson below 10 flags, Byar's method from 10.")
 
 # --- enabling practice -------------------------------------------------------------------------------
@@ -72,11 +72,11 @@ for col, (label, share, num, den, tip) in zip(cols, (
     if int(good[den]) == 0:
         value, ci = "—", None
     elif not national and any(1 <= int(good[c]) <= 7 for c in (num, den)):
-        value, ci = labels.SUPPRESSED, None
+        value, ci = formats.SUPPRESSED, None
     else:
         value, ci = f"{good[share]:.0%}", f"95% CI {good[share + '_low']:.0%}–{good[share + '_high']:.0%}"
     col.metric(label, value, ci, delta_color="off", delta_arrow="off", border=True,
-               help=tip + f" Over {labels.shown_count(good[den], national)}.")
+               help=tip + f" Over {formats.shown_count(good[den], national)}.")
 
 # --- by family and rule -----------------------------------------------------------------------------
 st.subheader("Which guidance is flagged")

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from store import sources
 from ui import data, labels, page
 
 
 def _budgets() -> tuple[dict[str, int], str | None]:
     """Monthly post budgets per source from the sources file (X's paid quota), if any; read
-    once per version of the file (it imports every connector's client library)."""
-    from ingest.connectors import config as sources
-
+    once per version of the file."""
     path = sources.default_path()
     return _read_budgets(str(path), path.stat().st_mtime_ns if path.is_file() else 0)
 
@@ -22,19 +21,9 @@ def _budgets() -> tuple[dict[str, int], str | None]:
 @st.cache_data(max_entries=4, show_spinner=False)
 def _read_budgets(path: str, mtime_ns: int) -> tuple[dict[str, int], str | None]:
     try:
-        from ingest.connectors import available
-        from ingest.connectors import config as sources
-
-        configured = sources.load(Path(path), available()) if mtime_ns else {}
+        return (sources.budgets(Path(path)) if mtime_ns else {}), None
     except Exception as exc:  # noqa: BLE001 - a broken sources file must not break the page
         return {}, f"The sources file could not be read: {exc}"
-    budgets = {}
-    for targets in configured.values():
-        for target in targets:
-            month = (target.options.get("budget") or {}).get("per_month")
-            if month:
-                budgets[target.source] = int(month)
-    return budgets, None
 
 
 WINDOWS = {7: "Last 7 days", 30: "Last 30 days", 90: "Last 90 days"}

@@ -19,7 +19,7 @@ from typing import Callable
 
 import pytest
 
-from warehouse import config
+from store import config
 
 TEST_KEY = "test-key-not-secret"
 DEMO_POSTS = 3_000
@@ -82,10 +82,10 @@ def use_data(monkeypatch) -> Callable[[Path], Path]:
 def read_published() -> Callable[..., list[tuple]]:
     """``read_published(folder, sql, params)``: read a prepared warehouse directly, to compute
     expected numbers independently of the code under test."""
-    from warehouse import db
+    from store import reader
 
     def read(folder: Path, sql: str, params: dict | None = None) -> list[tuple]:
-        con = db.connect_published(Path(folder) / config.WAREHOUSE_FILE)
+        con = reader.connect_published(Path(folder) / config.WAREHOUSE_FILE)
         try:
             return con.execute(sql, params or {}).fetchall()
         finally:

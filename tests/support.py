@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,19 @@ import duckdb
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-REALDATA = ROOT.parent / "shared" / "realdata"
+
+
+def _realdata_folder() -> Path:
+    """The shared real data (never copied into the repo): ``RADSOME_REALDATA`` if set, else
+    ``../shared/realdata`` beside the clone, else /work/shared/realdata (a git worktree is
+    not beside it)."""
+    if os.environ.get("RADSOME_REALDATA"):
+        return Path(os.environ["RADSOME_REALDATA"])
+    beside = ROOT.parent / "shared" / "realdata"
+    return beside if beside.exists() else Path("/work/shared/realdata")
+
+
+REALDATA = _realdata_folder()
 
 
 def realdata(relative: str) -> Path:
@@ -42,7 +55,7 @@ def write_jsonl(path: Path, records) -> Path:
 
 def raw_query(sql: str, params=None):
     """Read the raw store of the current RADSOME_DATA (read-only)."""
-    from warehouse import config
+    from store import config
 
     con = duckdb.connect(str(config.raw_path()), read_only=True)
     try:
@@ -53,9 +66,9 @@ def raw_query(sql: str, params=None):
 
 def published_query(sql: str, params=None):
     """Read the published warehouse of the current RADSOME_DATA, as the dashboard does."""
-    from warehouse import db
+    from store import reader
 
-    con = db.connect_published()
+    con = reader.connect_published()
     try:
         return con.execute(sql, params or {}).fetchall()
     finally:
@@ -90,13 +103,14 @@ def named_queries(folder: Path):
     """``(query, close)`` for the published warehouse in ``folder``: ``query(name, filters,
     **options)`` runs a named query (``warehouse.queries.QUERIES``) on a fresh cursor of one
     read-only connection, as the pages do; ``close()`` closes the connection."""
-    from warehouse import config, db, queries
+    from store import config, reader
+    from warehouse import queries
     from warehouse import flag_queries, question_queries  # noqa: F401  (register their queries)
 
-    con = db.connect_published(folder / config.WAREHOUSE_FILE)
+    con = reader.connect_published(folder / config.WAREHOUSE_FILE)
 
     def query(name: str, filters=None, **options):
-        cursor = db.reader_cursor(con)
+        cursor = reader.reader_cursor(con)
         try:
             return queries.QUERIES[name](cursor, filters, **options)
         finally:

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from store import access, reader, reviews
 from tests.support import ROOT, post
 from tests.test_app import HEADINGS, HOME
-from warehouse import access, db, queries
-from warehouse import flag_queries, policy_queries, question_queries, reviews  # noqa: F401  (register queries)
+from warehouse import queries
+from warehouse import flag_queries, policy_queries, question_queries  # noqa: F401  (register queries)
 
 ACCOUNTS = ("platform,author_id,role,trust_code,title\n"
             "x,jo,professional,RR8,Jo (radiographer)\nx,al,professional,RJZ,Al (radiographer)\n")
@@ -53,7 +54,7 @@ def two_trusts(tmp_path_factory):
     (London); every text of B carries SECRET."""
     from tests.conftest import TEST_KEY
     from tests.support import load_and_build
-    from warehouse import config
+    from store import config
 
     folder = tmp_path_factory.mktemp("access")
     with pytest.MonkeyPatch.context() as patch:
@@ -79,12 +80,12 @@ def _run_all(scope: access.Scope, filters: queries.Filters) -> dict[str, str]:
     """Every named query, with its default options, as ``scope`` sees the warehouse."""
     from bench import scenarios
 
-    con = db.connect_published(scope=scope)
+    con = reader.connect_published(scope=scope)
     out = {}
     try:
         for page_queries in scenarios.PAGE_QUERIES.values():
             for name, options in page_queries:
-                cursor = db.reader_cursor(con)
+                cursor = reader.reader_cursor(con)
                 try:
                     out[f"{name}{options}"] = _strings(queries.QUERIES[name](cursor, filters, **options))
                 finally:
@@ -113,9 +114,9 @@ def test_a_trust_manager_reads_no_other_trust_text_through_any_query(use_two_tru
 
 def test_counts_stay_national_for_comparison_but_rows_are_scoped(use_two_trusts):
     manager = access.scope_for(access.find_user("manager.a@nhs.net"))
-    con = db.connect_published(scope=manager)
+    con = reader.connect_published(scope=manager)
     try:
-        cur = db.reader_cursor(con)
+        cur = reader.reader_cursor(con)
         assert cur.execute("SELECT count(DISTINCT trust_code) FROM daily_post_counts").fetchall() == [(2,)]
         assert cur.execute("SELECT DISTINCT trust_code FROM posts").fetchall() == [("RR8",)]
         assert cur.execute("SELECT DISTINCT trust_code FROM flags").fetchall() == [("RR8",)]
@@ -135,9 +136,9 @@ def test_no_login_scope_reads_no_text_and_analyst_gets_pseudonyms(use_two_trusts
     results = _run_all(access.NO_LOGIN, EVERYTHING)
     assert not [n for n, t in results.items() if SECRET in t or VISIBLE in t]
     analyst = access.scope_for(access.find_user("analyst@nhs.net"))
-    con = db.connect_published(scope=analyst)
+    con = reader.connect_published(scope=analyst)
     try:
-        cur = db.reader_cursor(con)
+        cur = reader.reader_cursor(con)
         keys = {k for (k,) in cur.execute("SELECT DISTINCT author_key FROM posts WHERE author_role = 'professional'").fetchall()}
         titles = cur.execute("SELECT count(account_title) FROM posts").fetchall()
         texts = cur.execute("SELECT count(*) FROM posts WHERE text LIKE '%' || $s || '%'", {"s": SECRET}).fetchall()

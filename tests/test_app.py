@@ -14,7 +14,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from ui import labels
+from ui import formats, labels
 
 ROOT = Path(__file__).resolve().parent.parent
 HOME = "dashboard.py"
@@ -42,7 +42,7 @@ def signed_in(email: str = "ann@nhs.net", role: str = "admin", trust_code: str |
               region_code: str | None = None) -> dict:
     """Put one user in the current data folder's users register; the ``at.user`` of their
     signed-in session (pass it to :func:`open_page`)."""
-    from warehouse import access
+    from store import access
 
     access.store_users([{"email": email, "role": role, "trust_code": trust_code, "region_code": region_code,
                          "name": email.split("@")[0]}], "tests")
@@ -281,7 +281,7 @@ def test_an_empty_warehouse_says_how_to_load_data(page, make_warehouse, tmp_path
 
 def test_first_run_generates_the_demo_with_progress(tmp_path, use_data, monkeypatch):
     from ui import page
-    from warehouse import config
+    from store import config
 
     monkeypatch.setattr(page, "DEMO_POSTS", 1_500)  # the real default takes a few seconds more
     use_data(tmp_path / "fresh")
@@ -293,9 +293,31 @@ def test_first_run_generates_the_demo_with_progress(tmp_path, use_data, monkeypa
     assert metric(at, "Posts") != "0"
 
 
+def test_first_run_with_a_wrong_setting_says_which(tmp_path, use_data, monkeypatch):
+    from store import config
+
+    use_data(tmp_path / "fresh")
+    monkeypatch.setenv(config.RETENTION_ENV, "none")
+    at = open_page()
+    assert [s.label for s in at.status] == ["A setting is wrong"]
+    assert "RADSOME_RETENTION_DAYS: 'none' is not a whole number of days" in texts(at.error)[0]
+    assert not config.raw_path().exists()  # nothing was started
+
+
+def test_first_run_shows_why_the_demo_could_not_be_made(tmp_path, use_data, monkeypatch):
+    from store import config
+
+    use_data(tmp_path / "fresh")
+    monkeypatch.setenv("RADSOME_FAULT", "enospc:run_after_start")  # the demo's child process: disk full
+    at = open_page()
+    assert [s.label for s in at.status] == ["`python -m ingest demo` failed"]
+    assert texts(at.error)[0].startswith("cannot write to the data folder")
+    assert not config.warehouse_path().exists()
+
+
 def test_first_run_with_imported_posts_builds_them_without_demo(tmp_path, use_data):
     from ingest import jobs
-    from warehouse import config
+    from store import config
 
     use_data(tmp_path / "imported")
     posts = tmp_path / "posts.jsonl"
@@ -329,7 +351,7 @@ def test_overview_question_headline_equals_the_warehouse(demo_data, use_data, re
     assert metric(at, "Patient questions") == f"{len(rows):,}"  # national: not rounded
     km = stats.km_summary([r[2] for r in rows], [r[1] for r in rows])
     shown = metric(at, "Median time to first answer")
-    assert shown == ("not reached" if km["median_s"] is None else labels.duration(km["median_s"])) or \
+    assert shown == ("not reached" if km["median_s"] is None else formats.duration(km["median_s"])) or \
         abs(_minutes(shown) - km["median_s"] / 60) <= 1  # histogram bins: within one minute
 
 

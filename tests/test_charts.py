@@ -18,7 +18,7 @@ import pytest
 
 from tests.support import named_queries
 
-from ui import charts, labels
+from ui import charts, formats, funnels
 from warehouse import queries
 from warehouse import flag_queries, health_queries, policy_queries, question_queries
 
@@ -57,7 +57,7 @@ def test_posts_over_time(run, grain, by):
     frame = run("posts_over_time", grain=grain, by=by)
     layout = valid(fig := charts.posts_over_time(frame, grain=grain, by=by))
     totals = frame.groupby("series")["n_posts"].sum().sort_values(ascending=False)
-    label = labels.role if by == "role" else labels.platform
+    label = formats.role if by == "role" else formats.platform
     assert [t.name for t in fig.data] == [label(s) for s in totals.index]
     busiest = frame[frame["series"] == totals.index[0]]
     assert list(fig.data[0].y) == busiest["n_posts"].tolist()
@@ -110,7 +110,7 @@ def test_question_topics(run, national):
     frame = run("question_topics")
     layout = valid(fig := charts.question_topics(frame, national=national))
     bar = fig.data[0]
-    assert list(bar.y) == [labels.topic(t) for t in frame["topic"]]
+    assert list(bar.y) == [formats.topic(t) for t in frame["topic"]]
     if national:
         assert list(bar.x) == frame["n_questions"].tolist()
     assert layout["yaxis"]["autorange"] == "reversed" and layout["xaxis"]["tickformat"] == ",d"
@@ -157,7 +157,7 @@ def legend_only(trace) -> bool:
     return list(trace.x) == [None]
 
 
-@pytest.mark.parametrize("measure", list(charts.FUNNEL_MEASURES))
+@pytest.mark.parametrize("measure", list(funnels.FUNNEL_MEASURES))
 @pytest.mark.parametrize("unit", ["region", "trust"])
 def test_funnel(run, measure, unit):
     frame = run("question_units", by=unit)
@@ -167,7 +167,7 @@ def test_funnel(run, measure, unit):
     assert names[:4] == ["99.8% limits"] * 2 + ["95% limits"] * 2
     assert names[4].startswith("Overall ")
     assert "Within the limits" in names
-    points, _ = charts.funnel_points(frame, measure)
+    points, _ = funnels.funnel_points(frame, measure)
     dots = sum(len(t.x) for t in fig.data if t.mode == "markers" and not legend_only(t))
     assert dots == len(points)
     assert layout["yaxis"]["tickformat"] == ".0%" and layout["yaxis"]["rangemode"] == "normal"
@@ -178,7 +178,7 @@ def test_funnels_with_policy_groups_and_without_data(run):
     trusts = run("trust_outcomes")
     codes = list(trusts["group_code"])
     groups = tuple((c, "Policy A" if i % 2 else "Policy B") for i, c in enumerate(codes))
-    for build, points in ((charts.funnel, charts.funnel_points), (charts.flag_funnel, charts.flag_funnel_points)):
+    for build, points in ((charts.funnel, funnels.funnel_points), (charts.flag_funnel, funnels.flag_funnel_points)):
         fig = build(trusts, highlight=tuple(codes), groups=groups)
         valid(fig)
         legend = {t.name: t.marker.symbol for t in fig.data if legend_only(t)}
@@ -196,7 +196,7 @@ def test_funnels_with_policy_groups_and_without_data(run):
 def test_flag_funnel(run, unit):
     frame = run("flag_rates", by=unit)
     layout = valid(fig := charts.flag_funnel(frame, unit=unit))
-    points, rate0 = charts.flag_funnel_points(frame)
+    points, rate0 = funnels.flag_funnel_points(frame)
     assert fig.data[4].name == f"Overall {rate0:.1f} per 1,000"
     top = max(float(np.nanmax(points["ci_high"].to_numpy(dtype=float))), 2 * rate0)
     assert layout["yaxis"]["range"] == pytest.approx([0, top * 1.1])
@@ -211,7 +211,7 @@ def test_asking_times(run, show, national):
     heatmap = fig.data[0]
     block = charts.hour_block(int(frame["n_questions"].sum()))
     assert heatmap.type == "heatmap" and len(heatmap.z) == 7 and len(heatmap.z[0]) == 24 // block
-    assert list(heatmap.y) == list(labels.WEEKDAYS)
+    assert list(heatmap.y) == list(formats.WEEKDAYS)
     assert heatmap.colorbar.title.text == ("Questions" if show == "volume" else "Answered<br>within 1 h")
     if show == "volume" and national:
         assert np.nansum(heatmap.z) == frame["n_questions"].sum()

@@ -9,7 +9,7 @@ import time
 
 from tests.support import load_and_build, post, published_query, run_cli, write_jsonl
 from tests.test_app import HEADINGS, open_page, signed_in
-from warehouse import reviews
+from store import reviews
 
 ACCOUNTS = "platform,author_id,role,trust_code,title\nx,jo,professional,RR8,Jo (radiographer)\n"
 ROUNDS = 3

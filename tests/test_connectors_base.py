@@ -112,7 +112,7 @@ def test_missing_credentials_skip_the_source_with_one_line(configured, monkeypat
     results, skipped = jobs.run_connector("mastodon", configured, connectors=CONNECTORS)
     assert results == [] and len(skipped) == 1 and "RADSOME_TEST_TOKEN" in skipped[0]
     assert "\n" not in skipped[0]
-    from warehouse import config
+    from store import config
 
     assert not config.raw_path().exists()  # nothing was opened, let alone written
 
@@ -172,7 +172,7 @@ def test_a_run_killed_mid_page_keeps_cursor_and_posts_in_step(configured, point)
     script = (
         "import os, sys\n"
         "from ingest import jobs\n"
-        "from ingest.runs import fault_point\n"
+        "from store.runs import fault_point\n"
         "from tests.test_connectors_base import CONNECTORS, ListConnector\n"
         "pages = ListConnector.pages\n"
         "def counted(self, cursor):\n"

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from tests.support import named_queries, write_jsonl
-from ui import charts, labels
+from ui import charts, formats, funnels, labels
 from warehouse import stats
 from warehouse.queries import Filters
 
@@ -146,14 +146,14 @@ def test_suppression_below_national_level(run):
     national = labels.flag_rate_table(trusts, unit="trust", national=True).set_index("Trust")
     assert national.loc[blackpool, "Flags"] == "3"
     ci = stats.rate_ci(10, 30)
-    assert national.loc[leeds, "Flags per 1,000 posts (95% CI)"] == labels.rate_text(
+    assert national.loc[leeds, "Flags per 1,000 posts (95% CI)"] == formats.rate_text(
         ci["rate"], ci["ci_low"], ci["ci_high"])
     # a count of 8 or more is rounded to 5 below national level
     assert stats.suppress_table(trusts.assign(n_flags=[13, 0]), ["n_flags"])["n_flags"].tolist() == [15, 0]
     # the funnel leaves hidden units out (here both: Leeds by secondary suppression)
-    points, rate0 = charts.flag_funnel_points(trusts)
+    points, rate0 = funnels.flag_funnel_points(trusts)
     assert points.empty and rate0 == pytest.approx(325.0)
-    points, _ = charts.flag_funnel_points(trusts.assign(n_flags=[10, 9]))
+    points, _ = funnels.flag_funnel_points(trusts.assign(n_flags=[10, 9]))
     assert sorted(points["group_code"]) == ["RR8", "RXL"]
     fig = charts.flag_funnel(trusts)
     assert "BLACKPOOL" not in str(fig.to_dict()["data"]).upper()

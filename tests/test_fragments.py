@@ -23,7 +23,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import local_script_runner
 
 from tests.test_app import HOME, open_page, signed_in
-from ui import charts, data
+from ui import data, funnels
 from warehouse.policy_queries import CLAUSES
 
 RANGE = {"from": "2023-01-01", "to": "2025-06-30"}
@@ -38,7 +38,7 @@ PAGES = {
     "pages/3_Response_times.py": ({"response_clock": ["calendar", "service"],
                                    "response_by": ["all", "region", "trust"],
                                    "funnel_unit": ["trust", "region"],
-                                   "funnel_measure": list(charts.FUNNEL_MEASURES)},
+                                   "funnel_measure": list(funnels.FUNNEL_MEASURES)},
                                   ("figure", "asking_times")),
     "pages/4_Review_queue.py": ({"review_flag": [0, 1, 2]}, ("query", "review_queue")),
     "pages/5_Guideline_flags.py": ({"flag_grain": ["week", "month", "day"], "flag_unit": ["trust", "region"]},
@@ -206,7 +206,7 @@ def test_a_decision_recorded_in_the_review_fragment_shows_at_once(data_dir, tmp_
     """The decision form is inside the Review queue's fragment; recording calls st.rerun()
     (scope "app"), so the queue table outside the fragment shows the new status at once."""
     from tests.test_reviews import _load
-    from warehouse import reviews
+    from store import reviews
 
     _load(tmp_path)
     user = signed_in("ann@nhs.net", "reviewer", region_code="Y63")

@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 
 from ingest import jobs
-from ingest.errors import InputError
+from store.errors import InputError
 from ingest.files import SNIFF_BYTES
 from ingest.landing import PLATFORM_ALIASES, PLATFORMS
 from tests.support import post, raw_query, write_jsonl
@@ -143,7 +143,7 @@ class Store:
     next import: DuckDB allows one writer or readers in a process, not both)."""
 
     def __enter__(self):
-        from warehouse import config
+        from store import config
 
         self.con = duckdb.connect(str(config.raw_path()), read_only=True)
         return self

@@ -159,7 +159,7 @@ def test_million_line_numbers_stay_exact(data_dir, tmp_path):
 
 
 def test_unknown_trust_option_is_refused_before_reading(data_dir, tmp_path):
-    from ingest.errors import InputError
+    from store.errors import InputError
 
     path = write_jsonl(tmp_path / "p.jsonl", [post("1")])
     with pytest.raises(InputError, match="--trust: unknown trust code 'XYZ'"):

@@ -10,7 +10,7 @@ import pytest
 from ingest import jobs
 from tests.support import post, published_query, raw_query, write_jsonl
 from warehouse import build as build_module
-from warehouse import config
+from store import config
 from warehouse.build import build
 
 MARTS = ["posts", "patient_questions", "flags", "daily_post_counts", "daily_question_counts",
@@ -109,10 +109,10 @@ def test_an_unreadable_previous_warehouse_means_a_full_build(demo_copy):
 
 
 def test_the_memo_is_not_visible_to_readers(demo_copy):
-    from warehouse import db
+    from store import reader
 
     build()
-    con = db.connect_published()
+    con = reader.connect_published()
     names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables"
                                        " WHERE table_catalog = 'memory'").fetchall()}
     con.close()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import duckdb
 
-from warehouse.migrate import migrate, migration_files
+from store.migrate import migrate, migration_files
 
 
 def test_migrations_apply_once_in_order(tmp_path):
@@ -21,7 +21,7 @@ def test_migrations_apply_once_in_order(tmp_path):
 def test_failed_migration_rolls_back(tmp_path, monkeypatch):
     import pytest
 
-    from warehouse import migrate as migrate_module
+    from store import migrate as migrate_module
 
     folder = tmp_path / "migrations"
     folder.mkdir()

@@ -73,7 +73,7 @@ def current(sql_where: str = "TRUE", params=None):
 
 
 def in_force(trust, when):
-    from warehouse import config
+    from store import config
 
     con = duckdb.connect(str(config.raw_path()), read_only=True)
     try:

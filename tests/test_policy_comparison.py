@@ -10,7 +10,8 @@ import pytest
 
 from tests.support import load_and_build, post
 from tests.test_app import open_page
-from warehouse import db, policy_queries, stats
+from store import reader
+from warehouse import policy_queries, stats
 from warehouse.queries import Filters
 
 PAGE = "pages/6_Policy_comparison.py"
@@ -18,9 +19,9 @@ EVERYTHING = Filters(date(2020, 1, 1), date(2026, 12, 31))
 
 
 def run(name: str, filters: Filters = EVERYTHING, **options):
-    con = db.connect_published()
+    con = reader.connect_published()
     try:
-        return getattr(policy_queries, name)(db.reader_cursor(con), filters, **options)
+        return getattr(policy_queries, name)(reader.reader_cursor(con), filters, **options)
     finally:
         con.close()
 

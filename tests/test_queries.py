@@ -7,7 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from warehouse import db, queries
+from store import reader
+from warehouse import queries
 from warehouse.queries import Filters
 
 # 13 posts: 3 trusts in 2 regions (R1H and RAL in London Y56; RR8 in North East and
@@ -55,13 +56,13 @@ def known(make_warehouse, tmp_path_factory):
         jobs.load_accounts(folder / "accounts.csv")
 
     folder = make_warehouse("known", load)
-    con = db.connect_published(folder / "warehouse.duckdb")
+    con = reader.connect_published(folder / "warehouse.duckdb")
     yield con
     con.close()
 
 
 def run(con, name, filters=ALL, **options) -> pd.DataFrame:
-    return queries.QUERIES[name](db.reader_cursor(con), filters, **options)
+    return queries.QUERIES[name](reader.reader_cursor(con), filters, **options)
 
 
 def ids(frame: pd.DataFrame) -> list[str]:

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 
 from tests.support import named_queries, write_jsonl
-from ui import labels
+from ui import formats, funnels, labels
 from ui.redact import redact, safe_url
 from warehouse import question_queries as qq, stats
 from warehouse.queries import Filters
@@ -147,7 +147,7 @@ def test_questions_over_time_is_zero_filled(run):
     counts = dict(zip(frame["period"].dt.day, frame["n_questions"]))
     assert counts[1] == 1 and counts[2] == 2 and counts[10] == 2 and counts[11] == 0
     by_topic = run("questions_over_time", grain="month", by="topic")
-    assert by_topic["n_questions"].sum() == 15 and set(by_topic["series"]) <= set(labels.TOPICS)
+    assert by_topic["n_questions"].sum() == 15 and set(by_topic["series"]) <= set(formats.TOPICS)
 
 
 def test_response_histogram_counts(run):
@@ -196,7 +196,7 @@ def test_open_questions_queue_oldest_first_with_ages(run):
     asked = {"B1": datetime(2025, 3, 3, 10, tzinfo=UTC), "L9": datetime(2025, 3, 10, 9, tzinfo=UTC)}
     ages = dict(zip(queue["post_id"], queue["waiting_seconds"]))
     assert ages["B1"] == _waited(asked["B1"]) == 17 * 86400 + 2 * 3600
-    assert labels.duration(ages["B1"]) == "17 days 2 h"
+    assert formats.duration(ages["B1"]) == "17 days 2 h"
     assert ages["L9"] == _waited(asked["L9"])
     assert queue.loc[queue["post_id"] == "U0", "trust_name"].item() == "Unattributed"
     assert run("open_questions", limit=2)["post_id"].tolist() == ["B1", "B2"]
@@ -251,7 +251,7 @@ def test_funnel_points_hide_small_units():
         "group_code": ["A", "B", "C", "unattributed"], "group_name": ["A", "B", "C", "Unattributed"],
         "n_questions": [200, 100, 5, 50], "n_answered": [180, 40, 4, 0],
     })
-    points, p0 = charts.funnel_points(units, "answered")
+    points, p0 = funnels.funnel_points(units, "answered")
     assert p0 == pytest.approx(224 / 305)  # attributed units only
     assert points["group_code"].tolist() == ["A", "B"]  # C has 5 questions: hidden
     assert points.set_index("group_code")["position"].to_dict() == {"A": "above", "B": "below"}
@@ -333,8 +333,8 @@ def test_only_http_links_are_links():
 
 
 def test_durations_read_like_people_say_them():
-    assert [labels.duration(s) for s in (None, 20, 45 * 60, 3 * 3600 + 1200, 86400 * 3 + 4 * 3600)] == [
+    assert [formats.duration(s) for s in (None, 20, 45 * 60, 3 * 3600 + 1200, 86400 * 3 + 4 * 3600)] == [
         "—", "under 1 min", "45 min", "3 h 20 min", "3 days 4 h"]
-    assert labels.duration(12 * 3600, service=True) == "12 h"  # service hours up to 5 service days
-    assert labels.duration(6 * 36_000 + 3600, service=True) == "6 service days 1 h"
-    assert labels.wait_text(float("nan")) == "not reached"
+    assert formats.duration(12 * 3600, service=True) == "12 h"  # service hours up to 5 service days
+    assert formats.duration(6 * 36_000 + 3600, service=True) == "6 service days 1 h"
+    assert formats.wait_text(float("nan")) == "not reached"

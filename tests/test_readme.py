@@ -10,7 +10,7 @@ from ingest import jobs
 from tests.support import ROOT, post, write_jsonl
 
 README = (ROOT / "README.md").read_text()
-CODE_DIRS = ["ingest", "warehouse", "ui", "pages", "bench"]
+CODE_DIRS = ["store", "ingest", "warehouse", "ui", "pages", "bench"]
 
 
 def _subcommands(parser):
@@ -46,7 +46,7 @@ def test_every_page_is_documented():
 
 
 def test_every_published_table_and_column_is_documented(data_dir, tmp_path):
-    from warehouse import config
+    from store import config
     from warehouse.build import build
 
     jobs.import_file(write_jsonl(tmp_path / "p.jsonl", [post("1")]))

@@ -23,7 +23,7 @@ from tests.support import load_and_build, post
 from tests.test_app import downloads, open_page, signed_in, texts  # noqa: F401 (fixture)
 from ui import labels, redact as redaction
 from ui.redact import redact, redact_around
-from warehouse import access
+from store import access
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -7,10 +7,10 @@ import os
 import duckdb
 import pytest
 
-from ingest import jobs
+from ingest import deletions, jobs
 from ingest.deletions import DeletionsError
 from tests.support import post, raw_query, run_cli, write_jsonl
-from warehouse import config
+from store import config
 from warehouse.build import build
 
 OLD = "2020-01-06T10:00:00+00:00"
@@ -198,7 +198,7 @@ def test_deletions_jsonl_and_the_connector_function(data_dir, tmp_path):
     jobs.import_file(write_jsonl(tmp_path / "p.jsonl", [post("1"), post("2"), post("3")]))
     path = write_jsonl(tmp_path / "d.jsonl", [{"platform": "x", "post_id": "1"}])
     assert jobs.load_deletions(path)[0].new == 1
-    counts, removed = jobs.record_deletions(
+    counts, removed = deletions.record_deletions(
         [{"platform": "x", "post_id": "2", "deleted_at": datetime(2025, 5, 1, tzinfo=timezone.utc)}],
         "https://api.example/deletions", command="x",
     )

@@ -11,7 +11,7 @@ import pytest
 from ingest import jobs
 from tests.support import load_and_build, post, published_query, write_jsonl
 from tests.test_app import open_page, signed_in, texts
-from warehouse import db, reviews
+from store import db, reader, reviews
 from warehouse.build import build
 
 PAGE = "pages/4_Review_queue.py"
@@ -86,9 +86,9 @@ def test_confirmed_flag_rates_count_confirmed_and_actioned_decisions(data_dir, t
     everything = Filters(date(2025, 1, 1), date(2025, 12, 31))
 
     def run(name, **options):
-        con = db.connect_published()
+        con = reader.connect_published()
         try:
-            return getattr(flag_queries, name)(db.reader_cursor(con), everything, **options)
+            return getattr(flag_queries, name)(reader.reader_cursor(con), everything, **options)
         finally:
             con.close()
 

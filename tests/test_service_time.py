@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from store import schedule
 from warehouse import service_time as st
 
 UK = ZoneInfo("Europe/London")
@@ -147,16 +148,16 @@ def test_calendars_are_shared(calendar):
 
 
 def test_schedule_parsing():
-    assert st.parse_schedule(None) == st.DEFAULT_SCHEDULE
-    assert st.parse_schedule("Mon-Fri 08:00-18:00") == st.DEFAULT_SCHEDULE
-    assert st.parse_schedule({d: "08:00-18:00" for d in ("mon", "tue", "wed", "thu", "fri")}) \
-        == st.DEFAULT_SCHEDULE
-    assert st.parse_schedule("24/7") == st.ALWAYS_OPEN
+    assert schedule.parse_schedule(None) == schedule.DEFAULT_SCHEDULE
+    assert schedule.parse_schedule("Mon-Fri 08:00-18:00") == schedule.DEFAULT_SCHEDULE
+    assert schedule.parse_schedule({d: "08:00-18:00" for d in ("mon", "tue", "wed", "thu", "fri")}) \
+        == schedule.DEFAULT_SCHEDULE
+    assert schedule.parse_schedule("24/7") == schedule.ALWAYS_OPEN
     assert st.service_day_seconds(None) == 36_000
     assert st.service_day_seconds("24/7") == 86_400
     for bad in ("Mon-Fri 18:00-08:00", "Mon 08:00-25:00", "every day"):
         with pytest.raises(ValueError):
-            st.parse_schedule(bad)
+            schedule.parse_schedule(bad)
     with pytest.raises(ValueError):
         st.calendar_key("XX")
 

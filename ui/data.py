@@ -1,5 +1,5 @@
 """The pages' only way to the data: one read-only connection per process, published snapshot
-and access scope (:mod:`warehouse.access`), a cursor per query, and cached results.
+and access scope (:mod:`store.access`), a cursor per query, and cached results.
 
 A build publishes a new ``warehouse.duckdb`` with ``os.replace``: the file's (inode, mtime)
 change, so the next page run opens a connection to the new snapshot and misses every cached
@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from ui import charts, labels
-from warehouse import access, config, db, queries
+from store import access, config, reader
+from ui import auth, charts, labels
+from warehouse import queries
 from warehouse import question_queries  # noqa: F401  (registers its queries in queries.QUERIES)
 from warehouse import flag_queries  # noqa: F401  (registers the guideline-flag queries)
 from warehouse import policy_queries  # noqa: F401  (registers the policy comparison queries)
@@ -45,14 +46,14 @@ def warehouse_version() -> tuple[str, int, int] | None:
 
 @st.cache_resource(max_entries=CONNECTIONS, show_spinner=False)
 def _connection(version: Version):
-    """A read-only connection to one snapshot as one scope sees it (warehouse.access)."""
-    return db.connect_published(Path(version[0]), _SCOPES[version[3]])
+    """A read-only connection to one snapshot as one scope sees it (store.access)."""
+    return reader.connect_published(Path(version[0]), _SCOPES[version[3]])
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=QUERY_CACHE_ENTRIES, max_size=QUERY_CACHE_SIZE,
                show_spinner=False)
 def _cached(version: Version, name: str, filters: queries.Filters | None, options: tuple) -> pd.DataFrame:
-    cursor = db.reader_cursor(_connection(version))
+    cursor = reader.reader_cursor(_connection(version))
     try:
         return queries.QUERIES[name](cursor, filters, **dict(options))
     finally:
@@ -60,8 +61,6 @@ def _cached(version: Version, name: str, filters: queries.Filters | None, option
 
 
 def _version() -> Version:
-    from ui import auth
-
     version = warehouse_version()
     if version is None:
         raise FileNotFoundError(f"no published warehouse at {config.warehouse_path()}")

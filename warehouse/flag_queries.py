@@ -18,7 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from warehouse import queries, stats
-from warehouse.queries import _DIMENSIONS, _REGION_LABEL, GRAINS, PERIODS_CTE, Filters, run
+from warehouse.queries import _DIMENSIONS, _POSTS_WHERE, _REGION_LABEL, GRAINS, PERIODS_CTE, Filters, run
 
 PER = 1000
 RATE_GROUPS = ("all", "region", "trust", "family", "rule")
@@ -225,7 +225,37 @@ def flagged_posts(cursor, filters: Filters, limit: int = 500, basis: str = "auto
     return run(cursor, FLAGGED_POSTS_SQL, _params(filters, basis) | {"limit": int(limit)})
 
 
+# --- the review queue (flags with their published review status) ----------------------------
+
+REVIEW_QUEUE_SQL = f"""
+WITH chosen AS (
+    -- the page's flags first (a small table), then their posts' text from the flagged posts'
+    -- own table; created_at in the join prunes its scan (queries.explore_posts)
+    SELECT * FROM flag_reviews
+    WHERE {_POSTS_WHERE}
+    ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,
+             created_at DESC, platform, post_id, rule_id
+    LIMIT $limit
+)
+SELECT c.platform, c.post_id, c.rule_id, c.family, c.severity, c.evidence, c.clause_id, c.clause,
+       c.clause_url, c.trust_code, c.region_code,
+       (c.created_at AT TIME ZONE 'Europe/London') AS posted_at,
+       c.status, c.reviewer, c.decided_at, c.note, c.n_decisions, p.text, p.url
+FROM chosen c
+JOIN flagged_post_texts p ON p.platform = c.platform AND p.post_id = c.post_id AND p.created_at = c.created_at
+ORDER BY CASE c.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,
+         c.created_at DESC, c.platform, c.post_id, c.rule_id
+"""
+
+
+def review_queue(cursor, filters, limit: int = 500) -> pd.DataFrame:
+    """Flags of the filtered posts with their published review status and the post text,
+    highest severity first, then newest first."""
+    return queries.run(cursor, REVIEW_QUEUE_SQL, filters.params() | {"limit": int(limit)})
+
+
 FLAG_QUERIES = {
-    f.__name__: f for f in (flag_headline, enabling_headline, flag_rates, flags_over_time, flagged_posts)
+    f.__name__: f for f in (flag_headline, enabling_headline, flag_rates, flags_over_time, flagged_posts,
+                            review_queue)
 }
 queries.QUERIES.update(FLAG_QUERIES)

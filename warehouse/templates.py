@@ -12,12 +12,15 @@ from typing import Callable
 
 import pandas as pd
 
+from store import reviews
+from warehouse import service_time
+from warehouse.enrich import questions, roles, sql_string
+from warehouse.rules import enabling, engine, local, packs
+
 NATION_CODES = {"England": "ENG", "Wales": "WLS", "Scotland": "SCT", "Northern Ireland": "NIR"}
 
 
 def _question_annotations() -> str:
-    from warehouse.enrich import questions
-
     return questions.annotate_sql("public_posts")
 
 
@@ -28,15 +31,14 @@ ROLE_TEXT_GATE = (r"(?i)official|hcpc|radiograph|mammograph|sonograph|radiolog|p
                   r"|monitored|staffed|\bgive\b|\boffer\b|\bprovide\b|\brespond to\b")
 
 
-def _self_role_columns() -> str:
-    from warehouse.enrich import roles
-
+def self_role_columns() -> str:
+    """SQL select list: ``self_role`` (and its evidence) of an author from ``author_bio`` and
+    ``text`` (``int_posts``; the retention purge keeps the profiles it reads)."""
     return roles.role_sql("author_bio", "text")
 
 
-def _role_text_gate() -> str:
-    from warehouse.enrich import sql_string
-
+def role_text_gate() -> str:
+    """:data:`ROLE_TEXT_GATE` as a SQL string literal."""
     return sql_string(ROLE_TEXT_GATE)
 
 
@@ -92,8 +94,6 @@ def make_service_calendars(con) -> None:
     Trusts that share a nation and staffed hours share a calendar, so a policy change that
     keeps the hours adds no calendar.
     """
-    from warehouse import service_time
-
     first, last = con.execute(
         "SELECT min(created_at), max(created_at) FROM raw.raw_posts"
     ).fetchall()[0]
@@ -124,16 +124,12 @@ def make_service_calendars(con) -> None:
 
 
 def _guideline_flags() -> str:
-    from warehouse.rules import engine
-
     return engine.flags_sql("posts_for_rules")
 
 
 def make_rules_table(con) -> None:
     """staging.stg_rules: every guideline rule with its clause, from the rule packs (data) and
     the local-policy rules that trusts' policies switch on."""
-    from warehouse.rules import local, packs
-
     frame = pd.DataFrame([{
         "rule_id": r.rule_id, "title": r.title, "family": r.family, "severity": r.severity,
         "applies_to": r.applies_to, "clause_id": r.clause.clause_id, "clause_body": r.clause.body,
@@ -147,15 +143,10 @@ def make_rules_table(con) -> None:
 
 
 def _enabling_practice_columns() -> str:
-    from warehouse.rules import enabling
-
     return enabling.practice_columns("text")
 
 
 def _disclaimer_pattern() -> str:
-    from warehouse.enrich import sql_string
-    from warehouse.rules import local
-
     return sql_string(local.DISCLAIMER_PATTERN)
 
 
@@ -164,14 +155,26 @@ TEMPLATES: dict[str, Callable[[], str]] = {
     "enabling_practice_columns": _enabling_practice_columns,
     "guideline_flags": _guideline_flags,
     "question_annotations": _question_annotations,
-    "self_role_columns": _self_role_columns,
-    "role_text_gate": _role_text_gate,
+    "self_role_columns": self_role_columns,
+    "role_text_gate": role_text_gate,
 }
-def make_review_decisions(con) -> None:
-    """staging.stg_review_decisions: review decisions read from the operational store."""
-    from warehouse import reviews
 
-    reviews.make_review_decisions_table(con)
+
+def make_review_decisions(con) -> None:
+    """staging.stg_review_decisions: every review decision, read from the operational store
+    (read-only; an absent store is an empty table)."""
+    con.execute("""CREATE TABLE staging.stg_review_decisions (
+        id BIGINT, platform VARCHAR, post_id VARCHAR, rule_id VARCHAR, decision VARCHAR,
+        note VARCHAR, reviewer VARCHAR, decided_at TIMESTAMPTZ)""")
+    frame = reviews.all_decisions()
+    if frame.empty:
+        return
+    con.register("frame", frame)
+    try:
+        con.execute("INSERT INTO staging.stg_review_decisions SELECT id::BIGINT, platform, post_id,"
+                    " rule_id, decision, note, reviewer, decided_at::TIMESTAMPTZ FROM frame")
+    finally:
+        con.unregister("frame")
 
 
 PYTHON_TABLES: list[Callable] = [make_service_calendars, make_rules_table, make_review_decisions]

@@ -38,9 +38,9 @@ from urllib.parse import urlencode
 
 from ingest.connectors import retry
 from ingest.connectors.base import Connector, Item, Page
-from ingest.errors import InputError
 from ingest.sources import SourceFormatError
 from ingest.sources import bluesky as source
+from store.errors import InputError
 
 SERVICE = "https://bsky.social"
 PAGE_SIZE = 100        # searchPosts' maximum

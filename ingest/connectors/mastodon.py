@@ -64,9 +64,9 @@ from urllib.parse import urlparse
 from ingest.connectors import retry
 from ingest.connectors.base import Connector, Item, Page
 from ingest.connectors.retry import GaveUp, RateLimited, Transient
-from ingest.errors import InputError
 from ingest.sources import MALFORMED, problem
 from ingest.sources import mastodon as source
+from store.errors import InputError
 
 PAGE_SIZE = 40        # Mastodon's maximum for timelines
 MAX_PAGES = 25        # per target and run

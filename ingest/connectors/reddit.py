@@ -63,9 +63,9 @@ from typing import Iterator
 
 from ingest.connectors import retry
 from ingest.connectors.base import Connector, Item, Page
-from ingest.errors import InputError
 from ingest.sources import SourceFormatError
 from ingest.sources import reddit as transform
+from store.errors import InputError
 
 USER_AGENT = "RadSoMe/1.0 (NHS social-media monitoring)"
 API = "https://oauth.reddit.com"

@@ -9,7 +9,7 @@ reply of unknown authorship never counts as a professional answer (the build rec
 the first reply of unknown authorship instead). Responsiveness is never overstated.
 """
 
-from ingest.errors import InputError
+from store.errors import InputError
 
 UNKNOWN_PREFIX = "unknown:"
 # What a malformed item of an API payload raises inside a transform; turned into a clear problem.
