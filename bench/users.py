@@ -7,7 +7,7 @@ and a build run.
 ``python -m ingest demo --posts 1000000``). Each simulated user is a thread that does what the
 dashboard process does for one session: on each "filter change" it picks a page and a filter
 scenario (``bench/scenarios.py``: the fixed set the page benchmark uses) and runs that page's
-named queries, each on a fresh cursor of the process's shared read-only connection, reopened
+queries, each on a fresh cursor of the process's shared read-only connection, reopened
 when a build publishes a new snapshot (as ``ui/data.py`` does). Meanwhile a writer thread runs
 ``python -m ingest file`` (new posts) and ``python -m warehouse build`` in subprocesses, in a
 loop until the users are done. Reported: filter changes, errors (any exception), p50/p95/max
@@ -38,7 +38,6 @@ sys.path.insert(0, str(ROOT))  # ``python bench/users.py``: the packages below a
 from bench import scenarios  # noqa: E402
 from ingest import demo  # noqa: E402
 from store import config, reader  # noqa: E402
-from warehouse import queries  # noqa: E402
 
 
 def _snapshot(path: Path):
@@ -75,10 +74,10 @@ def user(n: int, changes: int, shared: SharedConnection, times: list, errors: li
         started = time.perf_counter()
         try:
             con = shared.get()
-            for name, options in scenarios.PAGE_QUERIES[page]:
+            for function, options in scenarios.PAGE_QUERIES[page]:
                 cursor = reader.reader_cursor(con)
                 try:
-                    queries.QUERIES[name](cursor, filters, **options)
+                    function(cursor, filters, **options)
                 finally:
                     cursor.close()
             times.append(time.perf_counter() - started)

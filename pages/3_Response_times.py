@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, formats, funnels, labels, page
+from ui import charts, data, formats, funnels, labels, page
+from warehouse import question_queries
 from warehouse.queries import Filters
 
 CLOCKS = {"calendar": "Calendar time", "service": "Service hours"}
@@ -60,8 +61,9 @@ def waits(chosen, national: bool) -> None:
 
     # --- curves ---------------------------------------------------------------------------------
     st.subheader("How long patients wait for a first answer")
-    st.plotly_chart(data.figure("response_histogram", chosen, {"by": by, "clock": clock, "top": top},
-                                chart="response_curves", clock=clock, national=national and by == "all"),
+    st.plotly_chart(data.figure(question_queries.response_histogram, charts.response_curves, chosen,
+                                {"by": by, "clock": clock, "top": top}, clock=clock,
+                                national=national and by == "all"),
                     key="chart_response_curves")
     st.caption("Read across from a time to see the share of questions still waiting then; lower "
                "and further left is faster. Where a line crosses the dashed 50% line is the median; "
@@ -95,13 +97,14 @@ def funnel(chosen) -> None:
     # the trust (or region) filter only highlights.
     peers = Filters(chosen.start, chosen.end, chosen.regions if unit == "trust" else (), (), chosen.platforms)
     highlight = chosen.trusts if unit == "trust" else chosen.regions
-    st.plotly_chart(data.figure("question_units", peers, {"by": unit}, chart="funnel", measure=measure,
-                                unit=unit, highlight=highlight), key="chart_funnel")
+    st.plotly_chart(data.figure(question_queries.question_units, charts.funnel, peers, {"by": unit},
+                                measure=measure, unit=unit, highlight=highlight), key="chart_funnel")
     if highlight:
         st.caption(f"Ringed: the {UNITS[unit].lower()} chosen in the filters, shown among all "
                    + ("trusts in the chosen regions." if unit == "trust" and chosen.regions else
                       f"{UNITS[unit].lower()}."))
-    outliers = data.table("funnel_outliers", "question_units", peers, {"by": unit}, measure=measure, unit=unit)
+    outliers = data.table(question_queries.question_units, labels.funnel_outliers, peers, {"by": unit},
+                          measure=measure, unit=unit)
     if outliers.empty:
         st.markdown(f"No {unit} is outside the 99.8% limits: the differences are within what chance explains.")
     else:
@@ -123,11 +126,13 @@ st.subheader("When questions arrive, and how fast they are answered")
 left, right = st.columns(2)
 with left:
     st.markdown("**Questions asked** by weekday and hour (UK time)")
-    st.plotly_chart(data.figure("asking_times", chosen, national=national, show="volume"),
+    st.plotly_chart(data.figure(question_queries.asking_times, charts.asking_times, chosen, national=national,
+                                show="volume"),
                     key="chart_asking_volume")
 with right:
     st.markdown("**Share answered within 1 hour** by when they were asked")
-    st.plotly_chart(data.figure("asking_times", chosen, national=national, show="within_1h"),
+    st.plotly_chart(data.figure(question_queries.asking_times, charts.asking_times, chosen, national=national,
+                                show="within_1h"),
                     key="chart_asking_within")
 st.caption("Cells group hours into blocks when there are too few questions for single hours. "
            "Blank cells: too few questions to show. Questions asked in the last hour of the data "

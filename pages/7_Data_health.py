@@ -8,7 +8,8 @@ from pathlib import Path
 import streamlit as st
 
 from store import sources
-from ui import data, labels, page
+from ui import charts, data, labels, page
+from warehouse import health_queries
 
 
 def _budgets() -> tuple[dict[str, int], str | None]:
@@ -35,7 +36,7 @@ st.caption("Each source is a connector target of the sources file (e.g. `x:leeds
 days = st.segmented_control("Window", list(WINDOWS), key="health_days", default=30,
                             format_func=WINDOWS.get) or 30
 
-health = data.query("source_health", None, days=days)
+health = data.query(health_queries.source_health, None, days=days)
 if health.empty:
     st.info("No ingest runs yet. Import a file (`python -m ingest file PATH`) or configure "
             "connectors in `sources.yaml` and run `python -m ingest all` (README, \"Live connectors\").")
@@ -65,4 +66,5 @@ st.caption("Fetched this month: posts the platform returned to RadSoMe this cale
            "X's paid quota counts), against the source's `budget.per_month` where one is set.")
 
 st.subheader("New posts per day")
-st.plotly_chart(data.figure("fetches_over_time", None, {"days": days}), key="chart_fetches")
+st.plotly_chart(data.figure(health_queries.fetches_over_time, charts.fetches_over_time, None, {"days": days}),
+                key="chart_fetches")

@@ -24,7 +24,7 @@ flags and their decisions — are visible only within a role's scope.
 The scope is enforced in the database connection, not in the pages:
 :func:`store.reader.connect_published` with a :class:`Scope` builds a private catalog whose
 views shadow every published table (:func:`scoped_view_sql`), filtering rows to the scope
-and blanking text columns the scope may not read, so every named query — present or future —
+and blanking text columns the scope may not read, so every query — present or future —
 runs against what the session may see.
 
 Without a login configured the dashboard runs open only on synthetic demo data

@@ -1,5 +1,5 @@
 """Access control (issue #7): the users register, scopes enforced in the database connection
-for every named query, login gating, and no page leaking another trust's post text to a trust
+for every page query, login gating, and no page leaking another trust's post text to a trust
 manager through any filter, URL parameter or search. Real DuckDB, real Streamlit (AppTest)."""
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from bench import scenarios
 from store import access, reader, reviews
 from tests.support import ROOT, post
 from tests.test_app import HEADINGS, HOME
 from warehouse import queries
-from warehouse import flag_queries, policy_queries, question_queries  # noqa: F401  (register queries)
 
 ACCOUNTS = ("platform,author_id,role,trust_code,title\n"
             "x,jo,professional,RR8,Jo (radiographer)\nx,al,professional,RJZ,Al (radiographer)\n")
@@ -77,17 +77,15 @@ def _strings(frame: pd.DataFrame) -> str:
 
 
 def _run_all(scope: access.Scope, filters: queries.Filters) -> dict[str, str]:
-    """Every named query, with its default options, as ``scope`` sees the warehouse."""
-    from bench import scenarios
-
+    """Every page's queries, with their default options, as ``scope`` sees the warehouse."""
     con = reader.connect_published(scope=scope)
     out = {}
     try:
         for page_queries in scenarios.PAGE_QUERIES.values():
-            for name, options in page_queries:
+            for function, options in page_queries:
                 cursor = reader.reader_cursor(con)
                 try:
-                    out[f"{name}{options}"] = _strings(queries.QUERIES[name](cursor, filters, **options))
+                    out[f"{function.__name__}{options}"] = _strings(function(cursor, filters, **options))
                 finally:
                     cursor.close()
     finally:

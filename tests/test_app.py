@@ -413,12 +413,3 @@ def test_response_times_page_shows_kaplan_meier_figures(demo_data, use_data, rea
     assert not at.exception, at.exception
     assert any("service hours" in m.label for m in at.metric)
 
-
-def test_every_page_has_its_queries_in_the_benchmark():
-    """bench/run.py times each page's named queries as bare SQL: a new page must list them."""
-    from bench import scenarios
-
-    assert sorted(scenarios.PAGE_QUERIES) == sorted(HEADINGS)
-    for page, named in scenarios.PAGE_QUERIES.items():
-        for name, _ in named:
-            assert name in scenarios.queries.QUERIES, (page, name)

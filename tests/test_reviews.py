@@ -85,15 +85,15 @@ def test_confirmed_flag_rates_count_confirmed_and_actioned_decisions(data_dir, t
     _load(tmp_path)
     everything = Filters(date(2025, 1, 1), date(2025, 12, 31))
 
-    def run(name, **options):
+    def run(function, **options):
         con = reader.connect_published()
         try:
-            return getattr(flag_queries, name)(reader.reader_cursor(con), everything, **options)
+            return function(reader.reader_cursor(con), everything, **options)
         finally:
             con.close()
 
     def headline(basis):
-        row = run("flag_headline", basis=basis).iloc[0]
+        row = run(flag_queries.flag_headline, basis=basis).iloc[0]
         return int(row["n_flags"]), int(row["n_reviewed"]), int(row["n_automatic"])
 
     automatic = headline("automatic")[0]
@@ -105,10 +105,10 @@ def test_confirmed_flag_rates_count_confirmed_and_actioned_decisions(data_dir, t
     build()
     assert headline("confirmed") == (2, 3, automatic)
     assert headline("automatic")[0] == automatic
-    shown = run("flagged_posts", basis="confirmed")
-    families = run("flag_rates", by="family", basis="confirmed")
+    shown = run(flag_queries.flagged_posts, basis="confirmed")
+    families = run(flag_queries.flag_rates, by="family", basis="confirmed")
     with pytest.raises(ValueError):
-        run("flag_rates", basis="guessed")
+        run(flag_queries.flag_rates, basis="guessed")
     assert sorted(shown["post_id"]) == ["new-high", "old-high"]
     assert sorted(shown["status"]) == ["actioned", "confirmed"]
     assert families[["group_code", "n_flags"]].values.tolist() == [["confidentiality", 2]]

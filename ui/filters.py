@@ -21,6 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import data, formats
+from warehouse import queries
 from warehouse.queries import Filters
 
 STATE = "_radsome_filters"
@@ -51,15 +52,15 @@ class Options:
 
 def load_options() -> Options | None:
     """What the filters can offer; None when the warehouse has no posts."""
-    bounds = data.query("date_bounds").iloc[0]
+    bounds = data.query(queries.date_bounds).iloc[0]
     if pd.isna(bounds["first_day"]):
         return None
     return Options(
         first_day=pd.Timestamp(bounds["first_day"]).date(),
         last_day=pd.Timestamp(bounds["last_day"]).date(),
-        regions=data.query("region_options"),
-        trusts=data.query("trust_options"),
-        platforms=data.query("platform_options"),
+        regions=data.query(queries.region_options),
+        trusts=data.query(queries.trust_options),
+        platforms=data.query(queries.platform_options),
     )
 
 

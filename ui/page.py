@@ -19,6 +19,7 @@ import streamlit as st
 
 from store import config, db
 from ui import auth, data, filters
+from warehouse import queries
 
 ROOT = Path(__file__).resolve().parent.parent
 HOME = "dashboard.py"
@@ -148,7 +149,7 @@ def _raw_has_posts() -> bool:
 
 def all_demo() -> bool:
     """Every published post is synthetic demo data (so the dashboard may run without login)."""
-    info = data.query("build_info")
+    info = data.query(queries.build_info)
     if info.empty:
         return False
     n_posts, n_demo = int(info["n_posts"].iloc[0]), int(info["n_demo_posts"].iloc[0])
@@ -157,7 +158,7 @@ def all_demo() -> bool:
 
 def demo_banner() -> None:
     """Say plainly when some or all of the posts are synthetic."""
-    info = data.query("build_info")
+    info = data.query(queries.build_info)
     if info.empty:
         return
     n_posts, n_demo = int(info["n_posts"].iloc[0]), int(info["n_demo_posts"].iloc[0])

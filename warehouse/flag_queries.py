@@ -1,9 +1,8 @@
-"""Named, parameterised queries about guideline flags (DESIGN.md "Guideline flag").
+"""Parameterised queries about guideline flags (DESIGN.md "Guideline flag").
 
 Same conventions as :mod:`warehouse.queries`: each query is ``(cursor, filters, **options) ->
 DataFrame``, its SQL a module constant (or chosen from a dict of code constants), values bound
-as ``$name`` parameters. Importing this module registers the queries in
-:data:`warehouse.queries.QUERIES`, so ``ui.data.query(name)`` finds them.
+as ``$name`` parameters.
 
 Rates are *automatic* flags per 1,000 staff and organisation posts: the numerator is
 ``daily_flag_counts`` (flags on professional and organisation posts), the denominator
@@ -254,8 +253,3 @@ def review_queue(cursor, filters, limit: int = 500) -> pd.DataFrame:
     return queries.run(cursor, REVIEW_QUEUE_SQL, filters.params() | {"limit": int(limit)})
 
 
-FLAG_QUERIES = {
-    f.__name__: f for f in (flag_headline, enabling_headline, flag_rates, flags_over_time, flagged_posts,
-                            review_queue)
-}
-queries.QUERIES.update(FLAG_QUERIES)

@@ -1,4 +1,4 @@
-"""Named, parameterised queries for the Policy comparison page (issue #4): trusts' local
+"""Parameterised queries for the Policy comparison page (issue #4): trusts' local
 social-media policies beside their outcomes, and "do trusts with enabling policies have more
 breaches?".
 
@@ -232,8 +232,6 @@ def trust_outcomes(cursor, filters: Filters) -> pd.DataFrame:
     return flag_queries.with_rates(totals)
 
 
-POLICY_QUERIES = {f.__name__: f for f in (policy_register, policy_outcomes, policy_comparison, trust_outcomes)}
-queries.QUERIES.update(POLICY_QUERIES)
 
 
 def enabling_in_force(register: pd.DataFrame, clause: str = "engagement") -> dict[str, bool]:

@@ -1,9 +1,11 @@
-"""Named, parameterised read queries over the published warehouse.
+"""Parameterised read queries over the published warehouse.
 
 Pure of Streamlit: the dashboard caches and draws them, the benchmark times them as bare SQL,
 and the tests run them against real DuckDB files. Each query is a function
 ``(cursor, filters, ...) -> pandas.DataFrame`` whose SQL is a module constant; values are
 always bound as ``$name`` parameters (see :meth:`Filters.params`), never formatted into SQL.
+Pages and the benchmark refer to the functions themselves (``ui.data.query(queries.headline,
+...)``), never to names.
 
 Conventions:
 
@@ -21,7 +23,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -364,10 +365,3 @@ SELECT built_at, n_posts, first_post_at, last_post_at, n_demo_posts FROM build_i
 def build_info(cursor, filters: Filters | None = None) -> pd.DataFrame:
     """One row: when the warehouse was built, its posts, first and last post, demo posts."""
     return run(cursor, BUILD_INFO_SQL, {})
-
-
-QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
-    f.__name__: f
-    for f in (date_bounds, region_options, trust_options, platform_options, headline,
-              posts_over_time, posts_by_region, posts_by_trust, explore_posts, build_info)
-}

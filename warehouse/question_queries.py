@@ -1,10 +1,9 @@
-"""Named, parameterised queries about patient questions and response times.
+"""Parameterised queries about patient questions and response times.
 
 Same conventions as :mod:`warehouse.queries` (whose ``Filters``, parameter binding and
 dimension filter they reuse): each query is ``(cursor, filters, **options) -> DataFrame`` with
 its SQL a module constant (or chosen from a dict of code constants), values bound as
-``$name`` parameters. Importing this module registers the queries in
-:data:`warehouse.queries.QUERIES`, so ``ui.data.query(name)`` finds them.
+``$name`` parameters.
 
 What they read:
 
@@ -324,12 +323,6 @@ def open_questions(cursor, filters: Filters, limit: int = 500) -> pd.DataFrame:
     return run(cursor, OPEN_QUESTIONS_SQL, filters.params() | {"limit": int(limit)})
 
 
-QUESTION_QUERIES = {
-    f.__name__: f
-    for f in (question_headline, questions_over_time, question_topics, question_units,
-              response_histogram, asking_times, open_questions)
-}
-queries.QUERIES.update(QUESTION_QUERIES)
 
 
 # --- from histograms to estimates (pure pandas/numpy, no database) ---------------------------
