@@ -42,19 +42,17 @@ cols[3].metric("Latest post", "—" if last is None else formats.day(last),
 # From the daily pre-aggregate and the SQL response-time histograms, never raw rows.
 national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
 n_questions = int(data.query(question_queries.question_headline, chosen)["n_questions"].iloc[0])
-waits = data.response_table(chosen, national=national)
+figures = data.response_headline(chosen, national=national)
 cols = st.columns(4)
 cols[0].metric("Patient questions", formats.shown_count(n_questions, national), border=True,
                help="Questions from members of the public (with their follow-ups) asked in the "
                     "chosen period, answered or not.")
-median, median_ci = ("—", None) if waits.empty else (waits["Median wait"].iloc[0], waits["Median 95% CI"].iloc[0])
-cols[1].metric("Median time to first answer", median,
-               None if median_ci in (None, formats.SUPPRESSED) else f"95% CI {median_ci}",
-               delta_color="off", delta_arrow="off", border=True,
-               help="Half of the questions had a first reply from a professional or organisation "
+median, median_ci = figures.get("median_wait", ("—", None))
+cols[1].metric("Median time to first answer", median, median_ci, delta_color="off", delta_arrow="off",
+               border=True, help="Half of the questions had a first reply from a professional or organisation "
                     "account within this time (Kaplan–Meier, calendar time; unanswered questions "
                     "count as still waiting). “Not reached”: fewer than half answered so far.")
-value, ci = ("—", None) if waits.empty else labels.metric_parts(waits["Within 1 service day (95% CI)"].iloc[0])
+value, ci = figures.get("within_service_day", ("—", None))
 cols[2].metric("Answered in 1 service day", value, ci, delta_color="off", delta_arrow="off",
                border=True, help="Within one day's staffed hours (Mon–Fri 08:00–18:00 UK time by "
                                  "default). Kaplan–Meier estimate with 95% CI.")

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))  # ``python bench/pandas_baseline.py``: the packag
 from bench import scenarios  # noqa: E402
 from store import reader  # noqa: E402
 from warehouse import flag_queries, queries, question_queries  # noqa: E402
+from warehouse.measures import UNATTRIBUTED  # noqa: E402
 
 
 def load(con) -> dict[str, pd.DataFrame]:
@@ -49,7 +50,7 @@ def _chosen(frame: pd.DataFrame, time_column: str, filters) -> pd.DataFrame:
     days = _uk_day(frame[time_column])
     keep = (days >= filters.start) & (days <= filters.end)
     if filters.regions:
-        keep &= frame["region_code"].fillna("unattributed").isin(filters.regions)
+        keep &= frame["region_code"].fillna(UNATTRIBUTED).isin(filters.regions)
     if filters.trusts:
         keep &= frame["trust_code"].isin(filters.trusts)
     if filters.platforms:
@@ -67,7 +68,7 @@ def posts_per_week(data, filters) -> pd.DataFrame:
 
 def answered_by_trust(data, filters) -> pd.DataFrame:
     chosen = _chosen(data["questions"], "asked_at", filters)
-    grouped = chosen.assign(trust=chosen["trust_code"].fillna("unattributed")).groupby("trust")
+    grouped = chosen.assign(trust=chosen["trust_code"].fillna(UNATTRIBUTED)).groupby("trust")
     return pd.DataFrame({"n_questions": grouped.size(), "n_answered": grouped["is_answered"].sum()}).reset_index()
 
 

@@ -25,17 +25,17 @@ n_questions = int(head["n_questions"])
 if n_questions == 0:
     st.info("No patient questions in the chosen dates and filters. Widen the dates or clear a filter.")
     st.stop()
-answered = data.response_table(chosen, national=national).iloc[0]
+figures = data.response_headline(chosen, national=national)
 cols = st.columns(4)
 cols[0].metric("Questions asked", formats.shown_count(n_questions, national), border=True,
                help="Question episodes asked in the chosen dates, answered or not.")
-value, ci = labels.metric_parts(answered["Answered (95% CI)"])
+value, ci = figures["answered"]
 cols[1].metric("Answered so far", value, ci, delta_color="off", delta_arrow="off", border=True,
                help="Share of all questions with a reply from a professional or organisation "
                     "account, unanswered ones included in the denominator (Wilson 95% CI).")
 cols[2].metric("Still unanswered", formats.shown_count(int(head["n_open"]), national), border=True,
                help="Questions with no professional or organisation reply yet (listed below).")
-cols[3].metric("Median wait for an answer", answered["Median wait"], border=True,
+cols[3].metric("Median wait for an answer", figures["median_wait"][0], border=True,
                help="Kaplan–Meier median time to the first professional answer, counting "
                     "unanswered questions as still waiting. See the Response times page.")
 

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, formats, funnels, labels, page
+from ui import charts, data, funnels, labels, page
 from warehouse import question_queries
+from warehouse.measures import MEASURES, SERVICE, TARGETS
 from warehouse.queries import Filters
 
 CLOCKS = {"calendar": "Calendar time", "service": "Service hours"}
 COMPARE = {"all": "All together", "region": "By region", "trust": "By trust"}
 UNITS = {"trust": "Trusts", "region": "Regions"}
+HINTS = {  # the headline metrics (warehouse.measures), with what each says
+    "median_wait": "Half of all questions had a first answer within this time (Kaplan–Meier, unanswered "
+                   "questions counted as still waiting). “Not reached”: fewer than half have been answered.",
+    **{f"within_{t.code}": ("Share answered within one day's staffed hours (10 service hours by default; "
+                            "Kaplan–Meier, 95% CI)." if t.clock == SERVICE else
+                            f"Share answered within {t.words} (Kaplan–Meier, 95% CI).") for t in TARGETS},
+}
 
 chosen = page.start("Response times", ":material/timer:")
 national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
@@ -33,25 +41,15 @@ def waits(chosen, national: bool) -> None:
     service = clock == "service"
 
     # --- the whole selection ------------------------------------------------------------------
-    overall = data.response_table(chosen, clock=clock, national=national)
-    if overall.empty:
+    figures = data.response_headline(chosen, clock=clock, national=national)
+    if not figures:
         st.info("No patient questions in the chosen dates and filters. Widen the dates or clear a filter.")
         st.stop()
-    row = overall.iloc[0]
+    row = data.response_table(chosen, clock=clock, national=national).iloc[0]
     cols = st.columns(4)
-    for col, (label, key, hint) in zip(cols, [
-        ("Median wait" + (" (service hours)" if service else ""), "Median wait",
-         "Half of all questions had a first answer within this time (Kaplan–Meier, unanswered "
-         "questions counted as still waiting). “Not reached”: fewer than half have been answered."),
-        ("Within 1 hour", "Within 1 h (95% CI)", "Share answered within 1 hour (Kaplan–Meier, 95% CI)."),
-        ("Within 1 service day", "Within 1 service day (95% CI)",
-         "Share answered within one day's staffed hours (10 service hours by default; "
-         "Kaplan–Meier, 95% CI)."),
-        ("Within 3 days", "Within 3 days (95% CI)", "Share answered within 3 days (Kaplan–Meier, 95% CI)."),
-    ]):
-        value, ci = labels.metric_parts(row[key])
-        if key == "Median wait" and row["Median 95% CI"] != formats.SUPPRESSED:
-            ci = f"95% CI {row['Median 95% CI']}"
+    for col, (name, hint) in zip(cols, HINTS.items()):
+        label = MEASURES[name].label + (" (service hours)" if service and name == "median_wait" else "")
+        value, ci = figures[name]
         col.metric(label, value, ci, delta_color="off", delta_arrow="off", border=True, help=hint)
     st.markdown(f"**{row['Questions']}** questions; answered at all so far: "
                 f"**{row['Answered (95% CI)']}** (95% Wilson interval).")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from ui import charts, data, formats, labels, page
 from warehouse import flag_queries
+from warehouse.measures import MEASURES
 from warehouse.queries import Filters
 
 UNITS = {"trust": "Trusts", "region": "Regions"}
@@ -48,7 +49,8 @@ cols[3].metric("Reviewed", formats.shown_count(head["n_reviewed"], national), bo
                     f"{formats.shown_count(head['n_automatic'], national)}.")
 rate_value = formats.SUPPRESSED if hidden else f"{head['rate']:,.1f}"
 rate_ci = None if hidden else f"95% CI {head['ci_low']:,.1f}–{head['ci_high']:,.1f}"
-cols[2].metric(f"{noun} per 1,000 staff posts", rate_value, rate_ci, delta_color="off",
+rate_label = MEASURES["flags" if basis == "automatic" else "confirmed_flags"].label
+cols[2].metric(rate_label, rate_value, rate_ci, delta_color="off",
                delta_arrow="off", border=True,
                help=f"Over {formats.shown_count(head['n_posts'], national)} staff and organisation "
                     "posts. 95% CI: exact Poisson below 10 flags, Byar's method from 10.")
@@ -59,14 +61,14 @@ st.markdown("**Beside the breaches: what guidance encourages**, in professionals
 good = data.query(flag_queries.enabling_headline, chosen).iloc[0]
 cols = st.columns(3)
 for col, (label, share, num, den, tip) in zip(cols, (
-        ("Answered within the trust's target", "within_target", "n_within_target", "n_target_known",
+        (MEASURES["within_target"].label, "within_target", "n_within_target", "n_target_known",
          "Questions answered within the response target of the trust's local policy in force when "
          "they were asked, of those whose outcome is known (answered, or open past the target). "
          "Trusts without a target are left out."),
-        ("Answers that signpost", "signposting", "n_signposting", "n_answered",
+        (MEASURES["signposting"].label, "signposting", "n_signposting", "n_answered",
          "Answers pointing to official information: nhs.uk (trusts' own sites too), gov.uk, NHS 111, "
          "NHS inform, the GP or the screening office."),
-        ("Answers with compassion", "compassion", "n_compassion", "n_answered",
+        (MEASURES["compassion"].label, "compassion", "n_compassion", "n_answered",
          "Answers that acknowledge the person: sorry to hear, understandable to feel anxious, "
          "thank you for asking, take care."))):
     if int(good[den]) == 0:

@@ -11,8 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bench import scenarios
-from store import access, reader, reviews
-from tests.support import ROOT, post
+from store import access, config, reader, reviews
+from tests.conftest import TEST_KEY
+from tests.support import ROOT, load_and_build, post, run_cli
 from tests.test_app import HEADINGS, HOME
 from warehouse import queries
 
@@ -52,9 +53,6 @@ def _posts() -> list[dict]:
 def two_trusts(tmp_path_factory):
     """A real (not demo) warehouse with two trusts: A = RR8 (North East and Yorkshire), B = RJZ
     (London); every text of B carries SECRET."""
-    from tests.conftest import TEST_KEY
-    from tests.support import load_and_build
-    from store import config
 
     folder = tmp_path_factory.mktemp("access")
     with pytest.MonkeyPatch.context() as patch:
@@ -169,8 +167,6 @@ def test_users_file_errors_name_file_line_and_field(use_two_trusts, tmp_path, ro
 
 
 def test_users_yaml_replaces_the_register_and_is_audited(data_dir, tmp_path):
-    from tests.support import load_and_build
-
     load_and_build(tmp_path, [post("1")])
     path = tmp_path / "users.yaml"
     path.write_text("- {email: Ann@NHS.net, role: reviewer, region_code: Y56}\n")
@@ -282,8 +278,6 @@ def test_an_export_is_audited_with_its_rows_and_filters(use_two_trusts):
 
 
 def test_users_command_loads_and_errors_exit_2(data_dir, tmp_path):
-    from tests.support import load_and_build, run_cli
-
     load_and_build(tmp_path, [post("1")])
     good, bad = tmp_path / "users.csv", tmp_path / "bad.csv"
     good.write_text(USERS_CSV)

@@ -49,6 +49,7 @@ def page_queries(monkeypatch) -> list[tuple]:
         "table": lambda function, builder, filters, query=None, **_: ran.append(_bound(function, query or {})),
         "response_table": histograms,
         "response_summaries": histograms,
+        "response_headline": histograms,
     }
     for name, record in recorders.items():
         original = getattr(data, name)

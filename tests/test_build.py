@@ -7,9 +7,9 @@ import duckdb
 import pytest
 
 from ingest import jobs
+from store import config, reader
 from tests.support import post, published_query, write_jsonl
 from warehouse import build as build_module
-from store import config
 from warehouse.build import BuildError, build, load_models
 
 
@@ -103,7 +103,6 @@ def test_open_reader_keeps_its_snapshot_while_a_build_swaps_in(data_dir, tmp_pat
 def test_a_new_connection_in_the_same_process_sees_the_new_build(data_dir, tmp_path):
     """DuckDB caches databases by path within a process: the dashboard's next connection must
     still see a swapped-in build while its old connection is open."""
-    from store import reader
 
     jobs.import_file(write_jsonl(tmp_path / "a.jsonl", [post("1")]))
     build()

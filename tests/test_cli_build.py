@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import os
 
-from ingest import __main__ as ingest_cli
-from ingest import jobs
+from ingest import __main__ as ingest_cli, jobs
 from store import config
 from tests.support import published_query, raw_query, run_cli
 from tests.test_connectors_base import CONNECTORS, SOURCES, ListConnector

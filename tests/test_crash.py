@@ -21,10 +21,11 @@ import duckdb
 import pytest
 
 from ingest import jobs
-from store.runs import FAULT_POINTS
+from store import config, reader
+from store.runs import FAULT_POINTS, fault_point
 from tests.conftest import TEST_KEY
 from tests.support import ROOT, post, published_query, raw_query, run_cli, write_jsonl
-from store import config
+from warehouse.build import build
 
 # The command each crash point is reached by.
 SCENARIO = {
@@ -112,7 +113,6 @@ def runs(folder: Path) -> list[tuple]:
 def published_digest(folder: Path) -> dict:
     """The published warehouse's content (readable as the dashboard reads it), without the
     build's own times and the run log."""
-    from store import reader
 
     con = reader.connect_published(folder / config.WAREHOUSE_FILE)
     try:
@@ -147,7 +147,6 @@ def crash_base(tmp_path_factory):
                 patch.setenv(name, value)
         patch.delenv("RADSOME_FAULT", raising=False)
         patch.delenv(config.RETENTION_ENV, raising=False)
-        from warehouse.build import build
 
         jobs.import_file(write_jsonl(root / "first.jsonl", [
             post("1", trust_code="RR8", text="can I bring someone to my mammogram?"),
@@ -284,8 +283,6 @@ def test_read_only_data_folder_is_a_clear_error(crash_base, tmp_path, kind):
 
 
 def test_killed_build_leaves_its_half_built_file_for_the_next_build(data_dir, tmp_path):
-    from warehouse.build import build
-
     jobs.import_file(write_jsonl(tmp_path / "a.jsonl", [post("1")]))
     build()
     published = config.warehouse_path().read_bytes()
@@ -304,7 +301,5 @@ def test_killed_build_leaves_its_half_built_file_for_the_next_build(data_dir, tm
 
 
 def test_unknown_fault_point_is_a_programming_error():
-    from store.runs import fault_point
-
     with pytest.raises(ValueError, match="FAULT_POINTS"):
         fault_point("no_such_point")

@@ -8,8 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from ingest import demo
-from ingest import demo_text as T
+from ingest import demo, demo_text as T
 from store.reference import DEFAULT_TRUSTS
 
 END = datetime(2025, 6, 1, tzinfo=timezone.utc)

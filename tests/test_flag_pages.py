@@ -19,7 +19,9 @@ from datetime import date, datetime, timezone
 import pandas as pd
 import pytest
 
+from ingest import jobs
 from tests.support import published_queries, write_jsonl
+from tests.test_app import open_page
 from ui import charts, formats, funnels, labels
 from warehouse import flag_queries, stats
 from warehouse.queries import Filters
@@ -52,8 +54,6 @@ def _records() -> list[dict]:
 @pytest.fixture(scope="module")
 def flag_data(make_warehouse, tmp_path_factory):
     def load():
-        from ingest import jobs
-
         folder = tmp_path_factory.mktemp("flags-input")
         jobs.import_file(write_jsonl(folder / "posts.jsonl", _records()))
         accounts = folder / "accounts.csv"
@@ -164,8 +164,6 @@ def test_suppression_below_national_level(run):
 
 
 def test_page_shows_national_numbers_and_suppresses_below(flag_data, use_data):
-    from tests.test_app import open_page
-
     use_data(flag_data)
     at = open_page("pages/5_Guideline_flags.py", {"from": "2025-03-01", "to": "2025-03-31"})
     assert not at.exception, at.exception
@@ -179,8 +177,6 @@ def test_page_shows_national_numbers_and_suppresses_below(flag_data, use_data):
 
 def test_page_shows_enabling_practice_beside_breaches_and_switches_to_confirmed(demo_data, use_data,
                                                                                   read_published):
-    from tests.test_app import open_page
-
     use_data(demo_data)
     at = open_page("pages/5_Guideline_flags.py", {"from": "2023-01-01", "to": "2025-06-30"})
     assert not at.exception, at.exception

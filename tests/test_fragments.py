@@ -19,10 +19,11 @@ import functools
 
 import pytest
 from streamlit.runtime.scriptrunner import RerunData
-from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import local_script_runner
+from streamlit.testing.v1 import AppTest, local_script_runner
 
+from store import reviews
 from tests.test_app import HOME, open_page, signed_in
+from tests.test_reviews import _load
 from ui import data, funnels
 from warehouse import flag_queries, policy_queries, queries, question_queries
 from warehouse.policy_queries import CLAUSES
@@ -207,8 +208,6 @@ def test_a_decision_recorded_in_the_review_fragment_shows_at_once(data_dir, tmp_
                                                                   monkeypatch):
     """The decision form is inside the Review queue's fragment; recording calls st.rerun()
     (scope "app"), so the queue table outside the fragment shows the new status at once."""
-    from tests.test_reviews import _load
-    from store import reviews
 
     _load(tmp_path)
     user = signed_in("ann@nhs.net", "reviewer", region_code="Y63")

@@ -28,13 +28,13 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-from hypothesis import HealthCheck, Phase, assume, event, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, Phase, assume, event, given, settings, strategies as st
 
 from ingest import jobs
-from store.errors import InputError
 from ingest.files import SNIFF_BYTES
 from ingest.landing import PLATFORM_ALIASES, PLATFORMS
+from store import config
+from store.errors import InputError
 from tests.support import post, raw_query, write_jsonl
 
 # CI (the CI variable set) replays the same examples every run, so a red CI is always
@@ -143,8 +143,6 @@ class Store:
     next import: DuckDB allows one writer or readers in a process, not both)."""
 
     def __enter__(self):
-        from store import config
-
         self.con = duckdb.connect(str(config.raw_path()), read_only=True)
         return self
 

@@ -8,8 +8,7 @@ import json
 import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ingest import jobs
 from ingest.sources import SourceFormatError, facebook, reddit

@@ -11,8 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import jobs
+from ingest import demo, jobs
 from ingest.policies import PolicyError, policy_in_force
+from store import config
 from tests.support import ROOT, raw_query
 
 YAML_TWO_TRUSTS = """\
@@ -73,8 +74,6 @@ def current(sql_where: str = "TRUE", params=None):
 
 
 def in_force(trust, when):
-    from store import config
-
     con = duckdb.connect(str(config.raw_path()), read_only=True)
     try:
         return policy_in_force(con, trust, when)
@@ -265,8 +264,6 @@ def test_file_level_errors(data_dir, tmp_path):
 
 
 def test_demo_file_loads_and_covers_every_demo_trust(data_dir):
-    from ingest import demo
-
     path = ROOT / "ingest" / "demo_policies.yaml"
     result = subprocess.run([sys.executable, "-m", "ingest", "policies", str(path)], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from store import reader
 from tests.support import load_and_build, post
 from tests.test_app import open_page
-from store import reader
+from ui import labels
 from warehouse import policy_queries, stats
 from warehouse.queries import Filters
 
@@ -124,8 +125,6 @@ def test_outcomes_count_under_the_policy_in_force_on_their_day(changed_policy):
 
 
 def test_too_few_trusts_gives_no_interval_and_says_so(changed_policy):
-    from ui import labels
-
     comparison = run(policy_queries.policy_comparison)
     flags = comparison.set_index("outcome").loc["flags"]
     assert flags["value_yes"] == pytest.approx(500.0) and flags["value_no"] == pytest.approx(500.0)
@@ -151,16 +150,12 @@ def _comparison(effect, low, high, events=(100, 100), exposure=(5000, 5000)) -> 
     (1.05, 0.8, 1.3, "unclear", "from 20% fewer to 30% more"),
 ])
 def test_plain_answer_reads_the_interval(effect, low, high, kind, words):
-    from ui import labels
-
     got_kind, text = labels.policy_answer(_comparison(effect, low, high), "enabling", "other")
     assert got_kind == kind and words in text
     assert f"{20.0 * effect:,.1f} per 1,000" in text
 
 
 def test_plain_answer_hides_small_numbers_below_national_level():
-    from ui import labels
-
     small = _comparison(1.0, 0.5, 2.0, events=(3, 40))
     assert labels.policy_answer(small, "a", "b", national=False)[0] == "unknown"
     assert labels.policy_answer(small, "a", "b", national=True)[0] == "unclear"

@@ -8,6 +8,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from ingest import jobs
 from store import reader
 from warehouse import queries
 from warehouse.queries import Filters
@@ -44,8 +45,6 @@ ALL = Filters(date(2025, 3, 1), date(2025, 7, 1))
 def known(make_warehouse, tmp_path_factory):
     """An open cursor factory on the known warehouse."""
     def load():
-        from ingest import jobs
-
         folder = tmp_path_factory.mktemp("known-input")
         path = folder / "posts.jsonl"
         path.write_text("".join(

@@ -22,10 +22,13 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
+from ingest import jobs
+from tests import reference_km
 from tests.support import published_queries, write_jsonl
-from ui import formats, funnels, labels
+from tests.test_app import metric, open_page
+from ui import charts, formats, funnels, labels
 from ui.redact import redact, safe_url
-from warehouse import question_queries as qq, stats
+from warehouse import question_queries as qq
 from warehouse.queries import Filters
 
 UTC = timezone.utc
@@ -82,8 +85,6 @@ def _records() -> list[dict]:
 @pytest.fixture(scope="module")
 def questions_data(make_warehouse, tmp_path_factory):
     def load():
-        from ingest import jobs
-
         folder = tmp_path_factory.mktemp("questions-input")
         jobs.import_file(write_jsonl(folder / "posts.jsonl", _records()))
         accounts = folder / "accounts.csv"
@@ -177,7 +178,7 @@ def test_response_histogram_counts(run):
 def test_km_from_sql_histogram_matches_km_on_raw_durations(run, read_published, questions_data):
     raw = read_published(questions_data, "SELECT duration_seconds, is_answered FROM patient_questions")
     durations, observed = [r[0] for r in raw], [r[1] for r in raw]
-    exact = stats.km_summary(durations, observed, within_s=qq.CALENDAR_WITHIN)
+    exact = reference_km.km_summary(durations, observed, within_s=qq.CALENDAR_WITHIN)
     hist = run(qq.response_histogram, by="all", clock="calendar")
     (summary,) = qq.km_summaries(hist, within_s=qq.CALENDAR_WITHIN).to_dict("records")
     assert (summary["n"], summary["events"]) == (15, 8)
@@ -245,8 +246,6 @@ def test_response_table_suppresses_and_says_not_reached(run):
 
 
 def test_funnel_points_hide_small_units():
-    from ui import charts
-
     units = pd.DataFrame({
         "group_code": ["A", "B", "C", "unattributed"], "group_name": ["A", "B", "C", "Unattributed"],
         "n_questions": [200, 100, 5, 50], "n_answered": [180, 40, 4, 0],
@@ -261,8 +260,6 @@ def test_funnel_points_hide_small_units():
 # --- the pages on this warehouse -------------------------------------------------------------
 
 def test_pages_show_hand_computed_numbers_and_hide_small_ones(questions_data, use_data):
-    from tests.test_app import metric, open_page
-
     use_data(questions_data)
     params = {"from": "2025-03-01", "to": "2025-03-20"}
     at = open_page(params=params)

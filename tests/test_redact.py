@@ -19,11 +19,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ingest import demo
+from store import access
 from tests.support import load_and_build, post
 from tests.test_app import downloads, open_page, signed_in, texts  # noqa: F401 (fixture)
 from ui import labels, redact as redaction
 from ui.redact import redact, redact_around
-from store import access
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -122,8 +123,6 @@ def test_the_engine_is_presidio_with_the_no_op_nlp_engine_built_once():
 
 
 def _corpus() -> list[str]:
-    from ingest import demo
-
     texts_ = [t for path in sorted(DATA.glob("*.csv")) for t in pd.read_csv(path)["text"]]
     texts_ += demo.generate(1500, seed=3).posts.column("text").to_pylist()
     return texts_

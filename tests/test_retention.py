@@ -3,14 +3,15 @@ changing a metric, and posts deleted on their platform leave the raw store and e
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 
 import duckdb
 import pytest
 
 from ingest import deletions, jobs
 from ingest.deletions import DeletionsError
-from tests.support import post, raw_query, run_cli, write_jsonl
 from store import config
+from tests.support import post, raw_query, run_cli, write_jsonl
 from warehouse.build import build
 
 OLD = "2020-01-06T10:00:00+00:00"
@@ -193,8 +194,6 @@ def test_staging_leaves_out_deleted_posts_even_before_a_purge(data_dir, tmp_path
 
 
 def test_deletions_jsonl_and_the_connector_function(data_dir, tmp_path):
-    from datetime import datetime, timezone
-
     jobs.import_file(write_jsonl(tmp_path / "p.jsonl", [post("1"), post("2"), post("3")]))
     path = write_jsonl(tmp_path / "d.jsonl", [{"platform": "x", "post_id": "1"}])
     assert jobs.load_deletions(path)[0].new == 1

@@ -9,10 +9,13 @@ from datetime import date
 import pytest
 
 from ingest import jobs
+from store import db, reader, reviews
 from tests.support import load_and_build, post, published_query, write_jsonl
 from tests.test_app import open_page, signed_in, texts
-from store import db, reader, reviews
+from tests.test_flags import LOCAL_ACCOUNTS, LOCAL_POLICY
+from warehouse import flag_queries
 from warehouse.build import build
+from warehouse.queries import Filters
 
 PAGE = "pages/4_Review_queue.py"
 ACCOUNTS = "platform,author_id,role,trust_code,title\nx,jo,professional,RR8,Mammographer\n"
@@ -79,9 +82,6 @@ def test_decisions_survive_rebuilds_and_appear_in_flag_reviews(data_dir, tmp_pat
 
 
 def test_confirmed_flag_rates_count_confirmed_and_actioned_decisions(data_dir, tmp_path):
-    from warehouse import flag_queries
-    from warehouse.queries import Filters
-
     _load(tmp_path)
     everything = Filters(date(2025, 1, 1), date(2025, 12, 31))
 
@@ -167,8 +167,6 @@ def test_review_queue_page_orders_shows_and_records(data_dir, tmp_path):
 
 
 def test_review_queue_shows_a_local_policy_flag_with_its_rule(data_dir, tmp_path):
-    from tests.test_flags import LOCAL_ACCOUNTS, LOCAL_POLICY
-
     load_and_build(tmp_path, [post("j", author_id="jo", author_bio="Radiographer at Leeds",
                                    text="Busy list today", created_at="2025-05-01T10:00:00+00:00")],
                    LOCAL_ACCOUNTS, LOCAL_POLICY)

@@ -14,8 +14,7 @@ import pandas as pd
 import pytest
 
 from warehouse.enrich import scratch_connection
-from warehouse.rules import packs
-from warehouse.rules import evaluate as rules_evaluate
+from warehouse.rules import evaluate as rules_evaluate, packs
 from warehouse.rules.engine import flag_texts, flags_sql, nhs_valid_sql
 from warehouse.rules.evaluate import rule_hits
 from warehouse.rules.packs import FAMILIES, RULES

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from ui import formats, funnels
 from warehouse import question_queries, stats
+from warehouse.measures import CALENDAR, DAY_S, HOUR_S, SERVICE, SERVICE_DAY_S, TARGET, TARGETS, UNATTRIBUTED
 
 NHS_BLUE = "#005EB8"
 GREY = "#768692"
@@ -101,7 +102,7 @@ def _bars(names: list[str], values: list[int], shares: list[float], colours: lis
 def posts_by_region(frame: pd.DataFrame) -> go.Figure:
     """Horizontal bars of posts per region, busiest at the top, Unattributed in grey."""
     names = frame["region_name"].tolist()
-    colours = [GREY if code == "unattributed" else NHS_BLUE for code in frame["region_code"]]
+    colours = [GREY if code == UNATTRIBUTED else NHS_BLUE for code in frame["region_code"]]
     return _bars(names, frame["n_posts"].astype(int).tolist(), frame["share"].tolist(), colours,
                  "Posts")
 
@@ -132,19 +133,20 @@ TOPIC_COLOURS = {
     "pain_discomfort": "#AE2573", "preparation": "#005EB8", "appointments_access": "#ED8B00",
     "waiting_results": "#00A499", "recall_further_tests": "#8A1538",
     "radiation_pregnancy": "#330072", "mri_safety": "#41B6E6", "contrast": "#FFB81C",
-    "screening_eligibility": "#78BE20", "other": GREY, "unattributed": GREY,
+    "screening_eligibility": "#78BE20", "other": GREY, UNATTRIBUTED: GREY,
 }
 GOOD, BAD, AMBER = "#009639", "#DA291C", "#ED8B00"
 GROUP_SYMBOLS = ("circle", "diamond", "square", "triangle-up")  # marker shapes by group (funnels)
 _TICKS = {  # Kaplan-Meier x axis (log scale): readable waits
-    "calendar": ([60, 600, 3_600, 6 * 3_600, 86_400, 3 * 86_400, 7 * 86_400, 28 * 86_400],
-                 ["1 min", "10 min", "1 h", "6 h", "1 day", "3 days", "1 week", "4 weeks"]),
-    "service": ([60, 600, 3_600, 3 * 3_600, 36_000, 3 * 36_000, 20 * 36_000],
-                ["1 min", "10 min", "1 h", "3 h", "1 service<br>day (10 h)", "3 service<br>days",
-                 "4 service<br>weeks"]),
+    CALENDAR: ([60, 600, HOUR_S, 6 * HOUR_S, DAY_S, 3 * DAY_S, 7 * DAY_S, 28 * DAY_S],
+               ["1 min", "10 min", "1 h", "6 h", "1 day", "3 days", "1 week", "4 weeks"]),
+    SERVICE: ([60, 600, HOUR_S, 3 * HOUR_S, SERVICE_DAY_S, 3 * SERVICE_DAY_S, 20 * SERVICE_DAY_S],
+              ["1 min", "10 min", "1 h", "3 h", "1 service<br>day (10 h)", "3 service<br>days",
+               "4 service<br>weeks"]),
 }
-_TARGET_LINES = {"calendar": [(3_600, "1 h"), (3 * 86_400, "3 days")],
-                 "service": [(36_000, "1 service day")]}
+# The response targets, drawn on the curves of their clock.
+_TARGET_LINES = {clock: [(t.seconds, t.short) for t in TARGETS if t.clock == clock]
+                 for clock in (CALENDAR, SERVICE)}
 
 
 def questions_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "all",
@@ -162,7 +164,7 @@ def questions_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "all
         rows = shown[shown["series"] == series]
         name = formats.topic(series) if by == "topic" else rows["series_name"].iloc[0]
         colour = (TOPIC_COLOURS.get(series) if by == "topic" else NHS_BLUE if by == "all" else
-                  GREY if series == "unattributed" else PALETTE[i % len(PALETTE)])
+                  GREY if series == UNATTRIBUTED else PALETTE[i % len(PALETTE)])
         values = rows["n_questions"].astype("Float64").to_numpy(dtype=float, na_value=float("nan"))
         traces.append(dict(
             type="scatter", x=rows["period"], y=values,
@@ -233,14 +235,14 @@ def response_curves(frame: pd.DataFrame, clock: str = "calendar", national: bool
     sizes = frame.groupby("group_code", sort=False)[["events", "censored"]].sum().sum(axis=1)
     groups = [g for g in dict.fromkeys(curves["group_code"]) if national or sizes[g] >= 8]
     bands = len(groups) <= 3
-    last = float(curves["time_s"].max()) if len(curves) else 86_400
+    last = float(curves["time_s"].max()) if len(curves) else DAY_S
     traces = []
     for i, code in enumerate(groups):
         curve = _step_points(curves[curves["group_code"] == code].reset_index(drop=True))
         x = curve["time_s"].clip(lower=30).tolist()  # log axis: t = 0 drawn at 30 s
         name = formats.org_name(curve["group_name"].iloc[0])
         n = stats.suppress_count(int(sizes[code]), national=national)
-        colour = GREY if code == "unattributed" else PALETTE[i % len(PALETTE)]
+        colour = GREY if code == UNATTRIBUTED else PALETTE[i % len(PALETTE)]
         waits = [formats.duration(t, service=clock == "service") for t in curve["time_s"]]
         if bands:
             traces.append(dict(type="scatter", x=x + x[::-1],
@@ -376,7 +378,8 @@ def asking_times(frame: pd.DataFrame, national: bool = False, show: str = "volum
     frame = (frame.assign(hour=frame["hour"] // block * block)
              .groupby(["weekday", "hour"], as_index=False)[["n_questions", "n_answered_1h", "n_followed_1h"]].sum())
     frame = frame.assign(p=frame["n_answered_1h"] / frame["n_followed_1h"].where(frame["n_followed_1h"] > 0))
-    shown = formats.suppressed(frame, ["n_questions"], {"p": ["n_answered_1h", "n_followed_1h"]}, national, marker=None)
+    shown = formats.suppressed(frame, ["n_questions"], {"p": ["n_answered_1h", "n_followed_1h"]}, national,
+                               marker=None)
     hours = list(range(0, 24, block))
 
     def grid(column: str) -> list[list[float]]:
@@ -392,8 +395,9 @@ def asking_times(frame: pd.DataFrame, national: bool = False, show: str = "volum
         custom = [[f"{formats.count_text(v)} questions" for v in row] for row in counts]
     else:
         z, colours = shares, [[0, "#F2F6F7"], [1, "#00A499"]]
-        bar = dict(title=dict(text="Answered<br>within 1 h"), tickformat=".0%")
-        custom = [[f"{s:.0%} answered within 1 hour" if not np.isnan(s) else "too few questions to show"
+        bar = dict(title=dict(text=f"Answered<br>within {TARGET['1h'].short}"), tickformat=".0%")
+        within = TARGET["1h"].words
+        custom = [[f"{s:.0%} answered within {within}" if not np.isnan(s) else "too few questions to show"
                    for s in row] for row in shares]
     values = np.array(z, dtype=float)
     top = float(np.nanmax(values)) if np.isfinite(values).any() else 1.0

@@ -140,10 +140,19 @@ def response_summaries(filters: Filters, by: str = "all", top: int = 10_000):
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
-def _cached_response_table(version: Version, filters, by: str, top: int, table_options: tuple):
-    return labels.response_table(*_cached_summaries(version, filters, by, top), **dict(table_options))
+def _cached_response(version: Version, builder_name: str, _builder: Callable, filters, by: str, top: int,
+                     options: tuple):
+    return _builder(*_cached_summaries(version, filters, by, top), **dict(options))
 
 
 def response_table(filters: Filters, by: str = "all", top: int = 10_000, **table_options):
     """``ui.labels.response_table`` of :func:`response_summaries` (cached likewise)."""
-    return _cached_response_table(_version(), filters, by, int(top), tuple(sorted(table_options.items())))
+    return _cached_response(_version(), key(labels.response_table), labels.response_table, filters, by,
+                            int(top), tuple(sorted(table_options.items())))
+
+
+def response_headline(filters: Filters, clock: str = "calendar", national: bool = False):
+    """``ui.labels.response_headline`` of the whole selection: measure -> (value, CI caption)
+    for the metrics at the top of a page (cached likewise)."""
+    return _cached_response(_version(), key(labels.response_headline), labels.response_headline, filters,
+                            "all", 10_000, (("clock", clock), ("national", national)))

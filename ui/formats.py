@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from warehouse import stats
+from warehouse.measures import DAY_S, HOUR_S, SERVICE_DAY_S
 
 PLATFORMS = {
     "x": "X (Twitter)", "facebook": "Facebook", "instagram": "Instagram", "mastodon": "Mastodon",
@@ -86,7 +87,7 @@ def duration(seconds, *, service: bool = False) -> str:
     if seconds is None or pd.isna(seconds):
         return "—"
     minutes = int(round(float(seconds) / 60))
-    day = 600 if service else 1440
+    day = (SERVICE_DAY_S if service else DAY_S) // 60  # in minutes
     if minutes < 1:
         return "under 1 min"
     if minutes < 60:
@@ -102,12 +103,22 @@ def duration(seconds, *, service: bool = False) -> str:
 
 def percent(p, low=None, high=None) -> str:
     """'62%' or '62% (58–66%)'; NaN/None -> '—'."""
+    return joined(*percent_parts(p, low, high))
+
+
+def joined(value: str, ci: str | None) -> str:
+    """A value and its CI in one cell: '62% (58–66%)'."""
+    return value if ci is None else f"{value} ({ci})"
+
+
+def percent_parts(p, low=None, high=None) -> tuple[str, str | None]:
+    """A share and its CI apart, as a metric shows them: ('62%', '58–66%'); the CI is None
+    when it is not known, and both are '—' / None when the share is not."""
     if p is None or pd.isna(p):
-        return "—"
-    text = f"{p:.0%}"
-    if low is not None and high is not None and not (pd.isna(low) or pd.isna(high)):
-        text += f" ({low * 100:.0f}–{high:.0%})"
-    return text
+        return "—", None
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return f"{p:.0%}", None
+    return f"{p:.0%}", f"{low * 100:.0f}–{high:.0%}"
 
 
 # --- numbers ------------------------------------------------------------------------------
@@ -140,7 +151,8 @@ def shown_count(n, national: bool) -> str:
     return count(stats.suppress_count(int(n), national=national))
 
 
-def suppressed(frame: pd.DataFrame, counts, rates, national: bool, marker: str | None = SUPPRESSED) -> pd.DataFrame:
+def suppressed(frame: pd.DataFrame, counts, rates, national: bool,
+               marker: str | None = SUPPRESSED) -> pd.DataFrame:
     """``frame`` with its ``counts`` rounded and hidden cells as ``marker`` ("*" in tables,
     None: <NA> in charts), and each rate of ``rates`` (column -> the counts it is over)
     hidden with them; unchanged when ``national``. Its rows add up to a shown total."""
@@ -178,13 +190,13 @@ def wait_ci_text(low, high, *, service: bool = False) -> str:
         return "not estimable"
     if high is None or pd.isna(high):
         return f"{duration(low, service=service)} to not reached"
-    day = 36_000 if service else 86_400
-    if high < 3_600:
+    day = SERVICE_DAY_S if service else DAY_S
+    if high < HOUR_S:
         return f"{max(1, round(low / 60))}–{max(1, round(high / 60))} min"
     if high < (5 if service else 2) * day:
-        if high < 3 * 3_600:  # short: keep a decimal so the two ends differ
-            return f"{low / 3_600:.1f}–{high / 3_600:.1f} h"
-        return f"{round(low / 3_600)}–{round(high / 3_600)} h"
+        if high < 3 * HOUR_S:  # short: keep a decimal so the two ends differ
+            return f"{low / HOUR_S:.1f}–{high / HOUR_S:.1f} h"
+        return f"{round(low / HOUR_S)}–{round(high / HOUR_S)} h"
     return f"{low / day:.1f}–{high / day:.1f} {'service days' if service else 'days'}"
 
 

@@ -10,13 +10,12 @@ import pandas as pd
 
 from ui import formats
 from warehouse import stats
+from warehouse.measures import TARGETS, UNATTRIBUTED
 
 FUNNEL_MEASURES = {  # measure -> (numerator, denominator, words, short label)
     "answered": ("n_answered", "n_questions", "answered at all", "Response rate"),
-    "1h": ("n_answered_1h", "n_followed_1h", "answered within 1 hour", "Within 1 hour"),
-    "service_day": ("n_answered_service_day", "n_followed_service_day", "answered within 1 service day",
-                    "Within 1 service day"),
-    "3d": ("n_answered_3d", "n_followed_3d", "answered within 3 days", "Within 3 days"),
+    **{t.code: (f"n_answered_{t.code}", f"n_followed_{t.code}", f"answered within {t.words}", t.label)
+       for t in TARGETS},
 }
 
 
@@ -28,7 +27,7 @@ def funnel_points(frame: pd.DataFrame, measure: str = "answered") -> tuple[pd.Da
     (the denominator rounded to 5) and position: "above" / "below" the 99.8% limits or
     "within" them."""
     num, den = FUNNEL_MEASURES[measure][:2]
-    units = frame[frame["group_code"] != "unattributed"]
+    units = frame[frame["group_code"] != UNATTRIBUTED]
     total_den, total_num = float(units[den].sum()), float(units[num].sum())
     p0 = total_num / total_den if total_den else None
     hidden = stats.suppress_table(units.assign(p=units[num] / units[den].where(units[den] > 0)),
@@ -56,7 +55,7 @@ def flag_funnel_points(frame: pd.DataFrame) -> tuple[pd.DataFrame, float | None]
     """The units a flag-rate funnel plot shows and the overall rate of attributed units (per
     1,000). Unattributed and units with 1-7 flags or posts are left out; adds n_shown (posts
     rounded to 5) and position ("above"/"below" the 99.8% limits, or "within")."""
-    units = frame[frame["group_code"] != "unattributed"]
+    units = frame[frame["group_code"] != UNATTRIBUTED]
     total_posts, total_flags = float(units["n_posts"].sum()), float(units["n_flags"].sum())
     rate0 = 1000 * total_flags / total_posts if total_posts else None
     hidden = flag_rates_shown(units, False)

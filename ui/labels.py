@@ -9,7 +9,7 @@ from ui import formats, funnels
 from ui.formats import SUPPRESSED, count, org_name, percent, platform, rate_text, role, topic
 from ui.redact import redact, safe_url
 from warehouse import stats
-from warehouse.question_queries import DAY_S, HOUR_S, SERVICE_DAY_S
+from warehouse.measures import CALENDAR, SERVICE, TARGETS
 
 def _each_distinct(series: pd.Series, function) -> pd.Series:
     """``series.map(function)``, calling ``function`` once per distinct value."""
@@ -72,14 +72,6 @@ def to_csv(frame: pd.DataFrame) -> bytes:
     return safe.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S").encode("utf-8-sig")
 
 
-def metric_parts(text: str) -> tuple[str, str | None]:
-    """'62% (58%–66%)' -> ('62%', '95% CI 58%–66%'); text without a CI -> (text, None)."""
-    if " (" in text and text.endswith(")"):
-        value, ci = text[:-1].split(" (", 1)
-        return value, f"95% CI {ci}"
-    return text, None
-
-
 def question_unit_table(frame: pd.DataFrame, unit: str = "trust", national: bool = False) -> pd.DataFrame:
     """question_units -> the table of questions per region or trust: questions, answered,
     still open and the response rate (over all questions, unanswered included) with its
@@ -102,15 +94,12 @@ def question_unit_table(frame: pd.DataFrame, unit: str = "trust", national: bool
     return pd.DataFrame(table)
 
 
-def response_table(calendar: pd.DataFrame, service: pd.DataFrame, clock: str = "calendar",
-                   national: bool = False, unit: str = "Group") -> pd.DataFrame:
-    """km_summaries of the calendar histogram (within 1 h and 3 days) and of the service one
-    (within 1 service day) -> per group: questions, response rate (all questions, Wilson CI),
-    median wait on ``clock`` with its 95% CI, and P(answered within 1 h / 1 service day /
-    3 days) with 95% CIs. Suppressed unless ``national``."""
-    if calendar.empty:
-        return pd.DataFrame()
-    by_clock = {"calendar": calendar.set_index("group_code"), "service": service.set_index("group_code")}
+def _response_figures(calendar: pd.DataFrame, service: pd.DataFrame, clock: str, national: bool) -> pd.DataFrame:
+    """km_summaries of the calendar histogram and of the service one -> per group: name, n
+    (questions), events (answered), the response rate over all questions (rate, Wilson CI),
+    the median wait on ``clock`` (median, CI) and P(answered within each target) with its CI
+    (within_<code>), suppressed ("*") unless ``national``."""
+    by_clock = {CALENDAR: calendar.set_index("group_code"), SERVICE: service.set_index("group_code")}
     codes = calendar["group_code"]
     med = by_clock[clock]
     frame = pd.DataFrame({
@@ -121,35 +110,63 @@ def response_table(calendar: pd.DataFrame, service: pd.DataFrame, clock: str = "
         "median_high": codes.map(med["median_ci_high_s"]).to_numpy(),
     })
     frame["rate"], frame["rate_low"], frame["rate_high"] = stats.wilson(frame["events"], frame["n"])
-    targets = {"1 h": ("calendar", HOUR_S), "1 service day": ("service", SERVICE_DAY_S),
-               "3 days": ("calendar", 3 * DAY_S)}
     rates = {c: ["n", "events"] for c in ("rate", "rate_low", "rate_high", "median", "median_low", "median_high")}
-    for i, (source, t) in enumerate(targets.values()):
-        table = by_clock[source]
-        frame[f"events_{i}"] = codes.map(table[f"events_{t}"]).fillna(0).to_numpy()
+    for t in TARGETS:
+        table, column = by_clock[t.clock], f"within_{t.code}"
+        frame[f"events_{t.code}"] = codes.map(table[f"events_{t.seconds}"]).fillna(0).to_numpy()
         for part in ("", "_low", "_high"):
-            frame[f"p_{i}{part}"] = codes.map(table[f"p_{t}{part}"]).to_numpy()
-            rates[f"p_{i}{part}"] = ["n", f"events_{i}"]
-    shown = formats.suppressed(frame, ["n", "events"], rates, national)
-    service_clock = clock == "service"
+            frame[column + part] = codes.map(table[f"p_{t.seconds}{part}"]).to_numpy()
+            rates[column + part] = ["n", f"events_{t.code}"]
+    return formats.suppressed(frame, ["n", "events"], rates, national)
 
-    def pct(row, prefix: str) -> str:
-        if row[prefix] == SUPPRESSED:
-            return SUPPRESSED
-        return percent(row[prefix], row[f"{prefix}_low"], row[f"{prefix}_high"])
 
+def _share(row, prefix: str) -> tuple[str, str | None]:
+    if row[prefix] == SUPPRESSED:
+        return SUPPRESSED, None
+    return formats.percent_parts(row[prefix], row[f"{prefix}_low"], row[f"{prefix}_high"])
+
+
+def _median(row, clock: str) -> tuple[str, str | None]:
+    if row["median"] == SUPPRESSED:
+        return SUPPRESSED, None
+    service = clock == SERVICE
+    return (formats.wait_text(row["median"], service=service),
+            formats.wait_ci_text(row["median_low"], row["median_high"], service=service))
+
+
+def response_table(calendar: pd.DataFrame, service: pd.DataFrame, clock: str = CALENDAR,
+                   national: bool = False, unit: str = "Group") -> pd.DataFrame:
+    """km_summaries of the calendar histogram (within 1 h and 3 days) and of the service one
+    (within 1 service day) -> per group: questions, response rate (all questions, Wilson CI),
+    median wait on ``clock`` with its 95% CI, and P(answered within each target) with 95%
+    CIs. Suppressed unless ``national``."""
+    if calendar.empty:
+        return pd.DataFrame()
     rows = []
-    for _, row in shown.iterrows():
-        hidden = row["median"] == SUPPRESSED
+    for _, row in _response_figures(calendar, service, clock, national).iterrows():
+        median, median_ci = _median(row, clock)
         out = {unit: org_name(row["name"]), "Questions": count(row["n"]),
-               "Answered (95% CI)": pct(row, "rate"),
-               "Median wait": SUPPRESSED if hidden else formats.wait_text(row["median"], service=service_clock),
-               "Median 95% CI": SUPPRESSED if hidden else
-               formats.wait_ci_text(row["median_low"], row["median_high"], service=service_clock)}
-        for i, name in enumerate(targets):
-            out[f"Within {name} (95% CI)"] = pct(row, f"p_{i}")
+               "Answered (95% CI)": formats.joined(*_share(row, "rate")),
+               "Median wait": median, "Median 95% CI": SUPPRESSED if median == SUPPRESSED else median_ci}
+        for t in TARGETS:
+            out[f"Within {t.short} (95% CI)"] = formats.joined(*_share(row, f"within_{t.code}"))
         rows.append(out)
     return pd.DataFrame(rows)
+
+
+def response_headline(calendar: pd.DataFrame, service: pd.DataFrame, clock: str = CALENDAR,
+                      national: bool = False) -> dict[str, tuple[str, str | None]]:
+    """The first group's figures (the whole selection, when ``by`` is "all") for the metrics at
+    the top of a page: measure name (warehouse.measures.MEASURES) -> (value, "95% CI ..." or
+    None), each formatted once here: questions, answered, median_wait, within_<target>.
+    Empty without questions."""
+    if calendar.empty:
+        return {}
+    row = _response_figures(calendar, service, clock, national).iloc[0]
+    figures = {"questions": (count(row["n"]), None), "answered": _share(row, "rate"),
+               "median_wait": _median(row, clock),
+               **{f"within_{t.code}": _share(row, f"within_{t.code}") for t in TARGETS}}
+    return {name: (value, None if ci is None else f"95% CI {ci}") for name, (value, ci) in figures.items()}
 
 
 def funnel_outliers(units: pd.DataFrame, measure: str = "answered", unit: str = "trust") -> pd.DataFrame:

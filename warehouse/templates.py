@@ -13,7 +13,7 @@ from typing import Callable
 import pandas as pd
 
 from store import reviews
-from warehouse import service_time
+from warehouse import measures, service_time
 from warehouse.enrich import questions, roles, sql_string
 from warehouse.rules import enabling, engine, local, packs
 
@@ -150,7 +150,12 @@ def _disclaimer_pattern() -> str:
     return sql_string(local.DISCLAIMER_PATTERN)
 
 
+def _answered_within_targets() -> str:
+    return measures.target_counts_sql(followed=False)
+
+
 TEMPLATES: dict[str, Callable[[], str]] = {
+    "answered_within_targets": _answered_within_targets,
     "disclaimer_pattern": _disclaimer_pattern,
     "enabling_practice_columns": _enabling_practice_columns,
     "guideline_flags": _guideline_flags,
