@@ -85,16 +85,6 @@ def scenario(i: int) -> queries.Filters:
     return queries.Filters(end - timedelta(days=days - 1), end, regions, trusts, platforms, text)
 
 
-def url_params(filters: queries.Filters) -> dict[str, object]:
-    params: dict[str, object] = {"from": filters.start.isoformat(), "to": filters.end.isoformat()}
-    for name, values in (("region", filters.regions), ("trust", filters.trusts), ("platform", filters.platforms)):
-        if values:
-            params[name] = list(values) if len(values) > 1 else values[0]
-    if filters.text:
-        params["q"] = filters.text
-    return params
-
-
 def bare_sql_seconds(page: str, filters: queries.Filters, connection=None) -> float:
     """Seconds to run the page's queries for these filters, straight on DuckDB."""
     if page not in PAGE_QUERIES:

@@ -45,16 +45,6 @@ def import_file(path: Path, source: str | None = None, trust: str | None = None)
     return run("file", default_source, origin, work)
 
 
-def import_table(posts: pa.Table, origin: str, source: str, command: str = "demo") -> RunCounts:
-    """Land an Arrow table with the file format's columns (used by the demo generator)."""
-
-    def work(con, run_id):
-        land_table(con, posts, origin)
-        return land(con, run_id, default_source=source, default_trust=None)
-
-    return run(command, source, origin, work)
-
-
 def land_table(con, posts: pa.Table, origin: str) -> None:
     """Create ``incoming`` from an Arrow table; the payload is each row as JSON."""
     missing = [c for c in POST_COLUMNS if c not in posts.column_names]

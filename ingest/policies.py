@@ -327,27 +327,3 @@ def load_policies(con, policies: pa.Table, origin: str, run_id: str) -> int:
          "codes": trusts, "run_id": run_id},
     )
     return version
-
-
-POLICY_FIELDS = ["trust_code", "policy_version", "effective_from", "effective_to",
-                 "personal_use_in_working_hours", "patient_engagement", "disclaimer_required",
-                 "approved_accounts_only", "response_target_hours", "staffed_hours", "rule_overrides",
-                 "document_url", "load_version"]
-
-
-def policy_in_force(con, trust_code: str, when) -> dict | None:
-    """The current register's policy version of ``trust_code`` in force on ``when`` (a date or
-    datetime; a datetime counts by its date as given), or None. ``rule_overrides`` is a list."""
-    day = when.date() if isinstance(when, datetime) else when
-    rows = con.execute(
-        f"SELECT {', '.join(POLICY_FIELDS)} FROM trust_policies_current"
-        " WHERE trust_code = upper($trust) AND effective_from <= $day"
-        " AND (effective_to IS NULL OR $day < effective_to)"
-        " ORDER BY effective_from DESC LIMIT 1",
-        {"trust": trust_code, "day": day},
-    ).fetchall()
-    if not rows:
-        return None
-    policy = dict(zip(POLICY_FIELDS, rows[0]))
-    policy["rule_overrides"] = json.loads(policy["rule_overrides"])
-    return policy

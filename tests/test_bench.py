@@ -48,7 +48,6 @@ def page_queries(monkeypatch) -> list[tuple]:
         "figure": lambda function, chart, filters, query=None, **_: ran.append(_bound(function, query or {})),
         "table": lambda function, builder, filters, query=None, **_: ran.append(_bound(function, query or {})),
         "response_table": histograms,
-        "response_summaries": histograms,
         "response_headline": histograms,
     }
     for name, record in recorders.items():

@@ -126,17 +126,13 @@ def table(function: Query, builder: Callable, filters: Filters | None, query: di
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=QUERY_CACHE_ENTRIES, show_spinner=False)
 def _cached_summaries(version: Version, filters, by: str, top: int):
+    """Kaplan–Meier summaries per group (``question_queries.km_summaries``) from the SQL
+    histograms of both clocks: (calendar: within 1 h and 3 days, service: within 1 service
+    day)."""
     within = {"calendar": question_queries.CALENDAR_WITHIN, "service": question_queries.SERVICE_WITHIN}
     return tuple(question_queries.km_summaries(
         _run(version, question_queries.response_histogram, filters, {"by": by, "clock": clock, "top": top}),
         within_s=within[clock]) for clock in ("calendar", "service"))
-
-
-def response_summaries(filters: Filters, by: str = "all", top: int = 10_000):
-    """Kaplan–Meier summaries per group (``question_queries.km_summaries``) from the SQL
-    histograms of both clocks: (calendar: within 1 h and 3 days, service: within 1 service
-    day). Cached per warehouse version and arguments."""
-    return _cached_summaries(_version(), filters, by, int(top))
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
@@ -146,7 +142,8 @@ def _cached_response(version: Version, builder_name: str, _builder: Callable, fi
 
 
 def response_table(filters: Filters, by: str = "all", top: int = 10_000, **table_options):
-    """``ui.labels.response_table`` of :func:`response_summaries` (cached likewise)."""
+    """``ui.labels.response_table`` of the Kaplan–Meier summaries of the response-time
+    histograms on both clocks, per group (cached per warehouse version and arguments)."""
     return _cached_response(_version(), key(labels.response_table), labels.response_table, filters, by,
                             int(top), tuple(sorted(table_options.items())))
 

@@ -65,7 +65,6 @@ from scipy import special  # scipy.stats (~0.6 s to import) is loaded only by th
 from warehouse.measures import CALENDAR, thresholds
 
 Z95 = float(special.ndtri(0.975))  # 1.95996…
-Z998 = float(special.ndtri(0.999))  # 3.09023…, two-sided 99.8%
 SUPPRESSED = "*"
 _CI_LABELS = ("ci_low", "ci_high")
 

@@ -79,10 +79,6 @@ SUBREDDIT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{1,20}(\+[A-Za-z0-9][A-Za-z0-9_]
 RETRY_STATUSES = {408, 500, 502, 503, 504, 520, 522, 524}
 
 
-def _clock() -> float:
-    return time.time()  # the same clock as prawcore's rate limiter and retry.reset_from_headers
-
-
 class Unavailable(Exception):
     """HTTP 403/404 or a redirect (Reddit's answer for a subreddit that does not exist)."""
 
