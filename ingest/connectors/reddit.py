@@ -61,6 +61,8 @@ from dataclasses import dataclass
 from json.decoder import scanstring
 from typing import Iterator
 
+import requests
+
 from ingest.connectors import retry
 from ingest.connectors.base import Connector, Item, Page
 from ingest.sources import SourceFormatError
@@ -108,7 +110,7 @@ def _epoch_text(value: float) -> str:
 
 
 def _requestor_class():
-    import prawcore
+    import prawcore  # optional client: loaded when this source runs
 
     class Requestor(prawcore.Requestor):
         """prawcore's requestor, keeping each response and raising the retry kinds."""
@@ -118,8 +120,6 @@ def _requestor_class():
             self._keep = keep
 
         def request(self, *args, timeout=None, **kwargs):
-            import requests
-
             url = args[1] if len(args) > 1 else kwargs.get("url", "?")
             try:
                 response = super().request(*args, timeout=timeout, **kwargs)
@@ -262,7 +262,7 @@ class RedditConnector(Connector):
     # --- the client --------------------------------------------------------------------
 
     def _client(self):
-        import praw
+        import praw  # optional client: loaded when this source runs
 
         self._keep: dict = {}
         return praw.Reddit(
@@ -276,7 +276,7 @@ class RedditConnector(Connector):
 
     def _get(self, path: str, params: dict):
         """(parsed JSON, response) of one GET, through the one retry mechanism."""
-        import prawcore
+        import prawcore  # optional client: loaded when this source runs
 
         def once():
             self._keep.pop("response", None)
