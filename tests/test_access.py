@@ -17,6 +17,8 @@ from tests.support import ROOT, load_and_build, post, run_cli
 from tests.test_app import HEADINGS, HOME
 from warehouse import queries
 
+pytestmark = pytest.mark.slow  # every page and query under each access scope, on its own build
+
 ACCOUNTS = ("platform,author_id,role,trust_code,title\n"
             "x,jo,professional,RR8,Jo (radiographer)\nx,al,professional,RJZ,Al (radiographer)\n")
 SECRET = "SECRETB"          # in every text of trust B (RJZ), and in its staff handle's posts
@@ -224,6 +226,7 @@ def _shown(at: AppTest) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.app
 @pytest.mark.parametrize("page", sorted(HEADINGS))
 def test_no_page_shows_another_trusts_text_to_a_trust_manager(use_two_trusts, page):
     user = {"is_logged_in": True, "email": "manager.a@nhs.net", "name": "Manager A"}
@@ -238,6 +241,7 @@ def test_no_page_shows_another_trusts_text_to_a_trust_manager(use_two_trusts, pa
         assert SECRET not in shown and "RJZ-" not in shown, page
 
 
+@pytest.mark.app
 def test_sign_in_is_required_and_unknown_accounts_are_refused(use_two_trusts):
     at = _app("pages/1_Explore.py", {"is_logged_in": False})
     assert not at.exception and [b.label for b in at.button] == ["Sign in"]
@@ -249,6 +253,7 @@ def test_sign_in_is_required_and_unknown_accounts_are_refused(use_two_trusts):
     assert "denied" in log["action"].tolist() and "stranger@example.org" in log["user"].tolist()
 
 
+@pytest.mark.app
 def test_real_data_without_login_shows_counts_but_no_text(use_two_trusts):
     at = _app("pages/1_Explore.py", None, {"from": "2025-01-01", "to": "2025-12-31"}, login=False)
     assert not at.exception, at.exception
@@ -258,6 +263,7 @@ def test_real_data_without_login_shows_counts_but_no_text(use_two_trusts):
     assert not at.exception and any(m.label == "Posts" for m in at.metric)
 
 
+@pytest.mark.app
 def test_a_login_is_audited_once_per_session(use_two_trusts):
     before = (access.audit_log()["action"] == "login").sum()
     at = _app(HOME, {"is_logged_in": True, "email": "admin@nhs.net"})
@@ -265,6 +271,7 @@ def test_a_login_is_audited_once_per_session(use_two_trusts):
     assert (access.audit_log()["action"] == "login").sum() == before + 1
 
 
+@pytest.mark.app
 def test_an_export_is_audited_with_its_rows_and_filters(use_two_trusts):
     at = _app("pages/1_Explore.py", {"is_logged_in": True, "email": "manager.a@nhs.net"},
               {"from": "2025-01-01", "to": "2025-12-31", "q": "MRI"})

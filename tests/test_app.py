@@ -21,6 +21,8 @@ from ui import formats, labels, page
 from ui.auth import NO_LOGIN_WARNING
 from warehouse import stats
 
+pytestmark = pytest.mark.app  # pages run with AppTest
+
 ROOT = Path(__file__).resolve().parent.parent
 HOME = "dashboard.py"
 # Every page and the heading it must show; test_every_page_is_listed keeps this complete.

@@ -13,6 +13,8 @@ from tests.test_app import HEADINGS, open_page
 from ui import data
 from warehouse import queries, question_queries
 
+pytestmark = pytest.mark.slow  # the benchmark's baselines and the pages it times
+
 # Run by every page's set-up (filter options, the demo banner), cached from the first render:
 # the benchmark's filter changes do not pay for them.
 SET_UP = {queries.date_bounds, queries.region_options, queries.trust_options, queries.platform_options,
@@ -61,6 +63,7 @@ def page_queries(monkeypatch) -> list[tuple]:
     return ran
 
 
+@pytest.mark.app
 @pytest.mark.parametrize("page", sorted(HEADINGS))
 def test_the_benchmark_runs_the_queries_each_page_runs(page, demo_data, use_data, page_queries):
     """bench/scenarios.PAGE_QUERIES names functions, not strings, and lists exactly what the

@@ -3,12 +3,16 @@ child process, so that ingest never imports the warehouse: its progress and summ
 terminal, and its exit code is the command's."""
 from __future__ import annotations
 
+import pytest
+
 import os
 
 from ingest import __main__ as ingest_cli, jobs
 from store import config
 from tests.support import published_query, raw_query, run_cli
 from tests.test_connectors_base import CONNECTORS, SOURCES, ListConnector
+
+pytestmark = pytest.mark.slow  # end to end: the CLIs run the build as a child process
 
 DEMO = ("ingest", "demo", "--posts", "300", "--seed", "1", "--end", "2025-06-30")
 

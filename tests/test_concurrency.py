@@ -4,6 +4,8 @@ dashboard shows afterwards. Real processes for ingest and build, real Streamlit 
 real DuckDB and SQLite."""
 from __future__ import annotations
 
+import pytest
+
 import re
 import threading
 import time
@@ -12,6 +14,8 @@ from bench import users
 from store import reviews
 from tests.support import load_and_build, post, published_query, run_cli, write_jsonl
 from tests.test_app import HEADINGS, open_page, signed_in
+
+pytestmark = pytest.mark.slow  # concurrency: simulated users while ingest and build run
 
 ACCOUNTS = "platform,author_id,role,trust_code,title\nx,jo,professional,RR8,Jo (radiographer)\n"
 ROUNDS = 3

@@ -27,6 +27,8 @@ from ingest.connectors.bluesky import BlueskyConnector, _sort_at
 from ingest.sources import SourceFormatError, bluesky as source
 from tests.support import raw_query, realdata
 
+pytestmark = pytest.mark.slow  # connector replays of recorded HTTP
+
 SEARCH = "bluesky/bskyr_vcr_searchPosts_redistricting"
 THREAD = "bluesky/bskyr_vcr_getPostThread"
 THREAD_MEDIA = "bluesky/marshalx_atproto_getPostThread_thread_view_post_with_embed_media.json"

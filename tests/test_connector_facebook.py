@@ -24,6 +24,8 @@ from ingest.connectors.facebook import FacebookConnector, reset_at
 from ingest.sources import facebook as transform, facebook_export
 from tests.support import raw_query, realdata
 
+pytestmark = pytest.mark.slow  # connector replays of recorded HTTP
+
 TOKEN = "EAAGtestPAGEtoken0123456789notreal"
 PAGE = "19292868552"
 COMMENTED = "19292868552_10158407654328553"     # the post whose comments were recorded

@@ -34,6 +34,8 @@ from ingest.connectors.mastodon import MastodonConnector
 from ingest.sources import SourceFormatError, mastodon as transform
 from tests.support import raw_query, realdata
 
+pytestmark = pytest.mark.slow  # connector replays of recorded HTTP
+
 SERVER = "https://localhost:3000"      # the recordings' server, asked over https
 HOST = "localhost:3000"
 

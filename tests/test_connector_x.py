@@ -29,6 +29,8 @@ from ingest.sources import SourceFormatError, x as transform
 from tests.support import published_query, raw_query, realdata
 from warehouse.build import build
 
+pytestmark = pytest.mark.slow  # connector replays of recorded HTTP
+
 SEARCH = re.compile(r"https://api\.twitter\.com/2/tweets/search/(recent|all)")
 TOKEN = "test-bearer-token-not-a-secret"
 SOURCE = "x:brexit"

@@ -160,6 +160,7 @@ def test_retry_waits_for_the_reset_backs_off_and_gives_up():
     assert retry.reset_from_headers({"Retry-After": "30"}, now=100.0) == 130.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["after_land", "before_commit", "land_after_commit"])
 def test_a_run_killed_mid_page_keeps_cursor_and_posts_in_step(configured, point):
     """SIGKILL inside the second page's transaction (or just after it commits): the cursor

@@ -27,6 +27,8 @@ from tests.conftest import TEST_KEY
 from tests.support import ROOT, post, published_query, raw_query, run_cli, write_jsonl
 from warehouse.build import build
 
+pytestmark = pytest.mark.slow  # crash and fault points: real CLI processes killed at every point
+
 # The command each crash point is reached by.
 SCENARIO = {
     "run_after_start": "file",

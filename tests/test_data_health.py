@@ -13,6 +13,8 @@ from store import reader
 from warehouse import health_queries
 from warehouse.build import build
 
+pytestmark = pytest.mark.app  # the Data health page, on real connector runs
+
 PAGE = "pages/7_Data_health.py"
 
 

@@ -163,6 +163,7 @@ def test_suppression_below_national_level(run):
     assert all(pd.isna(v) for v in fig.data[2].y)  # every day has 1-7 flags or posts
 
 
+@pytest.mark.app
 def test_page_shows_national_numbers_and_suppresses_below(flag_data, use_data):
     use_data(flag_data)
     at = open_page("pages/5_Guideline_flags.py", {"from": "2025-03-01", "to": "2025-03-31"})
@@ -175,6 +176,7 @@ def test_page_shows_national_numbers_and_suppresses_below(flag_data, use_data):
     assert shown["Flags"] == "*" and shown["Flags per 1,000 staff posts"] == "*"
 
 
+@pytest.mark.app
 def test_page_shows_enabling_practice_beside_breaches_and_switches_to_confirmed(demo_data, use_data,
                                                                                   read_published):
     use_data(demo_data)

@@ -28,6 +28,8 @@ from ui import data, funnels
 from warehouse import flag_queries, policy_queries, queries, question_queries
 from warehouse.policy_queries import CLAUSES
 
+pytestmark = pytest.mark.app  # pages run with AppTest
+
 RANGE = {"from": "2023-01-01", "to": "2025-06-30"}
 # Page -> its local controls (widget key -> values to try) and a page-level call (outside every
 # fragment) that a full run makes and a fragment rerun must not.

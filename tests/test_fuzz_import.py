@@ -19,6 +19,8 @@ DuckDB raw store that already holds earlier posts. For every file:
 """
 from __future__ import annotations
 
+import pytest
+
 import csv
 import io
 import itertools
@@ -36,6 +38,8 @@ from ingest.landing import PLATFORM_ALIASES, PLATFORMS
 from store import config
 from store.errors import InputError
 from tests.support import post, raw_query, write_jsonl
+
+pytestmark = pytest.mark.slow  # fuzzing
 
 # CI (the CI variable set) replays the same examples every run, so a red CI is always
 # reproducible; locally each run explores new ones.

@@ -14,6 +14,8 @@ from ingest import jobs
 from ingest.sources import SourceFormatError, facebook, reddit
 from tests.support import REALDATA, raw_query, write_jsonl
 
+pytestmark = pytest.mark.slow  # fuzzing
+
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=bool(os.environ.get("CI")),
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 KEYS = ["data", "children", "kind", "name", "created_utc", "author", "body", "title", "selftext",

@@ -17,6 +17,8 @@ from tests.test_app import HEADINGS, open_page, texts
 from ui import labels
 from ui.filters import KEYS
 
+pytestmark = pytest.mark.app  # pages run with AppTest
+
 EXPLORE = "pages/1_Explore.py"
 SCRIPT = "<script>alert('xss')</script>"
 SQL = "'); DROP TABLE posts; --"

@@ -11,6 +11,8 @@ from store.errors import InputError
 from tests.support import post, published_query, raw_query, run_cli, write_jsonl
 from warehouse.build import build
 
+pytestmark = pytest.mark.slow  # ingest and build: a data folder and a build per test
+
 
 def test_reimport_adds_nothing(data_dir, tmp_path):
     path = write_jsonl(tmp_path / "posts.jsonl", [post("1"), post("2"), post("3", parent_id="1")])

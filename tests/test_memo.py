@@ -14,6 +14,8 @@ from warehouse import build as build_module
 from warehouse.build import build
 from warehouse.enrich import questions
 
+pytestmark = pytest.mark.slow  # several builds per test
+
 MARTS = ["posts", "patient_questions", "flags", "daily_post_counts", "daily_question_counts",
          "daily_staff_post_counts", "daily_flag_counts"]
 

@@ -15,6 +15,8 @@ from ingest import demo, jobs
 from ingest.policies import PolicyError
 from tests.support import ROOT, raw_query
 
+pytestmark = pytest.mark.slow  # ingest and build: a data folder and a build per test
+
 YAML_TWO_TRUSTS = """\
 # two trusts, one with a policy change
 - trust_code: RJZ

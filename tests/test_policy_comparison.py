@@ -165,6 +165,7 @@ def test_plain_answer_hides_small_numbers_below_national_level():
 
 # --- the page ------------------------------------------------------------------------------------------
 
+@pytest.mark.app
 def test_page_answers_and_shows_matrix_and_funnels(demo_data, use_data, read_published):
     use_data(demo_data)
     at = open_page(PAGE, {"from": "2023-01-01", "to": "2025-06-30"})

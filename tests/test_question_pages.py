@@ -259,6 +259,7 @@ def test_funnel_points_hide_small_units():
 
 # --- the pages on this warehouse -------------------------------------------------------------
 
+@pytest.mark.app
 def test_pages_show_hand_computed_numbers_and_hide_small_ones(questions_data, use_data):
     use_data(questions_data)
     params = {"from": "2025-03-01", "to": "2025-03-20"}

@@ -77,3 +77,10 @@ def test_every_guideline_rule_is_listed_with_its_clause():
         line = next((l for l in README.splitlines() if l.startswith(f"| `{rule.rule_id}` |")), None)
         assert line, rule.rule_id
         assert rule.clause.clause_id in line and rule.clause.excerpt in line, rule.rule_id
+
+
+def test_the_fast_tier_command_uses_the_registered_markers():
+    ini = (ROOT / "pytest.ini").read_text()
+    assert 'python -m pytest -m "not app and not slow"' in README
+    assert "--strict-markers" in ini  # a mistyped marker fails instead of silently not selecting
+    assert re.search(r"^\s+app:", ini, re.M) and re.search(r"^\s+slow:", ini, re.M)

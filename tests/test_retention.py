@@ -14,6 +14,8 @@ from store import config
 from tests.support import post, raw_query, run_cli, write_jsonl
 from warehouse.build import build
 
+pytestmark = pytest.mark.slow  # ingest and build: a data folder and a build per test
+
 OLD = "2020-01-06T10:00:00+00:00"
 RECENT = "2026-01-05T10:00:00+00:00"
 ACCOUNTS = "platform,author_id,role,trust_code,title\nx,leeds,organisation,RR8,Leeds Breast Screening\n"

@@ -17,6 +17,8 @@ from warehouse import flag_queries
 from warehouse.build import build
 from warehouse.queries import Filters
 
+pytestmark = pytest.mark.slow  # ingest and build: a data folder and a build per test
+
 PAGE = "pages/4_Review_queue.py"
 ACCOUNTS = "platform,author_id,role,trust_code,title\nx,jo,professional,RR8,Mammographer\n"
 HOSTILE = "'); DROP TABLE review_decisions; -- <script>alert(1)</script> **bold** [x](javascript:1)"
@@ -134,6 +136,7 @@ def test_the_build_does_not_create_the_store(data_dir, tmp_path):
     assert not reviews.reviews_path().exists()
 
 
+@pytest.mark.app
 def test_review_queue_page_orders_shows_and_records(data_dir, tmp_path):
     _load(tmp_path)
     user = signed_in("ann@nhs.net", "reviewer", region_code="Y63")  # RR8's region
@@ -166,6 +169,7 @@ def test_review_queue_page_orders_shows_and_records(data_dir, tmp_path):
     assert "<script>" not in " ".join(texts(at.markdown))
 
 
+@pytest.mark.app
 def test_review_queue_shows_a_local_policy_flag_with_its_rule(data_dir, tmp_path):
     load_and_build(tmp_path, [post("j", author_id="jo", author_bio="Radiographer at Leeds",
                                    text="Busy list today", created_at="2025-05-01T10:00:00+00:00")],

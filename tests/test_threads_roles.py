@@ -2,6 +2,8 @@
 through the thread, and episodes with follow-ups, on a small hand-made data set."""
 from __future__ import annotations
 
+import pytest
+
 import re
 
 from ingest import jobs
@@ -9,6 +11,8 @@ from tests.support import post, published_query, write_jsonl
 from warehouse.build import build
 from warehouse.enrich import roles
 from warehouse.templates import ROLE_TEXT_GATE
+
+pytestmark = pytest.mark.slow  # ingest and build: a data folder and a build per test
 
 T0 = "2025-03-03T10:{:02d}:00+00:00"  # a Monday, in staffed hours
 
