@@ -10,7 +10,7 @@ Fields: ``trust_code``, ``policy_version``, ``effective_from``, ``effective_to``
 ``personal_use_in_working_hours`` (permitted | not_permitted), ``patient_engagement``
 (encouraged | permitted | discouraged), ``disclaimer_required``, ``approved_accounts_only``
 (true/false), ``response_target_hours`` (> 0), ``staffed_hours`` (a schedule such as
-"Mon-Fri 08:00-18:00" or "24/7", see ``warehouse.service_time.parse_schedule``),
+"Mon-Fri 08:00-18:00" or "24/7", see ``store.schedule.parse_schedule``),
 ``rule_overrides`` (YAML: a list of {rule_id, action, severity}; CSV:
 ``rule_id:action[:severity];...``; action is disable | enable | severity), ``document_url``.
 

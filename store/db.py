@@ -1,4 +1,5 @@
-"""Where the stores are opened (the published warehouse's readers: :mod:`store.reader`).
+"""The one module that opens connections to the stores (the published warehouse's readers
+are set up by :mod:`store.reader`, through :func:`connect_scratch`).
 
 * The raw store (``raw.duckdb``) has one writer at a time: ingest and build take the
   data folder's writer lock before they open it.
@@ -90,9 +91,11 @@ def connect_reviews(path: Path, *, read_only: bool = False) -> sqlite3.Connectio
     return con
 
 
-def connect_scratch() -> duckdb.DuckDBPyConnection:
-    """A private in-memory database (no file): evaluation, tests, file conversions."""
-    return duckdb.connect(":memory:")
+def connect_scratch(settings: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """A private in-memory database (no file): evaluation, tests, file conversions, and the
+    catalog a reader of the published warehouse attaches it to (:mod:`store.reader`), with
+    DuckDB ``settings`` (e.g. a memory limit)."""
+    return duckdb.connect(":memory:", config=settings or {})
 
 
 def publish(built: Path, target: Path | None = None) -> None:

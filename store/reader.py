@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from store import access, config
+from store import access, config, db
 
 PUBLISHED = "published"  # catalog name of the attached warehouse
 SESSION = "memory"  # the reader's private catalog: views of the published tables for its scope
@@ -39,8 +39,8 @@ def connect_published(path: Path | None = None, scope=None) -> duckdb.DuckDBPyCo
     scope = scope or access.EVERYTHING
     # A small buffer pool per connection (store.config.reader_memory_mb), spilling to the
     # system temp folder: the dashboard's memory stays bounded whatever the warehouse's size.
-    con = duckdb.connect(":memory:", config={"memory_limit": f"{config.reader_memory_mb()}MB",
-                                             "temp_directory": tempfile.gettempdir()})
+    con = db.connect_scratch({"memory_limit": f"{config.reader_memory_mb()}MB",
+                              "temp_directory": tempfile.gettempdir()})
     # ATTACH takes no bound parameter; the path is our own file name, quoted.
     escaped = str(path).replace("'", "''")
     con.execute(f"ATTACH '{escaped}' AS {PUBLISHED} (READ_ONLY)")

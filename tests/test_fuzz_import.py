@@ -5,7 +5,7 @@ lines nobody can predict (random JSON objects, random bytes, truncated and wrong
 lines, NULs, BOMs, 1-2 MB texts, SQL and HTML in every field), and imports each into a real
 DuckDB raw store that already holds earlier posts. For every file:
 
-* the import returns counts, or raises one ``ingest.errors.InputError`` for the whole file
+* the import returns counts, or raises one ``store.errors.InputError`` for the whole file
   (then nothing stored changes and the run is recorded as failed); no other exception;
 * every record is counted once: ``read == new + changed + duplicate + quarantined``. Rule for
   JSONL: a record is a physical line (split at ``\\n`` only) that is not blank after removing
