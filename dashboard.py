@@ -1,20 +1,21 @@
 """RadSoMe home page (Overview): how many posts, from how many people, where and when.
 
-Run with ``streamlit run dashboard.py``. Thin by design: widget -> named query -> chart.
+Run with ``streamlit run dashboard.py``. Thin by design: widget -> query function -> chart function.
 """
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from ui import data, labels, page
+from ui import charts, data, formats, labels, page
+from warehouse import queries, question_queries
 
 TOP_TRUSTS = 15
 
 chosen = page.start("Overview", ":material/bar_chart:")
 
 # --- headline figures -------------------------------------------------------------------
-head = data.query("headline", chosen).iloc[0]
+head = data.query(queries.headline, chosen).iloc[0]
 
 
 def change(now: int, before: int) -> str | None:
@@ -33,27 +34,25 @@ cols[1].metric("Distinct accounts", f"{authors:,}", border=True,
 cols[2].metric("Platforms", f"{int(head['n_platforms']):,}", border=True)
 last = head["last_post_at"]
 last = None if pd.isna(last) else pd.Timestamp(last).tz_convert("Europe/London")
-cols[3].metric("Latest post", "—" if last is None else labels.day(last),
+cols[3].metric("Latest post", "—" if last is None else formats.day(last),
                None if last is None else f"at {last:%H:%M} UK time", delta_color="off",
                delta_arrow="off", border=True, help="The newest post in the chosen period and filters.")
 
 # --- patient questions (details on the Patient questions and Response times pages) ---------
 # From the daily pre-aggregate and the SQL response-time histograms, never raw rows.
 national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
-n_questions = int(data.query("question_headline", chosen)["n_questions"].iloc[0])
-waits = data.response_table(chosen, national=national)
+n_questions = int(data.query(question_queries.question_headline, chosen)["n_questions"].iloc[0])
+figures = data.response_headline(chosen, national=national)
 cols = st.columns(4)
-cols[0].metric("Patient questions", labels.shown_count(n_questions, national), border=True,
+cols[0].metric("Patient questions", formats.shown_count(n_questions, national), border=True,
                help="Questions from members of the public (with their follow-ups) asked in the "
                     "chosen period, answered or not.")
-median, median_ci = ("—", None) if waits.empty else (waits["Median wait"].iloc[0], waits["Median 95% CI"].iloc[0])
-cols[1].metric("Median time to first answer", median,
-               None if median_ci in (None, labels.SUPPRESSED) else f"95% CI {median_ci}",
-               delta_color="off", delta_arrow="off", border=True,
-               help="Half of the questions had a first reply from a professional or organisation "
+median, median_ci = figures.get("median_wait", ("—", None))
+cols[1].metric("Median time to first answer", median, median_ci, delta_color="off", delta_arrow="off",
+               border=True, help="Half of the questions had a first reply from a professional or organisation "
                     "account within this time (Kaplan–Meier, calendar time; unanswered questions "
                     "count as still waiting). “Not reached”: fewer than half answered so far.")
-value, ci = ("—", None) if waits.empty else labels.metric_parts(waits["Within 1 service day (95% CI)"].iloc[0])
+value, ci = figures.get("within_service_day", ("—", None))
 cols[2].metric("Answered in 1 service day", value, ci, delta_color="off", delta_arrow="off",
                border=True, help="Within one day's staffed hours (Mon–Fri 08:00–18:00 UK time by "
                                  "default). Kaplan–Meier estimate with 95% CI.")
@@ -76,8 +75,8 @@ def posts_over_time(chosen) -> None:
     by = right.segmented_control("Lines by", ["platform", "role"], key="overview_by",
                                  default="platform",
                                  format_func=lambda s: "Author role" if s == "role" else "Platform") or "platform"
-    st.plotly_chart(data.figure("posts_over_time", chosen, {"grain": grain, "by": by}, grain=grain, by=by),
-                    key="chart_over_time")
+    st.plotly_chart(data.figure(queries.posts_over_time, charts.posts_over_time, chosen,
+                                {"grain": grain, "by": by}, grain=grain, by=by), key="chart_over_time")
     if grain != "day":
         st.caption(f"The first and last {grain}s may be partial: counts cover only the chosen days.")
 
@@ -85,23 +84,25 @@ def posts_over_time(chosen) -> None:
 posts_over_time(chosen)
 
 # --- where --------------------------------------------------------------------------------
-by_trust = data.query("posts_by_trust", chosen)
+by_trust = data.query(queries.posts_by_trust, chosen)
 left, right = st.columns(2)
 with left:
     st.subheader("Posts by region")
-    st.plotly_chart(data.figure("posts_by_region", chosen), key="chart_regions")
+    st.plotly_chart(data.figure(queries.posts_by_region, charts.posts_by_region, chosen),
+                    key="chart_regions")
 with right:
     st.subheader(f"Busiest {min(TOP_TRUSTS, len(by_trust))} trusts")
-    st.plotly_chart(data.figure("posts_by_trust", chosen, top=TOP_TRUSTS), key="chart_trusts")
+    st.plotly_chart(data.figure(queries.posts_by_trust, charts.posts_by_trust, chosen, top=TOP_TRUSTS),
+                    key="chart_trusts")
 
 st.subheader("Posts by trust")
 st.dataframe(labels.trust_table(by_trust), hide_index=True)
 st.caption("Trust figures are rounded to the nearest 5, and counts of 1–7 show as \\*, to "
            "protect small numbers (NHS Digital's suppression rules).")
 
-info = data.query("build_info").iloc[0]
+info = data.query(queries.build_info).iloc[0]
 st.caption(
-    f"Warehouse built {labels.moment(pd.Timestamp(info['built_at']).tz_convert('Europe/London'))}"
+    f"Warehouse built {formats.moment(pd.Timestamp(info['built_at']).tz_convert('Europe/London'))}"
     f" (UK time) from {int(info['n_posts']):,} posts; days are UK local days. "
     "Posts with no known trust are counted as “Unattributed”."
 )

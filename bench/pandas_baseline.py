@@ -1,6 +1,6 @@
 """The "what a user would write instead" baseline (issue #6): three representative page
 queries written the obvious pandas way — load the rows into memory once, then filter and group
-per filter change — timed side by side with RadSoMe's named queries on the same filters.
+per filter change — timed side by side with RadSoMe's queries on the same filters.
 
     python bench/pandas_baseline.py --data PATH [--repeat 7]
 
@@ -22,7 +22,12 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # ``python bench/pandas_baseline.py``: the packages are beside bench/
+
+from bench import scenarios  # noqa: E402
+from store import reader  # noqa: E402
+from warehouse import flag_queries, queries, question_queries  # noqa: E402
+from warehouse.measures import UNATTRIBUTED  # noqa: E402
 
 
 def load(con) -> dict[str, pd.DataFrame]:
@@ -45,7 +50,7 @@ def _chosen(frame: pd.DataFrame, time_column: str, filters) -> pd.DataFrame:
     days = _uk_day(frame[time_column])
     keep = (days >= filters.start) & (days <= filters.end)
     if filters.regions:
-        keep &= frame["region_code"].fillna("unattributed").isin(filters.regions)
+        keep &= frame["region_code"].fillna(UNATTRIBUTED).isin(filters.regions)
     if filters.trusts:
         keep &= frame["trust_code"].isin(filters.trusts)
     if filters.platforms:
@@ -63,7 +68,7 @@ def posts_per_week(data, filters) -> pd.DataFrame:
 
 def answered_by_trust(data, filters) -> pd.DataFrame:
     chosen = _chosen(data["questions"], "asked_at", filters)
-    grouped = chosen.assign(trust=chosen["trust_code"].fillna("unattributed")).groupby("trust")
+    grouped = chosen.assign(trust=chosen["trust_code"].fillna(UNATTRIBUTED)).groupby("trust")
     return pd.DataFrame({"n_questions": grouped.size(), "n_answered": grouped["is_answered"].sum()}).reset_index()
 
 
@@ -76,21 +81,21 @@ def flags_by_family(data, filters) -> pd.DataFrame:
     return counts.assign(rate=1000 * counts["n_flags"] / n_posts if n_posts else float("nan"))
 
 
-PAIRS = [  # (pandas function, named query, options, how to compare)
-    (posts_per_week, "posts_over_time", {"grain": "week", "by": "platform"}),
-    (answered_by_trust, "question_units", {"by": "trust"}),
-    (flags_by_family, "flag_rates", {"by": "family"}),
+PAIRS = [  # (pandas function, the query it stands for, its options)
+    (posts_per_week, queries.posts_over_time, {"grain": "week", "by": "platform"}),
+    (answered_by_trust, question_queries.question_units, {"by": "trust"}),
+    (flags_by_family, flag_queries.flag_rates, {"by": "family"}),
 ]
 
 
-def _same(name: str, mine: pd.DataFrame, sql: pd.DataFrame) -> None:
+def _same(query, mine: pd.DataFrame, sql: pd.DataFrame) -> None:
     """The pandas answer equals the SQL's (so the timing compares like with like)."""
-    if name == "posts_over_time":
+    if query is queries.posts_over_time:
         a = mine.groupby("platform")["n_posts"].sum().sort_index()
         b = sql.groupby("series")["n_posts"].sum()
         b = b[b > 0].sort_index()
         assert a.to_dict() == b.astype(int).to_dict(), (a, b)
-    elif name == "question_units":
+    elif query is question_queries.question_units:
         assert int(mine["n_questions"].sum()) == int(sql["n_questions"].sum())
         assert int(mine["n_answered"].sum()) == int(sql["n_answered"].sum())
     else:
@@ -102,16 +107,13 @@ def _same(name: str, mine: pd.DataFrame, sql: pd.DataFrame) -> None:
 
 def compare(repeat: int = 7) -> dict:
     """Per pair: pandas p50 seconds per filter change, SQL p50, their ratio; and load seconds."""
-    from bench import scenarios
-    from warehouse import db, flag_queries, question_queries, queries  # noqa: F401 (register queries)
-
-    con = db.connect_published()
+    con = reader.connect_published()
     try:
         started = time.perf_counter()
-        data = load(db.reader_cursor(con))
+        data = load(reader.reader_cursor(con))
         load_s = time.perf_counter() - started
         out = {"load_s": load_s, "rows": {k: len(v) for k, v in data.items()}, "pairs": {}}
-        for function, name, options in PAIRS:
+        for function, query, options in PAIRS:
             mine, sql = [], []
             for i in range(repeat):
                 filters = scenarios.scenario(i)
@@ -120,13 +122,13 @@ def compare(repeat: int = 7) -> dict:
                 t = time.perf_counter()
                 answer = function(data, filters)
                 mine.append(time.perf_counter() - t)
-                cursor = db.reader_cursor(con)
+                cursor = reader.reader_cursor(con)
                 t = time.perf_counter()
-                expected = queries.QUERIES[name](cursor, filters, **options)
+                expected = query(cursor, filters, **options)
                 sql.append(time.perf_counter() - t)
                 cursor.close()
-                _same(name, answer, expected)
-            out["pairs"][name] = {"pandas_p50_s": statistics.median(mine), "sql_p50_s": statistics.median(sql),
+                _same(query, answer, expected)
+            out["pairs"][query.__name__] = {"pandas_p50_s": statistics.median(mine), "sql_p50_s": statistics.median(sql),
                                   "ratio_pandas_to_sql": statistics.median(mine) / max(statistics.median(sql), 1e-9)}
         return out
     finally:

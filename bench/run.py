@@ -8,7 +8,7 @@ Builds a warehouse of N demo posts in a temporary data folder and measures, on t
 * every page's server time under ``streamlit.testing`` (AppTest), in a fresh process: first
   render, a cached rerun, and filter changes made through the sidebar widgets of one session
   (median and p95 over a fixed set of filter values), beside the bare SQL time of the same
-  filter changes' named queries; and that process's peak memory;
+  filter changes' queries; and that process's peak memory;
 * the pandas baseline (``bench/pandas_baseline.py``) on the same warehouse, in the same run.
 
 Targets are in ../shared/DESIGN.md ("Performance targets"). Figures are measured, never
@@ -21,14 +21,22 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import duckdb
+import streamlit
+from streamlit.testing.v1 import AppTest
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # ``python bench/run.py``: the packages are beside bench/
+
+from bench import pandas_baseline, scenarios  # noqa: E402
+from store import db, reader  # noqa: E402
 
 END = datetime(2026, 11, 1, tzinfo=timezone.utc)  # fixed, so runs are comparable
 INCREMENT = 10_000
@@ -52,8 +60,6 @@ def _p95(values):
 
 def write_jsonl(table, path: Path) -> None:
     """Write an Arrow table as JSONL with DuckDB (fast; one object per line)."""
-    from warehouse import db
-
     con = db.connect_scratch()
     con.register("posts", table)
     con.execute(f"COPY posts TO '{path}' (FORMAT json)")  # path: our own temp file
@@ -65,6 +71,8 @@ def generate(n_posts: int, workdir: Path) -> float:
     posts never seen before: the last 10,000 re-keyed) and accounts.csv. Returns the seconds
     the generator took. Run in a child process (``--generate-only``), so the memory the
     generator holds is not the importer's or the build's."""
+    # Imported here, not at the top: the page-timing child process (bench_pages_in_child)
+    # stands in for the dashboard, whose peak memory must not include the ingest or the build.
     import pyarrow.compute as pc
 
     from ingest import demo
@@ -82,8 +90,7 @@ def generate(n_posts: int, workdir: Path) -> float:
 
 def bench_ingest(n_posts: int, workdir: Path) -> dict:
     """Import N posts in bulk, build, then import 10,000 new posts and build again."""
-    import subprocess
-
+    # Imported here, not at the top: see generate().
     from ingest import jobs
     from warehouse.build import build
 
@@ -135,8 +142,6 @@ def _size_mb(path: Path) -> float:
 def bench_pages_in_child(repeat: int) -> dict:
     """The page timings in a fresh process (so "first render" is a fresh process's, and its
     peak resident memory is the dashboard's, not the import's or the build's)."""
-    import subprocess
-
     out = Path(os.environ["RADSOME_DATA"]).parent / "pages.json"
     subprocess.run([sys.executable, str(Path(__file__).resolve()), "--pages-only", "--repeat", str(repeat),
                     "--json", str(out)], check=True, cwd=ROOT)
@@ -187,10 +192,6 @@ def bench_pages(repeat: int) -> dict:
     nothing changed (served from the caches), then ``repeat`` filter changes made through the
     sidebar widgets, each a rerun of the page's script, as Streamlit runs it when a user
     changes a filter. Each scenario's filters are new to the caches (distinct dates)."""
-    from streamlit.testing.v1 import AppTest
-
-    import bench.scenarios as scenarios
-
     out = {}
     for page in PAGES:
         at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
@@ -215,12 +216,9 @@ def bench_pages(repeat: int) -> dict:
 
 
 def bench_sql(repeat: int, pages: dict) -> None:
-    """Add to each page's figures the bare SQL time of the same filter changes: its named
-    queries run straight on DuckDB (in this process, not the dashboard's)."""
-    import bench.scenarios as scenarios
-    from warehouse import db
-
-    connection = db.connect_published()
+    """Add to each page's figures the bare SQL time of the same filter changes: its queries
+    run straight on DuckDB (in this process, not the dashboard's)."""
+    connection = reader.connect_published()
     try:
         for page, figures in pages.items():
             if page not in PAGES:
@@ -282,11 +280,7 @@ def main(argv=None) -> int:
         if not args.skip_pages:
             pages = bench_pages_in_child(args.repeat)
             bench_sql(args.repeat, pages)
-            from bench import pandas_baseline
-
             baseline = pandas_baseline.compare(args.repeat)
-
-    import duckdb
 
     report = {
         "posts": args.posts,
@@ -294,7 +288,7 @@ def main(argv=None) -> int:
         "machine": platform.machine(),
         "python": platform.python_version(),
         "duckdb": duckdb.__version__,
-        "streamlit": None if args.skip_pages else _streamlit_version(),
+        "streamlit": None if args.skip_pages else streamlit.__version__,
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "ingest": ingest,
         "pages": pages,
@@ -304,12 +298,6 @@ def main(argv=None) -> int:
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
     return 0
-
-
-def _streamlit_version() -> str:
-    import streamlit
-
-    return streamlit.__version__
 
 
 def print_report(report: dict) -> None:
@@ -352,8 +340,6 @@ def print_report(report: dict) -> None:
         print(f"\ndashboard process peak memory (all pages, fresh process): {peak:,.0f} MB")
     if report.get("pandas_baseline"):
         print()
-        from bench import pandas_baseline
-
         pandas_baseline.print_report(report["pandas_baseline"])
 
 

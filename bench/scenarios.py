@@ -2,20 +2,17 @@
 
 Each scenario is a set of URL parameters (as a shared link would carry them). Every one has a
 distinct date range, so no scenario is served from another's cache. For the bare-SQL figure
-the same filters run through the page's named queries in ``warehouse.queries`` on a fresh
-cursor: the work the page cannot avoid.
+the same filters run through the page's queries (the functions the page calls, from
+``warehouse.*queries``) on a fresh cursor: the work the page cannot avoid.
+tests/test_bench.py renders every page and checks that it calls exactly these.
 """
 from __future__ import annotations
 
 import time
 from datetime import date, timedelta
 
-from warehouse import db, queries
-from warehouse import question_queries  # noqa: F401  (registers the question pages' queries)
-from warehouse import flag_queries  # noqa: F401  (registers the flag page's queries)
-from warehouse import policy_queries  # noqa: F401  (registers the policy comparison queries)
-from warehouse import health_queries  # noqa: F401  (registers the data-health queries)
-from warehouse import reviews  # noqa: F401  (registers the review queue's query)
+from store import reader
+from warehouse import flag_queries, health_queries, policy_queries, queries, question_queries
 
 LAST_DAY = date(2026, 10, 31)  # bench/run.py generates the demo up to 1 Nov 2026
 
@@ -30,51 +27,55 @@ BASES = [
     (30, (), (), ("facebook", "x"), "results"),
 ]
 
-# The named queries each page runs after a filter change (options and build_info are cached
-# from the first render). A page missing here fails the benchmark, so new pages are added.
+# The queries each page runs after a filter change, with their options (the filter options and
+# build_info are cached from the first render). A page missing here fails the benchmark, so
+# new pages are added.
 PAGE_QUERIES = {
     "dashboard.py": [
-        ("headline", {}),
-        ("posts_over_time", {"grain": "week", "by": "platform"}),
-        ("posts_by_region", {}),
-        ("posts_by_trust", {}),
-        ("question_headline", {}),
-        ("response_histogram", {"by": "all", "clock": "calendar"}),
-        ("response_histogram", {"by": "all", "clock": "service"}),
+        (queries.headline, {}),
+        (queries.posts_over_time, {"grain": "week", "by": "platform"}),
+        (queries.posts_by_region, {}),
+        (queries.posts_by_trust, {}),
+        (question_queries.question_headline, {}),
+        (question_queries.response_histogram, {"by": "all", "clock": "calendar"}),
+        (question_queries.response_histogram, {"by": "all", "clock": "service"}),
     ],
-    "pages/1_Explore.py": [("explore_posts", {"limit": 1_001})],
+    "pages/1_Explore.py": [(queries.explore_posts, {"limit": 1_001})],
     "pages/2_Patient_questions.py": [
-        ("question_headline", {}),
-        ("response_histogram", {"by": "all", "clock": "calendar"}),
-        ("response_histogram", {"by": "all", "clock": "service"}),
-        ("questions_over_time", {"grain": "week", "by": "all"}),
-        ("question_topics", {}),
-        ("question_units", {"by": "region"}),
-        ("question_units", {"by": "trust"}),
-        ("open_questions", {"limit": 501}),
+        (question_queries.question_headline, {}),
+        (question_queries.response_histogram, {"by": "all", "clock": "calendar"}),
+        (question_queries.response_histogram, {"by": "all", "clock": "service"}),
+        (question_queries.questions_over_time, {"grain": "week", "by": "all"}),
+        (question_queries.question_topics, {}),
+        (question_queries.question_units, {"by": "region"}),
+        (question_queries.question_units, {"by": "trust"}),
+        (question_queries.open_questions, {"limit": 501}),
     ],
     "pages/3_Response_times.py": [
-        ("response_histogram", {"by": "all", "clock": "calendar"}),
-        ("response_histogram", {"by": "all", "clock": "service"}),
-        ("question_units", {"by": "trust"}),
-        ("asking_times", {}),
+        (question_queries.response_histogram, {"by": "all", "clock": "calendar"}),
+        (question_queries.response_histogram, {"by": "all", "clock": "service"}),
+        (question_queries.question_units, {"by": "trust"}),
+        (question_queries.asking_times, {}),
     ],
     "pages/5_Guideline_flags.py": [
-        ("flag_headline", {}),
-        ("enabling_headline", {}),
-        ("flag_rates", {"by": "family"}),
-        ("flag_rates", {"by": "rule"}),
-        ("flags_over_time", {"grain": "week"}),
-        ("flag_rates", {"by": "trust"}),
-        ("flagged_posts", {"limit": 500}),
+        (flag_queries.flag_headline, {}),
+        (flag_queries.enabling_headline, {}),
+        (flag_queries.flag_rates, {"by": "family"}),
+        (flag_queries.flag_rates, {"by": "rule"}),
+        (flag_queries.flags_over_time, {"grain": "week"}),
+        (flag_queries.flag_rates, {"by": "trust"}),
+        (flag_queries.flagged_posts, {"limit": 500}),
     ],
-    "pages/4_Review_queue.py": [("review_queue", {"limit": 501})],
+    "pages/4_Review_queue.py": [(flag_queries.review_queue, {"limit": 501})],
     "pages/6_Policy_comparison.py": [
-        ("policy_register", {}),
-        ("policy_comparison", {"clause": "engagement"}),
-        ("trust_outcomes", {}),
+        (policy_queries.policy_register, {}),
+        (policy_queries.policy_comparison, {"clause": "engagement"}),
+        (policy_queries.trust_outcomes, {}),
     ],
-    "pages/7_Data_health.py": [("source_health", {"days": 30}), ("fetches_over_time", {"days": 30})],
+    "pages/7_Data_health.py": [
+        (health_queries.source_health, {"days": 30}),
+        (health_queries.fetches_over_time, {"days": 30}),
+    ],
 }
 
 
@@ -84,26 +85,16 @@ def scenario(i: int) -> queries.Filters:
     return queries.Filters(end - timedelta(days=days - 1), end, regions, trusts, platforms, text)
 
 
-def url_params(filters: queries.Filters) -> dict[str, object]:
-    params: dict[str, object] = {"from": filters.start.isoformat(), "to": filters.end.isoformat()}
-    for name, values in (("region", filters.regions), ("trust", filters.trusts), ("platform", filters.platforms)):
-        if values:
-            params[name] = list(values) if len(values) > 1 else values[0]
-    if filters.text:
-        params["q"] = filters.text
-    return params
-
-
 def bare_sql_seconds(page: str, filters: queries.Filters, connection=None) -> float:
     """Seconds to run the page's queries for these filters, straight on DuckDB."""
     if page not in PAGE_QUERIES:
-        raise KeyError(f"{page}: add its named queries to bench/scenarios.py PAGE_QUERIES")
-    con = connection or db.connect_published()
+        raise KeyError(f"{page}: add its queries to bench/scenarios.py PAGE_QUERIES")
+    con = connection or reader.connect_published()
     try:
         start = time.perf_counter()
-        for name, options in PAGE_QUERIES[page]:
-            cursor = db.reader_cursor(con)
-            queries.QUERIES[name](cursor, filters, **options)
+        for function, options in PAGE_QUERIES[page]:
+            cursor = reader.reader_cursor(con)
+            function(cursor, filters, **options)
             cursor.close()
         return time.perf_counter() - start
     finally:

@@ -7,7 +7,7 @@ and a build run.
 ``python -m ingest demo --posts 1000000``). Each simulated user is a thread that does what the
 dashboard process does for one session: on each "filter change" it picks a page and a filter
 scenario (``bench/scenarios.py``: the fixed set the page benchmark uses) and runs that page's
-named queries, each on a fresh cursor of the process's shared read-only connection, reopened
+queries, each on a fresh cursor of the process's shared read-only connection, reopened
 when a build publishes a new snapshot (as ``ui/data.py`` does). Meanwhile a writer thread runs
 ``python -m ingest file`` (new posts) and ``python -m warehouse build`` in subprocesses, in a
 loop until the users are done. Reported: filter changes, errors (any exception), p50/p95/max
@@ -30,8 +30,14 @@ import threading
 import time
 from pathlib import Path
 
+import pyarrow as pa
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # ``python bench/users.py``: the packages below are beside bench/
+
+from bench import scenarios  # noqa: E402
+from ingest import demo  # noqa: E402
+from store import config, reader  # noqa: E402
 
 
 def _snapshot(path: Path):
@@ -43,16 +49,14 @@ class SharedConnection:
     """One connection per published snapshot, as the dashboard keeps one per process."""
 
     def __init__(self, path: Path):
-        from warehouse import db
-
-        self.db, self.path, self.lock = db, path, threading.Lock()
+        self.path, self.lock = path, threading.Lock()
         self.version, self.con, self.snapshots = None, None, 0
 
     def get(self):
         version = _snapshot(self.path)
         with self.lock:
             if version != self.version:
-                self.con = self.db.connect_published(self.path)  # the old one closes when unused
+                self.con = reader.connect_published(self.path)  # the old one closes when unused
                 self.version = version
                 self.snapshots += 1
             return self.con
@@ -60,9 +64,6 @@ class SharedConnection:
 
 def user(n: int, changes: int, shared: SharedConnection, times: list, errors: list, seed: int,
          built: threading.Event) -> None:
-    from bench import scenarios
-    from warehouse import db, queries
-
     rng = random.Random(seed + n)
     pages = sorted(scenarios.PAGE_QUERIES)
     done = 0
@@ -73,10 +74,10 @@ def user(n: int, changes: int, shared: SharedConnection, times: list, errors: li
         started = time.perf_counter()
         try:
             con = shared.get()
-            for name, options in scenarios.PAGE_QUERIES[page]:
-                cursor = db.reader_cursor(con)
+            for function, options in scenarios.PAGE_QUERIES[page]:
+                cursor = reader.reader_cursor(con)
                 try:
-                    queries.QUERIES[name](cursor, filters, **options)
+                    function(cursor, filters, **options)
                 finally:
                     cursor.close()
             times.append(time.perf_counter() - started)
@@ -88,8 +89,6 @@ def writer(data: Path, stop: threading.Event, posts_per_import: int, log: list,
            built: threading.Event) -> None:
     """Ingest new posts and build, again and again, until ``stop`` is set; ``built`` is set
     once the first build has published."""
-    from ingest import demo
-
     env = dict(os.environ, RADSOME_DATA=str(data))
     round_ = 0
     with tempfile.TemporaryDirectory(prefix="radsome-users-") as tmp:
@@ -98,7 +97,7 @@ def writer(data: Path, stop: threading.Event, posts_per_import: int, log: list,
             posts = demo.generate(n_posts=posts_per_import, seed=1000 + round_).posts
             ids = [f"{p}-users{round_}" for p in posts.column("post_id").to_pylist()]
             posts = posts.set_column(posts.column_names.index("post_id"), "post_id",
-                                     __import__("pyarrow").array(ids))
+                                     pa.array(ids))
             path = Path(tmp) / f"round-{round_}.jsonl"
             with path.open("w") as out:
                 for row in posts.to_pylist():
@@ -123,9 +122,6 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
     os.environ["RADSOME_DATA"] = str(args.data)
-
-    from warehouse import config
-
     shared = SharedConnection(config.warehouse_path())
     times: list[float] = []
     errors: list[str] = []

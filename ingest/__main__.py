@@ -7,22 +7,19 @@ afterwards to publish what was loaded (``demo`` does it for you unless ``--no-bu
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import duckdb
-
 from ingest import jobs
 from ingest.connectors import CONNECTORS
-from ingest.errors import InputError, storage_error_message
-from warehouse.access import UsersFileError
-from warehouse.config import SettingError
-from warehouse.db import WriterBusy
-
-# Failed reads or writes of the data folder: a full disk, a read-only folder.
-STORAGE_ERRORS = (OSError, duckdb.IOException, duckdb.PermissionException, duckdb.FatalException)
+from store import access, config
+from store.access import UsersFileError
+from store.config import SettingError
+from store.db import WriterBusy
+from store.errors import STORAGE_ERRORS, InputError, storage_error_message
 
 
 def _date(value: str) -> datetime:
@@ -82,6 +79,13 @@ def _print_counts(counts, seconds: float) -> None:
     print(f"{counts.summary()} in {seconds:.2f} s ({rate:,.0f} rows/s)")
 
 
+def _build() -> int:
+    """``python -m warehouse build`` as a child process (ingest never imports the warehouse):
+    its progress, summary and errors go straight to this terminal; its exit code is ours."""
+    sys.stdout.flush()
+    return subprocess.run([sys.executable, "-m", "warehouse", "build"], env=config.child_env()).returncode
+
+
 def _connectors(args) -> int:
     """Run one connector or all; print a line per source; exit 0 when nothing failed, 1 when
     some source failed (others still ran), 2 when nothing could be fetched for a reason of
@@ -99,9 +103,9 @@ def _connectors(args) -> int:
         print(result.summary())
     failed = [r for r in results if r.error]
     if args.command == "all" and not getattr(args, "no_build", False) and any(not r.error for r in results):
-        from warehouse.build import build
-
-        print(build().summary())
+        built = _build()
+        if built:
+            return built
     return 1 if failed else 0
 
 
@@ -129,8 +133,6 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command in CONNECTORS or args.command == "all":
             return _connectors(args)
         elif args.command == "users":
-            from warehouse import access
-
             n = access.load_users(args.path)
             print(f"users register: {n:,} users loaded from {args.path} (takes effect at the next page load)")
         elif args.command == "demo":
@@ -140,10 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             counts = jobs.run_demo(args.posts, args.seed, args.end, progress=progress)
             _print_counts(counts, time.perf_counter() - start)
             if not args.no_build:
-                from warehouse.build import build
-
-                result = build(progress=progress)
-                print(result.summary())
+                return _build()
     except (InputError, WriterBusy, SettingError, UsersFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

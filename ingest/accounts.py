@@ -7,14 +7,13 @@ build; every earlier version is kept.
 """
 from __future__ import annotations
 
-from ingest.errors import InputError
-
 import csv
 from pathlib import Path
 
 import pandas as pd
 
 from ingest.landing import PLATFORM_ALIASES, PLATFORMS
+from store.errors import InputError
 
 ACCOUNT_COLUMNS = ["platform", "author_id", "role", "trust_code", "title"]
 ROLES = ("professional", "organisation")

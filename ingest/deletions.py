@@ -2,7 +2,7 @@
 
 ``python -m ingest deletions PATH`` reads a CSV (header row) or JSONL file with the fields
 ``platform, post_id[, deleted_at]``; connectors will pass the same rows to
-:func:`ingest.jobs.record_deletions`. Every row is checked first; a file with any bad row
+:func:`record_deletions`. Every row is checked first; a file with any bad row
 stores nothing, and the error names the file, line and field of each problem.
 """
 from __future__ import annotations
@@ -16,8 +16,11 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest.errors import InputError
 from ingest.landing import PLATFORM_ALIASES, PLATFORMS
+from store import retention
+from store.errors import InputError
+from store.runs import RunCounts, fault_point, finish_run, run
+from store.transaction import transaction
 
 DELETION_FIELDS = ["platform", "post_id", "deleted_at"]
 SHOWN_PROBLEMS = 20
@@ -147,3 +150,38 @@ def as_table(deletions: list[Deletion]) -> pa.Table:
         "deleted_at": pa.array([d.deleted_at for d in deletions], pa.timestamp("us", tz="UTC")),
         "origin_line": pa.array([d.origin_line for d in deletions], pa.int64()),
     })
+
+
+def record_deletions(rows, origin: str, *, command: str = "deletions",
+                     where: str | None = None) -> tuple[RunCounts, int]:
+    """Record deletions reported by a file or a connector: ``rows`` are dicts with
+    ``platform``, ``post_id``, optional ``deleted_at`` (ISO 8601 with offset, or an aware
+    datetime) and optional ``origin_line``. One transaction: the new deletions, the removal
+    of the posts' stored versions, and the run. Re-recording a deletion changes nothing."""
+    checked = check_rows(list(rows), where or origin)
+
+    def work(con, run_id):
+        counts = RunCounts(read=len(checked))
+        con.register("incoming_deletions", as_table(checked))
+        try:
+            with transaction(con):
+                inserted = con.execute(
+                    "INSERT INTO deletions SELECT i.platform, i.post_id, i.deleted_at, $origin,"
+                    " i.origin_line, now(), $run_id FROM incoming_deletions i"
+                    " ANTI JOIN deletions d ON d.platform = i.platform AND d.post_id = i.post_id",
+                    {"origin": origin, "run_id": run_id},
+                ).fetchall()
+                counts.new = int(inserted[0][0]) if inserted else 0
+                counts.duplicate = counts.read - counts.new
+                fault_point("deletions_after_insert")
+                removed = retention.purge_deleted(con)
+                fault_point("deletions_after_purge")
+                retention.log_purge(con, retention.PurgeCounts(deleted_versions=removed), "deletions",
+                                    run_id=run_id)
+                finish_run(con, run_id, counts)
+        finally:
+            con.unregister("incoming_deletions")
+        fault_point("deletions_after_commit")
+        return counts, removed
+
+    return run(command, None, origin, work)

@@ -39,12 +39,13 @@ import pyarrow.compute as pc
 from ingest import demo_text as T
 from ingest.demo_text import (ANN, ANNC, ANS, BS, CPD, CPDR, FB, FU, MA, NQ, NQR_ORG, NQR_PUB, ORG, PR, QA, RD,
                                STAFF, TH, Q, X, render_text)
+from store.reference import DEFAULT_TRUSTS
 
 POST_COLUMNS = ["platform", "post_id", "parent_id", "thread_id", "author_id", "author_name", "author_bio",
                 "author_location", "created_at", "text", "url", "source", "trust_code"]
 PLATFORMS = ["x", "facebook", "mastodon", "bluesky", "reddit"]
 ROLE_NAMES = {STAFF: "professional", ORG: "organisation"}
-TRUSTS_CSV = Path(__file__).resolve().parent.parent / "warehouse" / "reference" / "trusts.csv"
+TRUSTS_CSV = DEFAULT_TRUSTS
 DAYS = 730
 
 # Trust choice: per region how many; well-known trusts first, then evenly spaced acute trusts.

@@ -8,8 +8,6 @@ even when a quoted field spans lines.
 """
 from __future__ import annotations
 
-from ingest.errors import InputError
-
 import csv
 import io
 import json
@@ -19,6 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ingest.landing import INCOMING_COLUMNS, POST_COLUMNS, REQUIRED_COLUMNS, drop_incoming
+from store.errors import InputError
 
 SNIFF_BYTES = 64 * 1024
 

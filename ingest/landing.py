@@ -10,7 +10,8 @@ the dedupe and the new/changed count use that.
 """
 from __future__ import annotations
 
-from ingest.runs import RunCounts, fault_point, finish_run
+from store.runs import RunCounts, fault_point, finish_run
+from store.transaction import transaction
 
 # The file format's columns (README "File import"); keep the names, other tools rely on them.
 POST_COLUMNS = [
@@ -180,44 +181,40 @@ def land(con, run_id: str, *, default_source: str | None, default_trust: str | N
     """
     counts = RunCounts()
     defaults = {"default_source": default_source, "default_trust": default_trust}
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(_sql(_CHECK_SQL), defaults | {"platforms": PLATFORMS})
-        counts.read, good_rows = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE len(problems) = 0) FROM checked"
-        ).fetchall()[0]
-        con.execute(_CANDIDATES_SQL)
-        con.execute(_SEEN_SQL)
-        con.execute(_KEEP_SQL)
-        stored, changed = con.execute(_COUNT_KEEP_SQL).fetchall()[0]
-        counts.deleted = con.execute(_COUNT_DELETED_SQL).fetchall()[0][0]
-        counts.new, counts.changed = stored - changed, changed
-        counts.duplicate = good_rows - stored - counts.deleted
-        fault_point("land_after_validate")
-        con.execute(_INSERT_SQL, {"run_id": run_id})
-        fault_point("after_land")
+        with transaction(con):
+            con.execute(_sql(_CHECK_SQL), defaults | {"platforms": PLATFORMS})
+            counts.read, good_rows = con.execute(
+                "SELECT count(*), count(*) FILTER (WHERE len(problems) = 0) FROM checked"
+            ).fetchall()[0]
+            con.execute(_CANDIDATES_SQL)
+            con.execute(_SEEN_SQL)
+            con.execute(_KEEP_SQL)
+            stored, changed = con.execute(_COUNT_KEEP_SQL).fetchall()[0]
+            counts.deleted = con.execute(_COUNT_DELETED_SQL).fetchall()[0][0]
+            counts.new, counts.changed = stored - changed, changed
+            counts.duplicate = good_rows - stored - counts.deleted
+            fault_point("land_after_validate")
+            con.execute(_INSERT_SQL, {"run_id": run_id})
+            fault_point("after_land")
 
-        # A clean batch (the usual case) has nothing to quarantine: skip reading it again.
-        con.execute(_BAD_SQL if good_rows < counts.read else _BAD_SQL + " LIMIT 0")
-        counts.quarantined = con.execute("SELECT count(DISTINCT origin_line) FROM bad").fetchall()[0][0]
-        con.execute(_QUARANTINE_SQL, {"run_id": run_id, "default_source": default_source})
-        fault_point("land_after_quarantine")
-        counts.problems = [
-            f"{origin}:{line}: {field}: {reason}"
-            for origin, line, field, reason in con.execute(
-                "SELECT origin, origin_line, field, reason FROM bad ORDER BY origin_line, field"
-                " LIMIT $n", {"n": SHOWN_PROBLEMS}
-            ).fetchall()
-        ]
-        if before_commit is not None:
-            before_commit(con)
-        if finish:
-            finish_run(con, run_id, counts)
-        fault_point("before_commit")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+            # A clean batch (the usual case) has nothing to quarantine: skip reading it again.
+            con.execute(_BAD_SQL if good_rows < counts.read else _BAD_SQL + " LIMIT 0")
+            counts.quarantined = con.execute("SELECT count(DISTINCT origin_line) FROM bad").fetchall()[0][0]
+            con.execute(_QUARANTINE_SQL, {"run_id": run_id, "default_source": default_source})
+            fault_point("land_after_quarantine")
+            counts.problems = [
+                f"{origin}:{line}: {field}: {reason}"
+                for origin, line, field, reason in con.execute(
+                    "SELECT origin, origin_line, field, reason FROM bad ORDER BY origin_line, field"
+                    " LIMIT $n", {"n": SHOWN_PROBLEMS}
+                ).fetchall()
+            ]
+            if before_commit is not None:
+                before_commit(con)
+            if finish:
+                finish_run(con, run_id, counts)
+            fault_point("before_commit")
     finally:
         for table in ("checked", "candidates", "seen", "keep", "bad"):
             con.execute(f"DROP TABLE IF EXISTS temp.{table}")

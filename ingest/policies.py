@@ -10,7 +10,7 @@ Fields: ``trust_code``, ``policy_version``, ``effective_from``, ``effective_to``
 ``personal_use_in_working_hours`` (permitted | not_permitted), ``patient_engagement``
 (encouraged | permitted | discouraged), ``disclaimer_required``, ``approved_accounts_only``
 (true/false), ``response_target_hours`` (> 0), ``staffed_hours`` (a schedule such as
-"Mon-Fri 08:00-18:00" or "24/7", see ``warehouse.service_time.parse_schedule``),
+"Mon-Fri 08:00-18:00" or "24/7", see ``store.schedule.parse_schedule``),
 ``rule_overrides`` (YAML: a list of {rule_id, action, severity}; CSV:
 ``rule_id:action[:severity];...``; action is disable | enable | severity), ``document_url``.
 
@@ -26,8 +26,8 @@ from pathlib import Path
 import pyarrow as pa
 import yaml
 
-from ingest.errors import InputError
-from warehouse.service_time import parse_schedule
+from store.errors import InputError
+from store.schedule import parse_schedule
 
 PERSONAL_USE = ("permitted", "not_permitted")
 PATIENT_ENGAGEMENT = ("encouraged", "permitted", "discouraged")
@@ -327,27 +327,3 @@ def load_policies(con, policies: pa.Table, origin: str, run_id: str) -> int:
          "codes": trusts, "run_id": run_id},
     )
     return version
-
-
-POLICY_FIELDS = ["trust_code", "policy_version", "effective_from", "effective_to",
-                 "personal_use_in_working_hours", "patient_engagement", "disclaimer_required",
-                 "approved_accounts_only", "response_target_hours", "staffed_hours", "rule_overrides",
-                 "document_url", "load_version"]
-
-
-def policy_in_force(con, trust_code: str, when) -> dict | None:
-    """The current register's policy version of ``trust_code`` in force on ``when`` (a date or
-    datetime; a datetime counts by its date as given), or None. ``rule_overrides`` is a list."""
-    day = when.date() if isinstance(when, datetime) else when
-    rows = con.execute(
-        f"SELECT {', '.join(POLICY_FIELDS)} FROM trust_policies_current"
-        " WHERE trust_code = upper($trust) AND effective_from <= $day"
-        " AND (effective_to IS NULL OR $day < effective_to)"
-        " ORDER BY effective_from DESC LIMIT 1",
-        {"trust": trust_code, "day": day},
-    ).fetchall()
-    if not rows:
-        return None
-    policy = dict(zip(POLICY_FIELDS, rows[0]))
-    policy["rule_overrides"] = json.loads(policy["rule_overrides"])
-    return policy

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from store import access
 from ui import auth, data, labels, page
-from warehouse import access
+from warehouse import queries
 
 # Rows shown (and downloaded). Every shown text is redacted first (ui.redact, ~0.05 ms a post),
 # so the table is kept to what a person reads; narrower filters reach older posts.
@@ -12,8 +13,8 @@ LIMIT = 1_000
 
 chosen = page.start("Explore posts", ":material/search:", search=True)
 
-found = data.query("explore_posts", chosen, limit=LIMIT + 1)  # one more says "there are more"
-table = data.table("explore_table", "explore_posts", chosen, {"limit": LIMIT + 1}).head(LIMIT)
+found = data.query(queries.explore_posts, chosen, limit=LIMIT + 1)  # one more says "there are more"
+table = data.table(queries.explore_posts, labels.explore_table, chosen, {"limit": LIMIT + 1}).head(LIMIT)
 if len(found) > LIMIT:
     st.info(f"Showing the newest {LIMIT:,} matching posts; there are more. Narrow the dates or "
             "filters, or refine the search, to see the rest.")

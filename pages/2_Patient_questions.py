@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, labels, page
+from ui import charts, data, formats, labels, page
+from warehouse import question_queries
 
 QUEUE_LIMIT = 500
 TOP_UNITS = 15
@@ -19,22 +20,22 @@ st.markdown(
     "registered professional or organisation account first replies in the same thread.")
 
 # --- headline ----------------------------------------------------------------------------
-head = data.query("question_headline", chosen).iloc[0]
+head = data.query(question_queries.question_headline, chosen).iloc[0]
 n_questions = int(head["n_questions"])
 if n_questions == 0:
     st.info("No patient questions in the chosen dates and filters. Widen the dates or clear a filter.")
     st.stop()
-answered = data.response_table(chosen, national=national).iloc[0]
+figures = data.response_headline(chosen, national=national)
 cols = st.columns(4)
-cols[0].metric("Questions asked", labels.shown_count(n_questions, national), border=True,
+cols[0].metric("Questions asked", formats.shown_count(n_questions, national), border=True,
                help="Question episodes asked in the chosen dates, answered or not.")
-value, ci = labels.metric_parts(answered["Answered (95% CI)"])
+value, ci = figures["answered"]
 cols[1].metric("Answered so far", value, ci, delta_color="off", delta_arrow="off", border=True,
                help="Share of all questions with a reply from a professional or organisation "
                     "account, unanswered ones included in the denominator (Wilson 95% CI).")
-cols[2].metric("Still unanswered", labels.shown_count(int(head["n_open"]), national), border=True,
+cols[2].metric("Still unanswered", formats.shown_count(int(head["n_open"]), national), border=True,
                help="Questions with no professional or organisation reply yet (listed below).")
-cols[3].metric("Median wait for an answer", answered["Median wait"], border=True,
+cols[3].metric("Median wait for an answer", figures["median_wait"][0], border=True,
                help="Kaplan–Meier median time to the first professional answer, counting "
                     "unanswered questions as still waiting. See the Response times page.")
 
@@ -49,8 +50,9 @@ def questions_over_time(chosen, national: bool) -> None:
                                    default=default_grain, format_func=str.capitalize) or default_grain
     by = mid.segmented_control("Lines", ["all", "topic", "region"], key="questions_by", default="all",
                                format_func=lambda b: "All questions" if b == "all" else f"By {b}") or "all"
-    st.plotly_chart(data.figure("questions_over_time", chosen, {"grain": grain, "by": by}, grain=grain,
-                                by=by, national=national), key="chart_questions_over_time")
+    st.plotly_chart(data.figure(question_queries.questions_over_time, charts.questions_over_time, chosen,
+                                {"grain": grain, "by": by}, grain=grain, by=by, national=national),
+                    key="chart_questions_over_time")
     st.caption(("Click a name in the legend to hide or show its line. " if by != "all" else "") +
                "Gaps mean fewer than 8 questions in that period (hidden to protect privacy)" +
                (f"; the first and last {grain}s may be partial." if grain != "day" else "."))
@@ -61,17 +63,19 @@ questions_over_time(chosen, national)
 left, right = st.columns(2)
 with left:
     st.subheader("What patients ask about")
-    st.plotly_chart(data.figure("question_topics", chosen, national=national), key="chart_topics")
+    st.plotly_chart(data.figure(question_queries.question_topics, charts.question_topics, chosen,
+                                national=national), key="chart_topics")
     st.caption("Each question has one topic: the one its words point to most strongly.")
 with right:
     st.subheader("Questions by region")
-    st.plotly_chart(data.figure("question_units", chosen, {"by": "region"}, chart="questions_by_unit",
-                                top=TOP_UNITS), key="chart_regions")
+    st.plotly_chart(data.figure(question_queries.question_units, charts.questions_by_unit, chosen,
+                                {"by": "region"}, top=TOP_UNITS), key="chart_regions")
     st.caption("“Unattributed”: questions on channels not linked to any trust. Nobody "
                "registered has answered them, or they would be attributed.")
 
 st.subheader("Questions by trust")
-st.dataframe(data.table("question_unit_table", "question_units", chosen, {"by": "trust"}, unit="trust"),
+st.dataframe(data.table(question_queries.question_units, labels.question_unit_table, chosen, {"by": "trust"},
+                        unit="trust"),
              hide_index=True)
 st.caption("Response rate: the share of *all* questions with an answer, unanswered ones "
            "included (95% Wilson interval). Unattributed questions are never answered by "
@@ -79,12 +83,13 @@ st.caption("Response rate: the share of *all* questions with an answer, unanswer
 
 # --- the open-questions queue --------------------------------------------------------------
 st.subheader("Open questions: still waiting for an answer")
-queue = data.query("open_questions", chosen, limit=QUEUE_LIMIT + 1)
-table = data.table("open_questions_table", "open_questions", chosen, {"limit": QUEUE_LIMIT + 1}).head(QUEUE_LIMIT)
+queue = data.query(question_queries.open_questions, chosen, limit=QUEUE_LIMIT + 1)
+table = data.table(question_queries.open_questions, labels.open_questions_table, chosen,
+                   {"limit": QUEUE_LIMIT + 1}).head(QUEUE_LIMIT)
 if queue.empty:
     st.success("Every question in the chosen dates and filters has had an answer.")
 else:
-    as_of = labels.moment(queue["as_of"].iloc[0])
+    as_of = formats.moment(queue["as_of"].iloc[0])
     more = f"the oldest {QUEUE_LIMIT:,} are shown" if len(queue) > QUEUE_LIMIT else f"{len(table):,} shown"
     st.markdown(f"Oldest first; {more}. *Waiting* is the time from the question to the newest "
                 f"post in the data ({as_of} UK time).")

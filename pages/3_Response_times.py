@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, labels, page
+from ui import charts, data, funnels, labels, page
+from warehouse import question_queries
+from warehouse.measures import MEASURES, SERVICE, TARGETS
 from warehouse.queries import Filters
 
 CLOCKS = {"calendar": "Calendar time", "service": "Service hours"}
 COMPARE = {"all": "All together", "region": "By region", "trust": "By trust"}
 UNITS = {"trust": "Trusts", "region": "Regions"}
+HINTS = {  # the headline metrics (warehouse.measures), with what each says
+    "median_wait": "Half of all questions had a first answer within this time (Kaplan–Meier, unanswered "
+                   "questions counted as still waiting). “Not reached”: fewer than half have been answered.",
+    **{f"within_{t.code}": ("Share answered within one day's staffed hours (10 service hours by default; "
+                            "Kaplan–Meier, 95% CI)." if t.clock == SERVICE else
+                            f"Share answered within {t.words} (Kaplan–Meier, 95% CI).") for t in TARGETS},
+}
 
 chosen = page.start("Response times", ":material/timer:")
 national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
@@ -32,25 +41,15 @@ def waits(chosen, national: bool) -> None:
     service = clock == "service"
 
     # --- the whole selection ------------------------------------------------------------------
-    overall = data.response_table(chosen, clock=clock, national=national)
-    if overall.empty:
+    figures = data.response_headline(chosen, clock=clock, national=national)
+    if not figures:
         st.info("No patient questions in the chosen dates and filters. Widen the dates or clear a filter.")
         st.stop()
-    row = overall.iloc[0]
+    row = data.response_table(chosen, clock=clock, national=national).iloc[0]
     cols = st.columns(4)
-    for col, (label, key, hint) in zip(cols, [
-        ("Median wait" + (" (service hours)" if service else ""), "Median wait",
-         "Half of all questions had a first answer within this time (Kaplan–Meier, unanswered "
-         "questions counted as still waiting). “Not reached”: fewer than half have been answered."),
-        ("Within 1 hour", "Within 1 h (95% CI)", "Share answered within 1 hour (Kaplan–Meier, 95% CI)."),
-        ("Within 1 service day", "Within 1 service day (95% CI)",
-         "Share answered within one day's staffed hours (10 service hours by default; "
-         "Kaplan–Meier, 95% CI)."),
-        ("Within 3 days", "Within 3 days (95% CI)", "Share answered within 3 days (Kaplan–Meier, 95% CI)."),
-    ]):
-        value, ci = labels.metric_parts(row[key])
-        if key == "Median wait" and row["Median 95% CI"] != labels.SUPPRESSED:
-            ci = f"95% CI {row['Median 95% CI']}"
+    for col, (name, hint) in zip(cols, HINTS.items()):
+        label = MEASURES[name].label + (" (service hours)" if service and name == "median_wait" else "")
+        value, ci = figures[name]
         col.metric(label, value, ci, delta_color="off", delta_arrow="off", border=True, help=hint)
     st.markdown(f"**{row['Questions']}** questions; answered at all so far: "
                 f"**{row['Answered (95% CI)']}** (95% Wilson interval).")
@@ -60,8 +59,9 @@ def waits(chosen, national: bool) -> None:
 
     # --- curves ---------------------------------------------------------------------------------
     st.subheader("How long patients wait for a first answer")
-    st.plotly_chart(data.figure("response_histogram", chosen, {"by": by, "clock": clock, "top": top},
-                                chart="response_curves", clock=clock, national=national and by == "all"),
+    st.plotly_chart(data.figure(question_queries.response_histogram, charts.response_curves, chosen,
+                                {"by": by, "clock": clock, "top": top}, clock=clock,
+                                national=national and by == "all"),
                     key="chart_response_curves")
     st.caption("Read across from a time to see the share of questions still waiting then; lower "
                "and further left is faster. Where a line crosses the dashed 50% line is the median; "
@@ -87,21 +87,22 @@ def funnel(chosen) -> None:
     left, right = st.columns([1, 2.5])
     unit = left.segmented_control("Compare", list(UNITS), key="funnel_unit", default="trust",
                                   format_func=UNITS.get) or "trust"
-    measure = right.segmented_control("Measure", list(charts.FUNNEL_MEASURES), key="funnel_measure",
+    measure = right.segmented_control("Measure", list(funnels.FUNNEL_MEASURES), key="funnel_measure",
                                       default="service_day",
-                                      format_func=lambda m: charts.FUNNEL_MEASURES[m][3]) or "service_day"
-    words = charts.FUNNEL_MEASURES[measure][2]
+                                      format_func=lambda m: funnels.FUNNEL_MEASURES[m][3]) or "service_day"
+    words = funnels.FUNNEL_MEASURES[measure][2]
     # Peers: a trust is compared with all trusts in the chosen regions, a region with all regions;
     # the trust (or region) filter only highlights.
     peers = Filters(chosen.start, chosen.end, chosen.regions if unit == "trust" else (), (), chosen.platforms)
     highlight = chosen.trusts if unit == "trust" else chosen.regions
-    st.plotly_chart(data.figure("question_units", peers, {"by": unit}, chart="funnel", measure=measure,
-                                unit=unit, highlight=highlight), key="chart_funnel")
+    st.plotly_chart(data.figure(question_queries.question_units, charts.funnel, peers, {"by": unit},
+                                measure=measure, unit=unit, highlight=highlight), key="chart_funnel")
     if highlight:
         st.caption(f"Ringed: the {UNITS[unit].lower()} chosen in the filters, shown among all "
                    + ("trusts in the chosen regions." if unit == "trust" and chosen.regions else
                       f"{UNITS[unit].lower()}."))
-    outliers = data.table("funnel_outliers", "question_units", peers, {"by": unit}, measure=measure, unit=unit)
+    outliers = data.table(question_queries.question_units, labels.funnel_outliers, peers, {"by": unit},
+                          measure=measure, unit=unit)
     if outliers.empty:
         st.markdown(f"No {unit} is outside the 99.8% limits: the differences are within what chance explains.")
     else:
@@ -123,11 +124,13 @@ st.subheader("When questions arrive, and how fast they are answered")
 left, right = st.columns(2)
 with left:
     st.markdown("**Questions asked** by weekday and hour (UK time)")
-    st.plotly_chart(data.figure("asking_times", chosen, national=national, show="volume"),
+    st.plotly_chart(data.figure(question_queries.asking_times, charts.asking_times, chosen, national=national,
+                                show="volume"),
                     key="chart_asking_volume")
 with right:
     st.markdown("**Share answered within 1 hour** by when they were asked")
-    st.plotly_chart(data.figure("asking_times", chosen, national=national, show="within_1h"),
+    st.plotly_chart(data.figure(question_queries.asking_times, charts.asking_times, chosen, national=national,
+                                show="within_1h"),
                     key="chart_asking_within")
 st.caption("Cells group hours into blocks when there are too few questions for single hours. "
            "Blank cells: too few questions to show. Questions asked in the last hour of the data "

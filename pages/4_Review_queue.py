@@ -9,10 +9,9 @@ import re
 import pandas as pd
 import streamlit as st
 
+from store import access, reviews
 from ui import auth, data, page, redact
-from warehouse import access
-from warehouse import reviews
-from warehouse import rules
+from warehouse import flag_queries, rules
 
 LIMIT = 500
 LABELS = {"confirmed": "Confirm", "dismissed": "Dismiss", "actioned": "Actioned"}
@@ -64,7 +63,7 @@ if not auth.current_scope().signed_in:
                "configured (README, \"Security and privacy\") decisions are recorded under the "
                "signed-in account.")
 
-queue = current(data.query("review_queue", chosen, limit=LIMIT + 1))
+queue = current(data.query(flag_queries.review_queue, chosen, limit=LIMIT + 1))
 if len(queue) > LIMIT:
     st.info(f"Showing the first {LIMIT:,} flags; narrow the dates or filters to see the rest.")
     queue = queue.head(LIMIT)

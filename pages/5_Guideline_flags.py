@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, labels, page
-from warehouse import flag_queries  # noqa: F401  (registers the flag queries)
+from ui import charts, data, formats, labels, page
+from warehouse import flag_queries
+from warehouse.measures import MEASURES
 from warehouse.queries import Filters
 
 UNITS = {"trust": "Trusts", "region": "Regions"}
@@ -32,7 +33,7 @@ else:
                "Unreviewed flags are not counted, so this is a floor, not an estimate.")
 
 # --- headline -----------------------------------------------------------------------------------
-head = data.query("flag_headline", chosen, **opts).iloc[0]
+head = data.query(flag_queries.flag_headline, chosen, **opts).iloc[0]
 if int(head["n_posts"]) == 0:
     st.info("No staff or organisation posts in the chosen dates and filters. Widen the dates or "
             "clear a filter.")
@@ -40,54 +41,55 @@ if int(head["n_posts"]) == 0:
 hidden = not national and any(1 <= int(head[c]) <= 7 for c in ("n_flags", "n_posts"))
 cols = st.columns(4)
 noun = "Flags" if basis == "automatic" else "Confirmed flags"
-cols[0].metric(noun, labels.shown_count(head["n_flags"], national), border=True,
+cols[0].metric(noun, formats.shown_count(head["n_flags"], national), border=True,
                help=f"{BASES[basis]} on staff and organisation posts in the selection.")
-cols[1].metric("High-severity", labels.shown_count(head["n_high"], national), border=True)
-cols[3].metric("Reviewed", labels.shown_count(head["n_reviewed"], national), border=True,
+cols[1].metric("High-severity", formats.shown_count(head["n_high"], national), border=True)
+cols[3].metric("Reviewed", formats.shown_count(head["n_reviewed"], national), border=True,
                help=f"Automatic flags with a review decision, of "
-                    f"{labels.shown_count(head['n_automatic'], national)}.")
-rate_value = labels.SUPPRESSED if hidden else f"{head['rate']:,.1f}"
+                    f"{formats.shown_count(head['n_automatic'], national)}.")
+rate_value = formats.SUPPRESSED if hidden else f"{head['rate']:,.1f}"
 rate_ci = None if hidden else f"95% CI {head['ci_low']:,.1f}–{head['ci_high']:,.1f}"
-cols[2].metric(f"{noun} per 1,000 staff posts", rate_value, rate_ci, delta_color="off",
+rate_label = MEASURES["flags" if basis == "automatic" else "confirmed_flags"].label
+cols[2].metric(rate_label, rate_value, rate_ci, delta_color="off",
                delta_arrow="off", border=True,
-               help=f"Over {labels.shown_count(head['n_posts'], national)} staff and organisation "
+               help=f"Over {formats.shown_count(head['n_posts'], national)} staff and organisation "
                     "posts. 95% CI: exact Poisson below 10 flags, Byar's method from 10.")
 
 # --- enabling practice -------------------------------------------------------------------------------
 st.markdown("**Beside the breaches: what guidance encourages**, in professionals' answers to patient "
             "questions asked in the selection")
-good = data.query("enabling_headline", chosen).iloc[0]
+good = data.query(flag_queries.enabling_headline, chosen).iloc[0]
 cols = st.columns(3)
 for col, (label, share, num, den, tip) in zip(cols, (
-        ("Answered within the trust's target", "within_target", "n_within_target", "n_target_known",
+        (MEASURES["within_target"].label, "within_target", "n_within_target", "n_target_known",
          "Questions answered within the response target of the trust's local policy in force when "
          "they were asked, of those whose outcome is known (answered, or open past the target). "
          "Trusts without a target are left out."),
-        ("Answers that signpost", "signposting", "n_signposting", "n_answered",
+        (MEASURES["signposting"].label, "signposting", "n_signposting", "n_answered",
          "Answers pointing to official information: nhs.uk (trusts' own sites too), gov.uk, NHS 111, "
          "NHS inform, the GP or the screening office."),
-        ("Answers with compassion", "compassion", "n_compassion", "n_answered",
+        (MEASURES["compassion"].label, "compassion", "n_compassion", "n_answered",
          "Answers that acknowledge the person: sorry to hear, understandable to feel anxious, "
          "thank you for asking, take care."))):
     if int(good[den]) == 0:
         value, ci = "—", None
     elif not national and any(1 <= int(good[c]) <= 7 for c in (num, den)):
-        value, ci = labels.SUPPRESSED, None
+        value, ci = formats.SUPPRESSED, None
     else:
         value, ci = f"{good[share]:.0%}", f"95% CI {good[share + '_low']:.0%}–{good[share + '_high']:.0%}"
     col.metric(label, value, ci, delta_color="off", delta_arrow="off", border=True,
-               help=tip + f" Over {labels.shown_count(good[den], national)}.")
+               help=tip + f" Over {formats.shown_count(good[den], national)}.")
 
 # --- by family and rule -----------------------------------------------------------------------------
 st.subheader("Which guidance is flagged")
 left, right = st.columns(2)
 with left:
     st.markdown("**By rule family**")
-    st.plotly_chart(data.figure("flag_rates", chosen, {"by": "family"} | opts, chart="flag_rate_bars",
+    st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "family"} | opts,
                                 national=national), key="chart_flag_family")
 with right:
     st.markdown("**By rule** (most flagged first)")
-    st.plotly_chart(data.figure("flag_rates", chosen, {"by": "rule"} | opts, chart="flag_rate_bars",
+    st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "rule"} | opts,
                                 national=national), key="chart_flag_rule")
 st.caption("Bars are flags per 1,000 staff and organisation posts in the selection; whiskers "
            "are 95% confidence intervals (exact Poisson below 10 flags, Byar's method from 10).")
@@ -99,8 +101,8 @@ def flags_over_time(chosen, opts: dict, national: bool) -> None:
     st.subheader("Flag rate over time")
     grain = st.segmented_control("Period", list(GRAINS), key="flag_grain", default="week",
                                  format_func=GRAINS.get) or "week"
-    st.plotly_chart(data.figure("flags_over_time", chosen, {"grain": grain} | opts, national=national),
-                    key="chart_flags_over_time")
+    st.plotly_chart(data.figure(flag_queries.flags_over_time, charts.flags_over_time, chosen,
+                                {"grain": grain} | opts, national=national), key="chart_flags_over_time")
     st.caption("Shaded: the 95% confidence interval. Gaps: periods with no staff posts"
                + ("" if national else ", or with 1–7 flags or posts (hidden)") + ".")
 
@@ -117,14 +119,15 @@ def funnel(chosen, opts: dict) -> None:
     # Peers: trusts in the chosen regions (or all); the trust filter only highlights.
     peers = Filters(chosen.start, chosen.end, chosen.regions if unit == "trust" else (), (), chosen.platforms)
     highlight = chosen.trusts if unit == "trust" else chosen.regions
-    st.plotly_chart(data.figure("flag_rates", peers, {"by": unit} | opts, chart="flag_funnel", unit=unit,
-                                highlight=highlight), key="chart_flag_funnel")
+    st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_funnel, peers, {"by": unit} | opts,
+                                unit=unit, highlight=highlight), key="chart_flag_funnel")
     st.caption(f"A funnel plot, not a league table: each dot is a {unit}, placed by its number of "
                "staff posts (across) and its flags per 1,000 of them (up). The lines show how far "
                "from the overall rate chance alone would put a unit of that size: 95% (dotted) and "
                "99.8% (dashed) limits. Only dots beyond the 99.8% limits differ more than chance "
                "explains. Not shown: units with 1–7 flags or posts, and unattributed posts.")
-    st.dataframe(data.table("flag_rate_table", "flag_rates", peers, {"by": unit} | opts, unit=unit),
+    st.dataframe(data.table(flag_queries.flag_rates, labels.flag_rate_table, peers, {"by": unit} | opts,
+                            unit=unit),
                  hide_index=True)
 
 
@@ -133,7 +136,7 @@ funnel(chosen, opts)
 # --- drill-down -------------------------------------------------------------------------------------
 st.subheader("Flagged posts")
 LIMIT = 500
-posts = data.table("flagged_posts_table", "flagged_posts", chosen, {"limit": LIMIT} | opts)
+posts = data.table(flag_queries.flagged_posts, labels.flagged_posts_table, chosen, {"limit": LIMIT} | opts)
 if posts.empty:
     st.markdown("No flags in the chosen dates and filters.")
 else:

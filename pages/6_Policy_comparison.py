@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, labels, page
+from ui import charts, data, labels, page
 from warehouse import policy_queries
 from warehouse.policy_queries import CLAUSES
 from warehouse.queries import Filters
@@ -19,7 +19,7 @@ st.caption("Each trust's local social-media policy beside what happened under it
            "a question was asked for answers), so a trust that changed policy counts in both "
            "groups, each for its own days.")
 
-register = data.query("policy_register", chosen)
+register = data.query(policy_queries.policy_register, chosen)
 if register.empty:
     st.info("No trust in the chosen region or trusts has a local policy in force in these dates. "
             "Load a policy register with `python -m ingest policies PATH`, or widen the filters.")
@@ -35,7 +35,7 @@ def by_clause(chosen, national: bool) -> None:
                           format_func=lambda c: CLAUSES[c].label,
                           help="Which clause of the local policy defines an enabling policy.")
     yes, no = CLAUSES[clause].yes, CLAUSES[clause].no
-    comparison = data.query("policy_comparison", chosen, clause=clause)
+    comparison = data.query(policy_queries.policy_comparison, chosen, clause=clause)
     kind, answer = labels.policy_answer(comparison, yes, no, national)
     {"more": st.warning, "fewer": st.success, "unclear": st.info, "unknown": st.info}[kind](answer)
     st.caption("The interval comes from resampling trusts, not posts, because posts from one trust "
@@ -55,7 +55,7 @@ def by_clause(chosen, national: bool) -> None:
     # --- funnels marked by policy --------------------------------------------------------------------------
     st.subheader("Trusts compared, marked by policy")
     peers = Filters(chosen.start, chosen.end, chosen.regions, (), chosen.platforms)
-    peer_register = data.query("policy_register", peers)
+    peer_register = data.query(policy_queries.policy_register, peers)
     groups = tuple(
         (code, "Enabling: " + CLAUSES[clause].label.lower() if enabling else "Not enabling")
         for code, enabling in policy_queries.enabling_in_force(peer_register, clause).items()
@@ -63,12 +63,13 @@ def by_clause(chosen, national: bool) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Flags per 1,000 staff posts** (national guidance)")
-        st.plotly_chart(data.figure("trust_outcomes", peers, chart="flag_funnel", unit="trust",
+        st.plotly_chart(data.figure(policy_queries.trust_outcomes, charts.flag_funnel, peers, unit="trust",
                                     highlight=chosen.trusts, groups=groups), key="chart_policy_flag_funnel")
     with right:
         st.markdown("**Response rate**")
-        st.plotly_chart(data.figure("trust_outcomes", peers, chart="funnel", measure="answered", unit="trust",
-                                    highlight=chosen.trusts, groups=groups), key="chart_policy_answer_funnel")
+        st.plotly_chart(data.figure(policy_queries.trust_outcomes, charts.funnel, peers, measure="answered",
+                                    unit="trust", highlight=chosen.trusts, groups=groups),
+                        key="chart_policy_answer_funnel")
     st.caption("Funnel plots, not league tables: each marker is a trust (shape: its policy at the end "
                "of the dates chosen), placed by its number of staff posts or questions (across) and its "
                "rate (up). Lines are 95% (dotted) and 99.8% (dashed) limits around the overall value; "
@@ -81,7 +82,7 @@ by_clause(chosen, national)
 
 # --- the matrix ---------------------------------------------------------------------------------------
 st.subheader("Policies and outcomes by trust")
-outcomes = data.query("trust_outcomes", chosen)
+outcomes = data.query(policy_queries.trust_outcomes, chosen)
 st.dataframe(labels.policy_matrix_table(register, outcomes), hide_index=True)
 st.caption("Policy clauses are those of the version in force at the end of the dates chosen; "
            "outcomes cover the whole range. Counts of 1–7 show as * and others are rounded to the "

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import data, labels, page
+from store import sources
+from ui import charts, data, labels, page
+from warehouse import health_queries
 
 
 def _budgets() -> tuple[dict[str, int], str | None]:
     """Monthly post budgets per source from the sources file (X's paid quota), if any; read
-    once per version of the file (it imports every connector's client library)."""
-    from ingest.connectors import config as sources
-
+    once per version of the file."""
     path = sources.default_path()
     return _read_budgets(str(path), path.stat().st_mtime_ns if path.is_file() else 0)
 
@@ -22,19 +22,9 @@ def _budgets() -> tuple[dict[str, int], str | None]:
 @st.cache_data(max_entries=4, show_spinner=False)
 def _read_budgets(path: str, mtime_ns: int) -> tuple[dict[str, int], str | None]:
     try:
-        from ingest.connectors import available
-        from ingest.connectors import config as sources
-
-        configured = sources.load(Path(path), available()) if mtime_ns else {}
+        return (sources.budgets(Path(path)) if mtime_ns else {}), None
     except Exception as exc:  # noqa: BLE001 - a broken sources file must not break the page
         return {}, f"The sources file could not be read: {exc}"
-    budgets = {}
-    for targets in configured.values():
-        for target in targets:
-            month = (target.options.get("budget") or {}).get("per_month")
-            if month:
-                budgets[target.source] = int(month)
-    return budgets, None
 
 
 WINDOWS = {7: "Last 7 days", 30: "Last 30 days", 90: "Last 90 days"}
@@ -46,7 +36,7 @@ st.caption("Each source is a connector target of the sources file (e.g. `x:leeds
 days = st.segmented_control("Window", list(WINDOWS), key="health_days", default=30,
                             format_func=WINDOWS.get) or 30
 
-health = data.query("source_health", None, days=days)
+health = data.query(health_queries.source_health, None, days=days)
 if health.empty:
     st.info("No ingest runs yet. Import a file (`python -m ingest file PATH`) or configure "
             "connectors in `sources.yaml` and run `python -m ingest all` (README, \"Live connectors\").")
@@ -76,4 +66,5 @@ st.caption("Fetched this month: posts the platform returned to RadSoMe this cale
            "X's paid quota counts), against the source's `budget.per_month` where one is set.")
 
 st.subheader("New posts per day")
-st.plotly_chart(data.figure("fetches_over_time", None, {"days": days}), key="chart_fetches")
+st.plotly_chart(data.figure(health_queries.fetches_over_time, charts.fetches_over_time, None, {"days": days}),
+                key="chart_fetches")

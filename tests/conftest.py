@@ -19,7 +19,10 @@ from typing import Callable
 
 import pytest
 
-from warehouse import config
+from ingest import jobs
+from ingest.connectors import retry
+from store import config, reader
+from warehouse.build import build
 
 TEST_KEY = "test-key-not-secret"
 DEMO_POSTS = 3_000
@@ -38,7 +41,6 @@ def make_warehouse(tmp_path_factory) -> Callable[[str, Callable[[], object]], Pa
                 patch.setenv(config.DATA_ENV, str(folder))
                 patch.setenv(config.PSEUDONYM_KEY_ENV, TEST_KEY)
                 load()
-                from warehouse.build import build
 
                 build()
             built[name] = folder
@@ -51,8 +53,6 @@ def make_warehouse(tmp_path_factory) -> Callable[[str, Callable[[], object]], Pa
 def demo_data(make_warehouse) -> Path:
     """A data folder with the seeded synthetic demo published (about 3,000 posts)."""
     def load():
-        from ingest import jobs
-
         jobs.run_demo(n_posts=DEMO_POSTS, seed=DEMO_SEED, end=DEMO_END)
 
     return make_warehouse("demo", load)
@@ -82,10 +82,9 @@ def use_data(monkeypatch) -> Callable[[Path], Path]:
 def read_published() -> Callable[..., list[tuple]]:
     """``read_published(folder, sql, params)``: read a prepared warehouse directly, to compute
     expected numbers independently of the code under test."""
-    from warehouse import db
 
     def read(folder: Path, sql: str, params: dict | None = None) -> list[tuple]:
-        con = db.connect_published(Path(folder) / config.WAREHOUSE_FILE)
+        con = reader.connect_published(Path(folder) / config.WAREHOUSE_FILE)
         try:
             return con.execute(sql, params or {}).fetchall()
         finally:
@@ -98,7 +97,6 @@ def read_published() -> Callable[..., list[tuple]]:
 def waits(monkeypatch) -> list[float]:
     """The connectors' retry mechanism's sleeps (ingest.connectors.retry), recorded instead of
     slept."""
-    from ingest.connectors import retry
 
     slept: list[float] = []
     monkeypatch.setattr(retry.time, "sleep", slept.append)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,8 +10,24 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest import jobs
+from store import config, reader
+from warehouse.build import build
+
 ROOT = Path(__file__).resolve().parent.parent
-REALDATA = ROOT.parent / "shared" / "realdata"
+
+
+def _realdata_folder() -> Path:
+    """The shared real data (never copied into the repo): ``RADSOME_REALDATA`` if set, else
+    ``../shared/realdata`` beside the clone, else /work/shared/realdata (a git worktree is
+    not beside it)."""
+    if os.environ.get("RADSOME_REALDATA"):
+        return Path(os.environ["RADSOME_REALDATA"])
+    beside = ROOT.parent / "shared" / "realdata"
+    return beside if beside.exists() else Path("/work/shared/realdata")
+
+
+REALDATA = _realdata_folder()
 
 
 def realdata(relative: str) -> Path:
@@ -42,8 +59,6 @@ def write_jsonl(path: Path, records) -> Path:
 
 def raw_query(sql: str, params=None):
     """Read the raw store of the current RADSOME_DATA (read-only)."""
-    from warehouse import config
-
     con = duckdb.connect(str(config.raw_path()), read_only=True)
     try:
         return con.execute(sql, params or {}).fetchall()
@@ -53,9 +68,7 @@ def raw_query(sql: str, params=None):
 
 def published_query(sql: str, params=None):
     """Read the published warehouse of the current RADSOME_DATA, as the dashboard does."""
-    from warehouse import db
-
-    con = db.connect_published()
+    con = reader.connect_published()
     try:
         return con.execute(sql, params or {}).fetchall()
     finally:
@@ -73,9 +86,6 @@ def load_and_build(folder: Path, records, accounts_csv: str | None = None,
                    policies_yaml: str | None = None) -> None:
     """Into the current RADSOME_DATA: import ``records`` (a JSONL file written in ``folder``),
     load an account registry and a policy register if given, then build the warehouse."""
-    from ingest import jobs
-    from warehouse.build import build
-
     jobs.import_file(write_jsonl(folder / "posts.jsonl", records))
     if accounts_csv is not None:
         (folder / "accounts.csv").write_text(accounts_csv)
@@ -86,19 +96,16 @@ def load_and_build(folder: Path, records, accounts_csv: str | None = None,
     build()
 
 
-def named_queries(folder: Path):
-    """``(query, close)`` for the published warehouse in ``folder``: ``query(name, filters,
-    **options)`` runs a named query (``warehouse.queries.QUERIES``) on a fresh cursor of one
-    read-only connection, as the pages do; ``close()`` closes the connection."""
-    from warehouse import config, db, queries
-    from warehouse import flag_queries, question_queries  # noqa: F401  (register their queries)
+def published_queries(folder: Path):
+    """``(query, close)`` for the published warehouse in ``folder``: ``query(function,
+    filters, **options)`` runs a query function (``warehouse.*queries``) on a fresh cursor of
+    one read-only connection, as the pages do; ``close()`` closes the connection."""
+    con = reader.connect_published(folder / config.WAREHOUSE_FILE)
 
-    con = db.connect_published(folder / config.WAREHOUSE_FILE)
-
-    def query(name: str, filters=None, **options):
-        cursor = db.reader_cursor(con)
+    def query(function, filters=None, **options):
+        cursor = reader.reader_cursor(con)
         try:
-            return queries.QUERIES[name](cursor, filters, **options)
+            return function(cursor, filters, **options)
         finally:
             cursor.close()
 

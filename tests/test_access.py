@@ -1,5 +1,5 @@
 """Access control (issue #7): the users register, scopes enforced in the database connection
-for every named query, login gating, and no page leaking another trust's post text to a trust
+for every page query, login gating, and no page leaking another trust's post text to a trust
 manager through any filter, URL parameter or search. Real DuckDB, real Streamlit (AppTest)."""
 from __future__ import annotations
 
@@ -10,10 +10,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.support import ROOT, post
+from bench import scenarios
+from store import access, config, reader, reviews
+from tests.conftest import TEST_KEY
+from tests.support import ROOT, load_and_build, post, run_cli
 from tests.test_app import HEADINGS, HOME
-from warehouse import access, db, queries
-from warehouse import flag_queries, policy_queries, question_queries, reviews  # noqa: F401  (register queries)
+from warehouse import queries
+
+pytestmark = pytest.mark.slow  # every page and query under each access scope, on its own build
 
 ACCOUNTS = ("platform,author_id,role,trust_code,title\n"
             "x,jo,professional,RR8,Jo (radiographer)\nx,al,professional,RJZ,Al (radiographer)\n")
@@ -51,9 +55,6 @@ def _posts() -> list[dict]:
 def two_trusts(tmp_path_factory):
     """A real (not demo) warehouse with two trusts: A = RR8 (North East and Yorkshire), B = RJZ
     (London); every text of B carries SECRET."""
-    from tests.conftest import TEST_KEY
-    from tests.support import load_and_build
-    from warehouse import config
 
     folder = tmp_path_factory.mktemp("access")
     with pytest.MonkeyPatch.context() as patch:
@@ -76,17 +77,15 @@ def _strings(frame: pd.DataFrame) -> str:
 
 
 def _run_all(scope: access.Scope, filters: queries.Filters) -> dict[str, str]:
-    """Every named query, with its default options, as ``scope`` sees the warehouse."""
-    from bench import scenarios
-
-    con = db.connect_published(scope=scope)
+    """Every page's queries, with their default options, as ``scope`` sees the warehouse."""
+    con = reader.connect_published(scope=scope)
     out = {}
     try:
         for page_queries in scenarios.PAGE_QUERIES.values():
-            for name, options in page_queries:
-                cursor = db.reader_cursor(con)
+            for function, options in page_queries:
+                cursor = reader.reader_cursor(con)
                 try:
-                    out[f"{name}{options}"] = _strings(queries.QUERIES[name](cursor, filters, **options))
+                    out[f"{function.__name__}{options}"] = _strings(function(cursor, filters, **options))
                 finally:
                     cursor.close()
     finally:
@@ -113,9 +112,9 @@ def test_a_trust_manager_reads_no_other_trust_text_through_any_query(use_two_tru
 
 def test_counts_stay_national_for_comparison_but_rows_are_scoped(use_two_trusts):
     manager = access.scope_for(access.find_user("manager.a@nhs.net"))
-    con = db.connect_published(scope=manager)
+    con = reader.connect_published(scope=manager)
     try:
-        cur = db.reader_cursor(con)
+        cur = reader.reader_cursor(con)
         assert cur.execute("SELECT count(DISTINCT trust_code) FROM daily_post_counts").fetchall() == [(2,)]
         assert cur.execute("SELECT DISTINCT trust_code FROM posts").fetchall() == [("RR8",)]
         assert cur.execute("SELECT DISTINCT trust_code FROM flags").fetchall() == [("RR8",)]
@@ -135,9 +134,9 @@ def test_no_login_scope_reads_no_text_and_analyst_gets_pseudonyms(use_two_trusts
     results = _run_all(access.NO_LOGIN, EVERYTHING)
     assert not [n for n, t in results.items() if SECRET in t or VISIBLE in t]
     analyst = access.scope_for(access.find_user("analyst@nhs.net"))
-    con = db.connect_published(scope=analyst)
+    con = reader.connect_published(scope=analyst)
     try:
-        cur = db.reader_cursor(con)
+        cur = reader.reader_cursor(con)
         keys = {k for (k,) in cur.execute("SELECT DISTINCT author_key FROM posts WHERE author_role = 'professional'").fetchall()}
         titles = cur.execute("SELECT count(account_title) FROM posts").fetchall()
         texts = cur.execute("SELECT count(*) FROM posts WHERE text LIKE '%' || $s || '%'", {"s": SECRET}).fetchall()
@@ -170,8 +169,6 @@ def test_users_file_errors_name_file_line_and_field(use_two_trusts, tmp_path, ro
 
 
 def test_users_yaml_replaces_the_register_and_is_audited(data_dir, tmp_path):
-    from tests.support import load_and_build
-
     load_and_build(tmp_path, [post("1")])
     path = tmp_path / "users.yaml"
     path.write_text("- {email: Ann@NHS.net, role: reviewer, region_code: Y56}\n")
@@ -229,6 +226,7 @@ def _shown(at: AppTest) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.app
 @pytest.mark.parametrize("page", sorted(HEADINGS))
 def test_no_page_shows_another_trusts_text_to_a_trust_manager(use_two_trusts, page):
     user = {"is_logged_in": True, "email": "manager.a@nhs.net", "name": "Manager A"}
@@ -243,6 +241,7 @@ def test_no_page_shows_another_trusts_text_to_a_trust_manager(use_two_trusts, pa
         assert SECRET not in shown and "RJZ-" not in shown, page
 
 
+@pytest.mark.app
 def test_sign_in_is_required_and_unknown_accounts_are_refused(use_two_trusts):
     at = _app("pages/1_Explore.py", {"is_logged_in": False})
     assert not at.exception and [b.label for b in at.button] == ["Sign in"]
@@ -254,6 +253,7 @@ def test_sign_in_is_required_and_unknown_accounts_are_refused(use_two_trusts):
     assert "denied" in log["action"].tolist() and "stranger@example.org" in log["user"].tolist()
 
 
+@pytest.mark.app
 def test_real_data_without_login_shows_counts_but_no_text(use_two_trusts):
     at = _app("pages/1_Explore.py", None, {"from": "2025-01-01", "to": "2025-12-31"}, login=False)
     assert not at.exception, at.exception
@@ -263,6 +263,7 @@ def test_real_data_without_login_shows_counts_but_no_text(use_two_trusts):
     assert not at.exception and any(m.label == "Posts" for m in at.metric)
 
 
+@pytest.mark.app
 def test_a_login_is_audited_once_per_session(use_two_trusts):
     before = (access.audit_log()["action"] == "login").sum()
     at = _app(HOME, {"is_logged_in": True, "email": "admin@nhs.net"})
@@ -270,6 +271,7 @@ def test_a_login_is_audited_once_per_session(use_two_trusts):
     assert (access.audit_log()["action"] == "login").sum() == before + 1
 
 
+@pytest.mark.app
 def test_an_export_is_audited_with_its_rows_and_filters(use_two_trusts):
     at = _app("pages/1_Explore.py", {"is_logged_in": True, "email": "manager.a@nhs.net"},
               {"from": "2025-01-01", "to": "2025-12-31", "q": "MRI"})
@@ -283,8 +285,6 @@ def test_an_export_is_audited_with_its_rows_and_filters(use_two_trusts):
 
 
 def test_users_command_loads_and_errors_exit_2(data_dir, tmp_path):
-    from tests.support import load_and_build, run_cli
-
     load_and_build(tmp_path, [post("1")])
     good, bad = tmp_path / "users.csv", tmp_path / "bad.csv"
     good.write_text(USERS_CSV)

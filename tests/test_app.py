@@ -5,16 +5,23 @@ Numbers shown are checked against SQL written here independently of warehouse/qu
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
-from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
+from streamlit.testing.v1 import AppTest, app_test as app_test_module
 
-from ui import labels
+from ingest import jobs
+from store import access, config
+from tests import reference_km
+from ui import formats, labels, page
+from ui.auth import NO_LOGIN_WARNING
+from warehouse import stats
+
+pytestmark = pytest.mark.app  # pages run with AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 HOME = "dashboard.py"
@@ -42,7 +49,6 @@ def signed_in(email: str = "ann@nhs.net", role: str = "admin", trust_code: str |
               region_code: str | None = None) -> dict:
     """Put one user in the current data folder's users register; the ``at.user`` of their
     signed-in session (pass it to :func:`open_page`)."""
-    from warehouse import access
 
     access.store_users([{"email": email, "role": role, "trust_code": trust_code, "region_code": region_code,
                          "name": email.split("@")[0]}], "tests")
@@ -140,7 +146,6 @@ def test_overview_headline_equals_the_warehouse(demo_data, use_data, read_publis
     accounts = read_published(demo_data, f"SELECT count(DISTINCT author_key) FROM posts WHERE {UK_DAY}"
                                          " BETWEEN $s AND $e", {"s": start, "e": end})[0][0]
     assert metric(at, "Distinct accounts") == f"{accounts:,}"
-    from warehouse import stats
 
     trusts = at.dataframe[0].value
     truth = dict(read_published(
@@ -241,8 +246,6 @@ def test_filters_survive_a_page_switch(demo_data, use_data):
 
 def _small(make_warehouse, tmp_path_factory, name: str, sources: list[str]) -> Path:
     def load():
-        from ingest import jobs
-
         folder = tmp_path_factory.mktemp(f"{name}-input")
         lines = [
             f'{{"platform": "x", "post_id": "{i}", "author_id": "a{i}", "source": "{source}",'
@@ -258,7 +261,6 @@ def _small(make_warehouse, tmp_path_factory, name: str, sources: list[str]) -> P
 
 def test_banner_says_when_data_is_mixed_or_real(make_warehouse, tmp_path_factory, use_data):
     use_data(_small(make_warehouse, tmp_path_factory, "mixed", ["demo", "file", "file"]))
-    from ui.auth import NO_LOGIN_WARNING
 
     at = open_page()
     # real posts and no login configured: counts only, and the page says why
@@ -280,9 +282,6 @@ def test_an_empty_warehouse_says_how_to_load_data(page, make_warehouse, tmp_path
 
 
 def test_first_run_generates_the_demo_with_progress(tmp_path, use_data, monkeypatch):
-    from ui import page
-    from warehouse import config
-
     monkeypatch.setattr(page, "DEMO_POSTS", 1_500)  # the real default takes a few seconds more
     use_data(tmp_path / "fresh")
     at = open_page()
@@ -293,10 +292,25 @@ def test_first_run_generates_the_demo_with_progress(tmp_path, use_data, monkeypa
     assert metric(at, "Posts") != "0"
 
 
-def test_first_run_with_imported_posts_builds_them_without_demo(tmp_path, use_data):
-    from ingest import jobs
-    from warehouse import config
+def test_first_run_with_a_wrong_setting_says_which(tmp_path, use_data, monkeypatch):
+    use_data(tmp_path / "fresh")
+    monkeypatch.setenv(config.RETENTION_ENV, "none")
+    at = open_page()
+    assert [s.label for s in at.status] == ["A setting is wrong"]
+    assert "RADSOME_RETENTION_DAYS: 'none' is not a whole number of days" in texts(at.error)[0]
+    assert not config.raw_path().exists()  # nothing was started
 
+
+def test_first_run_shows_why_the_demo_could_not_be_made(tmp_path, use_data, monkeypatch):
+    use_data(tmp_path / "fresh")
+    monkeypatch.setenv("RADSOME_FAULT", "enospc:run_after_start")  # the demo's child process: disk full
+    at = open_page()
+    assert [s.label for s in at.status] == ["`python -m ingest demo` failed"]
+    assert texts(at.error)[0].startswith("cannot write to the data folder")
+    assert not config.warehouse_path().exists()
+
+
+def test_first_run_with_imported_posts_builds_them_without_demo(tmp_path, use_data):
     use_data(tmp_path / "imported")
     posts = tmp_path / "posts.jsonl"
     posts.write_text("".join(
@@ -306,7 +320,6 @@ def test_first_run_with_imported_posts_builds_them_without_demo(tmp_path, use_da
     assert not config.warehouse_path().exists()
     at = open_page()
     assert not at.exception, at.exception
-    from ui.auth import NO_LOGIN_WARNING
 
     assert metric(at, "Posts") == "3" and texts(at.warning) == [NO_LOGIN_WARNING]
 
@@ -319,30 +332,24 @@ def _questions(read, folder, where: str = "TRUE", params: dict | None = None) ->
 
 
 def test_overview_question_headline_equals_the_warehouse(demo_data, use_data, read_published):
-    from warehouse import stats
-
     use_data(demo_data)
     at = open_page()
     start, end = shown_days(at)
     rows = _questions(read_published, demo_data, f"{ASKED_DAY} BETWEEN $s AND $e", {"s": start, "e": end})
     assert rows, "the demo should contain patient questions"
     assert metric(at, "Patient questions") == f"{len(rows):,}"  # national: not rounded
-    km = stats.km_summary([r[2] for r in rows], [r[1] for r in rows])
+    km = reference_km.km_summary([r[2] for r in rows], [r[1] for r in rows])
     shown = metric(at, "Median time to first answer")
-    assert shown == ("not reached" if km["median_s"] is None else labels.duration(km["median_s"])) or \
+    assert shown == ("not reached" if km["median_s"] is None else formats.duration(km["median_s"])) or \
         abs(_minutes(shown) - km["median_s"] / 60) <= 1  # histogram bins: within one minute
 
 
 def _minutes(text: str) -> float:
-    import re
-
     parts = dict((unit, int(n)) for n, unit in re.findall(r"(\d+) (day|h|min)", text))
     return parts.get("day", 0) * 1440 + parts.get("h", 0) * 60 + parts.get("min", 0)
 
 
 def test_overview_question_headline_is_suppressed_below_national_level(demo_data, use_data, read_published):
-    from warehouse import stats
-
     use_data(demo_data)
     at = open_page(params={"from": "2025-01-01", "to": "2025-06-30", "region": "Y63"})
     assert not at.exception, at.exception
@@ -372,14 +379,12 @@ def test_open_questions_queue_lists_every_unanswered_question(params, demo_data,
 
 
 def test_response_times_page_shows_kaplan_meier_figures(demo_data, use_data, read_published):
-    from warehouse import stats
-
     use_data(demo_data)
     at = open_page(RESPONSE_PAGE)
     assert not at.exception, at.exception
     start, end = shown_days(at)
     rows = _questions(read_published, demo_data, f"{ASKED_DAY} BETWEEN $s AND $e", {"s": start, "e": end})
-    km = stats.km_summary([r[2] for r in rows], [r[1] for r in rows], within_s=(3600, 3 * 86400))
+    km = reference_km.km_summary([r[2] for r in rows], [r[1] for r in rows], within_s=(3600, 3 * 86400))
     assert metric(at, "Within 1 hour") == f"{km['p_within'][3600]['p']:.0%}"
     assert metric(at, "Within 3 days") == f"{km['p_within'][3 * 86400]['p']:.0%}"
     assert any("never dropped" in c for c in texts(at.caption))
@@ -391,12 +396,3 @@ def test_response_times_page_shows_kaplan_meier_figures(demo_data, use_data, rea
     assert not at.exception, at.exception
     assert any("service hours" in m.label for m in at.metric)
 
-
-def test_every_page_has_its_queries_in_the_benchmark():
-    """bench/run.py times each page's named queries as bare SQL: a new page must list them."""
-    from bench import scenarios
-
-    assert sorted(scenarios.PAGE_QUERIES) == sorted(HEADINGS)
-    for page, named in scenarios.PAGE_QUERIES.items():
-        for name, _ in named:
-            assert name in scenarios.queries.QUERIES, (page, name)

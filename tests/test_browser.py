@@ -20,6 +20,8 @@ import pytest
 
 from tests.test_app import HEADINGS, HOME
 
+pytestmark = pytest.mark.slow  # a real browser against a running dashboard
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

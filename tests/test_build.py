@@ -7,9 +7,9 @@ import duckdb
 import pytest
 
 from ingest import jobs
+from store import config, reader
 from tests.support import post, published_query, write_jsonl
 from warehouse import build as build_module
-from warehouse import config
 from warehouse.build import BuildError, build, load_models
 
 
@@ -103,16 +103,15 @@ def test_open_reader_keeps_its_snapshot_while_a_build_swaps_in(data_dir, tmp_pat
 def test_a_new_connection_in_the_same_process_sees_the_new_build(data_dir, tmp_path):
     """DuckDB caches databases by path within a process: the dashboard's next connection must
     still see a swapped-in build while its old connection is open."""
-    from warehouse import db
 
     jobs.import_file(write_jsonl(tmp_path / "a.jsonl", [post("1")]))
     build()
-    old = db.connect_published()
+    old = reader.connect_published()
     jobs.import_file(write_jsonl(tmp_path / "b.jsonl", [post("2")]))
     build()
-    new = db.connect_published()
-    assert db.reader_cursor(old).execute("SELECT count(*) FROM posts").fetchall() == [(1,)]
-    assert db.reader_cursor(new).execute("SELECT count(*) FROM posts").fetchall() == [(2,)]
+    new = reader.connect_published()
+    assert reader.reader_cursor(old).execute("SELECT count(*) FROM posts").fetchall() == [(1,)]
+    assert reader.reader_cursor(new).execute("SELECT count(*) FROM posts").fetchall() == [(2,)]
     old.close()
     new.close()
 

@@ -16,20 +16,17 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from tests.support import named_queries
-
-from ui import charts, labels
-from warehouse import queries
-from warehouse import flag_queries, health_queries, policy_queries, question_queries
+from tests.support import published_queries
+from ui import charts, formats, funnels
+from warehouse import flag_queries, health_queries, policy_queries, queries, question_queries
 
 ALL = queries.Filters(date(2024, 7, 1), date(2025, 6, 30))
-REGISTERING = (flag_queries, health_queries, policy_queries, question_queries)  # their queries, in queries.QUERIES
 
 
 @pytest.fixture(scope="module")
 def run(demo_data):
-    query, close = named_queries(demo_data)
-    yield lambda name, filters=ALL, **options: query(name, filters, **options)
+    query, close = published_queries(demo_data)
+    yield lambda function, filters=ALL, **options: query(function, filters, **options)
     close()
 
 
@@ -54,10 +51,10 @@ def test_validation_catches_what_unvalidated_figures_let_through():
 @pytest.mark.parametrize("grain", ["day", "week", "month"])
 @pytest.mark.parametrize("by", ["platform", "role"])
 def test_posts_over_time(run, grain, by):
-    frame = run("posts_over_time", grain=grain, by=by)
+    frame = run(queries.posts_over_time, grain=grain, by=by)
     layout = valid(fig := charts.posts_over_time(frame, grain=grain, by=by))
     totals = frame.groupby("series")["n_posts"].sum().sort_values(ascending=False)
-    label = labels.role if by == "role" else labels.platform
+    label = formats.role if by == "role" else formats.platform
     assert [t.name for t in fig.data] == [label(s) for s in totals.index]
     busiest = frame[frame["series"] == totals.index[0]]
     assert list(fig.data[0].y) == busiest["n_posts"].tolist()
@@ -69,14 +66,14 @@ def test_posts_over_time(run, grain, by):
 
 
 def test_posts_by_region_and_trust(run):
-    regions = run("posts_by_region")
+    regions = run(queries.posts_by_region)
     layout = valid(fig := charts.posts_by_region(regions))
     bar = fig.data[0]
     assert bar.type == "bar" and bar.orientation == "h" and list(bar.y) == regions["region_name"].tolist()
     assert list(bar.marker.color)[regions.index[regions["region_code"] == "unattributed"][0]] == charts.GREY
     assert layout["yaxis"]["autorange"] == "reversed" and layout["xaxis"]["tickformat"] == ",d"
     assert layout["bargap"] == 0.3 and layout["height"] == 34 * len(regions) + 70
-    trusts = run("posts_by_trust")
+    trusts = run(queries.posts_by_trust)
     layout = valid(fig := charts.posts_by_trust(trusts, top=10))
     assert len(fig.data[0].y) == 10 and layout["yaxis"]["tickfont"] == {"size": 12}
     assert layout["xaxis"]["title"]["text"] == "Posts"
@@ -86,7 +83,7 @@ def test_posts_by_region_and_trust(run):
 @pytest.mark.parametrize("by", ["all", "topic", "region"])
 @pytest.mark.parametrize("national", [False, True])
 def test_questions_over_time(run, grain, by, national):
-    frame = run("questions_over_time", grain=grain, by=by)
+    frame = run(question_queries.questions_over_time, grain=grain, by=by)
     layout = valid(fig := charts.questions_over_time(frame, grain=grain, by=by, national=national))
     assert len(fig.data) == frame["series"].nunique()
     assert fig.data[0].mode == ("lines+markers" if grain == "month" else "lines")
@@ -100,17 +97,17 @@ def test_questions_over_time(run, grain, by, national):
 
 
 def test_questions_over_time_says_when_most_counts_are_hidden(run):
-    layout = valid(charts.questions_over_time(run("questions_over_time", grain="week", by="topic"),
+    layout = valid(charts.questions_over_time(run(question_queries.questions_over_time, grain="week", by="topic"),
                                               grain="week", by="topic"))
     assert layout["annotations"][0]["xref"] == "paper" and layout["annotations"][0]["y"] == 0.95
 
 
 @pytest.mark.parametrize("national", [False, True])
 def test_question_topics(run, national):
-    frame = run("question_topics")
+    frame = run(question_queries.question_topics)
     layout = valid(fig := charts.question_topics(frame, national=national))
     bar = fig.data[0]
-    assert list(bar.y) == [labels.topic(t) for t in frame["topic"]]
+    assert list(bar.y) == [formats.topic(t) for t in frame["topic"]]
     if national:
         assert list(bar.x) == frame["n_questions"].tolist()
     assert layout["yaxis"]["autorange"] == "reversed" and layout["xaxis"]["tickformat"] == ",d"
@@ -118,7 +115,7 @@ def test_question_topics(run, national):
 
 @pytest.mark.parametrize("by", ["region", "trust"])
 def test_questions_by_unit(run, by):
-    frame = run("question_units", by=by)
+    frame = run(question_queries.question_units, by=by)
     layout = valid(fig := charts.questions_by_unit(frame, top=8))
     assert [t.name for t in fig.data] == ["Answered", "Still open"]
     assert [t.marker.color for t in fig.data] == [charts.NHS_BLUE, charts.AMBER]
@@ -130,7 +127,7 @@ def test_questions_by_unit(run, by):
 @pytest.mark.parametrize("by", ["all", "region", "trust"])
 @pytest.mark.parametrize("clock", ["calendar", "service"])
 def test_response_curves(run, by, clock):
-    frame = run("response_histogram", by=by, clock=clock)
+    frame = run(question_queries.response_histogram, by=by, clock=clock)
     layout = valid(fig := charts.response_curves(frame, clock=clock, national=by == "all"))
     curves = [t for t in fig.data if t.mode == "lines"]
     assert curves and all(t.line.shape == "hv" for t in curves)
@@ -147,7 +144,7 @@ def test_response_curves(run, by, clock):
 
 
 def test_response_curves_draw_bands_for_up_to_three_curves(run):
-    fig = charts.response_curves(run("response_histogram", by="all"), national=True)
+    fig = charts.response_curves(run(question_queries.response_histogram, by="all"), national=True)
     valid(fig)
     assert [t.fill for t in fig.data] == ["toself", None]
     assert fig.data[0].opacity == 0.15 and fig.data[0].showlegend is False
@@ -157,17 +154,17 @@ def legend_only(trace) -> bool:
     return list(trace.x) == [None]
 
 
-@pytest.mark.parametrize("measure", list(charts.FUNNEL_MEASURES))
+@pytest.mark.parametrize("measure", list(funnels.FUNNEL_MEASURES))
 @pytest.mark.parametrize("unit", ["region", "trust"])
 def test_funnel(run, measure, unit):
-    frame = run("question_units", by=unit)
+    frame = run(question_queries.question_units, by=unit)
     chosen = tuple(frame["group_code"][:2])
     layout = valid(fig := charts.funnel(frame, measure, unit=unit, highlight=chosen))
     names = [t.name for t in fig.data]
     assert names[:4] == ["99.8% limits"] * 2 + ["95% limits"] * 2
     assert names[4].startswith("Overall ")
     assert "Within the limits" in names
-    points, _ = charts.funnel_points(frame, measure)
+    points, _ = funnels.funnel_points(frame, measure)
     dots = sum(len(t.x) for t in fig.data if t.mode == "markers" and not legend_only(t))
     assert dots == len(points)
     assert layout["yaxis"]["tickformat"] == ".0%" and layout["yaxis"]["rangemode"] == "normal"
@@ -175,10 +172,10 @@ def test_funnel(run, measure, unit):
 
 
 def test_funnels_with_policy_groups_and_without_data(run):
-    trusts = run("trust_outcomes")
+    trusts = run(policy_queries.trust_outcomes)
     codes = list(trusts["group_code"])
     groups = tuple((c, "Policy A" if i % 2 else "Policy B") for i, c in enumerate(codes))
-    for build, points in ((charts.funnel, charts.funnel_points), (charts.flag_funnel, charts.flag_funnel_points)):
+    for build, points in ((charts.funnel, funnels.funnel_points), (charts.flag_funnel, funnels.flag_funnel_points)):
         fig = build(trusts, highlight=tuple(codes), groups=groups)
         valid(fig)
         legend = {t.name: t.marker.symbol for t in fig.data if legend_only(t)}
@@ -194,9 +191,9 @@ def test_funnels_with_policy_groups_and_without_data(run):
 
 @pytest.mark.parametrize("unit", ["region", "trust"])
 def test_flag_funnel(run, unit):
-    frame = run("flag_rates", by=unit)
+    frame = run(flag_queries.flag_rates, by=unit)
     layout = valid(fig := charts.flag_funnel(frame, unit=unit))
-    points, rate0 = charts.flag_funnel_points(frame)
+    points, rate0 = funnels.flag_funnel_points(frame)
     assert fig.data[4].name == f"Overall {rate0:.1f} per 1,000"
     top = max(float(np.nanmax(points["ci_high"].to_numpy(dtype=float))), 2 * rate0)
     assert layout["yaxis"]["range"] == pytest.approx([0, top * 1.1])
@@ -206,12 +203,12 @@ def test_flag_funnel(run, unit):
 @pytest.mark.parametrize("show", ["volume", "within_1h"])
 @pytest.mark.parametrize("national", [False, True])
 def test_asking_times(run, show, national):
-    frame = run("asking_times")
+    frame = run(question_queries.asking_times)
     layout = valid(fig := charts.asking_times(frame, national=national, show=show))
     heatmap = fig.data[0]
     block = charts.hour_block(int(frame["n_questions"].sum()))
     assert heatmap.type == "heatmap" and len(heatmap.z) == 7 and len(heatmap.z[0]) == 24 // block
-    assert list(heatmap.y) == list(labels.WEEKDAYS)
+    assert list(heatmap.y) == list(formats.WEEKDAYS)
     assert heatmap.colorbar.title.text == ("Questions" if show == "volume" else "Answered<br>within 1 h")
     if show == "volume" and national:
         assert np.nansum(heatmap.z) == frame["n_questions"].sum()
@@ -229,7 +226,7 @@ def test_asking_times_with_too_few_questions():
 @pytest.mark.parametrize("by", ["family", "rule"])
 @pytest.mark.parametrize("national", [False, True])
 def test_flag_rate_bars(run, by, national):
-    frame = run("flag_rates", by=by)
+    frame = run(flag_queries.flag_rates, by=by)
     layout = valid(fig := charts.flag_rate_bars(frame, national=national))
     bar = fig.data[0]
     if national:
@@ -252,7 +249,7 @@ def test_flag_rate_bars_with_every_rate_hidden():
 @pytest.mark.parametrize("grain", ["day", "week", "month"])
 @pytest.mark.parametrize("national", [False, True])
 def test_flags_over_time(run, grain, national):
-    frame = run("flags_over_time", grain=grain)
+    frame = run(flag_queries.flags_over_time, grain=grain)
     layout = valid(fig := charts.flags_over_time(frame, grain=grain, national=national))
     assert [t.name for t in fig.data] == [None, "95% CI", "Flags per 1,000 staff posts"]
     assert fig.data[1].fill == "tonexty"
@@ -262,7 +259,7 @@ def test_flags_over_time(run, grain, national):
 
 
 def test_fetches_over_time(run):
-    valid(charts.fetches_over_time(run("fetches_over_time", None, days=3650)))
+    valid(charts.fetches_over_time(run(health_queries.fetches_over_time, None, days=3650)))
     frame = pd.DataFrame({"source": ["mastodon", "x", "mastodon", "x"],
                           "day": [date(2025, 6, 1), date(2025, 6, 1), date(2025, 6, 2), date(2025, 6, 2)],
                           "n_read": [10, 20, 30, 5], "n_new": [8, 20, 25, 0], "n_failed": [0, 0, 0, 1]})

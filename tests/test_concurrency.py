@@ -4,12 +4,18 @@ dashboard shows afterwards. Real processes for ingest and build, real Streamlit 
 real DuckDB and SQLite."""
 from __future__ import annotations
 
+import pytest
+
+import re
 import threading
 import time
 
+from bench import users
+from store import reviews
 from tests.support import load_and_build, post, published_query, run_cli, write_jsonl
 from tests.test_app import HEADINGS, open_page, signed_in
-from warehouse import reviews
+
+pytestmark = pytest.mark.slow  # concurrency: simulated users while ingest and build run
 
 ACCOUNTS = "platform,author_id,role,trust_code,title\nx,jo,professional,RR8,Jo (radiographer)\n"
 ROUNDS = 3
@@ -74,12 +80,9 @@ def test_pages_serve_while_ingest_build_and_reviews_write(data_dir, tmp_path):
 
 def test_the_concurrency_benchmark_runs_clean(data_dir, tmp_path, capsys):
     """bench/users.py (issue #6) on a small warehouse: simulated users and a writer, no errors."""
-    from bench import users
-
     load_and_build(tmp_path, _batch(30, 0), ACCOUNTS)
     assert users.main(["--data", str(data_dir), "--users", "3", "--changes", "2", "--posts-per-import", "300"]) == 0
     out = capsys.readouterr().out
-    import re
 
     assert ", 0 errors" in out
     assert int(re.search(r"published snapshots seen by the users: (\d+)", out).group(1)) >= 2

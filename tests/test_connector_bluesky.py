@@ -22,10 +22,12 @@ import pytest
 import yaml
 
 from ingest import jobs
-from ingest.connectors.bluesky import BlueskyConnector
-from ingest.sources import SourceFormatError
-from ingest.sources import bluesky as source
+from ingest.connectors import config
+from ingest.connectors.bluesky import BlueskyConnector, _sort_at
+from ingest.sources import SourceFormatError, bluesky as source
 from tests.support import raw_query, realdata
+
+pytestmark = pytest.mark.slow  # connector replays of recorded HTTP
 
 SEARCH = "bluesky/bskyr_vcr_searchPosts_redistricting"
 THREAD = "bluesky/bskyr_vcr_getPostThread"
@@ -361,8 +363,6 @@ def test_missing_credentials_skip_the_source(sources_path, monkeypatch):
     ("query", "\"  \"", "must be the search text"), ("replies", "maybe", "true or false"),
     ("limit", "0", "whole number"), ("lookback_days", "90", "0 to 30")])
 def test_target_fields_are_checked(tmp_path, field, value, words):
-    from ingest.connectors import config
-
     path = tmp_path / "sources.yaml"
     body = SOURCES if field != "query" else "bluesky:\n  - name: redistricting\n"
     path.write_text(body + f"    {field}: {value}\n")
@@ -371,8 +371,6 @@ def test_target_fields_are_checked(tmp_path, field, value, words):
 
 
 def test_sort_at_is_the_earlier_of_created_and_indexed(recorded_posts):
-    from ingest.connectors.bluesky import _sort_at
-
     skewed = next(p for p in recorded_posts if p["uri"].endswith("3lpikwarowc2o"))  # created after indexed
     assert skewed["record"]["createdAt"] > skewed["indexedAt"]
     assert _sort_at(skewed) == "2025-05-19T02:52:17.916Z"

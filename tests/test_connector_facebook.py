@@ -18,12 +18,13 @@ import requests
 import responses
 
 from ingest import jobs
-from ingest.connectors import config as sources
-from ingest.connectors import retry
-from ingest.connectors.facebook import FacebookConnector, reset_at
+from ingest.connectors import config as sources, retry
 from ingest.connectors.config import SourcesFileError
-from ingest.sources import facebook as transform
+from ingest.connectors.facebook import FacebookConnector, reset_at
+from ingest.sources import facebook as transform, facebook_export
 from tests.support import raw_query, realdata
+
+pytestmark = pytest.mark.slow  # connector replays of recorded HTTP
 
 TOKEN = "EAAGtestPAGEtoken0123456789notreal"
 PAGE = "19292868552"
@@ -407,7 +408,6 @@ def test_since_option_bounds_the_first_walk(graph, capsys):
 def test_group_export_file_converts_and_imports_once(data_dir, tmp_path):
     """A "Download your information" group file (written here: groups have no API) becomes
     JSONL that ``python -m ingest file`` imports; a second import adds nothing."""
-    from ingest.sources import facebook_export
 
     export = {
         "group_posts_v2": [

@@ -25,12 +25,16 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import requests
 import responses
+import vcr
 
 from ingest import jobs
+from ingest.connectors import config, mastodon as connector
+from ingest.connectors.config import SourcesFileError
 from ingest.connectors.mastodon import MastodonConnector
-from ingest.sources import SourceFormatError
-from ingest.sources import mastodon as transform
+from ingest.sources import SourceFormatError, mastodon as transform
 from tests.support import raw_query, realdata
+
+pytestmark = pytest.mark.slow  # connector replays of recorded HTTP
 
 SERVER = "https://localhost:3000"      # the recordings' server, asked over https
 HOST = "localhost:3000"
@@ -153,9 +157,6 @@ def test_links_in_content_stay_as_text():
     ("instance: https://mastodon.social\n    account: alice\n    since: last week", "since", "YYYY-MM-DD"),
 ])
 def test_target_fields_are_checked(tmp_path, fields, field, words):
-    from ingest.connectors import config
-    from ingest.connectors.config import SourcesFileError
-
     path = tmp_path / "sources.yaml"
     path.write_text(f"mastodon:\n  - name: a\n    {fields}\n")
     with pytest.raises(SourcesFileError, match=f"field '{field}': .*{words}"):
@@ -168,7 +169,6 @@ def test_target_fields_are_checked(tmp_path, fields, field, words):
 # -- the recorded hashtag timeline, replayed by vcrpy -----------------------------------------
 
 def test_the_recorded_hashtag_timeline_lands_once(sources, monkeypatch):
-    import vcr
 
     # the recording was made on 2026-08-01: start there (the default is 7 days back)
     path = sources(HOOT + "    trust: RR8\n    watch_days: 0\n")
@@ -298,8 +298,6 @@ def test_timeouts_give_up_with_a_gap_and_the_cursor_stays(sources, waits):
 
 @responses.activate
 def test_a_malformed_body_keeps_earlier_pages_and_a_bad_status_is_quarantined(sources, monkeypatch):
-    from ingest.connectors import mastodon as connector
-
     monkeypatch.setattr(connector, "PAGE_SIZE", 2)       # so that a full page asks for the next
     path = sources(HOOT)
     _serve_instance()

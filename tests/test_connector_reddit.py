@@ -26,6 +26,8 @@ from ingest.connectors.config import SourcesFileError
 from ingest.connectors.reddit import RedditConnector
 from tests.support import raw_query, realdata
 
+pytestmark = pytest.mark.slow  # connector replays of recorded HTTP
+
 TOKEN_URL = "https://www.reddit.com/api/v1/access_token"
 API = "https://oauth.reddit.com"
 THREAD_URL = f"{API}/comments/2gmzqe/"

@@ -11,8 +11,10 @@ of the transform."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
+from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -23,9 +25,11 @@ from ingest import jobs
 from ingest.connectors import config as sources
 from ingest.connectors.config import SourcesFileError
 from ingest.connectors.x import XConnector
-from ingest.sources import SourceFormatError
-from ingest.sources import x as transform
-from tests.support import raw_query, realdata
+from ingest.sources import SourceFormatError, x as transform
+from tests.support import published_query, raw_query, realdata
+from warehouse.build import build
+
+pytestmark = pytest.mark.slow  # connector replays of recorded HTTP
 
 SEARCH = re.compile(r"https://api\.twitter\.com/2/tweets/search/(recent|all)")
 TOKEN = "test-bearer-token-not-a-secret"
@@ -38,7 +42,6 @@ def _recorded() -> dict:
 
 class FakeSearch:
     """X's search endpoint over a fixed set of recorded tweets (see the module notes)."""
-
     def __init__(self, page: dict, page_size: int = 100):
         self.tweets = sorted(page["data"], key=lambda t: int(t["id"]), reverse=True)
         self.users = {u["id"]: u for u in page["includes"]["users"]}
@@ -201,8 +204,6 @@ def test_pagination_cursor_second_run_and_build(x_sources, server, recorded, rea
     assert raw_query("SELECT count(*) FROM raw_posts") == [(len(expected),)]
     assert raw_query("SELECT fetched, pages FROM connector_fetches ORDER BY fetched_at") == [(100, 2), (0, 1)]
 
-    from warehouse.build import build
-    from tests.support import published_query
 
     build()
     reply = next(t for t in recorded["data"] if t.get("in_reply_to_user_id")
@@ -232,8 +233,6 @@ def test_429_500_and_timeout_are_retried_once_each_through_the_one_mechanism(x_s
 
 
 def test_the_bearer_token_never_reaches_the_logs(x_sources, server, caplog):
-    import logging
-
     with caplog.at_level(logging.DEBUG):
         _run(x_sources())
     assert "Received API response" in caplog.text  # tweepy did log at debug level ...
@@ -323,8 +322,6 @@ def test_the_per_run_and_per_month_budgets_stop_with_a_gap_and_resume(x_sources,
 
 
 def test_a_new_month_resets_the_spend(x_sources, server, monkeypatch):
-    from datetime import datetime, timezone
-
     path = x_sources("    budget: {per_run: 20, per_month: 20}\n")
     monkeypatch.setattr(XConnector, "now", staticmethod(lambda: datetime(2026, 1, 31, 23, tzinfo=timezone.utc)))
     assert _run(path).fetched == 20

@@ -7,15 +7,17 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 
 import pytest
 
 from ingest import jobs
-from ingest.connectors import config as sources
-from ingest.connectors import retry
+from ingest.connectors import config as sources, retry
 from ingest.connectors.base import Connector, Item, Page
 from ingest.connectors.config import SourcesFileError
-from tests.support import raw_query
+from store import config
+from tests.support import ROOT, raw_query
 
 
 def _record(i: int) -> dict:
@@ -112,7 +114,6 @@ def test_missing_credentials_skip_the_source_with_one_line(configured, monkeypat
     results, skipped = jobs.run_connector("mastodon", configured, connectors=CONNECTORS)
     assert results == [] and len(skipped) == 1 and "RADSOME_TEST_TOKEN" in skipped[0]
     assert "\n" not in skipped[0]
-    from warehouse import config
 
     assert not config.raw_path().exists()  # nothing was opened, let alone written
 
@@ -159,20 +160,18 @@ def test_retry_waits_for_the_reset_backs_off_and_gives_up():
     assert retry.reset_from_headers({"Retry-After": "30"}, now=100.0) == 130.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["after_land", "before_commit", "land_after_commit"])
 def test_a_run_killed_mid_page_keeps_cursor_and_posts_in_step(configured, point):
     """SIGKILL inside the second page's transaction (or just after it commits): the cursor
     matches exactly the pages whose posts are stored, and the next run completes without
     duplicates."""
-    import subprocess
-    import sys
 
-    from tests.support import ROOT
 
     script = (
         "import os, sys\n"
         "from ingest import jobs\n"
-        "from ingest.runs import fault_point\n"
+        "from store.runs import fault_point\n"
         "from tests.test_connectors_base import CONNECTORS, ListConnector\n"
         "pages = ListConnector.pages\n"
         "def counted(self, cursor):\n"

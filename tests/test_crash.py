@@ -3,7 +3,7 @@ import, a registry, policy or deletions load, the retention purge or a build lea
 stores consistent: no post lost or duplicated, every run accounted for, and the published
 warehouse the last complete one.
 
-Every crash point is named in ``ingest.runs.FAULT_POINTS``; ``RADSOME_FAULT=<point>`` makes a
+Every crash point is named in ``store.runs.FAULT_POINTS``; ``RADSOME_FAULT=<point>`` makes a
 real CLI process SIGKILL itself there and ``RADSOME_FAULT=enospc:<point>`` makes it raise
 ``OSError(ENOSPC)`` there. Each point is exercised by the command in :data:`SCENARIO`.
 """
@@ -21,10 +21,13 @@ import duckdb
 import pytest
 
 from ingest import jobs
-from ingest.runs import FAULT_POINTS
+from store import config, reader
+from store.runs import FAULT_POINTS, fault_point
 from tests.conftest import TEST_KEY
 from tests.support import ROOT, post, published_query, raw_query, run_cli, write_jsonl
-from warehouse import config
+from warehouse.build import build
+
+pytestmark = pytest.mark.slow  # crash and fault points: real CLI processes killed at every point
 
 # The command each crash point is reached by.
 SCENARIO = {
@@ -112,9 +115,8 @@ def runs(folder: Path) -> list[tuple]:
 def published_digest(folder: Path) -> dict:
     """The published warehouse's content (readable as the dashboard reads it), without the
     build's own times and the run log."""
-    from warehouse import db
 
-    con = db.connect_published(folder / config.WAREHOUSE_FILE)
+    con = reader.connect_published(folder / config.WAREHOUSE_FILE)
     try:
         tables = [r[0] for r in con.execute("SHOW TABLES").fetchall()]
         counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
@@ -147,7 +149,6 @@ def crash_base(tmp_path_factory):
                 patch.setenv(name, value)
         patch.delenv("RADSOME_FAULT", raising=False)
         patch.delenv(config.RETENTION_ENV, raising=False)
-        from warehouse.build import build
 
         jobs.import_file(write_jsonl(root / "first.jsonl", [
             post("1", trust_code="RR8", text="can I bring someone to my mammogram?"),
@@ -182,7 +183,7 @@ def crash_base(tmp_path_factory):
 
 def test_every_fault_point_in_the_code_is_listed_and_exercised():
     called = set()
-    for folder in ("ingest", "warehouse"):
+    for folder in ("store", "ingest", "warehouse"):
         for path in (ROOT / folder).rglob("*.py"):
             called |= set(re.findall(r"\bfault_point\(\s*\"([a-z_]+)\"\s*\)", path.read_text()))
     assert called == set(FAULT_POINTS), "every fault_point(...) name is in FAULT_POINTS"
@@ -284,8 +285,6 @@ def test_read_only_data_folder_is_a_clear_error(crash_base, tmp_path, kind):
 
 
 def test_killed_build_leaves_its_half_built_file_for_the_next_build(data_dir, tmp_path):
-    from warehouse.build import build
-
     jobs.import_file(write_jsonl(tmp_path / "a.jsonl", [post("1")]))
     build()
     published = config.warehouse_path().read_bytes()
@@ -304,7 +303,5 @@ def test_killed_build_leaves_its_half_built_file_for_the_next_build(data_dir, tm
 
 
 def test_unknown_fault_point_is_a_programming_error():
-    from ingest.runs import fault_point
-
     with pytest.raises(ValueError, match="FAULT_POINTS"):
         fault_point("no_such_point")

@@ -9,8 +9,11 @@ from ingest.connectors import retry
 from tests.support import post, published_query, write_jsonl
 from tests.test_app import open_page, signed_in
 from tests.test_connectors_base import CONNECTORS, SOURCES, ListConnector
-from warehouse import db, health_queries
+from store import reader
+from warehouse import health_queries
 from warehouse.build import build
+
+pytestmark = pytest.mark.app  # the Data health page, on real connector runs
 
 PAGE = "pages/7_Data_health.py"
 
@@ -33,9 +36,9 @@ def runs(data_dir, tmp_path, monkeypatch):
 
 
 def test_source_health_reports_each_source(runs):
-    con = db.connect_published()
+    con = reader.connect_published()
     try:
-        frame = health_queries.source_health(db.reader_cursor(con), days=30).set_index("source")
+        frame = health_queries.source_health(reader.reader_cursor(con), days=30).set_index("source")
     finally:
         con.close()
     assert list(frame.index) == ["mastodon:broken-feed", "file:leeds.jsonl", "mastodon:main-feed"]
@@ -47,10 +50,7 @@ def test_source_health_reports_each_source(runs):
     assert published_query("SELECT count(*) FROM coverage_gaps") == [(1,)]
 
 
-def test_page_shows_failures_gaps_and_budget(runs, monkeypatch):
-    import ingest.connectors
-
-    monkeypatch.setattr(ingest.connectors, "available", lambda: CONNECTORS)  # the test's connector
+def test_page_shows_failures_gaps_and_budget(runs):
     at = open_page(PAGE, user=signed_in("admin@nhs.net", "admin"))
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}

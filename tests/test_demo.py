@@ -3,21 +3,19 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pytest
 
-from ingest import demo
-from ingest import demo_text as T
+from ingest import demo, demo_text as T
+from store.reference import DEFAULT_TRUSTS
 
 END = datetime(2025, 6, 1, tzinfo=timezone.utc)
 N = 3000
 COLUMNS = ["platform", "post_id", "parent_id", "thread_id", "author_id", "author_name", "author_bio",
            "author_location", "created_at", "text", "url", "source", "trust_code"]
-TRUSTS = pd.read_csv(Path(__file__).resolve().parent.parent / "warehouse" / "reference" / "trusts.csv",
-                     dtype=str, keep_default_na=False)
+TRUSTS = pd.read_csv(DEFAULT_TRUSTS, dtype=str, keep_default_na=False)
 REGIONS = {"Y56", "Y58", "Y59", "Y60", "Y61", "Y62", "Y63", "S92000003", "W92000004", "N92000002"}
 
 

@@ -2,10 +2,14 @@
 including in a dashboard that was already running when the new build was published."""
 from __future__ import annotations
 
+import pytest
+
 import os
 
 from tests.support import post, run_cli, write_jsonl
 from tests.test_app import metric, open_page, signed_in
+
+pytestmark = [pytest.mark.slow, pytest.mark.app]  # end to end: the CLIs, then the dashboard
 
 
 def test_imported_posts_appear_in_a_running_dashboard(data_dir, tmp_path):

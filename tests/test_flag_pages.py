@@ -1,4 +1,4 @@
-"""Guideline flags page: the named queries, rates with exact-Poisson/Byar CIs, suppression and
+"""Guideline flags page: the queries, rates with exact-Poisson/Byar CIs, suppression and
 the drill-down, against a small hand-written warehouse whose numbers are counted by hand.
 
 The data (platform x, March 2025, so UK time = UTC):
@@ -19,9 +19,11 @@ from datetime import date, datetime, timezone
 import pandas as pd
 import pytest
 
-from tests.support import named_queries, write_jsonl
-from ui import charts, labels
-from warehouse import stats
+from ingest import jobs
+from tests.support import published_queries, write_jsonl
+from tests.test_app import open_page
+from ui import charts, formats, funnels, labels
+from warehouse import flag_queries, stats
 from warehouse.queries import Filters
 
 UTC = timezone.utc
@@ -52,8 +54,6 @@ def _records() -> list[dict]:
 @pytest.fixture(scope="module")
 def flag_data(make_warehouse, tmp_path_factory):
     def load():
-        from ingest import jobs
-
         folder = tmp_path_factory.mktemp("flags-input")
         jobs.import_file(write_jsonl(folder / "posts.jsonl", _records()))
         accounts = folder / "accounts.csv"
@@ -67,8 +67,8 @@ def flag_data(make_warehouse, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def run(flag_data):
-    query, close = named_queries(flag_data)
-    yield lambda name, filters=ALL, **options: query(name, filters, **options)
+    query, close = published_queries(flag_data)
+    yield lambda function, filters=ALL, **options: query(function, filters, **options)
     close()
 
 
@@ -82,7 +82,7 @@ def test_the_marts_hold_only_staff_flags_and_staff_posts(read_published, flag_da
 
 
 def test_headline_rate_and_ci_equal_hand_counts_and_rate_ci(run):
-    head = run("flag_headline").iloc[0]
+    head = run(flag_queries.flag_headline).iloc[0]
     assert (head["n_flags"], head["n_high"], head["n_posts"]) == (13, 13, 40)
     expected = stats.rate_ci(13, 40)
     assert head["rate"] == pytest.approx(325.0)
@@ -91,7 +91,7 @@ def test_headline_rate_and_ci_equal_hand_counts_and_rate_ci(run):
 
 
 def test_rates_by_trust_region_family_and_rule(run):
-    trusts = run("flag_rates", by="trust").set_index("group_code")
+    trusts = run(flag_queries.flag_rates, by="trust").set_index("group_code")
     assert trusts.loc["RR8", ["n_flags", "n_posts"]].tolist() == [10, 30]
     assert trusts.loc["RXL", ["n_flags", "n_posts"]].tolist() == [3, 10]
     small = stats.rate_ci(3, 10)  # fewer than 10 flags: exact Poisson
@@ -99,29 +99,29 @@ def test_rates_by_trust_region_family_and_rule(run):
     assert trusts.loc["RXL", ["rate", "ci_low", "ci_high"]].tolist() == pytest.approx(
         [300.0, small["ci_low"], small["ci_high"]])
     assert "LEEDS" in trusts.loc["RR8", "group_name"].upper()
-    regions = run("flag_rates", by="region")
+    regions = run(flag_queries.flag_rates, by="region")
     assert regions["n_flags"].sum() == 13 and regions["n_posts"].sum() == 40
     assert sorted(regions["n_flags"]) == [3, 10]
-    family = run("flag_rates", by="family")
+    family = run(flag_queries.flag_rates, by="family")
     assert family[["group_code", "n_flags", "n_posts"]].values.tolist() == [["confidentiality", 13, 40]]
-    rule = run("flag_rates", by="rule")
+    rule = run(flag_queries.flag_rates, by="rule")
     assert rule[["group_code", "n_flags", "n_posts"]].values.tolist() == [["CONF-NHS-NUMBER", 13, 40]]
-    only_leeds = run("flag_rates", Filters(ALL.start, ALL.end, trusts=("RR8",)), by="all").iloc[0]
+    only_leeds = run(flag_queries.flag_rates, Filters(ALL.start, ALL.end, trusts=("RR8",)), by="all").iloc[0]
     assert (only_leeds["n_flags"], only_leeds["n_posts"]) == (10, 30)
 
 
 def test_over_time_is_zero_filled_and_adds_up(run):
-    daily = run("flags_over_time", grain="day")
+    daily = run(flag_queries.flags_over_time, grain="day")
     assert len(daily) == 31 and daily["n_flags"].sum() == 13 and daily["n_posts"].sum() == 40
     first = daily.set_index("period").loc[pd.Timestamp("2025-03-02")]
     assert (first["n_flags"], first["n_posts"]) == (2, 4)  # L1, B0; LC1, BC0
     assert daily.set_index("period").loc[pd.Timestamp("2025-03-31"), "n_posts"] == 0
     with pytest.raises(ValueError):
-        run("flags_over_time", grain="year")
+        run(flag_queries.flags_over_time, grain="year")
 
 
 def test_drill_down_lists_staff_flags_newest_first_with_evidence(run):
-    rows = run("flagged_posts")
+    rows = run(flag_queries.flagged_posts)
     assert len(rows) == 13 and set(rows["author_role"]) == {"professional"}
     assert rows["post_id"].iloc[0] == "L9"  # 10 March, the newest day
     assert (rows["posted_at"].diff().dropna() <= pd.Timedelta(0)).all()
@@ -129,11 +129,11 @@ def test_drill_down_lists_staff_flags_newest_first_with_evidence(run):
     shown = labels.flagged_posts_table(rows)
     assert not shown["Evidence (identifiers removed)"].str.contains("401 023 2137").any()
     assert not shown["Post (identifiers removed)"].str.contains("401 023 2137").any()
-    assert len(run("flagged_posts", limit=2)) == 2
+    assert len(run(flag_queries.flagged_posts, limit=2)) == 2
 
 
 def test_suppression_below_national_level(run):
-    trusts = run("flag_rates", by="trust")
+    trusts = run(flag_queries.flag_rates, by="trust")
     table = labels.flag_rate_table(trusts, unit="trust").set_index("Trust")
     blackpool = next(n for n in table.index if "BLACKPOOL" in n.upper())
     leeds = next(n for n in table.index if "LEEDS" in n.upper())
@@ -146,26 +146,25 @@ def test_suppression_below_national_level(run):
     national = labels.flag_rate_table(trusts, unit="trust", national=True).set_index("Trust")
     assert national.loc[blackpool, "Flags"] == "3"
     ci = stats.rate_ci(10, 30)
-    assert national.loc[leeds, "Flags per 1,000 posts (95% CI)"] == labels.rate_text(
+    assert national.loc[leeds, "Flags per 1,000 posts (95% CI)"] == formats.rate_text(
         ci["rate"], ci["ci_low"], ci["ci_high"])
     # a count of 8 or more is rounded to 5 below national level
     assert stats.suppress_table(trusts.assign(n_flags=[13, 0]), ["n_flags"])["n_flags"].tolist() == [15, 0]
     # the funnel leaves hidden units out (here both: Leeds by secondary suppression)
-    points, rate0 = charts.flag_funnel_points(trusts)
+    points, rate0 = funnels.flag_funnel_points(trusts)
     assert points.empty and rate0 == pytest.approx(325.0)
-    points, _ = charts.flag_funnel_points(trusts.assign(n_flags=[10, 9]))
+    points, _ = funnels.flag_funnel_points(trusts.assign(n_flags=[10, 9]))
     assert sorted(points["group_code"]) == ["RR8", "RXL"]
     fig = charts.flag_funnel(trusts)
     assert "BLACKPOOL" not in str(fig.to_dict()["data"]).upper()
     # charts over time below national level hide periods with 1-7 flags
-    daily = run("flags_over_time", grain="day")
+    daily = run(flag_queries.flags_over_time, grain="day")
     fig = charts.flags_over_time(daily, grain="day", national=False)
     assert all(pd.isna(v) for v in fig.data[2].y)  # every day has 1-7 flags or posts
 
 
+@pytest.mark.app
 def test_page_shows_national_numbers_and_suppresses_below(flag_data, use_data):
-    from tests.test_app import open_page
-
     use_data(flag_data)
     at = open_page("pages/5_Guideline_flags.py", {"from": "2025-03-01", "to": "2025-03-31"})
     assert not at.exception, at.exception
@@ -177,10 +176,9 @@ def test_page_shows_national_numbers_and_suppresses_below(flag_data, use_data):
     assert shown["Flags"] == "*" and shown["Flags per 1,000 staff posts"] == "*"
 
 
+@pytest.mark.app
 def test_page_shows_enabling_practice_beside_breaches_and_switches_to_confirmed(demo_data, use_data,
                                                                                   read_published):
-    from tests.test_app import open_page
-
     use_data(demo_data)
     at = open_page("pages/5_Guideline_flags.py", {"from": "2023-01-01", "to": "2025-06-30"})
     assert not at.exception, at.exception

@@ -2,14 +2,16 @@
 force on the post's day; national rules alone where no policy applies."""
 from __future__ import annotations
 
-from datetime import date
+import csv
+from datetime import date, datetime, timezone
 
 import pytest
 import yaml
 
 from ingest import jobs
-from tests.support import load_and_build, post, published_query, raw_query
-from warehouse.rules import packs
+from tests.support import load_and_build, post, published_query, raw_query, realdata
+from warehouse.enrich import scratch_connection
+from warehouse.rules import local, packs
 
 ACCOUNTS = "platform,author_id,role,trust_code,title\nx,jo,professional,RR8,Mammographer\n"
 
@@ -72,8 +74,6 @@ def test_a_post_is_judged_under_the_policy_in_force_on_its_day(data_dir, tmp_pat
 
 
 def test_demo_policies_override_only_real_rules_and_load_with_the_demo(data_dir):
-    from datetime import datetime, timezone
-
     rules = {r.rule_id for r in packs.RULES}
     policies = yaml.safe_load(jobs.DEMO_POLICIES.read_text())
     named = {o["rule_id"] for p in policies for o in (p.get("rule_overrides") or [])}
@@ -227,9 +227,6 @@ def test_no_demo_flag_cites_a_clause_not_in_force_on_its_day(demo_data, use_data
     ("Radiographer at Leeds", False), ("Proud of my own team", False), ("Views of the Dales 📷", False),
 ])
 def test_disclaimer_pattern_in_duckdb(bio, has):
-    from warehouse.enrich import scratch_connection
-    from warehouse.rules import local
-
     con = scratch_connection()
     assert con.execute("SELECT regexp_matches($bio, $pattern)",
                        {"bio": bio, "pattern": local.DISCLAIMER_PATTERN}).fetchall() == [(has,)]
@@ -241,7 +238,7 @@ def test_disclaimer_pattern_in_duckdb(bio, has):
 def demo_copy(demo_data, tmp_path, monkeypatch):
     import shutil
 
-    from warehouse import config
+    from store import config
 
     folder = tmp_path / "data"
     shutil.copytree(demo_data, folder)

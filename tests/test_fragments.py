@@ -19,31 +19,35 @@ import functools
 
 import pytest
 from streamlit.runtime.scriptrunner import RerunData
-from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import local_script_runner
+from streamlit.testing.v1 import AppTest, local_script_runner
 
+from store import reviews
 from tests.test_app import HOME, open_page, signed_in
-from ui import charts, data
+from tests.test_reviews import _load
+from ui import data, funnels
+from warehouse import flag_queries, policy_queries, queries, question_queries
 from warehouse.policy_queries import CLAUSES
+
+pytestmark = pytest.mark.app  # pages run with AppTest
 
 RANGE = {"from": "2023-01-01", "to": "2025-06-30"}
 # Page -> its local controls (widget key -> values to try) and a page-level call (outside every
 # fragment) that a full run makes and a fragment rerun must not.
 PAGES = {
     HOME: ({"overview_grain": ["day", "week", "month"], "overview_by": ["platform", "role"]},
-           ("query", "headline")),
+           ("query", queries.headline)),
     "pages/2_Patient_questions.py": ({"questions_grain": ["day", "week", "month"],
                                       "questions_by": ["all", "topic", "region"]},
-                                     ("query", "question_headline")),
+                                     ("query", question_queries.question_headline)),
     "pages/3_Response_times.py": ({"response_clock": ["calendar", "service"],
                                    "response_by": ["all", "region", "trust"],
                                    "funnel_unit": ["trust", "region"],
-                                   "funnel_measure": list(charts.FUNNEL_MEASURES)},
-                                  ("figure", "asking_times")),
-    "pages/4_Review_queue.py": ({"review_flag": [0, 1, 2]}, ("query", "review_queue")),
+                                   "funnel_measure": list(funnels.FUNNEL_MEASURES)},
+                                  ("figure", question_queries.asking_times)),
+    "pages/4_Review_queue.py": ({"review_flag": [0, 1, 2]}, ("query", flag_queries.review_queue)),
     "pages/5_Guideline_flags.py": ({"flag_grain": ["week", "month", "day"], "flag_unit": ["trust", "region"]},
-                                   ("query", "flag_headline")),
-    "pages/6_Policy_comparison.py": ({"policy_clause": list(CLAUSES)}, ("query", "trust_outcomes")),
+                                   ("query", flag_queries.flag_headline)),
+    "pages/6_Policy_comparison.py": ({"policy_clause": list(CLAUSES)}, ("query", policy_queries.trust_outcomes)),
 }
 # Which controls share a fragment (so they must report the same fragment id).
 SAME_FRAGMENT = [("overview_grain", "overview_by"), ("response_clock", "response_by"),
@@ -51,9 +55,9 @@ SAME_FRAGMENT = [("overview_grain", "overview_by"), ("response_clock", "response
 
 
 @pytest.fixture
-def calls(monkeypatch) -> list[tuple[str, str]]:
-    """Every (function, name) the pages ask of ui.data, in order."""
-    made: list[tuple[str, str]] = []
+def calls(monkeypatch) -> list[tuple[str, object]]:
+    """Every (ui.data function, query function) the pages ask of ui.data, in order."""
+    made: list[tuple[str, object]] = []
 
     def counting(kind: str, original):
         @functools.wraps(original)
@@ -130,7 +134,7 @@ def test_a_local_control_reruns_only_its_fragment(page, demo_data, use_data, cal
     at = fragment_rerun(at, fragment, monkeypatch)
     assert not at.exception, at.exception
     assert calls, "the fragment ran"
-    assert page_level not in calls and ("query", "build_info") not in calls, calls
+    assert page_level not in calls and ("query", queries.build_info) not in calls, calls
     assert control(at, key).value == new
     # Only the fragment's elements were sent: no headline metrics outside it (Response times'
     # headline figures depend on the clock, so they are inside its fragment).
@@ -168,7 +172,8 @@ def test_response_times_clock_reruns_headline_and_curves_together(demo_data, use
     at = fragment_rerun(at, fragment, monkeypatch)
     assert not at.exception, at.exception
     assert [m.label for m in at.metric][0] == "Median wait (service hours)"
-    assert ("figure", "response_histogram") in calls and ("figure", "question_units") not in calls
+    assert ("figure", question_queries.response_histogram) in calls
+    assert ("figure", question_queries.question_units) not in calls
     # "Busiest trusts shown" appears only with "By trust", inside the same fragment.
     at.segmented_control(key="response_by").set_value("trust")
     at = fragment_rerun(at, fragment, monkeypatch)
@@ -205,8 +210,6 @@ def test_a_decision_recorded_in_the_review_fragment_shows_at_once(data_dir, tmp_
                                                                   monkeypatch):
     """The decision form is inside the Review queue's fragment; recording calls st.rerun()
     (scope "app"), so the queue table outside the fragment shows the new status at once."""
-    from tests.test_reviews import _load
-    from warehouse import reviews
 
     _load(tmp_path)
     user = signed_in("ann@nhs.net", "reviewer", region_code="Y63")
@@ -225,7 +228,7 @@ def test_a_decision_recorded_in_the_review_fragment_shows_at_once(data_dir, tmp_
     [b for b in at.button if b.label == "Record decision"][0].click()
     at = fragment_rerun(at, fragment, monkeypatch)  # the submit happens inside the fragment
     assert not at.exception, at.exception
-    assert ("query", "review_queue") in calls  # st.rerun() ran the whole page
+    assert ("query", flag_queries.review_queue) in calls  # st.rerun() ran the whole page
     table = at.dataframe[0].value  # the full rerun redrew the queue table, outside the fragment
     assert "Severity" in table.columns
     assert table["Status"].iloc[picked] == "actioned"

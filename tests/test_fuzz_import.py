@@ -5,7 +5,7 @@ lines nobody can predict (random JSON objects, random bytes, truncated and wrong
 lines, NULs, BOMs, 1-2 MB texts, SQL and HTML in every field), and imports each into a real
 DuckDB raw store that already holds earlier posts. For every file:
 
-* the import returns counts, or raises one ``ingest.errors.InputError`` for the whole file
+* the import returns counts, or raises one ``store.errors.InputError`` for the whole file
   (then nothing stored changes and the run is recorded as failed); no other exception;
 * every record is counted once: ``read == new + changed + duplicate + quarantined``. Rule for
   JSONL: a record is a physical line (split at ``\\n`` only) that is not blank after removing
@@ -19,6 +19,8 @@ DuckDB raw store that already holds earlier posts. For every file:
 """
 from __future__ import annotations
 
+import pytest
+
 import csv
 import io
 import itertools
@@ -28,14 +30,16 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-from hypothesis import HealthCheck, Phase, assume, event, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, Phase, assume, event, given, settings, strategies as st
 
 from ingest import jobs
-from ingest.errors import InputError
 from ingest.files import SNIFF_BYTES
 from ingest.landing import PLATFORM_ALIASES, PLATFORMS
+from store import config
+from store.errors import InputError
 from tests.support import post, raw_query, write_jsonl
+
+pytestmark = pytest.mark.slow  # fuzzing
 
 # CI (the CI variable set) replays the same examples every run, so a red CI is always
 # reproducible; locally each run explores new ones.
@@ -143,8 +147,6 @@ class Store:
     next import: DuckDB allows one writer or readers in a process, not both)."""
 
     def __enter__(self):
-        from warehouse import config
-
         self.con = duckdb.connect(str(config.raw_path()), read_only=True)
         return self
 

@@ -8,12 +8,13 @@ import json
 import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ingest import jobs
 from ingest.sources import SourceFormatError, facebook, reddit
 from tests.support import REALDATA, raw_query, write_jsonl
+
+pytestmark = pytest.mark.slow  # fuzzing
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=bool(os.environ.get("CI")),
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -7,6 +7,7 @@ warehouse untouched. Searching is literal: every row shown contains the text as 
 """
 from __future__ import annotations
 
+import ast
 import os
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import pytest
 from tests.test_app import HEADINGS, open_page, texts
 from ui import labels
 from ui.filters import KEYS
+
+pytestmark = pytest.mark.app  # pages run with AppTest
 
 EXPLORE = "pages/1_Explore.py"
 SCRIPT = "<script>alert('xss')</script>"
@@ -104,8 +107,6 @@ def test_hostile_url_parameters_are_inert_on_every_page(page, case, demo_data, u
 
 def explore_limit() -> int:
     """The Explore page's row limit (pages/ files are scripts, so it is read, not imported)."""
-    import ast
-
     source = (Path(__file__).resolve().parent.parent / EXPLORE).read_text()
     return next(ast.literal_eval(node.value) for node in ast.parse(source).body
                 if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "LIMIT")

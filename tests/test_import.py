@@ -7,7 +7,11 @@ import pytest
 
 from ingest import jobs
 from ingest.files import FileFormatError
-from tests.support import post, raw_query, run_cli, write_jsonl
+from store.errors import InputError
+from tests.support import post, published_query, raw_query, run_cli, write_jsonl
+from warehouse.build import build
+
+pytestmark = pytest.mark.slow  # ingest and build: a data folder and a build per test
 
 
 def test_reimport_adds_nothing(data_dir, tmp_path):
@@ -32,9 +36,6 @@ def test_same_posts_as_csv_are_duplicates(data_dir, tmp_path):
 
 
 def test_changed_post_is_a_new_version_and_build_takes_latest(data_dir, tmp_path):
-    from warehouse.build import build
-    from tests.support import published_query
-
     jobs.import_file(write_jsonl(tmp_path / "a.jsonl", [post("1", text="first")]))
     counts = jobs.import_file(write_jsonl(tmp_path / "b.jsonl", [post("1", text="edited")]))
     assert (counts.new, counts.changed) == (0, 1)
@@ -159,8 +160,6 @@ def test_million_line_numbers_stay_exact(data_dir, tmp_path):
 
 
 def test_unknown_trust_option_is_refused_before_reading(data_dir, tmp_path):
-    from ingest.errors import InputError
-
     path = write_jsonl(tmp_path / "p.jsonl", [post("1")])
     with pytest.raises(InputError, match="--trust: unknown trust code 'XYZ'"):
         jobs.import_file(path, trust="XYZ")

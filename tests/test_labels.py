@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ui import labels
+from ui import charts, labels
 
 
 def test_overview_trust_table_suppresses_small_counts():
@@ -22,8 +22,6 @@ def test_overview_trust_table_suppresses_small_counts():
 
 
 def test_region_and_trust_bars_show_suppressed_numbers():
-    from ui import charts
-
     frame = pd.DataFrame({
         "region_code": ["Y63", "Y56", "unattributed"], "region_name": ["North East and Yorkshire", "London", "Unattributed"],
         "n_posts": [1234, 5, 40], "share": [1234 / 1279, 5 / 1279, 40 / 1279],

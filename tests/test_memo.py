@@ -8,10 +8,13 @@ import duckdb
 import pytest
 
 from ingest import jobs
+from store import config, reader
 from tests.support import post, published_query, raw_query, write_jsonl
 from warehouse import build as build_module
-from warehouse import config
 from warehouse.build import build
+from warehouse.enrich import questions
+
+pytestmark = pytest.mark.slow  # several builds per test
 
 MARTS = ["posts", "patient_questions", "flags", "daily_post_counts", "daily_question_counts",
          "daily_staff_post_counts", "daily_flag_counts"]
@@ -91,7 +94,6 @@ def test_an_incremental_build_publishes_what_a_full_build_does(demo_copy, tmp_pa
 def test_a_changed_classifier_evaluates_every_post_again(demo_copy, monkeypatch):
     build()
     assert build().memo_reused["int_questions"] > 0
-    from warehouse.enrich import questions
 
     original = questions.annotate_sql
     monkeypatch.setattr(questions, "annotate_sql", lambda relation: original(relation) + "\n")
@@ -109,10 +111,8 @@ def test_an_unreadable_previous_warehouse_means_a_full_build(demo_copy):
 
 
 def test_the_memo_is_not_visible_to_readers(demo_copy):
-    from warehouse import db
-
     build()
-    con = db.connect_published()
+    con = reader.connect_published()
     names = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables"
                                        " WHERE table_catalog = 'memory'").fetchall()}
     con.close()

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 
-from warehouse.migrate import migrate, migration_files
+from store import migrate as migrate_module
+from store.migrate import migrate, migration_files
 
 
 def test_migrations_apply_once_in_order(tmp_path):
@@ -19,10 +21,6 @@ def test_migrations_apply_once_in_order(tmp_path):
 
 
 def test_failed_migration_rolls_back(tmp_path, monkeypatch):
-    import pytest
-
-    from warehouse import migrate as migrate_module
-
     folder = tmp_path / "migrations"
     folder.mkdir()
     (folder / "0001_ok.sql").write_text("CREATE TABLE a (x INTEGER);")

@@ -2,18 +2,20 @@
 name file, line and field, and the policy in force on a date. Real files, real DuckDB."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from ingest import jobs
-from ingest.policies import PolicyError, policy_in_force
+from ingest import demo, jobs
+from ingest.policies import PolicyError
 from tests.support import ROOT, raw_query
+
+pytestmark = pytest.mark.slow  # ingest and build: a data folder and a build per test
 
 YAML_TWO_TRUSTS = """\
 # two trusts, one with a policy change
@@ -72,14 +74,28 @@ def current(sql_where: str = "TRUE", params=None):
     )
 
 
-def in_force(trust, when):
-    from warehouse import config
+POLICY_FIELDS = ["trust_code", "policy_version", "effective_from", "effective_to",
+                 "personal_use_in_working_hours", "patient_engagement", "disclaimer_required",
+                 "approved_accounts_only", "response_target_hours", "staffed_hours", "rule_overrides",
+                 "document_url", "load_version"]
 
-    con = duckdb.connect(str(config.raw_path()), read_only=True)
-    try:
-        return policy_in_force(con, trust, when)
-    finally:
-        con.close()
+
+def in_force(trust_code: str, when) -> dict | None:
+    """The current register's policy version of ``trust_code`` in force on ``when`` (a date or
+    datetime; a datetime counts by its date as given), or None, read from the raw store: what
+    the build's calendars and flags join on. ``rule_overrides`` is a list."""
+    day = when.date() if isinstance(when, datetime) else when
+    rows = raw_query(
+        f"SELECT {', '.join(POLICY_FIELDS)} FROM trust_policies_current"
+        " WHERE trust_code = upper($trust) AND effective_from <= $day"
+        " AND (effective_to IS NULL OR $day < effective_to)"
+        " ORDER BY effective_from DESC LIMIT 1",
+        {"trust": trust_code, "day": day})
+    if not rows:
+        return None
+    policy = dict(zip(POLICY_FIELDS, rows[0]))
+    policy["rule_overrides"] = json.loads(policy["rule_overrides"])
+    return policy
 
 
 def test_yaml_load_stores_versions(data_dir, tmp_path):
@@ -265,8 +281,6 @@ def test_file_level_errors(data_dir, tmp_path):
 
 
 def test_demo_file_loads_and_covers_every_demo_trust(data_dir):
-    from ingest import demo
-
     path = ROOT / "ingest" / "demo_policies.yaml"
     result = subprocess.run([sys.executable, "-m", "ingest", "policies", str(path)], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)

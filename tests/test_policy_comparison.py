@@ -8,19 +8,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from store import reader
 from tests.support import load_and_build, post
 from tests.test_app import open_page
-from warehouse import db, policy_queries, stats
+from ui import labels
+from warehouse import policy_queries, stats
 from warehouse.queries import Filters
 
 PAGE = "pages/6_Policy_comparison.py"
 EVERYTHING = Filters(date(2020, 1, 1), date(2026, 12, 31))
 
 
-def run(name: str, filters: Filters = EVERYTHING, **options):
-    con = db.connect_published()
+def run(function, filters: Filters = EVERYTHING, **options):
+    con = reader.connect_published()
     try:
-        return getattr(policy_queries, name)(db.reader_cursor(con), filters, **options)
+        return function(reader.reader_cursor(con), filters, **options)
     finally:
         con.close()
 
@@ -103,29 +105,27 @@ def changed_policy(data_dir, tmp_path):
 
 
 def test_outcomes_count_under_the_policy_in_force_on_their_day(changed_policy):
-    rows = run("policy_outcomes").set_index(["trust_code", "policy_group"])
+    rows = run(policy_queries.policy_outcomes).set_index(["trust_code", "policy_group"])
     cols = ["n_posts", "n_flags", "n_questions", "n_answered", "n_within_target",
             "n_answer_signposting", "n_answer_compassion"]
     assert rows.loc[("RR8", "no"), cols].tolist() == [2, 1, 0, 0, 0, 0, 0]      # policy 1 (March)
     assert rows.loc[("RR8", "yes"), cols].tolist() == [4, 2, 1, 1, 1, 1, 1]     # policy 2 (May)
     assert rows.loc[("RJZ", "none"), cols].tolist() == [1, 0, 0, 0, 0, 0, 0]    # no policy loaded
-    register = run("policy_register")
+    register = run(policy_queries.policy_register)
     assert register[["trust_code", "policy_version", "n_versions", "patient_engagement"]].values.tolist() == [
         ["RR8", "2", 2, "encouraged"]]
-    march = run("policy_register", Filters(date(2025, 3, 1), date(2025, 3, 31)))
+    march = run(policy_queries.policy_register, Filters(date(2025, 3, 1), date(2025, 3, 31)))
     assert march[["policy_version", "n_versions", "enabling_engagement"]].values.tolist() == [["1", 1, False]]
     assert policy_queries.enabling_in_force(register) == {"RR8": True}
-    totals = run("trust_outcomes").set_index("trust_code")
+    totals = run(policy_queries.trust_outcomes).set_index("trust_code")
     assert totals.loc["RR8", "n_posts"] == 6 and totals.loc["RR8", "n_flags"] == 3
     assert totals.loc["RR8", "rate"] == pytest.approx(500.0)
     with pytest.raises(ValueError):
-        run("policy_outcomes", clause="DROP TABLE trusts")
+        run(policy_queries.policy_outcomes, clause="DROP TABLE trusts")
 
 
 def test_too_few_trusts_gives_no_interval_and_says_so(changed_policy):
-    from ui import labels
-
-    comparison = run("policy_comparison")
+    comparison = run(policy_queries.policy_comparison)
     flags = comparison.set_index("outcome").loc["flags"]
     assert flags["value_yes"] == pytest.approx(500.0) and flags["value_no"] == pytest.approx(500.0)
     assert np.isnan(flags["effect_low"])
@@ -150,16 +150,12 @@ def _comparison(effect, low, high, events=(100, 100), exposure=(5000, 5000)) -> 
     (1.05, 0.8, 1.3, "unclear", "from 20% fewer to 30% more"),
 ])
 def test_plain_answer_reads_the_interval(effect, low, high, kind, words):
-    from ui import labels
-
     got_kind, text = labels.policy_answer(_comparison(effect, low, high), "enabling", "other")
     assert got_kind == kind and words in text
     assert f"{20.0 * effect:,.1f} per 1,000" in text
 
 
 def test_plain_answer_hides_small_numbers_below_national_level():
-    from ui import labels
-
     small = _comparison(1.0, 0.5, 2.0, events=(3, 40))
     assert labels.policy_answer(small, "a", "b", national=False)[0] == "unknown"
     assert labels.policy_answer(small, "a", "b", national=True)[0] == "unclear"
@@ -169,6 +165,7 @@ def test_plain_answer_hides_small_numbers_below_national_level():
 
 # --- the page ------------------------------------------------------------------------------------------
 
+@pytest.mark.app
 def test_page_answers_and_shows_matrix_and_funnels(demo_data, use_data, read_published):
     use_data(demo_data)
     at = open_page(PAGE, {"from": "2023-01-01", "to": "2025-06-30"})

@@ -1,13 +1,16 @@
-"""The named queries against a small warehouse whose numbers are counted by hand below."""
+"""The queries against a small warehouse whose numbers are counted by hand below."""
 from __future__ import annotations
 
+import inspect
 import json
 from datetime import date
 
 import pandas as pd
 import pytest
 
-from warehouse import db, queries
+from ingest import jobs
+from store import reader
+from warehouse import queries
 from warehouse.queries import Filters
 
 # 13 posts: 3 trusts in 2 regions (R1H and RAL in London Y56; RR8 in North East and
@@ -42,8 +45,6 @@ ALL = Filters(date(2025, 3, 1), date(2025, 7, 1))
 def known(make_warehouse, tmp_path_factory):
     """An open cursor factory on the known warehouse."""
     def load():
-        from ingest import jobs
-
         folder = tmp_path_factory.mktemp("known-input")
         path = folder / "posts.jsonl"
         path.write_text("".join(
@@ -55,13 +56,13 @@ def known(make_warehouse, tmp_path_factory):
         jobs.load_accounts(folder / "accounts.csv")
 
     folder = make_warehouse("known", load)
-    con = db.connect_published(folder / "warehouse.duckdb")
+    con = reader.connect_published(folder / "warehouse.duckdb")
     yield con
     con.close()
 
 
-def run(con, name, filters=ALL, **options) -> pd.DataFrame:
-    return queries.QUERIES[name](db.reader_cursor(con), filters, **options)
+def run(con, function, filters=ALL, **options) -> pd.DataFrame:
+    return function(reader.reader_cursor(con), filters, **options)
 
 
 def ids(frame: pd.DataFrame) -> list[str]:
@@ -81,28 +82,28 @@ def test_filters_are_normalised_and_checked():
 
 
 def test_filter_options(known):
-    bounds = run(known, "date_bounds").iloc[0]
+    bounds = run(known, queries.date_bounds).iloc[0]
     assert (bounds["first_day"].date(), bounds["last_day"].date(), bounds["n_posts"]) == (
         date(2025, 3, 1), date(2025, 7, 1), 13)
-    regions = run(known, "region_options")
+    regions = run(known, queries.region_options)
     assert regions.values.tolist() == [
         ["Y56", "London", 7], ["Y63", "North East and Yorkshire", 5],
         ["unattributed", "Unattributed", 1]]
-    trusts = run(known, "trust_options")
+    trusts = run(known, queries.trust_options)
     assert trusts[["trust_code", "region_code", "n_posts"]].values.tolist() == [
         ["R1H", "Y56", 4], ["RR8", "Y63", 5], ["RAL", "Y56", 3]]  # by name: Barts, Leeds, Royal Free
-    assert run(known, "platform_options").values.tolist() == [["x", 8], ["facebook", 5]]
+    assert run(known, queries.platform_options).values.tolist() == [["x", 8], ["facebook", 5]]
 
 
 def test_headline_counts_posts_authors_platforms_and_last_time(known):
-    head = run(known, "headline").iloc[0]
+    head = run(known, queries.headline).iloc[0]
     assert (head["n_posts"], head["n_authors"], head["n_platforms"]) == (13, 12, 2)
     assert head["last_post_at"] == pd.Timestamp("2025-06-30T23:30:00Z")
     assert not head["has_previous"]  # the data does not reach back before 1 March
 
 
 def test_headline_compares_with_the_previous_equal_period(known):
-    head = run(known, "headline", Filters(date(2025, 3, 8), date(2025, 3, 14))).iloc[0]
+    head = run(known, queries.headline, Filters(date(2025, 3, 8), date(2025, 3, 14))).iloc[0]
     assert head["has_previous"]
     assert (head["n_posts"], head["n_posts_prev"]) == (3, 9)  # posts 9-11; 1-8 and 13
     assert head["n_authors"] == 3
@@ -121,34 +122,34 @@ def test_headline_compares_with_the_previous_equal_period(known):
     (Filters(ALL.start, ALL.end, regions=("Y56'; DROP TABLE posts; --",)), 0, 0),
 ])
 def test_filters_narrow_every_query_alike(known, filters, posts, authors):
-    head = run(known, "headline", filters).iloc[0]
+    head = run(known, queries.headline, filters).iloc[0]
     assert (head["n_posts"], head["n_authors"]) == (posts, authors)
-    assert run(known, "posts_by_region", filters)["n_posts"].sum() == posts
-    assert run(known, "posts_by_trust", filters)["n_posts"].sum() == posts
-    assert run(known, "posts_over_time", filters, grain="day")["n_posts"].sum() == posts
-    assert len(run(known, "explore_posts", filters)) == posts
+    assert run(known, queries.posts_by_region, filters)["n_posts"].sum() == posts
+    assert run(known, queries.posts_by_trust, filters)["n_posts"].sum() == posts
+    assert run(known, queries.posts_over_time, filters, grain="day")["n_posts"].sum() == posts
+    assert len(run(known, queries.explore_posts, filters)) == posts
 
 
 def test_posts_by_region_and_trust_label_unattributed(known):
-    regions = run(known, "posts_by_region")
+    regions = run(known, queries.posts_by_region)
     assert regions[["region_code", "region_name", "n_posts"]].values.tolist() == [
         ["Y56", "London", 7], ["Y63", "North East and Yorkshire", 5],
         ["unattributed", "Unattributed", 1]]
     assert regions["share"].round(4).tolist() == [round(7 / 13, 4), round(5 / 13, 4), round(1 / 13, 4)]
-    trusts = run(known, "posts_by_trust")
+    trusts = run(known, queries.posts_by_trust)
     assert trusts[["trust_name", "region_name", "n_posts"]].values.tolist() == [
         ["LEEDS TEACHING HOSPITALS NHS TRUST", "North East and Yorkshire", 5],
         ["BARTS HEALTH NHS TRUST", "London", 4],
         ["ROYAL FREE LONDON NHS FOUNDATION TRUST", "London", 3],
         ["Unattributed", "Unattributed", 1]]
-    top = run(known, "posts_by_trust", limit=2)
+    top = run(known, queries.posts_by_trust, limit=2)
     assert top["trust_code"].tolist() == ["RR8", "R1H"]
     assert top["share"].round(4).tolist() == [round(5 / 13, 4), round(4 / 13, 4)]  # of all 13
 
 
 def test_posts_over_time_by_week_and_platform(known):
     f = Filters(date(2025, 3, 1), date(2025, 3, 16))
-    frame = run(known, "posts_over_time", f, grain="week", by="platform")
+    frame = run(known, queries.posts_over_time, f, grain="week", by="platform")
     got = {(row.period.date().isoformat(), row.series): row.n_posts for row in frame.itertuples()}
     assert got == {
         ("2025-02-24", "facebook"): 2, ("2025-02-24", "x"): 2,
@@ -159,7 +160,7 @@ def test_posts_over_time_by_week_and_platform(known):
 
 def test_posts_over_time_by_role_is_zero_filled(known):
     f = Filters(date(2025, 3, 1), date(2025, 3, 16))
-    frame = run(known, "posts_over_time", f, grain="week", by="role")
+    frame = run(known, queries.posts_over_time, f, grain="week", by="role")
     assert len(frame) == 9  # 3 weeks x 3 roles, zeros included
     pivot = frame.pivot(index="period", columns="series", values="n_posts")
     assert pivot["patient_public"].tolist() == [3, 5, 2]
@@ -168,17 +169,17 @@ def test_posts_over_time_by_role_is_zero_filled(known):
 
 
 def test_posts_over_time_by_day_and_month(known):
-    days = run(known, "posts_over_time", Filters(date(2025, 3, 1), date(2025, 3, 7)), grain="day")
+    days = run(known, queries.posts_over_time, Filters(date(2025, 3, 1), date(2025, 3, 7)), grain="day")
     assert len(days) == 14 and days[days["period"] == "2025-03-07"]["n_posts"].tolist() == [0, 0]
-    months = run(known, "posts_over_time", grain="month")
+    months = run(known, queries.posts_over_time, grain="month")
     totals = months.groupby(months["period"].dt.strftime("%Y-%m"))["n_posts"].sum().to_dict()
     assert totals == {"2025-03": 12, "2025-04": 0, "2025-05": 0, "2025-06": 0, "2025-07": 1}
     with pytest.raises(ValueError):
-        run(known, "posts_over_time", grain="year")
+        run(known, queries.posts_over_time, grain="year")
 
 
 def test_explore_posts_newest_first_with_names_and_uk_time(known):
-    frame = run(known, "explore_posts")
+    frame = run(known, queries.explore_posts)
     assert ids(frame) == ["12", "11", "10", "9", "8", "7", "6", "13", "5", "4", "3", "2", "1"]
     first = frame.iloc[0]
     assert first["posted_at"] == pd.Timestamp("2025-07-01 00:30:00")  # BST
@@ -189,7 +190,7 @@ def test_explore_posts_newest_first_with_names_and_uk_time(known):
     staff = frame[frame["post_id"] == "4"].iloc[0]
     assert (staff["author_role"], staff["author"], staff["trust_name"]) == (
         "professional", "Jo, Radiographer", "BARTS HEALTH NHS TRUST")
-    assert ids(run(known, "explore_posts", limit=3)) == ["12", "11", "10"]
+    assert ids(run(known, queries.explore_posts, limit=3)) == ["12", "11", "10"]
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -208,17 +209,19 @@ def test_explore_posts_newest_first_with_names_and_uk_time(known):
 ])
 def test_text_search_is_literal(known, text, expected):
     f = Filters(ALL.start, ALL.end, text=text)
-    assert ids(run(known, "explore_posts", f)) == expected
-    assert run(known, "headline").iloc[0]["n_posts"] == 13  # and the posts table is still there
+    assert ids(run(known, queries.explore_posts, f)) == expected
+    assert run(known, queries.headline).iloc[0]["n_posts"] == 13  # and the posts table is still there
 
 
-def test_every_query_is_registered_and_returns_a_frame(known):
+def test_every_query_returns_a_frame(known):
+    functions = [f for f in vars(queries).values() if inspect.isfunction(f) and f.__module__ == queries.__name__
+                 and list(inspect.signature(f).parameters)[:2] == ["cursor", "filters"]]
     assert {"date_bounds", "region_options", "trust_options", "platform_options", "headline",
             "posts_over_time", "posts_by_region", "posts_by_trust", "explore_posts",
-            "build_info"} <= set(queries.QUERIES)
-    for name in queries.QUERIES:
-        assert isinstance(run(known, name), pd.DataFrame), name
-    info = run(known, "build_info").iloc[0]
+            "build_info"} <= {f.__name__ for f in functions}
+    for function in functions:
+        assert isinstance(run(known, function), pd.DataFrame), function.__name__
+    info = run(known, queries.build_info).iloc[0]
     assert (info["n_posts"], info["n_demo_posts"]) == (13, 0)
 
 

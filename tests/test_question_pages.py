@@ -1,4 +1,4 @@
-"""Patient questions and response times: the named queries, Kaplan–Meier from SQL histograms,
+"""Patient questions and response times: the queries, Kaplan–Meier from SQL histograms,
 small-number suppression and redaction, against a small hand-written warehouse whose numbers
 are worked out by hand below.
 
@@ -22,10 +22,13 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from tests.support import named_queries, write_jsonl
-from ui import labels
+from ingest import jobs
+from tests import reference_km
+from tests.support import published_queries, write_jsonl
+from tests.test_app import metric, open_page
+from ui import charts, formats, funnels, labels
 from ui.redact import redact, safe_url
-from warehouse import question_queries as qq, stats
+from warehouse import question_queries as qq
 from warehouse.queries import Filters
 
 UTC = timezone.utc
@@ -82,8 +85,6 @@ def _records() -> list[dict]:
 @pytest.fixture(scope="module")
 def questions_data(make_warehouse, tmp_path_factory):
     def load():
-        from ingest import jobs
-
         folder = tmp_path_factory.mktemp("questions-input")
         jobs.import_file(write_jsonl(folder / "posts.jsonl", _records()))
         accounts = folder / "accounts.csv"
@@ -97,8 +98,8 @@ def questions_data(make_warehouse, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def run(questions_data):
-    query, close = named_queries(questions_data)
-    yield lambda name, filters=ALL, **options: query(name, filters, **options)
+    query, close = published_queries(questions_data)
+    yield lambda function, filters=ALL, **options: query(function, filters, **options)
     close()
 
 
@@ -116,23 +117,23 @@ def test_every_question_is_an_episode(run, read_published, questions_data):
 
 
 def test_headline_and_units(run):
-    head = run("question_headline").iloc[0]
+    head = run(qq.question_headline).iloc[0]
     assert (head["n_questions"], head["n_answered"], head["n_open"]) == (15, 8, 7)
     assert (head["n_answered_1h"], head["n_answered_3d"]) == (3, 8)  # 20, 40 and 60 minutes
-    trusts = run("question_units", by="trust").set_index("group_code")
+    trusts = run(qq.question_units, by="trust").set_index("group_code")
     assert trusts.index.tolist() == ["RR8", "RXL", "unattributed"]  # busiest first
     leeds, blackpool = trusts.loc["RR8"], trusts.loc["RXL"]
     assert (leeds["n_questions"], leeds["n_answered"], leeds["n_answered_1h"], leeds["n_followed_1h"]) == (10, 7, 3, 10)
     assert (blackpool["n_questions"], blackpool["n_answered"], blackpool["n_answered_3d"]) == (3, 1, 1)
     assert trusts.loc["unattributed", "group_name"] == "Unattributed"
-    regions = run("question_units", by="region").set_index("group_code")["n_questions"].to_dict()
+    regions = run(qq.question_units, by="region").set_index("group_code")["n_questions"].to_dict()
     assert regions == {"Y63": 10, "Y62": 3, "unattributed": 2}
-    only_leeds = run("question_headline", Filters(ALL.start, ALL.end, trusts=("RR8",))).iloc[0]
+    only_leeds = run(qq.question_headline, Filters(ALL.start, ALL.end, trusts=("RR8",))).iloc[0]
     assert only_leeds["n_questions"] == 10
 
 
 def test_recent_questions_are_left_out_of_within_target_denominators(run):
-    units = run("question_units", by="trust").set_index("group_code")
+    units = run(qq.question_units, by="trust").set_index("group_code")
     # every Leeds question was answered or waited longer than each target: all count
     assert units.loc["RR8", ["n_followed_1h", "n_followed_service_day", "n_followed_3d"]].tolist() == [10, 10, 10]
     # U1 waited 30 minutes (calendar and staffed: Thursday 11:30-12:00): not yet a miss
@@ -142,16 +143,16 @@ def test_recent_questions_are_left_out_of_within_target_denominators(run):
 
 
 def test_questions_over_time_is_zero_filled(run):
-    frame = run("questions_over_time", Filters(date(2025, 3, 1), date(2025, 3, 12)), grain="day", by="all")
+    frame = run(qq.questions_over_time, Filters(date(2025, 3, 1), date(2025, 3, 12)), grain="day", by="all")
     assert len(frame) == 12 and frame["n_questions"].sum() == 14
     counts = dict(zip(frame["period"].dt.day, frame["n_questions"]))
     assert counts[1] == 1 and counts[2] == 2 and counts[10] == 2 and counts[11] == 0
-    by_topic = run("questions_over_time", grain="month", by="topic")
-    assert by_topic["n_questions"].sum() == 15 and set(by_topic["series"]) <= set(labels.TOPICS)
+    by_topic = run(qq.questions_over_time, grain="month", by="topic")
+    assert by_topic["n_questions"].sum() == 15 and set(by_topic["series"]) <= set(formats.TOPICS)
 
 
 def test_response_histogram_counts(run):
-    hist = run("response_histogram", by="trust", clock="calendar")
+    hist = run(qq.response_histogram, by="trust", clock="calendar")
     assert set(hist["group_code"]) == {"RR8", "RXL"}  # the unattributed question is not a trust
     leeds = hist[hist["group_code"] == "RR8"]
     # answered after 20, 40, ... 140 minutes: exact minutes stay on their bin edge
@@ -168,17 +169,17 @@ def test_response_histogram_counts(run):
         [5 * 3600, 1, 0],  # answered after exactly 5 hours
         [16 * 86400 + 6 * 3600, 0, 1],  # 4 March 10:00 to 20 March 12:00 = 16 days 2 h
         [17 * 86400 + 6 * 3600, 0, 1]]  # 3 March: 17 days 2 h
-    top_one = run("response_histogram", by="trust", clock="calendar", top=1)
+    top_one = run(qq.response_histogram, by="trust", clock="calendar", top=1)
     assert set(top_one["group_code"]) == {"RR8"}
-    everything = run("response_histogram", by="all", clock="service")
+    everything = run(qq.response_histogram, by="all", clock="service")
     assert (everything["events"].sum(), everything["censored"].sum()) == (8, 7)
 
 
 def test_km_from_sql_histogram_matches_km_on_raw_durations(run, read_published, questions_data):
     raw = read_published(questions_data, "SELECT duration_seconds, is_answered FROM patient_questions")
     durations, observed = [r[0] for r in raw], [r[1] for r in raw]
-    exact = stats.km_summary(durations, observed, within_s=qq.CALENDAR_WITHIN)
-    hist = run("response_histogram", by="all", clock="calendar")
+    exact = reference_km.km_summary(durations, observed, within_s=qq.CALENDAR_WITHIN)
+    hist = run(qq.response_histogram, by="all", clock="calendar")
     (summary,) = qq.km_summaries(hist, within_s=qq.CALENDAR_WITHIN).to_dict("records")
     assert (summary["n"], summary["events"]) == (15, 8)
     assert summary["median_s"] == pytest.approx(exact["median_s"], abs=60)  # within one bin
@@ -191,26 +192,26 @@ def test_km_from_sql_histogram_matches_km_on_raw_durations(run, read_published, 
 
 
 def test_open_questions_queue_oldest_first_with_ages(run):
-    queue = run("open_questions")
+    queue = run(qq.open_questions)
     assert queue["post_id"].tolist() == ["B1", "B2", "L7", "L8", "U0", "L9", "U1"]
     asked = {"B1": datetime(2025, 3, 3, 10, tzinfo=UTC), "L9": datetime(2025, 3, 10, 9, tzinfo=UTC)}
     ages = dict(zip(queue["post_id"], queue["waiting_seconds"]))
     assert ages["B1"] == _waited(asked["B1"]) == 17 * 86400 + 2 * 3600
-    assert labels.duration(ages["B1"]) == "17 days 2 h"
+    assert formats.duration(ages["B1"]) == "17 days 2 h"
     assert ages["L9"] == _waited(asked["L9"])
     assert queue.loc[queue["post_id"] == "U0", "trust_name"].item() == "Unattributed"
-    assert run("open_questions", limit=2)["post_id"].tolist() == ["B1", "B2"]
+    assert run(qq.open_questions, limit=2)["post_id"].tolist() == ["B1", "B2"]
     table = labels.open_questions_table(queue)
     text = table.loc[queue["post_id"] == "L9", "Question (identifiers removed)"].item()
     for secret in ("Jane", "Smith", "943 476 5919", "07700 900123", "@leeds_bsu"):
         assert secret not in text
     assert "<script>alert(1)</script>" in text  # kept as inert text; never rendered as HTML
-    only_blackpool = run("open_questions", Filters(ALL.start, ALL.end, trusts=("RXL",)))
+    only_blackpool = run(qq.open_questions, Filters(ALL.start, ALL.end, trusts=("RXL",)))
     assert only_blackpool["post_id"].tolist() == ["B1", "B2"]
 
 
 def test_asking_times_grid(run):
-    grid = run("asking_times")
+    grid = run(qq.asking_times)
     assert len(grid) == 7 * 24 and grid["n_questions"].sum() == 15
     cell = grid.set_index(["weekday", "hour"])
     # Leeds asks at 09:00 on 1..10 March 2025 (Sat 1 March): Saturdays 1 and 8 March
@@ -220,7 +221,7 @@ def test_asking_times_grid(run):
 
 
 def test_trust_table_suppresses_small_numbers(run):
-    table = labels.question_unit_table(run("question_units", by="trust"), "trust").set_index("Trust")
+    table = labels.question_unit_table(run(qq.question_units, by="trust"), "trust").set_index("Trust")
     blackpool = table.loc["Blackpool Teaching Hospitals NHS Foundation Trust"]
     assert blackpool["Questions"] == "*" and blackpool["Answered"] == "*"
     assert blackpool["Response rate (95% CI)"] == "*"
@@ -230,7 +231,7 @@ def test_trust_table_suppresses_small_numbers(run):
 
 
 def test_response_table_suppresses_and_says_not_reached(run):
-    calendar, service = (qq.km_summaries(run("response_histogram", by="trust", clock=c), within_s=w)
+    calendar, service = (qq.km_summaries(run(qq.response_histogram, by="trust", clock=c), within_s=w)
                          for c, w in (("calendar", qq.CALENDAR_WITHIN), ("service", qq.SERVICE_WITHIN)))
     table = labels.response_table(calendar, service, unit="Trust").set_index("Trust")
     assert (table.loc["Blackpool Teaching Hospitals NHS Foundation Trust"] == "*").sum() >= 5
@@ -245,13 +246,11 @@ def test_response_table_suppresses_and_says_not_reached(run):
 
 
 def test_funnel_points_hide_small_units():
-    from ui import charts
-
     units = pd.DataFrame({
         "group_code": ["A", "B", "C", "unattributed"], "group_name": ["A", "B", "C", "Unattributed"],
         "n_questions": [200, 100, 5, 50], "n_answered": [180, 40, 4, 0],
     })
-    points, p0 = charts.funnel_points(units, "answered")
+    points, p0 = funnels.funnel_points(units, "answered")
     assert p0 == pytest.approx(224 / 305)  # attributed units only
     assert points["group_code"].tolist() == ["A", "B"]  # C has 5 questions: hidden
     assert points.set_index("group_code")["position"].to_dict() == {"A": "above", "B": "below"}
@@ -260,9 +259,8 @@ def test_funnel_points_hide_small_units():
 
 # --- the pages on this warehouse -------------------------------------------------------------
 
+@pytest.mark.app
 def test_pages_show_hand_computed_numbers_and_hide_small_ones(questions_data, use_data):
-    from tests.test_app import metric, open_page
-
     use_data(questions_data)
     params = {"from": "2025-03-01", "to": "2025-03-20"}
     at = open_page(params=params)
@@ -333,8 +331,8 @@ def test_only_http_links_are_links():
 
 
 def test_durations_read_like_people_say_them():
-    assert [labels.duration(s) for s in (None, 20, 45 * 60, 3 * 3600 + 1200, 86400 * 3 + 4 * 3600)] == [
+    assert [formats.duration(s) for s in (None, 20, 45 * 60, 3 * 3600 + 1200, 86400 * 3 + 4 * 3600)] == [
         "—", "under 1 min", "45 min", "3 h 20 min", "3 days 4 h"]
-    assert labels.duration(12 * 3600, service=True) == "12 h"  # service hours up to 5 service days
-    assert labels.duration(6 * 36_000 + 3600, service=True) == "6 service days 1 h"
-    assert labels.wait_text(float("nan")) == "not reached"
+    assert formats.duration(12 * 3600, service=True) == "12 h"  # service hours up to 5 service days
+    assert formats.duration(6 * 36_000 + 3600, service=True) == "6 service days 1 h"
+    assert formats.wait_text(float("nan")) == "not reached"

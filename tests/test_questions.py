@@ -6,6 +6,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from ingest import demo_text
 from tests.support import realdata
 from warehouse import evaluate
 from warehouse.enrich import questions
@@ -144,7 +145,6 @@ def test_labelled_set_shape(labelled):
 
 
 def test_labelled_set_does_not_copy_the_demo_phrase_banks(labelled):
-    from ingest import demo_text
 
     # (Short stock phrases such as "please share your experiences" are fair game: the brief quotes them.)
     banks = [s for asks in demo_text.ASKS.values() for s in asks] + [s for c in demo_text.STATEMENTS.values() for s in c]

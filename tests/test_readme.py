@@ -7,10 +7,15 @@ import re
 import duckdb
 
 from ingest import jobs
+from ingest.__main__ import build_parser as ingest_parser
+from store import config
 from tests.support import ROOT, post, write_jsonl
+from warehouse.__main__ import build_parser as warehouse_parser
+from warehouse.build import build
+from warehouse.rules import local, packs
 
 README = (ROOT / "README.md").read_text()
-CODE_DIRS = ["ingest", "warehouse", "ui", "pages", "bench"]
+CODE_DIRS = ["store", "ingest", "warehouse", "ui", "pages", "bench"]
 
 
 def _subcommands(parser):
@@ -19,9 +24,6 @@ def _subcommands(parser):
 
 
 def test_every_cli_command_is_documented():
-    from ingest.__main__ import build_parser as ingest_parser
-    from warehouse.__main__ import build_parser as warehouse_parser
-
     for module, parser in [("ingest", ingest_parser()), ("warehouse", warehouse_parser())]:
         for command in _subcommands(parser):
             assert f"python -m {module} {command}" in README, f"python -m {module} {command}"
@@ -46,9 +48,6 @@ def test_every_page_is_documented():
 
 
 def test_every_published_table_and_column_is_documented(data_dir, tmp_path):
-    from warehouse import config
-    from warehouse.build import build
-
     jobs.import_file(write_jsonl(tmp_path / "p.jsonl", [post("1")]))
     build()
     con = duckdb.connect(str(config.warehouse_path()), read_only=True)
@@ -74,9 +73,14 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_every_guideline_rule_is_listed_with_its_clause():
-    from warehouse.rules import local, packs
-
     for rule in packs.RULES + local.LOCAL_RULES:
         line = next((l for l in README.splitlines() if l.startswith(f"| `{rule.rule_id}` |")), None)
         assert line, rule.rule_id
         assert all(f"`{family}`" in line for family in rule.clauses), rule.rule_id
+
+
+def test_the_fast_tier_command_uses_the_registered_markers():
+    ini = (ROOT / "pytest.ini").read_text()
+    assert 'python -m pytest -m "not app and not slow"' in README
+    assert "--strict-markers" in ini  # a mistyped marker fails instead of silently not selecting
+    assert re.search(r"^\s+app:", ini, re.M) and re.search(r"^\s+slow:", ini, re.M)

@@ -13,6 +13,8 @@ from ingest.sources import facebook, reddit
 from tests.support import published_query, realdata, write_jsonl
 from warehouse.build import build
 
+pytestmark = pytest.mark.slow  # real recorded threads, ingested and built
+
 
 def _load(tmp_path, records, accounts: str | None = None, trust: str | None = None):
     jobs.import_file(write_jsonl(tmp_path / "posts.jsonl", records), trust=trust)

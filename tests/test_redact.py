@@ -31,11 +31,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ingest import demo
+from store import access
 from tests.support import load_and_build, post
 from tests.test_app import downloads, open_page, signed_in, texts  # noqa: F401 (fixture)
 from ui import labels, redact as redaction
 from ui.redact import MAX_CHARS, TRUNCATED, evaluate_redaction, normalise, redact, redact_around
-from warehouse import access
+from store import access
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -156,8 +158,6 @@ def _cases() -> pd.DataFrame:
 
 
 def _corpus() -> list[str]:
-    from ingest import demo
-
     texts_ = [t for path in sorted(DATA.glob("*.csv")) for t in pd.read_csv(path)["text"]]
     texts_ += demo.generate(1500, seed=3).posts.column("text").to_pylist()
     return texts_ + _cases()["text"].tolist()
@@ -410,6 +410,7 @@ NO_NETWORK = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_no_network_is_needed(tmp_path):
     """A fresh process with every socket refused, and no tldextract cache, still redacts (the
     public-suffix list comes from tldextract's bundled snapshot, never the internet)."""
@@ -428,6 +429,7 @@ ACCOUNTS = "platform,author_id,role,trust_code,title\nx,jo,professional,RR8,Mamm
 FLAGGED = "<b>Bay 2</b> Mrs Hughes NHS no 401 023 2137 *again*"
 
 
+@pytest.mark.app
 def test_explore_table_and_csv_are_redacted(data_dir, tmp_path, downloads):  # noqa: F811
     load_and_build(tmp_path, [post("p1", text=PHONE_POST, trust_code="RR8", created_at="2025-05-01T09:00:00+01:00")])
     at = open_page("pages/1_Explore.py", {"from": "2025-05-01", "to": "2025-05-31"},
@@ -459,6 +461,7 @@ def _reveal_button(at):
     return [b for b in at.button if b.key == "reveal_post"]
 
 
+@pytest.mark.app
 def test_review_queue_is_redacted_and_a_non_reviewer_cannot_reveal(data_dir, tmp_path):
     _flags(tmp_path)
     at = open_page("pages/4_Review_queue.py", {"from": "2025-03-01", "to": "2025-03-31"},
@@ -480,6 +483,7 @@ def test_review_queue_is_redacted_and_a_non_reviewer_cannot_reveal(data_dir, tmp
     assert "reveal" not in access.audit_log()["action"].tolist()
 
 
+@pytest.mark.app
 def test_a_reviewer_reveals_one_post_and_each_reveal_is_audited(data_dir, tmp_path):
     _flags(tmp_path)
     at = open_page("pages/4_Review_queue.py", {"from": "2025-03-01", "to": "2025-03-31"},

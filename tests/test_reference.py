@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from ingest import jobs
-from ingest.reference import ReferenceError, default_regions, default_trusts, parse_etr
+from store.reference import ReferenceError, default_regions, default_trusts, parse_etr
 from tests.support import raw_query, realdata
 
 

@@ -3,15 +3,18 @@ changing a metric, and posts deleted on their platform leave the raw store and e
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 
 import duckdb
 import pytest
 
-from ingest import jobs
+from ingest import deletions, jobs
 from ingest.deletions import DeletionsError
+from store import config
 from tests.support import post, raw_query, run_cli, write_jsonl
-from warehouse import config
 from warehouse.build import build
+
+pytestmark = pytest.mark.slow  # ingest and build: a data folder and a build per test
 
 OLD = "2020-01-06T10:00:00+00:00"
 RECENT = "2026-01-05T10:00:00+00:00"
@@ -193,12 +196,10 @@ def test_staging_leaves_out_deleted_posts_even_before_a_purge(data_dir, tmp_path
 
 
 def test_deletions_jsonl_and_the_connector_function(data_dir, tmp_path):
-    from datetime import datetime, timezone
-
     jobs.import_file(write_jsonl(tmp_path / "p.jsonl", [post("1"), post("2"), post("3")]))
     path = write_jsonl(tmp_path / "d.jsonl", [{"platform": "x", "post_id": "1"}])
     assert jobs.load_deletions(path)[0].new == 1
-    counts, removed = jobs.record_deletions(
+    counts, removed = deletions.record_deletions(
         [{"platform": "x", "post_id": "2", "deleted_at": datetime(2025, 5, 1, tzinfo=timezone.utc)}],
         "https://api.example/deletions", command="x",
     )

@@ -9,10 +9,15 @@ from datetime import date
 import pytest
 
 from ingest import jobs
+from store import db, reader, reviews
 from tests.support import load_and_build, post, published_query, write_jsonl
 from tests.test_app import open_page, signed_in, texts
-from warehouse import db, reviews
+from tests.test_flags import LOCAL_ACCOUNTS, LOCAL_POLICY
+from warehouse import flag_queries
 from warehouse.build import build
+from warehouse.queries import Filters
+
+pytestmark = pytest.mark.slow  # ingest and build: a data folder and a build per test
 
 PAGE = "pages/4_Review_queue.py"
 ACCOUNTS = "platform,author_id,role,trust_code,title\nx,jo,professional,RR8,Mammographer\n"
@@ -79,21 +84,18 @@ def test_decisions_survive_rebuilds_and_appear_in_flag_reviews(data_dir, tmp_pat
 
 
 def test_confirmed_flag_rates_count_confirmed_and_actioned_decisions(data_dir, tmp_path):
-    from warehouse import flag_queries
-    from warehouse.queries import Filters
-
     _load(tmp_path)
     everything = Filters(date(2025, 1, 1), date(2025, 12, 31))
 
-    def run(name, **options):
-        con = db.connect_published()
+    def run(function, **options):
+        con = reader.connect_published()
         try:
-            return getattr(flag_queries, name)(db.reader_cursor(con), everything, **options)
+            return function(reader.reader_cursor(con), everything, **options)
         finally:
             con.close()
 
     def headline(basis):
-        row = run("flag_headline", basis=basis).iloc[0]
+        row = run(flag_queries.flag_headline, basis=basis).iloc[0]
         return int(row["n_flags"]), int(row["n_reviewed"]), int(row["n_automatic"])
 
     automatic = headline("automatic")[0]
@@ -105,10 +107,10 @@ def test_confirmed_flag_rates_count_confirmed_and_actioned_decisions(data_dir, t
     build()
     assert headline("confirmed") == (2, 3, automatic)
     assert headline("automatic")[0] == automatic
-    shown = run("flagged_posts", basis="confirmed")
-    families = run("flag_rates", by="family", basis="confirmed")
+    shown = run(flag_queries.flagged_posts, basis="confirmed")
+    families = run(flag_queries.flag_rates, by="family", basis="confirmed")
     with pytest.raises(ValueError):
-        run("flag_rates", basis="guessed")
+        run(flag_queries.flag_rates, basis="guessed")
     assert sorted(shown["post_id"]) == ["new-high", "old-high"]
     assert sorted(shown["status"]) == ["actioned", "confirmed"]
     assert families[["group_code", "n_flags"]].values.tolist() == [["confidentiality", 2]]
@@ -134,6 +136,7 @@ def test_the_build_does_not_create_the_store(data_dir, tmp_path):
     assert not reviews.reviews_path().exists()
 
 
+@pytest.mark.app
 def test_review_queue_page_orders_shows_and_records(data_dir, tmp_path):
     _load(tmp_path)
     user = signed_in("ann@nhs.net", "reviewer", region_code="Y63")  # RR8's region
@@ -166,9 +169,8 @@ def test_review_queue_page_orders_shows_and_records(data_dir, tmp_path):
     assert "<script>" not in " ".join(texts(at.markdown))
 
 
+@pytest.mark.app
 def test_review_queue_shows_a_local_policy_flag_with_its_rule(data_dir, tmp_path):
-    from tests.test_flags import LOCAL_ACCOUNTS, LOCAL_POLICY
-
     load_and_build(tmp_path, [post("j", author_id="jo", author_bio="Radiographer at Leeds",
                                    text="Busy list today", created_at="2025-05-01T10:00:00+00:00")],
                    LOCAL_ACCOUNTS, LOCAL_POLICY)

@@ -8,12 +8,14 @@ import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times
-from scipy import optimize
-from scipy import stats as sps
+from scipy import optimize, stats as sps
 
+from tests import reference_km as R
 from warehouse import stats as S
+from warehouse.measures import DAY_S, HOUR_S
 
 Z = 1.959963984540054
+Z998 = sps.norm.ppf(0.999)  # 3.09023…, two-sided 99.8%
 
 
 def response_times(n: int, seed: int = 7, answered: float = 0.7):
@@ -28,7 +30,7 @@ def response_times(n: int, seed: int = 7, answered: float = 0.7):
 # ------------------------------------------------------------------ Kaplan–Meier
 def test_km_summary_small_hand_example():
     # times 1+, 2, 2, 3+, 5: S = 1 to t=2, then 1·(1 − 2/4) = 0.5, then 0 at 5.
-    out = S.km_summary([1, 2, 2, 3, 5], [0, 1, 1, 0, 1], within_s=(1.5, 2, 4))
+    out = R.km_summary([1, 2, 2, 3, 5], [0, 1, 1, 0, 1], within_s=(1.5, 2, 4))
     assert (out["n"], out["events"]) == (5, 3)
     assert out["median_s"] == 2  # first time S <= 0.5
     assert (out["median_ci_low_s"], out["median_ci_high_s"]) == (2, 5)
@@ -42,7 +44,7 @@ def test_km_summary_small_hand_example():
 
 def test_km_summary_matches_lifelines_and_scipy():
     d, o = response_times(3_000)
-    out = S.km_summary(d, o, within_s=(S.HOUR_S, S.DAY_S, 3 * S.DAY_S))
+    out = R.km_summary(d, o, within_s=(HOUR_S, DAY_S, 3 * DAY_S))
     kmf = KaplanMeierFitter().fit(d, o)
     assert out["median_s"] == kmf.median_survival_time_
     ci = median_survival_times(kmf.confidence_interval_).iloc[0].to_numpy()
@@ -60,24 +62,24 @@ def test_km_summary_matches_lifelines_and_scipy():
 def test_median_not_reached_and_p_beyond_follow_up():
     d, o = response_times(500, answered=0.3)
     d[~o] = 10 * 86400  # everyone unanswered was followed for 10 days
-    out = S.km_summary(d, o, within_s=(S.HOUR_S, 30 * S.DAY_S))
+    out = R.km_summary(d, o, within_s=(HOUR_S, 30 * DAY_S))
     assert out["median_s"] is None and out["median_ci_high_s"] is None
-    assert 0 < out["p_within"][S.HOUR_S]["p"] < 0.3
-    assert out["p_within"][30 * S.DAY_S] is None  # beyond the longest follow-up: not estimable
-    assert S.km_summary([], [])["median_s"] is None
+    assert 0 < out["p_within"][HOUR_S]["p"] < 0.3
+    assert out["p_within"][30 * DAY_S] is None  # beyond the longest follow-up: not estimable
+    assert R.km_summary([], [])["median_s"] is None
     with pytest.raises(ValueError):
-        S.km_summary([1, np.nan], [True, False])
+        R.km_summary([1, np.nan], [True, False])
 
 
 def test_p_within_all_answered_and_service_day():
-    out = S.p_within([100, 200, 40_000], [True, True, True], 36_000)
+    out = R.p_within([100, 200, 40_000], [True, True, True], 36_000)
     assert out["p"] == pytest.approx(2 / 3)
     assert out["ci_low"] < 2 / 3 < out["ci_high"]
 
 
 def test_km_curve_is_thinned_for_plotting():
     d, o = response_times(20_000)
-    curve = S.km_curve(d, o, max_points=500)
+    curve = R.km_curve(d, o, max_points=500)
     assert list(curve.columns) == ["time_s", "survival", "ci_low", "ci_high"]
     assert len(curve) <= 500
     assert curve["time_s"].iloc[0] == 0 and curve["survival"].iloc[0] == 1
@@ -99,9 +101,9 @@ def test_km_from_counts_exact_bins_equal_lifelines():
     band = kmf.confidence_interval_
     np.testing.assert_allclose(curve["ci_low"], band.iloc[:, 0], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(curve["ci_high"], band.iloc[:, 1], rtol=1e-9, atol=1e-12)
-    within = (S.HOUR_S, S.DAY_S, 3 * S.DAY_S)
+    within = (HOUR_S, DAY_S, 3 * DAY_S)
     got = S.km_summary_from_counts(counts.index, counts["e"], counts["c"], within)
-    want = S.km_summary(d, o, within)
+    want = R.km_summary(d, o, within)
     assert {k: v for k, v in got.items() if k != "p_within"} == \
         {k: v for k, v in want.items() if k != "p_within"}
     for t in within:
@@ -113,10 +115,10 @@ def test_km_from_one_minute_bins_is_close():
     minute = np.floor(d / 60) * 60
     counts = pd.DataFrame({"t": minute, "e": o, "c": ~o}).groupby("t").sum()
     binned = S.km_summary_from_counts(counts.index, counts["e"], counts["c"])
-    exact = S.km_summary(d, o)
+    exact = R.km_summary(d, o)
     # Flooring moves each time at most 60 s earlier: the median moves by less than a bin.
     assert exact["median_s"] - 60 <= binned["median_s"] <= exact["median_s"]
-    for t in (S.HOUR_S, 3 * S.DAY_S):
+    for t in (HOUR_S, 3 * DAY_S):
         assert binned["p_within"][t]["p"] == pytest.approx(exact["p_within"][t]["p"], abs=0.005)
         assert binned["p_within"][t]["ci_low"] == pytest.approx(exact["p_within"][t]["ci_low"], abs=0.005)
 
@@ -211,7 +213,7 @@ def test_funnel_limits_proportion():
     big = f.iloc[-1]
     sd = math.sqrt(0.3 * 0.7 / 1e6)
     assert big["upper_95"] == pytest.approx(0.3 + Z * sd, abs=2e-5)
-    assert big["lower_99_8"] == pytest.approx(0.3 - S.Z998 * sd, abs=2e-5)
+    assert big["lower_99_8"] == pytest.approx(0.3 - Z998 * sd, abs=2e-5)
     # Interpolated limits lie between neighbouring binomial quantiles.
     for m, row in zip(n[1:], g.itertuples()):
         r = sps.binom.ppf(0.975, m, 0.3)
@@ -224,7 +226,7 @@ def test_funnel_limits_rate():
     assert (f["lower_95"] < 4.0).all() and (f["upper_95"] > 4.0).all()
     assert f["upper_95"].is_monotonic_decreasing
     sd = math.sqrt(4.0 * 1000 / 10_000_000)
-    assert f["upper_99_8"].iloc[-1] == pytest.approx(4.0 + S.Z998 * sd, abs=2e-3)
+    assert f["upper_99_8"].iloc[-1] == pytest.approx(4.0 + Z998 * sd, abs=2e-3)
     assert f["lower_95"].iloc[-1] == pytest.approx(4.0 - Z * sd, abs=2e-3)
     mu = 4.0 * 500 / 1000
     r = sps.poisson.ppf(0.975, mu)

@@ -2,9 +2,17 @@
 through the thread, and episodes with follow-ups, on a small hand-made data set."""
 from __future__ import annotations
 
+import pytest
+
+import re
+
 from ingest import jobs
 from tests.support import post, published_query, write_jsonl
 from warehouse.build import build
+from warehouse.enrich import roles
+from warehouse.templates import ROLE_TEXT_GATE
+
+pytestmark = pytest.mark.slow  # ingest and build: a data folder and a build per test
 
 T0 = "2025-03-03T10:{:02d}:00+00:00"  # a Monday, in staffed hours
 
@@ -79,10 +87,7 @@ def test_followups_join_the_episode_until_the_answer(data_dir, tmp_path):
 
 def test_role_text_gate_admits_every_text_cue_example():
     """The build reads post text for self-description only where the gate matches."""
-    import re
 
-    from warehouse.enrich import roles
-    from warehouse.templates import ROLE_TEXT_GATE
 
     gate = re.compile(ROLE_TEXT_GATE.removeprefix("(?i)"), re.IGNORECASE)
     cues = [cue for _, cue in roles.ORDER if cue.name in roles.TEXT_CUES]

@@ -1,11 +1,11 @@
-"""Who is using this session, and what they may see (:mod:`warehouse.access`).
+"""Who is using this session, and what they may see (:mod:`store.access`).
 
 * Login configured (an ``[auth]`` section in ``.streamlit/secrets.toml``, e.g. Microsoft Entra
   ID as NHSmail uses; README "Security and privacy"): the page stops at a sign-in button until
   the person has signed in with ``st.login``, then their e-mail is looked up in the users
   register; someone signed in but not in it is refused (and the refusal audited).
 * No login configured: the dashboard runs open only on synthetic demo data (every page says
-  so); on a warehouse holding real posts it runs with :data:`warehouse.access.NO_LOGIN`,
+  so); on a warehouse holding real posts it runs with :data:`store.access.NO_LOGIN`,
   which reads counts and rates but no post text, and says how to configure login.
 
 The scope is kept in ``st.session_state``; :mod:`ui.data` opens a connection per scope, so
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from warehouse import access
+from store import access
 
 SCOPE_KEY = "radsome_scope"
 LOGIN_AUDITED_KEY = "radsome_login_audited"

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui import labels
+from ui import formats, funnels
+from warehouse import question_queries, stats
+from warehouse.measures import CALENDAR, DAY_S, HOUR_S, SERVICE, SERVICE_DAY_S, TARGET, TARGETS, UNATTRIBUTED
 
 NHS_BLUE = "#005EB8"
 GREY = "#768692"
@@ -56,7 +58,7 @@ def _date_format(grain: str) -> str:
 
 
 def _series_label(series: str, by: str) -> str:
-    return labels.role(series) if by == "role" else labels.platform(series)
+    return formats.role(series) if by == "role" else formats.platform(series)
 
 
 def posts_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "platform") -> go.Figure:
@@ -83,8 +85,6 @@ def _bars(names: list[str], values: list[int], shares: list[float], colours: lis
     """Horizontal bars of post counts for regions or trusts. Both are below national level,
     so the numbers shown are suppressed: 1-7 show "*" (no bar), others are rounded to 5, and
     shares over a hidden count are not shown."""
-    from warehouse import stats
-
     shown = [stats.suppress_count(int(v)) for v in values]
     bar = dict(
         type="bar", y=names, x=[None if v == "*" else v for v in shown], orientation="h",
@@ -102,7 +102,7 @@ def _bars(names: list[str], values: list[int], shares: list[float], colours: lis
 def posts_by_region(frame: pd.DataFrame) -> go.Figure:
     """Horizontal bars of posts per region, busiest at the top, Unattributed in grey."""
     names = frame["region_name"].tolist()
-    colours = [GREY if code == "unattributed" else NHS_BLUE for code in frame["region_code"]]
+    colours = [GREY if code == UNATTRIBUTED else NHS_BLUE for code in frame["region_code"]]
     return _bars(names, frame["n_posts"].astype(int).tolist(), frame["share"].tolist(), colours,
                  "Posts")
 
@@ -110,7 +110,7 @@ def posts_by_region(frame: pd.DataFrame) -> go.Figure:
 def posts_by_trust(frame: pd.DataFrame, top: int = 15) -> go.Figure:
     """Horizontal bars of the ``top`` busiest trusts, names tidied, Unattributed in grey."""
     rows = frame.head(top)
-    names = [_wrap(labels.org_name(n)) for n in rows["trust_name"]]
+    names = [_wrap(formats.org_name(n)) for n in rows["trust_name"]]
     colours = [GREY if pd.isna(code) else NHS_BLUE for code in rows["trust_code"]]
     return _bars(names, rows["n_posts"].astype(int).tolist(), rows["share"].tolist(), colours,
                  "Posts")
@@ -133,35 +133,20 @@ TOPIC_COLOURS = {
     "pain_discomfort": "#AE2573", "preparation": "#005EB8", "appointments_access": "#ED8B00",
     "waiting_results": "#00A499", "recall_further_tests": "#8A1538",
     "radiation_pregnancy": "#330072", "mri_safety": "#41B6E6", "contrast": "#FFB81C",
-    "screening_eligibility": "#78BE20", "other": GREY, "unattributed": GREY,
+    "screening_eligibility": "#78BE20", "other": GREY, UNATTRIBUTED: GREY,
 }
 GOOD, BAD, AMBER = "#009639", "#DA291C", "#ED8B00"
 GROUP_SYMBOLS = ("circle", "diamond", "square", "triangle-up")  # marker shapes by group (funnels)
 _TICKS = {  # Kaplan-Meier x axis (log scale): readable waits
-    "calendar": ([60, 600, 3_600, 6 * 3_600, 86_400, 3 * 86_400, 7 * 86_400, 28 * 86_400],
-                 ["1 min", "10 min", "1 h", "6 h", "1 day", "3 days", "1 week", "4 weeks"]),
-    "service": ([60, 600, 3_600, 3 * 3_600, 36_000, 3 * 36_000, 20 * 36_000],
-                ["1 min", "10 min", "1 h", "3 h", "1 service<br>day (10 h)", "3 service<br>days",
-                 "4 service<br>weeks"]),
+    CALENDAR: ([60, 600, HOUR_S, 6 * HOUR_S, DAY_S, 3 * DAY_S, 7 * DAY_S, 28 * DAY_S],
+               ["1 min", "10 min", "1 h", "6 h", "1 day", "3 days", "1 week", "4 weeks"]),
+    SERVICE: ([60, 600, HOUR_S, 3 * HOUR_S, SERVICE_DAY_S, 3 * SERVICE_DAY_S, 20 * SERVICE_DAY_S],
+              ["1 min", "10 min", "1 h", "3 h", "1 service<br>day (10 h)", "3 service<br>days",
+               "4 service<br>weeks"]),
 }
-_TARGET_LINES = {"calendar": [(3_600, "1 h"), (3 * 86_400, "3 days")],
-                 "service": [(36_000, "1 service day")]}
-
-
-def _suppressed(frame: pd.DataFrame, counts: list[str], rates: dict | None, national: bool) -> pd.DataFrame:
-    """``frame`` with hidden cells as <NA> (for charts) and counts rounded, unless ``national``
-    (see warehouse.stats). The cells of a chart add up to a total shown on the page, so
-    secondary suppression applies too."""
-    from warehouse import stats
-
-    if national:
-        return frame.copy()
-    return stats.suppress_table(frame.assign(_all=1), counts, rates, group_cols="_all",
-                                marker=None).drop(columns="_all")
-
-
-def _count_text(value) -> str:
-    return "fewer than 8" if pd.isna(value) else f"{int(value):,}"
+# The response targets, drawn on the curves of their clock.
+_TARGET_LINES = {clock: [(t.seconds, t.short) for t in TARGETS if t.clock == clock]
+                 for clock in (CALENDAR, SERVICE)}
 
 
 def questions_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "all",
@@ -172,14 +157,14 @@ def questions_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "all
     x_title, per = GRAIN_WORDS[grain]
     national = national and by != "region"  # regions are below national level
     totals = frame.groupby("series")["n_questions"].sum().sort_values(ascending=False)
-    shown = _suppressed(frame, ["n_questions"], None, national)
+    shown = formats.suppressed(frame, ["n_questions"], None, national, marker=None)
     day = _date_format(grain)
     traces = []
     for i, series in enumerate(totals.index):
         rows = shown[shown["series"] == series]
-        name = labels.topic(series) if by == "topic" else rows["series_name"].iloc[0]
+        name = formats.topic(series) if by == "topic" else rows["series_name"].iloc[0]
         colour = (TOPIC_COLOURS.get(series) if by == "topic" else NHS_BLUE if by == "all" else
-                  GREY if series == "unattributed" else PALETTE[i % len(PALETTE)])
+                  GREY if series == UNATTRIBUTED else PALETTE[i % len(PALETTE)])
         values = rows["n_questions"].astype("Float64").to_numpy(dtype=float, na_value=float("nan"))
         traces.append(dict(
             type="scatter", x=rows["period"], y=values,
@@ -199,12 +184,12 @@ def questions_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "all
 
 def question_topics(frame: pd.DataFrame, national: bool = False) -> go.Figure:
     """Horizontal bars: questions per topic, most asked first, with shares."""
-    shown = _suppressed(frame, ["n_questions"], {"share": "n_questions"}, national)
+    shown = formats.suppressed(frame, ["n_questions"], {"share": "n_questions"}, national, marker=None)
     values = shown["n_questions"].astype("Float64").fillna(0).astype(int).tolist()
     bar = dict(
-        type="bar", y=[labels.topic(t) for t in shown["topic"]], x=values, orientation="h",
+        type="bar", y=[formats.topic(t) for t in shown["topic"]], x=values, orientation="h",
         marker=dict(color=[TOPIC_COLOURS.get(t, NHS_BLUE) for t in shown["topic"]]),
-        text=[_count_text(v) if pd.isna(v) or v else "0" for v in shown["n_questions"]],
+        text=[formats.count_text(v) if pd.isna(v) or v else "0" for v in shown["n_questions"]],
         customdata=["" if pd.isna(s) else f" ({s:.0%} of questions)" for s in shown["share"]],
         textposition="auto", cliponaxis=False,
         hovertemplate="%{y}: %{text} questions%{customdata}<extra></extra>",
@@ -218,14 +203,14 @@ def questions_by_unit(frame: pd.DataFrame, top: int = 15) -> go.Figure:
     """Horizontal bars of questions per region or trust (``question_units``), busiest first,
     stacked answered / still open; always suppressed (regions and trusts are below national)."""
     rows = frame.head(top).assign(n_open=lambda f: f["n_questions"] - f["n_answered"])
-    shown = _suppressed(rows, ["n_answered", "n_open", "n_questions"], None, False)
-    names = [_wrap(labels.org_name(n)) for n in shown["group_name"]]
+    shown = formats.suppressed(rows, ["n_answered", "n_open", "n_questions"], None, False, marker=None)
+    names = [_wrap(formats.org_name(n)) for n in shown["group_name"]]
     traces = []
     for column, name, colour in (("n_answered", "Answered", NHS_BLUE), ("n_open", "Still open", AMBER)):
         values = shown[column].astype("Float64")
         traces.append(dict(
             type="bar", y=names, x=values.fillna(0).astype(int).tolist(), orientation="h", name=name,
-            marker=dict(color=colour), customdata=[_count_text(v) for v in values],
+            marker=dict(color=colour), customdata=[formats.count_text(v) for v in values],
             hovertemplate=f"%{{y}}: %{{customdata}} {name.lower()}<extra></extra>",
         ))
     return _figure(traces, _layout(height=max(180, 34 * len(shown) + 80), x_title="Questions", y_title="",
@@ -245,22 +230,20 @@ def response_curves(frame: pd.DataFrame, clock: str = "calendar", national: bool
     """Kaplan-Meier curves from ``response_histogram``: share of questions still waiting for a
     first professional answer against time (log axis). Bands are 95% CIs (drawn when at most
     three curves). Groups of 1-7 questions are left out below national level."""
-    from warehouse import question_queries as qq, stats
-
-    curves = qq.km_curves(frame)
+    curves = question_queries.km_curves(frame)
     ticks, words = _TICKS[clock]
     sizes = frame.groupby("group_code", sort=False)[["events", "censored"]].sum().sum(axis=1)
     groups = [g for g in dict.fromkeys(curves["group_code"]) if national or sizes[g] >= 8]
     bands = len(groups) <= 3
-    last = float(curves["time_s"].max()) if len(curves) else 86_400
+    last = float(curves["time_s"].max()) if len(curves) else DAY_S
     traces = []
     for i, code in enumerate(groups):
         curve = _step_points(curves[curves["group_code"] == code].reset_index(drop=True))
         x = curve["time_s"].clip(lower=30).tolist()  # log axis: t = 0 drawn at 30 s
-        name = labels.org_name(curve["group_name"].iloc[0])
+        name = formats.org_name(curve["group_name"].iloc[0])
         n = stats.suppress_count(int(sizes[code]), national=national)
-        colour = GREY if code == "unattributed" else PALETTE[i % len(PALETTE)]
-        waits = [labels.duration(t, service=clock == "service") for t in curve["time_s"]]
+        colour = GREY if code == UNATTRIBUTED else PALETTE[i % len(PALETTE)]
+        waits = [formats.duration(t, service=clock == "service") for t in curve["time_s"]]
         if bands:
             traces.append(dict(type="scatter", x=x + x[::-1],
                                y=curve["ci_high"].tolist() + curve["ci_low"].tolist()[::-1],
@@ -292,42 +275,6 @@ def response_curves(frame: pd.DataFrame, clock: str = "calendar", national: bool
                    range=[1.5, max(5.0, float(np.log10(last)) + 0.05)]),
         yaxis=dict(tickformat=".0%", range=[0, 1.02], rangemode="normal"),
         shapes=shapes, annotations=notes))
-
-
-FUNNEL_MEASURES = {  # measure -> (numerator, denominator, words, short label)
-    "answered": ("n_answered", "n_questions", "answered at all", "Response rate"),
-    "1h": ("n_answered_1h", "n_followed_1h", "answered within 1 hour", "Within 1 hour"),
-    "service_day": ("n_answered_service_day", "n_followed_service_day", "answered within 1 service day",
-                    "Within 1 service day"),
-    "3d": ("n_answered_3d", "n_followed_3d", "answered within 3 days", "Within 3 days"),
-}
-
-
-def funnel_points(frame: pd.DataFrame, measure: str = "answered") -> tuple[pd.DataFrame, float | None]:
-    """The units a funnel plot shows and the overall proportion p0 of attributed units.
-
-    Unattributed questions are left out (not a region or trust); so are units with 1-7
-    questions or 1-7 answered (suppression). Adds p, its Wilson CI (p_low, p_high), n_shown
-    (the denominator rounded to 5) and position: "above" / "below" the 99.8% limits or
-    "within" them."""
-    from warehouse import stats
-
-    num, den = FUNNEL_MEASURES[measure][:2]
-    units = frame[frame["group_code"] != "unattributed"]
-    total_den, total_num = float(units[den].sum()), float(units[num].sum())
-    p0 = total_num / total_den if total_den else None
-    hidden = stats.suppress_table(units.assign(p=units[num] / units[den].where(units[den] > 0)),
-                                  [den], {"p": [num, den]}, marker=None)
-    shown = units.assign(p=hidden["p"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
-                         n_shown=hidden[den].astype("Float64").to_numpy(dtype=float, na_value=np.nan))
-    shown = shown[shown["p"].notna() & (shown[den] > 0)].reset_index(drop=True)
-    p, low, high = stats.wilson(shown[num].to_numpy(), shown[den].to_numpy())
-    shown = shown.assign(p_low=low, p_high=high, position="within")
-    if p0 is not None and 0 < p0 < 1 and len(shown):
-        at = stats.funnel_limits_proportion(p0, shown[den].astype(float).to_numpy())
-        shown.loc[shown["p"].to_numpy() > at["upper_99_8"].to_numpy(), "position"] = "above"
-        shown.loc[shown["p"].to_numpy() < at["lower_99_8"].to_numpy(), "position"] = "below"
-    return shown, p0
 
 
 def _funnel_figure(shown: pd.DataFrame, centre: float, limits_for, *, value: str, low: str,
@@ -363,7 +310,7 @@ def _funnel_figure(shown: pd.DataFrame, centre: float, limits_for, *, value: str
             type="scatter", x=rows["n_shown"], y=rows[value], mode="markers", name=name,
             marker=dict(size=10, color=colour, line=dict(width=1, color="white"),
                         symbol=[shapes.get(g, "circle") for g in unit_groups]),
-            text=[labels.org_name(n) + (f"<br>{g}" if g else "") for n, g in zip(rows["group_name"], unit_groups)],
+            text=[formats.org_name(n) + (f"<br>{g}" if g else "") for n, g in zip(rows["group_name"], unit_groups)],
             customdata=np.column_stack([rows[low], rows[high]]),
             hovertemplate=f"%{{text}}<br>{hover}<br>{meaning}<extra></extra>",
         ))
@@ -375,7 +322,7 @@ def _funnel_figure(shown: pd.DataFrame, centre: float, limits_for, *, value: str
             type="scatter", x=chosen["n_shown"], y=chosen[value], mode="markers+text",
             name="Chosen in the filters",
             marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(width=2.5, color="#231F20")),
-            text=[_wrap(labels.org_name(n), 30) for n in chosen["group_name"]], textposition="top center",
+            text=[_wrap(formats.org_name(n), 30) for n in chosen["group_name"]], textposition="top center",
             textfont=dict(size=12, color="#231F20"), hoverinfo="skip"))
     return _figure(traces, _layout(height=440, x_title=x_title, y_title=y_title, legend=True,
                                    xaxis=dict(tickformat=",d", range=[0, top]), yaxis=yaxis))
@@ -394,10 +341,8 @@ def funnel(frame: pd.DataFrame, measure: str = "answered", unit: str = "trust",
     :func:`warehouse.stats.funnel_limits_proportion`). Positions and tooltips use counts
     rounded to 5 (suppression); whether a unit is beyond a limit uses its exact count. Units
     whose code is in ``highlight`` are ringed and named."""
-    from warehouse import stats
-
-    words = FUNNEL_MEASURES[measure][2]
-    shown, p0 = funnel_points(frame, measure)
+    words = funnels.FUNNEL_MEASURES[measure][2]
+    shown, p0 = funnels.funnel_points(frame, measure)
     if p0 is None or shown.empty or not 0 < p0 < 1:
         return _no_funnel("Questions", f"Share {words}", "Not enough questions to compare")
     return _funnel_figure(
@@ -433,7 +378,8 @@ def asking_times(frame: pd.DataFrame, national: bool = False, show: str = "volum
     frame = (frame.assign(hour=frame["hour"] // block * block)
              .groupby(["weekday", "hour"], as_index=False)[["n_questions", "n_answered_1h", "n_followed_1h"]].sum())
     frame = frame.assign(p=frame["n_answered_1h"] / frame["n_followed_1h"].where(frame["n_followed_1h"] > 0))
-    shown = _suppressed(frame, ["n_questions"], {"p": ["n_answered_1h", "n_followed_1h"]}, national)
+    shown = formats.suppressed(frame, ["n_questions"], {"p": ["n_answered_1h", "n_followed_1h"]}, national,
+                               marker=None)
     hours = list(range(0, 24, block))
 
     def grid(column: str) -> list[list[float]]:
@@ -446,16 +392,17 @@ def asking_times(frame: pd.DataFrame, national: bool = False, show: str = "volum
     if show == "volume":
         z, colours = counts, [[0, "#E8EDEE"], [1, NHS_BLUE]]
         bar = dict(title=dict(text="Questions"), tickformat=",d")
-        custom = [[f"{_count_text(v)} questions" for v in row] for row in counts]
+        custom = [[f"{formats.count_text(v)} questions" for v in row] for row in counts]
     else:
         z, colours = shares, [[0, "#F2F6F7"], [1, "#00A499"]]
-        bar = dict(title=dict(text="Answered<br>within 1 h"), tickformat=".0%")
-        custom = [[f"{s:.0%} answered within 1 hour" if not np.isnan(s) else "too few questions to show"
+        bar = dict(title=dict(text=f"Answered<br>within {TARGET['1h'].short}"), tickformat=".0%")
+        within = TARGET["1h"].words
+        custom = [[f"{s:.0%} answered within {within}" if not np.isnan(s) else "too few questions to show"
                    for s in row] for row in shares]
     values = np.array(z, dtype=float)
     top = float(np.nanmax(values)) if np.isfinite(values).any() else 1.0
     heatmap = dict(
-        type="heatmap", z=z, x=spans, y=list(labels.WEEKDAYS), colorscale=colours, customdata=custom,
+        type="heatmap", z=z, x=spans, y=list(formats.WEEKDAYS), colorscale=colours, customdata=custom,
         hovertemplate="%{y} %{x}<br>%{customdata}<extra></extra>", colorbar=bar, xgap=1, ygap=1,
         zmin=0, zmax=max(top, 0.05 if show != "volume" else 1.0),
     )
@@ -472,24 +419,14 @@ def asking_times(frame: pd.DataFrame, national: bool = False, show: str = "volum
 
 # --- guideline flags ----------------------------------------------------------------------------
 
-def _flag_rates_shown(frame: pd.DataFrame, national: bool) -> pd.DataFrame:
-    """Rates and CIs as <NA> where a count they are over is 1-7 (unless ``national``)."""
-    return _suppressed(frame, ["n_flags", "n_posts"],
-                       {c: ["n_flags", "n_posts"] for c in ("rate", "ci_low", "ci_high")}, national)
-
-
-def _floats(series: pd.Series) -> np.ndarray:
-    return pd.array(series, dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
-
-
 def flag_rate_bars(frame: pd.DataFrame, national: bool = False, top: int = 15) -> go.Figure:
     """Horizontal bars of flags per 1,000 staff posts by family or rule (``flag_rates``), with
     95% CI whiskers; hidden rates (1-7 flags below national level) are left out and said so."""
-    shown = _flag_rates_shown(frame.head(top), national)
-    rate, low, high = (_floats(shown[c]) for c in ("rate", "ci_low", "ci_high"))
+    shown = funnels.flag_rates_shown(frame.head(top), national)
+    rate, low, high = (formats.floats(shown[c]) for c in ("rate", "ci_low", "ci_high"))
     keep = ~np.isnan(rate)
     names = [str(n).replace("_", " ") for n in shown["group_name"][keep]]
-    flags = [_count_text(v) for v in pd.array(shown["n_flags"], dtype="Float64")[keep]]
+    flags = [formats.count_text(v) for v in pd.array(shown["n_flags"], dtype="Float64")[keep]]
     bar = dict(
         type="bar", y=names, x=rate[keep], orientation="h", marker=dict(color=NHS_BLUE),
         error_x=dict(type="data", symmetric=False, array=(high - rate)[keep],
@@ -513,10 +450,10 @@ def flags_over_time(frame: pd.DataFrame, grain: str = "week", national: bool = F
     """The flag rate per 1,000 staff posts per period with a shaded 95% CI; hidden periods
     (1-7 flags or posts below national level) are gaps."""
     x_title, per = GRAIN_WORDS[grain]
-    shown = _flag_rates_shown(frame, national)
-    rate, low, high = (_floats(shown[c]) for c in ("rate", "ci_low", "ci_high"))
-    flags = [_count_text(v) for v in pd.array(shown["n_flags"], dtype="Float64")]
-    posts = [_count_text(v) for v in pd.array(shown["n_posts"], dtype="Float64")]
+    shown = funnels.flag_rates_shown(frame, national)
+    rate, low, high = (formats.floats(shown[c]) for c in ("rate", "ci_low", "ci_high"))
+    flags = [formats.count_text(v) for v in pd.array(shown["n_flags"], dtype="Float64")]
+    posts = [formats.count_text(v) for v in pd.array(shown["n_posts"], dtype="Float64")]
     day = _date_format(grain)
     traces = [
         dict(type="scatter", x=shown["period"], y=high, mode="lines", line=dict(width=0), hoverinfo="skip",
@@ -533,33 +470,11 @@ def flags_over_time(frame: pd.DataFrame, grain: str = "week", national: bool = F
                                    legend=True, xaxis=dict(tickformat=day)))
 
 
-def flag_funnel_points(frame: pd.DataFrame) -> tuple[pd.DataFrame, float | None]:
-    """The units a flag-rate funnel plot shows and the overall rate of attributed units (per
-    1,000). Unattributed and units with 1-7 flags or posts are left out; adds n_shown (posts
-    rounded to 5) and position ("above"/"below" the 99.8% limits, or "within")."""
-    from warehouse import stats
-
-    units = frame[frame["group_code"] != "unattributed"]
-    total_posts, total_flags = float(units["n_posts"].sum()), float(units["n_flags"].sum())
-    rate0 = 1000 * total_flags / total_posts if total_posts else None
-    hidden = _flag_rates_shown(units, False)
-    shown = units.assign(rate=_floats(hidden["rate"]), n_shown=_floats(hidden["n_posts"]))
-    shown = shown[shown["rate"].notna() & (shown["n_posts"] > 0)].reset_index(drop=True)
-    shown = shown.assign(position="within")
-    if rate0 and len(shown):
-        at = stats.funnel_limits_rate(rate0, shown["n_posts"].astype(float).to_numpy())
-        shown.loc[shown["rate"].to_numpy() > at["upper_99_8"].to_numpy(), "position"] = "above"
-        shown.loc[shown["rate"].to_numpy() < at["lower_99_8"].to_numpy(), "position"] = "below"
-    return shown, rate0
-
-
 def flag_funnel(frame: pd.DataFrame, unit: str = "trust", highlight: tuple[str, ...] = (),
                 groups: tuple[tuple[str, str], ...] = ()) -> go.Figure:
     """Funnel plot of flag rates per 1,000 staff posts against staff posts (rounded to 5), with
     95% and 99.8% limits around the overall rate (:func:`warehouse.stats.funnel_limits_rate`)."""
-    from warehouse import stats
-
-    shown, rate0 = flag_funnel_points(frame)
+    shown, rate0 = funnels.flag_funnel_points(frame)
     if not rate0 or shown.empty:
         return _no_funnel("Staff posts", "Flags per 1,000 staff posts",
                           "Not enough flags or staff posts to compare")

@@ -1,5 +1,12 @@
 """The pages' only way to the data: one read-only connection per process, published snapshot
-and access scope (:mod:`warehouse.access`), a cursor per query, and cached results.
+and access scope (:mod:`store.access`), a cursor per query, and cached results.
+
+Pages name what they run by the functions themselves: ``query(queries.headline, chosen)``,
+``figure(question_queries.response_histogram, charts.response_curves, chosen, {...})``,
+``table(question_queries.question_units, labels.funnel_outliers, chosen, {...})``, so that
+"go to definition" leads from a page to its SQL and its chart. Each cache is keyed by the
+function's module and qualified name (:func:`key`); the function itself is passed as an
+underscore-prefixed argument, which Streamlit leaves out of the key it hashes.
 
 A build publishes a new ``warehouse.duckdb`` with ``os.replace``: the file's (inode, mtime)
 change, so the next page run opens a connection to the new snapshot and misses every cached
@@ -10,16 +17,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 import streamlit as st
 
-from ui import charts, labels
-from warehouse import access, config, db, queries
-from warehouse import question_queries  # noqa: F401  (registers its queries in queries.QUERIES)
-from warehouse import flag_queries  # noqa: F401  (registers the guideline-flag queries)
-from warehouse import policy_queries  # noqa: F401  (registers the policy comparison queries)
-from warehouse import health_queries  # noqa: F401  (registers the data-health queries)
+from store import access, config, reader
+from ui import auth, labels
+from warehouse import question_queries
+from warehouse.queries import Filters
 
 QUERY_TTL_SECONDS = 15 * 60
 QUERY_CACHE_ENTRIES = 500
@@ -31,6 +37,12 @@ CONNECTIONS = 16  # snapshots x scopes open at once (a scope's connection is sha
 # so no session ever gets a result computed for a wider scope.
 Version = tuple[str, int, int, str]
 _SCOPES: dict[str, access.Scope] = {}  # scope key -> scope, for _connection
+Query = Callable[..., pd.DataFrame]  # (cursor, filters, **options) -> DataFrame, of warehouse.*queries
+
+
+def key(function: Callable) -> str:
+    """What a cache knows a query, chart or table builder by: its module and qualified name."""
+    return f"{function.__module__}.{function.__qualname__}"
 
 
 def warehouse_version() -> tuple[str, int, int] | None:
@@ -45,23 +57,25 @@ def warehouse_version() -> tuple[str, int, int] | None:
 
 @st.cache_resource(max_entries=CONNECTIONS, show_spinner=False)
 def _connection(version: Version):
-    """A read-only connection to one snapshot as one scope sees it (warehouse.access)."""
-    return db.connect_published(Path(version[0]), _SCOPES[version[3]])
+    """A read-only connection to one snapshot as one scope sees it (store.access)."""
+    return reader.connect_published(Path(version[0]), _SCOPES[version[3]])
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=QUERY_CACHE_ENTRIES, max_size=QUERY_CACHE_SIZE,
                show_spinner=False)
-def _cached(version: Version, name: str, filters: queries.Filters | None, options: tuple) -> pd.DataFrame:
-    cursor = db.reader_cursor(_connection(version))
+def _cached(version: Version, name: str, _query: Query, filters: Filters | None, options: tuple) -> pd.DataFrame:
+    cursor = reader.reader_cursor(_connection(version))
     try:
-        return queries.QUERIES[name](cursor, filters, **dict(options))
+        return _query(cursor, filters, **dict(options))
     finally:
         cursor.close()
 
 
-def _version() -> Version:
-    from ui import auth
+def _run(version: Version, function: Query, filters: Filters | None, options: dict) -> pd.DataFrame:
+    return _cached(version, key(function), function, filters, tuple(sorted(options.items())))
 
+
+def _version() -> Version:
     version = warehouse_version()
     if version is None:
         raise FileNotFoundError(f"no published warehouse at {config.warehouse_path()}")
@@ -70,66 +84,72 @@ def _version() -> Version:
     return version + (scope.key(),)
 
 
-def query(name: str, filters: queries.Filters | None = None, **options) -> pd.DataFrame:
-    """Run the named query of :mod:`warehouse.queries` (cached per warehouse version)."""
-    return _cached(_version(), name, filters, tuple(sorted(options.items())))
+def query(function: Query, filters: Filters | None = None, **options) -> pd.DataFrame:
+    """``function(cursor, filters, **options)``, a query of ``warehouse.*queries`` (cached per
+    warehouse version and arguments)."""
+    return _run(_version(), function, filters, options)
 
 
 # Figures are cached as shared objects (not copied like query results): building one costs
 # 5-15 ms, a cached one nothing. st.plotly_chart copies a figure before using it, and pages
 # must not modify one either.
 @st.cache_resource(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
-def _cached_figure(version: Version, name: str, filters, options: tuple, chart_options: tuple,
-                   chart: str | None = None):
-    frame = _cached(version, name, filters, options)
-    return getattr(charts, chart or name)(frame, **dict(chart_options))
+def _cached_figure(version: Version, name: str, _query: Query, filters, options: tuple, chart_name: str,
+                   _chart: Callable, chart_options: tuple):
+    return _chart(_run(version, _query, filters, dict(options)), **dict(chart_options))
 
 
-def figure(name: str, filters: queries.Filters, query: dict | None = None, *, chart: str | None = None,
+def figure(function: Query, chart: Callable, filters: Filters | None, query: dict | None = None,
            **chart_options):
-    """The figure ``ui.charts.<chart>`` (by default ``<name>``) draws from the query ``name``
-    run with the ``query`` options (cached per warehouse version and arguments; do not modify
-    it)."""
-    return _cached_figure(_version(), name, filters, tuple(sorted((query or {}).items())),
-                          tuple(sorted(chart_options.items())), chart)
-
-
-@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=QUERY_CACHE_ENTRIES, show_spinner=False)
-def _cached_summaries(version: Version, filters, by: str, top: int):
-    within = {"calendar": question_queries.CALENDAR_WITHIN, "service": question_queries.SERVICE_WITHIN}
-    return tuple(question_queries.km_summaries(_cached(version, "response_histogram", filters,
-                                                       tuple(sorted({"by": by, "clock": clock, "top": top}.items()))),
-                                               within_s=within[clock])
-                 for clock in ("calendar", "service"))
-
-
-def response_summaries(filters: queries.Filters, by: str = "all", top: int = 10_000):
-    """Kaplan–Meier summaries per group (``question_queries.km_summaries``) from the SQL
-    histograms of both clocks: (calendar: within 1 h and 3 days, service: within 1 service
-    day). Cached per warehouse version and arguments."""
-    return _cached_summaries(_version(), filters, by, int(top))
+    """The figure ``chart`` (of :mod:`ui.charts`) draws, with ``chart_options``, from the query
+    ``function`` run with the ``query`` options (cached per warehouse version and arguments;
+    do not modify it)."""
+    return _cached_figure(_version(), key(function), function, filters, tuple(sorted((query or {}).items())),
+                          key(chart), chart, tuple(sorted(chart_options.items())))
 
 
 # Tables people read (ui.labels builders: suppression, redaction, formatting) cost 10-30 ms
 # each; cached like figures so that a rerun with the same filters costs nothing.
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
-def _cached_table(version: Version, builder: str, name: str, filters, options: tuple, builder_options: tuple):
-    frame = _cached(version, name, filters, options)
-    return getattr(labels, builder)(frame, **dict(builder_options))
+def _cached_table(version: Version, name: str, _query: Query, filters, options: tuple, builder_name: str,
+                  _builder: Callable, builder_options: tuple):
+    return _builder(_run(version, _query, filters, dict(options)), **dict(builder_options))
 
 
-def table(builder: str, name: str, filters: queries.Filters, query: dict | None = None, **builder_options):
-    """The table ``ui.labels.<builder>`` makes from the query ``name`` run with the ``query``
-    options (cached per warehouse version and arguments)."""
-    return _cached_table(_version(), builder, name, filters, tuple(sorted((query or {}).items())),
-                         tuple(sorted(builder_options.items())))
+def table(function: Query, builder: Callable, filters: Filters | None, query: dict | None = None,
+          **builder_options):
+    """The table ``builder`` (of :mod:`ui.labels`) makes, with ``builder_options``, from the query
+    ``function`` run with the ``query`` options (cached per warehouse version and arguments)."""
+    return _cached_table(_version(), key(function), function, filters, tuple(sorted((query or {}).items())),
+                         key(builder), builder, tuple(sorted(builder_options.items())))
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=QUERY_CACHE_ENTRIES, show_spinner=False)
+def _cached_summaries(version: Version, filters, by: str, top: int):
+    """Kaplan–Meier summaries per group (``question_queries.km_summaries``) from the SQL
+    histograms of both clocks: (calendar: within 1 h and 3 days, service: within 1 service
+    day)."""
+    within = {"calendar": question_queries.CALENDAR_WITHIN, "service": question_queries.SERVICE_WITHIN}
+    return tuple(question_queries.km_summaries(
+        _run(version, question_queries.response_histogram, filters, {"by": by, "clock": clock, "top": top}),
+        within_s=within[clock]) for clock in ("calendar", "service"))
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
-def _cached_response_table(version: Version, filters, by: str, top: int, table_options: tuple):
-    return labels.response_table(*_cached_summaries(version, filters, by, top), **dict(table_options))
+def _cached_response(version: Version, builder_name: str, _builder: Callable, filters, by: str, top: int,
+                     options: tuple):
+    return _builder(*_cached_summaries(version, filters, by, top), **dict(options))
 
 
-def response_table(filters: queries.Filters, by: str = "all", top: int = 10_000, **table_options):
-    """``ui.labels.response_table`` of :func:`response_summaries` (cached likewise)."""
-    return _cached_response_table(_version(), filters, by, int(top), tuple(sorted(table_options.items())))
+def response_table(filters: Filters, by: str = "all", top: int = 10_000, **table_options):
+    """``ui.labels.response_table`` of the Kaplan–Meier summaries of the response-time
+    histograms on both clocks, per group (cached per warehouse version and arguments)."""
+    return _cached_response(_version(), key(labels.response_table), labels.response_table, filters, by,
+                            int(top), tuple(sorted(table_options.items())))
+
+
+def response_headline(filters: Filters, clock: str = "calendar", national: bool = False):
+    """``ui.labels.response_headline`` of the whole selection: measure -> (value, CI caption)
+    for the metrics at the top of a page (cached likewise)."""
+    return _cached_response(_version(), key(labels.response_headline), labels.response_headline, filters,
+                            "all", 10_000, (("clock", clock), ("national", national)))

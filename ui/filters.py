@@ -20,7 +20,8 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from ui import data, labels
+from ui import data, formats
+from warehouse import queries
 from warehouse.queries import Filters
 
 STATE = "_radsome_filters"
@@ -51,15 +52,15 @@ class Options:
 
 def load_options() -> Options | None:
     """What the filters can offer; None when the warehouse has no posts."""
-    bounds = data.query("date_bounds").iloc[0]
+    bounds = data.query(queries.date_bounds).iloc[0]
     if pd.isna(bounds["first_day"]):
         return None
     return Options(
         first_day=pd.Timestamp(bounds["first_day"]).date(),
         last_day=pd.Timestamp(bounds["last_day"]).date(),
-        regions=data.query("region_options"),
-        trusts=data.query("trust_options"),
-        platforms=data.query("platform_options"),
+        regions=data.query(queries.region_options),
+        trusts=data.query(queries.trust_options),
+        platforms=data.query(queries.platform_options),
     )
 
 
@@ -158,8 +159,8 @@ def controls(options: Options, *, search: bool = False) -> Filters:
         state[KEYS["dates"]] = _clamp(state[KEYS["dates"]], options)
         picked = st.date_input("Dates (UK days)", key=KEYS["dates"], min_value=options.first_day,
                                max_value=options.last_day, format="DD/MM/YYYY",
-                               help=f"Data from {labels.day(options.first_day)} to "
-                                    f"{labels.day(options.last_day)}.")
+                               help=f"Data from {formats.day(options.first_day)} to "
+                                    f"{formats.day(options.last_day)}.")
         start, end = _date_pair(picked, stored)
 
         region_names = dict(zip(options.regions["region_code"], options.regions["region_name"]))
@@ -168,7 +169,7 @@ def controls(options: Options, *, search: bool = False) -> Filters:
                                  format_func=region_names.get, placeholder="All regions")
 
         offered = options.trusts_in(regions)
-        trust_names = dict(zip(offered["trust_code"], offered["trust_name"].map(labels.org_name)))
+        trust_names = dict(zip(offered["trust_code"], offered["trust_name"].map(formats.org_name)))
         seed(KEYS["trusts"], stored["trusts"], trust_names)
         trusts = st.multiselect("Trust", list(trust_names), key=KEYS["trusts"],
                                 format_func=trust_names.get,
@@ -177,7 +178,7 @@ def controls(options: Options, *, search: bool = False) -> Filters:
         platforms = list(options.platforms["platform"])
         seed(KEYS["platforms"], stored["platforms"], set(platforms))
         chosen_platforms = st.multiselect("Platform", platforms, key=KEYS["platforms"],
-                                          format_func=labels.platform, placeholder="All platforms")
+                                          format_func=formats.platform, placeholder="All platforms")
 
     chosen = {"start": start, "end": end, "regions": list(regions), "trusts": list(trusts),
               "platforms": list(chosen_platforms), "text": text or ""}
@@ -209,15 +210,15 @@ def _date_pair(picked, stored: dict) -> tuple[date, date]:
 
 def describe(filters: Filters, options: Options) -> str:
     """One line saying what is shown, for captions and downloads."""
-    parts = [f"{labels.day(filters.start)} to {labels.day(filters.end)}"]
+    parts = [f"{formats.day(filters.start)} to {formats.day(filters.end)}"]
     names = dict(zip(options.regions["region_code"], options.regions["region_name"]))
     if filters.regions:
         parts.append(", ".join(names.get(r, r) for r in filters.regions))
     if filters.trusts:
         trusts = dict(zip(options.trusts["trust_code"], options.trusts["trust_name"]))
-        parts.append(", ".join(labels.org_name(trusts.get(t, t)) for t in filters.trusts))
+        parts.append(", ".join(formats.org_name(trusts.get(t, t)) for t in filters.trusts))
     if filters.platforms:
-        parts.append(", ".join(labels.platform(p) for p in filters.platforms))
+        parts.append(", ".join(formats.platform(p) for p in filters.platforms))
     if not filters.regions and not filters.trusts:
         parts.append("all regions and trusts, unattributed posts included")
     if filters.text:

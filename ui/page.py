@@ -10,19 +10,23 @@ without touching this module.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import streamlit as st
 
-from ui import data
-from warehouse import config, db
+from store import config, db
+from ui import auth, data, filters
+from warehouse import queries
 
 ROOT = Path(__file__).resolve().parent.parent
 HOME = "dashboard.py"
 HOME_LABEL = "Overview"
 DEMO_POSTS = 150_000  # as `python -m ingest demo`
 DEMO_SEED = 7
+PROGRESS_LINE = re.compile(r"^\s*\[\s*(\d+)%\]\s+(.*)$")  # "  [ 42%] message", as both CLIs print it
 PAGE_ICONS = {"Explore": ":material/search:", "Patient questions": ":material/contact_support:",
               "Response times": ":material/timer:", "Review queue": ":material/fact_check:",
               "Guideline flags": ":material/flag:",
@@ -47,8 +51,6 @@ def page_files() -> list[Path]:
 
 def setup(title: str, icon: str) -> None:
     """Page config, navigation, warehouse, title, caption and banner, in that order."""
-    from ui import auth
-
     st.set_page_config(page_title=f"{title} · RadSoMe", page_icon=icon, layout="wide")
     navigation()
     ensure_warehouse()
@@ -73,7 +75,10 @@ def navigation() -> None:
 
 def ensure_warehouse() -> None:
     """Make sure a published warehouse exists. On a first local run (no raw posts either),
-    generate the seeded demo with visible progress; if raw posts exist, just build."""
+    generate the seeded demo with visible progress; if raw posts exist, just build. Both run
+    as the CLIs' own child processes (``python -m ingest demo``, ``python -m warehouse
+    build``): the dashboard reads the published warehouse only, and never imports the
+    ingest or the build; their progress lines drive the progress bar."""
     if config.warehouse_path().exists():
         return
     with st.status("Preparing the local demo warehouse…", expanded=True) as status:
@@ -81,16 +86,15 @@ def ensure_warehouse() -> None:
         try:
             with _PREPARE:  # other sessions of this process; the writer lock covers processes
                 if not config.warehouse_path().exists():
+                    config.retention_days()  # a wrong setting is said here, not by the child
+                    start = 0.0  # where the build's share of the bar starts
                     if not _raw_has_posts():
-                        from ingest import jobs
-
                         status.update(label=f"Generating {DEMO_POSTS:,} synthetic demo posts…")
-                        jobs.run_demo(n_posts=DEMO_POSTS, seed=DEMO_SEED,
-                                      progress=_progress(bar, 0.0, 0.7, "Demo data"))
-                    from warehouse.build import build
-
+                        _child(["ingest", "demo", "--posts", str(DEMO_POSTS), "--seed", str(DEMO_SEED),
+                                "--no-build"], _progress(bar, 0.0, 0.7, "Demo data"), status)
+                        start = 0.7
                     status.update(label="Building the warehouse…")
-                    build(progress=_progress(bar, 0.7, 1.0, "Build"))
+                    _child(["warehouse", "build"], _progress(bar, start, 1.0, "Build"), status)
         except db.WriterBusy as exc:
             status.update(label="Another ingest or build is running", state="error")
             st.error(f"{exc}. Reload this page when it has finished.")
@@ -104,6 +108,24 @@ def ensure_warehouse() -> None:
             st.error(f"No warehouse at {config.warehouse_path()}; run `python -m warehouse build`.")
             st.stop()
         status.update(label="Demo warehouse ready", state="complete", expanded=False)
+
+
+def _child(command: list[str], report, status) -> None:
+    """Run ``python -m <command>`` and feed its progress lines to ``report``; on failure show
+    its error lines (the CLIs print ``error: ...``, exit 2) and stop the page."""
+    process = subprocess.Popen([sys.executable, "-m", *command], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, env=config.child_env())
+    errors = []
+    for line in process.stdout:
+        match = PROGRESS_LINE.match(line)
+        if match:
+            report(int(match.group(1)) / 100, match.group(2).strip())
+        elif line.startswith("error:"):
+            errors.append(line.removeprefix("error:").strip())
+    if process.wait() != 0:
+        status.update(label=f"`python -m {' '.join(command[:2])}` failed", state="error")
+        st.error("; ".join(errors) or f"it exited with status {process.returncode}")
+        st.stop()
 
 
 def _progress(bar, low: float, high: float, stage: str):
@@ -127,7 +149,7 @@ def _raw_has_posts() -> bool:
 
 def all_demo() -> bool:
     """Every published post is synthetic demo data (so the dashboard may run without login)."""
-    info = data.query("build_info")
+    info = data.query(queries.build_info)
     if info.empty:
         return False
     n_posts, n_demo = int(info["n_posts"].iloc[0]), int(info["n_demo_posts"].iloc[0])
@@ -136,7 +158,7 @@ def all_demo() -> bool:
 
 def demo_banner() -> None:
     """Say plainly when some or all of the posts are synthetic."""
-    info = data.query("build_info")
+    info = data.query(queries.build_info)
     if info.empty:
         return
     n_posts, n_demo = int(info["n_posts"].iloc[0]), int(info["n_demo_posts"].iloc[0])
@@ -153,8 +175,6 @@ def start(title: str, icon: str, *, search: bool = False):
     """Every page's first lines: set-up, then the sidebar filters (stopping with a hint when
     the warehouse has no posts) and a one-line description of what they select. Returns the
     chosen :class:`warehouse.queries.Filters`."""
-    from ui import filters
-
     setup(title, icon)
     options = filters.load_options()
     if options is None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from store.config import SettingError
+from store.db import WriterBusy
+from store.errors import STORAGE_ERRORS, storage_error_message
+from warehouse import evaluate
 from warehouse.build import BuildError, build
-from warehouse.config import SettingError
-from warehouse.db import WriterBusy
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,18 +32,11 @@ def main(argv: list[str] | None = None) -> int:
         except (BuildError, WriterBusy, SettingError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        except Exception as exc:  # noqa: BLE001 - only storage errors are caught, others re-raised
-            from ingest.__main__ import STORAGE_ERRORS
-            from ingest.errors import storage_error_message
-
-            if not isinstance(exc, STORAGE_ERRORS):
-                raise
+        except STORAGE_ERRORS as exc:
             print(f"error: {storage_error_message(exc)}", file=sys.stderr)
             return 2
         print(result.summary())
     elif args.command == "evaluate":
-        from warehouse import evaluate
-
         return evaluate.main((["--explain"] if args.explain else []) + (["--rules"] if args.rules else []))
     return 0
 

@@ -38,8 +38,11 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.runs import fault_point
-from warehouse import config, db
+from store import config, db
+from store.reference import ensure_reference
+from store.retention import PurgeCounts, purge
+from store.runs import fault_point
+from warehouse import templates
 
 MODELS = Path(__file__).parent / "models"
 LAYERS = ("staging", "intermediate", "marts")
@@ -82,7 +85,7 @@ class BuildResult:
     seconds: float
     tables: dict[str, int]
     model_seconds: dict[str, float] = field(default_factory=dict)  # "layer/name" -> seconds
-    purged: object | None = None  # ingest.retention.PurgeCounts of the build's purge
+    purged: PurgeCounts | None = None  # what the build's purge removed
     memo_reused: dict[str, int] = field(default_factory=dict)  # memoised model -> input rows reused
 
     def summary(self) -> str:
@@ -152,8 +155,6 @@ def _in_dependency_order(models: list[Model]) -> list[Model]:
 def render(model: Model) -> str:
     """The model's SQL with ``{{ name }}`` replaced by SQL that code generates (the rule-based
     enrichments: their patterns are code constants, never user values)."""
-    from warehouse import templates
-
     def fill(match: re.Match) -> str:
         name = match.group(1)
         if name not in templates.TEMPLATES:
@@ -211,12 +212,10 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
         # then purge what retention and deletions say must go, in its own transaction.
         raw = db.connect_raw()
         try:
-            from ingest.reference import ensure_reference
-            from ingest.retention import purge
-
             ensure_reference(raw)
             say(0.0, "purging deleted posts and data past the retention period")
-            purged = purge(raw, retention_days)
+            purged = purge(raw, retention_days, self_role_columns=templates.self_role_columns(),
+                           role_text_gate=templates.role_text_gate())
         finally:
             raw.close()
         fault_point("build_after_purge")
@@ -227,8 +226,6 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
             db.attach_raw_readonly(con)
             con.execute("CREATE SCHEMA staging")
             con.execute("CREATE SCHEMA intermediate")
-            from warehouse import templates
-
             for make in templates.PYTHON_TABLES:  # tables code makes (e.g. service calendars)
                 make(con)
             previous = _memo_versions(con, target)

@@ -1,9 +1,8 @@
-"""Named, parameterised queries about guideline flags (DESIGN.md "Guideline flag").
+"""Parameterised queries about guideline flags (DESIGN.md "Guideline flag").
 
 Same conventions as :mod:`warehouse.queries`: each query is ``(cursor, filters, **options) ->
 DataFrame``, its SQL a module constant (or chosen from a dict of code constants), values bound
-as ``$name`` parameters. Importing this module registers the queries in
-:data:`warehouse.queries.QUERIES`, so ``ui.data.query(name)`` finds them.
+as ``$name`` parameters.
 
 Rates are *automatic* flags per 1,000 staff and organisation posts: the numerator is
 ``daily_flag_counts`` (flags on professional and organisation posts), the denominator
@@ -18,7 +17,8 @@ from __future__ import annotations
 import pandas as pd
 
 from warehouse import queries, stats
-from warehouse.queries import _DIMENSIONS, _REGION_LABEL, GRAINS, PERIODS_CTE, Filters, run
+from warehouse.measures import UNATTRIBUTED, group_code_sql, group_name_sql, name_sql
+from warehouse.queries import _DIMENSIONS, _POSTS_WHERE, GRAINS, PERIODS_CTE, Filters, run
 
 PER = 1000
 RATE_GROUPS = ("all", "region", "trust", "family", "rule")
@@ -107,7 +107,7 @@ SELECT p.group_code, {name} AS group_name, {region} AS region_name,
 FROM posts p
 LEFT JOIN flags f USING (group_code)
 {joins}
-ORDER BY p.group_code = 'unattributed', group_name
+ORDER BY p.group_code = '{unattributed}', group_name
 """
 _CATEGORY_RATES_SQL = """
 WITH total AS (SELECT coalesce(sum(n_posts), 0)::BIGINT AS n_posts FROM daily_staff_post_counts WHERE {where})
@@ -126,15 +126,13 @@ SELECT 'all' AS group_code, 'All staff posts' AS group_name, NULL AS region_name
        (SELECT coalesce(sum(n_posts), 0) FROM daily_staff_post_counts WHERE {_DAILY_WHERE})::BIGINT AS n_posts
 """,
     "region": _UNIT_RATES_SQL.format(
-        column="coalesce(region_code, 'unattributed')", where=_DAILY_WHERE, counted=_COUNTED,
-        name="CASE WHEN p.group_code = 'unattributed' THEN 'Unattributed' "
-             "ELSE coalesce(r.region_name, p.group_code) END",
+        column=group_code_sql("region_code"), where=_DAILY_WHERE, counted=_COUNTED, unattributed=UNATTRIBUTED,
+        name=group_name_sql("p.group_code", "r.region_name"),
         region="NULL", joins="LEFT JOIN regions r ON r.region_code = p.group_code"),
     "trust": _UNIT_RATES_SQL.format(
-        column="coalesce(trust_code, 'unattributed')", where=_DAILY_WHERE, counted=_COUNTED,
-        name="CASE WHEN p.group_code = 'unattributed' THEN 'Unattributed' "
-             "ELSE coalesce(t.trust_name, p.group_code) END",
-        region=_REGION_LABEL.format(code="p.region_code", name="r.region_name"),
+        column=group_code_sql("trust_code"), where=_DAILY_WHERE, counted=_COUNTED, unattributed=UNATTRIBUTED,
+        name=group_name_sql("p.group_code", "t.trust_name"),
+        region=name_sql("p.region_code", "r.region_name"),
         joins="LEFT JOIN trusts t ON t.trust_code = p.group_code\n"
               "LEFT JOIN regions r ON r.region_code = p.region_code"),
     "family": _CATEGORY_RATES_SQL.format(column="family", name="family", where=_DAILY_WHERE, counted=_COUNTED),
@@ -200,9 +198,8 @@ SELECT
     c.severity, c.family, c.rule_id, c.evidence, c.clause, c.clause_url, c.policy_version, c.status,
     p.text, p.url, c.platform, c.author_role,
     coalesce(p.account_title, p.author_key) AS author,
-    CASE WHEN c.trust_code IS NULL THEN 'Unattributed' ELSE coalesce(t.trust_name, c.trust_code) END
-        AS trust_name,
-    {_REGION_LABEL.format(code='c.region_code', name='r.region_name')} AS region_name,
+    {name_sql('c.trust_code', 't.trust_name')} AS trust_name,
+    {name_sql('c.region_code', 'r.region_name')} AS region_name,
     c.post_id
 FROM chosen c
 -- the flagged posts' own small table (not posts); created_at in the join lets the chosen flags'
@@ -225,7 +222,32 @@ def flagged_posts(cursor, filters: Filters, limit: int = 500, basis: str = "auto
     return run(cursor, FLAGGED_POSTS_SQL, _params(filters, basis) | {"limit": int(limit)})
 
 
-FLAG_QUERIES = {
-    f.__name__: f for f in (flag_headline, enabling_headline, flag_rates, flags_over_time, flagged_posts)
-}
-queries.QUERIES.update(FLAG_QUERIES)
+# --- the review queue (flags with their published review status) ----------------------------
+
+REVIEW_QUEUE_SQL = f"""
+WITH chosen AS (
+    -- the page's flags first (a small table), then their posts' text from the flagged posts'
+    -- own table; created_at in the join prunes its scan (queries.explore_posts)
+    SELECT * FROM flag_reviews
+    WHERE {_POSTS_WHERE}
+    ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,
+             created_at DESC, platform, post_id, rule_id
+    LIMIT $limit
+)
+SELECT c.platform, c.post_id, c.rule_id, c.family, c.severity, c.evidence, c.clause_id, c.clause,
+       c.clause_url, c.trust_code, c.region_code,
+       (c.created_at AT TIME ZONE 'Europe/London') AS posted_at,
+       c.status, c.reviewer, c.decided_at, c.note, c.n_decisions, p.text, p.url
+FROM chosen c
+JOIN flagged_post_texts p ON p.platform = c.platform AND p.post_id = c.post_id AND p.created_at = c.created_at
+ORDER BY CASE c.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,
+         c.created_at DESC, c.platform, c.post_id, c.rule_id
+"""
+
+
+def review_queue(cursor, filters, limit: int = 500) -> pd.DataFrame:
+    """Flags of the filtered posts with their published review status and the post text,
+    highest severity first, then newest first."""
+    return queries.run(cursor, REVIEW_QUEUE_SQL, filters.params() | {"limit": int(limit)})
+
+

@@ -1,4 +1,4 @@
-"""Named queries for the Data health page (issue #5): per source, is data arriving?
+"""Queries for the Data health page (issue #5): per source, is data arriving?
 
 A *source* is what an ingest run names: a connector target (``x:leeds-breast``) or a file
 import (``file:leeds.jsonl``, ``demo``). Same conventions as :mod:`warehouse.queries`:
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from warehouse import queries
 from warehouse.queries import Filters, run
 
 _IN_RANGE = "started_at >= now() - to_days($days::INTEGER)"
@@ -93,5 +92,3 @@ def fetches_over_time(cursor, filters: Filters | None = None, days: int = 30) ->
     return run(cursor, FETCHES_OVER_TIME_SQL, {"days": int(days)})
 
 
-HEALTH_QUERIES = {f.__name__: f for f in (source_health, fetches_over_time)}
-queries.QUERIES.update(HEALTH_QUERIES)

@@ -1,4 +1,4 @@
-"""Named, parameterised queries for the Policy comparison page (issue #4): trusts' local
+"""Parameterised queries for the Policy comparison page (issue #4): trusts' local
 social-media policies beside their outcomes, and "do trusts with enabling policies have more
 breaches?".
 
@@ -37,7 +37,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from warehouse import flag_queries, queries, stats
-from warehouse.queries import _REGION_LABEL, Filters, run
+from warehouse.measures import LOWER, MEASURES, Measure, group_code_sql, name_sql
+from warehouse.queries import Filters, run
 
 
 @dataclass(frozen=True)
@@ -68,27 +69,36 @@ CLAUSES: dict[str, Clause] = {
 
 @dataclass(frozen=True)
 class Outcome:
-    label: str
+    measure: Measure    # its label and which direction is better (warehouse.measures)
     events: str
     exposure: str
     kind: str           # ratio | difference
     per: float          # shown per ... (1,000 posts) or 1 (a proportion)
-    breach: bool        # a breach measure (lower is better) or enabling practice
+    qualifier: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.measure.label + (f" ({self.qualifier})" if self.qualifier else "")
+
+    @property
+    def breach(self) -> bool:
+        """A breach measure (lower is better), or enabling practice."""
+        return self.measure.better == LOWER
 
 
-OUTCOMES: dict[str, Outcome] = {
-    "flags": Outcome("Flags per 1,000 staff posts (national guidance)", "n_flags", "n_posts", "ratio", 1000, True),
-    "confirmed": Outcome("Confirmed flags per 1,000 staff posts (national guidance)", "n_confirmed", "n_posts", "ratio", 1000, True),
-    "answered": Outcome("Questions answered", "n_answered", "n_questions", "difference", 1, False),
-    "within_target": Outcome("Answered within the policy's target", "n_within_target", "n_target_known",
-                             "difference", 1, False),
-    "signposting": Outcome("Answers that signpost", "n_answer_signposting", "n_answered", "difference", 1, False),
-    "compassion": Outcome("Answers with compassion", "n_answer_compassion", "n_answered", "difference", 1, False),
+OUTCOMES: dict[str, Outcome] = {  # local-policy flags are left out: the comparison is of national guidance
+    "flags": Outcome(MEASURES["flags"], "n_flags", "n_posts", "ratio", 1000, "national guidance"),
+    "confirmed": Outcome(MEASURES["confirmed_flags"], "n_confirmed", "n_posts", "ratio", 1000,
+                         "national guidance"),
+    "answered": Outcome(MEASURES["answered"], "n_answered", "n_questions", "difference", 1),
+    "within_target": Outcome(MEASURES["within_target"], "n_within_target", "n_target_known", "difference", 1),
+    "signposting": Outcome(MEASURES["signposting"], "n_answer_signposting", "n_answered", "difference", 1),
+    "compassion": Outcome(MEASURES["compassion"], "n_answer_compassion", "n_answered", "difference", 1),
 }
 COUNT_COLUMNS = ("n_posts", "n_flags", "n_confirmed", "n_questions", "n_answered", "n_target_known",
                  "n_within_target", "n_answer_signposting", "n_answer_compassion")
 
-_UNIT_WHERE = """($all_regions OR list_contains($regions::VARCHAR[], coalesce(region_code, 'unattributed')))
+_UNIT_WHERE = f"""($all_regions OR list_contains($regions::VARCHAR[], {group_code_sql('region_code')}))
     AND ($all_trusts OR list_contains($trusts::VARCHAR[], trust_code))"""
 _DAILY_WHERE = f"day BETWEEN $start AND $end\n    AND {queries._DIMENSIONS}\n    AND trust_code IS NOT NULL"
 
@@ -104,7 +114,7 @@ WITH chosen AS (
     LEFT JOIN regions r ON r.region_code = t.region_code
     WHERE p.effective_from <= $end AND (p.effective_to IS NULL OR p.effective_to > $start)
 )
-SELECT trust_code, trust_name, {_REGION_LABEL.format(code='region_code', name='region_name')} AS region_name,
+SELECT trust_code, trust_name, {name_sql('region_code', 'region_name')} AS region_name,
        policy_version, effective_from, effective_to, n_versions, patient_engagement,
        personal_use_in_working_hours, disclaimer_required, approved_accounts_only,
        response_target_hours, staffed_hours, n_rule_overrides, document_url,
@@ -180,7 +190,7 @@ ORDER BY region_name, t.trust_name, policy_group
 """
 POLICY_OUTCOMES_SQL = {
     name: _OUTCOMES_SQL.format(enabling=clause.enabling, where=_DAILY_WHERE,
-                               region=_REGION_LABEL.format(code="t.region_code", name="r.region_name"))
+                               region=name_sql("t.region_code", "r.region_name"))
     for name, clause in CLAUSES.items()
 }
 
@@ -232,8 +242,6 @@ def trust_outcomes(cursor, filters: Filters) -> pd.DataFrame:
     return flag_queries.with_rates(totals)
 
 
-POLICY_QUERIES = {f.__name__: f for f in (policy_register, policy_outcomes, policy_comparison, trust_outcomes)}
-queries.QUERIES.update(POLICY_QUERIES)
 
 
 def enabling_in_force(register: pd.DataFrame, clause: str = "engagement") -> dict[str, bool]:

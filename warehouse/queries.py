@@ -1,9 +1,11 @@
-"""Named, parameterised read queries over the published warehouse.
+"""Parameterised read queries over the published warehouse.
 
 Pure of Streamlit: the dashboard caches and draws them, the benchmark times them as bare SQL,
 and the tests run them against real DuckDB files. Each query is a function
 ``(cursor, filters, ...) -> pandas.DataFrame`` whose SQL is a module constant; values are
 always bound as ``$name`` parameters (see :meth:`Filters.params`), never formatted into SQL.
+Pages and the benchmark refer to the functions themselves (``ui.data.query(queries.headline,
+...)``), never to names.
 
 Conventions:
 
@@ -13,7 +15,7 @@ Conventions:
   post's own columns (distinct authors, latest post time, the Explore table) read ``posts``.
 * Unattributed posts (no trust, so no region) are counted whenever no region or trust filter
   is set, and are labelled ``Unattributed``; the region filter can select them on their own
-  with the code :data:`UNATTRIBUTED`.
+  with the code ``unattributed`` (:mod:`warehouse.measures`: the one definition of both).
 * The free-text filter applies only to queries over ``posts`` (the pre-aggregate has no text).
 """
 from __future__ import annotations
@@ -21,14 +23,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from warehouse.measures import group_code_sql, name_sql
+
 UK = ZoneInfo("Europe/London")
-UNATTRIBUTED = "unattributed"  # region code meaning "no region": the literal in _DIMENSIONS
-UNATTRIBUTED_LABEL = "Unattributed"
 GRAINS = ("day", "week", "month")
 SERIES = {"platform": "platform", "role": "author_role"}  # series name -> column (code constants)
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -103,16 +104,13 @@ def run(cursor, sql: str, params: dict[str, object]) -> pd.DataFrame:
 
 
 # Filter fragments (code constants). Lists are typed so that an empty list binds too.
-_DIMENSIONS = """($all_regions OR list_contains($regions::VARCHAR[], coalesce(region_code, 'unattributed')))
+_DIMENSIONS = f"""($all_regions OR list_contains($regions::VARCHAR[], {group_code_sql('region_code')}))
     AND ($all_trusts OR list_contains($trusts::VARCHAR[], trust_code))
     AND ($all_platforms OR list_contains($platforms::VARCHAR[], platform))"""
 _DAILY_WHERE = f"day BETWEEN $start AND $end\n    AND {_DIMENSIONS}"
 _POSTS_WHERE = f"created_at >= $start_ts AND created_at < $end_ts\n    AND {_DIMENSIONS}"
 # ILIKE with the user's text escaped (see Filters.params): 20% faster than contains(lower()).
 _TEXT_WHERE = "($text = '' OR text ILIKE $text_pattern ESCAPE '\\')"
-_REGION_LABEL = (
-    "CASE WHEN {code} IS NULL THEN 'Unattributed' ELSE coalesce({name}, {code}) END"
-)
 
 
 # --- filter options --------------------------------------------------------------------
@@ -123,8 +121,8 @@ FROM daily_post_counts
 """
 
 REGION_OPTIONS_SQL = f"""
-SELECT coalesce(c.region_code, 'unattributed') AS region_code,
-       {_REGION_LABEL.format(code='c.region_code', name='r.region_name')} AS region_name,
+SELECT {group_code_sql('c.region_code')} AS region_code,
+       {name_sql('c.region_code', 'r.region_name')} AS region_name,
        c.n_posts
 FROM (SELECT region_code, sum(n_posts)::BIGINT AS n_posts FROM daily_post_counts GROUP BY region_code) c
 LEFT JOIN regions r USING (region_code)
@@ -133,8 +131,8 @@ ORDER BY c.region_code IS NULL, region_name
 
 TRUST_OPTIONS_SQL = f"""
 SELECT c.trust_code, coalesce(t.trust_name, c.trust_code) AS trust_name,
-       coalesce(c.region_code, 'unattributed') AS region_code,
-       {_REGION_LABEL.format(code='c.region_code', name='t.region_name')} AS region_name,
+       {group_code_sql('c.region_code')} AS region_code,
+       {name_sql('c.region_code', 't.region_name')} AS region_name,
        c.n_posts
 FROM (
     SELECT trust_code, any_value(region_code) AS region_code, sum(n_posts)::BIGINT AS n_posts
@@ -256,8 +254,8 @@ POSTS_OVER_TIME_SQL = {
 }
 
 POSTS_BY_REGION_SQL = f"""
-SELECT coalesce(c.region_code, 'unattributed') AS region_code,
-       {_REGION_LABEL.format(code='c.region_code', name='r.region_name')} AS region_name,
+SELECT {group_code_sql('c.region_code')} AS region_code,
+       {name_sql('c.region_code', 'r.region_name')} AS region_name,
        c.n_posts,
        c.n_posts / sum(c.n_posts) OVER () AS share
 FROM (
@@ -272,9 +270,8 @@ ORDER BY c.n_posts DESC, region_name
 
 POSTS_BY_TRUST_SQL = f"""
 SELECT c.trust_code,
-       CASE WHEN c.trust_code IS NULL THEN 'Unattributed' ELSE coalesce(t.trust_name, c.trust_code) END
-           AS trust_name,
-       {_REGION_LABEL.format(code='c.region_code', name='t.region_name')} AS region_name,
+       {name_sql('c.trust_code', 't.trust_name')} AS trust_name,
+       {name_sql('c.region_code', 't.region_name')} AS region_name,
        c.n_posts,
        c.n_posts / c.total AS share
 FROM (
@@ -335,9 +332,8 @@ SELECT
     m.platform,
     m.author_role,
     coalesce(m.account_title, m.author_key) AS author,
-    CASE WHEN m.trust_code IS NULL THEN 'Unattributed' ELSE coalesce(t.trust_name, m.trust_code) END
-        AS trust_name,
-    {_REGION_LABEL.format(code='m.region_code', name='r.region_name')} AS region_name,
+    {name_sql('m.trust_code', 't.trust_name')} AS trust_name,
+    {name_sql('m.region_code', 'r.region_name')} AS region_name,
     m.text,
     m.url,
     m.post_id,
@@ -364,10 +360,3 @@ SELECT built_at, n_posts, first_post_at, last_post_at, n_demo_posts FROM build_i
 def build_info(cursor, filters: Filters | None = None) -> pd.DataFrame:
     """One row: when the warehouse was built, its posts, first and last post, demo posts."""
     return run(cursor, BUILD_INFO_SQL, {})
-
-
-QUERIES: dict[str, Callable[..., pd.DataFrame]] = {
-    f.__name__: f
-    for f in (date_bounds, region_options, trust_options, platform_options, headline,
-              posts_over_time, posts_by_region, posts_by_trust, explore_posts, build_info)
-}

@@ -1,10 +1,9 @@
-"""Named, parameterised queries about patient questions and response times.
+"""Parameterised queries about patient questions and response times.
 
 Same conventions as :mod:`warehouse.queries` (whose ``Filters``, parameter binding and
 dimension filter they reuse): each query is ``(cursor, filters, **options) -> DataFrame`` with
 its SQL a module constant (or chosen from a dict of code constants), values bound as
-``$name`` parameters. Importing this module registers the queries in
-:data:`warehouse.queries.QUERIES`, so ``ui.data.query(name)`` finds them.
+``$name`` parameters.
 
 What they read:
 
@@ -41,20 +40,14 @@ import numpy as np
 import pandas as pd
 
 from warehouse import queries, stats
-from warehouse.queries import _DIMENSIONS, _REGION_LABEL, Filters, run
+from warehouse.measures import (CALENDAR, SERVICE, SERVICE_DAY_S, TARGET, TARGETS, UNATTRIBUTED, group_code_sql,
+                                group_name_sql, name_sql, target_counts_sql, thresholds)
+from warehouse.queries import _DIMENSIONS, Filters, run
 
-HOUR_S = stats.HOUR_S
-DAY_S = stats.DAY_S
-SERVICE_DAY_S = 36_000  # one standard service day (10 staffed hours); see the module notes
-TARGETS = {  # target name -> (threshold in seconds, clock)
-    "1h": (HOUR_S, "calendar"),
-    "service_day": (SERVICE_DAY_S, "service"),
-    "3d": (3 * DAY_S, "calendar"),
-}
-CALENDAR_WITHIN = (HOUR_S, 3 * DAY_S)  # thresholds read off the calendar-clock curve
-SERVICE_WITHIN = (SERVICE_DAY_S,)  # ... and off the service-clock curve
-CLOCKS = ("calendar", "service")
-QUESTION_SERIES = {"all": "'all'", "topic": "topic", "region": "coalesce(region_code, 'unattributed')"}
+CALENDAR_WITHIN = thresholds(CALENDAR)  # the targets read off the calendar-clock curve
+SERVICE_WITHIN = thresholds(SERVICE)  # ... and off the service-clock curve
+CLOCKS = (CALENDAR, SERVICE)
+QUESTION_SERIES = {"all": "'all'", "topic": "topic", "region": group_code_sql("region_code")}
 UNITS = ("region", "trust")
 GROUPS = ("all", "region", "trust")
 
@@ -67,24 +60,22 @@ _DURATION = {
 }
 _GROUP = {
     "all": "'all'",
-    "region": "coalesce(region_code, 'unattributed')",
-    "trust": "coalesce(trust_code, 'unattributed')",
+    "region": group_code_sql("region_code"),
+    "trust": group_code_sql("trust_code"),
 }
 # Names of groups: region or trust, "Unattributed" when the trust is not known.
 _GROUP_NAMES = {
     "all": "SELECT 'all' AS group_code, 'All questions' AS group_name, NULL AS region_name",
-    "region": """
-        SELECT coalesce(g.group_code, 'unattributed') AS group_code,
-               CASE WHEN g.group_code = 'unattributed' THEN 'Unattributed'
-                    ELSE coalesce(r.region_name, g.group_code) END AS group_name,
+    "region": f"""
+        SELECT {group_code_sql('g.group_code')} AS group_code,
+               {group_name_sql('g.group_code', 'r.region_name')} AS group_name,
                NULL AS region_name
         FROM (SELECT DISTINCT group_code FROM grouped) g
         LEFT JOIN regions r ON r.region_code = g.group_code""",
     "trust": f"""
         SELECT g.group_code,
-               CASE WHEN g.group_code = 'unattributed' THEN 'Unattributed'
-                    ELSE coalesce(t.trust_name, g.group_code) END AS group_name,
-               {_REGION_LABEL.format(code='t.region_code', name='t.region_name')} AS region_name
+               {group_name_sql('g.group_code', 't.trust_name')} AS group_name,
+               {name_sql('t.region_code', 't.region_name')} AS region_name
         FROM (SELECT DISTINCT group_code FROM grouped) g
         LEFT JOIN trusts t ON t.trust_code = g.group_code""",
 }
@@ -92,13 +83,13 @@ _GROUP_NAMES = {
 
 # --- headline counts and volumes (pre-aggregate) -------------------------------------------
 
+_TARGET_SUMS = ",\n       ".join(f"coalesce(sum(n_answered_{t.code}), 0)::BIGINT AS n_answered_{t.code}"
+                                 for t in TARGETS)
 QUESTION_HEADLINE_SQL = f"""
 SELECT coalesce(sum(n_questions), 0)::BIGINT AS n_questions,
        coalesce(sum(n_answered), 0)::BIGINT AS n_answered,
        coalesce(sum(n_questions - n_answered), 0)::BIGINT AS n_open,
-       coalesce(sum(n_answered_1h), 0)::BIGINT AS n_answered_1h,
-       coalesce(sum(n_answered_service_day), 0)::BIGINT AS n_answered_service_day,
-       coalesce(sum(n_answered_3d), 0)::BIGINT AS n_answered_3d
+       {_TARGET_SUMS}
 FROM daily_question_counts
 WHERE {_DAILY_WHERE}
 """
@@ -118,8 +109,7 @@ QUESTIONS_OVER_TIME_SQL = {
                                    _DAILY_WHERE, label="s.series"),
     "region": queries.over_time_sql(
         "daily_question_counts", "n_questions", QUESTION_SERIES["region"], _DAILY_WHERE,
-        label="CASE WHEN s.series = 'unattributed' THEN 'Unattributed' "
-              "ELSE coalesce(r.region_name, s.series) END", joins=_REGION_NAMES),
+        label=group_name_sql("s.series", "r.region_name"), joins=_REGION_NAMES),
 }
 
 
@@ -160,13 +150,7 @@ counts AS (
     SELECT group_code,
            count(*) AS n_questions,
            count(*) FILTER (WHERE is_answered) AS n_answered,
-           count(*) FILTER (WHERE response_seconds <= 3600) AS n_answered_1h,
-           count(*) FILTER (WHERE response_seconds <= 3600 OR duration_seconds >= 3600) AS n_followed_1h,
-           count(*) FILTER (WHERE service_response_seconds <= service_day_seconds) AS n_answered_service_day,
-           count(*) FILTER (WHERE service_response_seconds <= service_day_seconds
-                               OR service_duration_seconds >= service_day_seconds) AS n_followed_service_day,
-           count(*) FILTER (WHERE response_seconds <= 259200) AS n_answered_3d,
-           count(*) FILTER (WHERE response_seconds <= 259200 OR duration_seconds >= 259200) AS n_followed_3d
+           {targets}
     FROM grouped
     GROUP BY group_code
 ),
@@ -176,7 +160,9 @@ FROM counts c JOIN names n USING (group_code)
 ORDER BY c.n_questions DESC, n.group_name
 """
 QUESTION_UNITS_SQL = {
-    unit: _UNITS_SQL.format(group=_GROUP[unit], where=_Q_WHERE, names=_GROUP_NAMES[unit]) for unit in UNITS
+    unit: _UNITS_SQL.format(group=_GROUP[unit], where=_Q_WHERE, names=_GROUP_NAMES[unit],
+                            targets=target_counts_sql().replace("\n", "\n       "))
+    for unit in UNITS
 }
 
 
@@ -226,7 +212,7 @@ ORDER BY b.group_code, b.bin_s
 HISTOGRAM_SQL = {
     (group, clock): _HISTOGRAM_SQL.format(
         group=_GROUP[group], duration=_DURATION[clock], where=_Q_WHERE, names=_GROUP_NAMES[group],
-        keep="group_code <> 'unattributed'" if group == "trust" else "TRUE")
+        keep=f"group_code <> '{UNATTRIBUTED}'" if group == "trust" else "TRUE")
     for group in GROUPS for clock in CLOCKS
 }
 
@@ -254,8 +240,8 @@ WITH local AS (
 counts AS (
     SELECT isodow(asked_local) AS weekday, hour(asked_local) AS hour,
            count(*) AS n_questions,
-           count(*) FILTER (WHERE response_seconds <= 3600) AS n_answered_1h,
-           count(*) FILTER (WHERE response_seconds <= 3600 OR duration_seconds >= 3600) AS n_followed_1h
+           count(*) FILTER (WHERE {TARGET["1h"].answered_sql()}) AS n_answered_1h,
+           count(*) FILTER (WHERE {TARGET["1h"].followed_sql()}) AS n_followed_1h
     FROM local
     GROUP BY ALL
 ),
@@ -294,9 +280,8 @@ SELECT
     o.waiting_seconds,
     (o.censored_at AT TIME ZONE 'Europe/London') AS as_of,
     o.platform,
-    CASE WHEN o.trust_code IS NULL THEN 'Unattributed' ELSE coalesce(t.trust_name, o.trust_code) END
-        AS trust_name,
-    {_REGION_LABEL.format(code='o.region_code', name='r.region_name')} AS region_name,
+    {name_sql('o.trust_code', 't.trust_name')} AS trust_name,
+    {name_sql('o.region_code', 'r.region_name')} AS region_name,
     o.topic,
     o.n_questions,
     o.first_unknown_reply_at IS NOT NULL AS has_unknown_reply,
@@ -324,12 +309,6 @@ def open_questions(cursor, filters: Filters, limit: int = 500) -> pd.DataFrame:
     return run(cursor, OPEN_QUESTIONS_SQL, filters.params() | {"limit": int(limit)})
 
 
-QUESTION_QUERIES = {
-    f.__name__: f
-    for f in (question_headline, questions_over_time, question_topics, question_units,
-              response_histogram, asking_times, open_questions)
-}
-queries.QUERIES.update(QUESTION_QUERIES)
 
 
 # --- from histograms to estimates (pure pandas/numpy, no database) ---------------------------
@@ -346,7 +325,7 @@ def km_curves(histogram: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
 
 
-def km_summaries(histogram: pd.DataFrame, within_s=(HOUR_S, 3 * DAY_S)) -> pd.DataFrame:
+def km_summaries(histogram: pd.DataFrame, within_s=CALENDAR_WITHIN) -> pd.DataFrame:
     """One row per group of a :func:`response_histogram` frame, busiest first: group_code,
     group_name, region_name, n, events, median_s, median_ci_low_s, median_ci_high_s (NaN = not
     reached / not estimable), and per threshold t: p_<t>, p_<t>_low, p_<t>_high (NaN beyond

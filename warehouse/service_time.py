@@ -23,13 +23,13 @@ Model:
 Then service_at(t) = service_seconds_before(UK day of t) + clamp(t − open_utc, 0,
 close_utc − open_utc), and service_response_seconds = service_at(stop) − service_at(asked).
 The stop is the answer time, or the data's end time for censored episodes. The build does this
-in DuckDB (``SERVICE_AT_MACRO_SQL``, ``service_response_sql``). ``service_seconds_py`` is a
-slow, independent reference that sums the overlap of [asked, stop] with each open interval.
-The calendar must cover every timestamp used; outside it the SQL gives NULL.
+in DuckDB: ``warehouse.templates.make_service_calendars`` makes the calendars and the
+``SERVICE_AT_MACRO_SQL`` macro, and the model ``int_episode_service_times`` reads them
+(tests/test_service_time.py checks it against an independent Python reference). The calendar
+covers every post's day; a time outside it gives no row.
 """
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time, timedelta, timezone
 from statistics import median
 from typing import Mapping
@@ -38,71 +38,10 @@ from zoneinfo import ZoneInfo
 import holidays
 import pandas as pd
 
+from store.schedule import parse_schedule
+
 UK_TZ = ZoneInfo("Europe/London")
 NATIONS = ("ENG", "WLS", "SCT", "NIR")
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun", "bh")  # bh: bank holidays
-
-# 8 entries, Mon..Sun then bank holidays: (open_minute, close_minute) local time, or None.
-Schedule = tuple
-DEFAULT_SCHEDULE: Schedule = ((480, 1080),) * 5 + (None, None, None)
-ALWAYS_OPEN: Schedule = ((0, 1440),) * 8
-
-
-def _minutes(text: str) -> int:
-    h, m = text.strip().split(":")
-    value = int(h) * 60 + int(m)
-    if not 0 <= value <= 1440:
-        raise ValueError(f"time out of range: {text!r}")
-    return value
-
-
-def _day_index(name: str) -> int:
-    name = name.strip().lower()
-    if name in {"bh", "bank_holiday", "bank_holidays", "bank holiday", "bank holidays"}:
-        return 7
-    return _DAYS.index(name[:3])
-
-
-def parse_schedule(spec) -> Schedule:
-    """Normalise a weekly schedule to an 8-tuple (Mon..Sun, bank holidays) of
-    (open_minute, close_minute) or None (closed).
-
-    Accepts None (the default Mon–Fri 08:00–18:00), "24/7" (every day, bank holidays too),
-    a string such as "Mon-Fri 08:00-18:00; Sat 09:00-12:00; BH 10:00-14:00", a mapping
-    {"mon": "08:00-18:00" or None, ..., "bh": ...} (days missing from it are closed), or a
-    7- or 8-sequence in normal form (7 means closed on bank holidays).
-    """
-    if spec is None:
-        return DEFAULT_SCHEDULE
-    if isinstance(spec, str):
-        if spec.strip().lower() in {"24/7", "24x7"}:
-            return ALWAYS_OPEN
-        days: list = [None] * 8
-        for part in filter(None, (p.strip() for p in spec.split(";"))):
-            m = re.fullmatch(r"(\w{2,3})(?:\s*-\s*(\w{3}))?\s+(\d\d?:\d\d)\s*-\s*(\d\d?:\d\d)", part)
-            if not m:
-                raise ValueError(f"cannot read schedule part {part!r}")
-            first, last = _day_index(m[1]), _day_index(m[2] or m[1])
-            for d in range(first, last + 1):
-                days[d] = (_minutes(m[3]), _minutes(m[4]))
-        return _check(tuple(days))
-    if isinstance(spec, Mapping):
-        days = [None] * 8
-        for name, hours in spec.items():
-            if hours:
-                days[_day_index(name)] = tuple(_minutes(x) for x in hours.split("-"))
-        return _check(tuple(days))
-    days = tuple(None if d is None else (int(d[0]), int(d[1])) for d in spec)
-    return _check(days + (None,) if len(days) == 7 else days)
-
-
-def _check(days: tuple) -> Schedule:
-    if len(days) != 8:
-        raise ValueError("a schedule has 7 days, Monday first, then bank holidays")
-    for d in days:
-        if d is not None and not 0 <= d[0] < d[1] <= 1440:
-            raise ValueError(f"bad interval {d}: need 00:00 <= open < close <= 24:00")
-    return days
 
 
 def calendar_key(nation: str, schedule=None) -> str:
@@ -117,11 +56,6 @@ def calendar_key(nation: str, schedule=None) -> str:
     fmt = lambda m: f"{m // 60:02d}{m % 60:02d}"  # noqa: E731
     text = ["-" if d is None else f"{fmt(d[0])}-{fmt(d[1])}" for d in days]
     return nation + "|" + ",".join(text[:7]) + ("" if days[7] is None else ";bh " + text[7])
-
-
-def trust_calendar_keys(trust_schedules: Mapping[str, tuple]) -> dict[str, str]:
-    """trust_code -> calendar_key, for {trust_code: (nation, schedule or None)}."""
-    return {trust: calendar_key(nation, sched) for trust, (nation, sched) in trust_schedules.items()}
 
 
 def service_day_seconds(schedule=None) -> int:
@@ -146,8 +80,8 @@ def service_calendar(trust_schedules: Mapping[str, tuple], start: date, end: dat
 
     Columns: calendar_key, day (date), open_utc, close_utc (UTC timestamps, NaT when closed),
     service_seconds_before (int: open seconds from ``start`` to the day's 00:00), holiday
-    (bank holiday name or None). ``trust_schedules`` maps trust_code -> (nation, schedule);
-    map trusts to keys with ``trust_calendar_keys``.
+    (bank holiday name or None). ``trust_schedules`` maps any key (a trust) -> (nation,
+    schedule); a calendar's key is :func:`calendar_key` of its nation and schedule.
     """
     if end < start:
         raise ValueError("end before start")
@@ -177,26 +111,6 @@ def service_calendar(trust_schedules: Mapping[str, tuple], start: date, end: dat
     return out
 
 
-def service_seconds_py(asked: datetime, answered: datetime, calendar: pd.DataFrame,
-                       calendar_key: str | None = None) -> float:
-    """Reference: open seconds of one calendar overlapping [asked, answered] (aware datetimes)."""
-    if calendar_key is not None:
-        calendar = calendar[calendar["calendar_key"] == calendar_key]
-    elif calendar["calendar_key"].nunique() != 1:
-        raise ValueError("calendar has several keys: pass calendar_key")
-    first, last = asked.astimezone(UK_TZ).date(), answered.astimezone(UK_TZ).date()
-    days = calendar[(calendar["day"] >= first) & (calendar["day"] <= last)]
-    if len(days) != (last - first).days + 1:
-        raise ValueError("calendar does not cover these timestamps")
-    total = 0.0
-    for open_utc, close_utc in zip(days["open_utc"], days["close_utc"]):
-        if pd.isna(open_utc):
-            continue
-        lo, hi = max(asked, open_utc.to_pydatetime()), min(answered, close_utc.to_pydatetime())
-        total += max((hi - lo).total_seconds(), 0.0)
-    return total
-
-
 # service_at(t) for one calendar row: before + clamp(t - open, 0, close - open), 0 when closed.
 SERVICE_AT_MACRO_SQL = """
 CREATE OR REPLACE TEMP MACRO service_at(seconds_before, open_utc, close_utc, t) AS
@@ -205,47 +119,3 @@ CREATE OR REPLACE TEMP MACRO service_at(seconds_before, open_utc, close_utc, t) 
               (epoch_us(close_utc) - epoch_us(open_utc)) / 1e6),
         0)
 """
-
-# {episodes}: a relation with episode_id, trust_code, asked_at, stopped_at (TIMESTAMPTZ), where
-# stopped_at = answered_at, or the data's end time for unanswered (censored) episodes. Trusts
-# missing from trust_service_calendar use {default_key}.
-SERVICE_RESPONSE_SQL = """
-SELECT e.episode_id,
-       service_at(b.service_seconds_before, b.open_utc, b.close_utc, e.stopped_at)
-     - service_at(a.service_seconds_before, a.open_utc, a.close_utc, e.asked_at)
-         AS service_response_seconds
-FROM {episodes} AS e
-LEFT JOIN trust_service_calendar AS t ON t.trust_code = e.trust_code
-LEFT JOIN service_calendar AS a
-       ON a.calendar_key = coalesce(t.calendar_key, {default_key})
-      AND a.day = CAST(timezone('Europe/London', e.asked_at) AS DATE)
-LEFT JOIN service_calendar AS b
-       ON b.calendar_key = coalesce(t.calendar_key, {default_key})
-      AND b.day = CAST(timezone('Europe/London', e.stopped_at) AS DATE)
-"""
-
-
-def service_response_sql(episodes: str = "episodes",
-                         default_key: str | None = None) -> str:
-    """The SELECT above for a relation name (or parenthesised subquery) ``episodes``."""
-    key = calendar_key("ENG") if default_key is None else default_key
-    return SERVICE_RESPONSE_SQL.format(episodes=episodes,
-                                       default_key="'" + key.replace("'", "''") + "'")
-
-
-def register_calendar(con, calendar: pd.DataFrame, trust_keys: Mapping[str, str]) -> None:
-    """Create service_calendar, trust_service_calendar and the service_at macro in ``con``."""
-    trusts = pd.DataFrame(sorted(trust_keys.items()), columns=["trust_code", "calendar_key"])
-    con.register("_service_calendar_df", calendar)
-    con.register("_trust_calendar_df", trusts)
-    con.execute("""
-        CREATE OR REPLACE TABLE service_calendar AS
-        SELECT calendar_key, CAST(day AS DATE) AS day,
-               CAST(open_utc AS TIMESTAMPTZ) AS open_utc,
-               CAST(close_utc AS TIMESTAMPTZ) AS close_utc,
-               CAST(service_seconds_before AS BIGINT) AS service_seconds_before, holiday
-        FROM _service_calendar_df ORDER BY calendar_key, day""")
-    con.execute("CREATE OR REPLACE TABLE trust_service_calendar AS SELECT * FROM _trust_calendar_df")
-    con.unregister("_service_calendar_df")
-    con.unregister("_trust_calendar_df")
-    con.execute(SERVICE_AT_MACRO_SQL)

@@ -7,13 +7,13 @@ What is estimated, and why
   them would make response look faster than it is. The survival function S(t) = P(still
   unanswered at t) is estimated with Kaplan–Meier. We report the median time (None means
   "not reached": fewer than half are answered within the follow-up), its 95% CI, and
-  P(answered within t) = 1 − S(t) with a 95% CI. ``km_summary``/``km_curve`` fit raw
-  durations with ``lifelines.KaplanMeierFitter``. The CI is exponential Greenwood
-  (log(−log S)). The CI of the median comes from the times where the CI bands cross 0.5
-  (``lifelines.utils.median_survival_times``). lifelines is imported lazily because importing
-  it takes about 1 s. ``km_from_counts`` gives the same estimate from per-time-bin counts of
-  events and censorings, so charts at 10 M posts never pull raw rows. It is exact when the
-  bins are the distinct times, and off by at most one bin width with coarser bins.
+  P(answered within t) = 1 − S(t) with a 95% CI. ``km_from_counts`` estimates it from
+  per-time-bin counts of events and censorings (the SQL histograms), so charts at 10 M posts
+  never pull raw rows; it is exact when the bins are the distinct times, and off by at most
+  one bin width with coarser bins. The CI is exponential Greenwood (log(−log S)), as in
+  lifelines; the CI of the median comes from the times where the CI bands cross 0.5 (as
+  ``lifelines.utils.median_survival_times``). tests/reference_km.py fits the raw durations
+  with lifelines itself, the independent check (lifelines is a test-only requirement).
 * **Proportions** use Wilson score intervals (``wilson``). They stay inside [0, 1] and behave
   well at k = 0 and k = n.
 * **Rates per 1,000** (``rate_ci``) follow the OHID/Fingertips convention. Below 10 events the
@@ -62,43 +62,14 @@ import numpy as np
 import pandas as pd
 from scipy import special  # scipy.stats (~0.6 s to import) is loaded only by the funnels
 
-HOUR_S = 3_600
-DAY_S = 86_400
+from warehouse.measures import CALENDAR, thresholds
+
 Z95 = float(special.ndtri(0.975))  # 1.95996…
-Z998 = float(special.ndtri(0.999))  # 3.09023…, two-sided 99.8%
 SUPPRESSED = "*"
 _CI_LABELS = ("ci_low", "ci_high")
 
 
 # ---------------------------------------------------------------- Kaplan–Meier
-def _as_arrays(durations, observed) -> tuple[np.ndarray, np.ndarray]:
-    d = np.asarray(durations, dtype=float)
-    o = np.asarray(observed, dtype=bool)
-    if d.shape != o.shape or d.ndim != 1:
-        raise ValueError("durations and observed must be 1-D arrays of the same length")
-    if np.isnan(d).any() or (d < 0).any():
-        raise ValueError("durations must be non-negative numbers (censor, do not drop or NaN)")
-    return d, o
-
-
-def _fit(d: np.ndarray, o: np.ndarray):
-    from lifelines import KaplanMeierFitter  # lazy: ~1 s import
-
-    return KaplanMeierFitter(alpha=0.05).fit(d, event_observed=o)
-
-
-def _fitted_curve(kmf) -> pd.DataFrame:
-    ci = kmf.confidence_interval_survival_function_
-    lower = [c for c in ci.columns if "lower" in c][0]
-    upper = [c for c in ci.columns if "upper" in c][0]
-    return pd.DataFrame({
-        "time_s": kmf.timeline.astype(float),
-        "survival": kmf.survival_function_.iloc[:, 0].to_numpy(dtype=float),
-        "ci_low": ci[lower].to_numpy(dtype=float),
-        "ci_high": ci[upper].to_numpy(dtype=float),
-    })
-
-
 def _crossing(times: np.ndarray, values: np.ndarray, q: float = 0.5) -> float | None:
     """First time at which a non-increasing step curve is <= q (lifelines' rule), else None."""
     hit = np.flatnonzero(values <= q)
@@ -134,56 +105,6 @@ def _summary(curve: pd.DataFrame, n: int, events: int, max_time: float,
 def _empty_summary(within_s) -> dict:
     return {"n": 0, "events": 0, "median_s": None, "median_ci_low_s": None,
             "median_ci_high_s": None, "p_within": {w: None for w in within_s}}
-
-
-def km_summary(durations_seconds, observed, within_s: Sequence[float] = (HOUR_S, 3 * DAY_S)) -> dict:
-    """Kaplan–Meier summary of time to first professional response.
-
-    ``observed`` is False for questions still unanswered (duration = time to data end).
-    Returns ``n``, ``events``, ``median_s`` (None = not reached), ``median_ci_low_s`` /
-    ``median_ci_high_s`` (None = not estimable) and ``p_within``: {t: {"p", "ci_low", "ci_high"}}
-    for each t in ``within_s`` (None when t is beyond the follow-up). For "within 1 service day"
-    call again with service-time durations and ``within_s=(service_day_seconds,)``.
-    """
-    d, o = _as_arrays(durations_seconds, observed)
-    if d.size == 0:
-        return _empty_summary(within_s)
-    from lifelines.utils import median_survival_times
-
-    kmf = _fit(d, o)
-    out = _summary(_fitted_curve(kmf), int(d.size), int(o.sum()), float(d.max()), within_s)
-    # Report lifelines' own median and median CI (the curve crossing above is the same rule).
-    med = float(kmf.median_survival_time_)
-    out["median_s"] = med if np.isfinite(med) else None
-    ci = median_survival_times(kmf.confidence_interval_).iloc[0]
-    for key, col in (("median_ci_low_s", "lower"), ("median_ci_high_s", "upper")):
-        v = float(ci[[c for c in ci.index if col in c][0]])
-        out[key] = v if np.isfinite(v) else None
-    return out
-
-
-def p_within(durations_seconds, observed, seconds: float) -> dict | None:
-    """P(answered within ``seconds``) = 1 − S(t) with a 95% CI (see ``km_summary``)."""
-    return km_summary(durations_seconds, observed, within_s=(seconds,))["p_within"][seconds]
-
-
-def _thin(curve: pd.DataFrame, max_points: int) -> pd.DataFrame:
-    if len(curve) <= max_points:
-        return curve.reset_index(drop=True)
-    idx = np.unique(np.linspace(0, len(curve) - 1, max_points).round().astype(int))
-    return curve.iloc[idx].reset_index(drop=True)
-
-
-def km_curve(durations, observed, max_points: int = 500) -> pd.DataFrame:
-    """Kaplan–Meier curve for plotting (step, 'hv'): time_s, survival, ci_low, ci_high.
-
-    Thinned to at most ``max_points`` rows, evenly by event time rank: points are dense where
-    answers happen. The first (t = 0, S = 1) and last points are kept.
-    """
-    d, o = _as_arrays(durations, observed)
-    if d.size == 0:
-        return pd.DataFrame(columns=["time_s", "survival", "ci_low", "ci_high"], dtype=float)
-    return _thin(_fitted_curve(_fit(d, o)), max_points)
 
 
 def km_from_counts(time_bins_s, events, censored, alpha: float = 0.05) -> pd.DataFrame:
@@ -224,8 +145,11 @@ def km_from_counts(time_bins_s, events, censored, alpha: float = 0.05) -> pd.Dat
 
 
 def km_summary_from_counts(time_bins_s, events, censored,
-                           within_s: Sequence[float] = (HOUR_S, 3 * DAY_S)) -> dict:
-    """``km_summary`` from a pre-aggregated histogram (same keys, same median/CI rules)."""
+                           within_s: Sequence[float] = thresholds(CALENDAR)) -> dict:
+    """Kaplan–Meier summary of time to first professional response, from a pre-aggregated
+    histogram: ``n``, ``events``, ``median_s`` (None = not reached), ``median_ci_low_s`` /
+    ``median_ci_high_s`` (None = not estimable) and ``p_within``: {t: {"p", "ci_low",
+    "ci_high"}} for each t in ``within_s`` (None when t is beyond the follow-up)."""
     curve = km_from_counts(time_bins_s, events, censored)
     n = int(curve["events"].sum() + curve["censored"].sum())
     if n == 0:
@@ -372,7 +296,7 @@ def funnel_limits_proportion(p0: float, n_values) -> pd.DataFrame:
     """
     if not 0 < p0 < 1:
         raise ValueError("p0 must be strictly between 0 and 1")
-    from scipy import stats as sps
+    from scipy import stats as sps  # ~0.6 s to import: only the funnel plots pay it
 
     n = np.asarray(n_values, dtype=float)
     return _funnel(lambda: sps.binom(np.maximum(n, 1).astype(int), p0), n, 1.0, 1.0)
@@ -386,7 +310,7 @@ def funnel_limits_rate(rate0: float, denominators, per: float = 1000) -> pd.Data
     """
     if rate0 <= 0:
         raise ValueError("rate0 must be positive")
-    from scipy import stats as sps
+    from scipy import stats as sps  # ~0.6 s to import: only the funnel plots pay it
 
     den = np.asarray(denominators, dtype=float)
     mu = rate0 * np.maximum(den, 1e-12) / per

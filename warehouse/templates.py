@@ -12,14 +12,15 @@ from typing import Callable
 
 import pandas as pd
 
+from store import reviews
+from warehouse import measures, service_time
+from warehouse.enrich import questions, roles, sql_string
+from warehouse.rules import clauses, enabling, engine, local, packs
+
 NATION_CODES = {"England": "ENG", "Wales": "WLS", "Scotland": "SCT", "Northern Ireland": "NIR"}
 
-
 def _question_annotations() -> str:
-    from warehouse.enrich import questions
-
     return questions.annotate_sql("public_posts")
-
 
 # Every self-description cue that reads post text (roles.TEXT_CUES) needs one of these
 # words; a post without one cannot describe its author, so only bios are read for it.
@@ -27,23 +28,18 @@ def _question_annotations() -> str:
 ROLE_TEXT_GATE = (r"(?i)official|hcpc|radiograph|mammograph|sonograph|radiolog|practitioner"
                   r"|monitored|staffed|\bgive\b|\boffer\b|\bprovide\b|\brespond to\b")
 
-
-def _self_role_columns() -> str:
-    from warehouse.enrich import roles
-
+def self_role_columns() -> str:
+    """SQL select list: ``self_role`` (and its evidence) of an author from ``author_bio`` and
+    ``text`` (``int_posts``; the retention purge keeps the profiles it reads)."""
     return roles.role_sql("author_bio", "text")
 
-
-def _role_text_gate() -> str:
-    from warehouse.enrich import sql_string
-
+def role_text_gate() -> str:
+    """:data:`ROLE_TEXT_GATE` as a SQL string literal."""
     return sql_string(ROLE_TEXT_GATE)
-
 
 # Periods are [valid_from, valid_to) in UK days; these stand for "no bound" in the calendar
 # tables (a DATE column, so no NULL juggling in the joins).
 OPEN_START, OPEN_END = date(1900, 1, 1), date(9999, 12, 31)
-
 
 def trust_calendar_periods(con) -> list[dict]:
     """The staffed hours and response target in force for each trust over time.
@@ -82,7 +78,6 @@ def trust_calendar_periods(con) -> list[dict]:
                         valid_to=OPEN_END, policy_version=None, response_target_hours=None))
     return periods
 
-
 def make_service_calendars(con) -> None:
     """staging.stg_service_calendar (one row per calendar x UK day), stg_trust_calendars
     (trust x period of a policy version -> calendar, response target) and stg_calendars
@@ -92,8 +87,6 @@ def make_service_calendars(con) -> None:
     Trusts that share a nation and staffed hours share a calendar, so a policy change that
     keeps the hours adds no calendar.
     """
-    from warehouse import service_time
-
     first, last = con.execute(
         "SELECT min(created_at), max(created_at) FROM raw.raw_posts"
     ).fetchall()[0]
@@ -122,19 +115,14 @@ def make_service_calendars(con) -> None:
         con.unregister("frame")
     con.execute(service_time.SERVICE_AT_MACRO_SQL)
 
-
 def _guideline_flags() -> str:
-    from warehouse.rules import engine
-
     return engine.flags_sql("posts_for_rules")
-
 
 def make_rules_table(con) -> None:
     """staging.stg_rules (every guideline rule, national and local-policy), stg_rule_clauses
     (rule -> clause families in order of preference) and stg_clauses (the clause register, one
     row per edition with its dates): marts/flags cites, per flag, the edition in force on the
     post's UK day."""
-    from warehouse.rules import clauses, local, packs
 
     register = clauses.register()
     rules = packs.RULES + local.LOCAL_RULES
@@ -165,33 +153,39 @@ def make_rules_table(con) -> None:
     con.execute("ALTER TABLE staging.stg_clauses ALTER effective_from TYPE DATE")
     con.execute("ALTER TABLE staging.stg_clauses ALTER effective_to TYPE DATE")
 
-
 def _enabling_practice_columns() -> str:
-    from warehouse.rules import enabling
-
     return enabling.practice_columns("text")
 
-
 def _disclaimer_pattern() -> str:
-    from warehouse.enrich import sql_string
-    from warehouse.rules import local
-
     return sql_string(local.DISCLAIMER_PATTERN)
 
+def _answered_within_targets() -> str:
+    return measures.target_counts_sql(followed=False)
 
 TEMPLATES: dict[str, Callable[[], str]] = {
+    "answered_within_targets": _answered_within_targets,
     "disclaimer_pattern": _disclaimer_pattern,
     "enabling_practice_columns": _enabling_practice_columns,
     "guideline_flags": _guideline_flags,
     "question_annotations": _question_annotations,
-    "self_role_columns": _self_role_columns,
-    "role_text_gate": _role_text_gate,
+    "self_role_columns": self_role_columns,
+    "role_text_gate": role_text_gate,
 }
+
 def make_review_decisions(con) -> None:
-    """staging.stg_review_decisions: review decisions read from the operational store."""
-    from warehouse import reviews
-
-    reviews.make_review_decisions_table(con)
-
+    """staging.stg_review_decisions: every review decision, read from the operational store
+    (read-only; an absent store is an empty table)."""
+    con.execute("""CREATE TABLE staging.stg_review_decisions (
+        id BIGINT, platform VARCHAR, post_id VARCHAR, rule_id VARCHAR, decision VARCHAR,
+        note VARCHAR, reviewer VARCHAR, decided_at TIMESTAMPTZ)""")
+    frame = reviews.all_decisions()
+    if frame.empty:
+        return
+    con.register("frame", frame)
+    try:
+        con.execute("INSERT INTO staging.stg_review_decisions SELECT id::BIGINT, platform, post_id,"
+                    " rule_id, decision, note, reviewer, decided_at::TIMESTAMPTZ FROM frame")
+    finally:
+        con.unregister("frame")
 
 PYTHON_TABLES: list[Callable] = [make_service_calendars, make_rules_table, make_review_decisions]

@@ -26,9 +26,11 @@ import pyarrow as pa
 
 from ingest.connectors.config import Target
 from ingest.connectors.retry import GaveUp
-from ingest.errors import InputError
 from ingest.landing import POST_COLUMNS, land
-from ingest.runs import RunCounts, finish_run
+from store import config, retention
+from store.errors import InputError
+from store.runs import RunCounts, finish_run, run
+from store.transaction import transaction
 
 Progress = Callable[[str], None]
 
@@ -73,8 +75,6 @@ class Connector:
     @classmethod
     def read_credentials(cls) -> tuple[dict[str, str] | None, str | None]:
         """(credentials, None), or (None, the one-line reason they are missing)."""
-        from warehouse import config
-
         values = {name: config.secret(name) for name in cls.credential_names + cls.optional_credentials}
         missing = [name for name in cls.credential_names if not values.get(name)]
         if missing:
@@ -121,8 +121,6 @@ def _save_cursor(con, source: str, values: dict[str, str], run_id: str) -> None:
 def _record_deleted(con, deleted: list[tuple[str, str]], origin: str, run_id: str) -> int:
     """Inside the page's transaction: note posts the platform reports deleted and remove
     their stored versions (as ``python -m ingest deletions`` does)."""
-    from ingest import retention
-
     if not deleted:
         return 0
     for platform, post_id in deleted:
@@ -157,8 +155,6 @@ def _incoming(con, page: Page) -> None:
 def run_target(connector_cls: type[Connector], target: Target, credentials: dict[str, str],
                progress: Progress | None = None) -> TargetResult:
     """Fetch and land one target of the sources file as one run (see the module notes)."""
-    from ingest import jobs
-
     progress = progress or (lambda message: None)
     source = target.source
 
@@ -192,11 +188,11 @@ def run_target(connector_cls: type[Connector], target: Target, credentials: dict
                         {"r": run_id, "s": source, "n": len(result.gaps), "c": json.dumps(cursor),
                          "why": exc.reason})
             progress(f"{source}: stopped early, gap recorded: {exc.reason}")
-        con.execute("BEGIN TRANSACTION")
-        con.execute("INSERT INTO connector_fetches VALUES ($r, $s, $c, $f, $p, now())",
-                    {"r": run_id, "s": source, "c": connector_cls.name, "f": result.fetched, "p": result.pages})
-        finish_run(con, run_id, result.counts)
-        con.execute("COMMIT")
+        with transaction(con):
+            con.execute("INSERT INTO connector_fetches VALUES ($r, $s, $c, $f, $p, now())",
+                        {"r": run_id, "s": source, "c": connector_cls.name, "f": result.fetched,
+                         "p": result.pages})
+            finish_run(con, run_id, result.counts)
         return result
 
-    return jobs._run(connector_cls.name, source, target.source, work)
+    return run(connector_cls.name, source, target.source, work)

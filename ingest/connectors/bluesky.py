@@ -38,9 +38,9 @@ from urllib.parse import urlencode
 
 from ingest.connectors import retry
 from ingest.connectors.base import Connector, Item, Page
-from ingest.errors import InputError
 from ingest.sources import SourceFormatError
 from ingest.sources import bluesky as source
+from store.errors import InputError
 
 SERVICE = "https://bsky.social"
 PAGE_SIZE = 100        # searchPosts' maximum
@@ -80,7 +80,7 @@ class BlueskyConnector(Connector):
     def _call(self, what: str, fn):
         """``fn()`` through :func:`retry.call`, the client library's errors turned into the
         retry kinds. Sleep and clock are looked up on :mod:`retry` at call time (tests)."""
-        from atproto_client import exceptions as ex
+        from atproto_client import exceptions as ex  # optional client (~0.6 s): loaded when run
 
         def attempt():
             try:
@@ -102,9 +102,9 @@ class BlueskyConnector(Connector):
         return retry.call(attempt, on_wait=lambda why, s: self.progress(f"{self.target.source}: {why}; waiting {s:.0f} s"))
 
     def _login(self):
-        from atproto_client import Client
-        from atproto_client import exceptions as ex
-        from atproto_client.request import Request
+        from atproto_client import Client  # optional client (~0.6 s): loaded when run
+        from atproto_client import exceptions as ex  # optional client (~0.6 s): loaded when run
+        from atproto_client.request import Request  # optional client (~0.6 s): loaded when run
 
         client = Client(SERVICE, request=Request(**self.http_options))
         handle = self.credentials["BLUESKY_HANDLE"]
@@ -124,7 +124,7 @@ class BlueskyConnector(Connector):
     # -- pages ------------------------------------------------------------------------------
 
     def pages(self, cursor: dict[str, str]) -> Iterator[Page]:
-        from atproto_client import models
+        from atproto_client import models  # optional client (~0.6 s): loaded when run
 
         options = self.target.options
         client = self._login()
@@ -191,8 +191,8 @@ class BlueskyConnector(Connector):
 
     def _thread(self, client, uri: str) -> Page:
         """The replies below one post (a page of their own), and those reported deleted."""
-        from atproto_client import exceptions as ex
-        from atproto_client import models
+        from atproto_client import exceptions as ex  # optional client (~0.6 s): loaded when run
+        from atproto_client import models  # optional client (~0.6 s): loaded when run
 
         params = {"uri": uri, "depth": THREAD_DEPTH, "parentHeight": 0}
         origin = self._origin(client, "app.bsky.feed.getPostThread", params)

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import yaml
 
-from ingest.errors import InputError
+from store.errors import InputError
+from store.sources import default_path
 
-SOURCES_FILE = "sources.yaml"
 COMMON_FIELDS = {"name", "trust"}
 
 
@@ -47,12 +47,6 @@ class Target:
     @property
     def source(self) -> str:
         return f"{self.connector}:{self.name}"
-
-
-def default_path() -> Path:
-    from warehouse import config
-
-    return config.data_dir() / SOURCES_FILE
 
 
 def load(path: Path | None, connectors: dict) -> dict[str, list[Target]]:

@@ -44,9 +44,10 @@ import requests
 
 from ingest.connectors import retry
 from ingest.connectors.base import Connector, Item, Page
-from ingest.errors import InputError
 from ingest.sources import MALFORMED, problem
 from ingest.sources import facebook as transform
+from store import config
+from store.errors import InputError
 
 GRAPH = "https://graph.facebook.com"
 DEFAULT_VERSION = "v19.0"
@@ -229,8 +230,6 @@ class FacebookConnector(Connector):
         name = self.target.options.get("token_env")
         if not name:
             return self.credentials["FACEBOOK_PAGE_TOKEN"]
-        from warehouse import config
-
         token = config.secret(name)
         if not token:
             raise InputError(f"{self.target.source}: no {name} in the environment or .streamlit/secrets.toml"

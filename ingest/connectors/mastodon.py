@@ -61,12 +61,14 @@ from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlparse
 
+import requests
+
 from ingest.connectors import retry
 from ingest.connectors.base import Connector, Item, Page
 from ingest.connectors.retry import GaveUp, RateLimited, Transient
-from ingest.errors import InputError
 from ingest.sources import MALFORMED, problem
 from ingest.sources import mastodon as source
+from store.errors import InputError
 
 PAGE_SIZE = 40        # Mastodon's maximum for timelines
 MAX_PAGES = 25        # per target and run
@@ -168,8 +170,7 @@ class MastodonConnector(Connector):
     # -- fetching ---------------------------------------------------------------------------
 
     def _client(self):
-        import requests
-        from mastodon import Mastodon
+        from mastodon import Mastodon  # optional client: loaded when this source runs
 
         session = requests.Session()
         session.hooks["response"].append(self._keep)
@@ -186,6 +187,7 @@ class MastodonConnector(Connector):
         """``fn()`` (a Mastodon.py call) through the retry mechanism; returns the server's
         JSON (checked to be a ``shape``) and the request URL. Raises MastodonNotFoundError
         for a 404, InputError when the instance refuses, GaveUp for a malformed body."""
+        # optional client: loaded when this source runs
         from mastodon.errors import (MastodonAPIError, MastodonNetworkError, MastodonNotFoundError,
                                      MastodonRatelimitError, MastodonServerError)
 
@@ -232,7 +234,7 @@ class MastodonConnector(Connector):
     # -- pages ------------------------------------------------------------------------------
 
     def pages(self, cursor):
-        from mastodon.errors import MastodonNotFoundError
+        from mastodon.errors import MastodonNotFoundError  # optional client: loaded when this source runs
 
         options = self.target.options
         self.api = self._client()

@@ -61,11 +61,13 @@ from dataclasses import dataclass
 from json.decoder import scanstring
 from typing import Iterator
 
+import requests
+
 from ingest.connectors import retry
 from ingest.connectors.base import Connector, Item, Page
-from ingest.errors import InputError
 from ingest.sources import SourceFormatError
 from ingest.sources import reddit as transform
+from store.errors import InputError
 
 USER_AGENT = "RadSoMe/1.0 (NHS social-media monitoring)"
 API = "https://oauth.reddit.com"
@@ -77,10 +79,6 @@ RECHECK_DAYS = 7
 TIMEOUT = 30
 SUBREDDIT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{1,20}(\+[A-Za-z0-9][A-Za-z0-9_]{1,20})*")  # NHS, NHS+nursing
 RETRY_STATUSES = {408, 500, 502, 503, 504, 520, 522, 524}
-
-
-def _clock() -> float:
-    return time.time()  # the same clock as prawcore's rate limiter and retry.reset_from_headers
 
 
 class Unavailable(Exception):
@@ -112,7 +110,7 @@ def _epoch_text(value: float) -> str:
 
 
 def _requestor_class():
-    import prawcore
+    import prawcore  # optional client: loaded when this source runs
 
     class Requestor(prawcore.Requestor):
         """prawcore's requestor, keeping each response and raising the retry kinds."""
@@ -122,8 +120,6 @@ def _requestor_class():
             self._keep = keep
 
         def request(self, *args, timeout=None, **kwargs):
-            import requests
-
             url = args[1] if len(args) > 1 else kwargs.get("url", "?")
             try:
                 response = super().request(*args, timeout=timeout, **kwargs)
@@ -266,7 +262,7 @@ class RedditConnector(Connector):
     # --- the client --------------------------------------------------------------------
 
     def _client(self):
-        import praw
+        import praw  # optional client: loaded when this source runs
 
         self._keep: dict = {}
         return praw.Reddit(
@@ -280,7 +276,7 @@ class RedditConnector(Connector):
 
     def _get(self, path: str, params: dict):
         """(parsed JSON, response) of one GET, through the one retry mechanism."""
-        import prawcore
+        import prawcore  # optional client: loaded when this source runs
 
         def once():
             self._keep.pop("response", None)

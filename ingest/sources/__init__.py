@@ -9,7 +9,9 @@ reply of unknown authorship never counts as a professional answer (the build rec
 the first reply of unknown authorship instead). Responsiveness is never overstated.
 """
 
-from ingest.errors import InputError
+from datetime import datetime, timezone
+
+from store.errors import InputError
 
 UNKNOWN_PREFIX = "unknown:"
 # What a malformed item of an API payload raises inside a transform; turned into a clear problem.
@@ -47,8 +49,6 @@ def unknown_author(post_id: str) -> str:
 def iso_time(value, name: str = "created_at") -> str:
     """An ISO 8601 time with a UTC offset (``Z`` allowed), as UTC ISO text; TypeError or
     ValueError (a clear problem) otherwise. X and Mastodon write ``2021-09-22T16:37:29.000Z``."""
-    from datetime import datetime, timezone
-
     if not isinstance(value, str):
         raise TypeError(f"{name!r} is not text")
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

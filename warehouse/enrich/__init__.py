@@ -109,6 +109,6 @@ class StagedColumns:
 
 def scratch_connection():
     """An in-memory DuckDB for evaluation, tests and single-row "why" look-ups (no files)."""
-    from warehouse import db
+    from store import db
 
     return db.connect_scratch()

@@ -91,7 +91,7 @@ attributed AS (
             WHEN r.trust_code IS NOT NULL THEN 'post'
             WHEN r.registry_trust_code IS NOT NULL THEN 'registry'
             WHEN coalesce(tt.root_trust_code, tt.staff_trust_code) IS NOT NULL THEN 'thread'
-            ELSE 'unattributed'
+            ELSE 'unattributed'  -- warehouse.measures.UNATTRIBUTED
         END AS attribution
     FROM resolved r
     LEFT JOIN thread_trusts tt USING (platform, resolved_thread_id)

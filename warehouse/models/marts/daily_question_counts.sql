@@ -6,7 +6,8 @@
 -- within one service day (one full day of the trust's staffed hours: 10 h by default);
 -- enabling practice: questions whose target outcome is known (n_target_known) and those
 -- answered within the trust's policy target (n_within_target), answers that signpost and
--- answers with compassion (of n_answered).
+-- answers with compassion (of n_answered). The targets' counts (n_answered_1h ...) are written
+-- from warehouse.measures.TARGETS, their one definition.
 SELECT
     (asked_at AT TIME ZONE 'Europe/London')::DATE AS day,
     platform,
@@ -15,9 +16,7 @@ SELECT
     topic,
     count(*) AS n_questions,
     count(*) FILTER (WHERE is_answered) AS n_answered,
-    count(*) FILTER (WHERE response_seconds <= 3600) AS n_answered_1h,
-    count(*) FILTER (WHERE service_response_seconds <= service_day_seconds) AS n_answered_service_day,
-    count(*) FILTER (WHERE response_seconds <= 3 * 86400) AS n_answered_3d,
+    {{ answered_within_targets }},
     count(within_target) AS n_target_known,
     count(*) FILTER (WHERE within_target) AS n_within_target,
     count(answer_signposting) AS n_answer_signposting,

@@ -1,5 +1,17 @@
-"""Errors about the user's input. Their messages name the file, line and field; the CLI
-prints them without a traceback and exits 2. Nothing is stored when one is raised."""
+"""Errors about the user's input, and failed reads or writes of the data folder. Their
+messages name the file, line and field (or the folder); both CLIs print them without a
+traceback and exit 2. Nothing is stored when one is raised."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from store import config
+
+# Failed reads or writes of the data folder: a full disk, a read-only folder.
+STORAGE_ERRORS = (OSError, duckdb.IOException, duckdb.PermissionException, duckdb.FatalException)
 
 
 class InputError(ValueError):
@@ -11,11 +23,6 @@ def storage_error_message(exc: BaseException) -> str:
     permissions): what failed, where, and that the stores are intact. Each store changes in
     transactions and the warehouse by an atomic swap, so a failed write keeps the last
     complete state."""
-    import os
-    from pathlib import Path
-
-    from warehouse import config
-
     folder = Path(os.environ.get(config.DATA_ENV) or "data").expanduser().resolve()
     if isinstance(exc, OSError):
         reason = exc.strerror or str(exc)

@@ -22,9 +22,9 @@ public benchmarking; the rows behind them — post text, evidence, the open-ques
 flags and their decisions — are visible only within a role's scope.
 
 The scope is enforced in the database connection, not in the pages:
-:func:`warehouse.db.connect_published` with a :class:`Scope` builds a private catalog whose
+:func:`store.reader.connect_published` with a :class:`Scope` builds a private catalog whose
 views shadow every published table (:func:`scoped_view_sql`), filtering rows to the scope
-and blanking text columns the scope may not read, so every named query — present or future —
+and blanking text columns the scope may not read, so every query — present or future —
 runs against what the session may see.
 
 Without a login configured the dashboard runs open only on synthetic demo data
@@ -39,8 +39,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
-from warehouse import config
+from store import config, db
 
 ACCESS_FILE = "access.sqlite"
 ROLES = ("trust_manager", "regional_lead", "analyst", "reviewer", "admin")
@@ -189,8 +190,6 @@ def access_path() -> Path:
 
 
 def _connect(read_only: bool = False):
-    from warehouse import db
-
     path = access_path()
     if read_only and not path.exists():
         return None
@@ -215,8 +214,6 @@ def read_users_file(path: Path, trusts: dict[str, str], regions: set[str]) -> li
         raise UsersFileError(f"{path}: no such file")
     text = path.read_text(encoding="utf-8-sig")
     if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
         try:
             loaded = yaml.safe_load(text) or []
         except yaml.YAMLError as exc:
@@ -333,8 +330,6 @@ def audit_log() -> pd.DataFrame:
 def load_users(path: Path) -> int:
     """``python -m ingest users PATH``: validate the users file against the reference data in
     the raw store and replace the users register with it; the number of users."""
-    from warehouse import db
-
     with db.writer_lock():
         con = db.connect_raw()
         try:

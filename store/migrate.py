@@ -1,6 +1,6 @@
 """Schema migrations for the raw store.
 
-Each file ``warehouse/migrations/raw/NNNN_name.sql`` is applied once, in order, inside its
+Each file ``store/migrations/raw/NNNN_name.sql`` is applied once, in order, inside its
 own transaction, and recorded in ``schema_migrations``. Schema changes are new files, never
 edits of applied ones. (The published warehouse needs no migrations: every build makes it
 anew from the models.)
@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 
 import duckdb
+
+from store.transaction import transaction
 
 MIGRATIONS = Path(__file__).parent / "migrations" / "raw"
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -41,16 +43,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     for version, name, path in migration_files():
         if version in done:
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(path.read_text())
             con.execute(
                 "INSERT INTO schema_migrations (version, name) VALUES ($version, $name)",
                 {"version": version, "name": name},
             )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         applied.append(version)
     return applied

@@ -9,8 +9,10 @@ deletions").
   (``author_name``, ``author_bio``, ``author_location``) are cleared on those versions too. A
   quarantined record older than the period is cleared (its file, line, field and reason stay).
 
-The build calls :func:`purge` under the writer lock, in one transaction, before it builds; a
-deletions load calls :func:`purge_deleted` inside its own transaction. Both are idempotent:
+The build calls :func:`purge` under the writer lock, in one transaction, before it builds
+(passing the SQL that reads self-descriptions: the roles are the warehouse's enrichment, and
+this package imports nothing of it); a deletions load calls :func:`purge_deleted` inside its
+own transaction. Both are idempotent:
 they touch only what is not purged yet, and log a row in ``purge_log`` only when they
 removed something. Values are bound parameters; the SQL is code constants.
 """
@@ -20,7 +22,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from ingest.runs import fault_point
+from store.runs import fault_point
+from store.transaction import transaction
 
 _DELETED_SQL = """
 DELETE FROM raw_posts
@@ -106,14 +109,6 @@ def _affected(con, sql: str, params: dict | None = None) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-def _profiles_sql() -> str:
-    from warehouse import templates
-    from warehouse.enrich import roles, sql_string
-
-    return _PROFILES_SQL.format(gate=sql_string(templates.ROLE_TEXT_GATE),
-                                self_role_columns=roles.role_sql("author_bio", "text"))
-
-
 def cutoff_for(retention_days: int, now: datetime | None = None) -> datetime:
     return (now or datetime.now(timezone.utc)) - timedelta(days=retention_days)
 
@@ -137,24 +132,26 @@ def purge_deleted(con) -> int:
     return _affected(con, _DELETED_SQL)
 
 
-def purge(con, retention_days: int, now: datetime | None = None) -> PurgeCounts:
+def purge(con, retention_days: int, *, self_role_columns: str, role_text_gate: str,
+          now: datetime | None = None) -> PurgeCounts:
     """The build's purge: deleted posts and everything older than the retention period, in
     one transaction (a crash anywhere leaves the raw store as it was; the next build redoes
-    it). Call under the writer lock, with no transaction open."""
+    it). Call under the writer lock, with no transaction open.
+
+    A public author's profile is kept while they describe themselves as staff or an
+    organisation, as the build reads it: ``self_role_columns`` is the build's SQL select list
+    giving ``self_role`` from the columns ``author_bio`` and ``text``, and ``role_text_gate``
+    a SQL string literal of the pattern a post's text needs for that list to read it."""
     cutoff = cutoff_for(retention_days, now)
     counts = PurgeCounts()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    profiles_sql = _PROFILES_SQL.format(gate=role_text_gate, self_role_columns=self_role_columns)
+    with transaction(con):
         counts.deleted_versions = purge_deleted(con)
-        counts.profiles = _affected(con, _profiles_sql(), {"cutoff": cutoff})
+        counts.profiles = _affected(con, profiles_sql, {"cutoff": cutoff})
         fault_point("purge_after_profiles")
         counts.payloads = _affected(con, _PAYLOADS_SQL, {"cutoff": cutoff})
         fault_point("purge_after_payloads")
         counts.quarantine_records = _affected(con, _QUARANTINE_SQL, {"cutoff": cutoff})
         log_purge(con, counts, "build", retention_days=retention_days, cutoff=cutoff)
         fault_point("purge_before_commit")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return counts

@@ -4,8 +4,10 @@ They live in ``RADSOME_DATA/reviews.sqlite`` (SQLite in WAL mode, standard libra
 APPEND-ONLY table ``review_decisions``: a new decision is a new row, never an update, and
 triggers refuse UPDATE and DELETE. The latest row (highest ``id``) of a flag is its current
 review; earlier rows are its history. Ingest never opens the file; a build only reads it
-(:func:`make_review_decisions_table`), so decisions survive every rebuild, and a review is
-never blocked by a build (the store is not under the warehouse's writer lock).
+(``staging.stg_review_decisions``, made by ``warehouse.templates``), so decisions survive
+every rebuild, and a review is never blocked by a build (the store is not under the
+warehouse's writer lock). The review queue, a query of the published warehouse, is
+``warehouse.flag_queries.review_queue``.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from warehouse import config, db, queries
+from store import access, config, db, reader
 
 REVIEWS_FILE = "reviews.sqlite"
 DECISIONS = ("confirmed", "dismissed", "actioned")
@@ -61,7 +63,7 @@ def record_decision(platform: str, post_id: str, rule_id: str, decision: str, no
                     reviewer: str = "", scope=None) -> int:
     """Append one decision (values are bound parameters, stored verbatim); its id.
 
-    ``scope`` (a :class:`warehouse.access.Scope`; the dashboard always passes the session's)
+    ``scope`` (a :class:`store.access.Scope`; the dashboard always passes the session's)
     must be allowed to review and to see the flag: the flag is looked up through the
     published warehouse as that scope sees it, so a reviewer of one trust cannot decide
     another trust's flags. A signed-in reviewer's decision is recorded under their login, and
@@ -69,11 +71,9 @@ def record_decision(platform: str, post_id: str, rule_id: str, decision: str, no
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
     if scope is not None:
-        from warehouse import access
-
         if not scope.review:
             raise PermissionError(f"{access.ROLE_LABELS.get(scope.role, scope.role)} may not review flags")
-        con = db.connect_published(scope=scope)
+        con = reader.connect_published(scope=scope)
         try:
             seen = con.execute("SELECT count(*) FROM flags WHERE platform = $p AND post_id = $i AND rule_id = $r",
                                {"p": platform, "i": post_id, "r": rule_id}).fetchall()[0][0]
@@ -81,7 +81,7 @@ def record_decision(platform: str, post_id: str, rule_id: str, decision: str, no
             con.close()
         if not seen:
             raise PermissionError("that flag is not in your scope (or no longer exists)")
-        if scope.role not in ("demo", "no_login"):
+        if scope.signed_in:
             reviewer = scope.user  # a signed-in reviewer is who they signed in as
     reviewer = (reviewer or "").strip()
     if not reviewer:
@@ -98,8 +98,6 @@ def record_decision(platform: str, post_id: str, rule_id: str, decision: str, no
     finally:
         con.close()
     if scope is not None:
-        from warehouse import access
-
         access.audit(scope, "review", f"{decision} {platform}/{post_id} {rule_id} (decision {decision_id})")
     return decision_id
 
@@ -133,52 +131,3 @@ def all_decisions() -> pd.DataFrame:
 def latest_decisions() -> pd.DataFrame:
     """The current (latest) decision of every reviewed flag."""
     return _read(_LATEST)
-
-
-def make_review_decisions_table(con) -> None:
-    """Build step (templates.PYTHON_TABLES): staging.stg_review_decisions, every decision
-    read from the store (read-only; an absent store is an empty table)."""
-    con.execute("""CREATE TABLE staging.stg_review_decisions (
-        id BIGINT, platform VARCHAR, post_id VARCHAR, rule_id VARCHAR, decision VARCHAR,
-        note VARCHAR, reviewer VARCHAR, decided_at TIMESTAMPTZ)""")
-    frame = all_decisions()
-    if frame.empty:
-        return
-    con.register("frame", frame)
-    try:
-        con.execute("INSERT INTO staging.stg_review_decisions SELECT id::BIGINT, platform, post_id,"
-                    " rule_id, decision, note, reviewer, decided_at::TIMESTAMPTZ FROM frame")
-    finally:
-        con.unregister("frame")
-
-
-# --- the review queue (published warehouse), registered in warehouse.queries.QUERIES ---------
-
-REVIEW_QUEUE_SQL = f"""
-WITH chosen AS (
-    -- the page's flags first (a small table), then their posts' text from the flagged posts'
-    -- own table; created_at in the join prunes its scan (queries.explore_posts)
-    SELECT * FROM flag_reviews
-    WHERE {queries._POSTS_WHERE}
-    ORDER BY CASE severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,
-             created_at DESC, platform, post_id, rule_id
-    LIMIT $limit
-)
-SELECT c.platform, c.post_id, c.rule_id, c.family, c.severity, c.evidence, c.clause_id, c.clause,
-       c.clause_url, c.trust_code, c.region_code,
-       (c.created_at AT TIME ZONE 'Europe/London') AS posted_at,
-       c.status, c.reviewer, c.decided_at, c.note, c.n_decisions, p.text, p.url
-FROM chosen c
-JOIN flagged_post_texts p ON p.platform = c.platform AND p.post_id = c.post_id AND p.created_at = c.created_at
-ORDER BY CASE c.severity WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,
-         c.created_at DESC, c.platform, c.post_id, c.rule_id
-"""
-
-
-def review_queue(cursor, filters, limit: int = 500) -> pd.DataFrame:
-    """Flags of the filtered posts with their published review status and the post text,
-    highest severity first, then newest first."""
-    return queries.run(cursor, REVIEW_QUEUE_SQL, filters.params() | {"limit": int(limit)})
-
-
-queries.QUERIES["review_queue"] = review_queue

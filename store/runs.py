@@ -1,4 +1,5 @@
-"""Ingest runs: every command that writes the raw store is recorded, with its counts."""
+"""Runs: every command that writes the raw store is recorded, with its counts, and every
+crash point of a write is named here (:data:`FAULT_POINTS`)."""
 from __future__ import annotations
 
 import errno
@@ -6,6 +7,13 @@ import os
 import signal
 import uuid
 from dataclasses import dataclass, field
+from typing import Callable, TypeVar
+
+from store import config, db
+from store.reference import ensure_reference
+from store.transaction import transaction
+
+T = TypeVar("T")
 
 FAULT_ENV = "RADSOME_FAULT"
 ENOSPC_PREFIX = "enospc:"
@@ -44,15 +52,13 @@ def fault_point(name: str) -> None:
     crash or a failed write at any point leaves the stores consistent. It does nothing
     otherwise. ``name`` must be one of :data:`FAULT_POINTS`."""
     if name not in FAULT_POINTS:
-        raise ValueError(f"unknown fault point {name!r}; add it to ingest.runs.FAULT_POINTS")
+        raise ValueError(f"unknown fault point {name!r}; add it to store.runs.FAULT_POINTS")
     wanted = os.environ.get(FAULT_ENV)
     if not wanted:
         return
     if wanted == name:
         os.kill(os.getpid(), signal.SIGKILL)
     if wanted == ENOSPC_PREFIX + name:
-        from warehouse import config
-
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(config.data_dir()))
 
 
@@ -80,18 +86,17 @@ def start_run(con, command: str, source: str | None, origin: str | None) -> str:
     Callers hold the writer lock, so any run still marked 'running' belongs to a process
     that died: it is marked 'interrupted' (its landing transaction never committed)."""
     run_id = uuid.uuid4().hex
-    con.execute("BEGIN TRANSACTION")
-    con.execute(
-        "UPDATE ingest_runs SET status = 'interrupted', finished_at = now(),"
-        " error = 'the process stopped before the run finished; nothing it read was kept'"
-        " WHERE status = 'running'"
-    )
-    con.execute(
-        "INSERT INTO ingest_runs (run_id, command, source, origin, started_at, status)"
-        " VALUES ($run_id, $command, $source, $origin, now(), 'running')",
-        {"run_id": run_id, "command": command, "source": source, "origin": origin},
-    )
-    con.execute("COMMIT")
+    with transaction(con):
+        con.execute(
+            "UPDATE ingest_runs SET status = 'interrupted', finished_at = now(),"
+            " error = 'the process stopped before the run finished; nothing it read was kept'"
+            " WHERE status = 'running'"
+        )
+        con.execute(
+            "INSERT INTO ingest_runs (run_id, command, source, origin, started_at, status)"
+            " VALUES ($run_id, $command, $source, $origin, now(), 'running')",
+            {"run_id": run_id, "command": command, "source": source, "origin": origin},
+        )
     return run_id
 
 
@@ -115,3 +120,25 @@ def fail_run(con, run_id: str, error: str) -> None:
         " WHERE run_id = $run_id AND status = 'running'",  # a committed run stays ok
         {"run_id": run_id, "error": error[:2000]},
     )
+
+
+def run(command: str, source: str | None, origin: str | None,
+        work: Callable[[object, str], T]) -> T:
+    """One recorded run: take the writer lock, open (and migrate) the raw store, load the
+    shipped reference data if it is empty, record the run as started, then ``work(con,
+    run_id)``. Whatever ``work`` raises marks the run failed (in its own transaction) and is
+    re-raised; ``work`` finishes the run itself, inside the transaction that lands its data."""
+    with db.writer_lock():
+        con = db.connect_raw()
+        try:
+            ensure_reference(con)
+            run_id = start_run(con, command, source, origin)
+            try:
+                fault_point("run_after_start")
+                return work(con, run_id)
+            except BaseException as exc:
+                with transaction(con):
+                    fail_run(con, run_id, f"{type(exc).__name__}: {exc}")
+                raise
+        finally:
+            con.close()

@@ -2,12 +2,10 @@
 
 ``python -m ingest reference --etr PATH`` loads NHS ODS's own ``etr.csv`` (NHS trusts: 27
 fields, no header), so a service can refresh the table from the official download. A default
-table ships in ``warehouse/reference/`` so the demo works offline; it is loaded into the raw
+table ships in ``store/reference/`` so the demo works offline; it is loaded into the raw
 store the first time anything needs it.
 """
 from __future__ import annotations
-
-from ingest.errors import InputError
 
 import csv
 from datetime import date
@@ -15,7 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-REFERENCE_DIR = Path(__file__).resolve().parent.parent / "warehouse" / "reference"
+from store.errors import InputError
+
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 DEFAULT_REGIONS = REFERENCE_DIR / "regions.csv"
 DEFAULT_TRUSTS = REFERENCE_DIR / "trusts.csv"
 

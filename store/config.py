@@ -22,6 +22,19 @@ LOCK_FILE = ".writer.lock"
 KEY_FILE = ".pseudonym_key"
 
 
+ROOT = Path(__file__).resolve().parent.parent  # the repository: ingest, warehouse, store, ui
+
+
+def child_env() -> dict[str, str]:
+    """The environment of a RadSoMe command run as a child process (``python -m warehouse
+    build`` after an ingest, ``python -m ingest demo`` from the dashboard): this process's,
+    with the repository first on ``PYTHONPATH`` so that the child finds the packages from
+    any working directory. It keeps the working directory, so ``./data`` and
+    ``.streamlit/secrets.toml`` are the same files for both."""
+    path = os.environ.get("PYTHONPATH")
+    return os.environ | {"PYTHONPATH": str(ROOT) + (os.pathsep + path if path else "")}
+
+
 def data_dir() -> Path:
     """The data folder, created on first use."""
     path = Path(os.environ.get(DATA_ENV) or "data").expanduser().resolve()

@@ -1,0 +1,207 @@
+"""How one value reads on screen: names of codes, times, waits, counts, shares and rates, and
+the suppression every number below national level passes through (DESIGN.md "Statistics shown
+to people"). Pure functions, no Streamlit; the tables people read (:mod:`ui.labels`) and the
+charts (:mod:`ui.charts`) both build on them and import nothing of each other.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from warehouse import stats
+from warehouse.measures import DAY_S, HOUR_S, SERVICE_DAY_S
+
+PLATFORMS = {
+    "x": "X (Twitter)", "facebook": "Facebook", "instagram": "Instagram", "mastodon": "Mastodon",
+    "bluesky": "Bluesky", "reddit": "Reddit", "threads": "Threads", "linkedin": "LinkedIn",
+    "youtube": "YouTube", "tiktok": "TikTok",
+}
+ROLES = {
+    "patient_public": "Patients and public", "professional": "Professionals",
+    "organisation": "Organisations", "unknown": "Unknown role",
+}
+TOPICS = {
+    "pain_discomfort": "Pain and discomfort", "preparation": "Preparation",
+    "appointments_access": "Appointments and access", "waiting_results": "Waiting for results",
+    "recall_further_tests": "Recall and further tests", "radiation_pregnancy": "Radiation and pregnancy",
+    "mri_safety": "MRI safety and claustrophobia", "contrast": "Contrast (dye)",
+    "screening_eligibility": "Screening eligibility", "other": "Other",
+}
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")  # ISO 1..7
+_UPPER = {"NHS", "UK", "HSC", "ICB", "CIC", "LLP", "II", "III"}
+_LOWER = {"and", "of", "the", "on", "upon", "in", "for", "at", "with"}
+_WORD = re.compile(r"[A-Za-z']+")
+
+
+def platform(code: str) -> str:
+    return PLATFORMS.get(code, str(code).capitalize())
+
+
+def role(code: str) -> str:
+    return ROLES.get(code, str(code).replace("_", " ").capitalize())
+
+
+def topic(code: str) -> str:
+    return TOPICS.get(code, str(code).replace("_", " ").capitalize())
+
+
+def org_name(name: str | None) -> str:
+    """ODS names are upper case: 'BARTS HEALTH NHS TRUST' -> 'Barts Health NHS Trust',
+    'STOKE-ON-TRENT' -> 'Stoke-on-Trent'. Names already in mixed case are left alone."""
+    if not name or name != name.upper():
+        return name or ""
+    first = True
+
+    def fix(match: re.Match) -> str:
+        nonlocal first
+        word = match.group(0)
+        if word in _UPPER:
+            out = word
+        elif not first and word.lower() in _LOWER:
+            out = word.lower()
+        else:
+            out = word[:1] + word[1:].lower()
+        first = False
+        return out
+
+    return _WORD.sub(fix, name)
+
+
+def day(value) -> str:
+    """'3 Mar 2025' (no leading zero)."""
+    return f"{value.day} {value:%b %Y}"
+
+
+def moment(value) -> str:
+    """'3 Mar 2025, 14:05' for a time already in UK local time."""
+    return f"{value.day} {value:%b %Y, %H:%M}"
+
+
+def duration(seconds, *, service: bool = False) -> str:
+    """A wait in words: '45 min', '3 h 20 min', '3 days 4 h'; None/NaN -> '—'.
+
+    ``service=True`` reads standard service time (a service day is 10 staffed hours): hours
+    up to 5 service days ('34 h 20 min'), then '6 service days 4 h'."""
+    if seconds is None or pd.isna(seconds):
+        return "—"
+    minutes = int(round(float(seconds) / 60))
+    day = (SERVICE_DAY_S if service else DAY_S) // 60  # in minutes
+    if minutes < 1:
+        return "under 1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < (5 * day if service else day):
+        hours, rest = divmod(minutes, 60)
+        return f"{hours} h" + (f" {rest} min" if rest else "")
+    days, rest = divmod(minutes, day)
+    hours = rest // 60
+    d_word = "service day" if service else "day"
+    return f"{days} {d_word}{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
+
+
+def percent(p, low=None, high=None) -> str:
+    """'62%' or '62% (58–66%)'; NaN/None -> '—'."""
+    return joined(*percent_parts(p, low, high))
+
+
+def joined(value: str, ci: str | None) -> str:
+    """A value and its CI in one cell: '62% (58–66%)'."""
+    return value if ci is None else f"{value} ({ci})"
+
+
+def percent_parts(p, low=None, high=None) -> tuple[str, str | None]:
+    """A share and its CI apart, as a metric shows them: ('62%', '58–66%'); the CI is None
+    when it is not known, and both are '—' / None when the share is not."""
+    if p is None or pd.isna(p):
+        return "—", None
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return f"{p:.0%}", None
+    return f"{p:.0%}", f"{low * 100:.0f}–{high:.0%}"
+
+
+# --- numbers ------------------------------------------------------------------------------
+# Below national level every count goes through warehouse.stats.suppress_table: counts 1-7
+# show "*", others are rounded to 5, and rates, shares and medians over a hidden count show
+# "*" (tables) or are left out (charts, ``marker=None``). The rows of a table or the cells of
+# a chart add up to a total shown on the page, so secondary suppression applies too.
+SUPPRESSED = stats.SUPPRESSED
+
+
+def floats(series) -> np.ndarray:
+    """Numbers for a chart: a hidden (<NA>) cell as NaN."""
+    return pd.array(series, dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def count(value) -> str:
+    """A count as text: '1,234'; a suppressed cell ('*') as it is; None/NaN -> '—'."""
+    if isinstance(value, str):
+        return value
+    return "—" if value is None or pd.isna(value) else f"{int(value):,}"
+
+
+def count_text(value) -> str:
+    """A chart's count in words: a hidden (<NA>) count is 'fewer than 8'."""
+    return "fewer than 8" if pd.isna(value) else f"{int(value):,}"
+
+
+def shown_count(n, national: bool) -> str:
+    """A count as shown: exact at national level, else suppressed (0, "*", or rounded to 5)."""
+    return count(stats.suppress_count(int(n), national=national))
+
+
+def suppressed(frame: pd.DataFrame, counts, rates, national: bool,
+               marker: str | None = SUPPRESSED) -> pd.DataFrame:
+    """``frame`` with its ``counts`` rounded and hidden cells as ``marker`` ("*" in tables,
+    None: <NA> in charts), and each rate of ``rates`` (column -> the counts it is over)
+    hidden with them; unchanged when ``national``. Its rows add up to a shown total."""
+    return stats.suppress_table(frame.assign(_all=1), counts, rates, group_cols="_all",
+                                national=national, marker=marker).drop(columns="_all")
+
+
+def rate_text(rate, low=None, high=None) -> str:
+    """A rate per 1,000 with its CI: '12.3 (10.1–14.9)'; '*' when hidden, '—' when undefined."""
+    if isinstance(rate, str):
+        return rate
+    if rate is None or pd.isna(rate):
+        return "—"
+    if low is None or isinstance(low, str) or pd.isna(low) or pd.isna(high):
+        return f"{rate:,.1f}"
+    return f"{rate:,.1f} ({low:,.1f}–{high:,.1f})"
+
+
+# --- times --------------------------------------------------------------------------------
+
+def wait_text(seconds, low=None, high=None, *, service: bool = False) -> str:
+    """A median wait: 'not reached' when fewer than half were answered (NaN median)."""
+    if isinstance(seconds, str):
+        return seconds
+    if seconds is None or pd.isna(seconds):
+        return "not reached"
+    return duration(seconds, service=service)
+
+
+def wait_ci_text(low, high, *, service: bool = False) -> str:
+    """A median's 95% CI, compact: '20–35 min', '17–21 h', '2–4 days', '3 h to not reached'."""
+    if isinstance(low, str) or isinstance(high, str):
+        return SUPPRESSED
+    if low is None or pd.isna(low):
+        return "not estimable"
+    if high is None or pd.isna(high):
+        return f"{duration(low, service=service)} to not reached"
+    day = SERVICE_DAY_S if service else DAY_S
+    if high < HOUR_S:
+        return f"{max(1, round(low / 60))}–{max(1, round(high / 60))} min"
+    if high < (5 if service else 2) * day:
+        if high < 3 * HOUR_S:  # short: keep a decimal so the two ends differ
+            return f"{low / HOUR_S:.1f}–{high / HOUR_S:.1f} h"
+        return f"{round(low / HOUR_S)}–{round(high / HOUR_S)} h"
+    return f"{low / day:.1f}–{high / day:.1f} {'service days' if service else 'days'}"
+
+
+def uk_moment(value) -> str:
+    """A stored instant as '3 Mar 2025, 14:05' UK time; None/NaN -> '—'."""
+    if value is None or pd.isna(value):
+        return "—"
+    return moment(pd.Timestamp(value).tz_convert("Europe/London"))
