@@ -30,9 +30,6 @@ import pandas as pd
 from warehouse.enrich import question_corpus as corpus
 from warehouse.enrich import questions, scratch_connection
 
-HELDOUT = corpus.HELDOUT
-
-
 @dataclass(frozen=True)
 class Scores:
     precision: float
@@ -132,7 +129,7 @@ def evaluate_domain() -> tuple[list[str], pd.DataFrame]:
 def evaluate_heldout() -> tuple[list[str], pd.DataFrame | None]:
     labelled = corpus.heldout()
     if labelled is None:
-        return [f"held-out (blind): absent ({HELDOUT} is not on this branch)"], None
+        return [f"held-out (blind): absent ({corpus.HELDOUT} is not on this branch)"], None
     frame = predicted(labelled)
     lines = [_line("held-out (blind), patient questions", frame, "patient_question", "is_question", "prev_is_question")
              + _topic_accuracy(frame)]

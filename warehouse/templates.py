@@ -16,6 +16,8 @@ NATION_CODES = {"England": "ENG", "Wales": "WLS", "Scotland": "SCT", "Northern I
 
 
 def _question_annotations() -> str:
+    """The question classifier (cues and the learned model's weights, as literals: the memo
+    version of int_questions hashes this SQL, so it follows the model's version)."""
     from warehouse.enrich import questions
 
     return questions.annotate_sql("public_posts")

@@ -302,8 +302,9 @@ def domain_sets() -> pd.DataFrame:
     return _typed(pd.concat([radiography, kinds], ignore_index=True))
 
 
-def heldout(path: Path = HELDOUT) -> pd.DataFrame | None:
+def heldout(path: Path | None = None) -> pd.DataFrame | None:
     """The blind held-out set (evaluation only, never training or tuning), or None when absent."""
+    path = path or HELDOUT
     if not path.is_file():
         return None
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -240,7 +240,7 @@ TOPIC_CUES: dict[str, list[Cue]] = {
         Cue("pain", keywords("hurt", "hurts", "hurting", "painful", "pain", "painless", "sore", "soreness", "aching", "ache",
                              "achy", "tender", "bruis\\w*", "agony", "uncomfortable", "discomfort", "wimp", "cramp\\w*",
                              "pinch\\w*", "cried", "crying", "in tears", "distress\\w*", "traumati\\w*", "humiliat\\w*",
-                             "violated"), 1.0,
+                             "violated", "shaking", "awful", "upset", "upsetting"), 1.0,
             examples=("Does a mammogram hurt?", "still aching and bruised"),
             counter_examples=("Can I wear deodorant?", "When will I get my results")),
         Cue("compression", keywords("compression", "squeez\\w*", "squash\\w*", "squish\\w*", "pressing"), 0.8,

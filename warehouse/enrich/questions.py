@@ -130,12 +130,12 @@ __q_norm AS (  -- a full-width question mark counts as "?"
 
 def _model(source: str, model: question_model.Model) -> tuple[str, str]:
     """CTEs adding ask_score, asks, health_score, about_health, is_question and question_cues."""
-    readable = question_model.readable_sql
+    reasons = question_model.reasons_sql
     ask, health = question_model.decision_sql(model, "ask", "ask_score"), \
         question_model.decision_sql(model, "health", "health_score")
     sql = f""",
 __m_f AS (
-    {question_model.feature_sql(source, "__q_row", "__q_text", "rule_cues")}
+    {question_model.feature_sql(source, "__q_row", "__q_text", "rule_cues", keys=True)}
 ),
 __m_s AS (
     {question_model.score_sql("__m_f", "__q_row", model)}
@@ -154,11 +154,11 @@ __m_d AS (
 __m_w AS (
     SELECT *, list_concat(
         CASE WHEN list_contains(rule_cues, 'retweet') THEN ['retweet'] ELSE []::VARCHAR[] END,
-        CASE WHEN asks THEN list_transform({readable("__m_ask_for")}, lambda x: 'asks: ' || x)
-             ELSE list_transform({readable("__m_ask_against")}, lambda x: 'does not ask: ' || x) END,
+        CASE WHEN asks THEN {reasons("asks: ", "__m_ask_for")}
+             ELSE {reasons("does not ask: ", "", "__m_ask_against")} END,
         CASE WHEN NOT asks THEN []::VARCHAR[]
-             WHEN about_health THEN list_transform({readable("__m_health_for")}, lambda x: 'health care: ' || x)
-             ELSE list_transform({readable("__m_health_against")}, lambda x: 'not health care: ' || x) END
+             WHEN about_health THEN {reasons("health care: ", "__m_health_for")}
+             ELSE {reasons("not health care: ", "", "__m_health_against")} END
     ) AS question_cues
     FROM __m_d
 )"""
