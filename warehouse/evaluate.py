@@ -147,13 +147,14 @@ def explain(frames: list[pd.DataFrame], examples: int = 40) -> list[str]:
         if frame is None:
             continue
         test = frame[frame["split"] == "test"]
-        truth = test["asks"] if test["source"].iloc[0] in ("tweet_act", "customer_care", "recordings") \
-            else test["patient_question"]
-        column = "asks_pred" if truth is test["asks"] else "is_question"
-        wrong = test[test[column] != truth]
+        if test.empty:
+            continue
+        real = test["source"].iloc[0] in ("tweet_act", "customer_care", "recordings")
+        truth, column = ("asks", "asks_pred") if real else ("patient_question", "is_question")
+        wrong = test[test[column] != test[truth]]
         for _, row in wrong.head(examples).iterrows():
             kind = "missed" if not row[column] else "false"
-            lines.append(f"  {row['source']} {kind}: {row['text'][:120]!r} -> {list(row['question_cues'])}")
+            lines.append(f"  {row['source']} {truth} {kind}: {row['text'][:120]!r} -> {list(row['question_cues'])}")
     return lines
 
 

@@ -41,9 +41,11 @@ HEADS = ("ask", "health")
 # Words too common to explain anything: a feature made only of these is never given as a
 # reason (it still counts in the score).
 QUIET_WORDS = frozenset("""
-    a an and are as at atmention be but by do for from had has have i i'm i've if in is it it's its me my of on or
-    our so that the their them they this to url was we were what when with you your
-    about after all any been before first get got just no not now one out some still there today tomorrow up week x
+    a about after again all also am an and any are as at atmention be been before being but by can can't could
+    did didn't do does doesn't don't for from get got had has have having he her here hey hi his how i i'd i'll
+    i'm i've if im in is isn't it it's its just me more my new no not now of on one or our out please rt she so
+    some still than that the their them then there these they this those to today tomorrow too up url us very
+    was we well were what when where which who why will with won't would x you your
 """.split())
 
 

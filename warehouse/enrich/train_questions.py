@@ -51,15 +51,18 @@ RULE_PRIOR = "prior:rule_score"
 CUE_WEIGHT = {cue.name: cue.weight for cue in QUESTION_CUES}
 
 
+NOT_CONTENT = frozenset({"?", "!", "^", "$", "atmention", "url"})
+
+
 def content_feature(feature: str) -> bool:
     """Features the health head may use: words and word pairs, not punctuation, position
-    markers or cues (whether a post is about health care is in what it says, not how it asks)."""
+    markers, mentions, links or cues (whether a post is about health care is in what it says,
+    not how it asks or whom it tags: the off-topic asks in the real data are mostly @replies
+    to support accounts, and patients tag their trusts too)."""
     if feature.startswith("lex:"):
         return True
-    if feature.startswith("w:"):
-        return feature not in ("w:?", "w:!")
-    if feature.startswith("b:"):
-        return not any(part in ("^", "$", "?", "!") for part in feature[2:].split(" "))
+    if feature.startswith("w:") or feature.startswith("b:"):
+        return not any(part in NOT_CONTENT for part in feature[2:].split(" "))
     return False
 DECIMALS = 4
 
