@@ -426,6 +426,32 @@ HEALTH_WORDS = frozenset("""
     recall recalled referral referred rheumatology scan scanned scanner scans screening sedation shoulder sonographer
     sonographers smear spine stroke surgeon surgery symptom symptoms tablets thyroid tumour ultrasound ultrasounds
     urgent urology vaccine ward wards x-ray x-rays xray xrays
+    achy agony antiperspirant bladder bruises calcium chaperone claustrophobia cochlear coil compression cramp
+    cramping cramps defibrillator deodorant deoderant diazepam discomfort distortion doses dye egfr fasting
+    fertility gown hives hurt hurting hurts ibuprofen imaging implanted inconclusive iodinated isotope itchy
+    numbing pacemaker painless radiation radioactive rash screened shrapnel shunt sore soreness squash squashed
+    squeeze squeezed squeezing squish stimulator talc tender thermography tomosynthesis tracer uncomfortable
+    underwire warfarin wimp
+""".split())
+# Words people ask, thank, greet and sign off with, whatever they ask about. The "about health
+# care" head never reads them: in the training data the off-topic asks (customer care) use
+# them more than the domain texts do, which would teach it that asking politely means "not
+# health care".
+STYLE_WORDS = frozenset("""
+    advance advice all any anybody anyone anything appreciate appreciated ask asking bit cheers dear does doing
+    everyone evening experience experiences friend grateful guys hello help helpful hey hi hiya hoping idea ideas
+    info information just kind kindly know let lol morning please pls question questions quick random really
+    reply respond share silly someone something sorry thank thanks thx tia tips tried trying ty want wondering
+    x xx
+""".split())
+
+
+# Words about using a service that patients use of imaging services; on their own they do not
+# say "health care" (a parcel can be delayed too), so they are a list of their own whose weight
+# is learned separately.
+SERVICE_WORDS = frozenset("""
+    appointment appointments booked booking cancel cancelled carer clinic department gp letter letters park parking
+    rebook receptionist referral referred reschedule results ring unit van wait waiting wheelchair
 """.split())
 OFF_TOPIC_WORDS = frozenset("""
     account accounts adapter android app apps billing bluetooth broadband browser bug charger chrome console crash

@@ -28,7 +28,8 @@ import pandas as pd
 
 from warehouse.enrich import question_corpus, question_model, questions
 from warehouse.enrich.question_model import HEADS
-from warehouse.enrich.question_cues import HEALTH_WORDS, OFF_TOPIC_WORDS, QUESTION_CUES
+from warehouse.enrich.question_cues import HEALTH_WORDS, OFF_TOPIC_WORDS, QUESTION_CUES, SERVICE_WORDS, STYLE_WORDS
+from warehouse.enrich.question_model import QUIET_WORDS
 
 SEED = 0
 MIN_COUNT = 3  # a word or pair must occur in at least this many training texts
@@ -43,7 +44,8 @@ MIN_POSITIVES = 20
 FOLDS = 5
 # The domain texts are few and the ones the product is for: each counts three times.
 SOURCE_WEIGHT = {"tweet_act": 1.0, "customer_care": 1.0, "recordings": 1.0, "radiography": 3.0, "kinds": 3.0}
-LEXICONS = {"lex:health_words": HEALTH_WORDS, "lex:off_topic_words": OFF_TOPIC_WORDS}
+LEXICONS = {"lex:health_words": HEALTH_WORDS, "lex:off_topic_words": OFF_TOPIC_WORDS,
+            "lex:service_words": SERVICE_WORDS}
 # The previous version's score (the sum of the cue weights) as one more feature of the ask
 # head: the hand-set weights are a direction the model can use cheaply, folded back into the
 # cue weights when the artefact is written.
@@ -51,19 +53,18 @@ RULE_PRIOR = "prior:rule_score"
 CUE_WEIGHT = {cue.name: cue.weight for cue in QUESTION_CUES}
 
 
-NOT_CONTENT = frozenset({"?", "!", "^", "$", "atmention", "url"})
+NOT_CONTENT = frozenset({"?", "!", "^", "$", "atmention", "url"}) | QUIET_WORDS | STYLE_WORDS
 
 
 def content_feature(feature: str) -> bool:
-    """Features the health head may use: words and word pairs, not punctuation, position
-    markers, mentions, links or cues (whether a post is about health care is in what it says,
-    not how it asks or whom it tags: the off-topic asks in the real data are mostly @replies
-    to support accounts, and patients tag their trusts too)."""
+    """Features the health head may use: single content words and the word lists — not word
+    pairs, punctuation, position markers, mentions, links, cues, common words or the words of
+    asking (STYLE_WORDS). Whether a post is about health care is in what it is about, not in
+    how it asks or whom it tags: the off-topic asks in the real data are @replies to support
+    accounts written with "any help / thanks / does anyone know", and patients write so too."""
     if feature.startswith("lex:"):
         return True
-    if feature.startswith("w:") or feature.startswith("b:"):
-        return not any(part in NOT_CONTENT for part in feature[2:].split(" "))
-    return False
+    return feature.startswith("w:") and feature[2:] not in NOT_CONTENT
 DECIMALS = 4
 
 
