@@ -28,9 +28,14 @@ import pandas as pd
 from warehouse.enrich import (Cue, StagedColumns, chunks, identifier, matched_names, relation_name,
                               scratch_connection, sql_number, sql_string, union_pattern, weighted_sum)
 from warehouse.enrich import question_model
+# The cue lists are re-exported: tests and evaluation read them from here.
 from warehouse.enrich.question_cues import (_QUESTION_GROUPS, _REQUIRES, ASKING_CUES, COUNTER_CUES,  # noqa: F401
-                                            CUE_WORDS, OPENER_CUES, POSITIVE_CUES, QUESTION_CUES, REQUEST_CUES,
-                                            SHARING_CUES, TOPIC_CUES, TOPICS)
+                                            OPENER_CUES, POSITIVE_CUES, QUESTION_CUES, REQUEST_CUES, SHARING_CUES,
+                                            TOPIC_CUES, TOPICS)
+
+__all__ = ["ASKING_CUES", "COUNTER_CUES", "OPENER_CUES", "OUTPUT_COLUMNS", "POSITIVE_CUES", "QUESTION_CUES",
+           "REQUEST_CUES", "RULES_VERSION", "SHARING_CUES", "THRESHOLD", "TOPICS", "TOPIC_CUES", "annotate_sql",
+           "classify", "cue_matches", "feature_lists", "version"]
 
 RULES_VERSION = "questions-1"  # the cue rules alone (annotate_sql(previous=True))
 THRESHOLD = 1.0  # ... and their threshold on rule_score
