@@ -1,7 +1,7 @@
 """Who is using this session, and what they may see (:mod:`store.access`).
 
 * Login configured (an ``[auth]`` section in ``.streamlit/secrets.toml``, e.g. Microsoft Entra
-  ID as NHSmail uses; README "Security and privacy"): the page stops at a sign-in button until
+  ID as NHSmail uses; docs/security.md "Security and privacy"): the page stops at a sign-in button until
   the person has signed in with ``st.login``, then their e-mail is looked up in the users
   register; someone signed in but not in it is refused (and the refusal audited).
 * No login configured: the dashboard runs open only on synthetic demo data (every page says
@@ -23,7 +23,7 @@ LOCAL_DEMO = "Local demo: no login"
 NO_LOGIN_WARNING = (
     "No login is configured and this warehouse holds real posts, so post text, evidence and "
     "names are hidden: only counts and rates are shown. To see posts, configure login in "
-    "`.streamlit/secrets.toml` and load a users register (README, \"Security and privacy\").")
+    "`.streamlit/secrets.toml` and load a users register (docs/security.md, \"Security and privacy\").")
 
 
 def login_configured() -> bool:

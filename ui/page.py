@@ -2,7 +2,7 @@
 generated on a first local run), the demo-data banner and the "no login" caption.
 
 Navigation: the app uses Streamlit's legacy ``pages/`` folder (not ``st.navigation``; see
-README "Design notes"). The built-in sidebar list is hidden in ``.streamlit/config.toml``
+docs/design.md "Design notes"). The built-in sidebar list is hidden in ``.streamlit/config.toml``
 because it would name the home page after its file ("dashboard"); :func:`navigation` draws
 the same links with readable names, one per file in ``pages/``, so a new page appears
 without touching this module.
