@@ -21,6 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="also show where the classifier and the labels disagree")
     evaluate.add_argument("--rules", action="store_true",
                           help="evaluate the guideline rules instead: precision and recall per family")
+    evaluate.add_argument("--skip-blind", action="store_true",
+                          help="leave the blind held-out sets out (while changing a classifier)")
     return parser
 
 
@@ -37,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(result.summary())
     elif args.command == "evaluate":
-        return evaluate.main((["--explain"] if args.explain else []) + (["--rules"] if args.rules else []))
+        return evaluate.main((["--explain"] if args.explain else []) + (["--rules"] if args.rules else [])
+                             + (["--skip-blind"] if args.skip_blind else []))
     return 0
 
 

@@ -194,10 +194,10 @@ def tweet_act_line(version: Packs = CURRENT, path: Path = TWEET_ACT) -> tuple[st
             f"({flagged / len(texts):.2%}); by family: {counts or 'none'}; CONF-NHS-NUMBER {nhs}", out)
 
 
-def labelled_frames() -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """All labelled rows (dev, test and, when present, held-out) scored by both versions."""
+def labelled_frames(blind: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """All labelled rows (dev, test and, when present and ``blind``, held-out) scored by both versions."""
     frame = load_labelled()
-    heldout = load_heldout()
+    heldout = load_heldout() if blind else None
     note = (f"held-out (blind): {HELDOUT.relative_to(REPO)} (n={len(heldout)})" if heldout is not None
             else f"held-out (blind): {HELDOUT.relative_to(REPO)} is not present, block skipped")
     if heldout is not None:
@@ -205,9 +205,9 @@ def labelled_frames() -> tuple[pd.DataFrame, pd.DataFrame, str]:
     return predict(frame, PREVIOUS), predict(frame, CURRENT), note
 
 
-def main(explain: bool = False) -> int:
+def main(explain: bool = False, blind: bool = True) -> int:
     start = time.perf_counter()
-    before, after, note = labelled_frames()
+    before, after, note = labelled_frames(blind)
     sizes = ", ".join(f"{s} {int((after['split'] == s).sum())}" for s in dict.fromkeys(after["split"]))
     print(f"guideline rules {CURRENT.version} beside {PREVIOUS.version}: {LABELLED.relative_to(REPO)} and the "
           f"held-out set ({sizes}); n+ = posts labelled with the family; staff posts unless the held-out author "
