@@ -5,6 +5,9 @@ rules, the current packs beside the previous version, on every labelled split.
   organisation posts written here, each labelled with the families a reviewer would flag
   (none for the hard negatives). ``dev`` is what the rules were tuned on; ``test`` was split
   off before tuning and never tuned on.
+- ``warehouse/enrich/training/staff_posts_w*.csv``: staff posts written blind by two other
+  writers; 80% trained the learned rules ("written (other writers) train"), a fixed 20% by id
+  hash is held back ("written (other writers) test").
 - ``tests/data/heldout/guideline_posts.csv`` (columns id, text, families, author, kind), when
   present: a blind set written by someone else, reported as its own block ("held-out
   (blind)"). Nothing here was tuned on it.
@@ -12,10 +15,9 @@ rules, the current packs beside the previous version, on every labelled split.
   patient, so every confidentiality flag there is false. Skipped when the folder is absent.
 
 Posts are run as staff posts (most rules apply to staff only), except held-out rows whose
-``author`` names a known author role. The previous packs (``rules-2``, frozen under
-``warehouse/rules/previous``) had no ``discrimination`` family: their offensive-language rule
-covered group-demeaning statements, so its hits count for both ``offensive`` and
-``discrimination`` in the comparison.
+``author`` names a known author role. The previous packs (``rules-3``: the regex rules without
+``OFFENSIVE-PROFANITY`` and the learned rules, run by the same engine) are scored beside the
+current ones (``rules-4``). ``rules-2`` stays frozen under ``warehouse/rules/previous``.
 """
 from __future__ import annotations
 
@@ -27,8 +29,7 @@ from typing import Callable
 
 import pandas as pd
 
-from warehouse.rules import engine, packs
-from warehouse.rules.previous import engine_rules2, packs_rules2
+from warehouse.rules import engine, packs, train_flags
 
 REPO = Path(__file__).resolve().parents[2]
 LABELLED = REPO / "tests" / "data" / "guideline_posts.csv"
@@ -56,9 +57,8 @@ class Packs:
 
 
 CURRENT = Packs(packs.ENGINE_VERSION, engine.flag_texts, {r.rule_id: frozenset({r.family}) for r in packs.RULES})
-PREVIOUS = Packs(packs_rules2.ENGINE_VERSION, engine_rules2.flag_texts,
-                 {r.rule_id: frozenset({"offensive", "discrimination"} if r.family == "offensive" else {r.family})
-                  for r in packs_rules2.RULES})
+PREVIOUS = Packs("rules-3", lambda frame: engine.flag_texts(frame, packs.RULES_3),
+                 {r.rule_id: frozenset({r.family}) for r in packs.RULES_3})
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,14 @@ def load_labelled(path: Path = LABELLED) -> pd.DataFrame:
         raise ValueError(f"{path}: unknown families {sorted(unknown)}")
     frame["role"] = "professional"
     return frame
+
+
+def load_written() -> pd.DataFrame:
+    """The staff posts written by other writers, as (text, families, split, note, role)."""
+    frame = train_flags.written_sets()
+    frame["split"] = frame["split"].map({"train": "written train*", "test": "written test"})
+    frame["note"], frame["role"] = frame["kind"], "professional"
+    return frame[["text", "families", "split", "note", "role"]]
 
 
 def load_heldout(path: Path = HELDOUT) -> pd.DataFrame | None:
@@ -196,7 +204,7 @@ def tweet_act_line(version: Packs = CURRENT, path: Path = TWEET_ACT) -> tuple[st
 
 def labelled_frames(blind: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """All labelled rows (dev, test and, when present and ``blind``, held-out) scored by both versions."""
-    frame = load_labelled()
+    frame = pd.concat([load_labelled(), load_written()], ignore_index=True)
     heldout = load_heldout() if blind else None
     note = (f"held-out (blind): {HELDOUT.relative_to(REPO)} (n={len(heldout)})" if heldout is not None
             else f"held-out (blind): {HELDOUT.relative_to(REPO)} is not present, block skipped")
@@ -213,6 +221,7 @@ def main(explain: bool = False, blind: bool = True) -> int:
           f"held-out set ({sizes}); n+ = posts labelled with the family; staff posts unless the held-out author "
           f"says otherwise")
     print(note)
+    print("* trained on: dev and written train* trained the learned rules (test and written test never did)")
     for line in score_table(before, after):
         print(line)
     for version in (PREVIOUS, CURRENT):
