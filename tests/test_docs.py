@@ -41,6 +41,7 @@ SCRIPTS = {
     "ingest/sources/facebook_export.py": "python -m ingest.sources.facebook_export",
     "warehouse/evaluate.py": "python -m warehouse evaluate",
     "warehouse/enrich/train_questions.py": "python -m warehouse.enrich.train_questions",
+    "warehouse/rules/train_flags.py": "python -m warehouse.rules.train_flags",
 }
 # The heading in docs/connectors.md that documents each connector.
 CONNECTOR_SECTIONS = {
