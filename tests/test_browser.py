@@ -54,7 +54,8 @@ def server(demo_data, tmp_path_factory):
     """Base URL of a streamlit server on the demo warehouse; stopped after the module."""
     port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = dict(os.environ, RADSOME_DATA=str(demo_data), RADSOME_PSEUDONYM_KEY="test-key-not-secret")
+    env = dict(os.environ, RADSOME_DATA=str(demo_data), RADSOME_PSEUDONYM_KEY="test-key-not-secret",
+               RADSOME_OPEN_DEMO="1")
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
