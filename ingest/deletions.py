@@ -1,4 +1,4 @@
-"""Deletions: posts that were deleted on their platform (README "Retention and deletions").
+"""Deletions: posts that were deleted on their platform (docs/security.md "Retention and deletions").
 
 ``python -m ingest deletions PATH`` reads a CSV (header row) or JSONL file with the fields
 ``platform, post_id[, deleted_at]``; connectors will pass the same rows to

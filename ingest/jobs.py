@@ -201,5 +201,5 @@ def run_all(config_path: Path | None = None, progress=None, connectors: dict | N
             results += done
             skipped += why
     if not configured:
-        skipped.append("no sources configured: write sources.yaml in the data folder (README, 'Live connectors')")
+        skipped.append("no sources configured: write sources.yaml in the data folder (docs/connectors.md, 'Live connectors')")
     return results, skipped

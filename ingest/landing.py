@@ -13,7 +13,7 @@ from __future__ import annotations
 from store.runs import RunCounts, fault_point, finish_run
 from store.transaction import transaction
 
-# The file format's columns (README "File import"); keep the names, other tools rely on them.
+# The file format's columns (docs/importing.md "File import format"); keep the names, other tools rely on them.
 POST_COLUMNS = [
     "platform", "post_id", "parent_id", "thread_id", "author_id", "author_name", "author_bio",
     "author_location", "created_at", "text", "url", "source", "trust_code",

@@ -15,7 +15,8 @@ national = not chosen.regions and not chosen.trusts  # below that, small numbers
 
 st.markdown(
     "A **patient question** is a post by a member of the public asking for information, help "
-    "or reassurance about an imaging service (found by transparent text rules). Follow-ups by "
+    "or reassurance about health care or an imaging service (found by a classifier that keeps, "
+    "for each post, the words that made it count). Follow-ups by "
     "the same person before anyone answers count as one question. It is **answered** when a "
     "registered professional or organisation account first replies in the same thread.")
 
@@ -25,8 +26,12 @@ n_questions = int(head["n_questions"])
 if n_questions == 0:
     st.info("No patient questions in the chosen dates and filters. Widen the dates or clear a filter.")
     st.stop()
-rows = auth.current_scope().rows  # without login the question rows (and their waits) are not read
+# Counts cover every trust (as in public benchmarking); the questions behind them only the
+# trusts the signed-in person may read (none without login): outside it there are none to time.
+rows = auth.current_scope().rows
 figures = data.response_headline(chosen, national=national) if rows else {}
+if rows and not figures:
+    st.caption("The questions behind these counts are outside your access, so their answers are not shown.")
 cols = st.columns(4)
 cols[0].metric("Questions asked", formats.shown_count(n_questions, national), border=True,
                help="Question episodes asked in the chosen dates, answered or not.")

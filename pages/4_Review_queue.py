@@ -55,7 +55,7 @@ if not page.rows_visible("the flagged posts and their review"):
     st.stop()
 if not auth.current_scope().signed_in:
     st.caption("Without sign-in, reviewers type their name with each decision; with login "
-               "configured (README, \"Security and privacy\") decisions are recorded under the "
+               "configured (docs/security.md, \"Security and privacy\") decisions are recorded under the "
                "signed-in account.")
 
 queue = current(data.query(flag_queries.review_queue, chosen, limit=LIMIT + 1))

@@ -44,7 +44,7 @@ days = st.segmented_control("Window", list(WINDOWS), key="health_days", default=
 health = data.query(health_queries.source_health, None, days=days)
 if health.empty:
     st.info("No ingest runs yet. Import a file (`python -m ingest file PATH`) or configure "
-            "connectors in `sources.yaml` and run `python -m ingest all` (README, \"Live connectors\").")
+            "connectors in `sources.yaml` and run `python -m ingest all` (docs/connectors.md, \"Live connectors\").")
     st.stop()
 
 failing = health[health["last_status"].isin(["failed", "interrupted"])]

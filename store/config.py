@@ -92,7 +92,7 @@ class SettingError(ValueError):
 
 def retention_days() -> int:
     """Days a post's untouched record and its public author's profile are kept
-    (README "Retention and deletions"): ``RADSOME_RETENTION_DAYS`` in the environment, else
+    (docs/security.md "Retention and deletions"): ``RADSOME_RETENTION_DAYS`` in the environment, else
     ``retention_days`` (or ``RADSOME_RETENTION_DAYS``) in ``.streamlit/secrets.toml``, else
     730. A whole number of days, at least 1."""
     value = os.environ.get(RETENTION_ENV)

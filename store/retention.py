@@ -1,5 +1,5 @@
-"""Retention and deletions: what the raw store forgets, and when (README "Retention and
-deletions").
+"""Retention and deletions: what the raw store forgets, and when (docs/security.md
+"Retention and deletions").
 
 * A post deleted on its platform (table ``deletions``) loses every stored version: its rows
   leave ``raw_posts`` (text, profile, untouched record, all of it).

@@ -1,12 +1,12 @@
 """The patient-question classifier: each cue's own examples, the SQL against its reference
-meaning, and the scores on labelled real text (Tweet-Act) and on the product's own domain."""
+meaning, whole posts, and the scores on the product's own domain set (the learned model and
+the real-text scores are tested in tests/test_question_model.py)."""
 from __future__ import annotations
 
 import duckdb
 import pandas as pd
 import pytest
 
-from ingest import demo_text
 from tests.support import realdata
 from warehouse import evaluate
 from warehouse.enrich import questions
@@ -38,35 +38,52 @@ def test_cue_matches_its_examples_and_not_its_counter_examples(kind, cue):
     assert cue_matches(cue, list(cue.counter_examples)) == [False] * len(cue.counter_examples)
 
 
+# Phrases that ask, whatever about: the model's "asks" decision.
 @pytest.mark.parametrize("text,expected", [
     ("hoping someone could tell me what to expect", True),
-    ("please share your experiences", True),
     ("any help would help", True),
+    ("Let me know how it goes!", False),
+    ("Huge thank you to the breast screening team today 💕", False),
+])
+def test_asks(text, expected):
+    row = classify([text]).iloc[0]
+    assert bool(row["asks"]) is expected, (text, row["ask_score"], list(row["question_cues"]))
+
+
+# Whole posts: is it a patient question (asks, about health care, not a retweet)?
+@pytest.mark.parametrize("text,expected", [
     ("Got my recall letter. Any advice appreciated", True),
+    ("Got my first mammogram on Monday. Please share your experiences x", True),
     ("Can I wear deodorant to my mammogram", True),
     ("Does a mammogram hurt?", True),
     ("Why is it always raining on screening day lol", False),
-    ("Let me know how it goes!", False),
     ("Not a silly question at all. Wear a top and trousers x", False),
     ("Do go if you're invited, it's nothing to be scared of", False),
-    ("Huge thank you to the breast screening team today 💕", False),
     ("Just had my mammogram, wasn't half as bad as I'd heard", False),
     ("Book today https://www.nhs.uk/conditions/breast-screening-mammogram/?utm_source=x", False),
     ("RT @NHSEngland: Breast screening saves lives https://t.co/abc", False),
+    ("RT @jo_b: does the mammogram hurt?", False),  # a retweet is someone else's question
 ])
 def test_whole_posts(text, expected):
     row = classify([text]).iloc[0]
-    assert bool(row["is_question"]) is expected, (text, row["question_score"], list(row["question_cues"]))
+    assert bool(row["is_question"]) is expected, (text, row["ask_score"], row["health_score"],
+                                                  list(row["question_cues"]))
 
 
 def test_topics_and_their_why():
     out = classify(["Can I wear deodorant for my mammogram?", "Is the contrast dye safe?",
-                    "Can I have an MRI with a pacemaker?", "How long do results take?",
-                    "Who can I talk to about this?", "Thank you all so much!"])
+                    "Can I have an MRI with a pacemaker?", "How long do results take for my scan?",
+                    "Who can I talk to about my scan at the hospital?", "Thank you all so much!",
+                    "RT @jo_b: does the mammogram hurt?"])
     assert out["topic"].tolist()[:5] == ["preparation", "contrast", "mri_safety", "waiting_results", "other"]
     assert list(out["topic_cues"][0]) == ["skin_products", "clothing"]
     assert list(out["topic_cues"][4]) == []
     assert pd.isna(out["topic"][5]) and not isinstance(out["topic_cues"][5], (list, tuple))  # not a question
+    # the why, in words: why it asks and why it is about health care, never a feature code
+    why = list(out["question_cues"][0])
+    assert any(w.startswith("asks: ") for w in why) and 'health care: "mammogram"' in why, why
+    assert not any(":" in w.split(": ", 1)[1][:2] for w in why if ": " in w), why
+    assert list(out["question_cues"][6])[0] == "retweet" and not out["is_question"][6]
 
 
 # --- the SQL means what the cues say ---------------------------------------------------------
@@ -89,8 +106,8 @@ def test_gated_sql_gives_the_same_cues_as_looking_for_each_cue(labelled):
                                          for cue_text in cue.examples + cue.counter_examples]
     out = classify(texts)
     for text, (score, cues), (_, row) in zip(texts, _reference(texts), out.iterrows()):
-        assert set(row["question_cues"]) == cues, text
-        assert row["question_score"] == pytest.approx(score), text
+        assert set(row["rule_cues"]) == cues, text
+        assert row["rule_score"] == pytest.approx(score), text
 
 
 def test_gated_topics_match_looking_for_each_topic_cue(labelled):
@@ -142,9 +159,16 @@ def test_labelled_set_shape(labelled):
     assert (labelled.loc[labelled["is_question"] == 0, "topic"] == "").all()
     assert (~asked["text"].str.contains("?", regex=False)).mean() > 0.35  # many ask without a "?"
     assert labelled["text"].is_unique
+    # a patient question asks about health care; a few non-questions ask too (a retweet, staff)
+    assert (asked["asks"] == 1).all() and (asked["health"] == 1).all()
+    assert set(labelled.loc[(labelled["is_question"] == 0) & (labelled["asks"] == 1), "text"].str[:2]) == {"RT", "An", "Jo"}
 
 
 def test_labelled_set_does_not_copy_the_demo_phrase_banks(labelled):
+    from ingest import demo_text
+    from warehouse.enrich import question_corpus
+
+    labelled = pd.concat([labelled, pd.read_csv(question_corpus.KINDS, keep_default_na=False)])
 
     # (Short stock phrases such as "please share your experiences" are fair game: the brief quotes them.)
     banks = [s for asks in demo_text.ASKS.values() for s in asks] + [s for c in demo_text.STATEMENTS.values() for s in c]
@@ -154,24 +178,20 @@ def test_labelled_set_does_not_copy_the_demo_phrase_banks(labelled):
 
 
 def test_held_out_radiography_posts(labelled):
+    """Floors a little below what questions-2 measured on the domain test split (P 0.95, R 0.98,
+    topic accuracy 0.93; python -m warehouse evaluate), so that a regression fails."""
     held = labelled[labelled["split"] == "test"].reset_index(drop=True)
     out = classify(held["text"].tolist())
-    result = evaluate.scores(out["is_question"], held["is_question"] == 1)
-    assert result.precision >= 0.90 and result.recall >= 0.85, result
-
-
-def test_tweet_act_test_split_beats_the_question_mark_baseline():
-    frame = evaluate.load_tweet_act(realdata("texts/tweet_act_TAC_TWEET_DATA.csv"))
-    test = frame[frame["split"] == "test"].reset_index(drop=True)
-    assert len(test) == 1500
-    baseline = evaluate.scores(evaluate.has_question_mark(test["text"]), test["is_question"])
-    assert (round(baseline.precision, 2), round(baseline.recall, 2), round(baseline.f1, 2)) == (0.63, 0.80, 0.71)
-    rules = evaluate.scores(classify(test["text"].tolist())["is_question"], test["is_question"])
-    assert rules.f1 > baseline.f1, (rules, baseline)
+    result = evaluate.scores(out["is_question"], held["is_question"])
+    assert result.precision >= 0.90 and result.recall >= 0.93, result
+    asked = held["is_question"]
+    assert (out.loc[asked, "topic"] == held.loc[asked, "topic"]).mean() >= 0.88
 
 
 def test_evaluate_prints_one_line_per_data_set(capsys):
     assert evaluate.main([]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert any(line.startswith("radiography test (held out)") and "baseline \"?\"" in line for line in lines)
-    assert any(line.startswith("tweet-act test") or line.startswith("tweet-act: skipped") for line in lines)
+    assert any(line.startswith("domain test, patient questions") and '"?" P=' in line and "prev P=" in line
+               for line in lines)
+    assert any(line.startswith("tweet-act test, asks") or line.startswith("real text: skipped") for line in lines)
+    assert any(line.startswith("held-out (blind)") for line in lines)

@@ -358,7 +358,7 @@ def test_no_labelled_post_with_a_wrong_checksum_is_flagged_as_an_nhs_number(labe
 def test_hard_negatives_in_the_labelled_set_are_not_flagged(labelled):
     hard = labelled[labelled["note"].str.startswith("hard negative")]
     flagged = [(s, t, sorted(r)) for s, t, r in zip(hard["split"], hard["text"], hard["rules"]) if r]
-    # dev was tuned on: none; test was not: one known false positive is left unfixed (README:
+    # dev was tuned on: none; test was not: one known false positive is left unfixed (docs/methods.md:
     # "look at your scan" in a signposting reply reads as CONF-IMAGE), more means a rule got worse
     assert not [f for f in flagged if f[0] == "dev"], flagged
     assert len(flagged) <= 1, flagged

@@ -1,8 +1,8 @@
 """Who is using this session, and what they may see (:mod:`store.access`).
 
 * Login configured (an ``[auth]`` section in ``.streamlit/secrets.toml``, e.g. Microsoft Entra
-  ID as NHSmail uses; docs "Security and privacy"): the page stops at a sign-in button until
-  the person has signed in with ``st.login``. Then only a verified identity of the configured
+  ID as NHSmail uses; docs/security.md "Security and privacy"): the page stops at a sign-in
+  button until the person has signed in with ``st.login``. Then only a verified identity of the configured
   tenant (``RADSOME_TENANT_ID`` / ``[radsome] tenant_id``) is looked up in the users register
   (:func:`authorise`); anyone else is refused, and the refusal audited.
 * No login configured: the dashboard runs open (:data:`store.access.DEMO`) only when the open
@@ -30,7 +30,7 @@ LOCAL_DEMO = "Local demo: no login"
 NO_LOGIN_WARNING = (
     "No login is configured and this warehouse holds real posts, so posts, questions, flags, "
     "evidence and names are hidden: only counts and rates are shown. To see posts, configure "
-    "login in `.streamlit/secrets.toml` and load a users register (docs, \"Security and privacy\").")
+    "login in `.streamlit/secrets.toml` and load a users register (docs/security.md, \"Security and privacy\").")
 OPEN_DEMO_ENV = "RADSOME_OPEN_DEMO"
 TENANT_ENV = "RADSOME_TENANT_ID"
 SECTION = "radsome"  # [radsome] in .streamlit/secrets.toml
@@ -38,7 +38,7 @@ OPEN_DEMO_IGNORED = (
     f"The open demo ({OPEN_DEMO_ENV} / `[radsome] open_demo`) is ignored because login is "
     "configured: everyone signs in.")
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_YES, _NO = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
+_YES = {"1", "true", "yes", "on"}
 
 
 def login_configured() -> bool:

@@ -4,7 +4,7 @@ demo is generated on a first run only in the open demo: no login configured and
 :func:`rows_visible`, what a page shows instead of a table of posts to a scope without rows.
 
 Navigation: the app uses Streamlit's legacy ``pages/`` folder (not ``st.navigation``; see
-README "Design notes"). The built-in sidebar list is hidden in ``.streamlit/config.toml``
+docs/design.md "Design notes"). The built-in sidebar list is hidden in ``.streamlit/config.toml``
 because it would name the home page after its file ("dashboard"); :func:`navigation` draws
 the same links with readable names, one per file in ``pages/``, so a new page appears
 without touching this module.

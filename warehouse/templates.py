@@ -20,6 +20,8 @@ from warehouse.rules import clauses, enabling, engine, local, packs
 NATION_CODES = {"England": "ENG", "Wales": "WLS", "Scotland": "SCT", "Northern Ireland": "NIR"}
 
 def _question_annotations() -> str:
+    """The question classifier (cues and the learned model's weights, as literals: the memo
+    version of int_questions hashes this SQL, so it follows the model's version)."""
     return questions.annotate_sql("public_posts")
 
 # Every self-description cue that reads post text (roles.TEXT_CUES) needs one of these

@@ -60,7 +60,7 @@ class Connector:
     optional: tuple[str, ...] = ()
     credential_names: tuple[str, ...] = ()
     optional_credentials: tuple[str, ...] = ()
-    setup_help = ""  # where to get the credentials (README per source)
+    setup_help = ""  # where to get the credentials (docs/connectors.md, per source)
 
     def __init__(self, credentials: dict[str, str], target: Target, progress: Progress | None = None):
         self.credentials = credentials

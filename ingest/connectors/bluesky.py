@@ -55,7 +55,7 @@ class BlueskyConnector(Connector):
     required = ("query",)
     optional = ("replies", "limit", "lookback_days")
     credential_names = ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD")
-    setup_help = "an app password from Bluesky Settings > Privacy and security > App passwords; README 'Bluesky'"
+    setup_help = "an app password from Bluesky Settings > Privacy and security > App passwords; docs/connectors.md 'Bluesky'"
     # extra arguments for the client library's httpx.Client (timeouts, proxies; tests pass a transport)
     http_options: dict = {}
 

@@ -167,7 +167,7 @@ class GraphClient:
                 raise FacebookAccessError(
                     f"facebook: the Graph API refused the token for {origin} (HTTP {response.status_code},"
                     f" error {code}: {message}). Get a Page access token with pages_read_engagement and"
-                    " pages_read_user_content for this page (README, 'Facebook pages').")
+                    " pages_read_user_content for this page (docs/connectors.md, 'Facebook pages').")
             raise FacebookError(f"facebook: HTTP {response.status_code}, Graph error {code}: {message} ({origin})",
                                 code, subcode)
         if not isinstance(data, dict) or (listing and not isinstance(data.get("data"), list)):
@@ -191,7 +191,7 @@ class FacebookConnector(Connector):
     optional = ("api_version", "since", "token_env", "recheck_days")
     credential_names = ("FACEBOOK_PAGE_TOKEN",)
     setup_help = ("a Page access token with pages_read_engagement and pages_read_user_content;"
-                  " README, 'Facebook pages'")
+                  " docs/connectors.md, 'Facebook pages'")
 
     @classmethod
     def check_options(cls, options: dict) -> dict:

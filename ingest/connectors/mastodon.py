@@ -128,7 +128,7 @@ class MastodonConnector(Connector):
     optional = ("hashtag", "account", "since", "watch_days")
     credential_names = ()
     optional_credentials = ("MASTODON_ACCESS_TOKEN",)
-    setup_help = "optional: an access token with read scope, see README 'Mastodon'"
+    setup_help = "optional: an access token with read scope, see docs/connectors.md 'Mastodon'"
 
     @classmethod
     def check_options(cls, options: dict) -> dict:

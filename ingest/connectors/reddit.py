@@ -234,7 +234,7 @@ class RedditConnector(Connector):
     optional = ("search", "limit", "recheck_days")
     credential_names = ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET")
     optional_credentials = ("REDDIT_USER_AGENT",)
-    setup_help = "create a 'script' app at https://www.reddit.com/prefs/apps (README, 'Reddit')"
+    setup_help = "create a 'script' app at https://www.reddit.com/prefs/apps (docs/connectors.md, 'Reddit')"
 
     @classmethod
     def check_options(cls, options: dict) -> dict:

@@ -184,8 +184,8 @@ class XConnector(Connector):
                     continue
                 raise XError(f"X refused the search ({_message(exc)}); check the query") from None
             except tweepy.Unauthorized as exc:
-                raise XError(f"X refused the bearer token ({_message(exc)}); see X_BEARER_TOKEN in the"
-                             " README") from None
+                raise XError(f"X refused the bearer token ({_message(exc)}); see X_BEARER_TOKEN in"
+                             " docs/connectors.md, 'X (Twitter)'") from None
             except tweepy.Forbidden as exc:
                 what = "full-archive search" if options.get("full_archive") else "recent search"
                 raise XError(f"X refused {what} for this app ({_message(exc)}); check the plan's access") from None

@@ -37,7 +37,7 @@ class LocalRule:
     severity: str
     clauses: tuple[str, ...]
     explanation: str
-    enabled_by: str        # which policy clause turns it on, in words (README, reviewers)
+    enabled_by: str        # which policy clause turns it on, in words (docs/methods.md, reviewers)
     family: str = FAMILY
     applies_to: str = "staff"
 

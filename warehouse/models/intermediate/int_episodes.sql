@@ -12,15 +12,31 @@
 WITH posts AS (
     SELECT * FROM intermediate.int_posts
 ),
-questions AS (
-    SELECT p.platform, p.post_id, p.thread_id, p.branch_id,
-           p.post_id = p.thread_id OR root.author_key = p.author_key AS is_root,
-           p.author_key, p.created_at, p.trust_code, p.region_code, q.topic
+classified AS (
+    SELECT p.platform, p.post_id, p.thread_id, p.branch_id, p.author_key, p.created_at, p.trust_code,
+           p.region_code, q.is_question, q.asks, q.topic, list_contains(q.question_cues, 'retweet') AS is_retweet
     FROM posts p
     JOIN intermediate.int_questions q USING (platform, post_id)
-    LEFT JOIN posts root ON root.platform = p.platform AND root.post_id = p.thread_id
-    -- a retweet of a question is not its retweeter asking
-    WHERE q.is_question AND NOT list_contains(q.question_cues, 'retweet')
+),
+asked AS (  -- where and since when each author asked a patient question, and on which topic
+    SELECT platform, thread_id, author_key, min(created_at) AS first_asked_at,
+           arg_min(topic, created_at) AS first_topic
+    FROM classified
+    WHERE is_question AND NOT is_retweet
+    GROUP BY ALL
+),
+questions AS (
+    SELECT c.platform, c.post_id, c.thread_id, c.branch_id,
+           c.post_id = c.thread_id OR root.author_key = c.author_key AS is_root,
+           c.author_key, c.created_at, c.trust_code, c.region_code, coalesce(c.topic, a.first_topic) AS topic
+    FROM classified c
+    LEFT JOIN asked a USING (platform, thread_id, author_key)
+    LEFT JOIN posts root ON root.platform = c.platform AND root.post_id = c.thread_id
+    -- A retweet of a question is not its retweeter asking. A post that asks, by someone who
+    -- asked a patient question earlier in the thread, asks in that conversation ("also, can
+    -- I bring music?" after a question about the MRI) even if its words alone do not say
+    -- health care.
+    WHERE NOT c.is_retweet AND (c.is_question OR (c.asks AND c.created_at > a.first_asked_at))
 ),
 answers AS (
     SELECT platform, thread_id, branch_id, post_id AS answer_post_id, author_role AS answer_role,
