@@ -269,6 +269,7 @@ def main(argv=None) -> int:
         workdir.mkdir(parents=True, exist_ok=True)
         os.environ["RADSOME_DATA"] = str(workdir / "data")
         os.environ.setdefault("RADSOME_PSEUDONYM_KEY", "benchmark-key")
+        os.environ.setdefault("RADSOME_OPEN_DEMO", "1")  # pages run open on the synthetic data, as a local user's
         os.chdir(ROOT)
         previous = workdir / "ingest.json"
         if args.reuse and previous.exists():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, funnels, labels, page
+from ui import charts, data, funnels, labels, page, tables
 from warehouse import question_queries
 from warehouse.measures import MEASURES, SERVICE, TARGETS
 from warehouse.queries import Filters
@@ -22,6 +22,8 @@ HINTS = {  # the headline metrics (warehouse.measures), with what each says
 }
 
 chosen = page.start("Response times", ":material/timer:")
+if not page.rows_visible("response times"):  # Kaplan–Meier reads each question's wait: rows
+    st.stop()
 national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
 
 # The clock feeds the headline figures and the curves, "Compare" the curves and their table:
@@ -73,7 +75,7 @@ def waits(chosen, national: bool) -> None:
                (" Trusts: the busiest in the selection; unattributed questions are not a trust."
                 if by == "trust" else ""))
     if by != "all":
-        st.dataframe(data.response_table(chosen, by=by, top=top, clock=clock,
+        tables.show(data.response_table(chosen, by=by, top=top, clock=clock,
                                          unit="Trust" if by == "trust" else "Region"), hide_index=True)
 
 
@@ -107,7 +109,7 @@ def funnel(chosen) -> None:
         st.markdown(f"No {unit} is outside the 99.8% limits: the differences are within what chance explains.")
     else:
         st.markdown(f"**{len(outliers)} {UNITS[unit].lower()} beyond the 99.8% limits**, most different first:")
-        st.dataframe(outliers, hide_index=True, height=min(400, 38 + 35 * len(outliers)))
+        tables.show(outliers, hide_index=True, height=min(400, 38 + 35 * len(outliers)))
     st.caption(
         f"A funnel plot, not a league table: each dot is a {unit}, placed by its number of "
         f"questions (across) and its share {words} (up). The lines show how far from the overall "

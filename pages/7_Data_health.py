@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from store import sources
-from ui import charts, data, labels, page
+from ui import auth, charts, data, labels, page, safe, tables
 from warehouse import health_queries
 
 
@@ -24,12 +24,17 @@ def _read_budgets(path: str, mtime_ns: int) -> tuple[dict[str, int], str | None]
     try:
         return (sources.budgets(Path(path)) if mtime_ns else {}), None
     except Exception as exc:  # noqa: BLE001 - a broken sources file must not break the page
-        return {}, f"The sources file could not be read: {exc}"
+        return {}, f"The sources file could not be read: {safe.literal(safe.strip_paths(exc))}"
 
 
 WINDOWS = {7: "Last 7 days", 30: "Last 30 days", 90: "Last 90 days"}
 
 page.start("Data health", ":material/monitor_heart:")  # set-up and sign-in; the post filters do not apply
+# Sources, errors and cursors are for administrators (and the local open demo); the connection
+# reads the run tables only for them too (store.access.ADMIN_TABLES).
+if not auth.current_scope().operations:
+    st.info("Data health (sources, runs, errors and cursors) is for RadSoMe administrators.", icon="🔒")
+    st.stop()
 st.caption("Each source is a connector target of the sources file (e.g. `x:leeds-breast`) or an "
            "imported file. Health is about now: the window below counts runs up to the present "
            "(the sidebar's post dates do not apply); \"last\" columns look at every run.")
@@ -55,13 +60,14 @@ cols[3].metric("Quarantined rows", f"{int(health['n_quarantined'].sum()):,}", bo
                help="Records that could not be stored, with file, line, field and reason, in the "
                     "window.")
 for _, row in failing.iterrows():
-    st.error(f"**{row['source']}**: last run {row['last_status']} — {row['last_error'] or 'no message'}")
+    st.error(f"{safe.literal(row['source'])}: last run {safe.literal(row['last_status'])} — "
+             f"{safe.literal(safe.strip_paths(row['last_error'])) or 'no message'}")
 
 budgets, problem = _budgets()
 if problem:
     st.warning(problem)
 st.subheader("Sources")
-st.dataframe(labels.health_table(health, budgets), hide_index=True)
+tables.show(labels.health_table(health, budgets), hide_index=True)
 st.caption("Fetched this month: posts the platform returned to RadSoMe this calendar month (what "
            "X's paid quota counts), against the source's `budget.per_month` where one is set.")
 

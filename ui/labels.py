@@ -8,6 +8,7 @@ import pandas as pd
 from ui import formats, funnels
 from ui.formats import SUPPRESSED, count, org_name, percent, platform, rate_text, role, topic
 from ui.redact import redact, safe_url
+from ui.safe import strip_paths
 from warehouse import stats
 from warehouse.measures import CALENDAR, SERVICE, TARGETS
 
@@ -35,8 +36,8 @@ EXPLORE_TEXT = "Text (identifiers removed)"
 
 
 def explore_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """explore_posts -> the table shown on the Explore page (and downloaded as CSV); the text
-    redacted of identifiers (ui.redact)."""
+    """explore_posts -> the table shown on the Explore page (and downloaded); the text
+    redacted of identifiers (ui.redact), links only if http(s)."""
     return pd.DataFrame({
         "Posted (UK time)": frame["posted_at"],
         EXPLORE_TEXT: [redact(t) for t in frame["text"]],
@@ -45,31 +46,10 @@ def explore_table(frame: pd.DataFrame) -> pd.DataFrame:
         "Trust": _each_distinct(frame["trust_name"], org_name),
         "Region": frame["region_name"],
         "Author": frame["author"],
-        "Link": frame["url"],
+        "Link": [safe_url(u) for u in frame["url"]],
         "Post id": frame["post_id"],
         "Thread id": frame["thread_id"],
     })
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def defuse(value):
-    """Post text is untrusted: a cell that starts like a spreadsheet formula gets a leading
-    apostrophe so that Excel shows it instead of running it (OWASP "CSV injection")."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def to_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV (with a byte-order mark, so Excel reads the characters right) of exactly
-    these rows and columns, text cells defused (see :func:`defuse`)."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(defuse)
-    return safe.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S").encode("utf-8-sig")
 
 
 def question_unit_table(frame: pd.DataFrame, unit: str = "trust", national: bool = False) -> pd.DataFrame:
@@ -414,5 +394,5 @@ def health_table(frame: pd.DataFrame, budgets: dict[str, int] | None = None) -> 
         "Gaps": [f"{int(n)}" + (f" · latest: {why}" if isinstance(why, str) else "")
                  for n, why in zip(frame["n_gaps"], frame["last_gap"])],
         "Cursor": frame["cursor"].fillna("—"),
-        "Last error": frame["last_error"].fillna(""),
+        "Last error": frame["last_error"].map(strip_paths),
     })
