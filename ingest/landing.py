@@ -76,6 +76,9 @@ SELECT
              THEN {{'field': 'created_at', 'reason': '''' || created_at_text || ''' has no UTC offset (write e.g. +00:00 or Z)'}}
              WHEN parse_error IS NULL AND created_at > now() + INTERVAL 1 DAY
              THEN {{'field': 'created_at', 'reason': '''' || created_at_text || ''' is in the future'}} END,
+        CASE WHEN parse_error IS NULL AND NOT $demo_run
+                  AND lower(regexp_replace(source, '[\s\p{{Z}}\p{{Cf}}]+', '', 'g')) = 'demo'
+             THEN {{'field': 'source', 'reason': 'source ''' || source || ''' is reserved for the synthetic data of python -m ingest demo; an imported row is never demo data (give the real source, or leave it empty)'}} END,
         CASE WHEN parse_error IS NULL AND trust_code IS NOT NULL
                   AND trust_code NOT IN (SELECT ods_code FROM ref_trusts)
              THEN {{'field': 'trust_code', 'reason': 'unknown trust code ''' || trust_code || ''' (not in the reference table; see python -m ingest reference)'}} END
@@ -166,7 +169,7 @@ def _sql(template: str) -> str:
 
 
 def land(con, run_id: str, *, default_source: str | None, default_trust: str | None,
-         finish: bool = True, before_commit=None) -> RunCounts:
+         finish: bool = True, before_commit=None, demo_run: bool = False) -> RunCounts:
     """Validate ``incoming`` and land it in one transaction; return the run's counts.
 
     Good rows go to ``raw_posts`` unless the same content is stored already (duplicate); a
@@ -178,12 +181,17 @@ def land(con, run_id: str, *, default_source: str | None, default_trust: str | N
     A connector lands page by page: ``finish=False`` leaves the run open (it is finished once,
     at the end), and ``before_commit(con)`` runs inside the transaction after the rows are in,
     so that the source's cursor advances in the same commit as the posts it covers.
+
+    Demo status is not the rows' to claim: the build marks a version demo only when the run
+    that landed it is the demo generator's (``ingest_runs.command = 'demo'``), and a row whose
+    ``source`` says ``demo`` (any case or spacing) is quarantined unless ``demo_run`` (passed
+    by :func:`ingest.jobs.run_demo` alone).
     """
     counts = RunCounts()
     defaults = {"default_source": default_source, "default_trust": default_trust}
     try:
         with transaction(con):
-            con.execute(_sql(_CHECK_SQL), defaults | {"platforms": PLATFORMS})
+            con.execute(_sql(_CHECK_SQL), defaults | {"platforms": PLATFORMS, "demo_run": demo_run})
             counts.read, good_rows = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE len(problems) = 0) FROM checked"
             ).fetchall()[0]

@@ -119,6 +119,7 @@ SELECT
     a.final_trust_code AS trust_code,
     t.region_code,
     a.attribution,
+    a.is_demo,
     a.fetched_at,
     a.payload_hash  -- the stored version's: memoised enrichment re-reads a post only when it changes
 FROM attributed a
