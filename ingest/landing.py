@@ -10,6 +10,7 @@ the dedupe and the new/changed count use that.
 """
 from __future__ import annotations
 
+from ingest.bounded import MAX_RECORD_BYTES
 from store.runs import RunCounts, fault_point, finish_run
 from store.transaction import transaction
 
@@ -62,7 +63,9 @@ SELECT
     md5(concat_ws(chr(31), platform, post_id, parent_id, thread_id, author_id, author_name,
         author_bio, author_location, created_at::VARCHAR, text, url, trust_code)) AS payload_hash,
     list_filter([
-        CASE WHEN parse_error IS NOT NULL THEN {{'field': 'record', 'reason': parse_error}} END,
+        CASE WHEN parse_error IS NOT NULL THEN {{'field': 'record', 'reason': parse_error}}
+             WHEN strlen(payload) > $max_record_bytes
+             THEN {{'field': 'record', 'reason': 'record is ' || strlen(payload) || ' bytes, over the limit of ' || $max_record_bytes || ' bytes (MAX_RECORD_BYTES); not stored'}} END,
         CASE WHEN parse_error IS NULL AND platform = '' THEN {{'field': 'platform', 'reason': 'missing'}}
              WHEN parse_error IS NULL AND NOT list_contains($platforms, platform)
              THEN {{'field': 'platform', 'reason': 'unknown platform ''' || platform || ''' (known: ' || array_to_string($platforms, ', ') || ')'}} END,
@@ -191,7 +194,8 @@ def land(con, run_id: str, *, default_source: str | None, default_trust: str | N
     defaults = {"default_source": default_source, "default_trust": default_trust}
     try:
         with transaction(con):
-            con.execute(_sql(_CHECK_SQL), defaults | {"platforms": PLATFORMS, "demo_run": demo_run})
+            con.execute(_sql(_CHECK_SQL), defaults | {"platforms": PLATFORMS, "demo_run": demo_run,
+                                                        "max_record_bytes": MAX_RECORD_BYTES})
             counts.read, good_rows = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE len(problems) = 0) FROM checked"
             ).fetchall()[0]
