@@ -30,6 +30,7 @@ def _read_budgets(path: str, mtime_ns: int) -> tuple[dict[str, int], str | None]
 WINDOWS = {7: "Last 7 days", 30: "Last 30 days", 90: "Last 90 days"}
 
 page.start("Data health", ":material/monitor_heart:")  # set-up and sign-in; the post filters do not apply
+page.log_status()  # the audit and review logs' hash chains (a broken one is shown by page.setup)
 st.caption("Each source is a connector target of the sources file (e.g. `x:leeds-breast`) or an "
            "imported file. Health is about now: the window below counts runs up to the present "
            "(the sidebar's post dates do not apply); \"last\" columns look at every run.")
