@@ -52,7 +52,7 @@ def scan_lines(handle: BinaryIO, limit: int = MAX_RECORD_BYTES) -> LineScan:
     at a time (``rfind``), so a file costs a few calls per megabyte, not one per line."""
     lines, oversized = 0, {}
     pending = b""  # the unfinished line's bytes, while it is not known to be over the cap
-    long_line: tuple[int, hashlib._Hash, bytes] | None = None  # (size so far, hasher, prefix)
+    long_line = None  # (size so far, sha256 hasher, prefix) once the line is over the cap
     while True:
         piece = handle.read(READ_BYTES)
         if not piece:
