@@ -22,7 +22,7 @@ SELECT
     p.role_evidence,
     p.account_title,
     p.created_at,
-    p.text,
+    radsome_no_handles(p.text) AS text,  -- @mentions, profile links and DIDs hidden (warehouse/handles.py)
     p.url,
     p.source,
     p.trust_code,
