@@ -3,6 +3,7 @@ writer lock, the run record) that lands its data in one transaction. ``python -m
 thin argparse layer over these."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
@@ -31,6 +32,9 @@ def import_file(path: Path, source: str | None = None, trust: str | None = None)
     """
     path = Path(path)
     origin = str(path.resolve())
+    if source is not None and is_demo_name(source):
+        raise InputError(f"--source: {source.strip()!r} is reserved for the synthetic data of python -m"
+                         " ingest demo; an imported file is never demo data (name where it came from)")
     default_source = source or f"file:{path.name}"
 
     def work(con, run_id):
@@ -43,6 +47,11 @@ def import_file(path: Path, source: str | None = None, trust: str | None = None)
         return land(con, run_id, default_source=default_source, default_trust=trust)
 
     return run("file", default_source, origin, work)
+
+
+def is_demo_name(source: str) -> bool:
+    """``demo`` in any case or spacing: the source name only the demo generator may use."""
+    return "".join(ch for ch in source if not (ch.isspace() or unicodedata.category(ch) in ("Zs", "Cf"))).casefold() == "demo"
 
 
 def land_table(con, posts: pa.Table, origin: str) -> None:
@@ -142,7 +151,7 @@ def run_demo(n_posts: int, seed: int, end: datetime | None = None, progress=None
 
     def work(con, run_id):
         land_table(con, data.posts, origin)
-        counts = land(con, run_id, default_source="demo", default_trust=None)
+        counts = land(con, run_id, default_source="demo", default_trust=None, demo_run=True)
         current = con.execute(
             "SELECT origin FROM account_registry_versions ORDER BY registry_version DESC LIMIT 1"
         ).fetchall()

@@ -35,6 +35,7 @@ page.start("Data health", ":material/monitor_heart:")  # set-up and sign-in; the
 if not auth.current_scope().operations:
     st.info("Data health (sources, runs, errors and cursors) is for RadSoMe administrators.", icon="🔒")
     st.stop()
+page.log_status()  # the audit and review logs' hash chains (a broken one is shown by page.setup)
 st.caption("Each source is a connector target of the sources file (e.g. `x:leeds-breast`) or an "
            "imported file. Health is about now: the window below counts runs up to the present "
            "(the sidebar's post dates do not apply); \"last\" columns look at every run.")

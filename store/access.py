@@ -45,7 +45,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from store import config, db
+from store import config, db, ledger, syslog
 
 ACCESS_FILE = "access.sqlite"
 ROLES = ("trust_manager", "regional_lead", "analyst", "reviewer", "admin")
@@ -177,13 +177,14 @@ CREATE TABLE IF NOT EXISTS audit_log (
     user TEXT NOT NULL,
     role TEXT NOT NULL,
     action TEXT NOT NULL,
-    detail TEXT NOT NULL DEFAULT ''
+    detail TEXT NOT NULL DEFAULT '',
+    prev_hash TEXT,
+    row_hash TEXT
 );
-CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 """
+# The audit log is a hash chain (store.ledger): append-only, tamper-evident, forwarded to
+# syslog when RADSOME_SYSLOG is set (store.syslog).
+AUDIT = ledger.Log("audit_log", ("at", "user", "role", "action", "detail"))
 USER_FIELDS = ("email", "role", "trust_code", "region_code", "name", "oid")
 # An Entra ID object id (the ``oid`` claim): the stable key of a person in their tenant.
 _OID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -208,6 +209,7 @@ def _connect(read_only: bool = False):
         if "oid" not in {row[1] for row in con.execute("PRAGMA table_info(users)").fetchall()}:
             con.execute("ALTER TABLE users ADD COLUMN oid TEXT")
             con.execute("CREATE UNIQUE INDEX IF NOT EXISTS users_oid ON users (oid)")
+        ledger.ensure_chain(con, AUDIT)
     return con
 
 
@@ -292,17 +294,24 @@ def store_users(rows: list[dict], origin: str) -> int:
     """Replace the users register with ``rows`` in one transaction; audit it."""
     con = _connect()
     try:
-        with con:
+        with ledger.immediate(con):
             con.execute("DELETE FROM users")
             con.executemany(
                 "INSERT INTO users (email, role, trust_code, region_code, name, oid, loaded_at, origin)"
                 " VALUES (:email, :role, :trust_code, :region_code, :name, :oid, :loaded_at, :origin)",
                 [{"oid": None} | r | {"loaded_at": _now(), "origin": origin} for r in rows])
-            con.execute("INSERT INTO audit_log (at, user, role, action, detail) VALUES (?, ?, ?, ?, ?)",
-                        (_now(), "ingest", "admin", "users_loaded", f"{len(rows)} users from {origin}"))
-        return len(rows)
+            event = _append_audit(con, "ingest", "admin", "users_loaded", f"{len(rows)} users from {origin}")
     finally:
         con.close()
+    syslog.forward(event)
+    return len(rows)
+
+
+def _append_audit(con, user: str, role: str, action: str, detail: str) -> dict:
+    """Append one audit row (inside the caller's ``ledger.immediate``); the event as forwarded."""
+    values = (_now(), user, role, action, detail)
+    row_id, digest = ledger.append(con, AUDIT, values)
+    return {"log": "audit", "id": row_id, **dict(zip(AUDIT.columns, values)), "row_hash": digest}
 
 
 def find_user(email: str | None) -> dict | None:
@@ -343,9 +352,20 @@ def audit(scope: Scope, action: str, detail: str = "") -> None:
         raise ValueError(f"unknown audit action {action!r}")
     con = _connect()
     try:
-        with con:
-            con.execute("INSERT INTO audit_log (at, user, role, action, detail) VALUES (?, ?, ?, ?, ?)",
-                        (_now(), scope.user, scope.role, action, detail))
+        with ledger.immediate(con):
+            event = _append_audit(con, scope.user, scope.role, action, detail)
+    finally:
+        con.close()
+    syslog.forward(event)
+
+
+def verify_audit_log() -> ledger.ChainCheck:
+    """The audit log's hash chain checked (store.ledger.verify); an absent store is intact."""
+    con = _connect(read_only=True)
+    if con is None:
+        return ledger.ChainCheck(ACCESS_FILE, AUDIT.table, True, 0)
+    try:
+        return ledger.verify(con, AUDIT, ACCESS_FILE)
     finally:
         con.close()
 

@@ -5,17 +5,21 @@ Numbers shown are checked against SQL written here independently of warehouse/qu
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest, app_test as app_test_module
 
 from ingest import jobs
+from ingest.landing import POST_COLUMNS, land
 from store import access, config
+from store.runs import run
 from tests import reference_km
 from ui import formats, labels, page, tables
 from ui.auth import NO_LOGIN_WARNING
@@ -259,13 +263,24 @@ def test_filters_survive_a_page_switch(demo_data, use_data):
 
 
 def _small(make_warehouse, tmp_path_factory, name: str, sources: list[str]) -> Path:
+    """A warehouse of one post per entry of ``sources``: "demo" posts landed by a run of the
+    demo generator's kind (``command = 'demo'``, the only thing that makes a post demo), the
+    others imported from a file."""
     def load():
         folder = tmp_path_factory.mktemp(f"{name}-input")
-        lines = [
-            f'{{"platform": "x", "post_id": "{i}", "author_id": "a{i}", "source": "{source}",'
-            f' "created_at": "2025-03-0{i + 1}T10:00:00Z", "text": "post {i}"}}\n'
-            for i, source in enumerate(sources)
-        ]
+        rows = [{"platform": "x", "post_id": str(i), "author_id": f"a{i}", "source": source,
+                 "created_at": f"2025-03-0{i + 1}T10:00:00Z", "text": f"post {i}"}
+                for i, source in enumerate(sources)]
+        demo = [r for r in rows if r["source"] == "demo"]
+        if demo:
+            table = pa.table({c: pa.array([r.get(c) for r in demo], pa.string()) for c in POST_COLUMNS})
+
+            def work(con, run_id):
+                jobs.land_table(con, table, "demo:test")
+                return land(con, run_id, default_source="demo", default_trust=None, demo_run=True)
+
+            run("demo", "demo", "demo:test", work)
+        lines = [json.dumps(r) + "\n" for r in rows if r["source"] != "demo"]
         if lines:
             (folder / "posts.jsonl").write_text("".join(lines))
             jobs.import_file(folder / "posts.jsonl")

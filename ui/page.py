@@ -11,6 +11,7 @@ without touching this module.
 """
 from __future__ import annotations
 
+import logging
 import re
 import subprocess
 import sys
@@ -19,7 +20,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from store import access, config, db
+from store import access, config, db, integrity
+from store.ledger import ChainCheck
 from ui import auth, data, filters, safe
 from warehouse import queries
 
@@ -67,8 +69,34 @@ def setup(title: str, icon: str) -> None:
     st.title(title)
     st.caption(auth.caption(scope))
     demo_banner()
+    for check in integrity.broken(log_checks()):
+        st.error(f"Integrity check failed: `{check.summary()}`. The log may have been tampered with; "
+                 "tell your RadSoMe administrator (Data health lists both logs).", icon="🚨")
     if scope.role == "no_login":
         st.warning(auth.NO_LOGIN_WARNING, icon="🔒")
+
+
+def log_checks() -> list[ChainCheck]:
+    """The audit and review logs' hash chains (store.integrity), verified when the dashboard
+    starts and again every 10 minutes, for every page (a broken chain is shown, never
+    accepted silently) and for Data health."""
+    return _log_checks(str(config.data_dir()))
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _log_checks(folder: str) -> list[ChainCheck]:
+    checks = integrity.check_logs()
+    for check in integrity.broken(checks):
+        logging.getLogger("radsome").error("integrity check failed: %s", check.summary())
+    return checks
+
+
+def log_status() -> None:
+    """Data health's line on the logs: intact (with their rows), or each broken one."""
+    checks = log_checks()
+    if not integrity.broken(checks):
+        st.caption("Audit and review logs: hash chains intact (" +
+                   ", ".join(f"{c.table} {c.rows:,} rows" for c in checks) + "; checked every 10 minutes).")
 
 
 def navigation() -> None:

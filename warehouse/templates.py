@@ -12,8 +12,8 @@ from typing import Callable
 
 import pandas as pd
 
-from store import reviews
-from warehouse import measures, service_time
+from store import config, reviews
+from warehouse import handles, measures, service_time
 from warehouse.enrich import questions, roles, sql_string
 from warehouse.rules import clauses, enabling, engine, local, packs
 
@@ -185,9 +185,12 @@ def make_review_decisions(con) -> None:
         return
     con.register("frame", frame)
     try:
-        con.execute("INSERT INTO staging.stg_review_decisions SELECT id::BIGINT, platform, post_id,"
-                    " rule_id, decision, note, reviewer, decided_at::TIMESTAMPTZ FROM frame")
+        # a Bluesky id recorded before ids were hashed gets the hash the posts have now
+        con.execute("INSERT INTO staging.stg_review_decisions SELECT id::BIGINT, platform,"
+                    " radsome_hide_did(platform, post_id, $key), rule_id, decision, note, reviewer,"
+                    " decided_at::TIMESTAMPTZ FROM frame", {"key": config.pseudonym_key()})
     finally:
         con.unregister("frame")
 
-PYTHON_TABLES: list[Callable] = [make_service_calendars, make_rules_table, make_review_decisions]
+PYTHON_TABLES: list[Callable] = [handles.make_macros, make_service_calendars, make_rules_table,
+                                 make_review_decisions]

@@ -39,8 +39,8 @@ SELECT
         WHEN e.answered_at IS NOT NULL THEN epoch(e.answered_at - e.asked_at) <= s.response_target_hours * 3600
         WHEN epoch(e.data_end_at - e.asked_at) > s.response_target_hours * 3600 THEN false
     END AS within_target,
-    p.signposting_evidence AS answer_signposting,
-    p.compassion_evidence AS answer_compassion
+    radsome_no_handles(p.signposting_evidence) AS answer_signposting,  -- spans of the answer,
+    radsome_no_handles(p.compassion_evidence) AS answer_compassion     -- handles hidden
 FROM intermediate.int_episodes e
 JOIN intermediate.int_episode_service_times s USING (platform, post_id)
 LEFT JOIN intermediate.int_answer_practice p USING (platform, post_id)
