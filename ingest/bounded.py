@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
-MAX_RECORD_BYTES = 1_048_576  # 1 MiB; README "File import format"
+MAX_RECORD_BYTES = 1_048_576  # 1 MiB; docs/importing.md "File import format"
 READ_BYTES = 8 * 1024 * 1024  # one read of the file (the memory a scan holds)
 PREFIX_BYTES = 1_000  # what the quarantine keeps of an oversized record
 

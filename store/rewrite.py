@@ -18,7 +18,7 @@ A crash anywhere leaves the old file whole (the new one is removed by the next r
 purges still marked not rewritten, so the next run of any command, or the next build, does
 it again (:func:`rewrite_if_pending`). Crash points: ``rewrite_after_copy``,
 ``rewrite_before_swap``, ``rewrite_after_swap`` (tests/test_crash.py). The copy costs about
-as much as reading the store once (docs: README "Retention and deletions").
+as much as reading the store once (docs/security.md "Retention and deletions").
 
 What this cannot do: a file system or SSD may keep the old file's sectors until they are
 reused; put the data folder on an encrypted volume.
