@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import charts, data, formats, labels, page
 from warehouse import question_queries
+from warehouse.measures import DEFINITIONS, definitions
 
 QUEUE_LIMIT = 500
 TOP_UNITS = 15
@@ -13,11 +14,7 @@ TOP_UNITS = 15
 chosen = page.start("Patient questions", ":material/contact_support:")
 national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
 
-st.markdown(
-    "A **patient question** is a post by a member of the public asking for information, help "
-    "or reassurance about an imaging service (found by transparent text rules). Follow-ups by "
-    "the same person before anyone answers count as one question. It is **answered** when a "
-    "registered professional or organisation account first replies in the same thread.")
+st.markdown(definitions("questions", "answered") + " Questions are found by transparent text rules.")
 
 # --- headline ----------------------------------------------------------------------------
 head = data.query(question_queries.question_headline, chosen).iloc[0]
@@ -26,18 +23,20 @@ if n_questions == 0:
     st.info("No patient questions in the chosen dates and filters. Widen the dates or clear a filter.")
     st.stop()
 figures = data.response_headline(chosen, national=national)
-cols = st.columns(4)
+cols = st.columns(5)
 cols[0].metric("Questions asked", formats.shown_count(n_questions, national), border=True,
-               help="Question episodes asked in the chosen dates, answered or not.")
+               help=DEFINITIONS["questions"])
 value, ci = figures["answered"]
 cols[1].metric("Answered so far", value, ci, delta_color="off", delta_arrow="off", border=True,
-               help="Share of all questions with a reply from a professional or organisation "
-                    "account, unanswered ones included in the denominator (Wilson 95% CI).")
-cols[2].metric("Still unanswered", formats.shown_count(int(head["n_open"]), national), border=True,
-               help="Questions with no professional or organisation reply yet (listed below).")
-cols[3].metric("Median wait for an answer", figures["median_wait"][0], border=True,
-               help="Kaplan–Meier median time to the first professional answer, counting "
-                    "unanswered questions as still waiting. See the Response times page.")
+               help=DEFINITIONS["answered"])
+value, ci = labels.acknowledged_share(head, national)
+cols[2].metric("Acknowledged automatically", value, ci, delta_color="off", delta_arrow="off", border=True,
+               help=DEFINITIONS["acknowledged"])
+cols[3].metric("Still unanswered", formats.shown_count(int(head["n_open"]), national), border=True,
+               help=DEFINITIONS["open"] + " Listed below.")
+cols[4].metric("Median wait for an answer", figures["median_wait"][0], border=True,
+               help=DEFINITIONS["median_wait"] + " See the Response times page.")
+st.caption(definitions("acknowledged", "open", "median_wait"))
 
 # --- what and when -----------------------------------------------------------------------
 # A fragment: changing its grain or lines reruns only this section (not the page's queries).

@@ -127,12 +127,13 @@ def table(function: Query, builder: Callable, filters: Filters | None, query: di
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=QUERY_CACHE_ENTRIES, show_spinner=False)
 def _cached_summaries(version: Version, filters, by: str, top: int):
     """Kaplan–Meier summaries per group (``question_queries.km_summaries``) from the SQL
-    histograms of both clocks: (calendar: within 1 h and 3 days, service: within 1 service
-    day)."""
-    within = {"calendar": question_queries.CALENDAR_WITHIN, "service": question_queries.SERVICE_WITHIN}
+    histograms of each clock: (calendar: the median and within 1 h and 3 days; service: the
+    median in staffed hours; service days: within 1 of the trust's own service days)."""
+    within = {"calendar": question_queries.CALENDAR_WITHIN, "service": question_queries.SERVICE_WITHIN,
+              "service_days": question_queries.SERVICE_DAY_WITHIN}
     return tuple(question_queries.km_summaries(
         _run(version, question_queries.response_histogram, filters, {"by": by, "clock": clock, "top": top}),
-        within_s=within[clock]) for clock in ("calendar", "service"))
+        within_s=within[clock]) for clock in question_queries.CLOCKS)
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
