@@ -94,7 +94,7 @@ with right:
                     key="chart_trusts")
 
 st.subheader("Posts by trust")
-st.dataframe(labels.trust_table(by_trust), hide_index=True)
+data.dataframe(labels.trust_table(by_trust), hide_index=True)
 st.caption("Trust figures are rounded to the nearest 5, and counts of 1–7 show as \\*, to "
            "protect small numbers (NHS Digital's suppression rules).")
 

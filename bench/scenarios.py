@@ -23,7 +23,7 @@ BASES = [
     (180, ("Y56", "Y62"), (), (), ""),
     (365, (), (), ("x",), ""),
     (90, ("Y60",), (), (), "mammogram"),
-    (365, ("Y63",), ("RR8",), (), ""),
+    (365, ("Y63",), ("ZZ137",), (), ""),  # Moorcastle Imaging, a fictional demo trust
     (30, (), (), ("facebook", "x"), "results"),
 ]
 

@@ -21,7 +21,7 @@ if len(found) > LIMIT:
 else:
     st.markdown(f"**{len(table):,}** matching post{'s' if len(table) != 1 else ''}, newest first.")
 
-st.dataframe(
+data.dataframe(
     table, hide_index=True, height=560,
     column_config={
         "Posted (UK time)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
@@ -39,7 +39,7 @@ def _audit_export() -> None:
 
 
 st.download_button(
-    "Download these posts (CSV)", data=lambda: labels.to_csv(table),
+    "Download these posts (CSV)", data=lambda: labels.to_csv(table, synthetic=data.is_synthetic()),
     file_name=f"radsome-posts-{chosen.start}-to-{chosen.end}.csv", mime="text/csv",
     key="download_posts", on_click=_audit_export, disabled=table.empty,
     help="Exactly the rows and columns shown above, the text redacted as shown. Cells that "

@@ -73,7 +73,7 @@ with right:
                "registered has answered them, or they would be attributed.")
 
 st.subheader("Questions by trust")
-st.dataframe(data.table(question_queries.question_units, labels.question_unit_table, chosen, {"by": "trust"},
+data.dataframe(data.table(question_queries.question_units, labels.question_unit_table, chosen, {"by": "trust"},
                         unit="trust"),
              hide_index=True)
 st.caption("Response rate: the share of *all* questions with an answer, unanswered ones "
@@ -92,7 +92,7 @@ else:
     more = f"the oldest {QUEUE_LIMIT:,} are shown" if len(queue) > QUEUE_LIMIT else f"{len(table):,} shown"
     st.markdown(f"Oldest first; {more}. *Waiting* is the time from the question to the newest "
                 f"post in the data ({as_of} UK time).")
-    st.dataframe(
+    data.dataframe(
         table, hide_index=True, height=min(560, 38 + 35 * len(table)),
         column_config={
             "Asked (UK time)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),

@@ -74,7 +74,7 @@ def waits(chosen, national: bool) -> None:
                (" Trusts: the busiest in the selection; unattributed questions are not a trust."
                 if by == "trust" else ""))
     if by != "all":
-        st.dataframe(data.response_table(chosen, by=by, top=top, clock=clock,
+        data.dataframe(data.response_table(chosen, by=by, top=top, clock=clock,
                                          unit="Trust" if by == "trust" else "Region"), hide_index=True)
 
 
@@ -82,7 +82,7 @@ waits(chosen, national)
 
 # --- the schedules service hours were counted on ---------------------------------------------
 with st.expander("Staffed hours: the schedule each trust had"):
-    st.dataframe(data.table(question_queries.trust_schedules, labels.schedule_table, chosen), hide_index=True)
+    data.dataframe(data.table(question_queries.trust_schedules, labels.schedule_table, chosen), hide_index=True)
     st.caption("Service hours and “within 1 service day” use these schedules: each question is timed on "
                "the staffed hours of the trust's local policy in force on the day it was asked (the "
                "default Mon–Fri 08:00–18:00 without one), closed on its nation's bank holidays. One "
@@ -116,7 +116,7 @@ def funnel(chosen) -> None:
         st.markdown(f"No {unit} is outside the 99.8% limits: the differences are within what chance explains.")
     else:
         st.markdown(f"**{len(outliers)} {UNITS[unit].lower()} beyond the 99.8% limits**, most different first:")
-        st.dataframe(outliers, hide_index=True, height=min(400, 38 + 35 * len(outliers)))
+        data.dataframe(outliers, hide_index=True, height=min(400, 38 + 35 * len(outliers)))
     st.caption(
         f"A funnel plot, not a league table: each dot is a {unit}, placed by its number of "
         f"questions (across) and its share {words} (up). The lines show how far from the overall "

@@ -73,7 +73,7 @@ if queue.empty:
 
 st.markdown(f"**{len(queue):,}** flag{'s' if len(queue) != 1 else ''}, highest severity first, "
             "then newest first.")
-st.dataframe(
+data.dataframe(
     pd.DataFrame({
         "Severity": queue["severity"], "Posted (UK time)": queue["posted_at"],
         "Rule": queue["rule_id"], "Status": queue["status"], "Platform": queue["platform"],
@@ -148,7 +148,7 @@ def review(queue: pd.DataFrame) -> None:
     if history.empty:
         st.caption("No decisions yet.")
     else:
-        st.dataframe(
+        data.dataframe(
             pd.DataFrame({"When (UTC)": history["decided_at"], "Decision": history["decision"],
                           "Reviewer": history["reviewer"] if auth.current_scope().staff_names else "(hidden)",
                           "Note": history["note"] if auth.current_scope().text else "(hidden)"}).iloc[::-1],

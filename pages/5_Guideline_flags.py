@@ -126,7 +126,7 @@ def funnel(chosen, opts: dict) -> None:
                "from the overall rate chance alone would put a unit of that size: 95% (dotted) and "
                "99.8% (dashed) limits. Only dots beyond the 99.8% limits differ more than chance "
                "explains. Not shown: units with 1–7 flags or posts, and unattributed posts.")
-    st.dataframe(data.table(flag_queries.flag_rates, labels.flag_rate_table, peers, {"by": unit} | opts,
+    data.dataframe(data.table(flag_queries.flag_rates, labels.flag_rate_table, peers, {"by": unit} | opts,
                             unit=unit),
                  hide_index=True)
 
@@ -140,7 +140,7 @@ posts = data.table(flag_queries.flagged_posts, labels.flagged_posts_table, chose
 if posts.empty:
     st.markdown("No flags in the chosen dates and filters.")
 else:
-    st.dataframe(posts, hide_index=True,
+    data.dataframe(posts, hide_index=True,
                  column_config={"Link": st.column_config.LinkColumn("Link", display_text="open")})
     st.caption("Newest day first, most severe first within a day"
                + (f"; the {LIMIT} newest flags only" if len(posts) >= LIMIT else "") +

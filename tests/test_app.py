@@ -209,9 +209,10 @@ def test_explore_table_and_download_are_the_matching_posts(demo_data, use_data, 
 
     button = at.download_button(key="download_posts")
     csv = downloads[button.proto.deferred_file_id]()
-    assert csv == labels.to_csv(shown)
+    assert csv == labels.to_csv(shown, synthetic=True)  # demo data: every row says so (issue #12)
     parsed = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    assert parsed.columns.tolist() == shown.columns.tolist()
+    assert parsed.columns.tolist() == [labels.SYNTHETIC_COLUMN, *shown.columns]
+    assert set(parsed[labels.SYNTHETIC_COLUMN]) == {labels.SYNTHETIC_VALUE}
     assert parsed["Post id"].tolist() == shown["Post id"].tolist()
 
 

@@ -39,6 +39,21 @@ def _figure(traces: list[dict], layout: dict) -> go.Figure:
     return go.Figure(data=traces, layout=layout, _validate=False)
 
 
+SYNTHETIC_MARK = "SYNTHETIC DEMO DATA"
+
+
+def mark_synthetic(figure: go.Figure) -> go.Figure:
+    """A copy of ``figure`` with a watermark across its plot: the data is synthetic demo data
+    (ui.data adds it to every figure drawn from demo data; a PNG downloaded from the chart keeps
+    it)."""
+    layout = figure.layout.to_plotly_json()
+    mark = dict(text=SYNTHETIC_MARK, name="synthetic", xref="paper", yref="paper", x=0.5, y=0.5,
+                showarrow=False, textangle=-18, font=dict(size=34, color="rgba(218,41,28,0.22)"),
+                captureevents=False)
+    layout["annotations"] = [*layout.get("annotations", ()), mark]
+    return go.Figure(data=figure.data, layout=layout, _validate=False)
+
+
 def _layout(*, height: int, x_title: str, y_title: str, legend: bool, xaxis: dict | None = None,
             yaxis: dict | None = None, legend_style: dict | None = None, **more) -> dict:
     """The layout every chart shares, with ``xaxis``, ``yaxis`` and ``legend_style`` merged into

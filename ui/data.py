@@ -23,8 +23,8 @@ import pandas as pd
 import streamlit as st
 
 from store import access, config, reader
-from ui import auth, labels
-from warehouse import question_queries
+from ui import auth, charts, labels
+from warehouse import question_queries, queries
 from warehouse.queries import Filters
 
 QUERY_TTL_SECONDS = 15 * 60
@@ -90,13 +90,38 @@ def query(function: Query, filters: Filters | None = None, **options) -> pd.Data
     return _run(_version(), function, filters, options)
 
 
+# --- synthetic data is marked on everything that shows it -------------------------------------------
+# DESIGN.md "Statistics shown to people": demo data is marked synthetic on every chart, table and
+# export. One place each: figures here (charts.mark_synthetic, in the cached figure), tables by
+# :func:`dataframe`, CSV exports by ``labels.to_csv(..., synthetic=True)``.
+
+def _synthetic(version: Version) -> bool:
+    info = _run(version, queries.build_info, None, {})
+    return not info.empty and int(info["n_demo_posts"].iloc[0]) > 0
+
+
+def is_synthetic() -> bool:
+    """Some or all of the published posts are synthetic demo data (the demo generator's own)."""
+    return _synthetic(_version())
+
+
+def dataframe(frame: pd.DataFrame, **options):
+    """``st.dataframe(frame, **options)``, captioned as synthetic when the data is: every table a
+    page shows goes through here."""
+    shown = st.dataframe(frame, **options)
+    if is_synthetic():
+        st.caption(labels.SYNTHETIC_CAPTION)
+    return shown
+
+
 # Figures are cached as shared objects (not copied like query results): building one costs
 # 5-15 ms, a cached one nothing. st.plotly_chart copies a figure before using it, and pages
 # must not modify one either.
 @st.cache_resource(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
 def _cached_figure(version: Version, name: str, _query: Query, filters, options: tuple, chart_name: str,
                    _chart: Callable, chart_options: tuple):
-    return _chart(_run(version, _query, filters, dict(options)), **dict(chart_options))
+    figure = _chart(_run(version, _query, filters, dict(options)), **dict(chart_options))
+    return charts.mark_synthetic(figure) if _synthetic(version) else figure
 
 
 def figure(function: Query, chart: Callable, filters: Filters | None, query: dict | None = None,

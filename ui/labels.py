@@ -62,10 +62,19 @@ def defuse(value):
     return value
 
 
-def to_csv(frame: pd.DataFrame) -> bytes:
+SYNTHETIC_CAPTION = "Synthetic demo data — not real patients, staff or organisations."
+SYNTHETIC_COLUMN = "Data"  # the first column of a CSV export of demo data
+SYNTHETIC_VALUE = "synthetic demo data (not real)"
+
+
+def to_csv(frame: pd.DataFrame, synthetic: bool = False) -> bytes:
     """UTF-8 CSV (with a byte-order mark, so Excel reads the characters right) of exactly
-    these rows and columns, text cells defused (see :func:`defuse`)."""
+    these rows and columns, text cells defused (see :func:`defuse`). With ``synthetic`` (the
+    data is demo data) every row starts with a column saying so: the one export function, so
+    no exported file of demo data can pass for real."""
     safe = frame.copy()
+    if synthetic:
+        safe.insert(0, SYNTHETIC_COLUMN, SYNTHETIC_VALUE)
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(defuse)
