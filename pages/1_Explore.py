@@ -38,11 +38,12 @@ def _audit_export() -> None:
                  f"search {chosen.text!r}")
 
 
+synthetic = data.is_synthetic()  # read now: the file is made later, outside this run
 st.download_button(
-    "Download these posts (CSV)", data=lambda: labels.to_csv(table, synthetic=data.is_synthetic()),
+    "Download these posts (CSV)", data=lambda: labels.to_csv(table, synthetic=synthetic),
     file_name=f"radsome-posts-{chosen.start}-to-{chosen.end}.csv", mime="text/csv",
     key="download_posts", on_click=_audit_export, disabled=table.empty,
-    help="Exactly the rows and columns shown above, the text redacted as shown. Cells that "
-         "start like a spreadsheet formula (=, +, -, @) get a leading apostrophe. Every "
-         "download is recorded in the audit log.",
+    help="Exactly the rows and columns shown above, the text redacted as shown (demo data: a "
+         "first column says it is synthetic). Cells that start like a spreadsheet formula (=, +, "
+         "-, @) get a leading apostrophe. Every download is recorded in the audit log.",
 )

@@ -21,7 +21,6 @@ from tests.support import ROOT, post, published_queries, raw_query, realdata, wr
 from tests.test_app import HEADINGS, open_page
 from ui import charts, labels
 from warehouse import policy_queries
-from warehouse.build import build
 from warehouse.queries import Filters
 
 END = datetime(2025, 6, 30, tzinfo=timezone.utc)

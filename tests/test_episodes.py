@@ -4,10 +4,8 @@ as staffed time actually elapsed. Hand-built threads through the real import and
 DuckDB); the expected numbers are worked out by hand in the comments."""
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta, timezone
 
-import pandas as pd
 import pytest
 import responses
 

@@ -35,7 +35,7 @@ def test_each_number_is_defined_on_its_page(demo_data, use_data, page):
 
 def test_acknowledged_sits_beside_answered_and_schedules_are_listed(demo_data, use_data, read_published):
     use_data(demo_data)
-    at = open_page(QUESTIONS_PAGE)
+    at = open_page(QUESTIONS_PAGE, {"from": "2023-01-01", "to": "2025-06-30"})  # every question
     labels = [m.label for m in at.metric]
     assert labels.index("Acknowledged automatically") == labels.index("Answered so far") + 1
     n, k = read_published(demo_data, "SELECT count(*), count(*) FILTER (WHERE is_acknowledged)"
@@ -48,3 +48,13 @@ def test_acknowledged_sits_beside_answered_and_schedules_are_listed(demo_data, u
     (table,) = [t for t in at.dataframe if "Staffed hours" in t.value.columns]
     assert {"Trust", "Policy version", "In force", "Staffed hours", "One service day"} <= set(table.value.columns)
     assert "24/7" in set(table.value["Staffed hours"]) or len(table.value) > 0
+
+
+def test_data_health_shows_answers_stamped_before_their_question(demo_data, use_data, read_published):
+    use_data(demo_data)
+    at = open_page("pages/7_Data_health.py")
+    assert not at.exception, at.exception
+    (table,) = [t.value for t in at.dataframe if "Answer stamped before its question" in t.value.columns]
+    platforms = read_published(demo_data, "SELECT count(DISTINCT platform) FROM patient_questions WHERE is_answered")
+    assert len(table) == platforms[0][0]
+    assert DEFINITIONS["stamped_early"] in "\n".join(c.value for c in at.caption)

@@ -478,6 +478,5 @@ def stamped_early_table(frame: pd.DataFrame, national: bool = False) -> pd.DataF
         "Platform": _each_distinct(frame["platform"], platform),
         "Answered questions": shown["n_answered"].map(count),
         "Answer stamped before its question": shown["n_stamped_early"].map(count),
-        "Share": [_shown_percent(p, None, None) if not pd.isna(p) or isinstance(p, str) else "—"
-                  for p in shown["share"]],
+        "Share": [_shown_percent(p, None, None) for p in shown["share"]],
     })
