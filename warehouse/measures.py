@@ -97,7 +97,9 @@ def target_counts_sql(followed: bool = True) -> str:
 # acknowledge: they are shown as "acknowledged" and never stop the clock. The limits:
 #
 # * a template: the account sent the same text (lower case, letters only, @handles and links
-#   dropped) at least TEMPLATE_MIN_REPEATS times, in reply to posts of at least
+#   dropped; among replies that open alike, a cheap first pass without regular expressions,
+#   which cost a third of the model on every reply) at least TEMPLATE_MIN_REPEATS times, in
+#   reply to posts of at least
 #   TEMPLATE_MIN_KINDS kinds (a question's topic, or "not a question"). A canned answer fits
 #   one topic; a message that goes to every kind of post is not answering any of them.
 # * too fast: a reply of at least FAST_REPLY_MIN_CHARS characters (without @handles and links)
