@@ -81,12 +81,13 @@ def waits(chosen, national: bool) -> None:
 waits(chosen, national)
 
 # --- the schedules service hours were counted on ---------------------------------------------
-with st.expander("Staffed hours: the schedule each trust had"):
-    data.dataframe(data.table(question_queries.trust_schedules, labels.schedule_table, chosen), hide_index=True)
-    st.caption("Service hours and “within 1 service day” use these schedules: each question is timed on "
-               "the staffed hours of the trust's local policy in force on the day it was asked (the "
-               "default Mon–Fri 08:00–18:00 without one), closed on its nation's bank holidays. One "
-               "service day is one of the trust's own staffed days.")
+st.subheader("The staffed hours each trust had")
+schedules = data.table(question_queries.trust_schedules, labels.schedule_table, chosen)
+data.dataframe(schedules, hide_index=True, height=min(320, 38 + 35 * len(schedules)))
+st.caption("Service hours and “within 1 service day” use these schedules: each question is timed on "
+           "the staffed hours of the trust's local policy in force on the day it was asked (the "
+           "default Mon–Fri 08:00–18:00 without one), closed on its nation's bank holidays. One "
+           "service day is one of the trust's own staffed days.")
 
 # --- funnel ---------------------------------------------------------------------------------
 # A fragment: changing "Compare" or "Measure" reruns only the funnel.
