@@ -9,6 +9,7 @@ import streamlit as st
 
 from ui import auth, charts, data, formats, labels, page, tables
 from warehouse import queries, question_queries
+from warehouse.measures import DEFINITIONS, definitions
 
 TOP_TRUSTS = 15
 
@@ -46,23 +47,20 @@ n_questions = int(data.query(question_queries.question_headline, chosen)["n_ques
 figures = data.response_headline(chosen, national=national) if rows else {}
 cols = st.columns(4)
 cols[0].metric("Patient questions", formats.shown_count(n_questions, national), border=True,
-               help="Questions from members of the public (with their follow-ups) asked in the "
-                    "chosen period, answered or not.")
+               help=DEFINITIONS["questions"])
 median, median_ci = figures.get("median_wait", ("—", None))
 cols[1].metric("Median time to first answer", median, median_ci, delta_color="off", delta_arrow="off",
-               border=True, help="Half of the questions had a first reply from a professional or organisation "
-                    "account within this time (Kaplan–Meier, calendar time; unanswered questions "
-                    "count as still waiting). “Not reached”: fewer than half answered so far.")
+               border=True, help=DEFINITIONS["median_wait"] + " Calendar time.")
 value, ci = figures.get("within_service_day", ("—", None))
 cols[2].metric("Answered in 1 service day", value, ci, delta_color="off", delta_arrow="off",
-               border=True, help="Within one day's staffed hours (Mon–Fri 08:00–18:00 UK time by "
-                                 "default). Kaplan–Meier estimate with 95% CI.")
+               border=True, help=DEFINITIONS["within_service_day"])
 cols[3].page_link("pages/2_Patient_questions.py", label="Questions and the open queue",
                   icon=":material/contact_support:")
 cols[3].page_link("pages/3_Response_times.py", label="Response times by trust", icon=":material/timer:")
 if not national:
     cols[3].caption("Question figures for a region or trust hide counts of 1–7 (*) and round "
                     "others to the nearest 5 (NHS Digital's small-number rules).")
+st.caption(definitions("questions", "answered", "median_wait", "within_service_day"))
 
 # --- posts over time --------------------------------------------------------------------
 # A fragment: changing its grain or lines reruns only this section (not the page's queries).

@@ -42,7 +42,8 @@ END = datetime(2026, 11, 1, tzinfo=timezone.utc)  # fixed, so runs are comparabl
 INCREMENT = 10_000
 PAGES = ["dashboard.py", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))]
 ENRICHMENT_MODELS = ("intermediate/int_posts", "intermediate/int_questions",
-                     "intermediate/int_episodes", "intermediate/int_episode_service_times",
+                     "intermediate/int_automatic_replies", "intermediate/int_episodes",
+                     "intermediate/int_episode_service_times",
                      "intermediate/int_answer_practice")
 RULE_ENGINE_MODELS = ("intermediate/int_rule_hits", "intermediate/int_policy_rule_hits")
 

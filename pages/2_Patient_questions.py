@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import auth, charts, data, formats, labels, page, tables
 from warehouse import question_queries
+from warehouse.measures import DEFINITIONS, definitions
 
 QUEUE_LIMIT = 500
 TOP_UNITS = 15
@@ -13,12 +14,8 @@ TOP_UNITS = 15
 chosen = page.start("Patient questions", ":material/contact_support:")
 national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
 
-st.markdown(
-    "A **patient question** is a post by a member of the public asking for information, help "
-    "or reassurance about health care or an imaging service (found by a classifier that keeps, "
-    "for each post, the words that made it count). Follow-ups by "
-    "the same person before anyone answers count as one question. It is **answered** when a "
-    "registered professional or organisation account first replies in the same thread.")
+st.markdown(definitions("questions", "answered") + " Questions are found by a classifier that keeps, "
+            "for each post, the words that made it count.")
 
 # --- headline ----------------------------------------------------------------------------
 head = data.query(question_queries.question_headline, chosen).iloc[0]
@@ -32,18 +29,20 @@ rows = auth.current_scope().rows
 figures = data.response_headline(chosen, national=national) if rows else {}
 if rows and not figures:
     st.caption("The questions behind these counts are outside your access, so their answers are not shown.")
-cols = st.columns(4)
+cols = st.columns(5)
 cols[0].metric("Questions asked", formats.shown_count(n_questions, national), border=True,
-               help="Question episodes asked in the chosen dates, answered or not.")
+               help=DEFINITIONS["questions"])
 value, ci = figures.get("answered", ("—", None))
 cols[1].metric("Answered so far", value, ci, delta_color="off", delta_arrow="off", border=True,
-               help="Share of all questions with a reply from a professional or organisation "
-                    "account, unanswered ones included in the denominator (Wilson 95% CI).")
-cols[2].metric("Still unanswered", formats.shown_count(int(head["n_open"]), national), border=True,
-               help="Questions with no professional or organisation reply yet (listed below).")
-cols[3].metric("Median wait for an answer", figures.get("median_wait", ("—",))[0], border=True,
-               help="Kaplan–Meier median time to the first professional answer, counting "
-                    "unanswered questions as still waiting. See the Response times page.")
+               help=DEFINITIONS["answered"])
+value, ci = labels.acknowledged_share(head, national)
+cols[2].metric("Acknowledged automatically", value, ci, delta_color="off", delta_arrow="off", border=True,
+               help=DEFINITIONS["acknowledged"])
+cols[3].metric("Still unanswered", formats.shown_count(int(head["n_open"]), national), border=True,
+               help=DEFINITIONS["open"] + " Listed below.")
+cols[4].metric("Median wait for an answer", figures.get("median_wait", ("—",))[0], border=True,
+               help=DEFINITIONS["median_wait"] + " See the Response times page.")
+st.caption(definitions("acknowledged", "open", "median_wait"))
 
 # --- what and when -----------------------------------------------------------------------
 # A fragment: changing its grain or lines reruns only this section (not the page's queries).

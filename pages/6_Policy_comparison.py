@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from store import demo_effects
 from ui import charts, data, labels, page, tables
 from warehouse import policy_queries
 from warehouse.policy_queries import CLAUSES
@@ -18,6 +19,14 @@ st.caption("Each trust's local social-media policy beside what happened under it
            "counted under the policy **in force on the day** (a staff post's day for flags, the day "
            "a question was asked for answers), so a trust that changed policy counts in both "
            "groups, each for its own days.")
+
+if data.is_synthetic():  # say what the generator planted, so the demo checks the method
+    origin = data.query(policy_queries.demo_origin)
+    effect = demo_effects.effect_of(origin["origin"].iloc[0] if len(origin) else None)
+    st.info(demo_effects.describe(effect) if effect else
+            "This synthetic demo was generated before its policy effects were recorded; regenerate it "
+            "with `python -m ingest demo --policy-effect none` or `default` to see what was planted.",
+            icon=":material/science:")
 
 register = data.query(policy_queries.policy_register, chosen)
 if register.empty:

@@ -1,6 +1,7 @@
 """Data health: is data arriving from every source? Per source: the last run and the last
 success, runs and failures, new and quarantined posts, posts fetched against the monthly quota,
-coverage gaps and where each connector will continue from."""
+coverage gaps and where each connector will continue from; and the data-quality figure of
+answers stamped before their question."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,6 +11,7 @@ import streamlit as st
 from store import sources
 from ui import auth, charts, data, labels, page, safe, tables
 from warehouse import health_queries
+from warehouse.measures import DEFINITIONS
 
 
 def _budgets() -> tuple[dict[str, int], str | None]:
@@ -75,3 +77,14 @@ st.caption("Fetched this month: posts the platform returned to RadSoMe this cale
 st.subheader("New posts per day")
 st.plotly_chart(data.figure(health_queries.fetches_over_time, charts.fetches_over_time, None, {"days": days}),
                 key="chart_fetches")
+
+st.subheader("Data quality: answers stamped before their question")
+stamped = data.table(health_queries.stamped_early_answers, labels.stamped_early_table, None,
+                     national=auth.current_scope().everything)
+if stamped.empty:
+    st.info("No answered patient questions yet.")
+else:
+    tables.show(stamped, hide_index=True)
+st.caption(DEFINITIONS["stamped_early"] + " Usually an edited post that kept its new time, or clocks "
+           "that differ between servers; many on one platform point at its timestamps. Over all the data "
+           "(the sidebar's dates do not apply).")

@@ -21,6 +21,7 @@ from ingest.landing import POST_COLUMNS, land
 from store import access, config
 from store.runs import run
 from tests import reference_km
+from tests.support import xlsx_rows
 from ui import formats, labels, page, tables
 from ui.auth import NO_LOGIN_WARNING
 from warehouse import stats
@@ -227,10 +228,15 @@ def test_explore_table_and_download_are_the_matching_posts(demo_data, use_data, 
 
     button = at.download_button(key="download_posts")
     csv = downloads[button.proto.deferred_file_id]()
-    assert csv == tables.to_csv(shown)
+    assert csv == tables.to_csv(shown, synthetic=True)  # demo data: every row says so (issue #12)
     parsed = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    assert parsed.columns.tolist() == shown.columns.tolist()
+    assert parsed.columns.tolist() == [tables.SYNTHETIC_COLUMN, *shown.columns]
+    assert set(parsed[tables.SYNTHETIC_COLUMN]) == {tables.SYNTHETIC_VALUE}
     assert parsed["Post id"].tolist() == shown["Post id"].tolist()
+    workbook = xlsx_rows(downloads[at.download_button(key="download_posts_xlsx").proto.deferred_file_id]())
+    assert workbook[0] == [tables.SYNTHETIC_COLUMN, *shown.columns]  # the Excel file says so too
+    assert [row[0] for row in workbook[1:]] == [tables.SYNTHETIC_VALUE] * len(shown)
+    assert [row[workbook[0].index("Post id")] for row in workbook[1:]] == shown["Post id"].tolist()
 
 
 def test_explore_search_box_filters_and_goes_into_the_url(demo_data, use_data, read_published):

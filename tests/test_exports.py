@@ -11,7 +11,6 @@ import csv
 import io
 import re
 import zipfile
-from pathlib import Path
 from xml.etree import ElementTree
 
 import pandas as pd
@@ -106,17 +105,23 @@ def test_each_download_is_audited_with_table_filters_rows_and_format(hostile):
     assert all("; 2025-05-01 to 2025-05-06; regions all; trusts all" in d for d in exports["detail"])
 
 
+def _calling(*calls: str) -> list[str]:
+    """The page and ui files (dashboard.py included) whose code holds any of ``calls``."""
+    files = [ROOT / "dashboard.py", *(path for folder in ("pages", "ui") for path in sorted((ROOT / folder).glob("*.py")))]
+    return [path.relative_to(ROOT).as_posix() for path in files if any(call in path.read_text() for call in calls)]
+
+
 def test_there_is_one_download_path():
-    """Every download button is made by ui.tables.download (audited); the data grid's own
-    download is off (client.disableDataExport, tests/test_security.py)."""
-    makers = [path.relative_to(ROOT).as_posix()
-              for folder in ("pages", "ui") for path in sorted((ROOT / folder).glob("*.py"))
-              if "download_button(" in path.read_text()]
-    makers += ["dashboard.py"] if "download_button(" in (ROOT / "dashboard.py").read_text() else []
-    assert makers == ["ui/tables.py"]
-    assert "st.dataframe(" not in "".join(
-        Path(p).read_text() for p in [*(ROOT / "pages").glob("*.py"), ROOT / "dashboard.py"]), \
-        "pages show tables through ui.tables.show (defused)"
+    """Every download button is made by ui.tables.download (audited, demo data marked); the
+    data grid's own download is off (client.disableDataExport, tests/test_security.py)."""
+    assert _calling("download_button(") == ["ui/tables.py"]
+
+
+def test_there_is_one_table_path():
+    """Every table a page shows goes through ui.tables.show (defused, captioned as synthetic on
+    demo data): no page or other ui module makes a grid or table itself (issues #12, #18)."""
+    assert _calling(".dataframe(", "st.table(", ".data_editor(") == ["ui/tables.py"], \
+        "pages show tables through ui.tables.show"
 
 
 def test_defuse_covers_every_line_of_a_cell():

@@ -45,6 +45,9 @@ QUESTIONS = [
     "Why have I been recalled after my mammogram?",
     "Am I too old for breast screening?",
 ]
+ANSWERS = ["it can feel uncomfortable for a few seconds.", "best not to wear any on the day.",
+           "results are posted within two weeks.", "tell the radiographer first if you might be.",
+           "yes, eat and drink as normal.", "park in the Tesco car park.", "it rarely does."]
 LEEDS_ANSWERED = 7
 ALL = Filters(date(2025, 3, 1), date(2025, 3, 31))
 
@@ -68,8 +71,10 @@ def _records() -> list[dict]:
                     "<script>alert(1)</script> =HYPERLINK(\"x\") Am I too old for breast screening?")
         posts.append(_post(f"L{i}", f"patient_l{i}", asked, text, trust="RR8"))
         if i < LEEDS_ANSWERED:
+            # each answer its own words: the same text to every kind of question would be an
+            # automatic reply (a template), which does not answer (issue #12)
             posts.append(_post(f"L{i}a", "leeds_bsu", asked + timedelta(minutes=20 * (i + 1)),
-                               "Thanks for asking, here is our advice.", parent=f"L{i}"))
+                               f"Thanks for asking: {ANSWERS[i]}", parent=f"L{i}"))
     for j in range(3):  # Blackpool
         asked = datetime(2025, 3, 2 + j, 10, 0, tzinfo=UTC)
         posts.append(_post(f"B{j}", f"patient_b{j}", asked, QUESTIONS[j], trust="RXL"))
@@ -231,16 +236,17 @@ def test_trust_table_suppresses_small_numbers(run):
 
 
 def test_response_table_suppresses_and_says_not_reached(run):
-    calendar, service = (qq.km_summaries(run(qq.response_histogram, by="trust", clock=c), within_s=w)
-                         for c, w in (("calendar", qq.CALENDAR_WITHIN), ("service", qq.SERVICE_WITHIN)))
-    table = labels.response_table(calendar, service, unit="Trust").set_index("Trust")
+    summaries = [qq.km_summaries(run(qq.response_histogram, by="trust", clock=c), within_s=w)
+                 for c, w in (("calendar", qq.CALENDAR_WITHIN), ("service", qq.SERVICE_WITHIN),
+                              ("service_days", qq.SERVICE_DAY_WITHIN))]
+    table = labels.response_table(*summaries, unit="Trust").set_index("Trust")
     assert (table.loc["Blackpool Teaching Hospitals NHS Foundation Trust"] == "*").sum() >= 5
     leeds = table.loc["Leeds Teaching Hospitals NHS Trust"]
     assert leeds["Median wait"] == "*"  # 7 answered: hidden
     # secondary suppression: the two rows add up to a total shown on the page, so hiding only
     # Blackpool's 3 would let anyone work it out from Leeds's 10
     assert leeds["Questions"] == "*"
-    national = labels.response_table(calendar, service, unit="Trust", national=True).set_index("Trust")
+    national = labels.response_table(*summaries, unit="Trust", national=True).set_index("Trust")
     assert national.loc["Leeds Teaching Hospitals NHS Trust", "Median wait"] == "1 h 40 min"
     assert national.loc["Blackpool Teaching Hospitals NHS Foundation Trust", "Median wait"] == "not reached"
 
@@ -334,6 +340,9 @@ def test_only_http_links_are_links():
 def test_durations_read_like_people_say_them():
     assert [formats.duration(s) for s in (None, 20, 45 * 60, 3 * 3600 + 1200, 86400 * 3 + 4 * 3600)] == [
         "—", "under 1 min", "45 min", "3 h 20 min", "3 days 4 h"]
-    assert formats.duration(12 * 3600, service=True) == "12 h"  # service hours up to 5 service days
-    assert formats.duration(6 * 36_000 + 3600, service=True) == "6 service days 1 h"
+    # staffed time is always in hours: trusts' staffed days differ (issue #12)
+    assert formats.duration(12 * 3600, service=True) == "12 h"
+    assert formats.duration(61 * 3600 + 600, service=True) == "61 h 10 min"
+    assert formats.duration(250 * 3600 + 600, service=True) == "250 h"
+    assert formats.wait_ci_text(3 * 3600, 61 * 3600, service=True) == "3–61 h"
     assert formats.wait_text(float("nan")) == "not reached"

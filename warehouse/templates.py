@@ -166,6 +166,11 @@ def _answered_within_targets() -> str:
 
 TEMPLATES: dict[str, Callable[[], str]] = {
     "answered_within_targets": _answered_within_targets,
+    # the limits of an automatic reply (warehouse.measures, "answers and acknowledgements")
+    "template_min_repeats": lambda: str(int(measures.TEMPLATE_MIN_REPEATS)),
+    "template_min_kinds": lambda: str(int(measures.TEMPLATE_MIN_KINDS)),
+    "fast_reply_seconds": lambda: str(int(measures.FAST_REPLY_SECONDS)),
+    "fast_reply_min_chars": lambda: str(int(measures.FAST_REPLY_MIN_CHARS)),
     "disclaimer_pattern": _disclaimer_pattern,
     "enabling_practice_columns": _enabling_practice_columns,
     "guideline_flags": _guideline_flags,
