@@ -25,7 +25,7 @@ from store import access, config, reader, reviews
 from tests import test_connector_bluesky as bsky, test_connector_facebook as fb
 from tests import test_connector_mastodon as masto, test_connector_reddit as rd, test_connector_x as xt
 from tests.support import post, published_query, raw_query, write_jsonl
-from ui import labels
+from ui import labels, tables
 from warehouse import queries
 from warehouse.build import build
 
@@ -231,7 +231,7 @@ def test_explore_csv_holds_no_public_handle_or_did(published, role, monkeypatch)
     finally:
         con.close()
     assert len(frame) > 1_500
-    exported = labels.to_csv(labels.explore_table(frame)).decode("utf-8-sig").lower()
+    exported = tables.to_csv(labels.explore_table(frame)).decode("utf-8-sig").lower()
     leaked = sorted(n for n in needles if n in exported)
     assert leaked == [], [(n, needles[n]) for n in leaked[:20]]
 
