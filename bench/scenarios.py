@@ -23,7 +23,7 @@ BASES = [
     (180, ("Y56", "Y62"), (), (), ""),
     (365, (), (), ("x",), ""),
     (90, ("Y60",), (), (), "mammogram"),
-    (365, ("Y63",), ("RR8",), (), ""),
+    (365, ("Y63",), ("ZZ137",), (), ""),  # Moorcastle Imaging, a fictional demo trust
     (30, (), (), ("facebook", "x"), "results"),
 ]
 
@@ -56,6 +56,8 @@ PAGE_QUERIES = {
         (question_queries.response_histogram, {"by": "all", "clock": "service"}),
         (question_queries.question_units, {"by": "trust"}),
         (question_queries.asking_times, {}),
+        (question_queries.question_headline, {}),
+        (question_queries.trust_schedules, {}),
     ],
     "pages/5_Guideline_flags.py": [
         (flag_queries.flag_headline, {}),
@@ -68,6 +70,7 @@ PAGE_QUERIES = {
     ],
     "pages/4_Review_queue.py": [(flag_queries.review_queue, {"limit": 501})],
     "pages/6_Policy_comparison.py": [
+        (policy_queries.demo_origin, {}),  # demo data only: what the generator planted
         (policy_queries.policy_register, {}),
         (policy_queries.policy_comparison, {"clause": "engagement"}),
         (policy_queries.trust_outcomes, {}),
@@ -75,6 +78,7 @@ PAGE_QUERIES = {
     "pages/7_Data_health.py": [
         (health_queries.source_health, {"days": 30}),
         (health_queries.fetches_over_time, {"days": 30}),
+        (health_queries.stamped_early_answers, {}),
     ],
 }
 
