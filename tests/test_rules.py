@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import random
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -50,13 +51,12 @@ def test_rules_are_well_formed():
 # --- the clause register -------------------------------------------------------------------------
 
 def test_every_rule_cites_a_clause_in_force_on_every_day_since_2016():
-    day, end = date(2016, 1, 26), date.today() + timedelta(days=365)
-    while day <= end:
+    for day in _days_since_2016():
         for r in RULES + local.LOCAL_RULES:
             if r.rule_id.startswith("POLICY-") and day < date(2017, 9, 4):
                 continue  # HCPC's social media guidance dates from September 2017
-            assert clauses.cite(r.clauses, day) is not None, (r.rule_id, day)
-        day += timedelta(days=30)
+            cited = clauses.cite(r.clauses, day)
+            assert cited is not None and cited.in_force(day), (r.rule_id, day)
 
 
 @pytest.mark.parametrize("day,edition", [
@@ -72,19 +72,62 @@ def test_hcpc_standards_edition_by_day(day, edition):
             assert cited.clause_number == number[edition]
 
 
+def _days_since_2016():
+    """Every 30th day from HCPC's 2016 standards to a year from now, and each edition change's eve and day."""
+    start = day = date(2016, 1, 26)
+    end = date.today() + timedelta(days=365)
+    edges = {d for c in clauses.register() for d in (c.effective_from, c.effective_to) if d and d >= day}
+    days = set(edges) | {d - timedelta(days=1) for d in edges}
+    while day <= end:
+        days.add(day)
+        day += timedelta(days=30)
+    return sorted(d for d in days if d >= start)
+
+
 def test_wrong_citations_are_fixed():
+    """#13 section 3: no copyright rule cites a clause on identifying people, no date-of-birth rule
+    cites trade-union guidance, and every rule cites the regulator's (HCPC) or the professional
+    body's (SCoR) own wording, not a third-party summary, on every day since 2016."""
     by_id = {r.rule_id: r for r in RULES}
+    copyright_rules = [r for r in RULES if r.family == "copyright"]
+    assert {"COPYRIGHT-UNCREDITED", "COPYRIGHT-NO-CONSENT", "COPYRIGHT-LEARNED"} <= {r.rule_id for r in copyright_rules}
+    for day in _days_since_2016():
+        for r in copyright_rules:
+            cited = clauses.cite(r.clauses, day)
+            assert "copyright" in cited.summary.lower(), (r.rule_id, day, cited.clause_id)
+            assert "identif" not in cited.summary.lower() and "confidential" not in cited.family.lower(), (r.rule_id, day)
+        dob = clauses.cite(by_id["CONF-DOB"].clauses, day)
+        assert dob.family == "HCPC-CONFIDENTIALITY" and dob.issuer == "HCPC", (day, dob.clause_id)
+        for r in RULES:
+            cited = clauses.cite(r.clauses, day)
+            assert "trade union" not in f"{cited.issuer} {cited.document}".lower(), (r.rule_id, day)
+            assert cited.issuer in ("HCPC", "Society and College of Radiographers"), (r.rule_id, day, cited.issuer)
+            if r.family == "confidentiality":
+                assert cited.family in ("HCPC-CONFIDENTIALITY", "SCOR-SOME-CONFIDENTIALITY"), (r.rule_id, day)
     day = date(2025, 1, 1)
-    # copyright cited a clause on identifying people; date of birth cited trade-union guidance
-    assert "copyright" in clauses.cite(by_id["COPYRIGHT-UNCREDITED"].clauses, day).summary
-    assert clauses.cite(by_id["CONF-DOB"].clauses, day).family == "HCPC-CONFIDENTIALITY"
     assert clauses.cite(by_id["DISC-GROUP"].clauses, day).clause_id == "HCPC-SCPE-2024-1.6"
     assert clauses.cite(by_id["BOUND-FRIEND-REQUEST"].clauses, day).clause_id == "HCPC-SCPE-2024-1.9"
-    issuers = {clauses.cite(r.clauses, day).issuer for r in RULES}
-    assert "HCPC" in issuers and "RCGP" not in issuers or True  # RCGP only as a fallback
-    assert {"HCPC", "Society and College of Radiographers"} <= issuers
-    for r in RULES:  # no rule cites trade-union guidance or NHSP's bank-staff page any more
-        assert not {"NHSP-BOUNDARIES"} & set(r.clauses), r.rule_id
+    for r in RULES:  # no rule cites NHSP's bank-staff page any more
+        assert "NHSP-BOUNDARIES" not in r.clauses, r.rule_id
+
+
+def test_register_holds_the_current_editions_from_their_dates():
+    """#13 section 3: HCPC's revised standards and social media guidance from 1 September 2024,
+    SoR's new Code of Professional Conduct from January 2025, SCoR's social media guidance from
+    December 2015; each edition ends the day the next begins."""
+    for family in ("HCPC-CONFIDENTIALITY", "HCPC-BOUNDARIES", "HCPC-DISCRIMINATION", "HCPC-SOCIAL-MEDIA",
+                   "HCPC-TRUST", "HCPC-SMG-CONFIDENTIALITY", "HCPC-SMG-OFFENSIVE", "HCPC-SMG-BOUNDARIES"):
+        before, after = clauses.cite((family,), date(2024, 8, 31)), clauses.cite((family,), date(2024, 9, 1))
+        assert after.edition == "2024" and after.effective_from == date(2024, 9, 1), family
+        assert before.edition != "2024" and before.effective_to == date(2024, 9, 1), family
+    code_2013, code_2025 = clauses.cite(("SOR-CODE",), date(2025, 1, 15)), clauses.cite(("SOR-CODE",), date(2025, 1, 16))
+    assert (code_2013.edition, code_2025.edition) == ("2013", "2025")
+    assert code_2025.effective_from == date(2025, 1, 16) and code_2025.document == "Code of Professional Conduct"
+    assert code_2025.issuer == "Society of Radiographers" and code_2025.verified
+    scor = [c for c in clauses.register() if c.family.startswith("SCOR-SOME-")]
+    assert scor and all(c.edition == "2015" and c.effective_from == date(2015, 12, 16) for c in scor)
+    image = clauses.cite(next(r for r in RULES if r.rule_id == "CONF-IMAGE").clauses, date(2016, 1, 1))
+    assert image.clause_id == "SCOR-SOME-2015-L2"
 
 
 def test_register_says_what_was_verified():
@@ -304,6 +347,49 @@ def test_tweet_act_texts_raise_almost_no_confidentiality_flags():
     # rules-4: profanity in a staff post is offensive (OFFENSIVE-PROFANITY), and real tweets
     # swear (127 of 7,500); every other family stays at most 1%
     assert (out["family"] != "offensive").sum() <= 0.01 * len(texts)
+
+
+def test_real_text_table_counts_every_family_on_each_split_beside_the_previous_packs():
+    """The real-text block of ``evaluate --rules``: every family gets a cell on every split (zeros
+    too), the previous packs' count before the current one's; built here from texts whose hits are
+    known, so it runs without the real data."""
+    texts = {"tweet-act train*": ["lovely sunny day at the seaside"],
+             "tweet-act test": ["Pt booked for CT, NHS no 401 023 2137, bay 4", "what a match last night"],
+             "real text train": ["this printer is fucking useless, sort it out"],
+             "real text test": []}
+    frame = pd.DataFrame([{"record_id": f"r{i}", "text": t, "split": split}
+                          for i, (split, t) in enumerate((s, t) for s, ts in texts.items() for t in ts)])
+    lines = rules_evaluate.real_text_table(frame)
+    assert lines[1].split() == ["split", "n", *FAMILIES, "any"]
+    rows = {line[:17].strip(): re.split(r"\s{2,}", line[17:].strip()) for line in lines[2:]}
+    assert list(rows) == ["tweet-act train*", "tweet-act test", "real text train", "real text test"]
+    assert [row[0] for row in rows.values()] == ["1", "2", "1", "0"]  # n
+    cell = {split: dict(zip([*FAMILIES, "any"], row[1:], strict=True)) for split, row in rows.items()}
+    assert cell["tweet-act test"]["confidentiality"] == "1 \u2192 1" and cell["tweet-act test"]["any"] == "1 \u2192 1"
+    assert cell["real text train"]["offensive"] == "0 \u2192 1"  # OFFENSIVE-PROFANITY is new in rules-4
+    assert all(cell["tweet-act train*"][f] == "0 \u2192 0" for f in (*FAMILIES, "any"))
+    assert all(cell["real text test"][f] == "0 \u2192 0" for f in (*FAMILIES, "any"))
+
+
+def test_real_text_is_found_where_radsome_realdata_says(tmp_path, monkeypatch):
+    """One resolver for the real data (the brief's order): $RADSOME_REALDATA first."""
+    monkeypatch.setenv("RADSOME_REALDATA", str(tmp_path))
+    assert rules_evaluate._realdata() == tmp_path
+    monkeypatch.setenv("RADSOME_REALDATA", str(tmp_path / "absent"))
+    assert rules_evaluate._realdata() != tmp_path / "absent"
+
+
+def test_real_text_splits_are_the_question_evaluations():
+    root = rules_evaluate.question_corpus.realdata_dir()
+    if root is None:
+        pytest.skip("real data absent (../shared/realdata is not beside this clone; set $RADSOME_REALDATA)")
+    frame = rules_evaluate.load_real_text(root)
+    sizes = frame["split"].value_counts().to_dict()
+    assert sizes["tweet-act train*"] == 6000 and sizes["tweet-act test"] == 1500
+    assert sizes["real text train"] + sizes["real text test"] == 828 and sizes["real text test"] == 262
+    tweets = frame[frame["record_id"].str.startswith("tweet_act:")]
+    line = tweets["record_id"].str.split(":").str[1].astype(int)
+    assert ((line % 5 == 0) == (tweets["split"] == "tweet-act test")).all()
 
 
 # --- per-family precision and recall on labelled posts (not the rules' own examples) ------------

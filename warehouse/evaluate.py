@@ -19,10 +19,13 @@ questions-1):
 - **held-out (blind)** (``tests/data/heldout/patient_questions.csv``, written by someone else
   and never seen here) when the file is present.
 
+After the questions, the guideline rules: every flag family on every labelled split and on
+each real-text split, the current packs beside the previous ones (:mod:`warehouse.rules.evaluate`).
+``--questions`` prints the questions only, ``--rules`` the rules only.
+
 ``--explain`` lists the disagreements on the test splits; ``--skip-blind`` leaves the blind
-held-out set out (for runs while changing the classifier, which must not look at it); ``--speed N`` times the classifier in
-DuckDB over N labelled texts (the build's speed is measured by ``bench/run.py``); ``--rules``
-evaluates the guideline rules instead (per family, see :mod:`warehouse.rules.evaluate`).
+held-out sets out (for runs while changing a classifier, which must not look at them); ``--speed N`` times the classifier in
+DuckDB over N labelled texts (the build's speed is measured by ``bench/run.py``).
 """
 from __future__ import annotations
 
@@ -219,13 +222,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed", type=int, metavar="N", help="also time the classifier over N texts in DuckDB")
     parser.add_argument("--skip-blind", action="store_true",
                         help="leave the blind held-out sets out (while changing a classifier)")
-    parser.add_argument("--rules", action="store_true",
-                        help="evaluate the guideline rules per family instead of the question classifier")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--rules", action="store_true", help="the guideline rules only (per family)")
+    only.add_argument("--questions", action="store_true", help="the question classifier only")
     args = parser.parse_args(argv)
-    if args.rules:
+    if not args.rules:
+        evaluate_questions(args)
+    if not args.questions:
         from warehouse.rules import evaluate as rules_evaluate
 
+        if not args.rules:
+            print()
         return rules_evaluate.main(explain=bool(args.explain), blind=not args.skip_blind)
+    return 0
+
+
+def evaluate_questions(args: argparse.Namespace) -> None:
+    """Print the question classifier's lines (every data set and split, "?", q2 and prev beside it)."""
     print(f"classifier {questions.version()} (q2: questions-2+{question_model.load(PREVIOUS_MODEL).version}; "
           f"prev: {questions.RULES_VERSION}, the cue rules alone)")
     frames = []
@@ -242,7 +255,6 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
     if args.speed:
         print(speed(args.speed))
-    return 0
 
 
 if __name__ == "__main__":

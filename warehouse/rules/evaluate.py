@@ -11,8 +11,14 @@ rules, the current packs beside the previous version, on every labelled split.
 - ``tests/data/heldout/guideline_posts.csv`` (columns id, text, families, author, kind), when
   present: a blind set written by someone else, reported as its own block ("held-out
   (blind)"). Nothing here was tuned on it.
-- The Tweet-Act real tweets (``../shared/realdata``), run as staff posts: none is about a
-  patient, so every confidentiality flag there is false. Skipped when the folder is absent.
+- Real text (``../shared/realdata``, resolved by :func:`question_corpus.realdata_dir`), run
+  as staff posts, split as the question evaluation splits it: Tweet-Act train (its 6,000 tweets
+  were training negatives, ``tweet-act train*``) and test (1,500, never trained on), and the
+  customer-care turns and platform recordings ("real text", 30% test by conversation or text
+  hash; the flag model never saw either split). Nothing there was labelled for flags: the
+  block counts the posts each version flags, every family on its own line (zeros too). None of
+  these texts is a staff post about a patient, so every confidentiality flag there is false.
+  Skipped, saying so, when the folder is absent.
 
 Posts are run as staff posts (most rules apply to staff only), except held-out rows whose
 ``author`` names a known author role. The previous packs (``rules-3``: the regex rules without
@@ -29,6 +35,7 @@ from typing import Callable
 
 import pandas as pd
 
+from warehouse.enrich import question_corpus
 from warehouse.rules import engine, packs, train_flags
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,14 +45,16 @@ ROLES = ("professional", "organisation", "patient_public", "media", "charity")
 
 
 def _realdata() -> Path:
-    """The shared real-data folder beside the repository (a worktree's is two levels up)."""
-    for folder in (REPO.parent / "shared" / "realdata", REPO.parent.parent / "shared" / "realdata"):
-        if folder.exists():
-            return folder
-    return REPO.parent / "shared" / "realdata"
+    """The shared real-data folder: $RADSOME_REALDATA, else beside the repository, else
+    /work/shared/realdata (:func:`question_corpus.realdata_dir`, the one resolver); the folder
+    beside the repository when none exists, so a skip names where it looked."""
+    return question_corpus.realdata_dir() or REPO.parent / "shared" / "realdata"
 
 
-TWEET_ACT = _realdata() / "texts" / "tweet_act_TAC_TWEET_DATA.csv"
+TWEET_ACT = _realdata() / question_corpus.TWEET_ACT
+# The real-text splits, in the order printed; "*" marks the one the flag model trained on (as negatives).
+REAL_SPLITS = (("tweet_act", "train", "tweet-act train*"), ("tweet_act", "test", "tweet-act test"),
+               ("other", "train", "real text train"), ("other", "test", "real text test"))
 
 
 @dataclass(frozen=True)
@@ -100,9 +109,11 @@ def load_written() -> pd.DataFrame:
     return frame[["text", "families", "split", "note", "role"]]
 
 
-def load_heldout(path: Path = HELDOUT) -> pd.DataFrame | None:
-    """The blind held-out set as (text, families, split='held-out (blind)', note, role), or None
-    when absent. Families the packs do not know are kept: they count as misses."""
+def load_heldout(path: Path | None = None) -> pd.DataFrame | None:
+    """The blind held-out set (default :data:`HELDOUT`, read at call time) as (text, families,
+    split='held-out (blind)', note, role), or None when absent. Families the packs do not know
+    are kept: they count as misses."""
+    path = path or HELDOUT
     if not path.exists():
         return None
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -202,12 +213,51 @@ def tweet_act_line(version: Packs = CURRENT, path: Path = TWEET_ACT) -> tuple[st
             f"({flagged / len(texts):.2%}); by family: {counts or 'none'}; CONF-NHS-NUMBER {nhs}", out)
 
 
+def load_real_text(root: Path | None = None) -> pd.DataFrame | None:
+    """Every real text as (record_id, text, split) with ``split`` one of :data:`REAL_SPLITS`'
+    names, or None when the real data is absent."""
+    root = root or question_corpus.realdata_dir()
+    if root is None:
+        return None
+    frames = []
+    for source, read in (("tweet_act", question_corpus.read_tweet_act),
+                         ("other", question_corpus.read_customer_care), ("other", question_corpus.read_recordings)):
+        frame = read(root)
+        names = {split: name for s, split, name in REAL_SPLITS if s == source}
+        frames.append(pd.DataFrame({"record_id": frame["record_id"], "text": frame["text"],
+                                    "split": frame["split"].map(names)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def real_text_table(frame: pd.DataFrame, versions: tuple[Packs, ...] = (PREVIOUS, CURRENT)) -> list[str]:
+    """Posts flagged per real-text split and family (every family, zeros too), each version beside
+    the next, run as staff posts; the texts carry no flag labels, so these are counts."""
+    flagged = {}
+    for version in versions:
+        hits = predict(frame.assign(role="professional"), version)["predicted"]
+        flagged[version.version] = hits
+    names = " → ".join(v.version for v in versions)
+    lines = [f"real text as staff posts (posts flagged, {names}; no flag labels: every confidentiality flag is false)",
+             f"{'split':17} {'n':>5}  " + "  ".join(f"{f:>15}" for f in (*packs.FAMILIES, "any"))]
+    for _, _, split in REAL_SPLITS:
+        rows = (frame["split"] == split).to_numpy()
+        cells = []
+        for family in (*packs.FAMILIES, "any"):
+            counts = [sum(1 for p, keep in zip(flagged[v.version], rows)
+                          if keep and (p if family == "any" else family in p)) for v in versions]
+            cells.append(f"{' → '.join(str(c) for c in counts):>15}")
+        lines.append(f"{split:17} {int(rows.sum()):5d}  " + "  ".join(cells))
+    return lines
+
+
 def labelled_frames(blind: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """All labelled rows (dev, test and, when present and ``blind``, held-out) scored by both versions."""
     frame = pd.concat([load_labelled(), load_written()], ignore_index=True)
     heldout = load_heldout() if blind else None
-    note = (f"held-out (blind): {HELDOUT.relative_to(REPO)} (n={len(heldout)})" if heldout is not None
-            else f"held-out (blind): {HELDOUT.relative_to(REPO)} is not present, block skipped")
+    where = HELDOUT.relative_to(REPO) if HELDOUT.is_relative_to(REPO) else HELDOUT
+    note = (f"held-out (blind): {where} (n={len(heldout)})" if heldout is not None
+            else f"held-out (blind): left out (--skip-blind)" if not blind
+            else f"held-out (blind): {where} is not present, block skipped")
     if heldout is not None:
         frame = pd.concat([frame, heldout], ignore_index=True)
     return predict(frame, PREVIOUS), predict(frame, CURRENT), note
@@ -217,13 +267,21 @@ def main(explain: bool = False, blind: bool = True) -> int:
     start = time.perf_counter()
     before, after, note = labelled_frames(blind)
     sizes = ", ".join(f"{s} {int((after['split'] == s).sum())}" for s in dict.fromkeys(after["split"]))
-    print(f"guideline rules {CURRENT.version} beside {PREVIOUS.version}: {LABELLED.relative_to(REPO)} and the "
-          f"held-out set ({sizes}); n+ = posts labelled with the family; staff posts unless the held-out author "
+    print(f"guideline rules {CURRENT.version} beside {PREVIOUS.version}: {LABELLED.relative_to(REPO)}, the other "
+          f"writers' staff posts and the held-out set ({sizes}); n+ = posts labelled with the family; staff posts unless the held-out author "
           f"says otherwise")
     print(note)
     print("* trained on: dev and written train* trained the learned rules (test and written test never did)")
     for line in score_table(before, after):
         print(line)
+    real = load_real_text()
+    if real is None:
+        print(f"real text: skipped, the real data is absent (set ${question_corpus.REALDATA_ENV} or mount "
+              f"{_realdata()})")
+    else:
+        for line in real_text_table(real):
+            print(line)
+    tweets = None
     for version in (PREVIOUS, CURRENT):
         line, tweets = tweet_act_line(version)
         print(line)
