@@ -371,6 +371,55 @@ def test_real_text_table_counts_every_family_on_each_split_beside_the_previous_p
     assert all(cell["real text test"][f] == "0 \u2192 0" for f in (*FAMILIES, "any"))
 
 
+def test_real_text_precision_counts_read_flags_and_names_the_unread():
+    frame = pd.DataFrame({"record_id": ["a", "b", "c"], "split": "real text test",
+                          "text": ["you are all idiots", "this printer is fucking useless", "you lot are morons"]})
+    sha = [rules_evaluate.question_corpus.text_sha(t) for t in frame["text"]]
+    flagged = {"old": [frozenset({"incivility"}), frozenset(), frozenset({"incivility"})],
+               "new": [frozenset({"incivility"}), frozenset({"offensive"}), frozenset({"incivility"})]}
+    verdicts = {("a", "incivility"): (sha[0], True), ("b", "offensive"): (sha[1], False),
+                ("c", "incivility"): ("0" * 16, True)}  # c's text changed since it was read
+    lines = rules_evaluate.real_text_precision(frame, flagged, verdicts)
+    rows = {line.split()[0]: line for line in lines[2:]}
+    assert rows["incivility"].split()[1:] == ["1.00", "(1/1)", "1.00", "(1/1)"]
+    assert rows["offensive"].split()[1:] == ["—", "(no", "flag)", "0.00", "(0/1)"]
+    assert lines[-1] == "flags with no verdict (read them and add them to the file): old 1, new 1"
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda row: row.replace(",boundaries,0,", ",bounds,0,", 1), r"real_text_flags.csv:2: family 'bounds'"),
+    (lambda row: row.replace(",boundaries,0,", ",boundaries,yes,", 1), r"real_text_flags.csv:2: verdict 'yes'"),
+    (lambda row: row.split(",", 1)[0] + ",zz" + row.split(",", 1)[1][16:], r"real_text_flags.csv:2: text_sha 'zz"),
+])
+def test_a_bad_verdict_row_names_the_file_line_and_field(tmp_path, edit, message):
+    lines = rules_evaluate.VERDICTS.read_text(encoding="utf-8").splitlines()
+    assert ",boundaries,0," in lines[1]
+    bad = tmp_path / "real_text_flags.csv"
+    bad.write_text("\n".join([lines[0], edit(lines[1]), *lines[2:]]) + "\n", encoding="utf-8")
+    with pytest.raises(rules_evaluate.VerdictError, match=message):
+        rules_evaluate.load_verdicts(bad)
+    twice = tmp_path / "twice.csv"
+    twice.write_text("\n".join([lines[0], lines[1], lines[1]]) + "\n", encoding="utf-8")
+    with pytest.raises(rules_evaluate.VerdictError, match=r"twice.csv:3: record_id .* second boundaries verdict"):
+        rules_evaluate.load_verdicts(twice)
+
+
+def test_every_flag_on_real_text_has_been_read():
+    """Each flag either version raises on the real text has a verdict for that very text, so a
+    rule change that raises new flags there fails here until someone reads them."""
+    root = rules_evaluate.question_corpus.realdata_dir()
+    if root is None:
+        pytest.skip("real data absent (../shared/realdata is not beside this clone; set $RADSOME_REALDATA)")
+    frame = rules_evaluate.load_real_text(root)
+    flagged = rules_evaluate.real_text_flags(frame)
+    lines = rules_evaluate.real_text_precision(frame, flagged, rules_evaluate.load_verdicts())
+    assert not lines[-1].startswith("flags with no verdict"), lines[-1]
+    current = {(r, f) for r, p in zip(frame["record_id"], flagged["rules-4"]) for f in p}
+    assert current == set(rules_evaluate.load_verdicts())  # and no verdict for a flag no longer raised
+    rows = {line.split()[0]: line.split() for line in lines[2:]}
+    assert rows["confidentiality"][1:] == ["—", "(no", "flag)", "—", "(no", "flag)"]
+
+
 def test_real_text_is_found_where_radsome_realdata_says(tmp_path, monkeypatch):
     """One resolver for the real data (the brief's order): $RADSOME_REALDATA first."""
     monkeypatch.setenv("RADSOME_REALDATA", str(tmp_path))

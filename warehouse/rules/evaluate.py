@@ -16,9 +16,10 @@ rules, the current packs beside the previous version, on every labelled split.
   were training negatives, ``tweet-act train*``) and test (1,500, never trained on), and the
   customer-care turns and platform recordings ("real text", 30% test by conversation or text
   hash; the flag model never saw either split). Nothing there was labelled for flags: the
-  block counts the posts each version flags, every family on its own line (zeros too). None of
-  these texts is a staff post about a patient, so every confidentiality flag there is false.
-  Skipped, saying so, when the folder is absent.
+  block counts the posts each version flags, every family in its own column (zeros too), then
+  each family's precision from :data:`VERDICTS`, where every flag raised there was read by hand
+  (recall cannot be measured: no real text is a staff post about a patient, so every
+  confidentiality flag there would be false). Skipped, saying so, when the folder is absent.
 
 Posts are run as staff posts (most rules apply to staff only), except held-out rows whose
 ``author`` names a known author role. The previous packs (``rules-3``: the regex rules without
@@ -28,6 +29,7 @@ current ones (``rules-4``). ``rules-2`` stays frozen under ``warehouse/rules/pre
 from __future__ import annotations
 
 import csv
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +55,9 @@ def _realdata() -> Path:
 
 TWEET_ACT = _realdata() / question_corpus.TWEET_ACT
 # The real-text splits, in the order printed; "*" marks the one the flag model trained on (as negatives).
+# Every flag the packs raise on the real text, read by hand: record id, text hash, family, 1/0.
+VERDICTS = Path(__file__).with_name("labels") / "real_text_flags.csv"
+VERDICT_COLUMNS = ("record_id", "text_sha", "family", "verdict", "note")
 REAL_SPLITS = (("tweet_act", "train", "tweet-act train*"), ("tweet_act", "test", "tweet-act test"),
                ("other", "train", "real text train"), ("other", "test", "real text test"))
 
@@ -229,13 +234,72 @@ def load_real_text(root: Path | None = None) -> pd.DataFrame | None:
     return pd.concat(frames, ignore_index=True)
 
 
-def real_text_table(frame: pd.DataFrame, versions: tuple[Packs, ...] = (PREVIOUS, CURRENT)) -> list[str]:
+class VerdictError(ValueError):
+    """The real-text verdict file is malformed: the message names the file, line and field."""
+
+
+def load_verdicts(path: Path | None = None) -> dict[tuple[str, str], tuple[str, bool]]:
+    """(record_id, family) -> (text_sha, right?) from :data:`VERDICTS` (read at call time): every
+    flag the packs raised on real text, read by hand (docs/labelling.md)."""
+    path = path or VERDICTS
+    out: dict[tuple[str, str], tuple[str, bool]] = {}
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        if tuple(reader.fieldnames or ()) != VERDICT_COLUMNS:
+            raise VerdictError(f"{path}:1: columns must be {', '.join(VERDICT_COLUMNS)}")
+        for line, row in enumerate(reader, start=2):
+            if row["family"] not in packs.FAMILIES:
+                raise VerdictError(f"{path}:{line}: family {row['family']!r} is not a flag family")
+            if row["verdict"] not in ("0", "1"):
+                raise VerdictError(f"{path}:{line}: verdict {row['verdict']!r} must be 1 (right) or 0 (wrong)")
+            if not re.fullmatch(r"[0-9a-f]{16}", row["text_sha"]):
+                raise VerdictError(f"{path}:{line}: text_sha {row['text_sha']!r} is not 16 hex digits")
+            key = (row["record_id"], row["family"])
+            if key in out:
+                raise VerdictError(f"{path}:{line}: record_id {row['record_id']!r} has a second {row['family']} verdict")
+            out[key] = (row["text_sha"], row["verdict"] == "1")
+    return out
+
+
+def real_text_flags(frame: pd.DataFrame, versions: tuple[Packs, ...] = (PREVIOUS, CURRENT)) -> dict[str, list]:
+    """Each version's predicted families per real text (run as staff posts)."""
+    return {v.version: list(predict(frame.assign(role="professional"), v)["predicted"]) for v in versions}
+
+
+def real_text_precision(frame: pd.DataFrame, flagged: dict[str, list],
+                        verdicts: dict[tuple[str, str], tuple[str, bool]]) -> list[str]:
+    """Per family and version, over every real-text split: flags read right / flags read, and the
+    flags with no verdict for their text (a rule that changed raises flags nobody has read)."""
+    shas = [question_corpus.text_sha(t) for t in frame["text"]]
+    names = list(flagged)
+    lines = [f"real text, flags read by hand ({VERDICTS.relative_to(REPO)}; right / read, all four splits)",
+             f"{'family':16} " + "  ".join(f"{n + ' P':>18}" for n in names)]
+    unread = {n: 0 for n in names}
+    for family in packs.FAMILIES:
+        cells = []
+        for name in names:
+            right = read = 0
+            for record, sha, predicted in zip(frame["record_id"], shas, flagged[name]):
+                if family not in predicted:
+                    continue
+                verdict = verdicts.get((record, family))
+                if verdict is None or verdict[0] != sha:
+                    unread[name] += 1
+                    continue
+                read, right = read + 1, right + verdict[1]
+            cells.append(f"{right / read:.2f} ({right}/{read})" if read else "— (no flag)")
+        lines.append(f"{family:16} " + "  ".join(f"{c:>18}" for c in cells))
+    if any(unread.values()):
+        lines.append("flags with no verdict (read them and add them to the file): "
+                     + ", ".join(f"{n} {k}" for n, k in unread.items()))
+    return lines
+
+
+def real_text_table(frame: pd.DataFrame, versions: tuple[Packs, ...] = (PREVIOUS, CURRENT),
+                    flagged: dict[str, list] | None = None) -> list[str]:
     """Posts flagged per real-text split and family (every family, zeros too), each version beside
     the next, run as staff posts; the texts carry no flag labels, so these are counts."""
-    flagged = {}
-    for version in versions:
-        hits = predict(frame.assign(role="professional"), version)["predicted"]
-        flagged[version.version] = hits
+    flagged = flagged or real_text_flags(frame, versions)
     names = " → ".join(v.version for v in versions)
     lines = [f"real text as staff posts (posts flagged, {names}; no flag labels: every confidentiality flag is false)",
              f"{'split':17} {'n':>5}  " + "  ".join(f"{f:>15}" for f in (*packs.FAMILIES, "any"))]
@@ -279,7 +343,8 @@ def main(explain: bool = False, blind: bool = True) -> int:
         print(f"real text: skipped, the real data is absent (set ${question_corpus.REALDATA_ENV} or mount "
               f"{_realdata()})")
     else:
-        for line in real_text_table(real):
+        flagged = real_text_flags(real)
+        for line in real_text_table(real, flagged=flagged) + real_text_precision(real, flagged, load_verdicts()):
             print(line)
     tweets = None
     for version in (PREVIOUS, CURRENT):
