@@ -175,6 +175,11 @@ def family_scores(frame: pd.DataFrame, families: list[str] | None = None) -> lis
     return out
 
 
+def _score(value: float) -> str:
+    """Two decimals, or "—" where there is nothing to divide (no flag raised, or no positive)."""
+    return "—" if value != value else f"{value:.2f}"
+
+
 def score_table(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
     """One line per split x family: the previous packs' scores, then the current ones."""
     head = f"{'split':17} {'family':16} {'n+':>3}   {PREVIOUS.version + ' P':>9} {'R':>5}   {CURRENT.version + ' P':>9} {'R':>5}  tp/fp/fn"
@@ -183,8 +188,9 @@ def score_table(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
         b, a = before[before["split"] == split], after[after["split"] == split]
         families = families_in(a)
         for sb, sa in zip(family_scores(b, families), family_scores(a, families)):
-            lines.append(f"{split:17} {sa.family:16} {sa.tp + sa.fn:3d}   {sb.precision:9.2f} {sb.recall:5.2f}   "
-                         f"{sa.precision:9.2f} {sa.recall:5.2f}  {sa.tp}/{sa.fp}/{sa.fn}")
+            lines.append(f"{split:17} {sa.family:16} {sa.tp + sa.fn:3d}   {_score(sb.precision):>9} "
+                         f"{_score(sb.recall):>5}   {_score(sa.precision):>9} {_score(sa.recall):>5}  "
+                         f"{sa.tp}/{sa.fp}/{sa.fn}")
     return lines
 
 
@@ -301,7 +307,7 @@ def real_text_table(frame: pd.DataFrame, versions: tuple[Packs, ...] = (PREVIOUS
     the next, run as staff posts; the texts carry no flag labels, so these are counts."""
     flagged = flagged or real_text_flags(frame, versions)
     names = " → ".join(v.version for v in versions)
-    lines = [f"real text as staff posts (posts flagged, {names}; no flag labels: every confidentiality flag is false)",
+    lines = [f"real text as staff posts (posts flagged, {names}; none labelled for flags: precision read by hand below)",
              f"{'split':17} {'n':>5}  " + "  ".join(f"{f:>15}" for f in (*packs.FAMILIES, "any"))]
     for _, _, split in REAL_SPLITS:
         rows = (frame["split"] == split).to_numpy()
