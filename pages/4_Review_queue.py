@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from store import access, reviews
-from ui import auth, data, page, redact, safe, tables
+from ui import audit_queue, auth, data, page, redact, safe, tables
 from warehouse import flag_queries, rules
 
 LIMIT = 500
@@ -57,6 +57,10 @@ if not auth.current_scope().signed_in:
     st.caption("Without sign-in, reviewers type their name with each decision; with login "
                "configured (docs/security.md, \"Security and privacy\") decisions are recorded under the "
                "signed-in account.")
+if st.segmented_control("Queue", ["flags", "audit"], key="review_mode", default="flags",
+                        format_func={"flags": "Flags", "audit": "Blind audit"}.get) == "audit":
+    audit_queue.render(chosen)  # the weekly blind audit sample (issue #20)
+    st.stop()
 
 queue = current(data.query(flag_queries.review_queue, chosen, limit=LIMIT + 1))
 if len(queue) > LIMIT:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, formats, labels, page, tables
+from ui import charts, data, formats, inuse, labels, page, tables
 from warehouse import flag_queries
 from warehouse.measures import MEASURES
 from warehouse.queries import Filters
@@ -93,6 +93,7 @@ with right:
                                 national=national), key="chart_flag_rule")
 st.caption("Bars are flags per 1,000 staff and organisation posts in the selection; whiskers "
            "are 95% confidence intervals (exact Poisson below 10 flags, Byar's method from 10).")
+inuse.flag_quality(chosen, national)  # how often flags are upheld; the blind audit (issue #20)
 
 # --- over time ----------------------------------------------------------------------------------------
 # A fragment: changing the period reruns only this chart.

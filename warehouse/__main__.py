@@ -1,9 +1,12 @@
-"""``python -m warehouse build|evaluate``: publish the warehouse from the raw store, or
-evaluate the question classifier and the guideline rules against labelled text."""
+"""``python -m warehouse build|evaluate|audit``: publish the warehouse from the raw store,
+evaluate the question classifier and the guideline rules (against labelled text, or in use),
+or draw the week's blind audit sample."""
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date, timedelta
+from pathlib import Path
 
 from store.config import SettingError
 from store.db import WriterBusy
@@ -23,9 +26,29 @@ def build_parser() -> argparse.ArgumentParser:
     only = evaluate.add_mutually_exclusive_group()
     only.add_argument("--rules", action="store_true", help="the guideline rules only (per family)")
     only.add_argument("--questions", action="store_true", help="the question classifier only")
+    only.add_argument("--in-use", action="store_true",
+                      help="quality in use: precision from reviews and the blind audit's estimates (docs/methods.md)")
     evaluate.add_argument("--skip-blind", action="store_true",
                           help="leave the blind held-out sets out (while changing a classifier)")
+    sample = sub.add_parser("audit", help="draw a week's blind audit sample into the Review queue, or export "
+                                          "the service's judgements as labelled data")
+    sample.add_argument("--week", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="any day of the week to sample (default: last week)")
+    design = audit_design()
+    for name in ("staff_flagged", "staff_unflagged", "public_question", "public_other"):
+        sample.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(design, name),
+                            help=f"posts drawn from that stratum (default {getattr(design, name)})")
+    sample.add_argument("--double-share", type=float, default=design.double_share,
+                        help=f"share of the sample read by two reviewers (default {design.double_share})")
+    sample.add_argument("--export", type=Path, metavar="DIR",
+                        help="write in_use_flags.csv and in_use_questions.csv (ids, text hashes, labels) to DIR")
     return parser
+
+
+def audit_design():
+    from warehouse.audit import Design
+
+    return Design()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,6 +63,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {storage_error_message(exc)}", file=sys.stderr)
             return 2
         print(result.summary())
+    elif args.command == "evaluate" and args.in_use:
+        from warehouse import inuse_report
+
+        return inuse_report.in_use()
+    elif args.command == "audit":
+        from warehouse import audit, inuse_report
+
+        if not 0 <= args.double_share <= 1:
+            print("error: --double-share must be between 0 and 1", file=sys.stderr)
+            return 2
+        design = audit.Design(args.staff_flagged, args.staff_unflagged, args.public_question, args.public_other,
+                              args.double_share)
+        return inuse_report.run_audit(args.week or date.today() - timedelta(days=7), design, args.export)
     elif args.command == "evaluate":
         flags = {"--explain": args.explain, "--rules": args.rules, "--questions": args.questions,
                  "--skip-blind": args.skip_blind}

@@ -1,0 +1,156 @@
+"""Quality measured in use (issue #20) on the pages: how often reviewers uphold flags, and
+what the blind audit sample says about prevalence, precision, recall and agreement.
+
+Every number here leaves through :func:`shown`, the one call of the suppression path
+(:func:`ui.formats.suppressed`: below national level counts 1-7 show "*", others are rounded
+to 5, and a share over a hidden count is hidden). The pages call :func:`review_precision_table`
+(a ``data.table`` builder), :func:`upheld_sentence` and :func:`audit_table`.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ui import formats
+from warehouse import audit
+
+PRECISION_UNITS = {"family": "Family", "rule": "Rule", "trust": "Trust", "month": "Month", "all": "All"}
+AUDIT_COUNTS = ["n", "n_judged", "n_double"]
+AUDIT_SHARES = {**{f"{m}{end}": ["n", "n_judged"] for m in ("prevalence", "precision", "recall")
+                   for end in ("", "_low", "_high")},
+                **{f"kappa{end}": ["n_double"] for end in ("", "_low", "_high")}}
+
+
+def shown(frame: pd.DataFrame, counts: list[str], shares: dict[str, list[str]], national: bool) -> pd.DataFrame:
+    """The one place these figures are suppressed (see the module docstring)."""
+    return formats.suppressed(frame, counts, shares, national)
+
+
+def share_text(p, low=None, high=None) -> str:
+    """'0.83 (0.70–0.91)', '*' when hidden, '—' when there is nothing to divide."""
+    if isinstance(p, str):
+        return p
+    if p is None or pd.isna(p):
+        return "—"
+    if low is None or isinstance(low, str) or pd.isna(low) or pd.isna(high):
+        return f"{p:.2f}"
+    return f"{p:.2f} ({low:.2f}–{high:.2f})"
+
+
+def in_words(p) -> str:
+    """'about 8 in 10 upheld'; '' when hidden or undefined."""
+    if isinstance(p, str) or p is None or pd.isna(p):
+        return ""
+    return f"about {round(p * 10)} in 10 upheld"
+
+
+def review_precision_table(frame: pd.DataFrame, by: str = "family", national: bool = False) -> pd.DataFrame:
+    """``inuse_queries.review_precision`` -> the table people read: flags, reviewed, upheld,
+    dismissed, the share upheld with its Wilson 95% CI and in words."""
+    rates = {c: ["n_upheld", "n_reviewed"] for c in ("precision", "precision_low", "precision_high")}
+    out = shown(frame, ["n_flags", "n_reviewed", "n_upheld", "n_dismissed"], rates, national)
+    return pd.DataFrame({
+        PRECISION_UNITS[by]: out["group_code"],
+        "Flags": out["n_flags"].map(formats.count),
+        "Reviewed": out["n_reviewed"].map(formats.count),
+        "Upheld": out["n_upheld"].map(formats.count),
+        "Dismissed": out["n_dismissed"].map(formats.count),
+        "Upheld share (95% CI)": [share_text(p, lo, hi) for p, lo, hi in
+                                  zip(out["precision"], out["precision_low"], out["precision_high"])],
+        "In words": out["precision"].map(in_words),
+    })
+
+
+def upheld_sentence(frame: pd.DataFrame, national: bool) -> str:
+    """One sentence over ``review_precision(by="all")``: how often reviewed flags were upheld."""
+    rates = {c: ["n_upheld", "n_reviewed"] for c in ("precision", "precision_low", "precision_high")}
+    row = shown(frame, ["n_flags", "n_reviewed", "n_upheld"], rates, national).iloc[0] if len(frame) else None
+    if row is None or row["n_reviewed"] == 0:
+        return "No flag in the selection has a review decision yet."
+    words = in_words(row["precision"])
+    what = (f"Of {formats.count(row['n_reviewed'])} reviewed flags, {words} "
+            f"(share upheld {share_text(row['precision'], row['precision_low'], row['precision_high'])})"
+            if words else f"Of {formats.count(row['n_reviewed'])} reviewed flags, too few to show the share upheld")
+    return what + (". Reviewers choose which flags they read, so this is not a random sample: "
+                   "the blind audit below gives the estimate to rely on.")
+
+
+def audit_estimates(filters, scope, kind: str) -> pd.DataFrame:
+    """The audit's estimates for the items the filters and scope select (``staff``: one row per
+    model version and family; ``public``: patient questions)."""
+    items = audit.in_view(audit.finished(), filters, scope)
+    frame = audit.estimates(items[items["kind"] == kind]) if not items.empty else pd.DataFrame()
+    return frame
+
+
+def audit_table(frame: pd.DataFrame, national: bool) -> pd.DataFrame:
+    """``audit_estimates`` -> the table people read (suppressed below national level)."""
+    if frame.empty:
+        return frame
+    out = shown(frame, AUDIT_COUNTS, AUDIT_SHARES, national)
+    return pd.DataFrame({
+        "Family": out["family"].map(lambda f: "patient question" if f == audit.PATIENT_QUESTION else f),
+        "Model version": out["model_version"],
+        "Posts judged": out["n"].map(formats.count),
+        "Judged yes": out["n_judged"].map(formats.count),
+        "Prevalence (95% CI)": [share_text(*v) for v in zip(out["prevalence"], out["prevalence_low"], out["prevalence_high"])],
+        "Precision (95% CI)": [share_text(*v) for v in zip(out["precision"], out["precision_low"], out["precision_high"])],
+        "Recall (95% CI)": [share_text(*v) for v in zip(out["recall"], out["recall_low"], out["recall_high"])],
+        "Read twice": out["n_double"].map(formats.count),
+        "Cohen's kappa (95% CI)": [share_text(*v) for v in zip(out["kappa"], out["kappa_low"], out["kappa_high"])],
+    })
+
+
+AUDIT_CAPTION = (
+    "From the blind audit: each week a random sample of posts, drawn separately from the flagged "
+    "and the unflagged (or, for public posts, those the classifier counts as patient questions and "
+    "the rest), is judged in the Review queue by reviewers who are not told which is which. "
+    "Prevalence is the share of posts a reviewer judges a breach (or a patient question); precision "
+    "the share of flagged posts upheld; recall the share of judged breaches the rules flagged. Each "
+    "stratum is weighted by its size; 95% intervals from the sampling design (docs/methods.md). "
+    "Kappa: agreement of two reviewers reading the same posts independently (1 = perfect, 0 = "
+    "chance). '—': nothing to divide yet.")
+
+
+# --- what the pages show (one call each, so the pages stay thin and their edits small) ---------
+
+def flag_quality(chosen, national: bool) -> None:
+    """Guideline flags: how often reviewers uphold the flags (by family, rule, trust or month)
+    and the blind audit's estimates per family."""
+    import streamlit as st
+
+    from ui import auth, data, tables
+    from warehouse import inuse_queries
+
+    st.subheader("How often flags are right")
+    overall = data.query(inuse_queries.review_precision, chosen, by="all")
+    st.markdown(upheld_sentence(overall, national))
+    by = st.segmented_control("Upheld by", ["family", "rule", "trust", "month"], key="inuse_by", default="family",
+                              format_func=PRECISION_UNITS.get) or "family"
+    tables.show(data.table(inuse_queries.review_precision, review_precision_table, chosen, {"by": by},
+                           by=by, national=national), hide_index=True, key="inuse_review_table")
+    st.caption("Upheld: confirmed or actioned in the Review queue (decisions up to the last warehouse "
+               "build); share upheld with its Wilson 95% interval.")
+    st.markdown("**Blind audit: prevalence, precision and recall per family**")
+    table = audit_table(audit_estimates(chosen, auth.current_scope(), "staff"), national)
+    if table.empty:
+        st.caption("No finished audit sample in the selection yet (docs/methods.md, \"Quality measured in use\").")
+    else:
+        tables.show(table, hide_index=True, key="inuse_audit_table")
+        st.caption(AUDIT_CAPTION)
+
+
+def question_quality(chosen, national: bool) -> None:
+    """Patient questions: the classifier's precision and recall on the public posts of the
+    blind audit."""
+    import streamlit as st
+
+    from ui import auth, tables
+
+    st.subheader("How well questions are found, in use")
+    table = audit_table(audit_estimates(chosen, auth.current_scope(), "public"), national)
+    if table.empty:
+        st.caption("No finished audit sample of public posts in the selection yet "
+                   "(docs/methods.md, \"Quality measured in use\").")
+        return
+    tables.show(table.rename(columns={"Family": "Measure"}), hide_index=True, key="inuse_question_table")
+    st.caption(AUDIT_CAPTION)
