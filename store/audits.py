@@ -205,7 +205,7 @@ def record_opinion(item_id: int, label, reviewer: str = "", note: str = "", scop
     finally:
         con.close()
     if scope is not None:
-        access.audit(scope, "audit", f"judged audit item {item_id} (opinion {opinion_id})")
+        access.audit(scope, "review", f"blind audit item {item_id} judged (opinion {opinion_id})")
     return opinion_id
 
 

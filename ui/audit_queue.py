@@ -5,6 +5,7 @@ classifier said, or another reader's opinion. Post text only for roles that may 
 redacted of identifiers unless revealed (each reveal audited)."""
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from store import access, audits
@@ -25,7 +26,8 @@ def waiting(chosen, scope, reviewer: str):
     items = audit.in_view(audit.finished(), chosen, scope)
     if items.empty:
         return items, items
-    open_items = items[items["final"].isna() & [reviewer not in r for r in items["reviewers"]]]
+    mine = np.array([reviewer in r for r in items["reviewers"]], dtype=bool)
+    open_items = items[items["final"].isna().to_numpy() & ~mine]
     return items, open_items
 
 
@@ -52,7 +54,7 @@ def render(chosen) -> None:
     shown = open_items.merge(posts, on=["platform", "post_id"])
     st.markdown(f"**{len(shown):,}** audit post{'s' if len(shown) != 1 else ''} wait for you; "
                 f"{int(items['final'].notna().sum()):,} of {len(items):,} sampled posts are judged.")
-    st.caption("A blind audit: these posts were drawn at random, flagged and unflagged alike. Judge "
+    st.caption("A blind audit: these posts were drawn at random, whatever the rules said of them. Judge "
                "each as you would any post, without looking it up; nothing here says what the rules "
                "or other reviewers decided.")
     if shown.empty:
