@@ -225,3 +225,22 @@ def test_the_commands_sample_report_and_export(audit_data, tmp_path, capsys):
     assert cli.main(["audit", "--export", str(tmp_path / "labels")]) == 0
     assert (tmp_path / "labels" / "in_use_flags.csv").read_text().startswith("record_id,text_sha,family,verdict")
     assert cli.main(["audit", "--double-share", "2"]) == 2
+
+
+def test_exported_audit_labels_become_training_rows_and_a_stale_hash_is_refused(audit_data, tmp_path, read_published):
+    audit.sample_week(_cursor(), WEEK, audit.Design(2, 3, 0, 0, double_share=0.0))
+    _judge_all(lambda row: row.predicted or "none")
+    assert cli.main(["audit", "--export", str(tmp_path)]) == 0
+    rows = audit.training_rows(tmp_path / "in_use_flags.csv", _cursor())
+    staff = audits.items()
+    assert len(rows) == len(staff) and set(rows["source"]) == {"in_use"}
+    texts = {t for (t,) in read_published(audit_data, "SELECT text FROM posts")}
+    assert set(rows["text"]) <= texts
+    judged = {frozenset(p.split(",")) - {""} - {"local_policy"} for p in staff["predicted"]}
+    assert set(rows["families"]) <= judged | {frozenset()}
+    exported = (tmp_path / "in_use_flags.csv").read_text().splitlines()
+    record, sha = exported[3].split(",")[:2]
+    exported[3] = exported[3].replace(sha, "0" * 16)
+    (tmp_path / "stale.csv").write_text("\n".join(exported) + "\n")
+    with pytest.raises(ValueError, match=r"stale.csv, line 4: field text_sha"):
+        audit.training_rows(tmp_path / "stale.csv", _cursor())

@@ -266,3 +266,35 @@ def labelled_data(cursor, decisions: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {"flags": pd.DataFrame(flags, columns=["record_id", "text_sha", "family", "verdict", "source", "model_version"]),
             "questions": pd.DataFrame(questions, columns=["record_id", "text_sha", "patient_question", "source",
                                                           "model_version"])}
+
+
+def training_rows(path, cursor) -> pd.DataFrame:
+    """The audit rows of an exported ``in_use_flags.csv`` as training rows for
+    ``python -m warehouse.rules.train_flags --in-use PATH``: text (read from the published
+    warehouse by record id), families (the families judged breached: an audit judges every
+    family, so the label is complete) and source ``in_use``. Review rows are left out: a
+    decision speaks for one family only. A record no longer in the warehouse is skipped; one
+    whose text no longer matches its hash is an error naming the file and line."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = {"record_id", "text_sha", "family", "verdict", "source"} - set(frame.columns)
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    frame["line"] = range(2, len(frame) + 2)
+    frame = frame[frame["source"].str.startswith("audit")]
+    bad = frame[~frame["verdict"].isin(["0", "1"])]
+    if not bad.empty:
+        raise ValueError(f"{path}, line {bad['line'].iloc[0]}: field verdict must be 0 or 1, not {bad['verdict'].iloc[0]!r}")
+    keys = sorted(set(frame["record_id"]))
+    texts = cursor.execute(TEXTS_SQL, {"keys": keys}).df()
+    text = {f"{p}:{i}": t for p, i, t in zip(texts["platform"], texts["post_id"], texts["text"])}
+    rows = []
+    for record, group in frame.groupby("record_id", sort=True):
+        if record not in text:
+            continue
+        stale = group[group["text_sha"] != text_sha(text[record])]
+        if not stale.empty:
+            raise ValueError(f"{path}, line {stale['line'].iloc[0]}: field text_sha does not match the text of "
+                             f"{record} in the warehouse (changed or replaced): export again")
+        rows.append({"text": text[record], "source": "in_use",
+                     "families": frozenset(group.loc[group["verdict"] == "1", "family"])})
+    return pd.DataFrame(rows, columns=["text", "families", "source"])

@@ -11,7 +11,11 @@ Training rows (never a test split nor the blind held-out set):
 
 - ``tests/data/guideline_posts.csv``, its ``dev`` split (written here; ``test`` is held back);
 - ``warehouse/enrich/training/staff_posts_w*.csv`` (written blind by two other writers), except
-  a fixed 20% by the id's hash, held back as "written (other writers) test".
+  a fixed 20% by the id's hash, held back as "written (other writers) test";
+- with ``--in-use PATH``: the service's own blind-audit judgements, exported by ``python -m
+  warehouse audit --export DIR`` (``DIR/in_use_flags.csv``: ids and text hashes; the texts
+  are read from the published warehouse, :func:`warehouse.audit.training_rows`). Not used by
+  default, so ``--check`` keeps comparing the committed artefact with the committed data.
 
 Each text's features are cut by the SQL the build runs (the regex rules of the packs first:
 their hits are features too). Per family a logistic regression (liblinear, fixed seed) is
@@ -108,6 +112,21 @@ def training_frame() -> pd.DataFrame:
                       written.loc[written["split"] == "train", ["text", "families", "source"]],
                       tweet_act_train()], ignore_index=True)
     return rows.reset_index(drop=True)
+
+
+def in_use_frame(path: Path) -> pd.DataFrame:
+    """The blind-audit training rows of an exported ``in_use_flags.csv`` (texts from the
+    published warehouse)."""
+    from store import reader
+    from warehouse import audit
+
+    con = reader.connect_published()
+    try:
+        rows = audit.training_rows(path, con.cursor())
+    finally:
+        con.close()
+    print(f"{path}: {len(rows):,} audited posts added to the training rows")
+    return rows
 
 
 def regex_rules() -> tuple[packs.Rule, ...]:
@@ -290,8 +309,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=flag_model.ARTEFACT, help="where to write the artefact")
     parser.add_argument("--check", action="store_true", help="exit 1 if the artefact differs from what training gives")
     parser.add_argument("--cv", action="store_true", help="print cross-validated scores on the training rows")
+    parser.add_argument("--in-use", type=Path, metavar="PATH",
+                        help="also train on the audit judgements in PATH (in_use_flags.csv of python -m warehouse audit --export)")
     args = parser.parse_args(argv)
     frame = training_frame()
+    if args.in_use is not None:
+        frame = pd.concat([frame, in_use_frame(args.in_use)], ignore_index=True)
     if args.cv:
         for line in cross_validate(frame):
             print(line)
