@@ -244,3 +244,21 @@ def test_exported_audit_labels_become_training_rows_and_a_stale_hash_is_refused(
     (tmp_path / "stale.csv").write_text("\n".join(exported) + "\n")
     with pytest.raises(ValueError, match=r"stale.csv, line 4: field text_sha"):
         audit.training_rows(tmp_path / "stale.csv", _cursor())
+
+
+def test_judging_needs_the_review_role_and_the_post_in_scope(audit_data):
+    from store import access
+
+    audit.sample_week(_cursor(), WEEK, audit.Design(1, 1, 1, 1, double_share=0.0))
+    item = audits.items().query("trust_code.notna()").iloc[0]
+    reader_only = access.Scope("trust_manager", "viewer@nhs.net", trusts=(item["trust_code"],))
+    with pytest.raises(PermissionError, match="may not judge"):
+        audits.record_opinion(int(item["id"]), "none", scope=reader_only)
+    elsewhere = access.Scope("reviewer", "rev@nhs.net", trusts=("ZZZZZ",), review=True)
+    with pytest.raises(PermissionError, match="not in your scope"):
+        audits.record_opinion(int(item["id"]), "none", scope=elsewhere)
+    assert audits.opinions().empty
+    mine = access.Scope("reviewer", "rev@nhs.net", trusts=(item["trust_code"],), review=True)
+    audits.record_opinion(int(item["id"]), "none", reviewer="typed name ignored", scope=mine)
+    assert audits.opinions()["reviewer"].tolist() == ["rev@nhs.net"]  # signed in: recorded as who they are
+    assert audit.in_view(audit.finished(), Filters(date(2025, 6, 1), date(2025, 6, 30)), elsewhere).empty
