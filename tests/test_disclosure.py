@@ -160,5 +160,5 @@ def test_kaplan_meier_summaries_keep_exact_counts_and_rounded_values():
 
 
 def test_hidden_bars_are_drawn_as_stars():
-    lengths, labels = D.hidden_labels([0, 3, 12])
-    assert lengths == [0.0, 0.0, 10.0] and labels == ["0", "*", "10"]
+    shown = D.protect(pd.DataFrame({"n": [0, 3, 12, 40]}), ["n"], marker=None)["n"]
+    assert D.bar_labels(shown) == ([0, 0, 0, 40], ["0", "*", "*", "40"])  # 12 hidden too: secondary

@@ -70,6 +70,50 @@ def _charts(at) -> list[dict]:
     return specs
 
 
+def _heatmap_findings(page: str, specs: list[dict]) -> list[str]:
+    """Questions per weekday and hour block: each cell is a narrow slice of the view."""
+    found = []
+    for spec in specs:
+        for trace in spec["data"]:
+            if trace.get("type") == "heatmap" and "Questions" == trace.get("colorbar", {}).get("title", {}).get("text"):
+                cells = [v for row in trace.get("z") or [] for v in row]
+                SEEN.add("heatmap")
+                found += attack.series_rule(f"{page} questions by weekday and hour", cells)
+    return found
+
+
+def _group_curve_findings(page: str, spec: dict, units: pd.DataFrame) -> list[str]:
+    """Per-region or per-trust curves: none drawn for a group with 1-7 questions, answers or
+    open questions."""
+    from ui import formats  # noqa: PLC0415 - group names as the chart writes them
+    small = units[units["n_questions"].between(1, 7) | units["n_answered"].between(1, 7)
+                  | (units["n_questions"] - units["n_answered"]).between(1, 7)]
+    names = {formats.org_name(n) for n in small["group_name"]}
+    drawn = [str(t.get("name", "")).rsplit(" (", 1)[0] for t in spec["data"]
+             if t.get("line", {}).get("shape") == "hv" and not t.get("fill")]
+    SEEN.add("curves by group")
+    return [f"{page} curve for {name!r} drawn over 1-7 questions, answers or open questions"
+            for name in drawn if name in names]
+
+
+def _interactions(page: str, at, f: Filters, query) -> list[str]:
+    """The views behind a page's controls: lines by topic and region, response times by region."""
+    found = []
+    if page == QUESTIONS_PAGE and at.segmented_control(key="questions_by") is not None:
+        for by in ("topic", "region"):
+            at.segmented_control(key="questions_by").set_value(by).run()
+            found += _series_findings(f"{page} by {by}", _charts(at))
+    if page == RESPONSE_PAGE:
+        at.segmented_control(key="response_by").set_value("region").run()
+        assert not at.exception, at.exception
+        found += _table_findings(f"{page} by region", _tables(at))
+        units = query(question_queries.question_units, f, by="region")
+        for spec in _charts(at):
+            if _title(spec, "yaxis") == "Still waiting for a first answer":
+                found += _group_curve_findings(f"{page} by region", spec, units)
+    return found
+
+
 def _series_findings(page: str, specs: list[dict]) -> list[str]:
     """Counts over time (posts or questions per period) follow the rule in every period."""
     found = []
@@ -77,6 +121,7 @@ def _series_findings(page: str, specs: list[dict]) -> list[str]:
         title = _title(spec, "yaxis")
         if title.startswith(("Posts per", "Questions per")):
             for trace in spec["data"]:
+                SEEN.add(f"series {title.split()[0]}" + (" by " + page.split(" by ")[-1] if " by " in page else ""))
                 found += attack.series_rule(f"{page} {title} {trace.get('name')!r}", trace.get("y") or [])
     return found
 
@@ -95,12 +140,14 @@ def _tables(at) -> list[pd.DataFrame]:
 
 
 # --- the attacks on each kind of thing shown ------------------------------------------------------
+SEEN: set[str] = set()  # what the attacks looked at, so that the walk cannot pass by seeing nothing
 
 def _table_findings(page: str, tables: list[pd.DataFrame]) -> list[str]:
     """Counts against the rule; derived cells in a row with a hidden count."""
     found = []
     for n, table in enumerate(tables):
         counts = [c for c in table.columns if c in COUNT_COLUMNS]
+        SEEN.add(f"table {page}") if counts else None
         derived = [c for c in table.columns if c in DERIVED_OVER]
         for i, row in table.iterrows():
             for c in counts:
@@ -116,6 +163,7 @@ def _bar_findings(page: str, spec: dict, expected: list[str], what: str, counts:
     labels are ``counts``) follow the rule."""
     found = []
     shown_names = set()
+    SEEN.add(f"bars {what}")
     for trace in spec["data"]:
         if trace.get("type") != "bar":
             continue
@@ -136,6 +184,7 @@ def _funnel_findings(page: str, spec: dict, scale: float, hidden_truth: int | No
               and t.get("x") and t["x"][0] is not None]
     centre = [t for t in spec["data"] if str(t.get("name", "")).startswith("Overall")]
     found, exact = [], []
+    SEEN.add(f"funnel {page}") if points else None
     for trace in points:
         for x, y in zip(trace["x"], trace["y"]):
             pair = attack.ratio_inversion(y, x, scale)
@@ -159,6 +208,7 @@ def _funnel_findings(page: str, spec: dict, scale: float, hidden_truth: int | No
 def _curve_findings(page: str, spec: dict, answered: int, still_open: int) -> list[str]:
     """A drawn Kaplan–Meier curve over a selection with 1-7 answered shows each answer as a step."""
     found = []
+    SEEN.add("curve")
     for trace in spec["data"]:
         if trace.get("line", {}).get("shape") != "hv" or trace.get("fill"):
             continue
@@ -179,9 +229,7 @@ def _walk(page: str, params: dict, query) -> tuple[list[str], bool]:
     f = _filters(at)
     national = _national(f)
     metrics, tables, specs = _metrics(at), _tables(at), _charts(at)
-    found = _table_findings(page, tables)
-    if not national:
-        found += _series_findings(page, specs)
+    found = _table_findings(page, tables) + _series_findings(page, specs) + _heatmap_findings(page, specs)
     q = query(question_queries.question_headline, f).iloc[0]
     n_q, n_ans, n_open = int(q["n_questions"]), int(q["n_answered"]), int(q["n_open"])
     if page == HOME:
@@ -249,9 +297,12 @@ def _walk(page: str, params: dict, query) -> tuple[list[str], bool]:
                 found += _funnel_findings(page, spec, 1.0, None)
             if _title(spec, "xaxis").startswith("Staff and organisation posts"):
                 found += _funnel_findings(page, spec, 1000.0, None)
+    if page in (QUESTIONS_PAGE, RESPONSE_PAGE) and not at.exception and (at.metric or at.dataframe):
+        found += _interactions(page, at, f, query)
     if not national:
         for label, true in truth.items():
             if label in metrics:
+                SEEN.add(f"metric {label}")
                 found += attack.count_rule(f"{page} metric {label!r}", metrics[label][0], true)
     return found, national
 
@@ -271,3 +322,15 @@ def test_no_hidden_number_can_be_backed_out(name, demo_data, use_data):
     finally:
         close()
     assert not found, f"{len(found)} disclosures under {name!r}:\n" + "\n".join(found)
+
+
+def test_the_walk_looked_at_everything(demo_data, use_data):
+    """Run after the filter sets (same module, in order): every kind of number was attacked."""
+    if not SEEN:
+        pytest.skip("run with the filter-set tests")
+    expected = {"table " + p for p in (HOME, QUESTIONS_PAGE, FLAGS_PAGE, POLICY_PAGE)} | {
+        "heatmap", "curve", "curves by group", "series Posts", "series Questions", "series Questions by topic",
+        "series Questions by region", "bars posts by region", "bars topics", "bars flags by family",
+        "funnel " + RESPONSE_PAGE, "funnel " + FLAGS_PAGE, "funnel " + POLICY_PAGE,
+        "metric Posts", "metric Questions asked", "metric Flags", "metric Still unanswered"}
+    assert expected <= SEEN, sorted(expected - SEEN)

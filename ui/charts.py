@@ -82,7 +82,7 @@ def posts_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "platfor
     (:func:`ui.disclosure.protect`)."""
     x_title, per = GRAIN_WORDS[grain]
     totals = frame.groupby("series")["n_posts"].sum().sort_values(ascending=False)
-    shown = disclosure.protect(frame, ["n_posts"], marker=None)
+    shown = disclosure.protect(frame, ["n_posts"], groups="period", marker=None)  # a period's lines add up
     day = _date_format(grain)
     traces = []
     for i, series in enumerate(totals.index):
@@ -110,10 +110,9 @@ def _shown_posts(frame: pd.DataFrame) -> pd.DataFrame:
 def _bars(names: list[str], shown: pd.DataFrame, colours: list[str], x_title: str) -> go.Figure:
     """Horizontal bars of post counts (``_shown_posts``) for regions or trusts: a hidden bar is
     drawn as "*" beside a zero-length bar, never dropped."""
-    counts = [None if pd.isna(v) else int(v) for v in shown["n_posts"]]
-    labels = [disclosure.SUPPRESSED if v is None else f"{v:,}" for v in counts]
+    lengths, labels = disclosure.bar_labels(shown["n_posts"])
     bar = dict(
-        type="bar", y=names, x=[0 if v is None else v for v in counts], orientation="h",
+        type="bar", y=names, x=lengths, orientation="h",
         marker=dict(color=colours),
         customdata=[[disclosure.SUPPRESSED if pd.isna(s) else f"{s:.0%}", t] for s, t in zip(shown["share"], labels)],
         text=labels, textposition="outside", cliponaxis=False,
@@ -180,7 +179,8 @@ def questions_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "all
     are rounded to 5, and hidden ones (1-7) are gaps in the line."""
     x_title, per = GRAIN_WORDS[grain]
     totals = frame.groupby("series")["n_questions"].sum().sort_values(ascending=False)
-    shown = disclosure.protect(frame, ["n_questions"], marker=None)
+    # a period's lines add up to that period's count on the "All questions" line
+    shown = disclosure.protect(frame, ["n_questions"], groups="period", marker=None)
     day = _date_format(grain)
     traces = []
     for i, series in enumerate(totals.index):
@@ -210,7 +210,7 @@ def question_topics(frame: pd.DataFrame) -> go.Figure:
     view: counts are always rounded or hidden, a hidden one drawn as "*" (never dropped)."""
     shown = disclosure.protect(frame.assign(total=frame["n_questions"].sum()), ["n_questions"],
                                [disclosure.Share("n_questions", "total", "share")], marker=None)
-    values, labels = _bar_values(shown["n_questions"])
+    values, labels = disclosure.bar_labels(shown["n_questions"])
     bar = dict(
         type="bar", y=[formats.topic(t) for t in shown["topic"]], x=values, orientation="h",
         marker=dict(color=[TOPIC_COLOURS.get(t, NHS_BLUE) for t in shown["topic"]]),
@@ -224,14 +224,6 @@ def question_topics(frame: pd.DataFrame) -> go.Figure:
                                   bargap=0.3))
 
 
-def _bar_values(column) -> tuple[list[int], list[str]]:
-    """Bar lengths and labels of a protected count column: a hidden (<NA>) count is a
-    zero-length bar labelled "*"."""
-    values = pd.array(column, dtype="Float64")
-    return ([0 if pd.isna(v) else int(v) for v in values],
-            [disclosure.SUPPRESSED if pd.isna(v) else f"{int(v):,}" for v in values])
-
-
 def questions_by_unit(frame: pd.DataFrame, top: int = 15) -> go.Figure:
     """Horizontal bars of questions per region or trust (``question_units``), busiest first,
     stacked answered / still open; always suppressed (regions and trusts are below national)."""
@@ -240,7 +232,7 @@ def questions_by_unit(frame: pd.DataFrame, top: int = 15) -> go.Figure:
     names = [_wrap(formats.org_name(n)) for n in shown["group_name"]]
     traces = []
     for column, name, colour in (("n_answered", "Answered", NHS_BLUE), ("n_open", "Still open", AMBER)):
-        values, labels = _bar_values(shown[column])
+        values, labels = disclosure.bar_labels(shown[column])
         traces.append(dict(
             type="bar", y=names, x=values, orientation="h", name=name, text=labels, textposition="inside",
             marker=dict(color=colour), customdata=labels,

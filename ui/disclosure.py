@@ -243,12 +243,13 @@ def _with_marker(values, hide: np.ndarray, marker: str | None):
     return obj.to_numpy()
 
 
-def hidden_labels(values, national: bool = False) -> tuple[list[float], list[str]]:
-    """A bar chart's lengths and labels: a hidden bar has length 0 and the label "*" (drawn,
-    never dropped); others their shown count. ``values`` are exact counts."""
-    shown = [shown_count(v, national) for v in values]
-    return ([0.0 if s in (None, SUPPRESSED) else float(s) for s in shown],
-            [SUPPRESSED if s == SUPPRESSED else "—" if s is None else f"{s:,}" for s in shown])
+def bar_labels(column) -> tuple[list[int], list[str]]:
+    """A bar chart's lengths and labels from a count column :func:`protect` made with
+    ``marker=None``: a hidden (<NA>) count is a zero-length bar labelled "*" (drawn, never
+    dropped); others their shown count."""
+    values = pd.array(column, dtype="Float64")
+    return ([0 if pd.isna(v) else int(v) for v in values],
+            [SUPPRESSED if pd.isna(v) else f"{int(v):,}" for v in values])
 
 
 # --- Kaplan–Meier ----------------------------------------------------------------------------------
@@ -274,13 +275,14 @@ def km_rounded(histogram: pd.DataFrame, national: bool = False) -> pd.DataFrame:
 
 
 def km_hidden(histogram: pd.DataFrame, national: bool = False) -> dict:
-    """group_code -> True where the group's questions, answers or open questions are 1-7 (its
-    curve and figures are not shown below national level)."""
+    """group_code -> True where the group's curve is not shown below national level: its
+    questions, answers or open questions are hidden (1-7, or by secondary suppression, as in
+    the table of the same groups: the groups add up to the page's total)."""
     sums = histogram.groupby("group_code", sort=False)[["events", "censored"]].sum()
-    if national:
-        return {code: False for code in sums.index}
-    small = is_small(sums["events"]) | is_small(sums["censored"]) | is_small(sums["events"] + sums["censored"])
-    return dict(zip(sums.index, small.tolist() if hasattr(small, "tolist") else small))
+    sums = sums.assign(n=sums["events"] + sums["censored"]).reset_index()
+    shown = protect(sums, ["n", "events", "censored"], national=national)
+    hidden = (shown[["n", "events", "censored"]] == SUPPRESSED).any(axis=1)
+    return dict(zip(sums["group_code"], hidden.tolist()))
 
 
 def km_summaries(histogram: pd.DataFrame, within_s, national: bool = False) -> pd.DataFrame:
