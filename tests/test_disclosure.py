@@ -162,3 +162,33 @@ def test_kaplan_meier_summaries_keep_exact_counts_and_rounded_values():
 def test_hidden_bars_are_drawn_as_stars():
     shown = D.protect(pd.DataFrame({"n": [0, 3, 12, 40]}), ["n"], marker=None)["n"]
     assert D.bar_labels(shown) == ([0, 0, 0, 40], ["0", "*", "*", "40"])  # 12 hidden too: secondary
+
+
+def test_a_cell_hidden_in_one_view_is_hidden_in_every_view_of_it(demo_data):
+    """The policy matrix (trusts with a policy) and the funnels (every trust) hide the same
+    trusts' questions: secondary suppression is chosen over every trust in both, so one view
+    cannot fill in another's gap. Four trusts with 3, 20, 30 and 12 questions, the last without
+    a policy: both hide the 3 and the 12; choosing among the matrix's rows alone hid the 20,
+    which the funnel draws, and the matrix's total minus 20 and 30 gave the 3 back."""
+    from tests.support import published_queries
+    from ui import formats, funnels, labels
+    from warehouse import policy_queries
+
+    query, close = published_queries(demo_data)
+    try:
+        everything = Filters(date(2023, 7, 1), date(2025, 6, 30))
+        outcomes = query(policy_queries.trust_outcomes, everything)
+        register = query(policy_queries.policy_register, everything)
+    finally:
+        close()
+    codes = [c for c in outcomes["trust_code"] if c in set(register["trust_code"])][:4]
+    outcomes = outcomes[outcomes["trust_code"].isin(codes)].set_index("trust_code").loc[codes].reset_index()
+    outcomes = outcomes.assign(n_questions=[3, 20, 30, 12], n_answered=[0, 10, 15, 10])
+    register = register[register["trust_code"].isin(codes[:3])]
+    matrix = labels.policy_matrix_table(register, outcomes)
+    shown = dict(zip(matrix["Trust"], matrix["Questions"]))
+    points, _ = funnels.funnel_points(outcomes, "answered")
+    drawn = {formats.org_name(n): int(x) for n, x in zip(points["group_name"], points["n_shown"])}
+    names = [formats.org_name(n) for n in outcomes["trust_name"]]
+    assert shown == {names[0]: "*", names[1]: "20", names[2]: "30"}
+    assert drawn == {names[1]: 20, names[2]: 30}

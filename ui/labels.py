@@ -313,18 +313,21 @@ def _hours(value) -> str:
 def policy_matrix_table(register: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     """policy_register + trust_outcomes -> one row per trust: its local policy's clauses (the
     version in force at the end of the range) beside its outcomes over the range. Trust rows
-    are below national level, so counts are suppressed and rates over 1-7 hidden."""
-    frame = register.merge(outcomes.drop(columns=["trust_name", "region_name"]), on="trust_code", how="left")
+    are below national level, so counts are suppressed and rates over 1-7 hidden: over every
+    trust's outcomes (before keeping those with a policy), so that a cell hidden here is hidden
+    in the funnels of the same trusts too."""
     counts = ["n_posts", "n_flags", "n_questions", "n_answered", "n_target_known", "n_within_target",
               "n_answer_signposting", "n_answer_compassion"]
-    frame[counts] = frame[counts].fillna(0).astype("int64")
+    outcomes = outcomes.drop(columns=["trust_name", "region_name"])
+    outcomes[counts] = outcomes[counts].fillna(0).astype("int64")
     shares = {"answered": ("n_answered", "n_questions"), "target": ("n_within_target", "n_target_known"),
               "signposting": ("n_answer_signposting", "n_answered"),
               "compassion": ("n_answer_compassion", "n_answered")}
     derived = [Rate("n_flags", "n_posts", "rate", "ci_low", "ci_high"),
                *(Share(num, den, name, f"{name}_low", f"{name}_high") for name, (num, den) in shares.items())]
-    shown = disclosure.protect(frame, counts, derived)
-    overrides = frame["n_rule_overrides"].fillna(0).astype(int)
+    shown = register.merge(disclosure.protect(outcomes, counts, derived), on="trust_code", how="left")
+    shown[counts] = shown[counts].astype(object).where(shown[counts].notna(), 0)  # no outcomes: none
+    overrides = shown["n_rule_overrides"].fillna(0).astype(int)
     return pd.DataFrame({
         "Trust": _each_distinct(shown["trust_name"], org_name),
         "Region": shown["region_name"],
