@@ -27,7 +27,13 @@ reader back out a hidden value:
    the way OpenSAFELY releases survival curves, so a curve's steps are never single answers;
    a group with 1–7 questions, answers or open questions is not drawn (:func:`km_hidden`).
 
-Charts draw a hidden bar as ``*`` (:func:`hidden_labels`), never drop it. Lists of rows
+Charts draw a hidden bar as ``*`` (:func:`bar_labels`), never drop it.
+
+To show a new figure (a scorecard, a table, a chart): put the counts people see in
+``protect(frame, counts=...)``, each share or rate as a :class:`Share` or :class:`Rate` (never
+compute it before), any other statistic in ``over``, rows that add up to a shown total in one
+group (the default), and ``national=page.national(chosen)`` only for a figure over the whole
+selection (a breakdown by anything is never national); a single count is ``count_text``. Lists of rows
 (Explore, the open questions, flagged posts, the review queue) are worklists for people
 allowed to read rows, not statistics: they are not suppressed, and a count of their rows is
 not shown as a statistic.
