@@ -288,6 +288,10 @@ def _walk(page: str, params: dict, query) -> tuple[list[str], bool]:
         if bars:  # the first is by family, the second by rule
             names = [str(n).replace("_", " ") for n in families["group_name"]]
             found += _bar_findings(page, bars[0], names, "flags by family", counts=False)
+        if len(bars) > 1:
+            rules = query(flag_queries.flag_rates, f, by="rule").head(15)
+            found += _bar_findings(page, bars[1], [str(n).replace("_", " ") for n in rules["group_name"]],
+                                   "flags by rule", counts=False)
         for spec in specs:
             if _title(spec, "xaxis").startswith("Staff and organisation posts"):
                 found += _funnel_findings(page, spec, 1000.0, None)
@@ -334,6 +338,7 @@ def test_the_walk_looked_at_everything(demo_data, use_data):
     expected = {"table " + p for p in (HOME, QUESTIONS_PAGE, FLAGS_PAGE, POLICY_PAGE, HEALTH_PAGE)} | {
         "heatmap", "curve", "curves by group", "series Posts", "series Questions", "series Questions by topic",
         "series Questions by region", "bars posts by region", "bars topics", "bars flags by family",
+        "bars flags by rule",
         "funnel " + RESPONSE_PAGE, "funnel " + FLAGS_PAGE, "funnel " + POLICY_PAGE,
         "metric Posts", "metric Questions asked", "metric Flags", "metric Still unanswered"}
     assert expected <= SEEN, sorted(expected - SEEN)
