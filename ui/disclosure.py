@@ -163,18 +163,21 @@ def _mask(frame: pd.DataFrame, rows) -> np.ndarray:
     return np.asarray(rows, dtype=bool)
 
 
-def _secondary(raw: np.ndarray, hide: np.ndarray, groups: list, is_total: np.ndarray) -> np.ndarray:
-    """Hide the smallest other non-zero cell of each group that has exactly one hidden cell
-    while its total is shown (rule 3 of the module)."""
+def _secondary(raw: np.ndarray, hide: np.ndarray, groups: np.ndarray, is_total: np.ndarray) -> np.ndarray:
+    """Hide the smallest other non-zero cell (ties: the first) of each group (``groups``: a
+    group number per row) that has exactly one hidden cell while its total is shown (rule 3 of
+    the module). Only the groups that need it are visited."""
     hide = hide.copy()
-    for key in dict.fromkeys(groups):
-        in_group = np.array([g == key for g in groups])
-        cells = np.flatnonzero(in_group & ~is_total)
-        if bool(hide[in_group & is_total].any()) or hide[cells].sum() != 1:
-            continue
-        candidates = [i for i in cells if not hide[i] and raw[i] > 0]
-        if candidates:
-            hide[min(candidates, key=lambda i: (raw[i], i))] = True
+    if not len(groups):
+        return hide
+    size = int(groups.max()) + 1
+    cell = ~is_total
+    one_hidden = np.bincount(groups[cell & hide], minlength=size) == 1
+    total_hidden = np.bincount(groups[is_total & hide], minlength=size) > 0
+    for group in np.flatnonzero(one_hidden & ~total_hidden):
+        candidates = np.flatnonzero((groups == group) & cell & ~hide & (raw > 0))
+        if candidates.size:
+            hide[candidates[np.lexsort((candidates, raw[candidates]))[0]]] = True
     return hide
 
 
@@ -205,15 +208,13 @@ def protect(frame: pd.DataFrame, counts: Sequence[str], derived: Iterable[Share 
         return out
     over = {k: ([v] if isinstance(v, str) else list(v)) for k, v in (over or {}).items()}
     is_total = _mask(frame, totals)
-    if groups == "all":
-        keys = [()] * len(frame)
+    if groups == "all" or (groups is None and totals is not None):
+        keys = np.zeros(len(frame), dtype=np.int64)
     elif groups is None:
         keys = None
     else:
         cols = [groups] if isinstance(groups, str) else list(groups)
-        keys = [tuple(x) for x in frame[cols].itertuples(index=False)]
-    if keys is None and totals is not None:
-        keys = [()] * len(frame)
+        keys = frame.groupby(cols, sort=False, dropna=False).ngroup().to_numpy(dtype=np.int64)
     all_counts = list(dict.fromkeys([*counts, *(c for d in derived for c in d.counts)]))
     hidden: dict[str, np.ndarray] = {}
     shown: dict[str, np.ndarray] = {}
