@@ -24,7 +24,9 @@ reader back out a hidden value:
    15 pins the hidden cell to 1 (the parts are at least 8 each, the total at most 17).
 4. **Kaplan–Meier curves and their summaries** below national level are computed from a
    histogram whose cumulative answered and open counts are rounded to 5 (:func:`km_rounded`),
-   the way OpenSAFELY releases survival curves, so a curve's steps are never single answers;
+   which delays each step until the rounded count moves, like ``round_km`` in the OpenSAFELY
+   analysts' osutils package (which delays event times until a threshold of events), so a
+   curve's steps are never single answers;
    a group with 1–7 questions, answers or open questions is not drawn (:func:`km_hidden`).
 
 Charts draw a hidden bar as ``*`` (:func:`bar_labels`), never drop it.
@@ -33,10 +35,11 @@ To show a new figure (a scorecard, a table, a chart): put the counts people see 
 ``protect(frame, counts=...)``, each share or rate as a :class:`Share` or :class:`Rate` (never
 compute it before), any other statistic in ``over``, rows that add up to a shown total in one
 group (the default), and ``national=page.national(chosen)`` only for a figure over the whole
-selection (a breakdown by anything is never national); a single count is ``count_text``. Lists of rows
-(Explore, the open questions, flagged posts, the review queue) are worklists for people
-allowed to read rows, not statistics: they are not suppressed, and a count of their rows is
-not shown as a statistic.
+selection (a breakdown by anything is never national); a single count is ``count_text``.
+
+Lists of rows (Explore, the open questions, flagged posts, the review queue) are worklists for
+people allowed to read rows, not statistics: they are not suppressed (a count of the rows they
+list tells no more than the list).
 """
 from __future__ import annotations
 
