@@ -233,3 +233,10 @@ def test_funnel_limits_rate():
     assert (r - 1) / 500 * 1000 <= f["upper_95"].iloc[0] <= r / 500 * 1000
 
 
+def test_a_curve_that_reaches_one_half_by_rounding_crosses_there():
+    """Half answered is a median, even when the product of binned factors leaves the curve at
+    0.5000000000000001 (the Overview's median was once an hour later than lifelines' on the
+    raw durations for this reason)."""
+    times = np.array([600.0, 1200.0, 1800.0])
+    assert S._crossing(times, np.array([0.75, 0.5000000000000001, 0.25])) == 1200.0
+    assert S._crossing(times, np.array([0.75, 0.5001, 0.25])) == 1800.0
