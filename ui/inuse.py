@@ -1,28 +1,33 @@
 """Quality measured in use (issue #20) on the pages: how often reviewers uphold flags, and
 what the blind audit sample says about prevalence, precision, recall and agreement.
 
-Every number here leaves through :func:`shown`, the one call of the suppression path
-(:func:`ui.formats.suppressed`: below national level counts 1-7 show "*", others are rounded
-to 5, and a share over a hidden count is hidden). The pages call :func:`review_precision_table`
-(a ``data.table`` builder), :func:`upheld_sentence` and :func:`audit_table`.
+Every number here leaves through :func:`shown`, the one call of the disclosure step
+(:func:`ui.disclosure.protect`: below national level counts 1-7 show "*", others are rounded
+to 5, a share is recomputed from the rounded counts and hidden over a hidden one). A table by
+family, rule, trust or month is a breakdown, so never national. The audit's estimates are
+stratum-weighted, not shares of two shown counts: they are hidden over hidden counts
+(``over``) and otherwise computed from the exact sample (docs/methods.md). The pages call
+:func:`flag_quality` and :func:`question_quality`.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from ui import formats
+from ui import disclosure, formats
 from warehouse import audit
 
 PRECISION_UNITS = {"family": "Family", "rule": "Rule", "trust": "Trust", "month": "Month", "all": "All"}
+UPHELD = disclosure.Share("n_upheld", "n_reviewed", "precision", "precision_low", "precision_high")
 AUDIT_COUNTS = ["n", "n_judged", "n_double"]
-AUDIT_SHARES = {**{f"{m}{end}": ["n", "n_judged"] for m in ("prevalence", "precision", "recall")
+AUDIT_OVER = {**{f"{m}{end}": ["n", "n_judged"] for m in ("prevalence", "precision", "recall")
                    for end in ("", "_low", "_high")},
                 **{f"kappa{end}": ["n_double"] for end in ("", "_low", "_high")}}
 
 
-def shown(frame: pd.DataFrame, counts: list[str], shares: dict[str, list[str]], national: bool) -> pd.DataFrame:
-    """The one place these figures are suppressed (see the module docstring)."""
-    return formats.suppressed(frame, counts, shares, national)
+def shown(frame: pd.DataFrame, counts: list[str], national: bool, derived=(), over=None,
+          groups: str | None = "all") -> pd.DataFrame:
+    """The one place these figures pass disclosure control (see the module docstring)."""
+    return disclosure.protect(frame, counts, derived, over, national=national, groups=groups)
 
 
 def share_text(p, low=None, high=None) -> str:
@@ -43,11 +48,11 @@ def in_words(p) -> str:
     return f"about {round(p * 10)} in 10 upheld"
 
 
-def review_precision_table(frame: pd.DataFrame, by: str = "family", national: bool = False) -> pd.DataFrame:
+def review_precision_table(frame: pd.DataFrame, by: str = "family") -> pd.DataFrame:
     """``inuse_queries.review_precision`` -> the table people read: flags, reviewed, upheld,
-    dismissed, the share upheld with its Wilson 95% CI and in words."""
-    rates = {c: ["n_upheld", "n_reviewed"] for c in ("precision", "precision_low", "precision_high")}
-    out = shown(frame, ["n_flags", "n_reviewed", "n_upheld", "n_dismissed"], rates, national)
+    dismissed, the share upheld with its Wilson 95% CI and in words (a breakdown: never
+    national)."""
+    out = shown(frame, ["n_flags", "n_reviewed", "n_upheld", "n_dismissed"], False, [UPHELD])
     return pd.DataFrame({
         PRECISION_UNITS[by]: out["group_code"],
         "Flags": out["n_flags"].map(formats.count),
@@ -62,8 +67,7 @@ def review_precision_table(frame: pd.DataFrame, by: str = "family", national: bo
 
 def upheld_sentence(frame: pd.DataFrame, national: bool) -> str:
     """One sentence over ``review_precision(by="all")``: how often reviewed flags were upheld."""
-    rates = {c: ["n_upheld", "n_reviewed"] for c in ("precision", "precision_low", "precision_high")}
-    row = shown(frame, ["n_flags", "n_reviewed", "n_upheld"], rates, national).iloc[0] if len(frame) else None
+    row = shown(frame, ["n_flags", "n_reviewed", "n_upheld"], national, [UPHELD]).iloc[0] if len(frame) else None
     if row is None or row["n_reviewed"] == 0:
         return "No flag in the selection has a review decision yet."
     words = in_words(row["precision"])
@@ -82,11 +86,12 @@ def audit_estimates(filters, scope, kind: str) -> pd.DataFrame:
     return frame
 
 
-def audit_table(frame: pd.DataFrame, national: bool) -> pd.DataFrame:
-    """``audit_estimates`` -> the table people read (suppressed below national level)."""
+def audit_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``audit_estimates`` -> the table people read (per family and version: a breakdown, never
+    national; its rows do not add up to a shown total)."""
     if frame.empty:
         return frame
-    out = shown(frame, AUDIT_COUNTS, AUDIT_SHARES, national)
+    out = shown(frame, AUDIT_COUNTS, False, over=AUDIT_OVER, groups=None)
     return pd.DataFrame({
         "Family": out["family"].map(lambda f: "patient question" if f == audit.PATIENT_QUESTION else f),
         "Model version": out["model_version"],
@@ -126,12 +131,12 @@ def flag_quality(chosen, national: bool) -> None:
     st.markdown(upheld_sentence(overall, national))
     by = st.segmented_control("Upheld by", ["family", "rule", "trust", "month"], key="inuse_by", default="family",
                               format_func=PRECISION_UNITS.get) or "family"
-    tables.show(data.table(inuse_queries.review_precision, review_precision_table, chosen, {"by": by},
-                           by=by, national=national), hide_index=True, key="inuse_review_table")
+    tables.show(data.table(inuse_queries.review_precision, review_precision_table, chosen, {"by": by}, by=by),
+                hide_index=True, key="inuse_review_table")
     st.caption("Upheld: confirmed or actioned in the Review queue (decisions up to the last warehouse "
                "build); share upheld with its Wilson 95% interval.")
     st.markdown("**Blind audit: prevalence, precision and recall per family**")
-    table = audit_table(audit_estimates(chosen, auth.current_scope(), "staff"), national)
+    table = audit_table(audit_estimates(chosen, auth.current_scope(), "staff"))
     if table.empty:
         st.caption("No finished audit sample in the selection yet (docs/methods.md, \"Quality measured in use\").")
     else:
@@ -147,7 +152,7 @@ def question_quality(chosen, national: bool) -> None:
     from ui import auth, tables
 
     st.subheader("How well questions are found, in use")
-    table = audit_table(audit_estimates(chosen, auth.current_scope(), "public"), national)
+    table = audit_table(audit_estimates(chosen, auth.current_scope(), "public"))
     if table.empty:
         st.caption("No finished audit sample of public posts in the selection yet "
                    "(docs/methods.md, \"Quality measured in use\").")
