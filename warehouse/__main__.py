@@ -1,5 +1,5 @@
 """``python -m warehouse build|evaluate``: publish the warehouse from the raw store, or
-evaluate the question classifier against labelled text."""
+evaluate the question classifier (and the rules, and the themes) against labelled text."""
 from __future__ import annotations
 
 import argparse
@@ -21,10 +21,14 @@ def build_parser() -> argparse.ArgumentParser:
                           help="also show where the classifier and the labels disagree")
     evaluate.add_argument("--rules", action="store_true",
                           help="evaluate the guideline rules instead: precision and recall per family")
+    evaluate.add_argument("--themes", action="store_true",
+                          help="evaluate the themes of patient questions instead: purity, adjusted Rand"
+                               " index and stability against labelled themes")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     if args.command == "build":
         try:
@@ -36,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {storage_error_message(exc)}", file=sys.stderr)
             return 2
         print(result.summary())
+    elif args.command == "evaluate" and args.themes:
+        from warehouse import theme_eval  # only for this command
+        return theme_eval.main()
     elif args.command == "evaluate":
         return evaluate.main((["--explain"] if args.explain else []) + (["--rules"] if args.rules else []))
     return 0
