@@ -41,6 +41,7 @@ SCRIPTS = {
     "ingest/sources/facebook_export.py": "python -m ingest.sources.facebook_export",
     "warehouse/evaluate.py": "python -m warehouse evaluate",
     "warehouse/enrich/train_questions.py": "python -m warehouse.enrich.train_questions",
+    "ui/faq.py": "python -m warehouse faq",  # run by that command as a child process
 }
 # The heading in docs/connectors.md that documents each connector.
 CONNECTOR_SECTIONS = {

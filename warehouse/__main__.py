@@ -1,10 +1,14 @@
-"""``python -m warehouse build|evaluate``: publish the warehouse from the raw store, or
-evaluate the question classifier (and the rules, and the themes) against labelled text."""
+"""``python -m warehouse build|evaluate|faq``: publish the warehouse from the raw store,
+evaluate the question classifier against labelled text, or write a draft FAQ of what patients
+ask (``faq`` runs ``ui/faq.py`` as a child process: redaction and suppression live in ``ui``,
+which the warehouse package never imports)."""
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 
+from store import config
 from store.config import SettingError
 from store.db import WriterBusy
 from store.errors import STORAGE_ERRORS, storage_error_message
@@ -24,11 +28,17 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--themes", action="store_true",
                           help="evaluate the themes of patient questions instead: purity, adjusted Rand"
                                " index and stability against labelled themes")
+    sub.add_parser("faq", add_help=False,
+                   help="write a draft FAQ of what patients ask: [--trust CODE | --region CODE]"
+                        " [--from D --to D] [--format md|csv] --out PATH (see faq --help)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["faq"]:  # its options are ui/faq.py's own
+        sys.stdout.flush()
+        return subprocess.run([sys.executable, "-m", "ui.faq", *argv[1:]], env=config.child_env()).returncode
     args = build_parser().parse_args(argv)
     if args.command == "build":
         try:
