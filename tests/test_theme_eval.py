@@ -37,6 +37,27 @@ def test_the_command_reports_each_set():
     assert done.returncode == 0, done.stderr
     assert "heldout: 165 questions" in done.stdout and "purity" in done.stdout and "ARI" in done.stdout
     if (REALDATA / theme_eval.IBM).exists():
-        assert "ibm_customer_care: 141 questions" in done.stdout
+        assert "ibm_customer_care: 141 questions" in done.stdout and "Best answers against hand ranks" in done.stdout
     else:
         assert "ibm_customer_care: skipped" in done.stdout
+
+
+def test_answer_agreement_counts_pairs_ordered_as_the_hand_orders_them():
+    def frame(scores):
+        return pd.DataFrame({"theme": "t", "record_id": [f"r{i}" for i in range(len(scores))],
+                             "hand_rank": range(1, len(scores) + 1), "score": scores})
+
+    same = theme_eval.answer_agreement(frame([0.9, 0.5, 0.1]))
+    assert (same["agreement"], same["top1"], same["pairs"]) == (1.0, 1, 3)
+    assert theme_eval.answer_agreement(frame([0.1, 0.5, 0.9]))["agreement"] == 0.0
+    tied = theme_eval.answer_agreement(frame([0.5, 0.5, 0.5]))
+    assert (tied["agreement"], tied["ties"]) == (0.5, 3)
+
+
+def test_the_hand_ranks_name_labelled_conversations_of_their_theme():
+    ranks = pd.read_csv(theme_eval.RANKS, dtype=str)
+    labels = pd.read_csv(theme_eval.LABELS, dtype=str).set_index("record_id")
+    assert ranks["record_id"].is_unique and len(ranks) >= 30
+    assert all(labels.loc[r, "theme"] == t for r, t in zip(ranks["record_id"], ranks["theme"]))
+    for _, part in ranks.groupby("theme"):
+        assert sorted(part["hand_rank"].astype(int)) == list(range(1, len(part) + 1))

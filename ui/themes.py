@@ -152,8 +152,9 @@ def gaps_table(frame: pd.DataFrame, national: bool = False) -> pd.DataFrame:
 
 
 def examples(frame: pd.DataFrame) -> list[str]:
-    """theme_examples -> the example questions as redacted text (distinct, in order)."""
-    return list(dict.fromkeys(redact(t) for t in frame["text"]))
+    """theme_examples -> the example questions as redacted text (distinct, in order; none
+    where the reader may not see text, which the connection blanks)."""
+    return [t for t in dict.fromkeys(redact(t) for t in frame["text"]) if t]
 
 
 def answers_table(frame: pd.DataFrame) -> pd.DataFrame:
