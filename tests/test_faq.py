@@ -85,3 +85,28 @@ def test_the_faq_command_names_a_bad_trust(identifiers, tmp_path):
     env = os.environ | {config.DATA_ENV: str(identifiers), config.PSEUDONYM_KEY_ENV: TEST_KEY}
     done = run_cli("warehouse", "faq", "--trust", "ZZZ99", "--out", str(tmp_path / "f.md"), env=env)
     assert done.returncode == 2 and "--trust" in done.stderr and not (tmp_path / "f.md").exists()
+
+
+def test_the_pages_faq_files_csv_and_excel_hold_no_identifier(identifiers):
+    """The page's download of the FAQ table (ui.tables.download: CSV and Excel) from the same
+    document, read back as a spreadsheet shows it."""
+    from tests.support import published_queries, xlsx_rows
+    from ui import tables
+    from warehouse import theme_queries
+    from warehouse.queries import Filters
+    from datetime import date
+
+    query, close = published_queries(identifiers)
+    try:
+        filters = Filters(date(2025, 3, 1), date(2025, 3, 31), trusts=("RR8",))
+        document = faq.for_page(query(theme_queries.theme_summary, filters),
+                                query(theme_queries.best_answers, filters, limit=10), filters,
+                                national=False, synthetic=False)
+    finally:
+        close()
+    frame = faq.table(document)
+    cells = [c for row in xlsx_rows(tables.to_xlsx(frame)) for c in row]
+    text = "\n".join(cells) + tables.to_csv(frame).decode("utf-8-sig")
+    assert "wear deodorant or talc" in text and "Asked 1 to 7 times." in cells
+    for secret in SECRET_WORDS:
+        assert secret.lower() not in text.lower(), secret

@@ -1,7 +1,7 @@
 """How well the themes of patient questions match people's themes (issue #19):
 ``python -m warehouse evaluate --themes``.
 
-Labelled themes (``tests/data/theme_labels.csv``: source, record id, group, theme; written with
+Labelled themes (``tests/data/themes/labels.csv``: source, record id, group, theme; written with
 the guideline in docs/methods.md "What patients ask"; no text is kept there) for two sets the
 method was never tuned on:
 
@@ -22,7 +22,7 @@ new build: the share of themed questions keeping their theme, the share of the n
 an existing theme, and the ARI between that incremental result and a build from nothing).
 
 Best answers: for 31 real customer-care conversations in five labelled themes, the care
-account's reply was ranked by hand (``tests/data/theme_answer_ranks.csv``: 1 = what the
+account's reply was ranked by hand (``tests/data/themes/answer_ranks.csv``: 1 = what the
 customer would value most: a specific fix or answer to what was asked, then a way forward, then
 a request for details) before the score was computed; the score is
 :mod:`warehouse.theme_answers`'s (relevance against the question and the labelled theme's
@@ -52,9 +52,9 @@ from warehouse.theme_model import MIN_DF, Question, theme_topic
 from warehouse.theme_text import Vectoriser, terms, unit_rows
 
 ROOT = Path(__file__).resolve().parent.parent
-LABELS = ROOT / "tests" / "data" / "theme_labels.csv"
+LABELS = ROOT / "tests" / "data" / "themes" / "labels.csv"
 HELDOUT = ROOT / "tests" / "data" / "heldout" / "patient_questions.csv"
-RANKS = ROOT / "tests" / "data" / "theme_answer_ranks.csv"
+RANKS = ROOT / "tests" / "data" / "themes" / "answer_ranks.csv"
 IBM = "twitter/ibm_twitter_customer_care_conversations_test.json"
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 SEED = 19
