@@ -48,7 +48,7 @@ from scipy import sparse
 from warehouse import theme_answers
 from warehouse.enrich.question_corpus import realdata_dir
 from warehouse.rules.enabling import practice_columns
-from warehouse.theme_model import MIN_DF, Question, theme_topic
+from warehouse.theme_model import MIN_DF, MIN_THEME_SIZE, Question, theme_topic
 from warehouse.theme_text import Vectoriser, terms, unit_rows
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,7 +120,10 @@ def quality(rows: pd.DataFrame) -> dict[str, float]:
     majority = sum(max(Counter(t for t, f2 in themed if f2 == f).values()) for f in {f for _, f in themed})
     return {"n": len(rows), "themes": len({f for _, f in themed}), "coverage": len(themed) / len(rows),
             "purity": majority / len(themed) if themed else float("nan"), "ari": adjusted_rand(truth, found),
-            "labelled_themes": len({t for t in truth if not t.startswith("single/")})}
+            "labelled_themes": len({t for t in truth if not t.startswith("single/")}),
+            # the most a method with this size threshold could theme: questions in labelled themes
+            # of at least MIN_THEME_SIZE
+            "reachable": sum(n for n in Counter(truth).values() if n >= MIN_THEME_SIZE) / len(rows)}
 
 
 def stability(rows: pd.DataFrame) -> dict[str, float]:
@@ -230,7 +233,8 @@ def report() -> list[str]:
         q, s = quality(rows), stability(rows)
         lines.append(
             f"  {source}: {q['n']} questions in {rows['group'].nunique()} groups, {q['labelled_themes']} labelled"
-            f" themes; {q['themes']} themes made, coverage {q['coverage']:.0%}, purity {q['purity']:.2f},"
+            f" themes ({q['reachable']:.0%} of questions in labelled themes of {MIN_THEME_SIZE}+); {q['themes']}"
+            f" themes made, coverage {q['coverage']:.0%}, purity {q['purity']:.2f},"
             f" ARI {q['ari']:.2f}; +10% new data: {s['kept']:.0%} of {s['n_kept']} themed questions keep"
             f" their theme, {s['joined']:.0%} of {s['n_new']} new ones join an existing theme, ARI incremental"
             f" vs from nothing {s['ari_incremental_vs_fresh']:.2f}")
