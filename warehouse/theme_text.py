@@ -206,9 +206,15 @@ def words(text: str | None) -> list[str]:
 def terms(text: str | None) -> list[str]:
     """The question's terms, each once, sorted: its words and each pair of adjacent words
     ("full_bladder", "wear deodorant"; a pair of one word twice is not a pair)."""
+    return list(_terms(text or ""))
+
+
+@functools.lru_cache(maxsize=100_000)
+def _terms(text: str) -> tuple[str, ...]:
+    """:func:`terms`, cached: the same answer or question text is often posted many times."""
     found = words(text)
     pairs = {f"{a} {b}" for a, b in zip(found, found[1:]) if a != b}
-    return sorted(set(found) | pairs)
+    return tuple(sorted(set(found) | pairs))
 
 
 def text_key(text: str | None) -> str:
