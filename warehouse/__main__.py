@@ -1,7 +1,7 @@
 """``python -m warehouse build|evaluate|faq``: publish the warehouse from the raw store,
-evaluate the question classifier against labelled text, or write a draft FAQ of what patients
-ask (``faq`` runs ``ui/faq.py`` as a child process: redaction and suppression live in ``ui``,
-which the warehouse package never imports)."""
+evaluate the question classifier, the guideline rules and the themes against labelled text, or
+write a draft FAQ of what patients ask (``faq`` runs ``ui/faq.py`` as a child process:
+redaction and suppression live in ``ui``, which the warehouse package never imports)."""
 from __future__ import annotations
 
 import argparse
@@ -20,14 +20,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build", help="build staging -> intermediate -> marts, check keys, swap in")
-    evaluate = sub.add_parser("evaluate", help="precision, recall and F1 of the question classifier")
+    evaluate = sub.add_parser("evaluate", help="precision and recall of the question classifier and of every "
+                                                "guideline flag family, on every split")
     evaluate.add_argument("--explain", action="store_true",
-                          help="also show where the classifier and the labels disagree")
-    evaluate.add_argument("--rules", action="store_true",
-                          help="evaluate the guideline rules instead: precision and recall per family")
-    evaluate.add_argument("--themes", action="store_true",
-                          help="evaluate the themes of patient questions instead: purity, adjusted Rand"
-                               " index and stability against labelled themes")
+                          help="also show where the classifiers and the labels disagree")
+    only = evaluate.add_mutually_exclusive_group()
+    only.add_argument("--rules", action="store_true", help="the guideline rules only (per family)")
+    only.add_argument("--questions", action="store_true", help="the question classifier only")
+    only.add_argument("--themes", action="store_true",
+                      help="the themes of patient questions only: purity, adjusted Rand index, stability"
+                           " and the best-answer score against labelled themes and a hand ranking")
+    evaluate.add_argument("--skip-blind", action="store_true",
+                          help="leave the blind held-out sets out (while changing a classifier)")
     sub.add_parser("faq", add_help=False,
                    help="write a draft FAQ of what patients ask: [--trust CODE | --region CODE]"
                         " [--from D --to D] [--format md|csv] --out PATH (see faq --help)")
@@ -54,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         from warehouse import theme_eval  # only for this command
         return theme_eval.main()
     elif args.command == "evaluate":
-        return evaluate.main((["--explain"] if args.explain else []) + (["--rules"] if args.rules else []))
+        flags = {"--explain": args.explain, "--rules": args.rules, "--questions": args.questions,
+                 "--skip-blind": args.skip_blind}
+        return evaluate.main([flag for flag, on in flags.items() if on])
     return 0
 
 

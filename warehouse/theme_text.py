@@ -28,7 +28,7 @@ import unicodedata
 import numpy as np
 from scipy import sparse
 
-from warehouse.enrich.question_cues import HEALTH_WORDS, SERVICE_WORDS
+from warehouse.enrich.question_cues import HEALTH_WORDS, INSTITUTION_WORDS, SERVICE_WORDS
 
 # Words that carry no theme: English function words, and the words people ask, greet, hedge
 # and sign off with whatever they ask about.
@@ -226,7 +226,7 @@ def text_key(text: str | None) -> str:
 def label_word(term: str) -> bool:
     """Whether a term may be shown in a generated label: every word of it is a health or
     service word, a concept or an everyday word (never a name, place or rare word)."""
-    allowed = HEALTH_WORDS | SERVICE_WORDS | EVERYDAY_WORDS | set(CONCEPTS.values())
+    allowed = HEALTH_WORDS | INSTITUTION_WORDS | SERVICE_WORDS | EVERYDAY_WORDS | set(CONCEPTS.values())
     return all(w in allowed or "_" in w for w in term.split(" "))
 
 
