@@ -4,11 +4,12 @@ command reports every labelled set it can read."""
 from __future__ import annotations
 
 import random
+import re
 
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
-from tests.support import REALDATA, run_cli
+from tests.support import REALDATA, ROOT, run_cli
 from warehouse import theme_eval
 
 
@@ -32,9 +33,28 @@ def test_the_labels_are_keyed_by_record_and_hold_no_text():
     assert labels["theme"].str.fullmatch(r"[a-z_]+").all()
 
 
-def test_the_command_reports_each_set():
+SET_LINE = re.compile(
+    r"(?P<set>\w+): (?P<n>\d+) questions in \d+ groups, (?P<labelled>\d+) labelled themes \((?P<reach>\d+%) of"
+    r" .*?\); (?P<made>\d+) themes made, coverage (?P<coverage>\d+%), purity (?P<purity>[\d.]+), ARI"
+    r" (?P<ari>[\d.]+); \+10% new data: (?P<kept>\d+% of \d+) themed .*?, (?P<joined>\d+% of \d+) new .*?"
+    r" from nothing (?P<fresh>[\d.]+)")
+
+
+def test_the_command_reports_each_set_and_methods_md_shows_what_it_prints():
     done = run_cli("warehouse", "evaluate", "--themes")
     assert done.returncode == 0, done.stderr
+    methods = (ROOT / "docs" / "methods.md").read_text(encoding="utf-8")
+    rows = [m.groupdict() for m in SET_LINE.finditer(done.stdout)]
+    assert rows
+    for r in rows:
+        cells = (f"| {r['n']} | {r['labelled']} ({r['reach']}) | {r['made']} | {r['coverage']} | {r['purity']} |"
+                 f" {r['ari']} | {r['kept']} | {r['joined']} | {r['fresh']} |")
+        assert cells in methods, f"docs/methods.md: the {r['set']} row should read {cells}"
+    agreement = re.search(r"orders (\d+%) of (\d+) pairs .*? best is the hand's best in (\d+ of \d+)", done.stdout)
+    if agreement:
+        assert f"**{agreement[1]} of {agreement[2]}\npairs**" in methods or \
+            f"**{agreement[1]} of {agreement[2]} pairs**" in methods.replace("\n", " ")
+        assert f"**{agreement[3]}**" in methods
     assert "heldout: 165 questions" in done.stdout and "purity" in done.stdout and "ARI" in done.stdout
     if (REALDATA / theme_eval.IBM).exists():
         assert "ibm_customer_care: 141 questions" in done.stdout and "Best answers against hand ranks" in done.stdout
