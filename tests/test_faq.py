@@ -110,3 +110,21 @@ def test_the_pages_faq_files_csv_and_excel_hold_no_identifier(identifiers):
     assert "wear deodorant or talc" in text and "Asked 1 to 7 times." in cells
     for secret in SECRET_WORDS:
         assert secret.lower() not in text.lower(), secret
+
+
+def test_html_shows_hostile_answer_text_as_text():
+    """An answer holding markup is escaped in the HTML (and the Markdown) FAQ, never live."""
+    hostile = faq.Faq(title="What patients ask: t", where="t", period="p", counts_note="c", synthetic=True,
+                      entries=(faq.Entry("Questions about deodorant", "deodorant (theme prep-abcdef)", "Asked 1 to 7 times.",
+                                         (('<script>alert(1)</script> [x](javascript:alert(2)) "q"', "Staff at X"),), None),))
+    page = faq.render(hostile, "html").decode()
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&quot;q&quot;" in page
+    assert faq.DRAFT_NOTE.replace("—", "&mdash;") in page or html_unescape(page).count(faq.DRAFT_NOTE) == 1
+    assert faq.SYNTHETIC_NOTE in html_unescape(page)
+    text = faq.render(hostile, "md").decode()
+    assert "<script>" not in text and "[x](javascript" not in text  # brackets escaped: no link
+
+
+def html_unescape(page: str) -> str:
+    import html
+    return html.unescape(page)

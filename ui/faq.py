@@ -9,10 +9,11 @@ health, service and everyday words: warehouse/theme_text.py ``label_word``), nev
 question someone asked. Quoted answers have greetings and sign-offs dropped and identifiers
 redacted (:func:`ui.themes.quotable`).
 
-One document (:func:`build`), two renderings: Markdown (:func:`markdown`; every value escaped,
-links and addresses in code spans so that no renderer makes them live) and a CSV table
-(:func:`table`, written by :func:`ui.tables.to_csv`, the one export path). Both carry
-:data:`DRAFT_NOTE`, and :data:`SYNTHETIC_NOTE` on demo data.
+One document (:func:`build`), three renderings: Markdown (:func:`markdown`; every value escaped,
+links and addresses in code spans so that no renderer makes them live), HTML (:func:`html_page`;
+every value HTML-escaped, no link) and a CSV table (:func:`table`, written by
+:func:`ui.tables.to_csv`, the one export path). All carry :data:`DRAFT_NOTE`, and
+:data:`SYNTHETIC_NOTE` on demo data.
 
 ``python -m warehouse faq`` runs :func:`main` here as a child process (the warehouse package
 never imports ``ui``, which it would need for redaction and suppression); the page's download
@@ -42,7 +43,7 @@ NO_ANSWER = ("No good answer has been found yet in the data: the service may wan
              "Answers that carry a guideline flag are never quoted.")
 TOP_THEMES = theme_queries.TOP  # the page reads this many themes' answers
 ANSWERS_PER_THEME = 2
-FORMATS = {"md": ("text/markdown", ".md"), "csv": ("text/csv", ".csv")}
+FORMATS = {"md": ("text/markdown", ".md"), "html": ("text/html", ".html"), "csv": ("text/csv", ".csv")}
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,21 @@ def markdown(faq: Faq) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def html_page(faq: Faq) -> str:
+    """A standalone HTML page: every value HTML-escaped (quotes too), no link, no script."""
+    tags = {"title": "h1", "question": "h2", "note": 'p class="note"', "meta": 'p class="meta"',
+            "quote": "blockquote", "who": 'p class="who"', "para": "p"}
+    body = []
+    for kind, text in _lines(faq):
+        tag = tags[kind]
+        body.append(f"<{tag}>{html.escape(text, quote=True)}</{tag.split(' ')[0]}>")
+    return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{html.escape(faq.title, quote=True)}</title><style>body{{font-family:sans-serif;"
+            "max-width:48em;margin:2em auto}.note{font-weight:bold}.meta,.who{color:#555}"
+            "blockquote{border-left:4px solid #005eb8;margin-left:0;padding-left:1em}</style></head><body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+
+
 def table(faq: Faq) -> pd.DataFrame:
     """The FAQ as a table (one row per quoted answer, or one per theme without one), each row
     carrying the draft note, place, period and counts note, so a row taken alone still says
@@ -195,9 +211,11 @@ def table(faq: Faq) -> pd.DataFrame:
 
 
 def render(faq: Faq, fmt: str) -> bytes:
-    """The document in ``fmt`` (md or csv) as bytes."""
+    """The document in ``fmt`` (md, html or csv) as bytes."""
     if fmt == "md":
         return markdown(faq).encode("utf-8")
+    if fmt == "html":
+        return html_page(faq).encode("utf-8")
     if fmt == "csv":
         from ui.tables import to_csv  # the one export path (it imports streamlit)
         return to_csv(table(faq), faq.synthetic)

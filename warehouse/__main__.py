@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="leave the blind held-out sets out (while changing a classifier)")
     sub.add_parser("faq", add_help=False,
                    help="write a draft FAQ of what patients ask: [--trust CODE | --region CODE]"
-                        " [--from D --to D] [--format md|csv] --out PATH (see faq --help)")
+                        " [--from D --to D] [--format md|html|csv] --out PATH (see faq --help)")
     return parser
 
 
