@@ -1,13 +1,17 @@
-"""``python -m warehouse build|evaluate|audit``: publish the warehouse from the raw store,
-evaluate the question classifier and the guideline rules (against labelled text, or in use),
-or draw the week's blind audit sample."""
+"""``python -m warehouse build|evaluate|audit|faq``: publish the warehouse from the raw store,
+evaluate the question classifier, the guideline rules and the themes (against labelled text, or
+in use), draw the week's blind audit sample, or write a draft FAQ of what patients ask (``faq``
+runs ``ui/faq.py`` as a child process: redaction and suppression live in ``ui``, which the
+warehouse package never imports)."""
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from store import config
 from store.config import SettingError
 from store.db import WriterBusy
 from store.errors import STORAGE_ERRORS, storage_error_message
@@ -26,10 +30,16 @@ def build_parser() -> argparse.ArgumentParser:
     only = evaluate.add_mutually_exclusive_group()
     only.add_argument("--rules", action="store_true", help="the guideline rules only (per family)")
     only.add_argument("--questions", action="store_true", help="the question classifier only")
+    only.add_argument("--themes", action="store_true",
+                      help="the themes of patient questions only: purity, adjusted Rand index, stability"
+                           " and the best-answer score against labelled themes and a hand ranking")
     only.add_argument("--in-use", action="store_true",
                       help="quality in use: precision from reviews and the blind audit's estimates (docs/methods.md)")
     evaluate.add_argument("--skip-blind", action="store_true",
                           help="leave the blind held-out sets out (while changing a classifier)")
+    sub.add_parser("faq", add_help=False,
+                   help="write a draft FAQ of what patients ask: [--trust CODE | --region CODE]"
+                        " [--from D --to D] [--format md|html|csv] --out PATH (see faq --help)")
     sample = sub.add_parser("audit", help="draw a week's blind audit sample into the Review queue, or export "
                                           "the service's judgements as labelled data")
     sample.add_argument("--week", type=date.fromisoformat, metavar="YYYY-MM-DD",
@@ -52,6 +62,10 @@ def audit_design():
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["faq"]:  # its options are ui/faq.py's own
+        sys.stdout.flush()
+        return subprocess.run([sys.executable, "-m", "ui.faq", *argv[1:]], env=config.child_env()).returncode
     args = build_parser().parse_args(argv)
     if args.command == "build":
         try:
@@ -76,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         design = audit.Design(args.staff_flagged, args.staff_unflagged, args.public_question, args.public_other,
                               args.double_share)
         return inuse_report.run_audit(args.week or date.today() - timedelta(days=7), design, args.export)
+    elif args.command == "evaluate" and args.themes:
+        from warehouse import theme_eval  # only for this command
+        return theme_eval.main()
     elif args.command == "evaluate":
         flags = {"--explain": args.explain, "--rules": args.rules, "--questions": args.questions,
                  "--skip-blind": args.skip_blind}
