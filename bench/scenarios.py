@@ -12,7 +12,8 @@ import time
 from datetime import date, timedelta
 
 from store import reader
-from warehouse import flag_queries, health_queries, policy_queries, queries, question_queries
+from warehouse import flag_queries, health_queries, policy_queries, queries, question_queries, spc_queries
+from warehouse.measures import ENGLAND
 
 LAST_DAY = date(2026, 10, 31)  # bench/run.py generates the demo up to 1 Nov 2026
 
@@ -75,6 +76,12 @@ PAGE_QUERIES = {
     "pages/7_Data_health.py": [
         (health_queries.source_health, {"days": 30}),
         (health_queries.fetches_over_time, {"days": 30}),
+    ],
+    # the charts use the whole history; a scenario with one trust or region would chart that unit,
+    # the bare SQL is the same query for England
+    "pages/8_SPC_trends.py": [
+        (spc_queries.spc_units, {}),
+        (spc_queries.spc_series, {"unit_type": "nation", "unit_code": ENGLAND, "grain": "month"}),
     ],
 }
 
