@@ -42,6 +42,10 @@ FAULT_POINTS = {
     "build_after_models": "every model is built in the new file; keys not yet checked",
     "build_before_publish": "the new warehouse file is complete and closed, not yet swapped in",
     "build_after_publish": "the new warehouse has been swapped in",
+    "alerts_after_claim": "an alert is recorded as sending in the ledger (committed); nothing sent yet",
+    "alerts_mid_send": "an alert's SMTP envelope (or webhook request headers) is sent, its DATA (body) not yet",
+    "alerts_after_send": "the server accepted an alert (SMTP 250 after DATA, HTTP 2xx); the ledger still says sending",
+    "alerts_after_sent": "the ledger records the alert as sent",
 }
 
 

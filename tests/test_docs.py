@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 from markdown_it import MarkdownIt
 
+from alerts.__main__ import build_parser as alerts_parser
 from ingest import connectors, jobs
 from ingest.__main__ import build_parser as ingest_parser
 from store import config
@@ -30,7 +31,7 @@ from warehouse.build import build
 from warehouse.rules import clauses, local, packs
 
 DOCS = ROOT / "docs"
-CODE_DIRS = ["store", "ingest", "warehouse", "ui", "pages", "bench"]
+CODE_DIRS = ["store", "ingest", "warehouse", "ui", "pages", "alerts", "bench"]
 README_MAX_LINES = 200
 # Scripts run by path or module rather than as a subcommand of ``python -m ingest|warehouse``:
 # a new one fails test_every_script_is_listed until it is added here and to the commands table.
@@ -148,7 +149,7 @@ def test_every_cli_command_is_in_the_readme_commands_table():
     def is_listed(command: str) -> bool:
         return any(span == command or span.startswith(command + " ") for span in listed)
 
-    for module, parser in [("ingest", ingest_parser()), ("warehouse", warehouse_parser())]:
+    for module, parser in [("ingest", ingest_parser()), ("warehouse", warehouse_parser()), ("alerts", alerts_parser())]:
         for command in _subcommands(parser):
             assert is_listed(f"python -m {module} {command}"), f"python -m {module} {command}"
     for command in SCRIPTS.values():
