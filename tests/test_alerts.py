@@ -230,6 +230,7 @@ def test_a_refusing_server_fails_each_event_without_retrying_then_a_later_run_de
     assert attempts == {2}
 
 
+@pytest.mark.slow  # real time-outs (1 s each, 3 tries per event)
 def test_a_server_that_never_answers_times_out_with_back_off_then_the_next_run_delivers(world, monkeypatch):
     expected = expected_questions(world)
     with SilentServer() as silent:
@@ -286,6 +287,7 @@ def test_webhook_errors(world, monkeypatch, statuses, retried, delivered):
         assert (summary.sent, len(hook.requests)) == ((1, 1) if delivered else (0, 0))
 
 
+@pytest.mark.slow  # a real time-out
 def test_a_webhook_that_times_out(world, monkeypatch):
     with WebhookReceiver() as hook:
         hook.delay = 3  # longer than RADSOME_ALERTS_TIMEOUT (1 s)
