@@ -15,7 +15,6 @@ warehouse's alert queries return.
 from __future__ import annotations
 
 import html
-from datetime import timedelta
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -24,7 +23,7 @@ from alerts.channels import Message
 from store import config
 from ui import formats, spc_charts
 from ui.redact import redact
-from warehouse.measures import MEASURES, ENGLAND
+from warehouse.measures import MEASURES
 
 DASHBOARD_URL_ENV = "RADSOME_DASHBOARD_URL"
 QUOTE_CHARS = 500
@@ -115,7 +114,7 @@ def spc_concern(row, unit_name: str, base: str) -> Message:
         subject=f"SPC: {measure.label} – special cause of concern – {unit_name}",
         text=(f"{measure.label} for {unit_name} in {when} is a special cause of concern on its SPC chart "
               f"({RULE_WORDS.get(row.rule, row.rule)}).\n\n" + _lines(facts)),
-        facts=facts, link=link(base, "spc", unit=unit, ))
+        facts=facts, link=link(base, "spc", unit=unit))
 
 
 def connector_failing(row, base: str) -> Message:
@@ -148,12 +147,3 @@ def with_html(message: Message) -> Message:
     text = message.text + (f"\n\n{message.quote}" if message.quote else "") + (f"\n\n{message.link}" if message.link else "")
     return Message(**{**message.__dict__, "html": body, "text": text})
 
-
-def data_window(as_of, days: int) -> tuple[str, str]:
-    """(from, to) UK days of the last ``days`` days of the data, for a link."""
-    end = _uk(as_of).date()
-    return (end - timedelta(days=days - 1)).isoformat(), end.isoformat()
-
-
-def england_unit() -> tuple[str, str]:
-    return "nation", ENGLAND

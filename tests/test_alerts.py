@@ -200,9 +200,9 @@ def test_subscriptions_the_register_does_not_allow_are_refused_by_file_line_and_
     refused = "\n".join(summary.refused)
     assert f"{path}:10: subscription 'stranger': field 'user': stranger@nhs.net is not in the users register" in refused
     assert f"{path}:16: subscription 'other-trust': field 'scope':" in refused and "may not follow trust" in refused
-    assert f"subscription 'manager-region': field 'scope'" in refused
-    assert f"subscription 'manager-england': field 'scope'" in refused
-    assert f"subscription 'no-secret': field 'channel': NOT_SET_ANYWHERE is not set" in refused
+    assert "subscription 'manager-region': field 'scope'" in refused
+    assert "subscription 'manager-england': field 'scope'" in refused
+    assert "subscription 'no-secret': field 'channel': NOT_SET_ANYWHERE is not set" in refused
     assert len(summary.refused) == 5 and not summary.ok
     assert summary.sent == len(expected_questions(world)) and len(smtp.messages) == summary.sent  # the rest still ran
 
@@ -485,3 +485,12 @@ def test_alert_messages_escape_and_the_webhook_payloads_keep_values_plain():
     assert slack["blocks"][2]["fields"][0] == {"type": "plain_text", "text": f"Trust: {hostile}"}
     hostile_subject = channels.slack_payload(channels.Message(event_key="k", subject="<!channel> & co", text="t"), "f")
     assert hostile_subject["text"] == "&lt;!channel&gt; &amp; co"
+
+
+def test_a_broken_sources_file_does_not_stop_the_alerts(world, monkeypatch):
+    (world["folder"] / "sources.yaml").write_text("x: [unclosed\n")
+    with SmtpServer() as smtp:
+        smtp_env(monkeypatch, smtp.port)
+        summary, lines, _ = run(write(world["folder"], manager_yaml(world)))
+        assert summary.ok and summary.sent == len(expected_questions(world)) == len(smtp.messages)
+    assert any("the sources file could not be read" in line for line in lines)

@@ -9,6 +9,8 @@
 - docs/security.md: every ``RADSOME_*`` environment variable;
 - docs/connectors.md: every connector's credentials and target fields;
 - docs/design.md: every requirement, with why it is there;
+- docs/alerts.md: every alerts.yaml field and event with each option and its default, both
+  commands in a cron line, and the example file loads;
 - docs/README.md: every file in docs/;
 - everywhere: every relative link resolves to a file, and its ``#anchor`` to a heading there;
   every place the code points a person at a section of the docs names one that exists.
@@ -21,6 +23,7 @@ from pathlib import Path
 import duckdb
 from markdown_it import MarkdownIt
 
+from alerts import config as alerts_config
 from alerts.__main__ import build_parser as alerts_parser
 from ingest import connectors, jobs
 from ingest.__main__ import build_parser as ingest_parser
@@ -265,6 +268,33 @@ def test_every_requirement_is_in_docs_design_with_why():
             row = documented.get(name.group(1).lower())
             assert row, f"{file}: {name.group(1)} is not in docs/design.md's dependencies"
             assert row[1].strip(), f"{name.group(1)}: say why it is there"
+
+
+# --- docs/alerts.md -----------------------------------------------------------------------------
+
+def test_docs_alerts_has_every_field_event_and_option_and_schedules_both_commands(tmp_path):
+    doc = _text("docs/alerts.md")
+    fields = {row[0] for row in _table_rows(_section(doc, "## alerts.yaml"))}
+    for name in alerts_config.FIELDS:
+        assert f"`{name}`" in fields, f"alerts.yaml field {name} is not in docs/alerts.md"
+    events = {row[0]: row for row in _table_rows(_section(doc, "# Alerts and digests"))}
+    events_row = _row(_table_rows(_section(doc, "## alerts.yaml")), "`events`")[1]
+    for event, options in alerts_config.EVENTS.items():
+        assert f"`{event}`" in events, f"event {event} is not in docs/alerts.md's table of events"
+        documented = re.search(rf"`{event}: \{{([^}}]*)\}}`", events_row)
+        assert documented, f"{event}: its options are not in the `events` row"
+        for option, (_, default) in options.items():
+            assert option in documented.group(1), f"{event}: option {option}"
+            if isinstance(default, int):  # a number default is written as the default
+                assert f"{option}: {default}" in documented.group(1), f"{event}: {option}'s default {default}"
+    # (the cron block's comments start with '#', so it is found in the whole file, after the heading)
+    cron = "\n".join(re.findall(r"```cron\n(.+?)```", doc.split("\n## Scheduling\n", 1)[1], re.S))
+    for command in ("python -m alerts run", "python -m alerts digest --weekly"):
+        assert re.search(rf"^([\d*/,-]+\s+){{5}}\S.*{re.escape(command)}", cron, re.M), f"no cron line runs {command}"
+    example = re.search(r"```yaml\n(.+?)```", _section(doc, "## alerts.yaml"), re.S).group(1)
+    (tmp_path / "alerts.yaml").write_text(example)
+    loaded = alerts_config.load(tmp_path / "alerts.yaml")
+    assert [s.name for s in loaded] == ["leeds-manager", "north-east-teams"]
 
 
 # --- links and the docs index -------------------------------------------------------------------
