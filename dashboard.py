@@ -7,8 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import charts, data, formats, labels, page
+from ui import auth, charts, data, formats, labels, page, tables
 from warehouse import queries, question_queries
+from warehouse.measures import DEFINITIONS, definitions
 
 TOP_TRUSTS = 15
 
@@ -24,13 +25,14 @@ def change(now: int, before: int) -> str | None:
     return f"{(now - before) / before:+.0%} vs previous {chosen.days:,} days"
 
 
+rows = auth.current_scope().rows  # without login, nothing counted from the post rows themselves
 posts, authors = int(head["n_posts"]), int(head["n_authors"])
 cols = st.columns(4)
 cols[0].metric("Posts", f"{posts:,}", change(posts, int(head["n_posts_prev"])), border=True,
                help="Posts, replies and comments in the chosen period.")
-cols[1].metric("Distinct accounts", f"{authors:,}", border=True,
+cols[1].metric("Distinct accounts", f"{authors:,}" if rows else "—", border=True,
                help="Accounts that posted (one per platform: a person on two platforms counts "
-                    "twice). Members of the public are pseudonymised.")
+                    "twice). Members of the public are pseudonymised." + ("" if rows else " Sign in to see."))
 cols[2].metric("Platforms", f"{int(head['n_platforms']):,}", border=True)
 last = head["last_post_at"]
 last = None if pd.isna(last) else pd.Timestamp(last).tz_convert("Europe/London")
@@ -42,26 +44,23 @@ cols[3].metric("Latest post", "—" if last is None else formats.day(last),
 # From the daily pre-aggregate and the SQL response-time histograms, never raw rows.
 national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
 n_questions = int(data.query(question_queries.question_headline, chosen)["n_questions"].iloc[0])
-figures = data.response_headline(chosen, national=national)
+figures = data.response_headline(chosen, national=national) if rows else {}
 cols = st.columns(4)
 cols[0].metric("Patient questions", formats.shown_count(n_questions, national), border=True,
-               help="Questions from members of the public (with their follow-ups) asked in the "
-                    "chosen period, answered or not.")
+               help=DEFINITIONS["questions"])
 median, median_ci = figures.get("median_wait", ("—", None))
 cols[1].metric("Median time to first answer", median, median_ci, delta_color="off", delta_arrow="off",
-               border=True, help="Half of the questions had a first reply from a professional or organisation "
-                    "account within this time (Kaplan–Meier, calendar time; unanswered questions "
-                    "count as still waiting). “Not reached”: fewer than half answered so far.")
+               border=True, help=DEFINITIONS["median_wait"] + " Calendar time.")
 value, ci = figures.get("within_service_day", ("—", None))
 cols[2].metric("Answered in 1 service day", value, ci, delta_color="off", delta_arrow="off",
-               border=True, help="Within one day's staffed hours (Mon–Fri 08:00–18:00 UK time by "
-                                 "default). Kaplan–Meier estimate with 95% CI.")
+               border=True, help=DEFINITIONS["within_service_day"])
 cols[3].page_link("pages/2_Patient_questions.py", label="Questions and the open queue",
                   icon=":material/contact_support:")
 cols[3].page_link("pages/3_Response_times.py", label="Response times by trust", icon=":material/timer:")
 if not national:
     cols[3].caption("Question figures for a region or trust hide counts of 1–7 (*) and round "
                     "others to the nearest 5 (NHS Digital's small-number rules).")
+st.caption(definitions("questions", "answered", "median_wait", "within_service_day"))
 
 # --- posts over time --------------------------------------------------------------------
 # A fragment: changing its grain or lines reruns only this section (not the page's queries).
@@ -96,7 +95,7 @@ with right:
                     key="chart_trusts")
 
 st.subheader("Posts by trust")
-st.dataframe(labels.trust_table(by_trust), hide_index=True)
+tables.show(labels.trust_table(by_trust), hide_index=True)
 st.caption("Trust figures are rounded to the nearest 5, and counts of 1–7 show as \\*, to "
            "protect small numbers (NHS Digital's suppression rules).")
 

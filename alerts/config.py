@@ -15,7 +15,7 @@ In the data folder by default, or the file given with ``--config PATH``::
           overdue_question: {hours: 24, max_age_days: 7}   # no hours: the policy's target
           high_flag: {max_age_days: 7}
           spc_concern: {grain: month, measures: [answered, median_wait]}  # default: all
-          connector_failing: {runs: 3}
+          connector_failing: {runs: 3}                  # admins only (the run records)
 
 A file that cannot be used is refused as a whole with one message naming the file, line and
 field (:class:`AlertsConfigError`); nothing is sent. Whether each subscriber may have what

@@ -3,9 +3,10 @@ region and England (values, 95% CIs, better / similar / worse than England by th
 method, the SPC icons), the open questions past their target and the flags awaiting review,
 with the scorecard as a CSV attachment.
 
-Every data value is escaped for HTML (``html.escape``); every count and statistic below
-national level passes warehouse.stats' suppression (``*``); the CSV is written by
-ui.labels.to_csv, which defuses cells a spreadsheet would run as a formula.
+The scorecard's cells are the Overview's (ui.scorecard.table: every value through its one
+display boundary, small numbers hidden below national level); every data value is escaped for
+HTML (``html.escape``); the CSV is written by ui.export_files.to_csv, the dashboard's one export
+writer (defused cells; demo data marked in a first column).
 """
 from __future__ import annotations
 
@@ -16,13 +17,7 @@ import pandas as pd
 
 from alerts.channels import Message
 from alerts.messages import link
-from ui import formats, labels, spc_charts
-from warehouse import stats
-from warehouse.measures import MEASURES, PER_1000, SECONDS, SHARE
-
-COMPARISON = {"better": "▲ better", "worse": "▼ worse", "similar": "● similar", "higher": "▲ higher",
-              "lower": "▼ lower", "not_compared": "– not compared"}
-COMPARISON_COLOUR = {"better": "#005EB8", "worse": "#ED8B00"}
+from ui import export_files, formats, scorecard
 
 
 def week_key(now: datetime | None = None) -> str:
@@ -31,54 +26,13 @@ def week_key(now: datetime | None = None) -> str:
     return f"digest:{year}-W{week:02d}"
 
 
-def figure(measure: str, value, low, high, suppressed, national: bool) -> str:
-    """A value with its CI as text, or '*' when small numbers hide it."""
-    if suppressed is True or (suppressed is not None and not pd.isna(suppressed) and bool(suppressed)):
-        return stats.SUPPRESSED
-    if value is None or pd.isna(value):
-        return "—"
-    unit = MEASURES[measure].unit
-    if unit == SHARE:
-        return formats.percent(value, low, high)
-    if unit == SECONDS:
-        service = measure.endswith("_service")
-        ci = formats.wait_ci_text(low, high, service=service)
-        return f"{formats.wait_text(value, service=service)} ({ci})"
-    if unit == PER_1000:
-        return formats.rate_text(value, low, high)
-    return spc_charts.value_text(measure, value, national=national)
-
-
-def scorecard_table(card: pd.DataFrame, unit_type: str) -> pd.DataFrame:
-    """The scorecard as people read it (one row per measure; every cell text)."""
-    rows = []
-    for r in card.itertuples():
-        variation = spc_charts.variation_words(r.variation_icon)
-        assurance = spc_charts.assurance_words(r.assurance_icon)
-        rows.append({
-            "Measure": r.label,
-            "Period": f"{pd.Timestamp(r.period_start):%b %Y}",
-            "This unit": figure(r.measure, r.value, r.ci_low, r.ci_high, r.suppressed, unit_type == "nation"),
-            "Region": figure(r.measure, r.region_value, r.region_ci_low, r.region_ci_high, r.region_suppressed, False),
-            "England": figure(r.measure, r.nation_value, r.nation_ci_low, r.nation_ci_high, r.nation_suppressed, True),
-            "Compared with England": COMPARISON[r.vs_nation] if unit_type != "nation" else "—",
-            "SPC": f"{variation[0]} {variation[2]}",
-            "Assurance": f"{assurance[0]} {assurance[2]}" if assurance else "no target",
-        })
-    return pd.DataFrame(rows, columns=["Measure", "Period", "This unit", "Region", "England", "Compared with England",
-                                       "SPC", "Assurance"])
-
-
 def digest(card: pd.DataFrame, counts: pd.Series, unit_type: str, unit_code: str, unit_name: str, base: str,
-           now: datetime | None = None) -> Message:
-    """The weekly digest of one unit (a trust, region or England)."""
+           now: datetime | None = None, synthetic: bool = False) -> Message:
+    """The weekly digest of one unit (a trust, region or England); ``synthetic``: the
+    published data is demo data (the CSV says so in a first column, the e-mail in a line)."""
     national = unit_type == "nation"
-    table = scorecard_table(card, unit_type)
-    if unit_type == "region":
-        table = table.drop(columns=["Region"])
-    if national:
-        table = table.drop(columns=["Region", "Compared with England"])
-    shown = {k: stats.suppress_count(int(counts[k]), national=national)
+    table = scorecard.table(card, unit_type)
+    shown = {k: scorecard.DISCLOSE(int(counts[k]), national=national)
              for k in ("open_past_target", "open_questions", "awaiting_review", "awaiting_review_high")}
     key = week_key(now)
     as_of = pd.Timestamp(counts["data_end"]).tz_convert("Europe/London") if not pd.isna(counts["data_end"]) else None
@@ -90,26 +44,26 @@ def digest(card: pd.DataFrame, counts: pd.Series, unit_type: str, unit_code: str
              ("Data up to", f"{formats.moment(as_of)} UK time" if as_of is not None else "—"))
     target = link(base, "spc", unit=unit)
     subject = f"RadSoMe weekly digest: {unit_name}"
-    text = (f"{subject} ({key.split(':')[1]}).\n\n"
+    text = (f"{subject} ({key.split(':')[1]}).\n\n" + (f"{export_files.SYNTHETIC_CAPTION}\n\n" if synthetic else "")
             + "\n".join(" | ".join(str(v) for v in row) for row in [table.columns, *table.itertuples(index=False)])
             + "\n\n" + "\n".join(f"{k}: {v}" for k, v in facts) + f"\n\nSPC charts: {target}\n")
     return Message(event_key=key, subject=subject, text=text, facts=facts, link=target,
-                   html=_html(subject, table, facts, target, national),
-                   attachments=((f"radsome-scorecard-{unit_code}-{key.split(':')[1]}.csv", labels.to_csv(table),
+                   html=_html(subject, table, facts, target, national, synthetic),
+                   attachments=((f"radsome-scorecard-{unit_code}-{key.split(':')[1]}.csv", export_files.to_csv(table, synthetic),
                                  "text/csv"),))
 
 
-def _html(subject: str, table: pd.DataFrame, facts, target: str, national: bool) -> str:
+def _html(subject: str, table: pd.DataFrame, facts, target: str, national: bool, synthetic: bool) -> str:
     head = "".join(f"<th align='left' style='padding:4px 8px'>{html.escape(c)}</th>" for c in table.columns)
     body = ""
     for row in table.itertuples(index=False):
         cells = []
         for column, value in zip(table.columns, row):
             style = "padding:4px 8px"
-            if column == "Compared with England":
-                kind = next((k for k, v in COMPARISON.items() if v == value), "")
-                if kind in COMPARISON_COLOUR:
-                    style += f";color:{COMPARISON_COLOUR[kind]}"
+            if column.startswith("Compared with "):
+                kind = next((k for k, v in scorecard.COMPARISON.items() if v == value), "")
+                if kind in scorecard.COMPARISON_COLOUR:
+                    style += f";color:{scorecard.COLOUR_HEX[scorecard.COMPARISON_COLOUR[kind]]}"
             cells.append(f"<td style='{style}'>{html.escape(str(value))}</td>")
         body += "<tr>" + "".join(cells) + "</tr>"
     fact_rows = "".join(f"<tr><th align='left' style='padding:2px 8px'>{html.escape(k)}</th>"
@@ -121,6 +75,7 @@ def _html(subject: str, table: pd.DataFrame, facts, target: str, national: bool)
             "<p>The latest complete month of each measure, with 95% confidence intervals. "
             "* = hidden: fewer than 8 questions, answers or flags (counts below national level are rounded to 5).</p>"
             f"{comparison}<table style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
+            + (f"<p><b>{html.escape(export_files.SYNTHETIC_CAPTION)}</b></p>" if synthetic else "") +
             f"<h3>To act on</h3><table>{fact_rows}</table>"
             f"<p><a href='{html.escape(target, quote=True)}'>Open the SPC charts in RadSoMe</a></p>"
             "<p style='color:#768692'>The scorecard is attached as a CSV file.</p></body></html>")

@@ -23,7 +23,7 @@ from alerts.config import Subscription, load
 from store import access, config, reader, sent_events, sources
 from store.runs import fault_point
 from ui import formats
-from warehouse import alert_queries, spc_queries
+from warehouse import alert_queries, queries, spc_queries
 from warehouse.measures import ENGLAND
 
 
@@ -86,7 +86,8 @@ def unit_of(sub: Subscription, names: pd.DataFrame) -> Unit:
 def check_subscriber(sub: Subscription, trust_regions: dict[str, str]) -> access.Scope:
     """The scope the subscription's alerts are read with: the user's (users register), with
     text only when the subscription asks for it and the role may read it. Refused when the
-    user is not registered or their role does not cover the subscribed unit."""
+    user is not registered, their role does not cover the subscribed unit, or they subscribe to
+    failing connectors without reading the run records (admin only, store.access.ADMIN_TABLES)."""
     user = access.find_user(sub.user)
     if user is None:
         raise SubscriptionRefused(f"{sub.where('user')}: {sub.user} is not in the users register"
@@ -104,6 +105,10 @@ def check_subscriber(sub: Subscription, trust_regions: dict[str, str]) -> access
     if not covered:
         raise SubscriptionRefused(f"{sub.where('scope')}: {sub.user} ({access.ROLE_LABELS[scope.role]}, "
                                   f"{scope.describe()}) may not follow {sub.scope_type} {sub.scope_code or ''}".rstrip())
+    if "connector_failing" in sub.events and not scope.operations:
+        raise SubscriptionRefused(f"{sub.where('events')}: connector_failing: {sub.user} "
+                                  f"({access.ROLE_LABELS[scope.role]}) may not read the run records"
+                                  " (an admin's; they name sources and errors)")
     return dataclasses.replace(scope, text=scope.text and sub.include_text)
 
 
@@ -248,7 +253,9 @@ def _subscription(sub, scope, unit, base, weekly_digest, dry_run, sender, summar
         if weekly_digest:
             card = cursor_for(spc_queries.scorecard, unit_type=unit.spc_type, unit_code=unit.code)
             counts = cursor_for(alert_queries.digest_counts, unit_type=unit.query_type, unit_code=unit.code).iloc[0]
-            events = [("digest", digest.digest(card, counts, unit.spc_type, unit.code, unit.name, base, now))]
+            synthetic = int(cursor_for(queries.build_info)["n_demo_posts"].iloc[0]) > 0
+            events = [("digest", digest.digest(card, counts, unit.spc_type, unit.code, unit.name, base, now,
+                                               synthetic))]
         else:
             events = due_events(cursor_for, sub, unit, scope, base, set(unfinished), source_trusts, trust_regions)
     finally:

@@ -42,7 +42,8 @@ END = datetime(2026, 11, 1, tzinfo=timezone.utc)  # fixed, so runs are comparabl
 INCREMENT = 10_000
 PAGES = ["dashboard.py", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))]
 ENRICHMENT_MODELS = ("intermediate/int_posts", "intermediate/int_questions",
-                     "intermediate/int_episodes", "intermediate/int_episode_service_times",
+                     "intermediate/int_automatic_replies", "intermediate/int_episodes",
+                     "intermediate/int_episode_service_times",
                      "intermediate/int_answer_practice")
 RULE_ENGINE_MODELS = ("intermediate/int_rule_hits", "intermediate/int_policy_rule_hits")
 
@@ -269,6 +270,7 @@ def main(argv=None) -> int:
         workdir.mkdir(parents=True, exist_ok=True)
         os.environ["RADSOME_DATA"] = str(workdir / "data")
         os.environ.setdefault("RADSOME_PSEUDONYM_KEY", "benchmark-key")
+        os.environ.setdefault("RADSOME_OPEN_DEMO", "1")  # pages run open on the synthetic data, as a local user's
         os.chdir(ROOT)
         previous = workdir / "ingest.json"
         if args.reuse and previous.exists():

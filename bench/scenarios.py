@@ -24,7 +24,7 @@ BASES = [
     (180, ("Y56", "Y62"), (), (), ""),
     (365, (), (), ("x",), ""),
     (90, ("Y60",), (), (), "mammogram"),
-    (365, ("Y63",), ("RR8",), (), ""),
+    (365, ("Y63",), ("ZZ137",), (), ""),  # Moorcastle Imaging, a fictional demo trust
     (30, (), (), ("facebook", "x"), "results"),
 ]
 
@@ -57,6 +57,8 @@ PAGE_QUERIES = {
         (question_queries.response_histogram, {"by": "all", "clock": "service"}),
         (question_queries.question_units, {"by": "trust"}),
         (question_queries.asking_times, {}),
+        (question_queries.question_headline, {}),
+        (question_queries.trust_schedules, {}),
     ],
     "pages/5_Guideline_flags.py": [
         (flag_queries.flag_headline, {}),
@@ -69,6 +71,7 @@ PAGE_QUERIES = {
     ],
     "pages/4_Review_queue.py": [(flag_queries.review_queue, {"limit": 501})],
     "pages/6_Policy_comparison.py": [
+        (policy_queries.demo_origin, {}),  # demo data only: what the generator planted
         (policy_queries.policy_register, {}),
         (policy_queries.policy_comparison, {"clause": "engagement"}),
         (policy_queries.trust_outcomes, {}),
@@ -76,6 +79,7 @@ PAGE_QUERIES = {
     "pages/7_Data_health.py": [
         (health_queries.source_health, {"days": 30}),
         (health_queries.fetches_over_time, {"days": 30}),
+        (health_queries.stamped_early_answers, {}),
     ],
     # the charts use the whole history; a scenario with one trust or region would chart that unit,
     # the bare SQL is the same query for England

@@ -18,6 +18,7 @@ from ingest.connectors import CONNECTORS
 from store import access, config
 from store.access import UsersFileError
 from store.config import SettingError
+from store.demo_effects import DEFAULT, POLICY_EFFECTS
 from store.db import WriterBusy
 from store.errors import STORAGE_ERRORS, InputError, storage_error_message
 
@@ -66,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, metavar="S")
     p.add_argument("--end", type=_date, metavar="YYYY-MM-DD",
                    help="last day of the history (default: today)")
+    p.add_argument("--policy-effect", choices=sorted(POLICY_EFFECTS), default=DEFAULT,
+                   help="what the fictional trusts' local policies are made to do (default: %(default)s:"
+                        " encouraged patient engagement +15 points answered, permitted personal use"
+                        " twice the breaches; none: nothing, so any difference is chance)")
     p.add_argument("--no-build", action="store_true", help="land the data but do not build")
     return parser
 
@@ -139,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             def progress(fraction, message):
                 print(f"  [{fraction:4.0%}] {message}", flush=True)
 
-            counts = jobs.run_demo(args.posts, args.seed, args.end, progress=progress)
+            counts = jobs.run_demo(args.posts, args.seed, args.end, progress=progress,
+                                   policy_effect=args.policy_effect)
             _print_counts(counts, time.perf_counter() - start)
             if not args.no_build:
                 return _build()

@@ -12,11 +12,27 @@ What is modelled, and why (so the dashboard has something honest to show):
   accounts answer more slowly at night and at weekends; organisation accounts mostly answer in
   office hours (UK local time, Mon–Fri 9–5). Some questions are never answered, and answers
   that would fall after ``end`` are cut off, so recent questions are open (censored).
-* **Trusts differ**: activity (a few busy trusts, many quiet ones) and a local-policy style
-  (encouraging / neutral / restrictive) that sets answer rate, speed, how much staff engage
+* **Fictional trusts.** The 48 trusts are invented (``ingest/demo_trusts.csv``: names such as
+  "Larkmoor Imaging NHS Trust", codes ZZ101–ZZ148 that no ODS organisation has), placed in the
+  real NHS regions and nations, and added to the reference data marked ``fictional``: no
+  invented policy, outcome or flag ever appears under a real organisation's name.
+* **Trusts differ**: activity (a few busy trusts, many quiet ones) and a responsiveness style
+  (responsive / average / slow) that sets answer rate, speed, how much staff engage
   personally, and CPD chatter. About 1–2% of staff posts breach guidance (identifiable patient
   details, individual clinical advice, moving to private messages, incivility, offensive
   remarks, scan screenshots); hard negatives ("bay 4 has our new scanner") are mixed in.
+* **Local policies and what they do** (:func:`policies`). Each trust has a local policy whose
+  clauses (patient engagement, personal use in working hours, approved accounts only, a
+  disclaimer, a response target, staffed hours) are drawn independently of one another and of
+  the trust's style; some trusts change version mid-history (target, hours, disclaimer). The
+  effect of the clauses on outcomes is a parameter (``policy_effect``, :mod:`store.demo_effects`):
+  ``none`` plants none, ``default`` plants two (engagement encouraged: +15 points answered;
+  personal use permitted: twice the breaches). So the Policy comparison page can be checked
+  against what was planted.
+* **Automatic replies.** About a third of the trusts send an out-of-hours autoresponder within
+  seconds to questions asked outside Mon–Fri 9–5: half from an account the registry marks
+  ``automated``, half from their main account (the same words every time). They acknowledge;
+  the real answer still comes later (DESIGN.md "Episode and response time").
 * **Time**: two years before ``end``; daily and weekly seasonality, a gentle upward trend,
   Breast Cancer Awareness Month (October), World Radiography Day (8 November) and two
   news-driven spikes. Times are drawn on the UK wall clock and stored in UTC.
@@ -29,7 +45,6 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -37,42 +52,31 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ingest import demo_text as T
-from ingest.demo_text import (ANN, ANNC, ANS, BS, CPD, CPDR, FB, FU, MA, NQ, NQR_ORG, NQR_PUB, ORG, PR, QA, RD,
-                               STAFF, TH, Q, X, render_text)
-from store.reference import DEFAULT_TRUSTS
+from ingest.demo_text import (ACK, ANN, ANNC, ANS, BS, CPD, CPDR, FB, FU, MA, NQ, NQR_ORG, NQR_PUB, ORG, PR,
+                               PUBLIC, QA, RD, STAFF, TH, Q, X, render_text)
+from ingest.demo_policies import DAYS, clauses, pick_trusts, policies
+from store.demo_effects import DEFAULT, POLICY_EFFECTS
 
 POST_COLUMNS = ["platform", "post_id", "parent_id", "thread_id", "author_id", "author_name", "author_bio",
                 "author_location", "created_at", "text", "url", "source", "trust_code"]
 PLATFORMS = ["x", "facebook", "mastodon", "bluesky", "reddit"]
 ROLE_NAMES = {STAFF: "professional", ORG: "organisation"}
-TRUSTS_CSV = DEFAULT_TRUSTS
-DAYS = 730
-
-# Trust choice: per region how many; well-known trusts first, then evenly spaced acute trusts.
-REGION_QUOTA = {"Y56": 6, "Y58": 6, "Y59": 6, "Y60": 6, "Y61": 6, "Y62": 6, "Y63": 6,
-                "S92000003": 2, "W92000004": 2, "N92000002": 2}
-PREFERRED = ["RR8", "R0A", "RJZ", "RTH", "RRK", "RGT", "RK9", "S08000031", "S08000024", "7A4", "7A3", "ZT001", "ZT003"]
-NOT_ACUTE = ("ORTHOPAEDIC", "CHILDREN", "EYE HOSPITAL", "HEART", "PAPWORTH", "AMBULANCE", "PARTNERSHIP",
-             "DORSET HEALTHCARE", "QUEEN VICTORIA", "PUBLIC HEALTH")
-# Main town of trusts whose names do not say it.
-TOWNS = {"RD8": "Milton Keynes", "RGP": "Great Yarmouth", "RJR": "Chester", "ZT003": "Dundonald",
-         "S08000024": "Edinburgh", "S08000031": "Glasgow", "R0D": "Bournemouth", "REF": "Truro", "RH8": "Exeter",
-         "RTE": "Gloucester", "RN5": "Basingstoke", "RVV": "Canterbury", "RYR": "Brighton", "RC9": "Luton",
-         "RM1": "Norwich", "RWG": "Watford", "RBT": "Crewe", "RXR": "Blackburn", "RXW": "Shrewsbury",
-         "RKB": "Coventry", "RTD": "Newcastle"}
-SMALL_WORDS = {"AND", "OF", "THE", "FOR", "UPON", "ON"}
 
 
 # Platform mixes and behaviour.
 PUBLIC_PLATFORM_P = [0.37, 0.47, 0.04, 0.07, 0.05]
 ATTRIBUTED_P = np.array([0.93, 0.99, 0.7, 0.7, 0.2])      # share of public threads on a trust's channel
 PLATFORM_ANSWER = np.array([0.95, 1.0, 0.8, 0.8, 0.6])    # answer-rate factor by platform
-# Policy styles: encouraging, neutral, restrictive.
+# Responsiveness styles: responsive, average, slow (a trait of the trust, not of its policy).
 STYLE_P = [0.35, 0.4, 0.25]
-STYLE_ANSWER = np.array([0.92, 0.8, 0.64])
+STYLE_ANSWER = np.array([0.74, 0.64, 0.54])   # + the planted engagement effect: at most 0.89 before noise
 STYLE_MEDIAN_MIN = np.array([35.0, 180.0, 700.0])
 STYLE_ORG_SHARE = np.array([0.45, 0.6, 0.9])
 STYLE_CPD = np.array([1.6, 1.0, 0.5])
+# Out-of-hours autoresponders: which trusts have one, and how it is sent.
+AUTORESPONDER_P = 0.35
+AUTORESPONDER_REGISTERED_P = 0.5   # from an "out of hours" account the registry marks automated
+AUTORESPONDER_FIRES_P = 0.9
 # Thread mix: kind -> share of threads.
 THREAD_SHARE = {"question": 0.6, "statement": 0.09, "announcement": 0.15, "cpd": 0.16}
 MEAN_THREAD_SIZE = 2.0
@@ -89,11 +93,19 @@ WEEKDAY_PROFILE = {"public": [1.15, 1.1, 1.05, 1.0, 0.9, 0.65, 0.7], "org": [1, 
 @dataclass
 class DemoData:
     posts: pa.Table            # POST_COLUMNS, all strings, one row per post
-    accounts: pd.DataFrame     # platform, author_id, role, trust_code, title
+    accounts: pd.DataFrame     # platform, author_id, role, trust_code, title, automated
+    trusts: pd.DataFrame       # the fictional trusts: ods_code, name, region_code, nation, town, ...
+    policies: list[dict]       # their local-policy register (ingest.policies fields), one dict a version
+    policy_effect: str         # what the policies were made to do (store.demo_effects)
 
 
-def generate(n_posts: int = 150_000, seed: int = 7, end: datetime | None = None, progress=None) -> DemoData:
-    """Generate ``n_posts`` posts over the two years before ``end`` (default: today 00:00 UTC)."""
+def generate(n_posts: int = 150_000, seed: int = 7, end: datetime | None = None, progress=None,
+             policy_effect: str = DEFAULT) -> DemoData:
+    """Generate ``n_posts`` posts over the two years before ``end`` (default: today 00:00 UTC),
+    with the local-policy effects ``policy_effect`` (``none`` or ``default``) planted. The same
+    seed gives the same trusts, accounts and policies whatever the effect."""
+    if policy_effect not in POLICY_EFFECTS:
+        raise ValueError(f"policy_effect must be one of {', '.join(POLICY_EFFECTS)}, not {policy_effect!r}")
     say = progress or (lambda fraction, message: None)
     if end is None:
         end = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -102,7 +114,7 @@ def generate(n_posts: int = 150_000, seed: int = 7, end: datetime | None = None,
     end_s = int(end.timestamp())
     rng = np.random.default_rng(seed)
     say(0.0, "choosing trusts and accounts")
-    world = _World(rng, pick_trusts(), max(n_posts, 1))
+    world = _World(rng, pick_trusts(), max(n_posts, 1), POLICY_EFFECTS[policy_effect])
     clock = _Clock(rng, end_s)
     say(0.15, "simulating threads")
     rows, batch = _Rows(), int(n_posts * 1.12 / MEAN_THREAD_SIZE) + 150
@@ -116,84 +128,41 @@ def generate(n_posts: int = 150_000, seed: int = 7, end: datetime | None = None,
     say(0.45, "writing text")
     posts = _table(_final(r, chosen), world, rng)
     say(1.0, f"generated {posts.num_rows} posts")
-    return DemoData(posts=posts, accounts=world.accounts)
-
-
-def pick_trusts(path: Path = TRUSTS_CSV) -> pd.DataFrame:
-    """Open acute trusts, a fixed number per region, chosen deterministically."""
-    t = pd.read_csv(path, dtype=str, keep_default_na=False)
-    t = t[t["close_date"] == ""]
-    acute = t["name"].str.contains("HOSPITAL|UNIVERSITY") & ~t["name"].str.contains("|".join(NOT_ACUTE))
-    t = t.assign(rank=np.where(t["ods_code"].isin(PREFERRED), 0, np.where(acute, 1, 2)))
-    picked = []
-    for region, quota in REGION_QUOTA.items():
-        g = t[(t["region_code"] == region) & ~t["name"].str.contains("AMBULANCE|PUBLIC HEALTH")]
-        g = g.sort_values(["rank", "ods_code"])
-        first = g[g["rank"] == 0].head(quota)
-        rest = g[g["rank"] == 1] if (g["rank"] == 1).sum() >= quota - len(first) else g[g["rank"] > 0]
-        need = min(quota - len(first), len(rest))
-        spaced = rest.iloc[np.linspace(0, len(rest) - 1, need).round().astype(int)] if need > 0 else rest.head(0)
-        picked.append(pd.concat([first, spaced]))
-    out = pd.concat(picked, ignore_index=True)[["ods_code", "name", "region_code", "nation"]]
-    out["short"] = [_short_name(n) for n in out["name"]]
-    out["town"] = [TOWNS.get(c) or ("London" if r == "Y56" else _town(s))
-                   for c, s, r in zip(out["ods_code"], out["short"], out["region_code"])]
-    out["slug"] = [_slug(s) for s in out["short"]]
-    domain = {"Scotland": ".scot.nhs.uk", "Wales": ".wales.nhs.uk", "Northern Ireland": ".hscni.net"}
-    out["site"] = [s.lower() + domain.get(n, ".nhs.uk") for s, n in zip(out["slug"], out["nation"])]
-    return out
-
-
-def _short_name(name: str) -> str:
-    s = name.upper().replace(",", "")
-    for suffix in (" NHS FOUNDATION TRUST", " NHS TRUST"):
-        s = s.removesuffix(suffix)
-    s = s.replace("LOCAL HEALTH BOARD", "HEALTH BOARD")
-    words = ["-".join(p.lower() if p in SMALL_WORDS else p.capitalize() for p in w.split("-")) for w in s.split()]
-    words = ["NHS" if w == "Nhs" else w for w in words]
-    return " ".join([words[0][0].upper() + words[0][1:]] + words[1:])
-
-
-def _town(short: str) -> str:
-    skip = {"The", "NHS", "Royal", "University", "Hospitals", "Hospital", "of", "St", "United", "Mid", "East",
-            "West", "North", "South", "Great", "Western", "Queen", "Elizabeth"}
-    return next((w for w in short.split() if w not in skip), short.split()[-1])
-
-
-def _slug(short: str) -> str:
-    """A handle stem in the style trusts use: LeedsTH, BathRUH, NHSGGC."""
-    words = [w for w in short.replace("'", "").replace("-", " ").split()
-             if w.lower() not in {"and", "of", "the", "upon"}]
-    generic = {"NHS", "University", "Hospitals", "Hospital", "Royal", "United", "General", "Teaching"}
-    if words[0] == "NHS":
-        return "NHS" + "".join(w[0].upper() for w in words[1:])
-    base = next((w for w in words if w not in generic), words[0])
-    return base + "".join(w[0].upper() for w in words if w != base)
+    return DemoData(posts=posts, accounts=world.accounts, trusts=world.trusts,
+                    policies=policies(world, clock), policy_effect=policy_effect)
 
 
 class _World:
     """Trusts with their behaviour, the staff and organisation accounts, and the public."""
 
-    def __init__(self, rng, trusts: pd.DataFrame, n_posts: int):
+    def __init__(self, rng, trusts: pd.DataFrame, n_posts: int, effect):
         self.trusts, nt = trusts, len(trusts)
         activity = np.exp(rng.normal(0, 0.8, nt))
         self.weight = activity / activity.sum()
         style = rng.choice(3, nt, p=STYLE_P)
         self.style = style
-        self.answer_rate = np.clip(STYLE_ANSWER[style] + rng.normal(0, 0.05, nt), 0.4, 0.97)
+        self.clauses = clauses(rng, nt)
+        encouraged = self.clauses["engagement"] == 0
+        self.answer_rate = np.clip(STYLE_ANSWER[style] + rng.normal(0, 0.05, nt), 0.35, 0.82)
+        self.answer_rate = self.answer_rate + effect.answered_points * encouraged      # planted (or not)
         self.median_s = STYLE_MEDIAN_MIN[style] * 60 * np.exp(rng.normal(0, 0.4, nt))
         self.org_share = STYLE_ORG_SHARE[style]
         cpd = self.weight * STYLE_CPD[style]
         self.cpd_weight = cpd / cpd.sum()
         self.breach_p = np.clip(0.02 * np.exp(rng.normal(0, 0.5, nt)), 0.005, 0.06)
+        self.breach_p = self.breach_p * np.where(self.clauses["personal_use"], effect.breach_ratio, 1.0)  # planted
+        self.autoresponder = rng.random(nt) < AUTORESPONDER_P
+        self.auto_registered = self.autoresponder & (rng.random(nt) < AUTORESPONDER_REGISTERED_P)
+        self.auto_text = rng.integers(len(T.AUTO_REPLIES), size=nt)
         self._accounts(rng, np.clip(activity / activity.mean(), 0.3, 3.0))
         self._public(rng, n_posts)
 
     def _accounts(self, rng, act):
-        cols = {k: [] for k in ("platform", "role", "trust", "first", "handle", "name", "bio", "loc", "title")}
+        cols = {k: [] for k in ("platform", "role", "trust", "first", "handle", "name", "bio", "loc", "title",
+                                "automated")}
 
-        def add(p, role, t, first, handle, name, bio, loc, title):
-            for k, v in zip(cols, (p, role, t, first, handle, name, bio, loc, title)):
+        def add(p, role, t, first, handle, name, bio, loc, title, automated=False):
+            for k, v in zip(cols, (p, role, t, first, handle, name, bio, loc, title, automated)):
                 cols[k].append(v)
 
         has_org = np.zeros((len(act), 5), bool)
@@ -204,6 +173,10 @@ class _World:
                 has_org[t, p] = True
                 add(p, ORG, t, "Team", tr.slug + suffix.replace(" ", ""), f"{tr.short} {suffix}",
                     T.ORG_BIO.format(unit=prefix.lower(), short=tr.short), tr.town, f"{prefix}, {tr.short}")
+                if self.auto_registered[t]:  # its out-of-hours account: registered, marked automated
+                    add(p, ORG, t, "Team", tr.slug + "OOH", f"{tr.short} (out of hours)",
+                        T.ORG_BIO.format(unit=prefix.lower(), short=tr.short), tr.town,
+                        f"{prefix}, {tr.short} (out of hours)", True)
             for p, lam in zip(range(5), (4.0, 1.5, 1.2, 1.5, 0.8)):
                 for _ in range(max(1, rng.poisson(lam * act[t]))):
                     first = T.FIRST_STAFF[rng.integers(len(T.FIRST_STAFF))]
@@ -217,15 +190,23 @@ class _World:
         n = len(cols["role"])
         ids = np.where(np.array(cols["role"]) == ORG, "o", "s").astype(object) + (
             1000 + np.cumsum(rng.integers(1, 30, n))).astype(str).astype(object)
+        automated = np.array(cols["automated"], bool)
         self.accounts = pd.DataFrame({
             "platform": [PLATFORMS[p] for p in cols["platform"]], "author_id": list(ids),
             "role": [ROLE_NAMES[r] for r in cols["role"]],
             "trust_code": list(self.trusts["ods_code"].to_numpy()[cols["trust"]]), "title": cols["title"],
+            "automated": [True if a else None for a in automated],
         })
         self._acc = {k: np.array(v, dtype=object) for k, v in cols.items()}
         self._acc["id"] = ids
-        # Lookup: accounts of one (trust, platform, role) are contiguous after a stable sort.
-        key = (np.array(cols["trust"]) * 5 + np.array(cols["platform"])) * 3 + np.array(cols["role"])
+        # The out-of-hours account of (trust, platform), -1 where there is none.
+        self.ooh = np.full((len(act), 5), -1, np.int64)
+        self.ooh[np.array(cols["trust"])[automated], np.array(cols["platform"])[automated]] = np.flatnonzero(automated)
+        # Lookup: accounts of one (trust, platform, role) are contiguous after a stable sort. The
+        # out-of-hours accounts are filed under PUBLIC, which pick() never asks for: they only
+        # ever send the autoresponder.
+        roles = np.where(automated, PUBLIC, np.array(cols["role"]))
+        key = (np.array(cols["trust"]) * 5 + np.array(cols["platform"])) * 3 + roles
         self.acc_order = np.argsort(key, kind="stable")
         groups = len(act) * 15
         self.grp_count = np.bincount(key, minlength=groups)
@@ -408,6 +389,26 @@ def _question_threads(rows, w, clock, rng, n):
     thanks = answered & (rng.random(n) < 0.3)
     rows.add(thanks, root=q, kind=TH, sub=topic, t=t_ans + _ln(rng, 3600, 1.2, n) + 30, plat=plat, author=asker,
              trust=code, tt=trust, parent=a)
+    _autoresponder(rows, w, rng, q, t0, trust, plat, attributed, code, topic)
+
+
+def _outside_office_hours(t):
+    """Local wall-clock times outside Mon–Fri 09:00–17:00."""
+    day, hour = t // 86400, (t % 86400) // 3600
+    return ~(((day + 3) % 7 < 5) & (hour >= 9) & (hour < 17))
+
+
+def _autoresponder(rows, w, rng, q, t0, trust, plat, attributed, code, topic):
+    """Trusts with an autoresponder acknowledge questions on their channels asked out of hours,
+    2–8 s later, always in the same words: from their out-of-hours account (registered as
+    automated) or from their main account. An acknowledgement, not an answer."""
+    n = len(t0)
+    fires = (attributed & w.has_org[trust, plat] & w.autoresponder[trust] & _outside_office_hours(t0)
+             & (rng.random(n) < AUTORESPONDER_FIRES_P))
+    main = w.pick(rng, trust, plat, ORG)
+    author = np.where(w.ooh[trust, plat] >= 0, w.ooh[trust, plat], main)
+    rows.add(fires, root=q, kind=ACK, sub=topic, t=t0 + rng.integers(2, 9, n), plat=plat, author=author,
+             trust=w.a_trust[author], tt=trust, parent=q)
 
 
 def _statement_threads(rows, w, clock, rng, n):
@@ -482,8 +483,9 @@ def _choose(r, clock, rng, n_posts):
     """Convert to UTC, cut at ``end``, then pick whole threads so the total is exactly n_posts."""
     t = r["t"] - _bst_offset(r["t"]) if len(r["t"]) else r["t"]
     has_parent = r["parent"] >= 0
+    gap = np.where(r["kind"] == ACK, 2, 30)      # an autoresponder is quicker than any person
     for _ in range(5):                           # the spring-forward hour may reorder a reply
-        t = np.where(has_parent, np.maximum(t, t[np.maximum(r["parent"], 0)] + 30), t)
+        t = np.where(has_parent, np.maximum(t, t[np.maximum(r["parent"], 0)] + gap), t)
     r["t_utc"] = t
     keep = (t < clock.end) & (t[r["root"]] >= clock.start)
     size = np.bincount(r["root"][keep], minlength=len(t))

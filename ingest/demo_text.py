@@ -16,7 +16,7 @@ import numpy as np
 # Platforms, roles and post kinds (a post's slot in its thread), shared with ingest.demo.
 X, FB, MA, BS, RD = range(5)
 PUBLIC, STAFF, ORG = range(3)
-Q, QA, FU, PR, ANS, TH, NQ, NQR_ORG, NQR_PUB, ANN, ANNC, CPD, CPDR = range(13)
+Q, QA, FU, PR, ANS, TH, NQ, NQR_ORG, NQR_PUB, ANN, ANNC, CPD, CPDR, ACK = range(14)
 
 # Topic taxonomy (DESIGN.md "Patient question"), with each topic's share of questions.
 TOPICS = [
@@ -299,7 +299,7 @@ GREETINGS = ["Hi {first}, ", "Hello {first}, ", "Hi {first} — ", "{first}, ", 
 STAFF_PREFIX = ["", "", "", "Mammographer here 👋 ", "As a radiographer, ", "Radiographer here — "]
 ANSWER_CLOSERS = ["", "", "Hope that helps!", "Best wishes", "Good luck with your appointment 💗", "Take care",
                   "Any other questions, just ask.", "Hope that reassures you x"]
-# Enabling practice differs by the trust's policy style (encouraging, neutral, restrictive):
+# Enabling practice differs by the trust's responsiveness style (responsive, average, slow):
 # the share of answers (percent) that signpost, and that open with a compassionate line.
 STYLE_SIGNPOST_PCT = {"staff": (65, 50, 35), "org": (85, 70, 50)}
 STYLE_COMPASSION_PCT = (45, 25, 10)
@@ -479,6 +479,15 @@ ORG_KINDS = [("Breast Screening Service", "Breast Screening"), ("Radiology Depar
 ORG_BIO = ("Official account of the {unit} at {short}. Monitored Mon–Fri 9am–5pm. "
            "We can't give medical advice here; for urgent advice call NHS 111.")
 SUBREDDITS = ["NHS", "breastcancer", "AskUK", "radiography"]
+# Out-of-hours autoresponders: each trust that has one always sends the same words.
+AUTO_REPLIES = [
+    "Thanks for getting in touch with {short}. Our team is away at the moment and will reply when we're "
+    "back in the office. For urgent medical advice please call NHS 111.",
+    "Thank you for your message. This account is monitored Monday to Friday, 9am to 5pm, and we'll get "
+    "back to you as soon as we can. If you need urgent help, call NHS 111.",
+    "Hello! We've received your message and a member of the {short} team will reply within 2 working days. "
+    "Please don't share personal or medical details here.",
+]
 
 
 # --- Composition: turn post kinds and random draws into text -------------------------------
@@ -492,7 +501,7 @@ def render_text(f, w, rng) -> np.ndarray:
         if len(idx):
             text[idx] = compose(idx, c, rng.integers(0, 1 << 30, (len(idx), 8)).tolist())
     # Replies on X start with the @handle they answer (answers add theirs themselves).
-    at = np.flatnonzero((f["plat"] == X) & np.isin(f["kind"], [PR, TH, NQR_ORG, NQR_PUB, ANNC, QA, CPDR]))
+    at = np.flatnonzero((f["plat"] == X) & np.isin(f["kind"], [PR, TH, NQR_ORG, NQR_PUB, ANNC, QA, CPDR, ACK]))
     text[at] = ["@" + h + " " + s for h, s in zip(c.parent_handle[at], text[at])]
     return text
 
@@ -597,6 +606,11 @@ def _by_sub(banks, names):
     return compose
 
 
+def _acknowledgements(idx, c, u):
+    """The trust's autoresponder text, the same every time."""
+    return [AUTO_REPLIES[k].replace("{short}", s) for k, s in zip(c.w.auto_text[c.f["tt"][idx]], c.short[idx])]
+
+
 def _announcement_questions(idx, c, u):
     return [_scruff(ANNOUNCEMENT_QUESTIONS[k][0].replace("{town}", t), r[0])
             for k, t, r in zip(c.f["sub"][idx].tolist(), c.town[idx], u)]
@@ -650,4 +664,5 @@ _COMPOSERS = {
     PR: _simple(PEER_REPLIES, scruff=True), ANS: _answers, TH: _simple(THANKS), NQ: _by_sub(STATEMENTS, STATEMENT_KINDS),
     NQR_ORG: _by_sub(ORG_STATEMENT_REPLIES, STATEMENT_KINDS), NQR_PUB: _simple(PUBLIC_STATEMENT_REPLIES),
     ANN: _announcements, ANNC: _simple(ANNOUNCEMENT_COMMENTS), CPD: _cpd_posts, CPDR: _simple(CPD_REPLIES),
+    ACK: _acknowledgements,
 }

@@ -1,21 +1,24 @@
 """Reading post files (JSONL or CSV, one post per row) into the landing's ``incoming`` shape.
 
 JSONL is read by DuckDB itself (a line per row, parsed once per line in SQL), so bulk
-imports run at DuckDB speed; if DuckDB cannot read the file as text (for example, bytes
-that are not UTF-8), a Python reader takes over and quarantines just the bad lines. CSV is
-read with Python's ``csv`` module, which knows the physical line where each record starts
-even when a quoted field spans lines.
+imports run at DuckDB speed; if a line is over the record cap, or DuckDB cannot read the file
+as text (bytes that are not UTF-8) or reads other lines than the file's, a Python reader takes
+over and quarantines just the bad lines. CSV is read with Python's ``csv`` module, which knows
+the physical line where each record starts even when a quoted field spans lines. Both hold at
+most :data:`ingest.bounded.MAX_RECORD_BYTES` of any record and hand DuckDB Arrow batches, so
+memory stays bounded whatever the file holds (a record over the cap is quarantined with its
+size, never read whole).
 """
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 from pathlib import Path
 
 import pyarrow as pa
 
+from ingest.bounded import MAX_RECORD_BYTES, CsvLines, Oversized, RecordTooBig, read_line, scan_lines
 from ingest.landing import INCOMING_COLUMNS, POST_COLUMNS, REQUIRED_COLUMNS, drop_incoming
 from store.errors import InputError
 
@@ -88,72 +91,117 @@ FROM (SELECT *, CASE WHEN parse_error IS NULL THEN json_extract_string(line, [{p
 
 def read_jsonl(con, path: Path, origin: str) -> None:
     """Create the ``incoming`` view over a JSONL file: its lines are read into the temporary
-    table ``jsonl_lines`` (by DuckDB, or by Python when DuckDB cannot read the file as text)."""
+    table ``jsonl_lines``, by DuckDB when every line is within the record cap and DuckDB reads
+    exactly the file's lines, else by Python (:func:`_python_lines`: a line over the cap, or
+    bytes that are not UTF-8, becomes a quarantined record; nothing is dropped)."""
     drop_incoming(con)
+    with path.open("rb") as handle:
+        scan = scan_lines(handle)
     lines = (
         "SELECT row_number() OVER () AS origin_line, line, NULL::VARCHAR AS decode_error"
         " FROM read_csv($path, columns = {'line': 'VARCHAR'}, header = false, delim = chr(0),"
         " quote = '', escape = '', auto_detect = false)"
     )
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE jsonl_lines AS {lines}", {"path": str(path)})
-    except Exception:  # noqa: BLE001 - any DuckDB read problem: fall back to the exact reader
-        numbers, texts, errors = [], [], []
-        for number, text, error in _python_lines(path):
-            numbers.append(number)
-            texts.append(text)
-            errors.append(error)
-        table = pa.table({
-            "origin_line": pa.array(numbers, pa.int64()),
-            "line": pa.array(texts, pa.string()),
-            "decode_error": pa.array(errors, pa.string()),
-        })
-        con.register("py_lines_arrow", table)
-        con.execute("CREATE OR REPLACE TEMP TABLE jsonl_lines AS SELECT * FROM py_lines_arrow")
-        con.unregister("py_lines_arrow")
+    by_duckdb = not scan.oversized
+    if by_duckdb:
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE jsonl_lines AS {lines}", {"path": str(path)})
+            # DuckDB's reader also ends lines at a lone \r, and has dropped a huge last line
+            # without a word: its lines must be the file's, one for one.
+            by_duckdb = con.execute("SELECT count(*) FROM jsonl_lines").fetchall()[0][0] == scan.lines
+        except Exception:  # noqa: BLE001 - any DuckDB read problem: the exact reader takes over
+            by_duckdb = False
+    if not by_duckdb:
+        reader = pa.RecordBatchReader.from_batches(_LINES_SCHEMA, _line_batches(path))
+        con.register("py_lines_arrow", reader)
+        try:
+            con.execute("CREATE OR REPLACE TEMP TABLE jsonl_lines AS SELECT * FROM py_lines_arrow")
+        finally:
+            con.unregister("py_lines_arrow")
     con.execute(_jsonl_sql(origin))
 
 
+_LINES_SCHEMA = pa.schema([("origin_line", pa.int64()), ("line", pa.string()), ("decode_error", pa.string())])
+BATCH_ROWS = 20_000  # rows per Arrow batch the Python readers hand DuckDB (bounded memory)
+
+
+def _line_batches(path: Path):
+    """Arrow batches of (line number, text or None, error) for every line of a JSONL file."""
+    numbers, texts, errors = [], [], []
+    for number, text, error in _python_lines(path):
+        numbers.append(number)
+        texts.append(text)
+        errors.append(error)
+        if len(numbers) >= BATCH_ROWS:
+            yield pa.record_batch([numbers, texts, errors], schema=_LINES_SCHEMA)
+            numbers, texts, errors = [], [], []
+    if numbers:
+        yield pa.record_batch([numbers, texts, errors], schema=_LINES_SCHEMA)
+
+
 def _python_lines(path: Path):
-    """(line number, text or None, error) for every line, decoding each line on its own."""
+    """(line number, text or None, error) for every line, decoding each line on its own; a
+    line over the record cap gives its start, size and digest (the quarantine's record) and
+    the error."""
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        number = 0
+        while (raw := read_line(handle)) is not None:
+            number += 1
+            if isinstance(raw, Oversized):
+                yield number, raw.stub(), raw.reason()
+                continue
             if number == 1:  # a UTF-8 byte order mark, as DuckDB's reader drops it
                 raw = raw.removeprefix(b"\xef\xbb\xbf")
             try:
-                yield number, raw.decode("utf-8").rstrip("\r\n"), None
+                yield number, raw.decode("utf-8").rstrip("\r"), None
             except UnicodeDecodeError as exc:
                 yield number, None, f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})"
 
 
 def read_csv_file(con, path: Path, origin: str) -> None:
-    """Create the ``incoming`` table from a CSV file with a header row."""
-    raw = path.read_bytes().decode("utf-8", errors="surrogateescape").lstrip("\ufeff")
-    # Physical lines end at "\n" only: str.splitlines() would also end them at \r, \x0b, \x0c,
-    # \x1c-\x1e, \x85, \u2028 and \u2029, cutting a post's text short and shifting line numbers.
-    lines = io.StringIO(raw, newline="\n").readlines()
-    csv.field_size_limit(max(csv.field_size_limit(), len(raw) + 1))  # a field may be any size
-    reader = csv.reader(lines)
-    columns = {name: [] for name in INCOMING_COLUMNS}
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except csv.Error as exc:
-        raise FileFormatError(f"{path}:{reader.line_num}: not readable as CSV ({exc})") from None
+    """Create the ``incoming`` table from a CSV file with a header row, read record by record
+    (:class:`ingest.bounded.CsvLines`: a record over the cap is quarantined, not read whole)."""
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_RECORD_BYTES + 1))  # records are capped
+    schema = pa.schema([(name, pa.int64() if name == "origin_line" else pa.string())
+                        for name in INCOMING_COLUMNS])
+    with path.open("rb") as handle:
+        lines = CsvLines(handle)
+        lines.start_record()
+        try:
+            header = [h.strip().lower() for h in next(csv.reader(lines))]
+        except (csv.Error, StopIteration, RecordTooBig) as exc:
+            why = "over the record size limit" if isinstance(exc, RecordTooBig) else exc
+            raise FileFormatError(f"{path}:{max(lines.number, 1)}: not readable as CSV ({why})") from None
+        reader = pa.RecordBatchReader.from_batches(schema, _csv_batches(lines, header, origin, schema))
+        con.register("incoming_arrow", reader)
+        try:
+            con.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM incoming_arrow")
+        finally:
+            con.unregister("incoming_arrow")
+
+
+def _csv_batches(lines: CsvLines, header: list[str], origin: str, schema: pa.Schema):
+    """Arrow batches of ``incoming`` rows, one per CSV record (blank records skipped)."""
     index = {name: header.index(name) for name in POST_COLUMNS if name in header}
-    line = reader.line_num + 1
+    columns = {name: [] for name in INCOMING_COLUMNS}
+    reader = csv.reader(lines)
     while True:
-        start = line
+        start = lines.start_record()
+        values, payload = {}, None
         try:
             record = next(reader)
         except StopIteration:
             break
+        except RecordTooBig:
+            big = lines.skip_record()
+            reader = csv.reader(lines)  # the old one stopped inside the record
+            payload, error = big.stub(), big.reason()
         except csv.Error as exc:  # e.g. a lone \r in an unquoted field: quarantine the record
-            line = reader.line_num + 1
-            text = "".join(lines[start - 1:line - 1])
-            record, error = [_valid_utf8(text)], f"not readable as CSV ({exc})"
-            values = {}
+            text = _valid_utf8("".join(lines.record))
+            payload = json.dumps(dict(zip(header, [text])), ensure_ascii=False)
+            error = f"not readable as CSV ({exc})"
+            reader = csv.reader(lines)
         else:
-            line = reader.line_num + 1
             if not record or all(not value.strip() for value in record):
                 continue
             error = None
@@ -163,17 +211,18 @@ def read_csv_file(con, path: Path, origin: str) -> None:
             elif len(record) != len(header):
                 error = f"has {len(record)} fields, the header has {len(header)}"
             values = {name: (record[i] if i < len(record) else None) for name, i in index.items()}
+            payload = json.dumps(dict(zip(header, record)), ensure_ascii=False)
         columns["origin"].append(origin)
         columns["origin_line"].append(start)
-        columns["payload"].append(json.dumps(dict(zip(header, record)), ensure_ascii=False))
+        columns["payload"].append(payload)
         columns["parse_error"].append(error)
         for name in POST_COLUMNS:
             columns[name].append(values.get(name))
-    schema = {name: pa.string() for name in INCOMING_COLUMNS} | {"origin_line": pa.int64()}
-    table = pa.table({name: pa.array(values, schema[name]) for name, values in columns.items()})
-    con.register("incoming_arrow", table)
-    con.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM incoming_arrow")
-    con.unregister("incoming_arrow")
+        if len(columns["origin"]) >= BATCH_ROWS:
+            yield pa.record_batch([columns[n] for n in INCOMING_COLUMNS], schema=schema)
+            columns = {name: [] for name in INCOMING_COLUMNS}
+    if columns["origin"]:
+        yield pa.record_batch([columns[n] for n in INCOMING_COLUMNS], schema=schema)
 
 
 def _valid_utf8(text: str) -> str:

@@ -3,11 +3,14 @@ writer lock, the run record) that lands its data in one transaction. ``python -m
 thin argparse layer over these."""
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+
+import yaml
 
 from ingest import accounts as registry
 from ingest import deletions, demo, files, policies
@@ -15,12 +18,13 @@ from ingest.connectors import available
 from ingest.connectors import config as sources
 from ingest.connectors.base import TargetResult, run_target
 from ingest.landing import POST_COLUMNS, land
-from store import db, reference
+from store import config, db, reference
+from store.demo_effects import DEFAULT
 from store.errors import InputError
 from store.runs import RunCounts, fault_point, finish_run, run
 from store.transaction import transaction
 
-DEMO_POLICIES = Path(__file__).resolve().parent / "demo_policies.yaml"
+DEMO_POLICIES_FILE = "demo_policies.yaml"  # written in the data folder by each demo run
 
 
 def import_file(path: Path, source: str | None = None, trust: str | None = None) -> RunCounts:
@@ -31,6 +35,9 @@ def import_file(path: Path, source: str | None = None, trust: str | None = None)
     """
     path = Path(path)
     origin = str(path.resolve())
+    if source is not None and is_demo_name(source):
+        raise InputError(f"--source: {source.strip()!r} is reserved for the synthetic data of python -m"
+                         " ingest demo; an imported file is never demo data (name where it came from)")
     default_source = source or f"file:{path.name}"
 
     def work(con, run_id):
@@ -43,6 +50,11 @@ def import_file(path: Path, source: str | None = None, trust: str | None = None)
         return land(con, run_id, default_source=default_source, default_trust=trust)
 
     return run("file", default_source, origin, work)
+
+
+def is_demo_name(source: str) -> bool:
+    """``demo`` in any case or spacing: the source name only the demo generator may use."""
+    return "".join(ch for ch in source if not (ch.isspace() or unicodedata.category(ch) in ("Zs", "Cf"))).casefold() == "demo"
 
 
 def land_table(con, posts: pa.Table, origin: str) -> None:
@@ -112,7 +124,8 @@ def load_reference(etr: Path) -> int:
             # Keep organisations the etr file does not cover (Scotland, Wales, NI boards).
             kept = con.execute(
                 "SELECT ods_code, name, region_code, icb_code, postcode, open_date, close_date, nation"
-                " FROM ref_trusts WHERE NOT list_contains($codes, ods_code) AND nation <> 'England'",
+                " FROM ref_trusts WHERE NOT list_contains($codes, ods_code) AND nation <> 'England'"
+                " AND NOT fictional",
                 {"codes": trusts["ods_code"].tolist()},
             ).df()
             merged = pd.concat([trusts, kept], ignore_index=True) if len(kept) else trusts
@@ -134,27 +147,38 @@ def load_deletions(path: Path) -> tuple[RunCounts, int]:
     return deletions.record_deletions(rows, origin, where=str(path))
 
 
-def run_demo(n_posts: int, seed: int, end: datetime | None = None, progress=None) -> RunCounts:
+def run_demo(n_posts: int, seed: int, end: datetime | None = None, progress=None,
+             policy_effect: str = DEFAULT) -> RunCounts:
     """``python -m ingest demo``: generate a seeded synthetic history and land it, with its
-    account registry, exactly as an import would."""
-    data = demo.generate(n_posts=n_posts, seed=seed, end=end, progress=progress)
-    origin = f"demo:posts={n_posts}:seed={seed}"
+    fictional trusts (added to the reference data, marked ``fictional``), its account registry
+    and its trusts' local-policy register, exactly as an import would. ``policy_effect``
+    (store.demo_effects) is what the policies were made to do; the run's origin records it."""
+    data = demo.generate(n_posts=n_posts, seed=seed, end=end, progress=progress, policy_effect=policy_effect)
+    origin = f"demo:posts={n_posts}:seed={seed}:policy_effect={policy_effect}"
+    register = config.data_dir() / DEMO_POLICIES_FILE
+    register.parent.mkdir(parents=True, exist_ok=True)
+    register.write_text("# The demo trusts' local policies (synthetic; written by python -m ingest demo).\n"
+                        + yaml.safe_dump(data.policies, sort_keys=False, allow_unicode=True))
+    policy_origin = f"{register} (demo seed {seed}, history from {data.policies[0]['effective_from']})"
+    accounts_origin = f"demo:seed={seed}"
 
     def work(con, run_id):
+        with transaction(con):
+            reference.add_fictional_trusts(con, data.trusts, "demo", run_id)
         land_table(con, data.posts, origin)
-        counts = land(con, run_id, default_source="demo", default_trust=None)
+        counts = land(con, run_id, default_source="demo", default_trust=None, demo_run=True)
         current = con.execute(
             "SELECT origin FROM account_registry_versions ORDER BY registry_version DESC LIMIT 1"
         ).fetchall()
-        if not current or current[0][0] != origin:
+        if not current or current[0][0] != accounts_origin:
             with transaction(con):
-                registry.load_registry(con, data.accounts, origin, run_id)
-        if not con.execute("SELECT 1 FROM trust_policy_loads LIMIT 1").fetchall():
-            # The demo trusts' local policies (written for the default seed's policy styles).
+                registry.load_registry(con, data.accounts, accounts_origin, run_id)
+        loaded = con.execute("SELECT origin FROM trust_policy_loads ORDER BY load_version DESC LIMIT 1").fetchall()
+        if not loaded or loaded[0][0] != policy_origin:
             known = {r[0] for r in con.execute("SELECT ods_code FROM ref_trusts").fetchall()}
-            table = policies.parse_policies(DEMO_POLICIES, known)
+            table = policies.parse_policies(register, known)
             with transaction(con):
-                policies.load_policies(con, table, str(DEMO_POLICIES), run_id)
+                policies.load_policies(con, table, policy_origin, run_id)
         return counts
 
     return run("demo", "demo", origin, work)

@@ -10,6 +10,7 @@ the dedupe and the new/changed count use that.
 """
 from __future__ import annotations
 
+from ingest.bounded import MAX_RECORD_BYTES
 from store.runs import RunCounts, fault_point, finish_run
 from store.transaction import transaction
 
@@ -62,7 +63,9 @@ SELECT
     md5(concat_ws(chr(31), platform, post_id, parent_id, thread_id, author_id, author_name,
         author_bio, author_location, created_at::VARCHAR, text, url, trust_code)) AS payload_hash,
     list_filter([
-        CASE WHEN parse_error IS NOT NULL THEN {{'field': 'record', 'reason': parse_error}} END,
+        CASE WHEN parse_error IS NOT NULL THEN {{'field': 'record', 'reason': parse_error}}
+             WHEN strlen(payload) > $max_record_bytes
+             THEN {{'field': 'record', 'reason': 'record is ' || strlen(payload) || ' bytes, over the limit of ' || $max_record_bytes || ' bytes (MAX_RECORD_BYTES); not stored'}} END,
         CASE WHEN parse_error IS NULL AND platform = '' THEN {{'field': 'platform', 'reason': 'missing'}}
              WHEN parse_error IS NULL AND NOT list_contains($platforms, platform)
              THEN {{'field': 'platform', 'reason': 'unknown platform ''' || platform || ''' (known: ' || array_to_string($platforms, ', ') || ')'}} END,
@@ -76,6 +79,9 @@ SELECT
              THEN {{'field': 'created_at', 'reason': '''' || created_at_text || ''' has no UTC offset (write e.g. +00:00 or Z)'}}
              WHEN parse_error IS NULL AND created_at > now() + INTERVAL 1 DAY
              THEN {{'field': 'created_at', 'reason': '''' || created_at_text || ''' is in the future'}} END,
+        CASE WHEN parse_error IS NULL AND NOT $demo_run
+                  AND lower(regexp_replace(source, '[\s\p{{Z}}\p{{Cf}}]+', '', 'g')) = 'demo'
+             THEN {{'field': 'source', 'reason': 'source ''' || source || ''' is reserved for the synthetic data of python -m ingest demo; an imported row is never demo data (give the real source, or leave it empty)'}} END,
         CASE WHEN parse_error IS NULL AND trust_code IS NOT NULL
                   AND trust_code NOT IN (SELECT ods_code FROM ref_trusts)
              THEN {{'field': 'trust_code', 'reason': 'unknown trust code ''' || trust_code || ''' (not in the reference table; see python -m ingest reference)'}} END
@@ -166,7 +172,7 @@ def _sql(template: str) -> str:
 
 
 def land(con, run_id: str, *, default_source: str | None, default_trust: str | None,
-         finish: bool = True, before_commit=None) -> RunCounts:
+         finish: bool = True, before_commit=None, demo_run: bool = False) -> RunCounts:
     """Validate ``incoming`` and land it in one transaction; return the run's counts.
 
     Good rows go to ``raw_posts`` unless the same content is stored already (duplicate); a
@@ -178,12 +184,18 @@ def land(con, run_id: str, *, default_source: str | None, default_trust: str | N
     A connector lands page by page: ``finish=False`` leaves the run open (it is finished once,
     at the end), and ``before_commit(con)`` runs inside the transaction after the rows are in,
     so that the source's cursor advances in the same commit as the posts it covers.
+
+    Demo status is not the rows' to claim: the build marks a version demo only when the run
+    that landed it is the demo generator's (``ingest_runs.command = 'demo'``), and a row whose
+    ``source`` says ``demo`` (any case or spacing) is quarantined unless ``demo_run`` (passed
+    by :func:`ingest.jobs.run_demo` alone).
     """
     counts = RunCounts()
     defaults = {"default_source": default_source, "default_trust": default_trust}
     try:
         with transaction(con):
-            con.execute(_sql(_CHECK_SQL), defaults | {"platforms": PLATFORMS})
+            con.execute(_sql(_CHECK_SQL), defaults | {"platforms": PLATFORMS, "demo_run": demo_run,
+                                                        "max_record_bytes": MAX_RECORD_BYTES})
             counts.read, good_rows = con.execute(
                 "SELECT count(*), count(*) FILTER (WHERE len(problems) = 0) FROM checked"
             ).fetchall()[0]

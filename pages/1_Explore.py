@@ -1,10 +1,9 @@
-"""Explore: the posts behind the numbers, searchable, newest first, downloadable as CSV."""
+"""Explore: the posts behind the numbers, searchable, newest first, downloadable (CSV, Excel)."""
 from __future__ import annotations
 
 import streamlit as st
 
-from store import access
-from ui import auth, data, labels, page
+from ui import data, labels, page, tables
 from warehouse import queries
 
 # Rows shown (and downloaded). Every shown text is redacted first (ui.redact, ~0.05 ms a post),
@@ -12,6 +11,8 @@ from warehouse import queries
 LIMIT = 1_000
 
 chosen = page.start("Explore posts", ":material/search:", search=True)
+if not page.rows_visible("posts"):
+    st.stop()
 
 found = data.query(queries.explore_posts, chosen, limit=LIMIT + 1)  # one more says "there are more"
 table = data.table(queries.explore_posts, labels.explore_table, chosen, {"limit": LIMIT + 1}).head(LIMIT)
@@ -21,7 +22,7 @@ if len(found) > LIMIT:
 else:
     st.markdown(f"**{len(table):,}** matching post{'s' if len(table) != 1 else ''}, newest first.")
 
-st.dataframe(
+tables.show(
     table, hide_index=True, height=560,
     column_config={
         "Posted (UK time)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
@@ -31,18 +32,5 @@ st.dataframe(
         "Link": st.column_config.LinkColumn(display_text="open"),
     },
 )
-def _audit_export() -> None:
-    access.audit(auth.current_scope(), "export",
-                 f"{len(table):,} posts; {chosen.start} to {chosen.end}; regions {list(chosen.regions) or 'all'}; "
-                 f"trusts {list(chosen.trusts) or 'all'}; platforms {list(chosen.platforms) or 'all'}; "
-                 f"search {chosen.text!r}")
-
-
-st.download_button(
-    "Download these posts (CSV)", data=lambda: labels.to_csv(table),
-    file_name=f"radsome-posts-{chosen.start}-to-{chosen.end}.csv", mime="text/csv",
-    key="download_posts", on_click=_audit_export, disabled=table.empty,
-    help="Exactly the rows and columns shown above, the text redacted as shown. Cells that "
-         "start like a spreadsheet formula (=, +, -, @) get a leading apostrophe. Every "
-         "download is recorded in the audit log.",
-)
+tables.download(table, "posts", chosen, key="download_posts",
+                file_stem=f"radsome-posts-{chosen.start}-to-{chosen.end}")

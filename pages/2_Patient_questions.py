@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, formats, labels, page
+from ui import auth, charts, data, formats, labels, page, tables
 from warehouse import question_queries
+from warehouse.measures import DEFINITIONS, definitions
 
 QUEUE_LIMIT = 500
 TOP_UNITS = 15
@@ -13,12 +14,8 @@ TOP_UNITS = 15
 chosen = page.start("Patient questions", ":material/contact_support:")
 national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
 
-st.markdown(
-    "A **patient question** is a post by a member of the public asking for information, help "
-    "or reassurance about health care or an imaging service (found by a classifier that keeps, "
-    "for each post, the words that made it count). Follow-ups by "
-    "the same person before anyone answers count as one question. It is **answered** when a "
-    "registered professional or organisation account first replies in the same thread.")
+st.markdown(definitions("questions", "answered") + " Questions are found by a classifier that keeps, "
+            "for each post, the words that made it count.")
 
 # --- headline ----------------------------------------------------------------------------
 head = data.query(question_queries.question_headline, chosen).iloc[0]
@@ -27,23 +24,25 @@ if n_questions == 0:
     st.info("No patient questions in the chosen dates and filters. Widen the dates or clear a filter.")
     st.stop()
 # Counts cover every trust (as in public benchmarking); the questions behind them only the
-# trusts the signed-in person may read: filtered to another trust, there are none to time.
-figures = data.response_headline(chosen, national=national)
-if not figures:
-    figures = {"answered": ("—", None), "median_wait": ("—", None)}
+# trusts the signed-in person may read (none without login): outside it there are none to time.
+rows = auth.current_scope().rows
+figures = data.response_headline(chosen, national=national) if rows else {}
+if rows and not figures:
     st.caption("The questions behind these counts are outside your access, so their answers are not shown.")
-cols = st.columns(4)
+cols = st.columns(5)
 cols[0].metric("Questions asked", formats.shown_count(n_questions, national), border=True,
-               help="Question episodes asked in the chosen dates, answered or not.")
-value, ci = figures["answered"]
+               help=DEFINITIONS["questions"])
+value, ci = figures.get("answered", ("—", None))
 cols[1].metric("Answered so far", value, ci, delta_color="off", delta_arrow="off", border=True,
-               help="Share of all questions with a reply from a professional or organisation "
-                    "account, unanswered ones included in the denominator (Wilson 95% CI).")
-cols[2].metric("Still unanswered", formats.shown_count(int(head["n_open"]), national), border=True,
-               help="Questions with no professional or organisation reply yet (listed below).")
-cols[3].metric("Median wait for an answer", figures["median_wait"][0], border=True,
-               help="Kaplan–Meier median time to the first professional answer, counting "
-                    "unanswered questions as still waiting. See the Response times page.")
+               help=DEFINITIONS["answered"])
+value, ci = labels.acknowledged_share(head, national)
+cols[2].metric("Acknowledged automatically", value, ci, delta_color="off", delta_arrow="off", border=True,
+               help=DEFINITIONS["acknowledged"])
+cols[3].metric("Still unanswered", formats.shown_count(int(head["n_open"]), national), border=True,
+               help=DEFINITIONS["open"] + " Listed below.")
+cols[4].metric("Median wait for an answer", figures.get("median_wait", ("—",))[0], border=True,
+               help=DEFINITIONS["median_wait"] + " See the Response times page.")
+st.caption(definitions("acknowledged", "open", "median_wait"))
 
 # --- what and when -----------------------------------------------------------------------
 # A fragment: changing its grain or lines reruns only this section (not the page's queries).
@@ -74,32 +73,37 @@ with left:
     st.caption("Each question has one topic: the one its words point to most strongly.")
 with right:
     st.subheader("Questions by region")
-    st.plotly_chart(data.figure(question_queries.question_units, charts.questions_by_unit, chosen,
-                                {"by": "region"}, top=TOP_UNITS), key="chart_regions")
-    st.caption("“Unattributed”: questions on channels not linked to any trust. Nobody "
-               "registered has answered them, or they would be attributed.")
+    if page.rows_visible("questions by region and trust"):  # counted from the question rows
+        st.plotly_chart(data.figure(question_queries.question_units, charts.questions_by_unit, chosen,
+                                    {"by": "region"}, top=TOP_UNITS), key="chart_regions")
+        st.caption("“Unattributed”: questions on channels not linked to any trust. Nobody "
+                   "registered has answered them, or they would be attributed.")
 
-st.subheader("Questions by trust")
-st.dataframe(data.table(question_queries.question_units, labels.question_unit_table, chosen, {"by": "trust"},
-                        unit="trust"),
-             hide_index=True)
-st.caption("Response rate: the share of *all* questions with an answer, unanswered ones "
-           "included (95% Wilson interval). Unattributed questions are never answered by "
-           "definition: an answer from a registered account would attribute them to its trust.")
+if rows:
+    st.subheader("Questions by trust")
+    tables.show(data.table(question_queries.question_units, labels.question_unit_table, chosen, {"by": "trust"},
+                           unit="trust"),
+                hide_index=True)
+    st.caption("Response rate: the share of *all* questions with an answer, unanswered ones "
+               "included (95% Wilson interval). Unattributed questions are never answered by "
+               "definition: an answer from a registered account would attribute them to its trust.")
 
 # --- the open-questions queue --------------------------------------------------------------
 st.subheader("Open questions: still waiting for an answer")
-queue = data.query(question_queries.open_questions, chosen, limit=QUEUE_LIMIT + 1)
-table = data.table(question_queries.open_questions, labels.open_questions_table, chosen,
-                   {"limit": QUEUE_LIMIT + 1}).head(QUEUE_LIMIT)
-if queue.empty:
-    st.success("Every question in the chosen dates and filters has had an answer.")
-else:
+
+
+def open_queue(chosen) -> None:
+    queue = data.query(question_queries.open_questions, chosen, limit=QUEUE_LIMIT + 1)
+    table = data.table(question_queries.open_questions, labels.open_questions_table, chosen,
+                       {"limit": QUEUE_LIMIT + 1}).head(QUEUE_LIMIT)
+    if queue.empty:
+        st.success("Every question in the chosen dates and filters has had an answer.")
+        return
     as_of = formats.moment(queue["as_of"].iloc[0])
     more = f"the oldest {QUEUE_LIMIT:,} are shown" if len(queue) > QUEUE_LIMIT else f"{len(table):,} shown"
     st.markdown(f"Oldest first; {more}. *Waiting* is the time from the question to the newest "
                 f"post in the data ({as_of} UK time).")
-    st.dataframe(
+    tables.show(
         table, hide_index=True, height=min(560, 38 + 35 * len(table)),
         column_config={
             "Asked (UK time)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
@@ -111,6 +115,10 @@ else:
                "birth and introduced names replaced by [labels]; follow the link to answer on "
                "the platform. “Someone of unknown role replied”: the platform did not say who "
                "replied, so the question still counts as unanswered.")
+
+
+if page.rows_visible("the open questions"):
+    open_queue(chosen)
 
 st.caption(
     "Small numbers: below national level (any region or trust, and every region or trust "

@@ -5,23 +5,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, funnels, labels, page
+from ui import charts, data, funnels, labels, page, tables
 from warehouse import question_queries
-from warehouse.measures import MEASURES, SERVICE, TARGETS
+from warehouse.measures import DEFINITIONS, MEASURES, TARGETS, definitions
 from warehouse.queries import Filters
 
 CLOCKS = {"calendar": "Calendar time", "service": "Service hours"}
 COMPARE = {"all": "All together", "region": "By region", "trust": "By trust"}
 UNITS = {"trust": "Trusts", "region": "Regions"}
-HINTS = {  # the headline metrics (warehouse.measures), with what each says
-    "median_wait": "Half of all questions had a first answer within this time (Kaplan–Meier, unanswered "
-                   "questions counted as still waiting). “Not reached”: fewer than half have been answered.",
-    **{f"within_{t.code}": ("Share answered within one day's staffed hours (10 service hours by default; "
-                            "Kaplan–Meier, 95% CI)." if t.clock == SERVICE else
-                            f"Share answered within {t.words} (Kaplan–Meier, 95% CI).") for t in TARGETS},
-}
+HEADLINE = ("median_wait", *(f"within_{t.code}" for t in TARGETS))  # the metrics, in order
 
 chosen = page.start("Response times", ":material/timer:")
+if not page.rows_visible("response times"):  # Kaplan–Meier reads each question's wait: rows
+    st.stop()
 national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
 
 # The clock feeds the headline figures and the curves, "Compare" the curves and their table:
@@ -32,9 +28,9 @@ def waits(chosen, national: bool) -> None:
     left, mid, right = st.columns([1, 1.3, 1])
     clock = left.segmented_control(
         "Clock", list(CLOCKS), key="response_clock", default="calendar", format_func=CLOCKS.get,
-        help="Calendar time counts every hour. Service hours count only the trust's staffed hours "
-             "(Mon–Fri 08:00–18:00 UK time by default, closed on bank holidays), so a question sent "
-             "on Friday evening and answered at 09:00 on Monday waited 1 service hour.") or "calendar"
+        help="Calendar time counts every hour. " + DEFINITIONS["service_hours"] + " A question sent on "
+             "Friday evening and answered at 09:00 on Monday waited 1 service hour (Mon–Fri 08:00–18:00, "
+             "the default).") or "calendar"
     by = mid.segmented_control("Compare", list(COMPARE), key="response_by", default="all",
                                format_func=COMPARE.get) or "all"
     top = right.slider("Busiest trusts shown", 2, 10, 5, key="response_top") if by == "trust" else 10_000
@@ -46,16 +42,22 @@ def waits(chosen, national: bool) -> None:
         st.info("No patient questions in the chosen dates and filters. Widen the dates or clear a filter.")
         st.stop()
     row = data.response_table(chosen, clock=clock, national=national).iloc[0]
+    head = data.query(question_queries.question_headline, chosen).iloc[0]
+    acknowledged, acknowledged_ci = labels.acknowledged_share(head, national)
     cols = st.columns(4)
-    for col, (name, hint) in zip(cols, HINTS.items()):
+    for col, name in zip(cols, HEADLINE):
         label = MEASURES[name].label + (" (service hours)" if service and name == "median_wait" else "")
         value, ci = figures[name]
-        col.metric(label, value, ci, delta_color="off", delta_arrow="off", border=True, help=hint)
+        col.metric(label, value, ci, delta_color="off", delta_arrow="off", border=True,
+                   help=MEASURES[name].definition)
     st.markdown(f"**{row['Questions']}** questions; answered at all so far: "
-                f"**{row['Answered (95% CI)']}** (95% Wilson interval).")
+                f"**{row['Answered (95% CI)']}** (95% Wilson interval); acknowledged automatically "
+                f"before any answer: **{acknowledged}**" + (f" ({acknowledged_ci})." if acknowledged_ci else "."))
     st.caption("**Unanswered questions are counted, never dropped.** In the figures above and the "
                "curves below they count as still waiting up to the newest post in the data (the "
-               "Kaplan–Meier method), so recent questions do not make the service look faster.")
+               "Kaplan–Meier method), so recent questions do not make the service look faster. "
+               + definitions(*HEADLINE, "answered", "acknowledged", "stamped_early")
+               + (" " + DEFINITIONS["service_hours"] if service else ""))
 
     # --- curves ---------------------------------------------------------------------------------
     st.subheader("How long patients wait for a first answer")
@@ -68,16 +70,26 @@ def waits(chosen, national: bool) -> None:
                "where it levels off, the rest have had no answer at all so far. "
                "Shaded bands (shown for up to three lines) are 95% confidence intervals. Groups with "
                "fewer than 8 questions are not drawn." +
-               (" Service hours: answers given while the service was closed took 0 service hours, so "
-                "lines can drop at once." if service else "") +
+               (" Service hours are staffed hours as they elapsed on each trust's own schedule (listed "
+                "below): answers given while the service was closed took 0 service hours, so lines can "
+                "drop at once." if service else "") +
                (" Trusts: the busiest in the selection; unattributed questions are not a trust."
                 if by == "trust" else ""))
     if by != "all":
-        st.dataframe(data.response_table(chosen, by=by, top=top, clock=clock,
+        tables.show(data.response_table(chosen, by=by, top=top, clock=clock,
                                          unit="Trust" if by == "trust" else "Region"), hide_index=True)
 
 
 waits(chosen, national)
+
+# --- the schedules service hours were counted on ---------------------------------------------
+st.subheader("The staffed hours each trust had")
+schedules = data.table(question_queries.trust_schedules, labels.schedule_table, chosen)
+tables.show(schedules, hide_index=True, height=min(320, 38 + 35 * len(schedules)))
+st.caption("Service hours and “within 1 service day” use these schedules: each question is timed on "
+           "the staffed hours of the trust's local policy in force on the day it was asked (the "
+           "default Mon–Fri 08:00–18:00 without one), closed on its nation's bank holidays. One "
+           "service day is one of the trust's own staffed days.")
 
 # --- funnel ---------------------------------------------------------------------------------
 # A fragment: changing "Compare" or "Measure" reruns only the funnel.
@@ -107,14 +119,15 @@ def funnel(chosen) -> None:
         st.markdown(f"No {unit} is outside the 99.8% limits: the differences are within what chance explains.")
     else:
         st.markdown(f"**{len(outliers)} {UNITS[unit].lower()} beyond the 99.8% limits**, most different first:")
-        st.dataframe(outliers, hide_index=True, height=min(400, 38 + 35 * len(outliers)))
+        tables.show(outliers, hide_index=True, height=min(400, 38 + 35 * len(outliers)))
     st.caption(
         f"A funnel plot, not a league table: each dot is a {unit}, placed by its number of "
         f"questions (across) and its share {words} (up). The lines show how far from the overall "
         "value chance alone would put a unit of that size: 95% (dotted) and 99.8% (dashed) limits, "
         "narrower where there are more questions. Only dots beyond the 99.8% limits differ more "
         "than chance explains. “Within” shares count only questions old enough to have met the "
-        "target. Not shown: units with 1–7 questions or answers, and unattributed questions.")
+        "target. Not shown: units with 1–7 questions or answers, and unattributed questions. "
+        + DEFINITIONS["answered" if measure == "answered" else f"within_{measure}"])
 
 
 funnel(chosen)

@@ -3,39 +3,32 @@ evidence, rule, clause and explanation; a reviewer confirms, dismisses or marks 
 actioned. Decisions go to the operational store (reviews.sqlite) and show at once."""
 from __future__ import annotations
 
-import html
-import re
-
 import pandas as pd
 import streamlit as st
 
 from store import access, reviews
-from ui import auth, data, page, redact
+from ui import auth, data, page, redact, safe, tables
 from warehouse import flag_queries, rules
 
 LIMIT = 500
 LABELS = {"confirmed": "Confirm", "dismissed": "Dismiss", "actioned": "Actioned"}
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
-
-
-def inert(text: str) -> str:
-    """Text shown as itself: HTML escaped, then markdown characters backslash-escaped."""
-    return _MARKDOWN.sub(r"\\\1", html.escape(text or "", quote=False))
 
 
 def highlighted(text: str, evidence: str, reveal: bool = False) -> str:
-    """The post text redacted of identifiers (ui.redact) and made inert, with the evidence span
-    wrapped in a mark; an identifier in or across the evidence is marked as its label. With
-    ``reveal``, the text as posted (still inert)."""
+    """The post text redacted of identifiers (ui.redact) as one inert HTML block (ui.safe: no
+    Markdown, link or tag comes of it), the evidence span wrapped in a mark; an identifier in
+    or across the evidence is marked as its label. With ``reveal``, the text as posted (still
+    inert)."""
     text, evidence = text or "", evidence or ""
     at = text.find(evidence) if evidence else -1
     if at < 0:
-        return inert(text if reveal else redact.redact(text))
+        return safe.html_block(safe.html_text(text if reveal else redact.redact(text)))
     if reveal:
         before, mark, after = text[:at], evidence, text[at + len(evidence):]
     else:
         before, mark, after = redact.redact_around(text, at, at + len(evidence))
-    return inert(before) + "<mark>" + inert(mark) + "</mark>" + inert(after)
+    return safe.html_block(safe.html_text(before) + "<mark>" + safe.html_text(mark) + "</mark>"
+                           + safe.html_text(after))
 
 
 def current(queue: pd.DataFrame) -> pd.DataFrame:
@@ -58,6 +51,8 @@ def current(queue: pd.DataFrame) -> pd.DataFrame:
 
 
 chosen = page.start("Review queue", ":material/fact_check:")
+if not page.rows_visible("the flagged posts and their review"):
+    st.stop()
 if not auth.current_scope().signed_in:
     st.caption("Without sign-in, reviewers type their name with each decision; with login "
                "configured (docs/security.md, \"Security and privacy\") decisions are recorded under the "
@@ -73,7 +68,7 @@ if queue.empty:
 
 st.markdown(f"**{len(queue):,}** flag{'s' if len(queue) != 1 else ''}, highest severity first, "
             "then newest first.")
-st.dataframe(
+tables.show(
     pd.DataFrame({
         "Severity": queue["severity"], "Posted (UK time)": queue["posted_at"],
         "Rule": queue["rule_id"], "Status": queue["status"], "Platform": queue["platform"],
@@ -109,17 +104,18 @@ def review(queue: pd.DataFrame) -> None:
             access.audit(scope, "reveal", f"{flag['platform']}/{flag['post_id']} {flag['rule_id']}")
             st.caption("As posted (this reveal is recorded in the audit log):")
             st.markdown(highlighted(flag["text"], flag["evidence"], reveal=True), unsafe_allow_html=True)
-        st.caption(f"{flag['platform']} · post {flag['post_id']} · "
+        st.caption(f"{safe.literal(flag['platform'])} · post {safe.literal(flag['post_id'])} · "
                    f"{pd.Timestamp(flag['posted_at']):%d %b %Y, %H:%M} UK time")
-        if isinstance(flag["url"], str) and flag["url"].startswith(("https://", "http://")):
-            st.link_button("Open the post", flag["url"])
+        if redact.safe_url(flag["url"]):
+            st.link_button("Open the post", redact.safe_url(flag["url"]))
     with right:
-        st.markdown(f"**Rule** `{flag['rule_id']}` · {flag['family']} · severity **{flag['severity']}**")
-        st.markdown(f"**Clause** {inert(flag['clause'])}")
-        if isinstance(flag["clause_url"], str) and flag["clause_url"].startswith(("https://", "http://")):
-            st.markdown(f"[{inert(flag['clause_url'])}]({flag['clause_url']})")  # the edition cited on the post's day
-        st.markdown(f"**Why** {inert(rule.explanation)}")
-        st.markdown(f"**Status:** {flag['status']}")
+        st.markdown(f"**Rule** {safe.literal(flag['rule_id'])} · {safe.literal(flag['family'])} · "
+                    f"severity {safe.literal(flag['severity'])}")
+        st.markdown(safe.html_block("<b>Clause</b> " + safe.html_text(flag["clause"])), unsafe_allow_html=True)
+        if redact.safe_url(flag["clause_url"]):  # the edition cited on the post's day
+            st.link_button("Open the guidance", redact.safe_url(flag["clause_url"]))
+        st.markdown(safe.html_block("<b>Why</b> " + safe.html_text(rule.explanation)), unsafe_allow_html=True)
+        st.markdown(f"**Status:** {safe.literal(flag['status'])}")
 
     if not scope.review:
         st.info("You can read this queue and its decisions; recording decisions needs the reviewer "
@@ -130,7 +126,7 @@ def review(queue: pd.DataFrame) -> None:
                                 key="review_decision")
             note = st.text_area("Note", key="review_note")
             if scope.signed_in:
-                st.caption(f"Recorded as {scope.user}.")
+                st.caption(f"Recorded as {safe.literal(scope.user)}.")
                 reviewer = scope.user
             else:
                 reviewer = st.text_input("Your name", key="review_reviewer")
@@ -148,7 +144,7 @@ def review(queue: pd.DataFrame) -> None:
     if history.empty:
         st.caption("No decisions yet.")
     else:
-        st.dataframe(
+        tables.show(
             pd.DataFrame({"When (UTC)": history["decided_at"], "Decision": history["decision"],
                           "Reviewer": history["reviewer"] if auth.current_scope().staff_names else "(hidden)",
                           "Note": history["note"] if auth.current_scope().text else "(hidden)"}).iloc[::-1],

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, formats, labels, page
+from ui import charts, data, formats, labels, page, tables
 from warehouse import flag_queries
 from warehouse.measures import MEASURES
 from warehouse.queries import Filters
@@ -126,7 +126,7 @@ def funnel(chosen, opts: dict) -> None:
                "from the overall rate chance alone would put a unit of that size: 95% (dotted) and "
                "99.8% (dashed) limits. Only dots beyond the 99.8% limits differ more than chance "
                "explains. Not shown: units with 1–7 flags or posts, and unattributed posts.")
-    st.dataframe(data.table(flag_queries.flag_rates, labels.flag_rate_table, peers, {"by": unit} | opts,
+    tables.show(data.table(flag_queries.flag_rates, labels.flag_rate_table, peers, {"by": unit} | opts,
                             unit=unit),
                  hide_index=True)
 
@@ -136,16 +136,17 @@ funnel(chosen, opts)
 # --- drill-down -------------------------------------------------------------------------------------
 st.subheader("Flagged posts")
 LIMIT = 500
-posts = data.table(flag_queries.flagged_posts, labels.flagged_posts_table, chosen, {"limit": LIMIT} | opts)
-if posts.empty:
-    st.markdown("No flags in the chosen dates and filters.")
-else:
-    st.dataframe(posts, hide_index=True,
-                 column_config={"Link": st.column_config.LinkColumn("Link", display_text="open")})
-    st.caption("Newest day first, most severe first within a day"
-               + (f"; the {LIMIT} newest flags only" if len(posts) >= LIMIT else "") +
-               ". Evidence is the text that triggered the rule; names, NHS numbers, phone numbers "
-               "and other identifiers are removed from it and from the post.")
+if page.rows_visible("the flagged posts"):
+    posts = data.table(flag_queries.flagged_posts, labels.flagged_posts_table, chosen, {"limit": LIMIT} | opts)
+    if posts.empty:
+        st.markdown("No flags in the chosen dates and filters.")
+    else:
+        tables.show(posts, hide_index=True,
+                    column_config={"Link": st.column_config.LinkColumn("Link", display_text="open")})
+        st.caption("Newest day first, most severe first within a day"
+                   + (f"; the {LIMIT} newest flags only" if len(posts) >= LIMIT else "") +
+                   ". Evidence is the text that triggered the rule; names, NHS numbers, phone numbers "
+                   "and other identifiers are removed from it and from the post.")
 
 st.caption("Small numbers: below national level (any region or trust filter, and every region or "
            "trust row) counts of 1–7 show as * and others are rounded to the nearest 5; rates "

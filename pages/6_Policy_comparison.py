@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, labels, page
+from store import demo_effects
+from ui import charts, data, labels, page, tables
 from warehouse import policy_queries
 from warehouse.policy_queries import CLAUSES
 from warehouse.queries import Filters
@@ -18,6 +19,14 @@ st.caption("Each trust's local social-media policy beside what happened under it
            "counted under the policy **in force on the day** (a staff post's day for flags, the day "
            "a question was asked for answers), so a trust that changed policy counts in both "
            "groups, each for its own days.")
+
+if data.is_synthetic():  # say what the generator planted, so the demo checks the method
+    origin = data.query(policy_queries.demo_origin)
+    effect = demo_effects.effect_of(origin["origin"].iloc[0] if len(origin) else None)
+    st.info(demo_effects.describe(effect) if effect else
+            "This synthetic demo was generated before its policy effects were recorded; regenerate it "
+            "with `python -m ingest demo --policy-effect none` or `default` to see what was planted.",
+            icon=":material/science:")
 
 register = data.query(policy_queries.policy_register, chosen)
 if register.empty:
@@ -44,7 +53,7 @@ def by_clause(chosen, national: bool) -> None:
                "staffing, who posts), and flags are automatic unless counted as confirmed. Flags here "
                "are breaches of the national guidance (HCPC, SCoR, RCGP, NHS Employers); the rules a local "
                "policy adds are left out, since they exist only under the policies that switch them on.")
-    st.dataframe(labels.policy_comparison_table(comparison, CLAUSES[clause].yes_short, CLAUSES[clause].no_short,
+    tables.show(labels.policy_comparison_table(comparison, CLAUSES[clause].yes_short, CLAUSES[clause].no_short,
                                                 national), hide_index=True)
     st.caption("Rates are per 1,000 staff and organisation posts; shares are of questions (answered, "
                "within target) or of answers (signposting, compassion). Ratio: the first group's rate "
@@ -83,7 +92,7 @@ by_clause(chosen, national)
 # --- the matrix ---------------------------------------------------------------------------------------
 st.subheader("Policies and outcomes by trust")
 outcomes = data.query(policy_queries.trust_outcomes, chosen)
-st.dataframe(labels.policy_matrix_table(register, outcomes), hide_index=True)
+tables.show(labels.policy_matrix_table(register, outcomes), hide_index=True)
 st.caption("Policy clauses are those of the version in force at the end of the dates chosen; "
            "outcomes cover the whole range. Counts of 1–7 show as * and others are rounded to the "
            "nearest 5; rates and shares over such counts are hidden (NHS Digital's disclosure "

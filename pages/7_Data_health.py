@@ -1,6 +1,7 @@
 """Data health: is data arriving from every source? Per source: the last run and the last
 success, runs and failures, new and quarantined posts, posts fetched against the monthly quota,
-coverage gaps and where each connector will continue from."""
+coverage gaps and where each connector will continue from; and the data-quality figure of
+answers stamped before their question."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,8 +9,9 @@ from pathlib import Path
 import streamlit as st
 
 from store import sources
-from ui import charts, data, labels, page
+from ui import auth, charts, data, labels, page, safe, tables
 from warehouse import health_queries
+from warehouse.measures import DEFINITIONS
 
 
 def _budgets() -> tuple[dict[str, int], str | None]:
@@ -24,12 +26,18 @@ def _read_budgets(path: str, mtime_ns: int) -> tuple[dict[str, int], str | None]
     try:
         return (sources.budgets(Path(path)) if mtime_ns else {}), None
     except Exception as exc:  # noqa: BLE001 - a broken sources file must not break the page
-        return {}, f"The sources file could not be read: {exc}"
+        return {}, f"The sources file could not be read: {safe.literal(safe.strip_paths(exc))}"
 
 
 WINDOWS = {7: "Last 7 days", 30: "Last 30 days", 90: "Last 90 days"}
 
 page.start("Data health", ":material/monitor_heart:")  # set-up and sign-in; the post filters do not apply
+# Sources, errors and cursors are for administrators (and the local open demo); the connection
+# reads the run tables only for them too (store.access.ADMIN_TABLES).
+if not auth.current_scope().operations:
+    st.info("Data health (sources, runs, errors and cursors) is for RadSoMe administrators.", icon="🔒")
+    st.stop()
+page.log_status()  # the audit and review logs' hash chains (a broken one is shown by page.setup)
 st.caption("Each source is a connector target of the sources file (e.g. `x:leeds-breast`) or an "
            "imported file. Health is about now: the window below counts runs up to the present "
            "(the sidebar's post dates do not apply); \"last\" columns look at every run.")
@@ -55,16 +63,28 @@ cols[3].metric("Quarantined rows", f"{int(health['n_quarantined'].sum()):,}", bo
                help="Records that could not be stored, with file, line, field and reason, in the "
                     "window.")
 for _, row in failing.iterrows():
-    st.error(f"**{row['source']}**: last run {row['last_status']} — {row['last_error'] or 'no message'}")
+    st.error(f"{safe.literal(row['source'])}: last run {safe.literal(row['last_status'])} — "
+             f"{safe.literal(safe.strip_paths(row['last_error'])) or 'no message'}")
 
 budgets, problem = _budgets()
 if problem:
     st.warning(problem)
 st.subheader("Sources")
-st.dataframe(labels.health_table(health, budgets), hide_index=True)
+tables.show(labels.health_table(health, budgets), hide_index=True)
 st.caption("Fetched this month: posts the platform returned to RadSoMe this calendar month (what "
            "X's paid quota counts), against the source's `budget.per_month` where one is set.")
 
 st.subheader("New posts per day")
 st.plotly_chart(data.figure(health_queries.fetches_over_time, charts.fetches_over_time, None, {"days": days}),
                 key="chart_fetches")
+
+st.subheader("Data quality: answers stamped before their question")
+stamped = data.table(health_queries.stamped_early_answers, labels.stamped_early_table, None,
+                     national=auth.current_scope().everything)
+if stamped.empty:
+    st.info("No answered patient questions yet.")
+else:
+    tables.show(stamped, hide_index=True)
+st.caption(DEFINITIONS["stamped_early"] + " Usually an edited post that kept its new time, or clocks "
+           "that differ between servers; many on one platform point at its timestamps. Over all the data "
+           "(the sidebar's dates do not apply).")

@@ -27,13 +27,17 @@ views shadow every published table (:func:`scoped_view_sql`), filtering rows to 
 and blanking text columns the scope may not read, so every query — present or future —
 runs against what the session may see.
 
-Without a login configured the dashboard runs open only on synthetic demo data
-(:data:`DEMO`); on real data it uses :data:`NO_LOGIN`, which reads no post text at all.
+Without a login configured the dashboard runs open only when the open demo is switched on
+(``RADSOME_OPEN_DEMO``) and every post is synthetic demo data (:data:`DEMO`); otherwise it
+uses :data:`NO_LOGIN`, which reads counts and rates but no row of a row table at all (no post,
+question, flag or decision: not even its id, time or pseudonym).
 """
 from __future__ import annotations
 
 import csv
 import io
+import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -41,7 +45,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from store import config, db
+from store import config, db, ledger, syslog
 
 ACCESS_FILE = "access.sqlite"
 ROLES = ("trust_manager", "regional_lead", "analyst", "reviewer", "admin")
@@ -62,6 +66,8 @@ class Scope:
     text: bool = True
     staff_names: bool = True
     review: bool = False
+    rows: bool = True  # False: the row tables (ROW_TABLES) read as empty
+    operations: bool = False  # reads ingest runs, cursors, coverage gaps and the quarantine
 
     @property
     def everything(self) -> bool:
@@ -72,15 +78,10 @@ class Scope:
         """A person signed in through the login (not the open demo, nor real data without login)."""
         return self.role not in ("demo", "no_login")
 
-    @property
-    def unrestricted(self) -> bool:
-        """Reads the published warehouse as it is (no shadowing views needed)."""
-        return self.everything and self.text and self.staff_names
-
     def key(self) -> str:
         """Stable text naming the scope (cache keys; never shown as a secret)."""
         return "|".join([self.role, ",".join(self.trusts or ("*",)), ",".join(self.regions or ("*",)),
-                         f"t{int(self.text)}n{int(self.staff_names)}"])
+                         f"t{int(self.text)}n{int(self.staff_names)}r{int(self.rows)}o{int(self.operations)}"])
 
     def describe(self) -> str:
         where = ("all trusts" if self.everything else
@@ -88,9 +89,10 @@ class Scope:
         return f"{ROLE_LABELS.get(self.role, self.role)} · {where}"
 
 
-EVERYTHING = Scope("system", "system")  # ingest, build, benchmark and tests: the whole warehouse
-DEMO = Scope("demo", "local demo", review=True)
-NO_LOGIN = Scope("no_login", "nobody (no login configured)", text=False, staff_names=False)
+EVERYTHING = Scope("system", "system", operations=True)  # ingest, build, benchmark and tests
+DEMO = Scope("demo", "local demo", review=True, operations=True)
+# Real data and nobody signed in: counts and rates (the daily pre-aggregates) only.
+NO_LOGIN = Scope("no_login", "nobody (no login configured)", text=False, staff_names=False, rows=False)
 
 
 def scope_for(user: dict) -> Scope:
@@ -107,7 +109,7 @@ def scope_for(user: dict) -> Scope:
     if role == "reviewer":
         return Scope(role, email, trusts=trusts, regions=regions, review=True)
     if role == "admin":
-        return Scope(role, email, review=True)
+        return Scope(role, email, review=True, operations=True)
     raise ValueError(f"unknown role {role!r}")
 
 
@@ -124,8 +126,9 @@ TEXT_COLUMNS = {
     "flag_reviews": ("evidence", "note"),
     "flagged_post_texts": ("text", "url"),
 }
-# Tables only an unrestricted scope reads: the quarantine keeps rejected lines as they came.
-ADMIN_TABLES = ("quarantine",)
+# Tables only a scope with ``operations`` reads (admin, the open demo, the system): the quarantine
+# keeps rejected lines as they came; runs, fetches, gaps and cursors name sources and errors.
+ADMIN_TABLES = ("quarantine", "ingest_runs", "connector_fetches", "coverage_gaps", "cursors")
 STAFF_KEY = "CASE WHEN starts_with(author_key, 'p_') THEN author_key ELSE 's_' || left(md5(author_key || (SELECT salt FROM scope_salt)), 16) END"
 
 
@@ -146,7 +149,9 @@ def scoped_view_sql(table: str, columns: list[tuple[str, str]], scope: Scope, so
             replace.append("NULL::VARCHAR AS reviewer")
     select = "*" + (f" REPLACE ({', '.join(replace)})" if replace else "")
     where = ""
-    if table in ADMIN_TABLES and not scope.unrestricted:
+    if table in ADMIN_TABLES and not scope.operations:
+        where = " WHERE false"
+    elif table in ROW_TABLES and not scope.rows:
         where = " WHERE false"
     elif table in ROW_TABLES and not scope.everything:
         where = " WHERE trust_code IN (SELECT trust_code FROM scope_trusts)"
@@ -163,7 +168,8 @@ CREATE TABLE IF NOT EXISTS users (
     region_code TEXT,
     name TEXT NOT NULL DEFAULT '',
     loaded_at TEXT NOT NULL,
-    origin TEXT NOT NULL
+    origin TEXT NOT NULL,
+    oid TEXT UNIQUE
 );
 CREATE TABLE IF NOT EXISTS audit_log (
     id INTEGER PRIMARY KEY,
@@ -171,14 +177,17 @@ CREATE TABLE IF NOT EXISTS audit_log (
     user TEXT NOT NULL,
     role TEXT NOT NULL,
     action TEXT NOT NULL,
-    detail TEXT NOT NULL DEFAULT ''
+    detail TEXT NOT NULL DEFAULT '',
+    prev_hash TEXT,
+    row_hash TEXT
 );
-CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 """
-USER_FIELDS = ("email", "role", "trust_code", "region_code", "name")
+# The audit log is a hash chain (store.ledger): append-only, tamper-evident, forwarded to
+# syslog when RADSOME_SYSLOG is set (store.syslog).
+AUDIT = ledger.Log("audit_log", ("at", "user", "role", "action", "detail"))
+USER_FIELDS = ("email", "role", "trust_code", "region_code", "name", "oid")
+# An Entra ID object id (the ``oid`` claim): the stable key of a person in their tenant.
+_OID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 class UsersFileError(ValueError):
@@ -196,6 +205,11 @@ def _connect(read_only: bool = False):
     con = db.connect_reviews(path, read_only=read_only)
     if not read_only:
         con.executescript(SCHEMA)
+        # registers made before the oid column (issue #18) gain it, empty
+        if "oid" not in {row[1] for row in con.execute("PRAGMA table_info(users)").fetchall()}:
+            con.execute("ALTER TABLE users ADD COLUMN oid TEXT")
+            con.execute("CREATE UNIQUE INDEX IF NOT EXISTS users_oid ON users (oid)")
+        ledger.ensure_chain(con, AUDIT)
     return con
 
 
@@ -242,6 +256,7 @@ def read_users_file(path: Path, trusts: dict[str, str], regions: set[str]) -> li
         clean["email"] = clean["email"].lower()
         clean["trust_code"] = clean["trust_code"].upper() or None
         clean["region_code"] = clean["region_code"].upper() or None
+        clean["oid"] = clean["oid"].lower() or None
 
         def bad(field: str, why: str):
             return UsersFileError(f"{path}: {where} {line}: field {field!r}: {why}")
@@ -251,6 +266,11 @@ def read_users_file(path: Path, trusts: dict[str, str], regions: set[str]) -> li
         if clean["email"] in seen:
             raise bad("email", f"{clean['email']} is listed twice")
         seen.add(clean["email"])
+        if clean["oid"] and not _OID.match(clean["oid"]):
+            raise bad("oid", f"not an Entra ID object id (a GUID): {clean['oid']!r}")
+        if clean["oid"] and clean["oid"] in seen:
+            raise bad("oid", f"{clean['oid']} is listed twice")
+        seen.add(clean["oid"])
         if clean["role"] not in ROLES:
             raise bad("role", f"must be one of {', '.join(ROLES)}, not {clean['role']!r}")
         if clean["trust_code"] and clean["trust_code"] not in trusts:
@@ -274,32 +294,56 @@ def store_users(rows: list[dict], origin: str) -> int:
     """Replace the users register with ``rows`` in one transaction; audit it."""
     con = _connect()
     try:
-        with con:
+        with ledger.immediate(con):
             con.execute("DELETE FROM users")
             con.executemany(
-                "INSERT INTO users (email, role, trust_code, region_code, name, loaded_at, origin)"
-                " VALUES (:email, :role, :trust_code, :region_code, :name, :loaded_at, :origin)",
-                [r | {"loaded_at": _now(), "origin": origin} for r in rows])
-            con.execute("INSERT INTO audit_log (at, user, role, action, detail) VALUES (?, ?, ?, ?, ?)",
-                        (_now(), "ingest", "admin", "users_loaded", f"{len(rows)} users from {origin}"))
-        return len(rows)
+                "INSERT INTO users (email, role, trust_code, region_code, name, oid, loaded_at, origin)"
+                " VALUES (:email, :role, :trust_code, :region_code, :name, :oid, :loaded_at, :origin)",
+                [{"oid": None} | r | {"loaded_at": _now(), "origin": origin} for r in rows])
+            event = _append_audit(con, "ingest", "admin", "users_loaded", f"{len(rows)} users from {origin}")
     finally:
         con.close()
+    syslog.forward(event)
+    return len(rows)
+
+
+def _append_audit(con, user: str, role: str, action: str, detail: str) -> dict:
+    """Append one audit row (inside the caller's ``ledger.immediate``); the event as forwarded."""
+    values = (_now(), user, role, action, detail)
+    row_id, digest = ledger.append(con, AUDIT, values)
+    return {"log": "audit", "id": row_id, **dict(zip(AUDIT.columns, values)), "row_hash": digest}
 
 
 def find_user(email: str | None) -> dict | None:
     """The users-register row of ``email`` (case-insensitive), or None."""
-    if not email:
+    return _lookup("email", email)
+
+
+def find_user_by_oid(oid: str | None) -> dict | None:
+    """The users-register row carrying the Entra ID object id ``oid``, or None."""
+    return _lookup("oid", oid)
+
+
+def _lookup(column: str, value: str | None) -> dict | None:
+    if not value or column not in ("email", "oid"):  # the column is one of ours, never input
         return None
     con = _connect(read_only=True)
     if con is None:
         return None
     try:
-        row = con.execute("SELECT email, role, trust_code, region_code, name FROM users WHERE email = ?",
-                          (email.strip().lower(),)).fetchall()
+        cursor = con.execute(f"SELECT * FROM users WHERE {column} = ?", (str(value).strip().lower(),))
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    except sqlite3.OperationalError:  # a register from before the oid column has no oid to match
+        if column == "oid":
+            return None
+        raise
     finally:
         con.close()
-    return dict(zip(USER_FIELDS, row[0])) if row else None
+    if not rows:
+        return None
+    row = dict(zip(names, rows[0]))
+    return {field: row.get(field) for field in USER_FIELDS}
 
 
 def audit(scope: Scope, action: str, detail: str = "") -> None:
@@ -308,9 +352,20 @@ def audit(scope: Scope, action: str, detail: str = "") -> None:
         raise ValueError(f"unknown audit action {action!r}")
     con = _connect()
     try:
-        with con:
-            con.execute("INSERT INTO audit_log (at, user, role, action, detail) VALUES (?, ?, ?, ?, ?)",
-                        (_now(), scope.user, scope.role, action, detail))
+        with ledger.immediate(con):
+            event = _append_audit(con, scope.user, scope.role, action, detail)
+    finally:
+        con.close()
+    syslog.forward(event)
+
+
+def verify_audit_log() -> ledger.ChainCheck:
+    """The audit log's hash chain checked (store.ledger.verify); an absent store is intact."""
+    con = _connect(read_only=True)
+    if con is None:
+        return ledger.ChainCheck(ACCESS_FILE, AUDIT.table, True, 0)
+    try:
+        return ledger.verify(con, AUDIT, ACCESS_FILE)
     finally:
         con.close()
 

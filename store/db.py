@@ -70,10 +70,23 @@ def connect_build(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def attach_raw_readonly(con: duckdb.DuckDBPyConnection, alias: str = "raw") -> None:
-    """Attach the raw store to a build connection, read-only. The path is a file name we
-    made ourselves, never user input; DuckDB's ATTACH does not take a bound parameter."""
-    path = str(config.raw_path()).replace("'", "''")
-    con.execute(f"ATTACH '{path}' AS {alias} (READ_ONLY)")
+    """Attach the raw store to a build connection, read-only."""
+    attach_readonly(con, config.raw_path(), alias)
+
+
+def attach_readonly(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> None:
+    """Attach a store file read-only. The path is a file name we made ourselves, never user
+    input, and ``alias`` a code constant; DuckDB's ATTACH does not take a bound parameter."""
+    quoted = str(path).replace("'", "''")
+    con.execute(f"ATTACH '{quoted}' AS {alias} (READ_ONLY)")
+
+
+def connect_rewrite(path: Path) -> duckdb.DuckDBPyConnection:
+    """Read-write connection to a new raw store file being written by :mod:`store.rewrite`
+    (not yet swapped in), migrated to the current schema. Call under the writer lock."""
+    con = duckdb.connect(str(path))
+    migrate(con)
+    return con
 
 
 def connect_reviews(path: Path, *, read_only: bool = False) -> sqlite3.Connection:

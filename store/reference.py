@@ -109,17 +109,43 @@ def default_regions() -> pd.DataFrame:
 
 
 def load_trusts(con, trusts: pd.DataFrame, origin: str, run_id: str) -> int:
-    """Replace the trusts table with ``trusts`` inside the caller's transaction."""
+    """Replace the real organisations with ``trusts`` inside the caller's transaction. The
+    demo's fictional organisations (``fictional``) are kept: they are never in ODS's files."""
     con.register("incoming_trusts", trusts)
     try:
-        con.execute("DELETE FROM ref_trusts")
+        con.execute("DELETE FROM ref_trusts WHERE NOT fictional")
         con.execute(
-            "INSERT INTO ref_trusts SELECT ods_code, name, region_code, icb_code, postcode,"
-            " open_date::DATE, close_date::DATE, nation, $origin, $run_id FROM incoming_trusts",
+            "INSERT INTO ref_trusts (ods_code, name, region_code, icb_code, postcode, open_date,"
+            " close_date, nation, origin, run_id, fictional) SELECT ods_code, name, region_code, icb_code,"
+            " postcode, open_date::DATE, close_date::DATE, nation, $origin, $run_id, false FROM incoming_trusts",
             {"origin": origin, "run_id": run_id},
         )
     finally:
         con.unregister("incoming_trusts")
+    return len(trusts)
+
+
+def add_fictional_trusts(con, trusts: pd.DataFrame, origin: str, run_id: str) -> int:
+    """Add (or refresh) invented organisations, marked ``fictional``, beside the real ones,
+    inside the caller's transaction. ``trusts`` has ods_code, name, region_code and nation;
+    a code that names a real organisation is refused, so no invented outcome is ever shown
+    under a real organisation's name."""
+    con.register("incoming_fictional", trusts[["ods_code", "name", "region_code", "nation"]])
+    try:
+        clash = con.execute(
+            "SELECT r.ods_code FROM ref_trusts r JOIN incoming_fictional i USING (ods_code)"
+            " WHERE NOT r.fictional ORDER BY 1 LIMIT 1").fetchall()
+        if clash:
+            raise InputError(f"fictional trust code {clash[0][0]!r} is a real organisation's code")
+        con.execute("DELETE FROM ref_trusts WHERE fictional AND ods_code IN (SELECT ods_code FROM incoming_fictional)")
+        con.execute(
+            "INSERT INTO ref_trusts (ods_code, name, region_code, icb_code, postcode, open_date,"
+            " close_date, nation, origin, run_id, fictional) SELECT ods_code, name, region_code, NULL, NULL,"
+            " NULL, NULL, nation, $origin, $run_id, true FROM incoming_fictional",
+            {"origin": origin, "run_id": run_id},
+        )
+    finally:
+        con.unregister("incoming_fictional")
     return len(trusts)
 
 
@@ -130,5 +156,5 @@ def ensure_reference(con) -> None:
         con.register("incoming_regions", regions)
         con.execute("INSERT INTO ref_regions SELECT region_code, name, nation, ons_code FROM incoming_regions")
         con.unregister("incoming_regions")
-    if con.execute("SELECT count(*) FROM ref_trusts").fetchall()[0][0] == 0:
+    if con.execute("SELECT count(*) FROM ref_trusts WHERE NOT fictional").fetchall()[0][0] == 0:
         load_trusts(con, default_trusts(), str(DEFAULT_TRUSTS.name), "default")

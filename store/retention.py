@@ -82,8 +82,10 @@ UPDATE quarantine SET record = NULL WHERE record IS NOT NULL AND quarantined_at 
 """
 
 _LOG_SQL = """
-INSERT INTO purge_log VALUES ($purge_id, now(), $trigger, $retention_days, $cutoff, $payloads,
-                              $profiles, $quarantine, $deleted, $run_id)
+INSERT INTO purge_log (purge_id, purged_at, trigger, retention_days, cutoff, n_payloads, n_profiles,
+                       n_quarantine_records, n_deleted_versions, run_id)
+VALUES ($purge_id, now(), $trigger, $retention_days, $cutoff, $payloads, $profiles, $quarantine,
+        $deleted, $run_id)
 """
 
 

@@ -1,8 +1,10 @@
 """Review decisions on guideline flags: operational data, kept apart from the warehouse.
 
 They live in ``RADSOME_DATA/reviews.sqlite`` (SQLite in WAL mode, standard library), in one
-APPEND-ONLY table ``review_decisions``: a new decision is a new row, never an update, and
-triggers refuse UPDATE and DELETE. The latest row (highest ``id``) of a flag is its current
+APPEND-ONLY table ``review_decisions``: a new decision is a new row, never an update;
+triggers refuse UPDATE, DELETE and an insert over a used id, and each row is chained by hash
+to the one before (:mod:`store.ledger`), so that tampering is found on dashboard start
+(:func:`store.integrity.check_logs`). The latest row (highest ``id``) of a flag is its current
 review; earlier rows are its history. Ingest never opens the file; a build only reads it
 (``staging.stg_review_decisions``, made by ``warehouse.templates``), so decisions survive
 every rebuild, and a review is never blocked by a build (the store is not under the
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from store import access, config, db, reader
+from store import access, config, db, ledger, reader
 
 REVIEWS_FILE = "reviews.sqlite"
 DECISIONS = ("confirmed", "dismissed", "actioned")
@@ -31,14 +33,14 @@ CREATE TABLE IF NOT EXISTS review_decisions (
     decision TEXT NOT NULL CHECK (decision IN ('confirmed', 'dismissed', 'actioned')),
     note TEXT NOT NULL DEFAULT '',
     reviewer TEXT NOT NULL,
-    decided_at TEXT NOT NULL
+    decided_at TEXT NOT NULL,
+    prev_hash TEXT,
+    row_hash TEXT
 );
 CREATE INDEX IF NOT EXISTS review_decisions_flag ON review_decisions (platform, post_id, rule_id, id);
-CREATE TRIGGER IF NOT EXISTS review_decisions_no_update BEFORE UPDATE ON review_decisions
-BEGIN SELECT RAISE(ABORT, 'review_decisions is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS review_decisions_no_delete BEFORE DELETE ON review_decisions
-BEGIN SELECT RAISE(ABORT, 'review_decisions is append-only'); END;
 """
+# A hash chain (store.ledger): append-only, a replaced id refused, tampering found by verify().
+DECISIONS_LOG = ledger.Log("review_decisions", tuple(COLUMNS[1:]))
 
 _SELECT = f"SELECT {', '.join(COLUMNS)} FROM review_decisions"
 _LATEST = (f"{_SELECT} WHERE id IN (SELECT max(id) FROM review_decisions"
@@ -52,6 +54,7 @@ def reviews_path() -> Path:
 def _connect():
     con = db.connect_reviews(reviews_path())
     con.executescript(SCHEMA)
+    ledger.ensure_chain(con, DECISIONS_LOG)
     return con
 
 
@@ -89,12 +92,9 @@ def record_decision(platform: str, post_id: str, rule_id: str, decision: str, no
     decided_at = datetime.now(timezone.utc).isoformat(timespec="microseconds")
     con = _connect()
     try:
-        with con:  # one transaction
-            cursor = con.execute(
-                "INSERT INTO review_decisions (platform, post_id, rule_id, decision, note, reviewer,"
-                " decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (platform, post_id, rule_id, decision, note or "", reviewer, decided_at))
-        decision_id = int(cursor.lastrowid)
+        with ledger.immediate(con):  # one transaction, holding the write lock from its start
+            decision_id, _ = ledger.append(con, DECISIONS_LOG, (platform, post_id, rule_id, decision,
+                                                                note or "", reviewer, decided_at))
     finally:
         con.close()
     if scope is not None:
@@ -114,6 +114,18 @@ def _read(sql: str, params: tuple = ()) -> pd.DataFrame:
         if "no such table" in str(exc):
             return _frame([])
         raise
+    finally:
+        con.close()
+
+
+def verify_decisions() -> ledger.ChainCheck:
+    """The decisions' hash chain checked (store.ledger.verify); an absent store is intact."""
+    path = reviews_path()
+    if not path.exists():
+        return ledger.ChainCheck(REVIEWS_FILE, DECISIONS_LOG.table, True, 0)
+    con = db.connect_reviews(path, read_only=True)
+    try:
+        return ledger.verify(con, DECISIONS_LOG, REVIEWS_FILE)
     finally:
         con.close()
 

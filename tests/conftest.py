@@ -58,6 +58,18 @@ def demo_data(make_warehouse) -> Path:
     return make_warehouse("demo", load)
 
 
+OPEN_DEMO_ENV = "RADSOME_OPEN_DEMO"
+
+
+@pytest.fixture(autouse=True)
+def open_demo(monkeypatch) -> None:
+    """The dashboard's open demo is on in tests (``RADSOME_OPEN_DEMO=1``, as the README's
+    quick start), so that pages run on the synthetic demo without a login as a local user
+    sees them. It changes nothing on real data or with login configured; the tests of the
+    setting itself (tests/test_security.py) remove it."""
+    monkeypatch.setenv(OPEN_DEMO_ENV, "1")
+
+
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch) -> Path:
     """A fresh, empty RADSOME_DATA folder for one test (ingest and build tests)."""

@@ -1,11 +1,14 @@
 """Helpers shared by the ingest and build tests: real files, real DuckDB, no mocks."""
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import duckdb
 import pytest
@@ -110,3 +113,17 @@ def published_queries(folder: Path):
             cursor.close()
 
     return query, con.close
+
+
+_SHEET = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def xlsx_rows(workbook: bytes) -> list[list[str]]:
+    """The first sheet of an Excel file as a spreadsheet shows it: rows of cell texts (shared
+    strings, as ui.tables.to_xlsx writes every cell), read with the standard library."""
+    with zipfile.ZipFile(io.BytesIO(workbook)) as z:
+        sheet = ElementTree.fromstring(z.read("xl/worksheets/sheet1.xml"))
+        strings = ElementTree.fromstring(z.read("xl/sharedStrings.xml"))
+    shared = ["".join(t.text or "" for t in si.iter(f"{_SHEET}t")) for si in strings.iter(f"{_SHEET}si")]
+    return [[shared[int(c.find(f"{_SHEET}v").text)] if c.get("t") == "s" else (c.findtext(f"{_SHEET}v") or "")
+             for c in row.iter(f"{_SHEET}c")] for row in sheet.iter(f"{_SHEET}row")]

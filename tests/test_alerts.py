@@ -17,7 +17,7 @@ from store.runs import fail_run, start_run
 from store.transaction import transaction
 from tests.alert_servers import SilentServer, SmtpServer, WebhookReceiver, free_port
 from tests.conftest import TEST_KEY
-from ui import labels
+from ui import scorecard, tables
 from warehouse.build import build
 
 BASE = "https://radsome.example.nhs.uk"
@@ -366,10 +366,17 @@ def test_high_flags_spc_concerns_and_failing_connectors(world, monkeypatch, tmp_
     scope: {{trust: {world['trust']}}}
     events:
       spc_concern: {{grain: month}}
+  - name: manager-connectors
+    user: manager@nhs.net
+    channel: email
+    scope: {{trust: {world['trust']}}}
+    events:
       connector_failing: {{runs: 3}}
 """)
         summary, _, _ = run(path)
-        assert summary.ok, summary.failed
+        assert summary.failed == [] and len(summary.refused) == 1, summary.refused
+        # the run records are an admin's (issue #18): a trust manager may not follow connectors
+        assert "subscription 'manager-connectors': field 'events': connector_failing: manager@nhs.net" in summary.refused[0]
         got = {m["Subject"]: m for m in smtp.messages}
         keys = {(m["X-Envelope-To"], m["X-RadSoMe-Event"]) for m in smtp.messages}
         assert {k for k in keys if k[0] == "admin@nhs.net"} == (
@@ -378,14 +385,15 @@ def test_high_flags_spc_concerns_and_failing_connectors(world, monkeypatch, tmp_
         spc = [m for s, m in got.items() if s.startswith("SPC: ")]
         assert len(spc) == 1 and "Questions answered" in spc[0]["Subject"]  # the suppressed one is not sent
         assert f"{BASE}/SPC_trends?unit=trust%3A{world['trust']}" in spc[0].get_body(("plain",)).get_content()
-        connector = [m for s, m in got.items() if s.startswith("Connector failing") and m["X-Envelope-To"] == "manager@nhs.net"]
+        connector = [m for s, m in got.items() if s.startswith("Connector failing")]
         assert len(connector) == 1 and "3 runs in a row" in connector[0]["Subject"]
+        assert connector[0]["X-Envelope-To"] == "admin@nhs.net"
         # the streak goes on: no new alert; it ends and starts again: a new one
         failing(folder, 1)
         assert run(path)[0].sent == 0
         failing(folder, 3, ok_first=True)
         summary, _, _ = run(path)
-        assert summary.sent == 2  # the new streak, to both subscriptions
+        assert summary.sent == 1  # the new streak
 
 
 def failing(folder, n: int, ok_first: bool = False) -> None:
@@ -442,7 +450,9 @@ def test_weekly_digest_once_a_week_with_scorecard_html_and_a_defused_csv(world, 
     assert attachment.get_filename() == f"radsome-scorecard-{world['trust']}-2025-W28.csv"
     assert attachment.get_content_type() == "text/csv"
     csv = attachment.get_payload(decode=True)
-    assert csv.startswith("\ufeffMeasure,Period,This unit,Region,England".encode("utf-8"))
+    # the demo's data: marked synthetic in a first column (ui.tables' one writer: every field quoted)
+    assert csv.startswith('\ufeff"Data","Measure","Period","This unit","Region","England"'.encode("utf-8"))
+    assert f'"{tables.SYNTHETIC_VALUE}"'.encode() in csv
     assert sent_events.all_entries()[0].event_key == "digest:2025-W28"
 
 
@@ -467,7 +477,11 @@ def test_the_digest_escapes_every_value_and_suppresses_small_counts():
     assert facts["Open questions (asked in the last 4 weeks)"] == "10"  # 12 rounded to 5
     assert facts["Flags awaiting review"] == "0"
     (name, data, mime), = message.attachments
-    assert data == labels.to_csv(digest.scorecard_table(card, "trust"))  # ui's one CSV writer (defused)
+    assert data == tables.to_csv(scorecard.table(card, "trust"))  # ui's one CSV writer (defused)
+    marked = digest.digest(card, counts, "trust", "RX1", "T", BASE, datetime(2025, 7, 7, tzinfo=timezone.utc),
+                           synthetic=True)
+    assert marked.attachments[0][1] == tables.to_csv(scorecard.table(card, "trust"), synthetic=True)
+    assert tables.SYNTHETIC_CAPTION in marked.text and tables.SYNTHETIC_CAPTION in marked.html
 
 
 def test_alert_messages_escape_and_the_webhook_payloads_keep_values_plain():

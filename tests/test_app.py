@@ -5,19 +5,24 @@ Numbers shown are checked against SQL written here independently of warehouse/qu
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest, app_test as app_test_module
 
 from ingest import jobs
+from ingest.landing import POST_COLUMNS, land
 from store import access, config
+from store.runs import run
 from tests import reference_km
-from ui import formats, labels, page
+from tests.support import xlsx_rows
+from ui import formats, labels, page, tables
 from ui.auth import NO_LOGIN_WARNING
 from warehouse import stats
 
@@ -46,6 +51,19 @@ TEST_AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_sec
              "server_metadata_url": "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"}
 
 
+# The Entra ID tenant the test login trusts (ui.auth.authorise); made up, not a real tenant.
+TEST_TENANT = "8b1f6c1e-2f44-4a51-9d0c-3c1b6f5a7e21"
+TEST_SECRETS = {"auth": TEST_AUTH, "radsome": {"tenant_id": TEST_TENANT}}
+
+
+def claims(email: str, tenant: str = TEST_TENANT, **extra) -> dict:
+    """The ``at.user`` of a session signed in through Entra ID as ``email`` of ``tenant``: the
+    ID token's tenant, issuer and Entra's "the tenant owns this address's domain" claim
+    (``xms_edov``), plus ``extra`` claims."""
+    return {"is_logged_in": True, "email": email, "tid": tenant,
+            "iss": f"https://login.microsoftonline.com/{tenant}/v2.0", "xms_edov": True} | extra
+
+
 def signed_in(email: str = "ann@nhs.net", role: str = "admin", trust_code: str | None = None,
               region_code: str | None = None) -> dict:
     """Put one user in the current data folder's users register; the ``at.user`` of their
@@ -53,7 +71,7 @@ def signed_in(email: str = "ann@nhs.net", role: str = "admin", trust_code: str |
 
     access.store_users([{"email": email, "role": role, "trust_code": trust_code, "region_code": region_code,
                          "name": email.split("@")[0]}], "tests")
-    return {"is_logged_in": True, "email": email}
+    return claims(email)
 
 
 def open_page(page: str = HOME, params: dict | None = None, user: dict | None = None) -> AppTest:
@@ -62,7 +80,8 @@ def open_page(page: str = HOME, params: dict | None = None, user: dict | None = 
     login is configured and the session is signed in as that user (see :func:`signed_in`)."""
     at = AppTest.from_file(str(ROOT / HOME), default_timeout=60)
     if user is not None:
-        at.secrets["auth"] = TEST_AUTH
+        for name, section in TEST_SECRETS.items():
+            at.secrets[name] = section
         at.user = user
     at.query_params.update(params or {})
     if page != HOME:
@@ -210,10 +229,15 @@ def test_explore_table_and_download_are_the_matching_posts(demo_data, use_data, 
 
     button = at.download_button(key="download_posts")
     csv = downloads[button.proto.deferred_file_id]()
-    assert csv == labels.to_csv(shown)
+    assert csv == tables.to_csv(shown, synthetic=True)  # demo data: every row says so (issue #12)
     parsed = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    assert parsed.columns.tolist() == shown.columns.tolist()
+    assert parsed.columns.tolist() == [tables.SYNTHETIC_COLUMN, *shown.columns]
+    assert set(parsed[tables.SYNTHETIC_COLUMN]) == {tables.SYNTHETIC_VALUE}
     assert parsed["Post id"].tolist() == shown["Post id"].tolist()
+    workbook = xlsx_rows(downloads[at.download_button(key="download_posts_xlsx").proto.deferred_file_id]())
+    assert workbook[0] == [tables.SYNTHETIC_COLUMN, *shown.columns]  # the Excel file says so too
+    assert [row[0] for row in workbook[1:]] == [tables.SYNTHETIC_VALUE] * len(shown)
+    assert [row[workbook[0].index("Post id")] for row in workbook[1:]] == shown["Post id"].tolist()
 
 
 def test_explore_search_box_filters_and_goes_into_the_url(demo_data, use_data, read_published):
@@ -246,13 +270,24 @@ def test_filters_survive_a_page_switch(demo_data, use_data):
 
 
 def _small(make_warehouse, tmp_path_factory, name: str, sources: list[str]) -> Path:
+    """A warehouse of one post per entry of ``sources``: "demo" posts landed by a run of the
+    demo generator's kind (``command = 'demo'``, the only thing that makes a post demo), the
+    others imported from a file."""
     def load():
         folder = tmp_path_factory.mktemp(f"{name}-input")
-        lines = [
-            f'{{"platform": "x", "post_id": "{i}", "author_id": "a{i}", "source": "{source}",'
-            f' "created_at": "2025-03-0{i + 1}T10:00:00Z", "text": "post {i}"}}\n'
-            for i, source in enumerate(sources)
-        ]
+        rows = [{"platform": "x", "post_id": str(i), "author_id": f"a{i}", "source": source,
+                 "created_at": f"2025-03-0{i + 1}T10:00:00Z", "text": f"post {i}"}
+                for i, source in enumerate(sources)]
+        demo = [r for r in rows if r["source"] == "demo"]
+        if demo:
+            table = pa.table({c: pa.array([r.get(c) for r in demo], pa.string()) for c in POST_COLUMNS})
+
+            def work(con, run_id):
+                jobs.land_table(con, table, "demo:test")
+                return land(con, run_id, default_source="demo", default_trust=None, demo_run=True)
+
+            run("demo", "demo", "demo:test", work)
+        lines = [json.dumps(r) + "\n" for r in rows if r["source"] != "demo"]
         if lines:
             (folder / "posts.jsonl").write_text("".join(lines))
             jobs.import_file(folder / "posts.jsonl")
@@ -307,7 +342,7 @@ def test_first_run_shows_why_the_demo_could_not_be_made(tmp_path, use_data, monk
     monkeypatch.setenv("RADSOME_FAULT", "enospc:run_after_start")  # the demo's child process: disk full
     at = open_page()
     assert [s.label for s in at.status] == ["`python -m ingest demo` failed"]
-    assert texts(at.error)[0].startswith("cannot write to the data folder")
+    assert "cannot write to the data folder" in texts(at.error)[0]
     assert not config.warehouse_path().exists()
 
 

@@ -6,6 +6,7 @@ set), where that is a failure.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -49,12 +50,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(demo_data, tmp_path_factory):
-    """Base URL of a streamlit server on the demo warehouse; stopped after the module."""
+@contextlib.contextmanager
+def serve(data: Path, log: Path):
+    """``streamlit run dashboard.py`` on the data folder ``data`` in the open demo; yields its
+    base URL once healthy, stops it afterwards."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("streamlit") / "server.log"
-    env = dict(os.environ, RADSOME_DATA=str(demo_data), RADSOME_PSEUDONYM_KEY="test-key-not-secret")
+    env = dict(os.environ, RADSOME_DATA=str(data), RADSOME_PSEUDONYM_KEY="test-key-not-secret",
+               RADSOME_OPEN_DEMO="1")
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
@@ -86,6 +88,13 @@ def server(demo_data, tmp_path_factory):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(demo_data, tmp_path_factory):
+    """Base URL of a streamlit server on the demo warehouse; stopped after the module."""
+    with serve(demo_data, tmp_path_factory.mktemp("streamlit") / "server.log") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

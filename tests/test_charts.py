@@ -96,10 +96,22 @@ def test_questions_over_time(run, grain, by, national):
     assert bool(notes) == any(n.startswith("Most counts here are 1–7") for n in notes)
 
 
+def _hidden_share(frame: pd.DataFrame) -> float:
+    return formats.suppressed(frame, ["n_questions"], None, False, marker=None)["n_questions"].isna().mean()
+
+
 def test_questions_over_time_says_when_most_counts_are_hidden(run):
-    layout = valid(charts.questions_over_time(run(question_queries.questions_over_time, grain="week", by="topic"),
-                                              grain="week", by="topic"))
+    # Monthly counts per topic below national level: most are 1-7 on the 3,000-post demo (checked
+    # here, so the test states its premise; weekly ones are about half since issue #12's demo,
+    # daily ones mostly 0, which is shown).
+    frame = run(question_queries.questions_over_time, grain="month", by="topic")
+    assert _hidden_share(frame) > 0.5
+    layout = valid(charts.questions_over_time(frame, grain="month", by="topic"))
     assert layout["annotations"][0]["xref"] == "paper" and layout["annotations"][0]["y"] == 0.95
+    assert layout["annotations"][0]["text"].startswith("Most counts here are 1–7")
+    frame = run(question_queries.questions_over_time, grain="month", by="all")
+    assert _hidden_share(frame) <= 0.5
+    assert not valid(charts.questions_over_time(frame, grain="month", by="all")).get("annotations")
 
 
 @pytest.mark.parametrize("national", [False, True])
@@ -138,7 +150,7 @@ def test_response_curves(run, by, clock):
     targets = charts._TARGET_LINES[clock]
     # as add_vline / add_hline draw them: one line and one label per target, then the median
     assert [s["x0"] for s in layout["shapes"][:-1]] == [at for at, _ in targets]
-    assert layout["shapes"][0]["yref"] == "y domain" and layout["shapes"][-1]["y0"] == 0.5
+    assert all(shape["yref"] == "y domain" for shape in layout["shapes"][:-1]) and layout["shapes"][-1]["y0"] == 0.5
     assert [a["text"] for a in layout["annotations"]] == [w for _, w in targets] + ["half answered (median)"]
     assert layout["annotations"][-1]["xref"] == "x domain"
 

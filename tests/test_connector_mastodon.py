@@ -32,6 +32,7 @@ from ingest.connectors import config, mastodon as connector
 from ingest.connectors.config import SourcesFileError
 from ingest.connectors.mastodon import MastodonConnector
 from ingest.sources import SourceFormatError, mastodon as transform
+from store import config as store_config
 from tests.support import raw_query, realdata
 
 pytestmark = pytest.mark.slow  # connector replays of recorded HTTP
@@ -249,11 +250,16 @@ def test_a_status_and_its_reply_land_then_a_revisit_adds_nothing_then_the_deleti
 
     # third run: the status is gone (404): recorded as deleted, its text removed
     responses.replace(responses.GET, context_url, json={"error": "Record not found"}, status=404)
+    author = f"mastodonpy_test_2@{HOST}".encode()  # wrote only the deleted status
+    assert author in store_config.raw_path().read_bytes()
     third = _run(path)
     assert third.counts.deleted == 1 and third.gaps == []
     assert raw_query("SELECT platform, post_id, origin FROM deletions") == [("mastodon", root, context_url)]
     assert raw_query("SELECT post_id FROM raw_posts") == [(answer,)]
     assert json.loads(_cursor()["watch"]) == {}
+    # the purge is logged and the store rewritten at once: the deleted text leaves the disk
+    assert raw_query("SELECT trigger, n_deleted_versions, rewritten FROM purge_log") == [("connector", 1, True)]
+    assert author not in store_config.raw_path().read_bytes()
 
 
 # -- failures ------------------------------------------------------------------------------

@@ -52,6 +52,10 @@ SCENARIO = {
     "build_after_models": "build",
     "build_before_publish": "build",
     "build_after_publish": "build",
+    # the deletions run removes a post, then rewrites the raw store (so does the build's purge)
+    "rewrite_after_copy": "deletions",
+    "rewrite_before_swap": "deletions",
+    "rewrite_after_swap": "deletions",
     # python -m alerts: killed at each of these in tests/test_alerts_crash.py (real SMTP and
     # webhook receivers; exactly once across the kill and the next run)
     "alerts_after_claim": "alerts",
@@ -107,6 +111,14 @@ def raw_state(folder: Path) -> dict:
             "purges": one("SELECT trigger, n_payloads, n_profiles, n_deleted_versions FROM purge_log ORDER BY ALL"),
             "cursors": one("SELECT source, cursor_key, value FROM cursors ORDER BY ALL"),
         }
+    finally:
+        con.close()
+
+
+def raw_query_in(folder: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(folder / config.RAW_FILE), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
     finally:
         con.close()
 
@@ -241,6 +253,8 @@ def test_killed_at_any_point_loses_nothing_and_recovers(crash_base, tmp_path, po
     assert raw_state(folder) == crash_base["expected"][kind]["raw_built"]
     assert published_digest(folder) == crash_base["expected"][kind]["published"]
     assert not list(folder.glob(config.WAREHOUSE_FILE + ".building-*"))
+    assert not list(folder.glob(config.RAW_FILE + ".rewrite-*"))  # a killed rewrite's copy is gone
+    assert raw_query_in(folder, "SELECT count(*) FROM purge_log WHERE NOT rewritten") == [(0,)]
 
 
 @pytest.mark.parametrize("point", STORE_POINTS)
@@ -257,6 +271,7 @@ def test_disk_full_at_any_point_is_a_clear_error_and_corrupts_nothing(crash_base
     _check_consistent(folder, crash_base, kind)
     assert "running" not in [status for _, status in runs(folder)]
     assert not list(folder.glob(config.WAREHOUSE_FILE + ".building-*"))
+    assert not list(folder.glob(config.RAW_FILE + ".rewrite-*"))
 
 
 # Root writes whatever the file modes say; without the capabilities that let it (setpriv

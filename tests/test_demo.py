@@ -10,6 +10,7 @@ import pytest
 
 from ingest import demo, demo_text as T
 from store.reference import DEFAULT_TRUSTS
+from tests.support import realdata
 
 END = datetime(2025, 6, 1, tzinfo=timezone.utc)
 N = 3000
@@ -60,7 +61,7 @@ def test_columns_types_and_size(data):
     assert data.posts.column_names == COLUMNS
     assert all(f.type == pa.string() for f in data.posts.schema)
     assert data.posts.num_rows == N
-    assert list(data.accounts.columns) == ["platform", "author_id", "role", "trust_code", "title"]
+    assert list(data.accounts.columns) == ["platform", "author_id", "role", "trust_code", "title", "automated"]
 
 
 @pytest.mark.parametrize("n", [0, 1, 7, 250])
@@ -123,14 +124,49 @@ def test_weekly_pattern(posts):
     assert weekend.mean() < 0.8 * 2 / 7
 
 
-def test_trusts_cover_every_region(posts, data):
+def test_trusts_are_fictional_and_cover_every_region(posts, data):
+    """No invented outcome under a real organisation's name (issue #12): the demo's trusts are
+    its own, in the real regions, with codes and names no ODS organisation has."""
     codes = set(posts["trust_code"].dropna())
     assert len(codes) >= 40
-    assert codes <= set(TRUSTS["ods_code"])
-    assert set(TRUSTS[TRUSTS["ods_code"].isin(codes)]["region_code"]) == REGIONS
+    fictional = demo.pick_trusts()
+    assert codes <= set(fictional["ods_code"]) and set(data.accounts["trust_code"]) <= set(fictional["ods_code"])
+    assert set(fictional[fictional["ods_code"].isin(codes)]["region_code"]) == REGIONS
+    real = pd.read_csv(realdata("reference/ods_etr_2026_snapshot.csv"), header=None, dtype=str)
+    for table in (TRUSTS, real.rename(columns={0: "ods_code", 1: "name"})):
+        assert not codes & set(table["ods_code"]), "a demo code is a real organisation's"
+        real_names = set(table["name"].str.upper())
+        assert not {n.upper() for n in fictional["name"]} & real_names
+    assert all(re.fullmatch(r"ZZ1\d\d", c) for c in fictional["ods_code"])
+    towns = " ".join(real[[4, 5, 6, 7, 8]].fillna("").astype(str).agg(" ".join, axis=1)).upper()
+    assert not [t for t in fictional["town"] if f" {t.upper()} " in f" {towns} "], "a demo town is a real one"
     per_trust = posts["trust_code"].value_counts()
     assert per_trust.max() > 4 * per_trust.min(), "some trusts are much busier than others"
-    assert set(data.accounts["trust_code"]) <= set(TRUSTS["ods_code"])
+
+
+def test_policies_cover_every_trust_and_do_not_depend_on_the_effect(data):
+    trusts = set(demo.pick_trusts()["ods_code"])
+    assert {p["trust_code"] for p in data.policies} == trusts
+    assert sum(p["policy_version"] == "2" for p in data.policies) >= 5
+    clauses = {k: {p[k] for p in data.policies} for k in ("patient_engagement", "personal_use_in_working_hours",
+                                                          "approved_accounts_only")}
+    assert clauses == {"patient_engagement": {"encouraged", "permitted", "discouraged"},
+                       "personal_use_in_working_hours": {"permitted", "not_permitted"},
+                       "approved_accounts_only": {True, False}}
+    none = demo.generate(N, seed=11, end=END, policy_effect="none")
+    assert none.policies == data.policies and none.accounts.equals(data.accounts)
+    assert data.policy_effect == "default" and none.policy_effect == "none"
+    with pytest.raises(ValueError, match="policy_effect"):
+        demo.generate(10, seed=1, end=END, policy_effect="huge")
+
+
+def test_some_trusts_send_automatic_acknowledgements(posts, data):
+    automated = data.accounts[data.accounts["automated"].fillna(False).astype(bool)]
+    assert len(automated) > 0 and (automated["role"] == "organisation").all()
+    texts = posts[posts["text"].str.contains("NHS 111|within 2 working days", regex=True)
+                  & posts["author_id"].isin(data.accounts.loc[data.accounts["role"] == "organisation", "author_id"])]
+    quick = (texts["ts"].to_numpy() - posts.set_index("post_id").loc[texts["parent_id"], "ts"].to_numpy())
+    assert len(texts) > 10 and (quick < pd.Timedelta(seconds=10)).mean() > 0.9
 
 
 def test_some_public_posts_are_unattributed(posts):
@@ -214,6 +250,6 @@ def test_phrase_banks_are_consistent():
 
 def test_trust_choice():
     trusts = demo.pick_trusts()
-    assert len(trusts) >= 40 and trusts["ods_code"].is_unique
+    assert len(trusts) == 48 and trusts["ods_code"].is_unique
     assert set(trusts["region_code"]) == REGIONS
     assert trusts["slug"].is_unique

@@ -294,7 +294,7 @@ def test_docs_alerts_has_every_field_event_and_option_and_schedules_both_command
     example = re.search(r"```yaml\n(.+?)```", _section(doc, "## alerts.yaml"), re.S).group(1)
     (tmp_path / "alerts.yaml").write_text(example)
     loaded = alerts_config.load(tmp_path / "alerts.yaml")
-    assert [s.name for s in loaded] == ["leeds-manager", "north-east-teams"]
+    assert [s.name for s in loaded] == ["leeds-manager", "north-east-teams", "operations"]
 
 
 # --- links and the docs index -------------------------------------------------------------------

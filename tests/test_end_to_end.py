@@ -30,7 +30,7 @@ def test_imported_posts_appear_in_a_running_dashboard(data_dir, tmp_path):
     assert not at.exception, at.exception
     shown = at.dataframe[0].value
     assert shown["Post id"].tolist() == ["101"]
-    assert at.warning == [] or all("demo" not in w.value.lower() for w in at.warning)
+    assert all("synthetic" not in w.value.lower() for w in at.warning)  # no demo banner
 
     overview = open_page(params=params, user=user)
     assert metric(overview, "Posts") == "2"

@@ -75,11 +75,16 @@ def test_a_post_is_judged_under_the_policy_in_force_on_its_day(data_dir, tmp_pat
 
 def test_demo_policies_override_only_real_rules_and_load_with_the_demo(data_dir):
     rules = {r.rule_id for r in packs.RULES}
-    policies = yaml.safe_load(jobs.DEMO_POLICIES.read_text())
+    jobs.run_demo(n_posts=2_000, seed=7, end=datetime(2025, 6, 30, tzinfo=timezone.utc))
+    policies = yaml.safe_load((data_dir / jobs.DEMO_POLICIES_FILE).read_text())
     named = {o["rule_id"] for p in policies for o in (p.get("rule_overrides") or [])}
     assert named and named <= rules
+    assert raw_query("SELECT count(*) FROM trust_policy_loads") == [(1,)]
+    # the same demo again loads nothing new; another seed's policies replace them
     jobs.run_demo(n_posts=2_000, seed=7, end=datetime(2025, 6, 30, tzinfo=timezone.utc))
     assert raw_query("SELECT count(*) FROM trust_policy_loads") == [(1,)]
+    jobs.run_demo(n_posts=2_000, seed=8, end=datetime(2025, 6, 30, tzinfo=timezone.utc))
+    assert raw_query("SELECT count(*) FROM trust_policy_loads") == [(2,)]
 
 
 # --- local-policy rules: switched on by the policy in force -------------------------------------

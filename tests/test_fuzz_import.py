@@ -33,6 +33,7 @@ import duckdb
 from hypothesis import HealthCheck, Phase, assume, event, given, settings, strategies as st
 
 from ingest import jobs
+from ingest.bounded import MAX_RECORD_BYTES
 from ingest.files import SNIFF_BYTES
 from ingest.landing import PLATFORM_ALIASES, PLATFORMS
 from store import config
@@ -322,13 +323,17 @@ def test_jsonl_every_line_is_stored_or_quarantined(data_dir, tmp_path, lines, bo
     if pad:  # a long post first, so that a NUL further on is past the format sniff
         record = post(f"pad-{next(_files)}", text="p" * SNIFF_BYTES)
         lines.insert(1, (json.dumps(record).encode(), "good", record))
-    if huge:  # a 1-2 MB post (DuckDB reads lines up to 2 MB; longer ones take the Python reader)
+    if huge:  # a 0.5-2 MB post: within the record cap it is stored, over it quarantined
         record = data.draw(good_posts())
-        record["text"] = huge_text(data.draw(st.integers(1_000_000, 2_100_000)),
+        record["text"] = huge_text(data.draw(st.integers(500_000, 2_100_000)),
                                    data.draw(HOSTILE_TEXT))
         at = data.draw(st.integers(1, len(lines)))
         lines.insert(at, (json.dumps(record).encode(), "good", record))
     end = b"\r\n" if crlf else b"\n"
+    for i, (line, kind, detail) in enumerate(lines):  # its size: the line, with a \r before its \n
+        size = len(line) + (crlf and (i < len(lines) - 1 or final_newline))
+        if size > MAX_RECORD_BYTES:
+            lines[i] = (line, "bad", "record")
     content = (b"\xef\xbb\xbf" if bom else b"") + end.join(line for line, _, _ in lines)
     content += end if final_newline else b""
     path = tmp_path / f"fuzz-{next(_files)}.jsonl"
@@ -367,6 +372,10 @@ def test_jsonl_every_line_is_stored_or_quarantined(data_dir, tmp_path, lines, bo
                 assert json.loads(text) == detail["text"]
     for number, record in quarantined.items():
         line = lines[number - 1][0]
+        if len(line) >= MAX_RECORD_BYTES:  # over the cap (\r counted): its start, size and digest
+            assert record.endswith("bytes in all, sha256 " + record.rsplit(" ", 1)[-1])
+            assert len(record) < 2_000
+            continue
         if record is not None and b"\x00" not in line:
             try:
                 assert record == line.decode("utf-8").removeprefix("\ufeff").rstrip("\r")[:10000]
@@ -398,6 +407,13 @@ def csv_files(draw):
             [values.get(c, "") for c in columns])
         return out.getvalue()
 
+    def over_cap(text: str) -> bool:
+        """Over the record cap: the record (its final line end not counted), or the untouched
+        record the landing stores (its cells as JSON, under the header's names)."""
+        cells = next(csv.reader(io.StringIO(text, newline="")))
+        payload = json.dumps(dict(zip([h.strip().lower() for h in header], cells)), ensure_ascii=False)
+        return len(text.encode()) - 1 > MAX_RECORD_BYTES or len(payload.encode()) > MAX_RECORD_BYTES
+
     def unquoted_cr(values: dict) -> bool:
         """Python's csv writer quotes a lone \r only when it is part of the line terminator:
         with QUOTE_MINIMAL and "\n" it writes it bare, and such a record is unreadable."""
@@ -415,7 +431,8 @@ def csv_files(draw):
             record = {k: v for k, v in record.items() if k in columns}
             if kind == "huge":
                 record["text"] = huge_text(draw(st.integers(200_000, 1_000_000)), draw(HOSTILE_TEXT))
-            text_rows.append((row(record), "bad", "record") if unquoted_cr(record) else (row(record), "good", record))
+            bad_record = unquoted_cr(record) or over_cap(row(record))
+            text_rows.append((row(record), "bad", "record") if bad_record else (row(record), "good", record))
         elif kind == "defect":
             record, field = draw(defective_posts())
             if field in ("post_id", "author_id", "platform", "created_at") and record.get(field) is None:

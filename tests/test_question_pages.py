@@ -25,8 +25,8 @@ import pytest
 from ingest import jobs
 from tests import reference_km
 from tests.support import published_queries, write_jsonl
-from tests.test_app import metric, open_page
-from ui import charts, formats, funnels, labels
+from tests.test_app import metric, open_page, signed_in
+from ui import charts, formats, funnels, labels, tables
 from ui.redact import redact, safe_url
 from warehouse import question_queries as qq
 from warehouse.queries import Filters
@@ -45,6 +45,9 @@ QUESTIONS = [
     "Why have I been recalled after my mammogram?",
     "Am I too old for breast screening?",
 ]
+ANSWERS = ["it can feel uncomfortable for a few seconds.", "best not to wear any on the day.",
+           "results are posted within two weeks.", "tell the radiographer first if you might be.",
+           "yes, eat and drink as normal.", "park in the Tesco car park.", "it rarely does."]
 LEEDS_ANSWERED = 7
 ALL = Filters(date(2025, 3, 1), date(2025, 3, 31))
 
@@ -68,8 +71,10 @@ def _records() -> list[dict]:
                     "<script>alert(1)</script> =HYPERLINK(\"x\") Am I too old for breast screening?")
         posts.append(_post(f"L{i}", f"patient_l{i}", asked, text, trust="RR8"))
         if i < LEEDS_ANSWERED:
+            # each answer its own words: the same text to every kind of question would be an
+            # automatic reply (a template), which does not answer (issue #12)
             posts.append(_post(f"L{i}a", "leeds_bsu", asked + timedelta(minutes=20 * (i + 1)),
-                               "Thanks for asking, here is our advice.", parent=f"L{i}"))
+                               f"Thanks for asking: {ANSWERS[i]}", parent=f"L{i}"))
     for j in range(3):  # Blackpool
         asked = datetime(2025, 3, 2 + j, 10, 0, tzinfo=UTC)
         posts.append(_post(f"B{j}", f"patient_b{j}", asked, QUESTIONS[j], trust="RXL"))
@@ -231,16 +236,17 @@ def test_trust_table_suppresses_small_numbers(run):
 
 
 def test_response_table_suppresses_and_says_not_reached(run):
-    calendar, service = (qq.km_summaries(run(qq.response_histogram, by="trust", clock=c), within_s=w)
-                         for c, w in (("calendar", qq.CALENDAR_WITHIN), ("service", qq.SERVICE_WITHIN)))
-    table = labels.response_table(calendar, service, unit="Trust").set_index("Trust")
+    summaries = [qq.km_summaries(run(qq.response_histogram, by="trust", clock=c), within_s=w)
+                 for c, w in (("calendar", qq.CALENDAR_WITHIN), ("service", qq.SERVICE_WITHIN),
+                              ("service_days", qq.SERVICE_DAY_WITHIN))]
+    table = labels.response_table(*summaries, unit="Trust").set_index("Trust")
     assert (table.loc["Blackpool Teaching Hospitals NHS Foundation Trust"] == "*").sum() >= 5
     leeds = table.loc["Leeds Teaching Hospitals NHS Trust"]
     assert leeds["Median wait"] == "*"  # 7 answered: hidden
     # secondary suppression: the two rows add up to a total shown on the page, so hiding only
     # Blackpool's 3 would let anyone work it out from Leeds's 10
     assert leeds["Questions"] == "*"
-    national = labels.response_table(calendar, service, unit="Trust", national=True).set_index("Trust")
+    national = labels.response_table(*summaries, unit="Trust", national=True).set_index("Trust")
     assert national.loc["Leeds Teaching Hospitals NHS Trust", "Median wait"] == "1 h 40 min"
     assert national.loc["Blackpool Teaching Hospitals NHS Foundation Trust", "Median wait"] == "not reached"
 
@@ -266,13 +272,14 @@ def test_pages_show_hand_computed_numbers_and_hide_small_ones(questions_data, us
     at = open_page(params=params)
     assert not at.exception, at.exception
     assert metric(at, "Patient questions") == "15"  # no region or trust filter: exact
-    at = open_page("pages/2_Patient_questions.py", params)
+    admin = signed_in("ann@nhs.net", "admin")  # real posts: the question rows need a login
+    at = open_page("pages/2_Patient_questions.py", params, user=admin)
     assert not at.exception, at.exception
     trusts = next(d.value for d in at.dataframe if "Response rate (95% CI)" in d.value.columns)
     assert trusts.set_index("Trust").loc["Blackpool Teaching Hospitals NHS Foundation Trust", "Questions"] == "*"
     queue = next(d.value for d in at.dataframe if "Waiting" in d.value.columns)
     assert len(queue) == 7 and queue["Waiting"].iloc[0] == "17 days 2 h"
-    at = open_page("pages/3_Response_times.py", params | {"trust": "RXL"})
+    at = open_page("pages/3_Response_times.py", params | {"trust": "RXL"}, user=admin)
     assert not at.exception, at.exception
     assert {m.value for m in at.metric} == {"*"}  # 3 questions, 1 answered: nothing shown
 
@@ -316,7 +323,7 @@ def test_hostile_text_stays_inert_and_fast():
     hostile = "<img src=x onerror=alert(1)> **bold** {0} %s $(rm -rf) =cmd|' /C calc'!A0 \x00"
     assert redact(hostile) == hostile  # nothing added: displayed as plain text only
     assert redact(None) == "" and redact(42) == "42"
-    assert labels.defuse(redact("=HYPERLINK(\"http://evil\")")).startswith("'=")
+    assert tables.defuse(redact("=HYPERLINK(\"http://evil\")")).startswith("'=")
     # A guard against catastrophic regex backtracking (which would take minutes on this text),
     # not a performance target: this takes under a second; the bound is generous for CI.
     started = time.perf_counter()
@@ -333,6 +340,9 @@ def test_only_http_links_are_links():
 def test_durations_read_like_people_say_them():
     assert [formats.duration(s) for s in (None, 20, 45 * 60, 3 * 3600 + 1200, 86400 * 3 + 4 * 3600)] == [
         "—", "under 1 min", "45 min", "3 h 20 min", "3 days 4 h"]
-    assert formats.duration(12 * 3600, service=True) == "12 h"  # service hours up to 5 service days
-    assert formats.duration(6 * 36_000 + 3600, service=True) == "6 service days 1 h"
+    # staffed time is always in hours: trusts' staffed days differ (issue #12)
+    assert formats.duration(12 * 3600, service=True) == "12 h"
+    assert formats.duration(61 * 3600 + 600, service=True) == "61 h 10 min"
+    assert formats.duration(250 * 3600 + 600, service=True) == "250 h"
+    assert formats.wait_ci_text(3 * 3600, 61 * 3600, service=True) == "3–61 h"
     assert formats.wait_text(float("nan")) == "not reached"

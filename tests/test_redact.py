@@ -35,7 +35,7 @@ from ingest import demo
 from store import access
 from tests.support import load_and_build, post
 from tests.test_app import downloads, open_page, signed_in, texts  # noqa: F401 (fixture)
-from ui import labels, redact as redaction
+from ui import labels, redact as redaction, tables
 from ui.redact import MAX_CHARS, TRUNCATED, evaluate_redaction, normalise, redact, redact_around
 from store import access
 
@@ -377,7 +377,7 @@ def test_hostile_text_stays_inert():
     assert redact(hostile) == hostile  # nothing added: shown as plain text only
     assert redact(None) == "" and redact(42) == "42" and redact("") == ""
     assert redact("<b>07700 900123</b>") == "<b>[phone]</b>"  # labels only replace, never add markup
-    assert labels.defuse(redact("=HYPERLINK(\"http://evil\")")).startswith("'=")
+    assert tables.defuse(redact("=HYPERLINK(\"http://evil\")")).startswith("'=")
     long = "1 " * 50_000 + "a@" * 20_000 + "@" * 50_000 + "my name is " * 5_000 + "😀" * 10_000
     assert redact("my name is Jo " + long).startswith("my name is [name] ")  # timed: see below
     assert redact(long).endswith(TRUNCATED)
@@ -439,7 +439,7 @@ def test_explore_table_and_csv_are_redacted(data_dir, tmp_path, downloads):  # n
     assert "Text" not in shown.columns
     assert shown[labels.EXPLORE_TEXT].tolist() == ["Anyone else waiting? ring me on [phone] or email [email]"]
     served = downloads[at.download_button(key="download_posts").proto.deferred_file_id]()
-    assert served == labels.to_csv(shown)
+    assert served == tables.to_csv(shown)
     csv = served.decode("utf-8-sig")
     assert "[phone]" in csv and "07700" not in csv and "900123" not in csv and "jo@example" not in csv
     parsed = pd.read_csv(io.BytesIO(served), encoding="utf-8-sig", dtype=str)
@@ -473,12 +473,12 @@ def test_review_queue_is_redacted_and_a_non_reviewer_cannot_reveal(data_dir, tmp
     assert "Hughes" not in " ".join(table.astype(str).stack())
     _pick(at, "CONF-NAME-DETAIL")  # the evidence holds a name: the mark holds its label
     shown = " ".join(texts(at.markdown))
-    assert "<mark>Bay 2&lt;/b&gt; Mrs \\[name\\]</mark>" in shown and "Hughes" not in shown
+    assert "<mark>Bay 2&lt;/b&gt; Mrs [name]</mark>" in shown and "Hughes" not in shown
     _pick(at, "CONF-NHS-NUMBER")  # the evidence is the identifier: the label is marked
     shown = " ".join(texts(at.markdown))
-    assert "<mark>\\[NHS number\\]</mark>" in shown and "Mrs \\[name\\]" in shown
+    assert "<mark>[NHS number]</mark>" in shown and "Mrs [name]" in shown
     assert "401 023 2137" not in shown and "Hughes" not in shown
-    assert "&lt;b&gt;Bay 2&lt;/b&gt;" in shown and "<b>" not in shown  # still inert
+    assert "&lt;b&gt;Bay 2&lt;/b&gt;" in shown and "<b>Bay" not in shown  # still inert
     assert not _reveal_button(at)
     assert "reveal" not in access.audit_log()["action"].tolist()
 
@@ -498,7 +498,8 @@ def test_a_reviewer_reveals_one_post_and_each_reveal_is_audited(data_dir, tmp_pa
     assert not at.exception, at.exception
     shown = " ".join(texts(at.markdown))
     assert "<mark>401 023 2137</mark>" in shown and "Mrs Hughes" in shown
-    assert "<b>" not in shown and "&lt;b&gt;Bay 2&lt;/b&gt;" in shown and "\\*again\\*" in shown  # inert
+    # inert: one HTML block (ui.safe.html_block), so neither HTML nor Markdown inside is rendered
+    assert "<b>Bay" not in shown and "<div>&lt;b&gt;Bay 2&lt;/b&gt;" in shown and "*again*" in shown
     reveals = access.audit_log().query("action == 'reveal'")
     assert reveals[["user", "role", "detail"]].values.tolist() == [["rev@nhs.net", "reviewer", "x/f1 CONF-NHS-NUMBER"]]
 

@@ -149,10 +149,10 @@ def test_review_queue_page_orders_shows_and_records(data_dir, tmp_path):
     assert severities == sorted(severities, key=order.get) and "medium" in severities
     assert "clean" not in table["Post id"].tolist()
     shown = " ".join(texts(at.markdown))
-    assert "<mark>\\[NHS number\\]</mark>" in shown and "401 023 2137" not in shown  # redacted
-    assert "<b>" not in shown and "&lt;b&gt;" in shown  # the post's HTML is inert
-    assert "CONF-NHS-NUMBER" in shown and "Status:** unreviewed" in shown
-    assert any("Recorded as ann@nhs.net" in c for c in texts(at.caption))
+    assert "<mark>[NHS number]</mark>" in shown and "401 023 2137" not in shown  # redacted
+    assert "<b>Bay" not in shown and "&lt;b&gt;" in shown  # the post's HTML is inert (ui.safe.html_block)
+    assert "`CONF-NHS-NUMBER`" in shown and "Status:** `unreviewed`" in shown
+    assert any("Recorded as `ann@nhs.net`" in c for c in texts(at.caption))
     assert not at.text_input  # a signed-in reviewer does not type a name
 
     at.radio(key="review_decision").set_value("dismissed")
@@ -163,7 +163,7 @@ def test_review_queue_page_orders_shows_and_records(data_dir, tmp_path):
     assert history[["decision", "note", "reviewer"]].values.tolist() == [["dismissed", HOSTILE, "ann@nhs.net"]]
     at.run()
     assert at.dataframe[0].value["Status"].tolist()[0] == "dismissed"  # shown before a rebuild
-    assert "Status:** dismissed" in " ".join(texts(at.markdown))
+    assert "Status:** `dismissed`" in " ".join(texts(at.markdown))
     notes = at.dataframe[1].value["Note"].tolist()
     assert notes == [HOSTILE]  # shown verbatim as data, in a table cell: inert
     assert "<script>" not in " ".join(texts(at.markdown))

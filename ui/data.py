@@ -23,8 +23,8 @@ import pandas as pd
 import streamlit as st
 
 from store import access, config, reader
-from ui import auth, labels
-from warehouse import question_queries
+from ui import auth, charts, labels
+from warehouse import question_queries, queries
 from warehouse.queries import Filters
 
 QUERY_TTL_SECONDS = 15 * 60
@@ -90,13 +90,29 @@ def query(function: Query, filters: Filters | None = None, **options) -> pd.Data
     return _run(_version(), function, filters, options)
 
 
+# --- synthetic data is marked on everything that shows it -------------------------------------------
+# DESIGN.md "Statistics shown to people": demo data is marked synthetic on every chart, table and
+# export. One place each: figures here (charts.mark_synthetic, in the cached figure), tables and
+# their CSV/Excel exports by ui.tables (show, download).
+
+def _synthetic(version: Version) -> bool:
+    info = _run(version, queries.build_info, None, {})
+    return not info.empty and int(info["n_demo_posts"].iloc[0]) > 0
+
+
+def is_synthetic() -> bool:
+    """Some or all of the published posts are synthetic demo data (landed by a demo run)."""
+    return _synthetic(_version())
+
+
 # Figures are cached as shared objects (not copied like query results): building one costs
 # 5-15 ms, a cached one nothing. st.plotly_chart copies a figure before using it, and pages
 # must not modify one either.
 @st.cache_resource(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
 def _cached_figure(version: Version, name: str, _query: Query, filters, options: tuple, chart_name: str,
                    _chart: Callable, chart_options: tuple):
-    return _chart(_run(version, _query, filters, dict(options)), **dict(chart_options))
+    figure = _chart(_run(version, _query, filters, dict(options)), **dict(chart_options))
+    return charts.mark_synthetic(figure) if _synthetic(version) else figure
 
 
 def figure(function: Query, chart: Callable, filters: Filters | None, query: dict | None = None,
@@ -127,12 +143,13 @@ def table(function: Query, builder: Callable, filters: Filters | None, query: di
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=QUERY_CACHE_ENTRIES, show_spinner=False)
 def _cached_summaries(version: Version, filters, by: str, top: int):
     """Kaplan–Meier summaries per group (``question_queries.km_summaries``) from the SQL
-    histograms of both clocks: (calendar: within 1 h and 3 days, service: within 1 service
-    day)."""
-    within = {"calendar": question_queries.CALENDAR_WITHIN, "service": question_queries.SERVICE_WITHIN}
+    histograms of each clock: (calendar: the median and within 1 h and 3 days; service: the
+    median in staffed hours; service days: within 1 of the trust's own service days)."""
+    within = {"calendar": question_queries.CALENDAR_WITHIN, "service": question_queries.SERVICE_WITHIN,
+              "service_days": question_queries.SERVICE_DAY_WITHIN}
     return tuple(question_queries.km_summaries(
         _run(version, question_queries.response_histogram, filters, {"by": by, "clock": clock, "top": top}),
-        within_s=within[clock]) for clock in ("calendar", "service"))
+        within_s=within[clock]) for clock in question_queries.CLOCKS)
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)

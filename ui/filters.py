@@ -20,7 +20,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from ui import data, formats
+from ui import data, formats, safe
 from warehouse import queries
 from warehouse.queries import Filters
 
@@ -209,7 +209,7 @@ def _date_pair(picked, stored: dict) -> tuple[date, date]:
 
 
 def describe(filters: Filters, options: Options) -> str:
-    """One line saying what is shown, for captions and downloads."""
+    """One line of Markdown saying what is shown, for captions."""
     parts = [f"{formats.day(filters.start)} to {formats.day(filters.end)}"]
     names = dict(zip(options.regions["region_code"], options.regions["region_name"]))
     if filters.regions:
@@ -222,5 +222,5 @@ def describe(filters: Filters, options: Options) -> str:
     if not filters.regions and not filters.trusts:
         parts.append("all regions and trusts, unattributed posts included")
     if filters.text:
-        parts.append(f"text contains “{filters.text}”")
+        parts.append(f"text contains {safe.literal(filters.text)}")  # from the URL: shown as text
     return " · ".join(parts)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from warehouse import stats
-from warehouse.measures import DAY_S, HOUR_S, SERVICE_DAY_S
+from warehouse.measures import DAY_S, HOUR_S
 
 PLATFORMS = {
     "x": "X (Twitter)", "facebook": "Facebook", "instagram": "Instagram", "mastodon": "Mastodon",
@@ -82,23 +82,22 @@ def moment(value) -> str:
 def duration(seconds, *, service: bool = False) -> str:
     """A wait in words: '45 min', '3 h 20 min', '3 days 4 h'; None/NaN -> '—'.
 
-    ``service=True`` reads standard service time (a service day is 10 staffed hours): hours
-    up to 5 service days ('34 h 20 min'), then '6 service days 4 h'."""
+    ``service=True`` reads staffed time, always in hours ('34 h 20 min', '120 h'): trusts'
+    staffed days differ in length, so a "service day" is no fixed number of hours."""
     if seconds is None or pd.isna(seconds):
         return "—"
     minutes = int(round(float(seconds) / 60))
-    day = (SERVICE_DAY_S if service else DAY_S) // 60  # in minutes
+    day = DAY_S // 60  # in minutes
     if minutes < 1:
         return "under 1 min"
     if minutes < 60:
         return f"{minutes} min"
-    if minutes < (5 * day if service else day):
+    if service or minutes < day:
         hours, rest = divmod(minutes, 60)
-        return f"{hours} h" + (f" {rest} min" if rest else "")
+        return f"{hours:,} h" + (f" {rest} min" if rest and hours < 100 else "")
     days, rest = divmod(minutes, day)
     hours = rest // 60
-    d_word = "service day" if service else "day"
-    return f"{days} {d_word}{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
+    return f"{days} day{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
 
 
 def percent(p, low=None, high=None) -> str:
@@ -190,14 +189,14 @@ def wait_ci_text(low, high, *, service: bool = False) -> str:
         return "not estimable"
     if high is None or pd.isna(high):
         return f"{duration(low, service=service)} to not reached"
-    day = SERVICE_DAY_S if service else DAY_S
+    day = DAY_S
     if high < HOUR_S:
         return f"{max(1, round(low / 60))}–{max(1, round(high / 60))} min"
-    if high < (5 if service else 2) * day:
+    if service or high < 2 * day:
         if high < 3 * HOUR_S:  # short: keep a decimal so the two ends differ
             return f"{low / HOUR_S:.1f}–{high / HOUR_S:.1f} h"
         return f"{round(low / HOUR_S)}–{round(high / HOUR_S)} h"
-    return f"{low / day:.1f}–{high / day:.1f} {'service days' if service else 'days'}"
+    return f"{low / day:.1f}–{high / day:.1f} days"
 
 
 def uk_moment(value) -> str:

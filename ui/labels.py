@@ -8,8 +8,9 @@ import pandas as pd
 from ui import formats, funnels
 from ui.formats import SUPPRESSED, count, org_name, percent, platform, rate_text, role, topic
 from ui.redact import redact, safe_url
+from ui.safe import strip_paths
 from warehouse import stats
-from warehouse.measures import CALENDAR, SERVICE, TARGETS
+from warehouse.measures import CALENDAR, SERVICE, SERVICE_DAYS, TARGETS
 
 def _each_distinct(series: pd.Series, function) -> pd.Series:
     """``series.map(function)``, calling ``function`` once per distinct value."""
@@ -35,8 +36,8 @@ EXPLORE_TEXT = "Text (identifiers removed)"
 
 
 def explore_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """explore_posts -> the table shown on the Explore page (and downloaded as CSV); the text
-    redacted of identifiers (ui.redact)."""
+    """explore_posts -> the table shown on the Explore page (and downloaded); the text
+    redacted of identifiers (ui.redact), links only if http(s)."""
     return pd.DataFrame({
         "Posted (UK time)": frame["posted_at"],
         EXPLORE_TEXT: [redact(t) for t in frame["text"]],
@@ -45,31 +46,10 @@ def explore_table(frame: pd.DataFrame) -> pd.DataFrame:
         "Trust": _each_distinct(frame["trust_name"], org_name),
         "Region": frame["region_name"],
         "Author": frame["author"],
-        "Link": frame["url"],
+        "Link": [safe_url(u) for u in frame["url"]],
         "Post id": frame["post_id"],
         "Thread id": frame["thread_id"],
     })
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def defuse(value):
-    """Post text is untrusted: a cell that starts like a spreadsheet formula gets a leading
-    apostrophe so that Excel shows it instead of running it (OWASP "CSV injection")."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def to_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV (with a byte-order mark, so Excel reads the characters right) of exactly
-    these rows and columns, text cells defused (see :func:`defuse`)."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(defuse)
-    return safe.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S").encode("utf-8-sig")
 
 
 def question_unit_table(frame: pd.DataFrame, unit: str = "trust", national: bool = False) -> pd.DataFrame:
@@ -94,12 +74,52 @@ def question_unit_table(frame: pd.DataFrame, unit: str = "trust", national: bool
     return pd.DataFrame(table)
 
 
-def _response_figures(calendar: pd.DataFrame, service: pd.DataFrame, clock: str, national: bool) -> pd.DataFrame:
-    """km_summaries of the calendar histogram and of the service one -> per group: name, n
-    (questions), events (answered), the response rate over all questions (rate, Wilson CI),
-    the median wait on ``clock`` (median, CI) and P(answered within each target) with its CI
-    (within_<code>), suppressed ("*") unless ``national``."""
-    by_clock = {CALENDAR: calendar.set_index("group_code"), SERVICE: service.set_index("group_code")}
+def acknowledged_share(head: pd.Series, national: bool = False) -> tuple[str, str | None]:
+    """question_headline's row -> the share of questions acknowledged automatically before any
+    answer, as a metric shows it: ('12%', '95% CI 9–15%'); '*' when a count it is over is 1–7
+    below national level, '—' without questions."""
+    frame = pd.DataFrame({"n": [int(head["n_questions"])], "k": [int(head["n_acknowledged"])]})
+    p, low, high = stats.wilson(frame["k"].to_numpy(), frame["n"].to_numpy())
+    frame = frame.assign(p=p, low=low, high=high)
+    row = formats.suppressed(frame, ["n", "k"], {c: ["n", "k"] for c in ("p", "low", "high")}, national).iloc[0]
+    if row["p"] == SUPPRESSED:
+        return SUPPRESSED, None
+    value, ci = formats.percent_parts(row["p"], row["low"], row["high"])
+    return value, None if ci is None else f"95% CI {ci}"
+
+
+def _staffed_day(seconds) -> str:
+    hours = int(seconds) / 3600
+    return f"{hours:g} h"
+
+
+def schedule_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """trust_schedules -> the staffed hours each trust had, per policy period, as the Response
+    times page shows them (no counts: nothing to suppress)."""
+    def period(start, stop) -> str:
+        if pd.isna(start):
+            return "when no local policy was in force"
+        since = f"from {formats.day(pd.Timestamp(start))}"
+        return since if pd.isna(stop) else f"{since} to {formats.day(pd.Timestamp(stop) - pd.Timedelta(days=1))}"
+
+    return pd.DataFrame({
+        "Trust": _each_distinct(frame["trust_name"], org_name),
+        "Policy version": frame["policy_version"].fillna("none"),
+        "In force": [period(a, b) for a, b in zip(frame["effective_from"], frame["effective_to"])],
+        "Staffed hours": frame["staffed_hours"].fillna("Mon-Fri 08:00-18:00 (default)"),
+        "One service day": frame["service_day_seconds"].map(_staffed_day),
+    })
+
+
+def _response_figures(calendar: pd.DataFrame, service: pd.DataFrame, service_days: pd.DataFrame, clock: str,
+                      national: bool) -> pd.DataFrame:
+    """km_summaries of the calendar histogram, the service one (staffed seconds) and the
+    service-days one -> per group: name, n (questions), events (answered), the response rate
+    over all questions (rate, Wilson CI), the median wait on ``clock`` (median, CI) and
+    P(answered within each target) with its CI (within_<code>, each read off its own clock's
+    curve), suppressed ("*") unless ``national``."""
+    by_clock = {CALENDAR: calendar.set_index("group_code"), SERVICE: service.set_index("group_code"),
+                SERVICE_DAYS: service_days.set_index("group_code")}
     codes = calendar["group_code"]
     med = by_clock[clock]
     frame = pd.DataFrame({
@@ -134,16 +154,16 @@ def _median(row, clock: str) -> tuple[str, str | None]:
             formats.wait_ci_text(row["median_low"], row["median_high"], service=service))
 
 
-def response_table(calendar: pd.DataFrame, service: pd.DataFrame, clock: str = CALENDAR,
-                   national: bool = False, unit: str = "Group") -> pd.DataFrame:
-    """km_summaries of the calendar histogram (within 1 h and 3 days) and of the service one
-    (within 1 service day) -> per group: questions, response rate (all questions, Wilson CI),
-    median wait on ``clock`` with its 95% CI, and P(answered within each target) with 95%
-    CIs. Suppressed unless ``national``."""
+def response_table(calendar: pd.DataFrame, service: pd.DataFrame, service_days: pd.DataFrame,
+                   clock: str = CALENDAR, national: bool = False, unit: str = "Group") -> pd.DataFrame:
+    """km_summaries of the calendar histogram (within 1 h and 3 days), of the service one (the
+    median in staffed hours) and of the service-days one (within 1 service day) -> per group:
+    questions, response rate (all questions, Wilson CI), median wait on ``clock`` with its 95%
+    CI, and P(answered within each target) with 95% CIs. Suppressed unless ``national``."""
     if calendar.empty:
         return pd.DataFrame()
     rows = []
-    for _, row in _response_figures(calendar, service, clock, national).iterrows():
+    for _, row in _response_figures(calendar, service, service_days, clock, national).iterrows():
         median, median_ci = _median(row, clock)
         out = {unit: org_name(row["name"]), "Questions": count(row["n"]),
                "Answered (95% CI)": formats.joined(*_share(row, "rate")),
@@ -154,15 +174,15 @@ def response_table(calendar: pd.DataFrame, service: pd.DataFrame, clock: str = C
     return pd.DataFrame(rows)
 
 
-def response_headline(calendar: pd.DataFrame, service: pd.DataFrame, clock: str = CALENDAR,
-                      national: bool = False) -> dict[str, tuple[str, str | None]]:
+def response_headline(calendar: pd.DataFrame, service: pd.DataFrame, service_days: pd.DataFrame,
+                      clock: str = CALENDAR, national: bool = False) -> dict[str, tuple[str, str | None]]:
     """The first group's figures (the whole selection, when ``by`` is "all") for the metrics at
     the top of a page: measure name (warehouse.measures.MEASURES) -> (value, "95% CI ..." or
     None), each formatted once here: questions, answered, median_wait, within_<target>.
     Empty without questions."""
     if calendar.empty:
         return {}
-    row = _response_figures(calendar, service, clock, national).iloc[0]
+    row = _response_figures(calendar, service, service_days, clock, national).iloc[0]
     figures = {"questions": (count(row["n"]), None), "answered": _share(row, "rate"),
                "median_wait": _median(row, clock),
                **{f"within_{t.code}": _share(row, f"within_{t.code}") for t in TARGETS}}
@@ -414,5 +434,20 @@ def health_table(frame: pd.DataFrame, budgets: dict[str, int] | None = None) -> 
         "Gaps": [f"{int(n)}" + (f" · latest: {why}" if isinstance(why, str) else "")
                  for n, why in zip(frame["n_gaps"], frame["last_gap"])],
         "Cursor": frame["cursor"].fillna("—"),
-        "Last error": frame["last_error"].fillna(""),
+        "Last error": frame["last_error"].map(strip_paths),
+    })
+
+
+def stamped_early_table(frame: pd.DataFrame, national: bool = False) -> pd.DataFrame:
+    """stamped_early_answers -> per platform: answered questions, and those whose answer was
+    stamped before the post it replies to (counted as answered after 0 s), with their share.
+    Suppressed unless ``national`` (the viewer sees every trust)."""
+    frame = frame.assign(share=frame["n_stamped_early"] / frame["n_answered"].where(frame["n_answered"] > 0))
+    shown = formats.suppressed(frame, ["n_stamped_early", "n_answered"], {"share": ["n_stamped_early", "n_answered"]},
+                               national)
+    return pd.DataFrame({
+        "Platform": _each_distinct(frame["platform"], platform),
+        "Answered questions": shown["n_answered"].map(count),
+        "Answer stamped before its question": shown["n_stamped_early"].map(count),
+        "Share": [_shown_percent(p, None, None) for p in shown["share"]],
     })

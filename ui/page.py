@@ -1,5 +1,7 @@
-"""What every page does first: page config, navigation, a warehouse to read (the demo is
-generated on a first local run), the demo-data banner and the "no login" caption.
+"""What every page does first: page config, navigation, sign-in, a warehouse to read (the
+demo is generated on a first run only in the open demo: no login configured and
+``RADSOME_OPEN_DEMO`` on), the demo-data banner and the "no login" caption; and
+:func:`rows_visible`, what a page shows instead of a table of posts to a scope without rows.
 
 Navigation: the app uses Streamlit's legacy ``pages/`` folder (not ``st.navigation``; see
 docs/design.md "Design notes"). The built-in sidebar list is hidden in ``.streamlit/config.toml``
@@ -9,6 +11,7 @@ without touching this module.
 """
 from __future__ import annotations
 
+import logging
 import re
 import subprocess
 import sys
@@ -17,8 +20,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from store import config, db
-from ui import auth, data, filters
+from store import access, config, db, integrity
+from store.ledger import ChainCheck
+from ui import auth, data, filters, safe
 from warehouse import queries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,17 +55,49 @@ def page_files() -> list[Path]:
 
 
 def setup(title: str, icon: str) -> None:
-    """Page config, navigation, warehouse, title, caption and banner, in that order."""
+    """Page config, navigation, sign-in, warehouse, title, caption and banner, in that order:
+    nothing is prepared for a visitor before their scope is known (issue #18)."""
     st.set_page_config(page_title=f"{title} · RadSoMe", page_icon=icon, layout="wide")
     navigation()
-    ensure_warehouse()
-    scope = auth.resolve(all_demo)
+    scope = auth.resolve()  # stops at sign-in or refusal when login is configured
+    if auth.open_demo():
+        ensure_warehouse()  # the first local run generates the demo
+        if all_demo():
+            scope = auth.remember(access.DEMO)
+    else:
+        require_warehouse()  # never generates anything: says how to load data
     auth.sidebar(scope)
     st.title(title)
     st.caption(auth.caption(scope))
     demo_banner()
+    for check in integrity.broken(log_checks()):
+        st.error(f"Integrity check failed: `{check.summary()}`. The log may have been tampered with; "
+                 "tell your RadSoMe administrator (Data health lists both logs).", icon="🚨")
     if scope.role == "no_login":
         st.warning(auth.NO_LOGIN_WARNING, icon="🔒")
+
+
+def log_checks() -> list[ChainCheck]:
+    """The audit and review logs' hash chains (store.integrity), verified when the dashboard
+    starts and again every 10 minutes, for every page (a broken chain is shown, never
+    accepted silently) and for Data health."""
+    return _log_checks(str(config.data_dir()))
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _log_checks(folder: str) -> list[ChainCheck]:
+    checks = integrity.check_logs()
+    for check in integrity.broken(checks):
+        logging.getLogger("radsome").error("integrity check failed: %s", check.summary())
+    return checks
+
+
+def log_status() -> None:
+    """Data health's line on the logs: intact (with their rows), or each broken one."""
+    checks = log_checks()
+    if not integrity.broken(checks):
+        st.caption("Audit and review logs: hash chains intact (" +
+                   ", ".join(f"{c.table} {c.rows:,} rows" for c in checks) + "; checked every 10 minutes).")
 
 
 def navigation() -> None:
@@ -74,8 +110,22 @@ def navigation() -> None:
         st.divider()
 
 
+def require_warehouse() -> None:
+    """Stop with how to load data when there is no published warehouse (login configured, or
+    no open demo): a visitor never starts an ingest or a build."""
+    if config.warehouse_path().exists():
+        return
+    st.title("RadSoMe")
+    st.info("There is no data yet. An administrator loads posts with `python -m ingest file PATH` "
+            "(or the connectors, `python -m ingest all`) and publishes them with `python -m warehouse "
+            "build`. To try RadSoMe on synthetic data on your own machine, with no login configured, "
+            f"start it with `{auth.OPEN_DEMO_ENV}=1 streamlit run dashboard.py`.")
+    st.stop()
+
+
 def ensure_warehouse() -> None:
-    """Make sure a published warehouse exists. On a first local run (no raw posts either),
+    """Open demo only (no login configured, ``RADSOME_OPEN_DEMO`` on; see :func:`setup`).
+    Make sure a published warehouse exists. On a first local run (no raw posts either),
     generate the seeded demo with visible progress; if raw posts exist, just build. Both run
     as the CLIs' own child processes (``python -m ingest demo``, ``python -m warehouse
     build``): the dashboard reads the published warehouse only, and never imports the
@@ -98,15 +148,15 @@ def ensure_warehouse() -> None:
                     _child(["warehouse", "build"], _progress(bar, start, 1.0, "Build"), status)
         except db.WriterBusy as exc:
             status.update(label="Another ingest or build is running", state="error")
-            st.error(f"{exc}. Reload this page when it has finished.")
+            st.error(f"{safe.literal(safe.strip_paths(exc))}. Reload this page when it has finished.")
             st.stop()
         except config.SettingError as exc:
             status.update(label="A setting is wrong", state="error")
-            st.error(f"{exc}")
+            st.error(safe.literal(safe.strip_paths(exc)))
             st.stop()
         if not config.warehouse_path().exists():
             status.update(label="No warehouse was published", state="error")
-            st.error(f"No warehouse at {config.warehouse_path()}; run `python -m warehouse build`.")
+            st.error("No warehouse was published; run `python -m warehouse build`.")
             st.stop()
         status.update(label="Demo warehouse ready", state="complete", expanded=False)
 
@@ -125,7 +175,7 @@ def _child(command: list[str], report, status) -> None:
             errors.append(line.removeprefix("error:").strip())
     if process.wait() != 0:
         status.update(label=f"`python -m {' '.join(command[:2])}` failed", state="error")
-        st.error("; ".join(errors) or f"it exited with status {process.returncode}")
+        st.error(safe.literal(safe.strip_paths("; ".join(errors))) or f"it exited with status {process.returncode}")
         st.stop()
 
 
@@ -183,6 +233,16 @@ def start(title: str, icon: str, *, search: bool = False):
     chosen = filters.controls(options, search=search)
     st.caption(filters.describe(chosen, options))
     return chosen
+
+
+def rows_visible(what: str = "posts") -> bool:
+    """Whether the session may see rows (posts, questions, flags); if not, say "Sign in to see
+    …" where the table would be. The connection returns no rows anyway (store.access.NO_LOGIN):
+    this only saves the page from showing an empty table as if nothing matched."""
+    if auth.current_scope().rows:
+        return True
+    st.info(f"Sign in to see {what}. Without login only counts and rates are shown.", icon="🔒")
+    return False
 
 
 def no_data() -> None:

@@ -65,6 +65,8 @@ from pathlib import Path
 
 import regex
 
+from ui import names
+
 EMAIL = "[email]"
 HANDLE = "[@handle]"
 DATE_OF_BIRTH = "[date of birth]"
@@ -164,17 +166,7 @@ _DOB_AFTER_CUE = _DOB_CUE_TEXT + _DATE
 _DATE_1900S = (rf"(?<![\d/.{_DASH}])(?:\d{{1,2}}{_SEP}\d{{1,2}}{_SEP}19\d{{2}}"
                rf"|19\d{{2}}[/.{_DASH}]\d{{1,2}}[/.{_DASH}]\d{{1,2}}|{_WRITTEN}19\d{{2}})(?![\d/.{_DASH}])")
 
-_TITLE_WORD = r"(?<![#@/])\b(?:(?i:mrs|mr|miss|dr|prof)|Ms|ms|Mx|mx)\b"  # not "MS" (sclerosis), "#MR"
-_TITLE_TEXT = _TITLE_WORD + r"(?:\.\ ?|\ )"
-_WORD = r"(?!" + _TITLE_WORD + r")\p{L}[\p{L}\p{M}'’\-]{0,40}"  # "Mrs and Mr Smith": two titles
-_TITLED_NAME = _TITLE_TEXT + rf"(?:\p{{L}}\.?\ ){{0,2}}{_WORD}(?:\ {_WORD}){{0,3}}"
-_NAME_CUE_TEXT = r"(?i:\b(?:my\ name\ is|my\ name['’]s|name\ is|names\ is)\ )"
-_CAPITALISED = r"\p{Lu}(?:[\p{Ll}\p{M}]|['’]\p{Lu})[\p{L}\p{M}'’\-]{0,40}"  # Sarah, McKay, O'Neill; not LOL
-_NAME_AFTER_CUE = _NAME_CUE_TEXT + rf"\p{{L}}[\p{{L}}\p{{M}}'’\-]{{1,40}}(?:\ {_CAPITALISED}){{0,2}}"
-_IM_CUE_TEXT = r"(?i:\b(?:i['’]m|im|i\ am))\ "
-_NAME_AFTER_IM = _IM_CUE_TEXT + rf"{_CAPITALISED}(?:\ {_CAPITALISED}){{0,2}}"
 _DOB_CUE = regex.compile(_DOB_CUE_TEXT, regex.IGNORECASE)
-_NAME_CUE, _IM_CUE, _TITLE = (regex.compile(p) for p in (_NAME_CUE_TEXT, _IM_CUE_TEXT, _TITLE_TEXT))
 
 # Which entities a text may hold: each gate is cheap and matches whenever a recogniser of that
 # entity could (tests/test_redact.py: the gates never change an answer). Only those entities'
@@ -187,7 +179,7 @@ _GATES = {
     "PHONE_NUMBER": _SEVEN_DIGITS,
     "UK_NHS": _SEVEN_DIGITS,
     "UK_POSTCODE": re.compile(r"[^\W\d_]\d|gir", re.IGNORECASE),
-    "PERSON": re.compile(r"\b(?:mrs|mr|miss|dr|prof|ms|mx|i['’]m|im|i am|names?)\b", re.IGNORECASE),
+    "PERSON": names.GATE,
 }
 
 
@@ -196,112 +188,11 @@ def _candidates(text: str) -> list[str]:
     return [entity for entity, gate in _GATES.items() if gate.search(text)]
 
 
-# --- names: which words after a cue or title are a name ---------------------------------------
-
-# Capitalised words that follow "I'm" or a title but are not names.
-_NOT_NAMES = set("""
-    a about absolutely actually afraid after all also always an and anxious april at august away
-    back being booked breastfeeding british but called concerned confused currently december
-    definitely desperate diabetic due english especially february fine for friday from getting
-    glad going good grateful happy having here hoping how in irish it january july june just
-    literally looking march may me monday my nervous new nhs no not november now october of ok
-    okay on only over petrified pregnant pretty quite ready really relieved saturday scared
-    scottish september so sorry stage still struggling sunday sure terrified thankful thanks
-    that the there this thursday tired to told too trying tuesday type unable under unsure upset
-    very waiting wednesday welsh what when why with worried yes your
-""".split())
-# Lower-case or all-capital words after a title: also every stop word and the words that
-# follow "dr" / "miss" as a noun or verb in posts about a visit.
-_VISIT_WORDS = set("""
-    advice again appointment appointments appt appts asked asks bay called calls clinic
-    department dept doctor doctors explained gp having hospital later letter letters loads lots
-    mammogram mammograms note nurse nurses office ok okay out practice rang reception
-    receptionist recommended referral referred result results room said says scan scans
-    screening seeing surgery team tells thinks thought today told tomorrow tonight unit visit
-    visits wants ward who wrote x xx xxx yesterday http https www
-""".split())
-# Lower-case parts of a name: "Dr de Souza", "Mrs van der Merwe".
-_PARTICLES = set("""
-    al bin da de del della der di du el ibn la le mac ni nic o st ten ter van von ó
-""".split())
-# Words before "miss" the verb ("I really miss Portugal"), where it is no title.
-_MISS_VERB = set("""
-    i you we they he she u ya will gonna really do does did don't dont didn't to would could
-    should might must can cannot can't never always still so also i'll you'll we'll won't
-    definitely truly just i'd we'd totally already not sorely genuinely badly
-""".split())
-_COMMON = None  # _NOT_NAMES | _VISIT_WORDS | spaCy's English stop words, built on first use
-_NAME_STOP = {"a", "an", "and", "or", "the", "of", "to", "in", "at", "on", "for", "from", "with",
-              "by", "is", "was", "are", "were", "has", "had", "have", "said", "says", "told",
-              "who", "which", "that", "this", "it", "i", "appointment", "appointments", "appt",
-              "http", "https", "www"}
-
-
-def _common() -> set[str]:
-    global _COMMON
-    if _COMMON is None:
-        from spacy.lang.en.stop_words import STOP_WORDS  # a word list only: no model is loaded
-        _COMMON = set(STOP_WORDS) | _NOT_NAMES | _VISIT_WORDS
-    return _COMMON
-
-
-def _is_name(word: str, shape: str, title: str) -> bool:
-    """Whether ``word`` (of ``shape`` cap/upper/lower) after ``title`` reads as a name."""
-    low = word.lower().strip("'’-")
-    if shape == "cap":
-        return low not in _NAME_STOP
-    if title.lower().startswith("miss") and shape == "lower" and low.endswith("ing"):
-        return False  # "miss having a GP": the verb
-    return low not in _common()
-
-
-def _shape(word: str) -> str:
-    if word[0].isupper():
-        return "upper" if len(word) > 1 and word.isupper() else "cap"
-    return "lower"
-
-
-def _titled_name(text: str, start: int, end: int):
-    """A trim of 'Title [initials] word word word' to the name: words of one shape (Capitalised,
-    lower or UPPER) that are not stop words; initials count only before a name."""
-    title = _TITLE.match(text, start, end)
-    word_before = regex.search(r"([\p{L}'’]+)\W*$", text[max(0, start - 30):start])
-    if title.group(0).lower().startswith("miss") and word_before and word_before[1].lower().replace("’", "'") in _MISS_VERB:
-        return None  # "I really miss Portugal", "you'll miss Mum": the verb
-    at, stop = title.end(), None
-    shape = "upper" if title.group(0).rstrip(". ").isupper() else None  # "MRS JONES", not "#MR https"
-    for word in regex.finditer(r"\S+", text[at:end]):
-        w = word.group(0)
-        if shape is None and regex.fullmatch(r"\p{L}\.?", w) and (w[0].isupper() or w.endswith(".")):
-            continue  # an initial ("Dr A. Khan"): part of the name if one follows
-        if w in _PARTICLES:
-            continue  # "van der" in "Mrs van der Merwe": part of the name if one follows
-        kind = _shape(w)
-        if (shape and kind != shape) or not _is_name(w, kind, title.group(0)):
-            break
-        shape, stop = kind, at + word.end()
-    return (at, stop) if stop is not None else None
-
-
 def _after(cue: regex.Pattern):
     """A trim that keeps the cue at the start of a match out of the span."""
     def trim(text: str, start: int, end: int):
         found = cue.match(text, start, end)
         return (found.end(), end) if found else (start, end)
-    return trim
-
-
-def _names_after(cue: regex.Pattern):
-    """A trim to the words after ``cue`` up to the first common word: 'I'm Sarah Worried' ->
-    'Sarah'; nothing when the first word is common ('I'm Nervous', 'my name is not ...')."""
-    def trim(text: str, start: int, end: int):
-        begin = cue.match(text, start, end).end()
-        stop = None
-        for word in regex.finditer(r"\S+", text[begin:end]):
-            if word.group(0).lower() in _common():
-                break
-            stop = begin + word.end()
-        return (begin, stop) if stop is not None else None
     return trim
 
 
@@ -361,11 +252,13 @@ def _build():
                                             ("bluesky DID", _DID)]),
         TrimmedRecognizer("DATE_OF_BIRTH", [("date after a cue", _DOB_AFTER_CUE),
                                             ("date in the 1900s", _DATE_1900S)], _after(_DOB_CUE)),
-        TrimmedRecognizer("PERSON", [("name after my name is", _NAME_AFTER_CUE)], _names_after(_NAME_CUE),
+        TrimmedRecognizer("PERSON", [("name after my name is", names.NAME_AFTER_CUE)], names.names_after(names.NAME_CUE),
                           flags=case_sensitive),
-        TrimmedRecognizer("PERSON", [("name after I'm", _NAME_AFTER_IM)], _names_after(_IM_CUE),
+        TrimmedRecognizer("PERSON", [("name after I'm", names.NAME_AFTER_IM)], names.names_after(names.IM_CUE),
                           flags=case_sensitive),
-        TrimmedRecognizer("PERSON", [("name after a title", _TITLED_NAME)], _titled_name,
+        TrimmedRecognizer("PERSON", [("name after a title", names.TITLED_NAME)], names.titled_name,
+                          flags=case_sensitive),
+        TrimmedRecognizer("PERSON", [("name introduced by a cue", names.INTRODUCED)], names.introduced_name,
                           flags=case_sensitive),
     ]
     registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])

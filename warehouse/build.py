@@ -39,7 +39,7 @@ from pathlib import Path
 
 import duckdb
 
-from store import config, db
+from store import config, db, rewrite
 from store.reference import ensure_reference
 from store.retention import PurgeCounts, purge
 from store.runs import fault_point
@@ -219,6 +219,7 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
                            role_text_gate=templates.role_text_gate())
         finally:
             raw.close()
+        rewrite.rewrite_if_pending()  # what the purge removed leaves the disk (store.rewrite)
         fault_point("build_after_purge")
         _remove_stale(target)
         building = target.with_name(f"{target.name}{BUILDING_SUFFIX}-{os.getpid()}")

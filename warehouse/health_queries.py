@@ -92,3 +92,25 @@ def fetches_over_time(cursor, filters: Filters | None = None, days: int = 30) ->
     return run(cursor, FETCHES_OVER_TIME_SQL, {"days": int(days)})
 
 
+
+
+# --- data quality: answers stamped before their question --------------------------------------
+
+STAMPED_EARLY_SQL = """
+SELECT platform,
+       count(*) FILTER (WHERE answer_stamped_early)::BIGINT AS n_stamped_early,
+       count(*)::BIGINT AS n_answered
+FROM patient_questions
+WHERE is_answered
+GROUP BY platform
+ORDER BY platform
+"""
+
+
+def stamped_early_answers(cursor, filters: Filters | None = None) -> pd.DataFrame:
+    """Per platform with answered questions: episodes whose answer was stamped before the post
+    it replies to (an edit, clock skew between servers; counted as answered after 0 s, see
+    intermediate/int_episodes.sql), and all answered episodes. Over all the data: a property of
+    the sources, not of the dates chosen. ``filters`` is accepted for the page API and not
+    used."""
+    return run(cursor, STAMPED_EARLY_SQL, {})

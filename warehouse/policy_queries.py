@@ -250,3 +250,20 @@ def enabling_in_force(register: pd.DataFrame, clause: str = "engagement") -> dic
     if clause not in CLAUSES:
         raise ValueError(f"clause must be one of {', '.join(CLAUSES)}")
     return dict(zip(register["trust_code"], register[f"enabling_{clause}"].astype(bool)))
+
+
+# --- what the demo planted -------------------------------------------------------------------------
+
+DEMO_ORIGIN_SQL = """
+SELECT origin FROM ingest_runs
+WHERE command = 'demo' AND status = 'ok'
+ORDER BY started_at DESC
+LIMIT 1
+"""
+
+
+def demo_origin(cursor, filters: Filters | None = None) -> pd.DataFrame:
+    """The origin of the latest successful demo run (``demo:posts=N:seed=S:policy_effect=E``,
+    see store.demo_effects), or no row: the page says what the demo planted. ``filters`` is
+    accepted for the page API and not used."""
+    return run(cursor, DEMO_ORIGIN_SQL, {})

@@ -24,10 +24,14 @@ service day, 3 days: d <= t exactly when ceil(d) <= t) and never flattering else
 median is within one bin of the raw-data one. A group's histogram has at most about 3,000
 rows (two years of follow-up), whatever the number of questions.
 
-Service clock: only the trust's staffed hours count (``service_duration_seconds``). A trust's
-service day may differ from the default 10 hours, so service durations are scaled to
-*standard service hours* (``* 36000 / service_day_seconds``): one service day of any trust is
-then 10 standard service hours, and "within 1 service day" is the same threshold for all.
+Service clock: only the trust's staffed hours count (``service_duration_seconds``), as they
+actually elapsed: medians and curves in service hours are real staffed hours, never rescaled
+(a 24/7 trust's 3 hours are 3 service hours). "Within 1 service day" uses each trust's own
+staffed day (``service_day_seconds``); to read it off one Kaplan-Meier curve when trusts with
+different staffed days are pooled, the ``service_days`` scale measures each wait in its own
+trust's service days (``DAY_S`` ticks per service day, so the bins and the Kaplan-Meier code
+are the same): a wait is within 1 service day exactly when it is at most ``DAY_S`` there.
+Schedules: :func:`trust_schedules` lists the staffed hours each trust had, per policy period.
 
 "Within target" proportions for units (:func:`question_units`, :func:`asking_times`) are over
 the episodes that were *followed up for at least the target*: answered within it, or waited at
@@ -40,23 +44,26 @@ import numpy as np
 import pandas as pd
 
 from warehouse import queries, stats
-from warehouse.measures import (CALENDAR, SERVICE, SERVICE_DAY_S, TARGET, TARGETS, UNATTRIBUTED, group_code_sql,
-                                group_name_sql, name_sql, target_counts_sql, thresholds)
+from warehouse.measures import (CALENDAR, DAY_S, SERVICE, SERVICE_DAYS, TARGET, TARGETS, UNATTRIBUTED,
+                                group_code_sql, group_name_sql, name_sql, target_counts_sql, thresholds)
 from warehouse.queries import _DIMENSIONS, Filters, run
 
 CALENDAR_WITHIN = thresholds(CALENDAR)  # the targets read off the calendar-clock curve
-SERVICE_WITHIN = thresholds(SERVICE)  # ... and off the service-clock curve
-CLOCKS = (CALENDAR, SERVICE)
+SERVICE_WITHIN = thresholds(SERVICE)  # ... off the service-clock curve (none: medians only)
+SERVICE_DAY_WITHIN = thresholds(SERVICE_DAYS)  # ... and off the service-days scale
+CLOCKS = (CALENDAR, SERVICE, SERVICE_DAYS)
 QUESTION_SERIES = {"all": "'all'", "topic": "topic", "region": group_code_sql("region_code")}
 UNITS = ("region", "trust")
 GROUPS = ("all", "region", "trust")
 
 _Q_WHERE = f"asked_at >= $start_ts AND asked_at < $end_ts\n    AND {_DIMENSIONS}"
 _DAILY_WHERE = f"day BETWEEN $start AND $end\n    AND {_DIMENSIONS}"
-# Durations per clock (code constants): calendar seconds, or standard service seconds.
+# Durations per clock (code constants): calendar seconds, staffed seconds as they elapsed, or
+# the wait in the trust's own service days (DAY_S ticks each: only for "within 1 service day").
 _DURATION = {
-    "calendar": "duration_seconds",
-    "service": f"service_duration_seconds * {SERVICE_DAY_S}.0 / nullif(service_day_seconds, 0)",
+    CALENDAR: "duration_seconds",
+    SERVICE: "service_duration_seconds",
+    SERVICE_DAYS: f"service_duration_seconds * {DAY_S}.0 / nullif(service_day_seconds, 0)",
 }
 _GROUP = {
     "all": "'all'",
@@ -89,6 +96,7 @@ QUESTION_HEADLINE_SQL = f"""
 SELECT coalesce(sum(n_questions), 0)::BIGINT AS n_questions,
        coalesce(sum(n_answered), 0)::BIGINT AS n_answered,
        coalesce(sum(n_questions - n_answered), 0)::BIGINT AS n_open,
+       coalesce(sum(n_acknowledged), 0)::BIGINT AS n_acknowledged,
        {_TARGET_SUMS}
 FROM daily_question_counts
 WHERE {_DAILY_WHERE}
@@ -97,7 +105,8 @@ WHERE {_DAILY_WHERE}
 
 def question_headline(cursor, filters: Filters) -> pd.DataFrame:
     """One row: episodes asked in the period (``n_questions``), answered so far, still open,
-    and answered within 1 hour / 1 service day / 3 days (over all episodes)."""
+    acknowledged automatically before any answer (``n_acknowledged``), and answered within
+    1 hour / 1 service day / 3 days (over all episodes)."""
     return run(cursor, QUESTION_HEADLINE_SQL, filters.params())
 
 
@@ -220,9 +229,10 @@ HISTOGRAM_SQL = {
 def response_histogram(cursor, filters: Filters, by: str = "all", clock: str = "calendar",
                        top: int = 10_000) -> pd.DataFrame:
     """Episodes per group x time bin, answered (``events``) and still open (``censored``):
-    group_code, group_name, region_name, bin_s (duration rounded up to the bin edge; standard service
-    seconds on the service clock), events, censored. ``by`` = all, region or trust (the
-    ``top`` busiest; unattributed questions are not a trust). Feed each group to
+    group_code, group_name, region_name, bin_s (duration rounded up to the bin edge: calendar
+    seconds, staffed seconds on the service clock, or DAY_S ticks per the trust's service day on
+    the service_days scale), events, censored. ``by`` = all, region or trust (the ``top``
+    busiest; unattributed questions are not a trust). Feed each group to
     :func:`warehouse.stats.km_from_counts`."""
     if (by, clock) not in HISTOGRAM_SQL:
         raise ValueError(f"by must be one of {', '.join(GROUPS)} and clock one of {', '.join(CLOCKS)}")
@@ -309,6 +319,32 @@ def open_questions(cursor, filters: Filters, limit: int = 500) -> pd.DataFrame:
     return run(cursor, OPEN_QUESTIONS_SQL, filters.params() | {"limit": int(limit)})
 
 
+
+
+# --- the schedules service hours were counted on -----------------------------------------------
+
+TRUST_SCHEDULES_SQL = f"""
+WITH periods AS (
+    SELECT trust_code, policy_version, staffed_hours, service_day_seconds
+    FROM patient_questions
+    WHERE trust_code IS NOT NULL AND {_Q_WHERE}
+    GROUP BY ALL
+)
+SELECT p.trust_code, {name_sql('p.trust_code', 't.trust_name')} AS trust_name, p.policy_version,
+       tp.effective_from, tp.effective_to, p.staffed_hours, p.service_day_seconds
+FROM periods p
+LEFT JOIN trusts t ON t.trust_code = p.trust_code
+LEFT JOIN trust_policies tp ON tp.trust_code = p.trust_code AND tp.policy_version = p.policy_version
+ORDER BY trust_name, p.trust_code, tp.effective_from NULLS FIRST, p.policy_version
+"""
+
+
+def trust_schedules(cursor, filters: Filters) -> pd.DataFrame:
+    """The staffed hours each trust's questions in the selection were timed on, one row per
+    trust and policy period: trust_code, trust_name, policy_version (None: no local policy in
+    force, so the default Mon–Fri 08:00–18:00), effective_from, effective_to (None: still in
+    force), staffed_hours (None: the default) and service_day_seconds (one staffed day)."""
+    return run(cursor, TRUST_SCHEDULES_SQL, filters.params())
 
 
 # --- from histograms to estimates (pure pandas/numpy, no database) ---------------------------

@@ -13,8 +13,8 @@ from typing import Callable
 
 import pandas as pd
 
-from store import reviews
-from warehouse import measures, service_time, spc_build
+from store import config, reviews
+from warehouse import handles, measures, service_time, spc_build
 from warehouse.enrich import questions, roles, sql_string
 from warehouse.rules import clauses, enabling, engine, local, packs
 
@@ -167,6 +167,11 @@ def _answered_within_targets() -> str:
 
 TEMPLATES: dict[str, Callable[[], str]] = {
     "answered_within_targets": _answered_within_targets,
+    # the limits of an automatic reply (warehouse.measures, "answers and acknowledgements")
+    "template_min_repeats": lambda: str(int(measures.TEMPLATE_MIN_REPEATS)),
+    "template_min_kinds": lambda: str(int(measures.TEMPLATE_MIN_KINDS)),
+    "fast_reply_seconds": lambda: str(int(measures.FAST_REPLY_SECONDS)),
+    "fast_reply_min_chars": lambda: str(int(measures.FAST_REPLY_MIN_CHARS)),
     "disclaimer_pattern": _disclaimer_pattern,
     "enabling_practice_columns": _enabling_practice_columns,
     "guideline_flags": _guideline_flags,
@@ -186,12 +191,15 @@ def make_review_decisions(con) -> None:
         return
     con.register("frame", frame)
     try:
-        con.execute("INSERT INTO staging.stg_review_decisions SELECT id::BIGINT, platform, post_id,"
-                    " rule_id, decision, note, reviewer, decided_at::TIMESTAMPTZ FROM frame")
+        # a Bluesky id recorded before ids were hashed gets the hash the posts have now
+        con.execute("INSERT INTO staging.stg_review_decisions SELECT id::BIGINT, platform,"
+                    " radsome_hide_did(platform, post_id, $key), rule_id, decision, note, reviewer,"
+                    " decided_at::TIMESTAMPTZ FROM frame", {"key": config.pseudonym_key()})
     finally:
         con.unregister("frame")
 
-PYTHON_TABLES: list[Callable] = [make_service_calendars, make_rules_table, make_review_decisions]
+PYTHON_TABLES: list[Callable] = [handles.make_macros, make_service_calendars, make_rules_table,
+                                  make_review_decisions]
 
 
 @dataclass(frozen=True)

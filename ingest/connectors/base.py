@@ -128,7 +128,10 @@ def _record_deleted(con, deleted: list[tuple[str, str]], origin: str, run_id: st
             "INSERT INTO deletions SELECT $p, $i, now(), $o, NULL, now(), $r"
             " WHERE NOT EXISTS (SELECT 1 FROM deletions WHERE platform = $p AND post_id = $i)",
             {"p": platform, "i": post_id, "o": origin, "r": run_id})
-    return retention.purge_deleted(con)
+    removed = retention.purge_deleted(con)
+    # logged so that the run rewrites the store afterwards (store.rewrite): the bytes go too
+    retention.log_purge(con, retention.PurgeCounts(deleted_versions=removed), "connector", run_id=run_id)
+    return removed
 
 
 def _incoming(con, page: Page) -> None:

@@ -6,7 +6,10 @@
 -- seconds from the calendar's start to t, so a response's service time is
 -- service_at(answer) - service_at(ask). The policy in force on the UK day the question was
 -- asked sets the calendar for the whole episode. Unattributed questions (and trusts missing
--- from the reference data) use England's default calendar ('__default__').
+-- from the reference data) use England's default calendar ('__default__'). The seconds are
+-- staffed seconds as they actually elapsed, never rescaled to a standard day: a 24/7 trust's
+-- 3 hours are 3 service hours; service_day_seconds (one of the trust's staffed days) is the
+-- threshold of "within 1 service day". staffed_hours: the schedule (NULL: the default).
 WITH episodes AS (
     SELECT platform, post_id, trust_code, asked_at, answered_at,
            coalesce(answered_at, data_end_at) AS stopped_at,
@@ -15,7 +18,7 @@ WITH episodes AS (
 ),
 keyed AS (
     SELECT e.*, coalesce(t.calendar_key, d.calendar_key) AS calendar_key, t.policy_version,
-           t.response_target_hours
+           t.response_target_hours, t.staffed_hours
     FROM episodes e
     LEFT JOIN staging.stg_trust_calendars t
       ON t.trust_code = e.trust_code
@@ -26,6 +29,7 @@ keyed AS (
 timed AS (
     SELECT
         k.platform, k.post_id, k.answered_at, k.calendar_key, k.policy_version, k.response_target_hours,
+        k.staffed_hours,
         service_at(b.service_seconds_before, b.open_utc, b.close_utc, k.stopped_at)
           - service_at(a.service_seconds_before, a.open_utc, a.close_utc, k.asked_at) AS stopped_seconds
     FROM keyed k
@@ -40,6 +44,7 @@ SELECT
     CASE WHEN t.answered_at IS NOT NULL THEN t.stopped_seconds END AS service_response_seconds,
     t.stopped_seconds AS service_duration_seconds,
     c.service_day_seconds,
+    t.staffed_hours,
     t.policy_version,
     t.response_target_hours
 FROM timed t

@@ -110,15 +110,19 @@ SELECT
     a.role AS author_role,
     a.role_source,
     CASE WHEN a.role_source = 'self_description' THEN a.self_role_confidence END AS role_confidence,
-    CASE WHEN a.role_source = 'self_description' THEN a.self_role_evidence END AS role_evidence,
+    CASE WHEN a.role_source = 'self_description' THEN radsome_no_handles(a.self_role_evidence) END AS role_evidence,
     a.account_title,
     a.created_at,
-    a.text,
-    a.url,
+    a.text,  -- as posted: the rules and classifiers read it (marts.posts publishes it without handles)
+    CASE
+        WHEN a.registry_role IS NOT NULL THEN a.url  -- a registered account's official link
+        ELSE radsome_public_url(a.platform, a.post_id, a.parent_id, a.resolved_thread_id)
+    END AS url,  -- a member of the public's link names nobody, or there is none (warehouse/handles.py)
     a.source,
     a.final_trust_code AS trust_code,
     t.region_code,
     a.attribution,
+    a.is_demo,
     a.fetched_at,
     a.payload_hash  -- the stored version's: memoised enrichment re-reads a post only when it changes
 FROM attributed a

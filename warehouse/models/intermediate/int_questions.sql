@@ -12,6 +12,7 @@
 WITH public_posts AS (
     SELECT platform, post_id, text FROM memo_todo
 )
-SELECT * FROM (
+-- The memo keeps the verdicts, never the text (the memo schema is part of the published file).
+SELECT * EXCLUDE (text) FROM (
 {{ question_annotations }}
 )

@@ -10,6 +10,8 @@
 WITH posts_for_rules AS (
     SELECT platform, post_id, author_role, text FROM memo_todo
 )
-SELECT * FROM (
+-- The evidence span is published (flags, and the memo schema): handles in it are hidden
+-- (warehouse/handles.py).
+SELECT * REPLACE (radsome_no_handles(evidence) AS evidence) FROM (
 {{ guideline_flags }}
 )

@@ -22,7 +22,7 @@ SELECT
     p.role_evidence,
     p.account_title,
     p.created_at,
-    p.text,
+    radsome_no_handles(p.text) AS text,  -- @mentions, profile links and DIDs hidden (warehouse/handles.py)
     p.url,
     p.source,
     p.trust_code,
@@ -31,7 +31,7 @@ SELECT
     coalesce(q.is_question, false) AS is_question,
     q.question_cues,
     q.topic,
-    p.source = 'demo' AS is_demo
+    p.is_demo  -- landed by the demo generator's run (staging.stg_posts), not read from the data
 FROM intermediate.int_posts p
 JOIN authors a USING (author_key)
 LEFT JOIN intermediate.int_questions q USING (platform, post_id)

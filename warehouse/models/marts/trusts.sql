@@ -1,5 +1,6 @@
 -- grain: one row per NHS trust or health board in the reference data
 -- key: trust_code
+-- fictional: an organisation the demo generator invented (never a real one's code or name).
 SELECT
     t.trust_code,
     t.trust_name,
@@ -9,6 +10,7 @@ SELECT
     t.open_date,
     t.close_date,
     t.nation,
+    t.fictional,
     coalesce(c.n_posts, 0) AS n_posts
 FROM staging.stg_trusts t
 LEFT JOIN staging.stg_regions r USING (region_code)

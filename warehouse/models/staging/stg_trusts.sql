@@ -1,4 +1,5 @@
--- grain: one row per NHS trust or health board (NHS ODS reference data)
+-- grain: one row per NHS trust or health board (NHS ODS reference data), and the demo's
+-- fictional organisations (fictional: codes ZZ1nn, never ODS's)
 -- key: trust_code
 SELECT
     ods_code AS trust_code,
@@ -8,5 +9,6 @@ SELECT
     postcode,
     open_date,
     close_date,
-    nation
+    nation,
+    fictional
 FROM raw.ref_trusts

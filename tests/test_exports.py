@@ -1,0 +1,131 @@
+"""Issue #18, items 5 and 6: what leaves the dashboard as a file, and what its tables show.
+
+A post's text can be a spreadsheet formula. The CSV quotes every field and defuses every line
+of a cell (a bare carriage return ends the row for some readers); the Excel file holds strings
+only; the tables on the page are defused too; and there is one download path, audited.
+Real warehouse, real Streamlit (AppTest); the files are read back as a spreadsheet would.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from xml.etree import ElementTree
+
+import pandas as pd
+import pytest
+
+from store import access
+from tests.support import ROOT, load_and_build, post
+from tests.test_app import downloads, open_page, signed_in  # noqa: F401 (fixture)
+from ui import labels, tables
+
+pytestmark = pytest.mark.app
+
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+HOSTILE = ["\r=cmd|' /C calc'!A0", "fine\n+HYPERLINK(\"http://evil.example\",\"click\")",
+           "@ SUM(1+1)*cmd|' /C calc'!A0", "=1+1", "see you\r\n-2+3 tomorrow", "\t=tab"]
+PARAMS = {"from": "2025-05-01", "to": "2025-05-31"}
+
+
+@pytest.fixture
+def hostile(data_dir, tmp_path, downloads):  # noqa: F811 (downloads: recorded from the first run)
+    load_and_build(tmp_path, [post(f"h{i}", text=text, trust_code="RR8", created_at=f"2025-05-0{i + 1}T09:00:00+00:00")
+                              for i, text in enumerate(HOSTILE)])
+    return open_page("pages/1_Explore.py", PARAMS, user=signed_in("ann@nhs.net", "admin"))
+
+
+def _lines(text: str) -> list[str]:
+    return re.split(r"\r\n|\r|\n", text)
+
+
+def _live(line: str) -> bool:
+    """A physical line a spreadsheet could start a formula on: it starts with a formula
+    character, or with a quote and then one."""
+    return line.startswith(FORMULA) or (line.startswith('"') and line[1:2] != "" and line[1] in FORMULA)
+
+
+def test_csv_download_quotes_every_field_and_defuses_every_line(hostile, downloads):  # noqa: F811
+    at = hostile
+    assert not at.exception, at.exception
+    served = downloads[at.download_button(key="download_posts").proto.deferred_file_id]()
+    text = served.decode("utf-8-sig")
+    assert not [line for line in _lines(text) if _live(line)], "a line starts like a formula"
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(records) == len(HOSTILE) + 1
+    column = records[0].index(labels.EXPLORE_TEXT)
+    shown = sorted(r[column] for r in records[1:])
+    assert shown == sorted(tables.defuse(t) for t in HOSTILE)
+    for cell in shown:  # every line of every cell defused
+        assert not [line for line in _lines(cell) if line.startswith(FORMULA)], repr(cell)
+    # every field quoted: writing the records back with every field quoted gives the same text
+    again = io.StringIO()
+    csv.writer(again, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(records)
+    assert again.getvalue() == text
+
+
+def _sheet(workbook: bytes) -> tuple[list[ElementTree.Element], list[str]]:
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    with zipfile.ZipFile(io.BytesIO(workbook)) as z:
+        sheet = ElementTree.fromstring(z.read("xl/worksheets/sheet1.xml"))
+        strings = ElementTree.fromstring(z.read("xl/sharedStrings.xml"))
+    shared = ["".join(t.text or "" for t in si.iter(f"{{{ns['m']}}}t")) for si in strings.findall("m:si", ns)]
+    return sheet.findall(".//m:c", ns), shared
+
+
+def test_excel_download_holds_strings_never_formulas(hostile, downloads):  # noqa: F811
+    at = hostile
+    served = downloads[at.download_button(key="download_posts_xlsx").proto.deferred_file_id]()
+    cells, shared = _sheet(served)
+    assert cells and all(c.get("t") == "s" for c in cells), "every cell a shared string"
+    assert not [c for c in cells if c.find("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}f") is not None]
+    def breaks(text: str) -> str:  # XlsxWriter keeps a carriage return as _x000D_; XML reads \r as \n
+        return re.sub(r"\r\n?", "\n", text.replace("_x000D_", "\r"))
+
+    for text in HOSTILE:
+        assert breaks(tables.defuse(text)) in [breaks(s) for s in shared], repr(text)
+    assert not [s for s in shared if any(line.startswith(FORMULA) for line in _lines(s.replace("_x000D_", "\r")))]
+
+
+def test_tables_on_the_page_show_defused_text(hostile):
+    shown = hostile.dataframe[0].value[labels.EXPLORE_TEXT].tolist()
+    assert sorted(shown) == sorted(tables.defuse(t) for t in HOSTILE)
+    assert "'=1+1" in shown
+
+
+def test_each_download_is_audited_with_table_filters_rows_and_format(hostile):
+    at = hostile
+    at.download_button(key="download_posts").click().run()
+    at.download_button(key="download_posts_xlsx").click().run()
+    exports = access.audit_log().query("action == 'export'")
+    assert exports["user"].tolist() == ["ann@nhs.net", "ann@nhs.net"]
+    assert exports["detail"].str.startswith(f"{len(HOSTILE)} posts as ").all()
+    assert [d.split(";")[0].rsplit(" ", 1)[1] for d in exports["detail"]] == ["CSV", "Excel"]
+    assert all("; 2025-05-01 to 2025-05-06; regions all; trusts all" in d for d in exports["detail"])
+
+
+def _calling(*calls: str) -> list[str]:
+    """The page and ui files (dashboard.py included) whose code holds any of ``calls``."""
+    files = [ROOT / "dashboard.py", *(path for folder in ("pages", "ui") for path in sorted((ROOT / folder).glob("*.py")))]
+    return [path.relative_to(ROOT).as_posix() for path in files if any(call in path.read_text() for call in calls)]
+
+
+def test_there_is_one_download_path():
+    """Every download button is made by ui.tables.download (audited, demo data marked); the
+    data grid's own download is off (client.disableDataExport, tests/test_security.py)."""
+    assert _calling("download_button(") == ["ui/tables.py"]
+
+
+def test_there_is_one_table_path():
+    """Every table a page shows goes through ui.tables.show (defused, captioned as synthetic on
+    demo data): no page or other ui module makes a grid or table itself (issues #12, #18)."""
+    assert _calling(".dataframe(", "st.table(", ".data_editor(") == ["ui/tables.py"], \
+        "pages show tables through ui.tables.show"
+
+
+def test_defuse_covers_every_line_of_a_cell():
+    assert tables.defuse("a\r=b\n+c\r\n@d") == "a\r'=b\n'+c\r\n'@d"
+    assert tables.defuse("-1") == "'-1" and tables.defuse("ok") == "ok" and tables.defuse(3) == 3
+    frame = pd.DataFrame({"t": ["=x", None], "n": [1, 2]})
+    assert tables.defused(frame)["t"].tolist()[0] == "'=x" and tables.defused(frame)["n"].tolist() == [1, 2]
