@@ -33,6 +33,9 @@ BASES = [
 # new pages are added.
 PAGE_QUERIES = {
     "dashboard.py": [
+        # the scorecard (latest complete month; England when no single trust or region is chosen)
+        (spc_queries.spc_units, {}),
+        (spc_queries.scorecard, {"unit_type": "nation", "unit_code": ENGLAND}),
         (queries.headline, {}),
         (queries.posts_over_time, {"grain": "week", "by": "platform"}),
         (queries.posts_by_region, {}),

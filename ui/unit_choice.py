@@ -1,5 +1,5 @@
-"""Which trust, region or nation a page shows (the SPC trends page; the Overview's scorecard
-will use it too): the URL parameter ``unit`` (``trust:RR8``, ``region:Y63``, ``nation:ENG``)
+"""Which trust, region or nation a page shows (the SPC trends page and the Overview's
+scorecard): the URL parameter ``unit`` (``trust:RR8``, ``region:Y63``, ``nation:ENG``)
 pins it, so that a link reproduces the view; without one, the signed-in user's home trust or
 region from the users register; else a single trust or region chosen in the sidebar filters;
 else England. Choosing one trust (or region) in the sidebar later moves the charts to it.
