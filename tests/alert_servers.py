@@ -29,7 +29,7 @@ class SmtpServer:
         self.messages: list[email.message.EmailMessage] = []
         self.mode = "accept"
         self.tempfail_times = 1
-        self.incomplete = 0  # sessions that ended without a message (client gone mid-send)
+        self.envelopes = 0  # recipients accepted (RCPT): one more than the messages when a client left before DATA
         self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
@@ -37,6 +37,7 @@ class SmtpServer:
         if self.mode == "refuse_rcpt":
             return "550 5.1.1 mailbox unavailable"
         envelope.rcpt_tos.append(address)
+        self.envelopes += 1
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
@@ -135,6 +136,14 @@ class WebhookReceiver:
 
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
+
+    def wait_for_broken(self, n: int, timeout: float = 5.0) -> int:
+        """``broken`` once it is at least ``n``, or after ``timeout`` seconds: the server's thread
+        reads a killed client's end of file a moment after the kill, not before the test looks."""
+        end = time.monotonic() + timeout
+        while self.broken < n and time.monotonic() < end:
+            time.sleep(0.02)
+        return self.broken
 
     def keys(self) -> list[str]:
         return [r["headers"]["Idempotency-Key"] for r in self.requests]

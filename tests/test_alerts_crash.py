@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+from datetime import datetime, timedelta, timezone
 
 import duckdb
 import pytest
@@ -26,7 +27,9 @@ from alerts import channels
 from store import access, config
 from tests.alert_servers import SmtpServer, WebhookReceiver
 from tests.conftest import TEST_KEY
-from tests.support import run_cli
+from ingest import jobs
+from tests.support import published_query, run_cli, write_jsonl
+from warehouse.build import build
 
 pytestmark = pytest.mark.slow  # real child processes killed at each point
 
@@ -113,7 +116,8 @@ def test_killed_mid_run_then_run_again_every_event_arrives_once(setup, point, fi
         assert list(states.values()) == ["sent" if point == "alerts_after_sent" else "sending"]
         assert next(iter(states))[0] == killed_sub
         if point == "alerts_mid_send":
-            assert hook.broken == (1 if first == "teams" else 0)  # headers without their body: not delivered
+            expected = 1 if first == "teams" else 0
+            assert hook.wait_for_broken(expected) == expected  # headers without their body: not delivered
 
         for _ in range(2):  # the next run delivers the rest; the one after finds nothing to do
             result = run_cli("alerts", "run", env=env(folder, smtp, hook))
@@ -153,3 +157,105 @@ def test_a_full_disk_mid_run_is_a_clear_error_and_the_next_run_completes(setup, 
         assert sorted(set(smtp.ids())) == sorted(set(smtp.ids())) and len(set(smtp.ids())) == len(keys)
         assert len(smtp.messages) == len(keys) + (1 if point == "alerts_after_send" else 0)
         assert len(hook.delivered()) == len(keys)
+
+
+# --- issue #14's "done when": a new overdue question and a new high-severity flag ----------------
+
+DAY0 = datetime(2025, 3, 3, tzinfo=timezone.utc)  # March: UK time is UTC
+STAFF = "platform,author_id,role,trust_code,title\nx,leeds,organisation,RR8,Leeds Imaging\nx,jo,professional,RR8,Mammographer\n"
+
+
+def _at(day: int, hour: int) -> str:
+    return (DAY0 + timedelta(days=day, hours=hour)).isoformat()
+
+
+def _batch(day: int, question: str, text: str, flag: str) -> list[dict]:
+    """One build's new data: a patient question to RR8 that nobody answers, a staff post with
+    an NHS number (CONF-NHS-NUMBER, high severity), and a later post so that the question has
+    waited two days by the data's end."""
+    return [
+        {"platform": "x", "post_id": question, "author_id": f"pat_{question}", "created_at": _at(day, 10),
+         "text": text, "trust_code": "RR8"},
+        {"platform": "x", "post_id": flag, "author_id": "jo", "created_at": _at(day, 12),
+         "text": "NHS no 9310965606 needs her scan rebooked" if day == 0 else
+                 "NHS number 9619 659 570 - patient never got her letter"},
+        {"platform": "x", "post_id": f"later{day}", "author_id": "leeds", "created_at": _at(day + 2, 9),
+         "text": "Our breast screening unit is open on Saturday this month."},
+    ]
+
+
+DONE_WHEN = {"email": """  - name: manager-email
+    user: manager@nhs.net
+    channel: email
+    scope: {trust: RR8}
+    events:
+      overdue_question: {hours: 24, max_age_days: 30}
+      high_flag: {max_age_days: 30}
+""", "teams": """  - name: lead-teams
+    user: lead@nhs.net
+    channel: {webhook: teams, url_secret: LEAD_TEAMS}
+    scope: {trust: RR8}
+    events:
+      overdue_question: {hours: 24, max_age_days: 30}
+      high_flag: {max_age_days: 30}
+"""}
+
+
+@pytest.mark.parametrize("first", ["email", "teams"])
+def test_a_new_overdue_question_and_a_new_high_flag_reach_smtp_and_a_webhook_exactly_once(data_dir, first):
+    """The cron cycle: build, alerts, new data, build, alerts killed (mid-send, after a send was
+    recorded, after a claim), alerts, alerts again. Each event reaches the local SMTP server and
+    the webhook receiver exactly once: one message per event id, none lost, none twice (the kill
+    points here are every one except the instant between the server's acceptance and the
+    ledger's commit, where the same message is sent again: test above, docs/alerts.md)."""
+    folder = data_dir
+    jobs.import_file(write_jsonl(folder.parent / "one.jsonl", _batch(0, "q1", "Can I eat before my CT scan?", "f1")))
+    (folder.parent / "accounts.csv").write_text(STAFF)
+    jobs.load_accounts(folder.parent / "accounts.csv")
+    build()
+    region = published_query("SELECT region_code FROM trusts WHERE trust_code = 'RR8'")[0][0]
+    access.store_users([
+        {"email": "manager@nhs.net", "role": "trust_manager", "trust_code": "RR8", "region_code": None, "name": "M"},
+        {"email": "lead@nhs.net", "role": "regional_lead", "trust_code": None, "region_code": region, "name": "L"}],
+        "tests")
+    (folder / "alerts.yaml").write_text("subscriptions:\n" + DONE_WHEN[first] + DONE_WHEN[{"email": "teams", "teams": "email"}[first]])
+    earlier = {"question:x:q1", "flag:x:f1:CONF-NHS-NUMBER"}
+    new = {"question:x:q2", "flag:x:f2:CONF-NHS-NUMBER"}
+    with SmtpServer() as smtp, WebhookReceiver() as hook:
+        def run(fault=None):
+            return run_cli("alerts", "run", env=env(folder, smtp, hook, fault))
+
+        def received() -> dict[str, list[str]]:
+            return {"manager-email": [m["X-RadSoMe-Event"] for m in smtp.messages], "lead-teams": hook.keys()}
+
+        def once(sub: str, keys: set[str]) -> list[str]:
+            width = 40 if sub == "manager-email" else 64
+            return sorted(channels.event_id(sub, k)[:width] for k in keys)
+
+        result = run()
+        assert result.returncode == 0, result.stderr
+        for sub, got in received().items():
+            assert sorted(got) == once(sub, earlier), sub  # the first build's two events, once each
+
+        # the next build brings a new overdue question and a new high-severity flag
+        jobs.import_file(write_jsonl(folder.parent / "two.jsonl",
+                                     _batch(3, "q2", "Do they give you a gown for the MRI?", "f2")))
+        build()
+        for point in ("alerts_mid_send", "alerts_after_sent", "alerts_after_claim"):
+            result = run(point)
+            assert result.returncode == -signal.SIGKILL, (point, result.stderr)
+        # the mid-send kill (the first subscription's first event): an SMTP envelope without its DATA,
+        # or a webhook request's headers without the whole body; neither is delivered
+        assert smtp.envelopes == len(smtp.messages) + (first == "email")
+        assert hook.wait_for_broken(int(first == "teams")) == (first == "teams")
+        for _ in range(2):  # then cron's next runs: the rest arrives; the one after sends nothing
+            result = run()
+            assert result.returncode == 0, result.stderr
+        assert "sent 0," in result.stdout
+        for sub, got in received().items():
+            assert sorted(got) == once(sub, earlier | new), sub  # each event exactly once, none lost
+        assert sorted(r["headers"]["Idempotency-Key"] for r in hook.delivered()) == sorted(
+            channels.event_id("lead-teams", k) for k in earlier | new)
+        kinds = sorted(m["Subject"].split(":")[0] for m in smtp.messages)
+        assert len(kinds) == 4 and len(set(smtp.ids())) == 4
+    assert set(ledger(folder).values()) == {"sent"} and len(ledger(folder)) == 2 * len(earlier | new)
