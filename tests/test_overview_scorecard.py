@@ -15,7 +15,6 @@ import pytest
 from store import config
 from tests.test_app import open_page, signed_in
 from ui import scorecard
-from warehouse import spc_queries
 from warehouse.measures import HEADLINE, MEASURES
 
 pytestmark = pytest.mark.app
