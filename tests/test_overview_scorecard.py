@@ -186,3 +186,27 @@ def test_without_a_choice_it_is_england_alone(demo):
     assert at.selectbox(key="unit_choice").value == "nation:ENG"
     assert rows(at, 1) == [[v[0]] for v in expected(demo, "nation", "ENG", None).values()]
     assert "Compared with England" not in [c.value for c in at.caption]
+
+
+def test_a_trust_outside_england_is_beside_its_own_nation(demo):
+    welsh = published(demo, "SELECT min(p.unit_code) AS u FROM spc_points p "
+                            "JOIN trusts t ON t.trust_code = p.unit_code WHERE p.unit_type = 'trust' "
+                            "AND t.nation = 'Wales'")
+    trust = welsh["u"].iloc[0]
+    assert trust, "premise: the demo has a Welsh trust"
+    at = open_page(params={"unit": f"trust:{trust}"})
+    assert not at.exception, at.exception
+    headings = [c.value for c in at.caption]
+    assert "Wales" in headings and "Compared with Wales" in headings and "England" not in headings
+    points = published(demo, "SELECT * FROM spc_points WHERE grain = 'month'")
+    want = []
+    for measure in HEADLINE:
+        mine = points[(points.unit_type == "trust") & (points.unit_code == trust) & (points.measure == measure)]
+        if mine.empty:
+            continue
+        latest = mine.sort_values("period_start").iloc[-1]
+        wales = points[(points.unit_type == "nation") & (points.unit_code == "WLS") & (points.measure == measure)
+                       & (points.period_start == latest.period_start)]
+        want.append(scorecard.shown(measure, None) if wales.empty else scorecard.shown(
+            measure, wales.value.iloc[0], wales.ci_low.iloc[0], wales.ci_high.iloc[0], wales.suppressed.iloc[0], True))
+    assert [row[2] for row in rows(at, 3)] == want  # the nation's column holds Wales' values
