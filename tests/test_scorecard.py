@@ -91,3 +91,42 @@ def test_a_hidden_unit_value_is_never_compared(demo_data):
         assert checked > 0  # the premise: some trust values are hidden on the demo
     finally:
         con.close()
+
+
+def test_the_scorecard_query_puts_the_units_region_and_nation_side_by_side(demo_data):
+    """warehouse.spc_queries.scorecard against spc_points read here: for every English trust's
+    latest month, the region's and England's points of the same month and measure, and the
+    comparisons by Fingertips' method (not_compared where a value is hidden)."""
+    import duckdb
+    import numpy as np
+
+    from store import config
+    from warehouse import spc_queries
+    con = duckdb.connect(str(demo_data / config.WAREHOUSE_FILE), read_only=True)
+    try:
+        points = con.execute("SELECT * FROM spc_points WHERE grain = 'month'").df().set_index(
+            ["unit_type", "unit_code", "measure", "period_start"])
+        trusts = con.execute("SELECT trust_code, region_code FROM trusts WHERE nation = 'England' AND trust_code IN"
+                             " (SELECT unit_code FROM spc_points WHERE unit_type = 'trust') ORDER BY 1 LIMIT 8").fetchall()
+        compared = 0
+        for trust, region in trusts:
+            card = spc_queries.scorecard(con.cursor(), None, unit_type="trust", unit_code=trust)
+            assert list(card["measure"]) == [m for m in HEADLINE if m in set(card["measure"])]
+            for row in card.to_dict("records"):
+                period = row["period_start"]
+                for role, key in (("region", ("region", region)), ("nation", ("nation", "ENG"))):
+                    if (*key, row["measure"], period) not in points.index:  # no point of theirs that month
+                        assert pd.isna(row[f"{role}_value"]) and row[f"vs_{role}"] == "not_compared"
+                        continue
+                    want = points.loc[(*key, row["measure"], period)]
+                    assert row[f"{role}_unit_code"] == key[1]
+                    assert (row[f"{role}_n"], row[f"{role}_suppressed"]) == (want["n"], want["suppressed"])
+                    assert np.isclose(row[f"{role}_value"], want["value"], equal_nan=True)
+                    hidden = row["suppressed"] or want["suppressed"]
+                    expected = "not_compared" if hidden else stats.compare_with_benchmark(
+                        row["value"], row["ci_low"], row["ci_high"], want["value"], MEASURES[row["measure"]].better)
+                    assert row[f"vs_{role}"] == expected, (trust, row["measure"], role)
+                    compared += not hidden
+        assert compared > 0  # premise: some comparisons are made, not all hidden
+    finally:
+        con.close()

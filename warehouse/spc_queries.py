@@ -69,36 +69,35 @@ def spc_series(cursor, filters: Filters | None = None, unit_type: str = "nation"
     return run(cursor, SPC_SERIES_SQL, {"unit_type": unit_type, "unit_code": str(unit_code), "grain": grain})
 
 
-# The latest point of each measure of the unit, its region and its nation, in the unit's
-# latest period (the same period for all three).
+# The latest point of each measure of the unit, beside its region's and its nation's points of
+# the same period, one row per measure (the wide shape the scorecard shows: pivoting in SQL
+# costs a fraction of pandas joins on a few rows).
+_ROLE_COLUMNS = ("value", "ci_low", "ci_high", "n", "events", "suppressed", "unit_code")
+_ROLE_SELECT = ", ".join(f"{alias}.{c} AS {prefix}{c}" for alias, prefix in (("u", ""), ("r", "region_"), ("g", "nation_"))
+                         for c in _ROLE_COLUMNS)
 SCORECARD_SQL = f"""
-WITH unit AS (
-    SELECT * FROM spc_points
-    WHERE unit_type = $unit_type AND unit_code = $unit_code AND grain = $grain
-),
-latest AS (SELECT measure, max(period_start) AS period_start FROM unit GROUP BY measure),
-places AS (
+WITH places AS (
     SELECT t.region_code, {nation_code_sql('t.nation')} AS nation_code FROM trusts t
     WHERE $unit_type = 'trust' AND t.trust_code = $unit_code
     UNION ALL
-    SELECT r.region_code, {nation_code_sql('r.nation')} FROM regions r
+    SELECT NULL, {nation_code_sql('r.nation')} FROM regions r
     WHERE $unit_type = 'region' AND r.region_code = $unit_code
-    UNION ALL
-    SELECT NULL, $unit_code WHERE $unit_type = 'nation'
 ),
-wanted AS (
-    SELECT 'unit' AS role, $unit_type AS unit_type, $unit_code AS unit_code
-    UNION ALL SELECT 'region', 'region', region_code FROM places WHERE $unit_type = 'trust'
-    UNION ALL SELECT 'nation', 'nation', nation_code FROM places WHERE $unit_type <> 'nation'
-)
-SELECT w.role, l.measure, l.period_start, p.value, p.ci_low, p.ci_high, p.n, p.events, p.suppressed,
-       p.variation_icon, p.assurance_icon, p.trial_limits, p.unit_code
+u AS (SELECT * FROM spc_points WHERE unit_type = $unit_type AND unit_code = $unit_code AND grain = $grain),
+r AS (SELECT * FROM spc_points WHERE unit_type = 'region' AND grain = $grain
+          AND unit_code = (SELECT max(region_code) FROM places)),
+g AS (SELECT * FROM spc_points WHERE unit_type = 'nation' AND grain = $grain
+          AND unit_code = (SELECT max(nation_code) FROM places)),
+latest AS (SELECT measure, max(period_start) AS period_start FROM u GROUP BY measure)
+SELECT l.measure, l.period_start, {_ROLE_SELECT}, u.variation_icon, u.assurance_icon, u.trial_limits
 FROM latest l
-CROSS JOIN wanted w
-LEFT JOIN spc_points p ON p.unit_type = w.unit_type AND p.unit_code = w.unit_code AND p.grain = $grain
-    AND p.measure = l.measure AND p.period_start = l.period_start
+JOIN u USING (measure, period_start)
+LEFT JOIN r ON r.measure = l.measure AND r.period_start = l.period_start
+LEFT JOIN g ON g.measure = l.measure AND g.period_start = l.period_start
 """
-_ROLE_COLUMNS = ("value", "ci_low", "ci_high", "n", "events", "suppressed", "unit_code")
+SCORECARD_COLUMNS = ["measure", "label", "period_start", *_ROLE_COLUMNS, "variation_icon", "assurance_icon",
+                     "trial_limits", *(f"{role}_{c}" for role in ("region", "nation") for c in _ROLE_COLUMNS),
+                     "vs_region", "vs_nation"]
 
 
 def scorecard(cursor, filters: Filters | None = None, unit_type: str = "trust", unit_code: str = "",
@@ -106,41 +105,33 @@ def scorecard(cursor, filters: Filters | None = None, unit_type: str = "trust", 
     """One row per headline measure (in :data:`warehouse.measures.HEADLINE` order) with a point
     in the unit's charts: the latest period, the unit's value, CI, n, events and suppressed
     mark, the same for its region (``region_*``, trusts only) and its nation (``nation_*``,
-    England for English units), the unit's variation and assurance icons, and its comparison
-    with the region and with the nation (``vs_region``, ``vs_nation``: better / similar / worse,
-    higher / lower for the volume, or not_compared; by the Fingertips method,
-    :func:`warehouse.stats.compare_with_benchmark`). Values are not suppressed here: the
-    ``suppressed`` columns say which a person may not see, and a comparison over a hidden value
-    is not_compared."""
+    England for English units; none for a nation), the unit's variation and assurance icons,
+    and its comparison with the region and with the nation (``vs_region``, ``vs_nation``:
+    better / similar / worse, higher / lower for the volume, or not_compared; by the Fingertips
+    method, :func:`warehouse.stats.compare_with_benchmark`). Values are not suppressed here:
+    the ``suppressed`` columns say which a person may not see, and a comparison over a hidden
+    value is not_compared."""
     _check(unit_type, grain)
-    raw = run(cursor, SCORECARD_SQL, {"unit_type": unit_type, "unit_code": str(unit_code), "grain": grain})
-    columns = ["measure", "label", "period_start", *_ROLE_COLUMNS, "variation_icon", "assurance_icon",
-               "trial_limits", *(f"{role}_{c}" for role in ("region", "nation") for c in _ROLE_COLUMNS),
-               "vs_region", "vs_nation"]
-    if raw.empty:
-        return pd.DataFrame(columns=columns)
-    unit = raw[raw["role"] == "unit"].set_index("measure")
-    out = unit[["period_start", *_ROLE_COLUMNS, "variation_icon", "assurance_icon", "trial_limits"]].copy()
+    out = run(cursor, SCORECARD_SQL, {"unit_type": unit_type, "unit_code": str(unit_code), "grain": grain})
+    if out.empty:
+        return pd.DataFrame(columns=SCORECARD_COLUMNS)
+    order = {m: i for i, m in enumerate(HEADLINE)}
+    out = out[out["measure"].isin(order)].sort_values("measure", key=lambda m: m.map(order), ignore_index=True)
+    out.insert(1, "label", [MEASURES[m].label for m in out["measure"]])
+    rows = out.to_dict("records")
     for role in ("region", "nation"):
-        other = raw[raw["role"] == role].set_index("measure")[list(_ROLE_COLUMNS)].add_prefix(f"{role}_")
-        out = out.join(other)
-        for column in other.columns:  # units without a region (a nation) still have the columns
-            out[column] = out.get(column)
-    out = out.loc[[m for m in HEADLINE if m in out.index]]
-    out.insert(0, "label", [MEASURES[m].label for m in out.index])
-    for role in ("region", "nation"):
-        out[f"vs_{role}"] = [_compare(row, role) for row in out.itertuples()]
-    return out.reset_index(names="measure")[columns]
+        out[f"vs_{role}"] = [_compare(row, role) for row in rows]
+    return out[SCORECARD_COLUMNS]
 
 
-def _compare(row, role: str) -> str:
+def _compare(row: dict, role: str) -> str:
     """Fingertips' comparison of the unit with ``role``'s value; not_compared when either is
     hidden by small numbers or missing."""
-    benchmark = getattr(row, f"{role}_value")
-    if _true(row.suppressed) or _true(getattr(row, f"{role}_suppressed")) or benchmark is None:
+    benchmark = row[f"{role}_value"]
+    if _true(row["suppressed"]) or _true(row[f"{role}_suppressed"]) or benchmark is None or pd.isna(benchmark):
         return "not_compared"
-    return stats.compare_with_benchmark(_num(row.value), _num(row.ci_low), _num(row.ci_high), _num(benchmark),
-                                        MEASURES[row.Index].better)
+    return stats.compare_with_benchmark(_num(row["value"]), _num(row["ci_low"]), _num(row["ci_high"]),
+                                        _num(benchmark), MEASURES[row["measure"]].better)
 
 
 def _true(value) -> bool:
