@@ -216,8 +216,8 @@ def km_medians_sorted(gid: np.ndarray, time_s: np.ndarray, events: np.ndarray, c
     high = np.where(s >= 1, 1.0, np.where(s <= 0, 0.0, high))
     t = pd.Series(np.asarray(time_s, dtype=float))
 
-    def crossing(curve: np.ndarray) -> np.ndarray:  # first time the curve is <= 0.5, per group
-        return t.where(curve <= 0.5).groupby(gid).first().reindex(range(len(total))).to_numpy()
+    def crossing(curve: np.ndarray) -> np.ndarray:  # first time the curve is <= 0.5 (as _crossing), per group
+        return t.where(curve <= 0.5 + CROSSING_TOLERANCE).groupby(gid).first().reindex(range(len(total))).to_numpy()
 
     return {"n": total.astype(np.int64), "events": np.bincount(gid, e).astype(np.int64),
             "median_s": crossing(s), "median_ci_low_s": crossing(low), "median_ci_high_s": crossing(high)}
