@@ -1,14 +1,15 @@
 """Which regions or trusts a funnel plot shows, where each falls against the control limits,
 and the overall value: computed once for the funnel charts (:mod:`ui.charts`) and the tables
-of units beyond the limits (:mod:`ui.labels`). Suppression applies (:mod:`ui.formats`):
-units with 1-7 questions, answers, flags or posts are left out, and positions use counts
-rounded to 5 while whether a unit is beyond a limit uses its exact count."""
+of units beyond the limits (:mod:`ui.labels`). Disclosure control applies (:mod:`ui.disclosure`):
+units with 1-7 questions, answers, flags or posts are left out (and one more where a single
+unit would be: secondary suppression), each dot and the centre line are computed from counts
+rounded to 5 (so neither its value nor its CI gives back an exact count), while whether a unit
+is beyond a limit uses its exact count."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from ui import formats
+from ui import disclosure, formats
 from warehouse import stats
 from warehouse.measures import TARGETS, UNATTRIBUTED
 
@@ -27,43 +28,53 @@ def funnel_points(frame: pd.DataFrame, measure: str = "answered") -> tuple[pd.Da
     (the denominator rounded to 5) and position: "above" / "below" the 99.8% limits or
     "within" them."""
     num, den = FUNNEL_MEASURES[measure][:2]
-    units = frame[frame["group_code"] != UNATTRIBUTED]
-    total_den, total_num = float(units[den].sum()), float(units[num].sum())
-    p0 = total_num / total_den if total_den else None
-    hidden = stats.suppress_table(units.assign(p=units[num] / units[den].where(units[den] > 0)),
-                                  [den], {"p": [num, den]}, marker=None)
-    shown = units.assign(p=hidden["p"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
-                         n_shown=hidden[den].astype("Float64").to_numpy(dtype=float, na_value=np.nan))
+    # Hidden as in the table of every unit (unattributed included), so no view shows a cell
+    # another view hides.
+    hidden = disclosure.protect(frame, [den], [disclosure.Share(num, den, "p", "p_low", "p_high")], marker=None)
+    attributed = (frame["group_code"] != UNATTRIBUTED).to_numpy()
+    units, hidden = frame[attributed], hidden[attributed]
+    p0 = _overall(units[num].sum(), units[den].sum(), 1.0)
+    shown = units.assign(**{c: formats.floats(hidden[c]) for c in ("p", "p_low", "p_high")},
+                         n_shown=formats.floats(hidden[den]))
     shown = shown[shown["p"].notna() & (shown[den] > 0)].reset_index(drop=True)
-    p, low, high = stats.wilson(shown[num].to_numpy(), shown[den].to_numpy())
-    shown = shown.assign(p_low=low, p_high=high, position="within")
+    shown = shown.assign(position="within")
     if p0 is not None and 0 < p0 < 1 and len(shown):
+        exact = (shown[num] / shown[den]).to_numpy(dtype=float)
         at = stats.funnel_limits_proportion(p0, shown[den].astype(float).to_numpy())
-        shown.loc[shown["p"].to_numpy() > at["upper_99_8"].to_numpy(), "position"] = "above"
-        shown.loc[shown["p"].to_numpy() < at["lower_99_8"].to_numpy(), "position"] = "below"
+        shown.loc[exact > at["upper_99_8"].to_numpy(), "position"] = "above"
+        shown.loc[exact < at["lower_99_8"].to_numpy(), "position"] = "below"
     return shown, p0
 
 
+def _overall(events, exposure, per: float) -> float | None:
+    """The centre line: the overall value of the attributed units, from their totals rounded
+    to 5 (an exact centre, as a float in the chart, would give the exact totals back)."""
+    events, exposure = disclosure.rounded(int(events)), disclosure.rounded(int(exposure))
+    return per * events / exposure if exposure else None
+
+
 def flag_rates_shown(frame: pd.DataFrame, national: bool) -> pd.DataFrame:
-    """Rates and CIs as <NA> where a count they are over is 1-7 (unless ``national``)."""
-    return formats.suppressed(frame, ["n_flags", "n_posts"],
-                              {c: ["n_flags", "n_posts"] for c in ("rate", "ci_low", "ci_high")}, national,
-                              marker=None)
+    """Counts rounded, and rates and CIs recomputed from them, as <NA> where a count they are
+    over is hidden (unless ``national``)."""
+    return disclosure.protect(frame, ["n_flags", "n_posts"],
+                              [disclosure.Rate("n_flags", "n_posts", "rate", "ci_low", "ci_high")],
+                              national=national, marker=None)
 
 
 def flag_funnel_points(frame: pd.DataFrame) -> tuple[pd.DataFrame, float | None]:
     """The units a flag-rate funnel plot shows and the overall rate of attributed units (per
     1,000). Unattributed and units with 1-7 flags or posts are left out; adds n_shown (posts
     rounded to 5) and position ("above"/"below" the 99.8% limits, or "within")."""
-    units = frame[frame["group_code"] != UNATTRIBUTED]
-    total_posts, total_flags = float(units["n_posts"].sum()), float(units["n_flags"].sum())
-    rate0 = 1000 * total_flags / total_posts if total_posts else None
-    hidden = flag_rates_shown(units, False)
-    shown = units.assign(rate=formats.floats(hidden["rate"]), n_shown=formats.floats(hidden["n_posts"]))
+    attributed = (frame["group_code"] != UNATTRIBUTED).to_numpy()
+    units, hidden = frame[attributed], flag_rates_shown(frame, False)[attributed]  # as in the table
+    rate0 = _overall(units["n_flags"].sum(), units["n_posts"].sum(), 1000.0) or None
+    shown = units.assign(**{c: formats.floats(hidden[c]) for c in ("rate", "ci_low", "ci_high")},
+                         n_shown=formats.floats(hidden["n_posts"]))
     shown = shown[shown["rate"].notna() & (shown["n_posts"] > 0)].reset_index(drop=True)
     shown = shown.assign(position="within")
     if rate0 and len(shown):
+        exact = (1000 * shown["n_flags"] / shown["n_posts"]).to_numpy(dtype=float)
         at = stats.funnel_limits_rate(rate0, shown["n_posts"].astype(float).to_numpy())
-        shown.loc[shown["rate"].to_numpy() > at["upper_99_8"].to_numpy(), "position"] = "above"
-        shown.loc[shown["rate"].to_numpy() < at["lower_99_8"].to_numpy(), "position"] = "below"
+        shown.loc[exact > at["upper_99_8"].to_numpy(), "position"] = "above"
+        shown.loc[exact < at["lower_99_8"].to_numpy(), "position"] = "below"
     return shown, rate0
