@@ -17,7 +17,7 @@ import pandas as pd
 
 from alerts.channels import Message
 from alerts.messages import link
-from ui import export_files, formats, scorecard
+from ui import disclosure, export_files, formats, scorecard
 
 
 def week_key(now: datetime | None = None) -> str:
@@ -32,7 +32,8 @@ def digest(card: pd.DataFrame, counts: pd.Series, unit_type: str, unit_code: str
     published data is demo data (the CSV says so in a first column, the e-mail in a line)."""
     national = unit_type == "nation"
     table = scorecard.table(card, unit_type)
-    shown = {k: scorecard.DISCLOSE(int(counts[k]), national=national)
+    # counts over the last 4 weeks: narrowed by date, so never national (ui.disclosure)
+    shown = {k: disclosure.shown_count(int(counts[k]))
              for k in ("open_past_target", "open_questions", "awaiting_review", "awaiting_review_high")}
     key = week_key(now)
     as_of = pd.Timestamp(counts["data_end"]).tz_convert("Europe/London") if not pd.isna(counts["data_end"]) else None

@@ -49,7 +49,7 @@ PAGE_QUERIES = {
         (question_queries.question_headline, {}),
         (question_queries.response_histogram, {"by": "all", "clock": "calendar"}),
         (question_queries.response_histogram, {"by": "all", "clock": "service"}),
-        (question_queries.questions_over_time, {"grain": "week", "by": "all"}),
+        (question_queries.questions_over_time, {"grain": "month", "by": "all"}),
         (question_queries.question_topics, {}),
         (question_queries.question_units, {"by": "region"}),
         (question_queries.question_units, {"by": "trust"}),

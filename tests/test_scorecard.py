@@ -4,7 +4,6 @@ word, and the columns fit the unit (trust, region, England)."""
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from ui import scorecard
 from warehouse import stats
@@ -24,41 +23,51 @@ def card_row(measure: str, value, n: int = 50, suppressed: bool = False, vs_nati
     return row | extra
 
 
-@pytest.mark.parametrize("value, national, expected", [
-    (0, False, "0"), (3, False, "*"), (7, False, "*"), (8, False, "10"), (12, False, "10"), (13, False, "15"),
-    (1234, False, "1,235"), (3, True, "3"), (1234, True, "1,234")])
-def test_counts_follow_the_small_number_rules(value, national, expected):
-    assert scorecard.shown("questions", value, national=national) == expected
+def test_counts_are_rounded_and_shares_rates_and_waits_come_from_the_shown_counts():
+    """ui.disclosure's rules at the scorecard: a month is a breakdown by period, so England's
+    monthly figures are protected too; a share is recomputed from the rounded counts (12 of 26
+    shows as 10 of 25: 40%, its Wilson CI from 10 and 25); a wait over 1-7 questions is hidden."""
+    card = pd.DataFrame([
+        card_row("questions", 12, n=12, region_value=3, region_n=3, nation_value=26, nation_n=26),
+        card_row("answered", 12 / 26, n=26, events=12, ci_low=0.27, ci_high=0.65,
+                 region_value=0.6, region_n=500, region_events=300, nation_value=0.7, nation_n=5000, nation_events=3500),
+        card_row("flags", 1000 * 9 / 412, n=412, events=9, region_value=20.0, region_n=4000, region_events=80,
+                 nation_value=25.0, nation_n=40000, nation_events=1000),
+        card_row("median_wait", 3600.0, n=5, events=3, nation_value=7200.0, nation_ci_low=3600.0,
+                 nation_ci_high=10800.0, nation_n=5000, nation_events=4000)])
+    table = scorecard.table(card, "trust").set_index("Measure")
+    assert table.loc["Patient questions", ["This unit", "Region", "England"]].tolist() == ["10", "*", "25"]
+    p, low, high = stats.wilson(10, 25)
+    assert table.loc["Questions answered", "This unit"] == f"{p:.0%} ({low:.0%}–{high:.0%})".replace("%–", "–")
+    rate = stats.rate_ci(10, 410)
+    assert table.loc["Flags per 1,000 staff posts", "This unit"].startswith(f"{rate['rate']:.1f} (")
+    assert table.loc["Median wait", "This unit"] == scorecard.SUPPRESSED and table.loc["Median wait", "England"] != "*"
 
 
-def test_a_suppressed_statistic_is_a_star_and_others_show_their_ci():
-    assert scorecard.shown("answered", 0.5, 0.4, 0.6, suppressed=True) == stats.SUPPRESSED
-    assert scorecard.shown("answered", 0.5, 0.4, 0.6) == "50% (40–60%)"
-    assert scorecard.shown("flags", 12.5, 6.0, 23.0).startswith("12.5 (")
-    assert scorecard.shown("median_wait", 3600.0, 1800.0, 7200.0).startswith("1 h")
-    assert scorecard.shown("answered", None) == "—" and scorecard.shown("answered", float("nan")) == "—"
+def test_every_figure_passes_ui_disclosure(monkeypatch):
+    """The display boundary is ui.disclosure.protect: each role (unit, region, nation) of each
+    kind of measure goes through it."""
+    from ui import disclosure
+    calls = []
+    real = disclosure.protect
 
+    def recording(frame, *args, **kwargs):
+        calls.append(len(frame))
+        return real(frame, *args, **kwargs)
 
-def test_every_count_the_table_shows_goes_through_the_one_display_boundary(monkeypatch):
-    """DISCLOSE is the one call to the small-number rules: swapping it changes every count."""
-    seen = []
-
-    def boundary(n, national=False):
-        seen.append((n, national))
-        return stats.suppress_count(n, national=national)
-
-    monkeypatch.setattr(scorecard, "DISCLOSE", boundary)
+    monkeypatch.setattr(disclosure, "protect", recording)
     card = pd.DataFrame([card_row("questions", 12, region_value=40, nation_value=900),
                          card_row("answered", 0.5, region_value=0.6, nation_value=0.7)])
-    table = scorecard.table(card, "trust")
-    assert seen == [(12, False), (40, False), (900, True)]
-    assert table.loc[0, ["This unit", "Region", "England"]].tolist() == ["10", "40", "900"]
+    scorecard.table(card, "trust")
+    assert sorted(calls) == [1] * 6  # 3 roles x 2 kinds, one row each
 
 
 def test_the_comparison_has_a_symbol_and_a_word_and_columns_fit_the_unit():
-    card = pd.DataFrame([card_row(m, 0.5, vs_nation=v, nation_value=0.6)
-                         for m, v in zip(["answered", "within_target", "signposting", "compassion"],
-                                         ["better", "worse", "similar", None])])
+    # 50 of 100 (45-55%... Wilson on the shown counts) against England's 30%, 70%, 50% and a hidden unit
+    card = pd.DataFrame([card_row(m, 0.5, n=100, events=50, nation_value=v, nation_n=10000, nation_events=v * 10000,
+                                  suppressed=hide, vs_nation="similar")
+                         for m, v, hide in zip(["answered", "within_target", "signposting", "compassion"],
+                                               [0.3, 0.7, 0.5, 0.5], [False, False, False, True])])
     trust = scorecard.table(card, "trust")
     assert trust["Compared with England"].tolist() == ["▲ better", "▼ worse", "● similar", "– not compared"]
     assert list(trust.columns) == scorecard.COLUMNS
@@ -85,7 +94,7 @@ def test_a_hidden_unit_value_is_never_compared(demo_data):
             table = scorecard.table(card, "trust")
             assert table["Measure"].tolist() == [MEASURES[m].label for m in HEADLINE if m in set(card["measure"])]
             hidden = card["suppressed"].fillna(False).astype(bool).to_numpy()
-            assert (table.loc[hidden, "This unit"] == stats.SUPPRESSED).all()
+            assert (table.loc[hidden, "This unit"] == scorecard.SUPPRESSED).all()
             assert (table.loc[hidden, "Compared with England"] == "– not compared").all()
             checked += int(hidden.sum())
         assert checked > 0  # the premise: some trust values are hidden on the demo

@@ -8,8 +8,8 @@ import pytest
 
 from tests.support import published_queries
 from tests.test_charts import valid
-from ui import spc_charts
-from warehouse import spc, spc_queries, stats
+from ui import disclosure, spc_charts
+from warehouse import spc, spc_queries
 from warehouse.measures import ENGLAND, HEADLINE, HOUR_S
 
 
@@ -86,7 +86,7 @@ def test_below_national_level_suppressed_points_are_gaps_and_counts_are_rounded(
         assert np.isnan(line[points["suppressed"].to_numpy(dtype=bool)]).all()
         visible = line[~points["suppressed"].to_numpy(dtype=bool)]
         if measure == "questions":
-            expected = [stats.suppress_count(int(v)) for v in points.loc[~points.suppressed, "value"]]
+            expected = [disclosure.shown_count(int(v)) for v in points.loc[~points.suppressed, "value"]]
             assert visible.tolist() == [float(v) for v in expected]
             assert all(v % 5 == 0 for v in visible)
         hidden = int(points["suppressed"].sum())

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import data, spc_charts, unit_choice
-from ui.scorecard import COMPARISON_COLOUR, nation_name, page_filters, table
+from ui.scorecard import COMPARISON_COLOUR, nation_name, page_filters, protected, table
 from warehouse import spc_queries
 from warehouse.measures import MEASURES
 from warehouse.queries import Filters
@@ -48,7 +48,7 @@ def render(card: pd.DataFrame, unit_type: str, unit_code: str) -> None:
         heading = HEADINGS.get(unit_type, nation) if name == "This unit" else name
         cell.caption(heading.replace("England", nation))
     links = page_filters(unit_type, unit_code)
-    for r, row in zip(card.itertuples(), text.to_dict("records")):
+    for r, row in zip(protected(card).itertuples(), text.to_dict("records")):  # markers as shown
         cells = dict(zip(columns, st.columns(widths, vertical_alignment="center")))
         cells["Measure"].page_link(MEASURES[r.measure].page, label=row["Measure"], query_params=links,
                                    help=MEASURES[r.measure].definition or None)

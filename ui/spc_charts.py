@@ -9,7 +9,7 @@ MDC's icons are images; :func:`variation_words` and :func:`assurance_words` give
 meaning as a small symbol, a colour name and words, for the page, alerts and digests.
 
 Small numbers: below national level a point marked ``suppressed`` is drawn without its value
-(a gap), and counts are rounded to the nearest 5 (warehouse.stats.suppress_count), as
+(a gap), and counts are rounded to the nearest 5 (ui.disclosure.shown_count), as
 everywhere. The mean and limits are drawn: they summarise the whole series.
 """
 from __future__ import annotations
@@ -18,8 +18,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui import formats
-from warehouse import stats
+from ui import disclosure, formats
 from warehouse.measures import COUNT, HOUR_S, MEASURES, PER_1000, SECONDS, SHARE
 from warehouse.spc import TRIAL_BELOW
 
@@ -72,7 +71,7 @@ def value_text(measure: str, value, national: bool = True) -> str:
         return formats.duration(value, service=measure.endswith("_service"))
     if unit == PER_1000:
         return f"{value:,.1f} per 1,000"
-    return formats.count(stats.suppress_count(int(round(value)), national=national))
+    return formats.count(disclosure.shown_count(int(round(value)), national=national))
 
 
 def shown_values(frame: pd.DataFrame, measure: str, national: bool) -> np.ndarray:
@@ -82,8 +81,8 @@ def shown_values(frame: pd.DataFrame, measure: str, national: bool) -> np.ndarra
     if not national:
         values[frame["suppressed"].fillna(False).to_numpy(dtype=bool)] = np.nan
         if MEASURES[measure].unit == COUNT:
-            shown = [None if np.isnan(v) else stats.suppress_count(int(round(v))) for v in values]
-            values = np.array([np.nan if v is None or v == stats.SUPPRESSED else float(v) for v in shown])
+            shown = [None if np.isnan(v) else disclosure.shown_count(int(round(v))) for v in values]
+            values = np.array([np.nan if v is None or v == disclosure.SUPPRESSED else float(v) for v in shown])
     return _scaled(values, measure)
 
 

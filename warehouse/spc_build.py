@@ -275,13 +275,16 @@ def median_points(bins: dict, units: pd.DataFrame, counts: pd.DataFrame) -> pd.D
 
 
 def with_suppression(frame: pd.DataFrame) -> pd.DataFrame:
-    """``suppressed``: a trust or region point whose value warehouse.stats' small-number rules
-    hide (the statistic is over a count of 1–7). Nation points are national: never."""
+    """``suppressed``: a trust or region point whose statistic is over a count of 1–7
+    (questions, answers or flags: ``n`` or ``events``), which the display boundary
+    (ui.disclosure) hides. Nation points are never marked here; the scorecard protects even
+    those at display, a month being a breakdown by period."""
+    def small(column: str) -> np.ndarray:
+        values = frame[column].to_numpy(dtype=float)
+        return (values >= 1) & (values <= 7)
+
     national = (frame["unit_type"] == "nation").to_numpy()
-    shown = stats.suppress_table(frame.loc[~national, ["value", "n", "events"]], [], {"value": ["n", "events"]},
-                                 marker=None)["value"]
-    hidden = np.zeros(len(frame), dtype=bool)
-    hidden[~national] = pd.isna(shown).to_numpy() & frame.loc[~national, "value"].notna().to_numpy()
+    hidden = ~national & frame["value"].notna().to_numpy() & (small("n") | small("events"))
     return frame.assign(suppressed=hidden)
 
 
