@@ -12,7 +12,8 @@ import time
 from datetime import date, timedelta
 
 from store import reader
-from warehouse import flag_queries, health_queries, policy_queries, queries, question_queries, spc_queries
+from warehouse import (flag_queries, health_queries, policy_queries, queries, question_queries, spc_queries,
+                       theme_queries)
 from warehouse.measures import ENGLAND
 
 LAST_DAY = date(2026, 10, 31)  # bench/run.py generates the demo up to 1 Nov 2026
@@ -78,6 +79,11 @@ PAGE_QUERIES = {
         (policy_queries.policy_register, {}),
         (policy_queries.policy_comparison, {"clause": "engagement"}),
         (policy_queries.trust_outcomes, {}),
+    ],
+    "pages/8_What_patients_ask.py": [
+        (theme_queries.theme_summary, {}),
+        (theme_queries.best_answers, {"limit": 10}),
+        (theme_queries.theme_examples, {}),
     ],
     "pages/7_Data_health.py": [
         (health_queries.source_health, {"days": 30}),
