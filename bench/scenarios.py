@@ -92,7 +92,7 @@ PAGE_QUERIES = {
     ],
     # the charts use the whole history; a scenario with one trust or region would chart that unit,
     # the bare SQL is the same query for England
-    "pages/8_SPC_trends.py": [
+    "pages/9_SPC_trends.py": [
         (spc_queries.spc_units, {}),
         (spc_queries.spc_series, {"unit_type": "nation", "unit_code": ENGLAND, "grain": "month"}),
     ],

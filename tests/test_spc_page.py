@@ -17,7 +17,7 @@ from warehouse.measures import HEADLINE, HOUR_S, MEASURES
 
 pytestmark = pytest.mark.app
 
-PAGE = "pages/8_SPC_trends.py"
+PAGE = "pages/9_SPC_trends.py"
 
 
 @pytest.fixture
