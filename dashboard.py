@@ -1,4 +1,5 @@
-"""RadSoMe home page (Overview): how many posts, from how many people, where and when.
+"""RadSoMe home page (Overview): first a trust's or region's scorecard beside its region and
+England; then how many posts, from how many people, where and when.
 
 Run with ``streamlit run dashboard.py``. Thin by design: widget -> query function -> chart function.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import auth, charts, data, disclosure, formats, labels, page, tables
+from ui import auth, charts, data, disclosure, formats, labels, page, scorecard_view, tables
 from warehouse import queries, question_queries
 from warehouse.measures import DEFINITIONS, definitions
 
@@ -15,6 +16,9 @@ TOP_TRUSTS = 15
 
 chosen = page.start("Overview", ":material/bar_chart:")
 national = page.national(chosen)  # anything narrower hides counts of 1-7 and rounds the rest
+
+# --- scorecard: the chosen trust or region beside its region and England (ui/scorecard_view.py)
+scorecard_view.section(chosen)
 
 # --- headline figures -------------------------------------------------------------------
 head = data.query(queries.headline, chosen).iloc[0]

@@ -12,7 +12,9 @@ import time
 from datetime import date, timedelta
 
 from store import reader
-from warehouse import flag_queries, health_queries, policy_queries, queries, question_queries, theme_queries
+from warehouse import (flag_queries, health_queries, policy_queries, queries, question_queries, spc_queries,
+                       theme_queries)
+from warehouse.measures import ENGLAND
 
 LAST_DAY = date(2026, 10, 31)  # bench/run.py generates the demo up to 1 Nov 2026
 
@@ -32,6 +34,9 @@ BASES = [
 # new pages are added.
 PAGE_QUERIES = {
     "dashboard.py": [
+        # the scorecard (latest complete month; England when no single trust or region is chosen)
+        (spc_queries.spc_units, {}),
+        (spc_queries.scorecard, {"unit_type": "nation", "unit_code": ENGLAND}),
         (queries.headline, {}),
         (queries.posts_over_time, {"grain": "week", "by": "platform"}),
         (queries.posts_by_region, {}),
@@ -84,6 +89,12 @@ PAGE_QUERIES = {
         (health_queries.source_health, {"days": 30}),
         (health_queries.fetches_over_time, {"days": 30}),
         (health_queries.stamped_early_answers, {}),
+    ],
+    # the charts use the whole history; a scenario with one trust or region would chart that unit,
+    # the bare SQL is the same query for England
+    "pages/9_SPC_trends.py": [
+        (spc_queries.spc_units, {}),
+        (spc_queries.spc_series, {"unit_type": "nation", "unit_code": ENGLAND, "grain": "month"}),
     ],
 }
 

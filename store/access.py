@@ -51,7 +51,7 @@ ACCESS_FILE = "access.sqlite"
 ROLES = ("trust_manager", "regional_lead", "analyst", "reviewer", "admin")
 ROLE_LABELS = {"trust_manager": "Trust manager", "regional_lead": "Regional lead", "analyst": "Analyst",
                "reviewer": "Reviewer", "admin": "Admin", "demo": "Local demo", "no_login": "No login"}
-AUDIT_ACTIONS = ("login", "denied", "export", "reveal", "review", "users_loaded")
+AUDIT_ACTIONS = ("login", "denied", "export", "reveal", "review", "users_loaded", "alert")
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,10 @@ FAULT_POINTS = {
     "rewrite_after_copy": "a purge removed something: the raw store is copied into the new file, not closed",
     "rewrite_before_swap": "the new raw store file is complete and fsynced, not yet swapped in",
     "rewrite_after_swap": "the new raw store has replaced the old one",
+    "alerts_after_claim": "an alert is recorded as sending in the ledger (committed); nothing sent yet",
+    "alerts_mid_send": "an alert's SMTP envelope (or webhook request headers) is sent, its DATA (body) not yet",
+    "alerts_after_send": "the server accepted an alert (SMTP 250 after DATA, HTTP 2xx); the ledger still says sending",
+    "alerts_after_sent": "the ledger records the alert as sent",
 }
 
 

@@ -36,3 +36,23 @@ def budgets(path: Path) -> dict[str, int]:
             if budget.get("per_month"):
                 out[f"{connector}:{target.get('name')}"] = int(budget["per_month"])
     return out
+
+
+def trusts(path: Path) -> dict[str, str | None]:
+    """Source (``connector:target``) -> the trust (ODS code) its target names, or None, for
+    every target of the sources file (the alerts send a failing connector to the subscribers
+    of its trust). A missing file has no sources."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    root = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(root, dict):
+        raise ValueError(f"{path}: expected one section per connector")
+    out = {}
+    for connector, targets in root.items():
+        if not isinstance(targets, list) or not all(isinstance(t, dict) for t in targets):
+            raise ValueError(f"{path}: section {connector!r}: expected a list of targets")
+        for target in targets:
+            trust = target.get("trust")
+            out[f"{connector}:{target.get('name')}"] = str(trust).upper() if trust else None
+    return out

@@ -9,6 +9,8 @@
 - docs/security.md: every ``RADSOME_*`` environment variable;
 - docs/connectors.md: every connector's credentials and target fields;
 - docs/design.md: every requirement, with why it is there;
+- docs/alerts.md: every alerts.yaml field and event with each option and its default, both
+  commands in a cron line, and the example file loads;
 - docs/README.md: every file in docs/;
 - everywhere: every relative link resolves to a file, and its ``#anchor`` to a heading there;
   every place the code points a person at a section of the docs names one that exists.
@@ -22,6 +24,8 @@ import duckdb
 import pandas as pd
 from markdown_it import MarkdownIt
 
+from alerts import config as alerts_config
+from alerts.__main__ import build_parser as alerts_parser
 from ingest import connectors, jobs
 from ingest.__main__ import build_parser as ingest_parser
 from store import config
@@ -31,7 +35,7 @@ from warehouse.build import build
 from warehouse.rules import clauses, local, packs
 
 DOCS = ROOT / "docs"
-CODE_DIRS = ["store", "ingest", "warehouse", "ui", "pages", "bench"]
+CODE_DIRS = ["store", "ingest", "warehouse", "ui", "pages", "alerts", "bench"]
 README_MAX_LINES = 200
 # Scripts run by path or module rather than as a subcommand of ``python -m ingest|warehouse``:
 # a new one fails test_every_script_is_listed until it is added here and to the commands table.
@@ -39,6 +43,7 @@ SCRIPTS = {
     "bench/run.py": "python bench/run.py",
     "bench/users.py": "python bench/users.py",
     "bench/pandas_baseline.py": "python bench/pandas_baseline.py",
+    "bench/scorecard.py": "python bench/scorecard.py",
     "ingest/sources/facebook_export.py": "python -m ingest.sources.facebook_export",
     "warehouse/evaluate.py": "python -m warehouse evaluate",
     "warehouse/enrich/train_questions.py": "python -m warehouse.enrich.train_questions",
@@ -151,7 +156,7 @@ def test_every_cli_command_is_in_the_readme_commands_table():
     def is_listed(command: str) -> bool:
         return any(span == command or span.startswith(command + " ") for span in listed)
 
-    for module, parser in [("ingest", ingest_parser()), ("warehouse", warehouse_parser())]:
+    for module, parser in [("ingest", ingest_parser()), ("warehouse", warehouse_parser()), ("alerts", alerts_parser())]:
         for command in _subcommands(parser):
             assert is_listed(f"python -m {module} {command}"), f"python -m {module} {command}"
     for command in SCRIPTS.values():
@@ -308,6 +313,33 @@ def test_every_requirement_is_in_docs_design_with_why():
             row = documented.get(name.group(1).lower())
             assert row, f"{file}: {name.group(1)} is not in docs/design.md's dependencies"
             assert row[1].strip(), f"{name.group(1)}: say why it is there"
+
+
+# --- docs/alerts.md -----------------------------------------------------------------------------
+
+def test_docs_alerts_has_every_field_event_and_option_and_schedules_both_commands(tmp_path):
+    doc = _text("docs/alerts.md")
+    fields = {row[0] for row in _table_rows(_section(doc, "## alerts.yaml"))}
+    for name in alerts_config.FIELDS:
+        assert f"`{name}`" in fields, f"alerts.yaml field {name} is not in docs/alerts.md"
+    events = {row[0]: row for row in _table_rows(_section(doc, "# Alerts and digests"))}
+    events_row = _row(_table_rows(_section(doc, "## alerts.yaml")), "`events`")[1]
+    for event, options in alerts_config.EVENTS.items():
+        assert f"`{event}`" in events, f"event {event} is not in docs/alerts.md's table of events"
+        documented = re.search(rf"`{event}: \{{([^}}]*)\}}`", events_row)
+        assert documented, f"{event}: its options are not in the `events` row"
+        for option, (_, default) in options.items():
+            assert option in documented.group(1), f"{event}: option {option}"
+            if isinstance(default, int):  # a number default is written as the default
+                assert f"{option}: {default}" in documented.group(1), f"{event}: {option}'s default {default}"
+    # (the cron block's comments start with '#', so it is found in the whole file, after the heading)
+    cron = "\n".join(re.findall(r"```cron\n(.+?)```", doc.split("\n## Scheduling\n", 1)[1], re.S))
+    for command in ("python -m alerts run", "python -m alerts digest --weekly"):
+        assert re.search(rf"^([\d*/,-]+\s+){{5}}\S.*{re.escape(command)}", cron, re.M), f"no cron line runs {command}"
+    example = re.search(r"```yaml\n(.+?)```", _section(doc, "## alerts.yaml"), re.S).group(1)
+    (tmp_path / "alerts.yaml").write_text(example)
+    loaded = alerts_config.load(tmp_path / "alerts.yaml")
+    assert [s.name for s in loaded] == ["leeds-manager", "north-east-teams", "operations"]
 
 
 # --- links and the docs index -------------------------------------------------------------------

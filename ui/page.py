@@ -35,7 +35,8 @@ PAGE_ICONS = {"Explore": ":material/search:", "Patient questions": ":material/co
               "Response times": ":material/timer:", "Review queue": ":material/fact_check:",
               "Guideline flags": ":material/flag:",
               "Policy comparison": ":material/policy:",
-              "Data health": ":material/monitor_heart:"}  # pages without one get a generic icon
+              "Data health": ":material/monitor_heart:",
+              "SPC trends": ":material/monitoring:"}  # pages without one get a generic icon
 _PREPARE = threading.Lock()  # sessions of this process wait for one another's demo build
 
 

@@ -30,6 +30,7 @@ build (first build, another version, an unreadable file) every row is evaluated.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import os
 import re
 import time
@@ -257,6 +258,17 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
             started = time.perf_counter()
             tables |= themes.make_theme_tables(con, PREVIOUS if previous else None)
             model_seconds["python/themes"] = time.perf_counter() - started
+            python_marts = _python_marts()
+            for j, mart in enumerate(templates.PYTHON_MARTS):  # tables code makes from the marts (SPC)
+                say((len(models) + j) / (len(models) + len(python_marts) + 2), f"building marts/{mart.name}")
+                started = time.perf_counter()
+                try:
+                    mart.make(con)
+                except Exception as exc:
+                    raise BuildError(f"{python_marts[j].path}: {mart.name}: {exc}") from exc
+                model_seconds[f"marts/{mart.name}"] = time.perf_counter() - started
+                tables[mart.name] = con.execute(f"SELECT count(*) FROM main.{mart.name}").fetchall()[0][0]
+            models = models + python_marts
             con.execute(f"CREATE TABLE {MEMO_SCHEMA}.versions AS SELECT unnest($models) AS model,"
                         " unnest($versions) AS version",
                         {"models": list(versions), "versions": list(versions.values())})
@@ -287,6 +299,13 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
     marts = {m.name: tables[m.name] for m in models if m.layer == "marts"} | {t: tables[t] for t in themes.TABLES}
     return BuildResult(posts=tables.get("posts", 0), seconds=time.perf_counter() - start,
                        tables=marts, model_seconds=model_seconds, purged=purged, memo_reused=reused)
+
+
+def _python_marts() -> list[Model]:
+    """templates.PYTHON_MARTS as models (their grain and key checked, listed in build_info);
+    ``path`` is the module that makes each."""
+    return [Model("marts", m.name, Path(inspect.getfile(m.make)), "", m.grain, list(m.key))
+            for m in templates.PYTHON_MARTS]
 
 
 def _memo_versions(con, target: Path) -> dict[str, str]:

@@ -9,7 +9,9 @@ tables and charts, the pages, and later by scorecards, alerts and SPC:
   screen and has the group code ``unattributed``, with the SQL that writes both;
 * the headline measures: name, label, unit, which direction is better, the page that shows
   each in full, and the one sentence that defines it (:data:`DEFINITIONS`), shown on every
-  page where the number is.
+  page where the number is; which of them the scorecard, the SPC charts (``spc_points``) and
+  the alerts follow (:data:`HEADLINE`), their Making Data Count direction and where an
+  assurance target comes from.
 
 Values here are code constants: SQL made from them is written into queries, never user input.
 """
@@ -91,6 +93,18 @@ def target_counts_sql(followed: bool = True) -> str:
     return ",\n    ".join(columns)
 
 
+# --- nations ------------------------------------------------------------------------------------
+# The code of each nation of the reference data's trusts (service calendars, SPC units).
+NATION_CODES = {"England": "ENG", "Wales": "WLS", "Scotland": "SCT", "Northern Ireland": "NIR"}
+ENGLAND = NATION_CODES["England"]
+
+
+def nation_code_sql(column: str) -> str:
+    """SQL: the nation code of a nation name column (``trusts.nation``); England when unknown."""
+    cases = " ".join(f"WHEN '{name}' THEN '{code}'" for name, code in NATION_CODES.items())
+    return f"CASE {column} {cases} ELSE '{ENGLAND}' END"
+
+
 # --- answers and acknowledgements -----------------------------------------------------------------
 # A reply by a professional or organisation account answers a question only when it is not
 # automatic (warehouse/models/intermediate/int_automatic_replies.sql). Automatic replies
@@ -152,6 +166,12 @@ OVERVIEW, QUESTIONS_PAGE = "dashboard.py", "pages/2_Patient_questions.py"
 RESPONSE_PAGE, FLAGS_PAGE = "pages/3_Response_times.py", "pages/5_Guideline_flags.py"
 
 
+# Where a measure's assurance target (SPC) comes from: the response target of the trust's local
+# policy in force (calendar hours; warehouse/models/marts/trust_policies.sql). No other figure
+# has a target that anybody set, so the others get no assurance icon rather than an invented one.
+POLICY_TARGET = "policy_response_target"
+
+
 @dataclass(frozen=True)
 class Measure:
     name: str
@@ -159,6 +179,7 @@ class Measure:
     unit: str
     better: str
     page: str
+    target: str | None = None  # where its SPC assurance target comes from (POLICY_TARGET), or None
     definition: str = ""  # one sentence, shown wherever the number is
 
 
@@ -202,12 +223,15 @@ def definitions(*names: str) -> str:
 MEASURES = {m.name: m for m in (
     Measure("posts", "Posts", COUNT, NEITHER, OVERVIEW),
     Measure("accounts", "Distinct accounts", COUNT, NEITHER, OVERVIEW),
-    Measure("questions", "Patient questions", COUNT, NEITHER, QUESTIONS_PAGE, DEFINITIONS["questions"]),
-    Measure("answered", "Questions answered", SHARE, HIGHER, QUESTIONS_PAGE, DEFINITIONS["answered"]),
+    Measure("questions", "Patient questions", COUNT, NEITHER, QUESTIONS_PAGE, definition=DEFINITIONS["questions"]),
+    Measure("answered", "Questions answered", SHARE, HIGHER, QUESTIONS_PAGE, definition=DEFINITIONS["answered"]),
     Measure("acknowledged", "Acknowledged automatically", SHARE, HIGHER, QUESTIONS_PAGE,
-            DEFINITIONS["acknowledged"]),
-    Measure("median_wait", "Median wait", SECONDS, LOWER, RESPONSE_PAGE, DEFINITIONS["median_wait"]),
-    *(Measure(f"within_{t.code}", t.label, SHARE, HIGHER, RESPONSE_PAGE, DEFINITIONS[f"within_{t.code}"])
+            definition=DEFINITIONS["acknowledged"]),
+    Measure("median_wait", "Median wait", SECONDS, LOWER, RESPONSE_PAGE, POLICY_TARGET,
+            definition=DEFINITIONS["median_wait"]),
+    Measure("median_wait_service", "Median wait (service hours)", SECONDS, LOWER, RESPONSE_PAGE,
+            definition=DEFINITIONS["median_wait"] + " " + DEFINITIONS["service_hours"]),
+    *(Measure(f"within_{t.code}", t.label, SHARE, HIGHER, RESPONSE_PAGE, definition=DEFINITIONS[f"within_{t.code}"])
       for t in TARGETS),
     Measure("flags", "Flags per 1,000 staff posts", PER_1000, LOWER, FLAGS_PAGE),
     Measure("confirmed_flags", "Confirmed flags per 1,000 staff posts", PER_1000, LOWER, FLAGS_PAGE),
@@ -215,3 +239,15 @@ MEASURES = {m.name: m for m in (
     Measure("signposting", "Answers that signpost", SHARE, HIGHER, FLAGS_PAGE),
     Measure("compassion", "Answers with compassion", SHARE, HIGHER, FLAGS_PAGE),
 )}
+
+# The headline measures, in the order a scorecard, the SPC page and a digest list them.
+HEADLINE = ("questions", "answered", "median_wait", "median_wait_service", "within_target", "flags",
+            "confirmed_flags", "signposting", "compassion")
+
+# Making Data Count's "improvement direction" of each kind of measure (NHSRplotthedots' names).
+MDC_DIRECTION = {HIGHER: "increase", LOWER: "decrease", NEITHER: "neutral"}
+
+
+def improvement_direction(name: str) -> str:
+    """The measure's direction for SPC: 'increase', 'decrease' or 'neutral' (a volume)."""
+    return MDC_DIRECTION[MEASURES[name].better]

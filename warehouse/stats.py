@@ -28,6 +28,13 @@ What is estimated, and why
   pooled posts would be far too narrow; resampling trusts keeps the spread between trusts in
   the interval. Percentile intervals from 4,000 resamples with a fixed seed (reproducible);
   no interval with fewer than 3 trusts in a group.
+* **Compared with a benchmark** (``compare_with_benchmark``): a trust or region against
+  England (or its region), as OHID's Fingertips shows it: *similar* when the benchmark's value
+  lies inside the unit's 95% CI (ends included), else *better* or *worse* by the measure's good
+  direction, or *higher* / *lower* for a measure with none (a volume). This is Fingertips'
+  default method, "single overlapping CIs" (fingertips-open, PholioVisualisation.Analysis
+  ``SingleOverlappingCIsComparer``; its tests are reproduced in tests/test_stats.py). No
+  comparison without a value, both CI ends and a benchmark.
 * **Funnel plots** (``funnel_limits_proportion``, ``funnel_limits_rate``) draw control limits
   around a target as a function of the denominator. They use exact binomial/Poisson quantiles
   with Spiegelhalter's (2005) interpolation, at 95% (±1.96 SD) and 99.8% (±3.09 SD).
@@ -145,6 +152,57 @@ def km_summary_from_counts(time_bins_s, events, censored,
     return _summary(curve, n, int(curve["events"].sum()), float(curve["time_s"].iloc[-1]), within_s)
 
 
+def km_medians(frame: pd.DataFrame, keys: Sequence[str], time: str = "bin_s", events: str = "events",
+               censored: str = "censored") -> pd.DataFrame:
+    """:func:`km_summary_from_counts`' median and its CI for every group of ``keys`` of a long
+    histogram at once (the SPC mart has tens of thousands of groups; one call each would take
+    minutes). ``frame``: one row per group and time with events and censorings, times distinct
+    within a group. Returns keys, n, events, median_s, median_ci_low_s, median_ci_high_s (NaN:
+    not reached / not estimable), one row per group, in key order."""
+    keys = list(keys)
+    out_columns = [*keys, "n", "events", "median_s", "median_ci_low_s", "median_ci_high_s"]
+    if frame.empty:
+        return pd.DataFrame(columns=out_columns)
+    f = frame.sort_values([*keys, time], kind="stable", ignore_index=True)
+    gid = f.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    out = f[keys].groupby(gid, sort=True).first().reset_index(drop=True)
+    found = km_medians_sorted(gid, f[time].to_numpy(dtype=float), f[events].to_numpy(dtype=float),
+                              f[censored].to_numpy(dtype=float))
+    return out.assign(**found)[out_columns]
+
+
+def km_medians_sorted(gid: np.ndarray, time_s: np.ndarray, events: np.ndarray, censored: np.ndarray,
+                      alpha: float = 0.05) -> dict[str, np.ndarray]:
+    """The arrays behind :func:`km_medians`: rows sorted by group number ``gid`` (0, 1, ... with
+    none missing) then time. Returns n, events, median_s, median_ci_low_s, median_ci_high_s, one
+    value per group. The same product-limit estimate (multiplied in time order, so equal to
+    :func:`km_from_counts` to the last bit) and exponential Greenwood CI;
+    tests/test_stats_km_many.py checks every group against :func:`km_summary_from_counts`."""
+    gid = np.asarray(gid, dtype=np.int64)
+    e = np.asarray(events, dtype=float)
+    removed = e + np.asarray(censored, dtype=float)
+    total = np.bincount(gid, removed)
+    before = pd.Series(removed).groupby(gid).cumsum().to_numpy() - removed
+    at_risk = total[gid] - before
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = pd.Series(np.where(at_risk > 0, 1 - e / at_risk, 1.0)).groupby(gid).cumprod().to_numpy()
+        green = pd.Series(np.where(at_risk > e, e / (at_risk * (at_risk - e)), 0.0)).groupby(gid).cumsum().to_numpy()
+        z = float(special.ndtri(1 - alpha / 2))
+        log_s = np.log(s)
+        width = z * np.sqrt(green) / log_s
+        low = np.exp(-np.exp(np.log(-log_s) - width))
+        high = np.exp(-np.exp(np.log(-log_s) + width))
+    low = np.where(s >= 1, 1.0, np.where(s <= 0, 0.0, low))
+    high = np.where(s >= 1, 1.0, np.where(s <= 0, 0.0, high))
+    t = pd.Series(np.asarray(time_s, dtype=float))
+
+    def crossing(curve: np.ndarray) -> np.ndarray:  # first time the curve is <= 0.5 (as _crossing), per group
+        return t.where(curve <= 0.5 + CROSSING_TOLERANCE).groupby(gid).first().reindex(range(len(total))).to_numpy()
+
+    return {"n": total.astype(np.int64), "events": np.bincount(gid, e).astype(np.int64),
+            "median_s": crossing(s), "median_ci_low_s": crossing(low), "median_ci_high_s": crossing(high)}
+
+
 # ---------------------------------------------------------------- proportions and rates
 def wilson(k, n, z: float = Z95):
     """Wilson score interval for k successes out of n: (p, low, high); NaN where n = 0.
@@ -201,6 +259,32 @@ def rate_ci(events, denominator, per: float = 1000, conf: float = 0.95) -> dict:
     if o.ndim == 0 and den.ndim == 0:
         return {k: (str(v) if k == "method" else float(v)) for k, v in out.items()}
     return out
+
+
+# ------------------------------------------------------- one unit against a benchmark
+COMPARISONS = ("better", "similar", "worse", "higher", "lower", "not_compared")
+
+
+def compare_with_benchmark(value, ci_low, ci_high, benchmark, better: str):
+    """Fingertips' comparison of a unit's value (with its 95% CI) against a benchmark value:
+    'similar' when ``ci_low <= benchmark <= ci_high``; otherwise 'better' or 'worse' when
+    ``better`` is 'higher' or 'lower' (warehouse.measures.HIGHER / LOWER), 'higher' or 'lower'
+    when it is '' (no good direction); 'not_compared' when any of the four numbers is missing.
+    Scalars give a str, arrays an object array (elementwise)."""
+    if better not in ("higher", "lower", ""):
+        raise ValueError(f"better must be 'higher', 'lower' or '', not {better!r}")
+    v, lo, hi, b = (np.asarray(x, dtype=float) for x in (value, ci_low, ci_high, benchmark))
+    known = np.isfinite(v) & np.isfinite(lo) & np.isfinite(hi) & np.isfinite(b)
+    with np.errstate(invalid="ignore"):
+        inside = (lo <= b) & (b <= hi)
+        above = v > b
+    if better == "":
+        names = ("higher", "lower")
+    else:
+        names = ("better", "worse") if better == "higher" else ("worse", "better")
+    out = np.where(~known, "not_compared", np.where(inside, "similar", np.where(above, *names)))
+    out = out.astype(object)
+    return str(out) if out.ndim == 0 else out
 
 
 # ------------------------------------------------------- two groups of trusts compared

@@ -8,16 +8,17 @@ constants, never user input.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from dataclasses import dataclass
 from typing import Callable
 
 import pandas as pd
 
 from store import config, reviews
-from warehouse import handles, measures, service_time
+from warehouse import handles, measures, service_time, spc_build
 from warehouse.enrich import questions, roles, sql_string
 from warehouse.rules import clauses, enabling, engine, local, packs
 
-NATION_CODES = {"England": "ENG", "Wales": "WLS", "Scotland": "SCT", "Northern Ireland": "NIR"}
+NATION_CODES = measures.NATION_CODES  # the one definition is in warehouse.measures
 
 def _question_annotations() -> str:
     """The question classifier (cues and the learned model's weights, as literals: the memo
@@ -198,4 +199,20 @@ def make_review_decisions(con) -> None:
         con.unregister("frame")
 
 PYTHON_TABLES: list[Callable] = [handles.make_macros, make_service_calendars, make_rules_table,
-                                 make_review_decisions]
+                                  make_review_decisions]
+
+
+@dataclass(frozen=True)
+class PythonMart:
+    """A published table code makes after the SQL marts (``make(con)`` creates ``main.<name>``),
+    with its grain and key, which the build checks as it checks a model's."""
+
+    name: str
+    grain: str
+    key: tuple[str, ...]
+    make: Callable
+
+
+PYTHON_MARTS: list[PythonMart] = [
+    PythonMart(spc_build.NAME, spc_build.GRAIN, spc_build.KEY, spc_build.make_spc_points),
+]

@@ -1,0 +1,155 @@
+"""The SPC trends page, run headless with AppTest against the seeded demo warehouse: which unit
+it shows (URL, home trust, sidebar, England), what its charts hold (checked against the
+spc_points rows read here directly) and that small numbers stay hidden below national level."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from store import config
+from tests.test_app import open_page, signed_in, texts
+from ui import spc_charts
+from warehouse import spc_build
+from warehouse.measures import HEADLINE, HOUR_S, MEASURES
+
+pytestmark = pytest.mark.app
+
+PAGE = "pages/9_SPC_trends.py"
+
+
+@pytest.fixture
+def demo(demo_data, use_data, tmp_path, monkeypatch):
+    """The demo warehouse, with a users register of our own (the session's data folder is a copy
+    of the demo's, so signing in writes nowhere shared)."""
+    import shutil
+    folder = tmp_path / "data"
+    shutil.copytree(demo_data, folder)
+    use_data(folder)
+    return folder
+
+
+@pytest.fixture
+def points(demo_data, read_published) -> pd.DataFrame:
+    rows = read_published(demo_data, "SELECT * FROM spc_points")
+    return pd.DataFrame(rows, columns=list(spc_build.COLUMNS))
+
+
+def figures(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def shown_points(figure: dict) -> list[float]:
+    """Every value drawn as a marker (the points people see), sorted."""
+    return sorted(y for trace in figure["data"] if trace.get("mode") == "markers" for y in trace["y"])
+
+
+def busy_trust(points: pd.DataFrame) -> str:
+    """The trust with the most shown monthly points among those with some suppressed."""
+    month = points[(points.unit_type == "trust") & (points.grain == "month")]
+    counts = month.groupby("unit_code")["suppressed"].agg(["sum", "count"])
+    counts = counts[counts["sum"] > 0].assign(shown=lambda c: c["count"] - c["sum"])
+    return counts.sort_values(["shown"], ascending=False).index[0]
+
+
+def test_without_a_choice_it_shows_england_and_pins_it_in_the_url(demo, points):
+    at = open_page(PAGE)
+    assert not at.exception, at.exception
+    assert at.selectbox(key="unit_choice").value == "nation:ENG"
+    assert at.query_params["unit"] == "nation:ENG"
+    shown = figures(at)
+    assert len(shown) == len(HEADLINE)
+    assert [s.value for s in at.subheader] == [MEASURES[m].label for m in HEADLINE[0::2] + HEADLINE[1::2]]
+    # national level: every monthly value of England is drawn
+    england = points[(points.unit_type == "nation") & (points.unit_code == "ENG") & (points.grain == "month")]
+    by_label = {MEASURES[m].label: m for m in HEADLINE}
+    for figure in shown:
+        measure = by_label[figure["layout"]["yaxis"]["title"]["text"].removesuffix(" (hours)")]
+        values = england.loc[england.measure == measure, "value"] / (HOUR_S if measure.startswith("median") else 1)
+        assert shown_points(figure) == pytest.approx(sorted(values))
+
+
+def test_the_icons_are_badges_with_words(demo, points):
+    at = open_page(PAGE)
+    badges = [m.value for m in at.markdown if "-badge[" in m.value]
+    england = points[(points.unit_type == "nation") & (points.unit_code == "ENG") & (points.grain == "month")]
+    latest = england.sort_values("period_start").groupby("measure").last()
+    expected = [spc_charts.variation_words(latest.loc[m, "variation_icon"])[2] for m in HEADLINE]
+    assert len(badges) == len(HEADLINE)  # no assurance icon at national level: no target
+    for words in expected:
+        assert any(words in b for b in badges), words
+
+
+def test_a_unit_in_the_url_pins_a_trust_and_hides_its_small_numbers(demo, points):
+    trust = busy_trust(points)
+    at = open_page(PAGE, {"unit": f"trust:{trust}"})
+    assert not at.exception, at.exception
+    assert at.selectbox(key="unit_choice").value == f"trust:{trust}"
+    rows = points[(points.unit_type == "trust") & (points.unit_code == trust) & (points.grain == "month")]
+    by_label = {MEASURES[m].label: m for m in HEADLINE}
+    hidden_somewhere = False
+    for figure in figures(at):
+        measure = by_label[figure["layout"]["yaxis"]["title"]["text"].removesuffix(" (hours)")]
+        series = rows[rows.measure == measure].sort_values("period_start")
+        if series.empty:  # no complete period has this measure: an empty chart that says so
+            assert not figure["data"] and "No points yet" in figure["layout"]["annotations"][0]["text"]
+            continue
+        line = np.array([np.nan if v is None else v for v in figure["data"][0]["y"]], dtype=float)
+        hidden = series["suppressed"].to_numpy(dtype=bool)
+        assert np.isnan(line[hidden]).all(), measure
+        assert len(shown_points(figure)) == (~hidden).sum(), measure
+        hidden_somewhere |= hidden.any()
+    assert hidden_somewhere
+
+
+def test_a_signed_in_trust_manager_sees_their_trust_first(demo, points):
+    trust = busy_trust(points)
+    user = signed_in("manager@nhs.net", "trust_manager", trust_code=trust)
+    at = open_page(PAGE, user=user)
+    assert not at.exception, at.exception
+    assert at.selectbox(key="unit_choice").value == f"trust:{trust}"
+    # the URL still pins another unit (anyone may open England's charts: aggregates)
+    at = open_page(PAGE, {"unit": "nation:ENG"}, user=user)
+    assert at.selectbox(key="unit_choice").value == "nation:ENG"
+
+
+def test_one_region_chosen_in_the_sidebar_is_shown(demo, points):
+    region = points.loc[points.unit_type == "region", "unit_code"].iloc[0]
+    at = open_page(PAGE, {"region": region})
+    assert not at.exception, at.exception
+    assert at.selectbox(key="unit_choice").value == f"region:{region}"
+
+
+def test_weekly_and_changing_the_unit(demo, points):
+    at = open_page(PAGE)
+    at.segmented_control(key="spc_grain").set_value("week").run()
+    assert not at.exception, at.exception
+    england = points[(points.unit_type == "nation") & (points.unit_code == "ENG") & (points.grain == "week")
+                     & (points.measure == "questions")]
+    questions = next(f for f in figures(at) if f["layout"]["yaxis"]["title"]["text"] == "Patient questions")
+    assert shown_points(questions) == pytest.approx(sorted(england["value"]))
+    region = points.loc[points.unit_type == "region", "unit_code"].iloc[0]
+    at.selectbox(key="unit_choice").set_value(f"region:{region}").run()
+    assert not at.exception and at.query_params["unit"] == f"region:{region}"
+
+
+@pytest.mark.parametrize("hostile", ["trust:'; DROP TABLE spc_points; --", "nation:XX", "trust", "<b>x</b>"])
+def test_a_unit_that_is_not_offered_falls_back_to_england(demo, hostile):
+    at = open_page(PAGE, {"unit": hostile})
+    assert not at.exception, at.exception
+    assert at.selectbox(key="unit_choice").value == "nation:ENG"
+    assert at.query_params["unit"] == "nation:ENG"
+
+
+def test_an_old_warehouse_without_spc_points_says_so_plainly(demo):
+    """A warehouse whose build made no point yet (no complete month): a plain message."""
+    import duckdb
+    path = config.warehouse_path()
+    con = duckdb.connect(str(path))
+    con.execute("DELETE FROM spc_points")
+    con.close()
+    at = open_page(PAGE)
+    assert not at.exception, at.exception
+    assert any("No SPC charts yet" in t for t in texts(at.info))

@@ -1,0 +1,72 @@
+"""The scorecard drawn at the top of the Overview: a row per headline measure, its name a link to
+its page carrying the unit as that page's filter (``trust=`` or ``region=``), the unit's value
+with its CI beside its region's and England's, better / similar / worse than England and the
+SPC variation icon as badges with a symbol and words (never colour alone). The cells are
+:func:`ui.scorecard.table`'s, so every number has passed its one display boundary.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ui import data, spc_charts, unit_choice
+from ui.scorecard import COMPARISON_COLOUR, nation_name, page_filters, protected, table
+from warehouse import spc_queries
+from warehouse.measures import MEASURES
+from warehouse.queries import Filters
+
+def section(chosen: Filters) -> None:
+    """The Overview's scorecard: the unit chooser (``unit`` in the URL pins one; else the
+    signed-in user's home trust or region; else one trust or region chosen in the sidebar;
+    else England: ui.unit_choice) and that unit's scorecard."""
+    st.subheader("Scorecard")
+    units = data.query(spc_queries.spc_units)
+    if units.empty:
+        st.info("No scorecard yet: the warehouse has no complete month of posts. It appears after the "
+                "next `python -m warehouse build` once a whole month has data.")
+        return
+    unit_type, unit_code, _ = unit_choice.controls(units, chosen)
+    render(data.query(spc_queries.scorecard, None, unit_type=unit_type, unit_code=unit_code), unit_type, unit_code)
+
+
+WIDTHS = {"Measure": 3, "This unit": 2, "Region": 2, "England": 2, "Compared with England": 1.4, "SPC": 2.4}
+HEADINGS = {"trust": "This trust", "region": "This region"}  # a nation's column is its name
+
+
+def render(card: pd.DataFrame, unit_type: str, unit_code: str) -> None:
+    """Draw the scorecard of one unit (the rows of :func:`warehouse.spc_queries.scorecard`)."""
+    if card.empty:
+        st.info("No scorecard yet for this unit: it has no complete month of data.")
+        return
+    nation = nation_name(card)
+    text = table(card, unit_type).rename(columns={nation: "England", f"Compared with {nation}": "Compared with England"})
+    if unit_type == "nation":
+        text = text.drop(columns=["England"])  # the unit is the nation
+    columns = [c for c in WIDTHS if c in text.columns]
+    widths = [WIDTHS[c] for c in columns]
+    for cell, name in zip(st.columns(widths), columns):
+        heading = HEADINGS.get(unit_type, nation) if name == "This unit" else name
+        cell.caption(heading.replace("England", nation))
+    links = page_filters(unit_type, unit_code)
+    for r, row in zip(protected(card).itertuples(), text.to_dict("records")):  # markers as shown
+        cells = dict(zip(columns, st.columns(widths, vertical_alignment="center")))
+        cells["Measure"].page_link(MEASURES[r.measure].page, label=row["Measure"], query_params=links,
+                                   help=MEASURES[r.measure].definition or None)
+        for name in ("This unit", "Region", "England"):
+            if name in cells:
+                cells[name].text(row[name])
+        if "Compared with England" in cells:
+            kind = r.vs_nation if isinstance(r.vs_nation, str) else ""
+            cells["Compared with England"].badge(row["Compared with England"],
+                                                 color=COMPARISON_COLOUR.get(kind, "gray"))
+        symbol, colour, words = spc_charts.variation_words(r.variation_icon)
+        cells["SPC"].badge(f"{symbol} {words}", color=colour)
+        if row["Assurance"] != "no target":
+            cells["SPC"].caption(row["Assurance"])
+    st.caption(
+        f"Latest complete month ({text['Period'].iloc[0]}), with 95% confidence intervals. Compared with "
+        f"{nation} as Fingertips does: similar when {nation}'s value lies inside the unit's interval, "
+        "otherwise better or worse by the measure's good direction (higher or lower for patient "
+        "questions, where more is neither). SPC: Making Data Count's variation icon of the monthly chart "
+        "(SPC trends page). * = hidden: fewer than 8 questions, answers or flags; counts below national "
+        "level are rounded to the nearest 5. The sidebar's dates and platforms do not apply here.")
