@@ -3,13 +3,14 @@ table a page shows, each value formatted once here (:mod:`ui.formats`), every nu
 national level suppressed. No Streamlit, easy to test."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ui import formats, funnels
 from ui.formats import SUPPRESSED, count, org_name, percent, platform, rate_text, role, topic
 from ui.redact import redact, safe_url
 from ui.safe import strip_paths
-from warehouse import stats
+from warehouse import compare, stats
 from warehouse.measures import CALENDAR, SERVICE, SERVICE_DAYS, TARGETS
 
 def _each_distinct(series: pd.Series, function) -> pd.Series:
@@ -337,17 +338,19 @@ def _effect_text(row) -> str:
     low, high = row["effect_low"], row["effect_high"]
     if pd.isna(row["effect"]):
         return "—"
+    few = "" if row.get("can_tell", True) else " (too few trusts to tell)"
     if row["kind"] == "ratio":
         text = f"× {row['effect']:.2f}"
-        return text + ("" if pd.isna(low) else f" ({low:.2f}–{high:.2f})")
+        return text + few + ("" if pd.isna(low) else f" ({low:.2f}–{'∞' if np.isinf(high) else f'{high:.2f}'})")
     text = f"{row['effect'] * 100:+.0f} points"
-    return text + ("" if pd.isna(low) else f" ({low * 100:+.0f} to {high * 100:+.0f})")
+    return text + few + ("" if pd.isna(low) else f" ({low * 100:+.0f} to {high * 100:+.0f})")
 
 
 def policy_comparison_table(frame: pd.DataFrame, yes: str, no: str, national: bool = False) -> pd.DataFrame:
     """policy_comparison -> one row per outcome: the value under each group of policies, the
-    ratio (rates) or difference (shares) with its 95% CI from resampling trusts, and how many
-    trusts each group has. A group value over 1-7 events or exposure is hidden below national
+    ratio (rates) or difference (shares) with its 95% CI from the permutation test over trusts
+    ("too few trusts to tell" when no data could show a difference), and how many trusts each
+    group has. A group value over 1-7 events or exposure is hidden below national
     level."""
 
     def value(row, side):
@@ -387,22 +390,27 @@ def policy_answer(frame: pd.DataFrame, yes: str, no: str, national: bool = False
         return "unknown", "Too few posts or flags in this selection to compare without revealing small numbers."
     rates = (f"Staff posts made under {yes} were flagged at **{row['value_yes']:,.1f} per 1,000**, against "
              f"**{row['value_no']:,.1f} per 1,000** under {no}")
-    if pd.isna(row["effect_low"]):
+    if not row["can_tell"]:
         return "unknown", (rates + f". With {int(row['trusts_yes'])} and {int(row['trusts_no'])} trusts in the "
-                           f"two groups there are too few trusts (fewer than {stats.MIN_CLUSTERS} in one) "
-                           "to say whether that difference is more than chance.")
-    ci = f"rate ratio {row['effect']:.2f}, 95% CI {row['effect_low']:.2f}–{row['effect_high']:.2f}"
-    if row["effect_low"] > 1:
+                           "two groups there are too few trusts to tell: even the largest difference "
+                           "between them could be chance (no split of so few trusts can reach p ≤ 0.05).")
+    if pd.isna(row["p_value"]) or pd.isna(row["effect_low"]):
+        return "unknown", rates + ": no flags in one group, so no ratio can be estimated."
+    ci = (f"rate ratio {row['effect']:.2f}, 95% CI {row['effect_low']:.2f}–"
+          + ("∞" if np.isinf(row["effect_high"]) else f"{row['effect_high']:.2f}") + ", "
+          f"p = {row['p_value']:.2g}")
+    if row["p_value"] <= compare.ALPHA and row["effect"] > 1:
         return "more", (f"**Yes.** {rates} ({ci}): more flags than the differences between trusts "
                         "would explain by chance.")
-    if row["effect_high"] < 1:
+    if row["p_value"] <= compare.ALPHA and row["effect"] < 1:
         return "fewer", (f"**No — fewer.** {rates} ({ci}): fewer flags than the differences between "
                          "trusts would explain by chance.")
     return "unclear", (f"**No clear difference.** {rates} ({ci}). The interval includes no difference: "
                        f"the data fit anything from {abs(1 - row['effect_low']):.0%} "
                        f"{'fewer' if row['effect_low'] < 1 else 'more'} to "
-                       f"{abs(row['effect_high'] - 1):.0%} {'more' if row['effect_high'] > 1 else 'fewer'} "
-                       f"flags under {yes}.")
+                       + ("any amount more" if np.isinf(row["effect_high"]) else
+                          f"{abs(row['effect_high'] - 1):.0%} {'more' if row['effect_high'] > 1 else 'fewer'}")
+                       + f" flags under {yes}.")
 
 
 # --- Data health ------------------------------------------------------------------------------------

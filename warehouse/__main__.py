@@ -1,14 +1,16 @@
-"""``python -m warehouse build|evaluate``: publish the warehouse from the raw store, or
-evaluate the question classifier against labelled text."""
+"""``python -m warehouse build|evaluate|compare-policies``: publish the warehouse from the raw
+store, evaluate the question classifier against labelled text, or reproduce the Policy
+comparison page's answer."""
 from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 
 from store.config import SettingError
 from store.db import WriterBusy
 from store.errors import STORAGE_ERRORS, storage_error_message
-from warehouse import evaluate
+from warehouse import evaluate, policy_queries, policy_report
 from warehouse.build import BuildError, build
 
 
@@ -21,6 +23,13 @@ def build_parser() -> argparse.ArgumentParser:
                           help="also show where the classifier and the labels disagree")
     evaluate.add_argument("--rules", action="store_true",
                           help="evaluate the guideline rules instead: precision and recall per family")
+    policies = sub.add_parser("compare-policies", help="the Policy comparison page's answer, England-wide")
+    policies.add_argument("--clause", required=True, choices=list(policy_queries.CLAUSES),
+                          help="which clause of the local policy defines an enabling policy")
+    policies.add_argument("--outcome", choices=list(policy_queries.OUTCOMES), help="one outcome (default: all)")
+    policies.add_argument("--from", dest="start", type=date.fromisoformat, help="first UK day (default: as the page)")
+    policies.add_argument("--to", dest="end", type=date.fromisoformat, help="last UK day (default: as the page)")
+    policies.add_argument("--json", action="store_true", help="print JSON (NaN and infinity as null)")
     return parser
 
 
@@ -36,6 +45,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {storage_error_message(exc)}", file=sys.stderr)
             return 2
         print(result.summary())
+    elif args.command == "compare-policies":
+        try:
+            print(policy_report.main(args.clause, args.outcome, args.start, args.end, args.json))
+        except (ValueError, SettingError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except STORAGE_ERRORS as exc:
+            print(f"error: {storage_error_message(exc)}", file=sys.stderr)
+            return 2
     elif args.command == "evaluate":
         return evaluate.main((["--explain"] if args.explain else []) + (["--rules"] if args.rules else []))
     return 0

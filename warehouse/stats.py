@@ -20,14 +20,8 @@ What is estimated, and why
   CI is exact Poisson: lower = χ²(α/2; 2O)/2 and upper = χ²(1−α/2; 2O+2)/2. From 10 events it
   is Byar's approximation: lower = O·(1 − 1/(9O) − z/(3√O))³ and
   upper = (O+1)·(1 − 1/(9(O+1)) + z/(3√(O+1)))³.
-* **Comparing two groups of trusts** (``compare_clustered``), e.g. posts made under policies
-  that encourage patient engagement against the rest: the pooled value of each group (events
-  over exposure), their ratio (rates) or difference (proportions), and a 95% CI from a
-  *cluster* bootstrap that resamples trusts, not posts. Posts from one trust are not
-  independent (one trust's culture, one comms team), so a Poisson or Wilson interval over
-  pooled posts would be far too narrow; resampling trusts keeps the spread between trusts in
-  the interval. Percentile intervals from 4,000 resamples with a fixed seed (reproducible);
-  no interval with fewer than 3 trusts in a group.
+* **Comparing two groups of trusts** (the Policy comparison) is a permutation test over trusts:
+  :mod:`warehouse.compare`.
 * **Funnel plots** (``funnel_limits_proportion``, ``funnel_limits_rate``) draw control limits
   around a target as a function of the denominator. They use exact binomial/Poisson quantiles
   with Spiegelhalter's (2005) interpolation, at 95% (±1.96 SD) and 99.8% (±3.09 SD).
@@ -212,53 +206,6 @@ def rate_ci(events, denominator, per: float = 1000, conf: float = 0.95) -> dict:
            "method": np.where(o < 10, "exact Poisson", "Byar")}
     if o.ndim == 0 and den.ndim == 0:
         return {k: (str(v) if k == "method" else float(v)) for k, v in out.items()}
-    return out
-
-
-# ------------------------------------------------------- two groups of trusts compared
-MIN_CLUSTERS = 3
-
-
-def compare_clustered(events_a, exposure_a, events_b, exposure_b, kind: str = "ratio",
-                      n_boot: int = 4000, conf: float = 0.95, seed: int = 20261128) -> dict:
-    """Group A against group B, each given per cluster (trust): events and exposure arrays.
-
-    Returns value_a and value_b (pooled: sum of events / sum of exposure), effect (value_a /
-    value_b for ``kind="ratio"``, value_a - value_b for ``"difference"``), its percentile
-    cluster-bootstrap CI (effect_low, effect_high; NaN when a group has fewer than
-    MIN_CLUSTERS clusters, or a ratio's base is 0), and clusters_a, clusters_b.
-    """
-    if kind not in ("ratio", "difference"):
-        raise ValueError("kind must be 'ratio' or 'difference'")
-    groups = []
-    for events, exposure in ((events_a, exposure_a), (events_b, exposure_b)):
-        e, x = np.asarray(events, dtype=float), np.asarray(exposure, dtype=float)
-        if e.shape != x.shape or np.any(e < 0) or np.any(x < 0):
-            raise ValueError("events and exposure must be non-negative arrays of one length")
-        keep = x > 0
-        groups.append((e[keep], x[keep]))
-    (ea, xa), (eb, xb) = groups
-
-    def effect(va, vb):
-        if kind == "difference":
-            return va - vb
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(vb > 0, va / np.where(vb > 0, vb, 1), np.nan)
-
-    va = ea.sum() / xa.sum() if xa.sum() else np.nan
-    vb = eb.sum() / xb.sum() if xb.sum() else np.nan
-    out = {"value_a": float(va), "value_b": float(vb), "effect": float(effect(np.asarray(va), np.asarray(vb))),
-           "effect_low": np.nan, "effect_high": np.nan, "clusters_a": len(xa), "clusters_b": len(xb)}
-    if min(len(xa), len(xb)) < MIN_CLUSTERS or not np.isfinite(out["effect"]):
-        return out
-    rng = np.random.default_rng(seed)
-    ia = rng.integers(0, len(xa), (n_boot, len(xa)))
-    ib = rng.integers(0, len(xb), (n_boot, len(xb)))
-    boot = effect(ea[ia].sum(1) / xa[ia].sum(1), eb[ib].sum(1) / xb[ib].sum(1))
-    boot = boot[np.isfinite(boot)]
-    if len(boot) >= 0.9 * n_boot:
-        tail = (1 - conf) / 2 * 100
-        out["effect_low"], out["effect_high"] = (float(v) for v in np.percentile(boot, [tail, 100 - tail]))
     return out
 
 
