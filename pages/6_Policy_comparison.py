@@ -8,7 +8,7 @@ import streamlit as st
 
 from store import demo_effects
 from ui import charts, data, labels, page, tables
-from warehouse import compare, policy_queries
+from warehouse import compare, funnel as funnel_words, policy_queries
 from warehouse.policy_queries import CLAUSES
 from warehouse.queries import Filters
 
@@ -72,16 +72,21 @@ def by_clause(chosen, national: bool) -> None:
         (code, "Enabling: " + CLAUSES[clause].label.lower() if enabling else "Not enabling")
         for code, enabling in policy_queries.enabling_in_force(peer_register, clause).items()
     )
+    spread = st.toggle(funnel_words.OVERDISPERSION_LABEL, key="policy_overdispersion",
+                       help=funnel_words.OVERDISPERSION_HELP)
     left, right = st.columns(2)
     with left:
         st.markdown("**Flags per 1,000 staff posts** (national guidance)")
         st.plotly_chart(data.figure(policy_queries.trust_outcomes, charts.flag_funnel, peers, unit="trust",
-                                    highlight=chosen.trusts, groups=groups), key="chart_policy_flag_funnel")
+                                    highlight=chosen.trusts, groups=groups, overdispersion=spread),
+                        key="chart_policy_flag_funnel")
     with right:
         st.markdown("**Response rate**")
         st.plotly_chart(data.figure(policy_queries.trust_outcomes, charts.funnel, peers, measure="answered",
-                                    unit="trust", highlight=chosen.trusts, groups=groups),
+                                    unit="trust", highlight=chosen.trusts, groups=groups, overdispersion=spread),
                         key="chart_policy_answer_funnel")
+    if spread:
+        st.caption(funnel_words.OVERDISPERSION_NOTE)
     st.caption("Funnel plots, not league tables: each marker is a trust (shape: its policy at the end "
                "of the dates chosen), placed by its number of staff posts or questions (across) and its "
                "rate (up). Lines are 95% (dotted) and 99.8% (dashed) limits around the overall value; "

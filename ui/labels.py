@@ -10,8 +10,8 @@ from ui import formats, funnels
 from ui.formats import SUPPRESSED, count, org_name, percent, platform, rate_text, role, topic
 from ui.redact import redact, safe_url
 from ui.safe import strip_paths
-from warehouse import compare, stats
-from warehouse.measures import CALENDAR, SERVICE, SERVICE_DAYS, TARGETS
+from warehouse import compare, funnel, stats
+from warehouse.measures import CALENDAR, SERVICE, SERVICE_DAYS, TARGETS, UNATTRIBUTED
 
 def _each_distinct(series: pd.Series, function) -> pd.Series:
     """``series.map(function)``, calling ``function`` once per distinct value."""
@@ -190,11 +190,12 @@ def response_headline(calendar: pd.DataFrame, service: pd.DataFrame, service_day
     return {name: (value, None if ci is None else f"95% CI {ci}") for name, (value, ci) in figures.items()}
 
 
-def funnel_outliers(units: pd.DataFrame, measure: str = "answered", unit: str = "trust") -> pd.DataFrame:
+def funnel_outliers(units: pd.DataFrame, measure: str = "answered", unit: str = "trust",
+                    overdispersion: bool = False) -> pd.DataFrame:
     """question_units -> the units a funnel plot puts beyond its 99.8% limits
     (``ui.funnels.funnel_points``), furthest from the overall value first: name, share (95% CI),
     questions (rounded to 5: below national level) and how it compares."""
-    points, p0 = funnels.funnel_points(units, measure)
+    points, p0 = funnels.funnel_points(units, measure, overdispersion)
     out = points[points["position"] != "within"]
     if out.empty or p0 is None:
         return pd.DataFrame(columns=[unit.capitalize(), "Share (95% CI)", "Questions", "Compared with overall"])
@@ -206,6 +207,33 @@ def funnel_outliers(units: pd.DataFrame, measure: str = "answered", unit: str = 
         "Compared with overall": [f"{'higher' if pos == 'above' else 'lower'} than expected ({p0:.0%})"
                                   for pos in out["position"]],
     })
+
+
+def funnel_centre_note(units: pd.DataFrame, measure: str = "answered", unit: str = "trust",
+                       national: bool = False) -> str:
+    """question_units -> one sentence saying why the funnel's centre line and the figures at the
+    top of the page differ: the centre is over questions attributed to a {unit}, the top counts
+    the unattributed too (:func:`warehouse.funnel.centre_beside_all`). Counts suppressed unless
+    ``national``; a share over a hidden count is hidden."""
+    num, den, words = funnels.FUNNEL_MEASURES[measure][:3]
+    c = funnel.centre_beside_all(units, num, den, UNATTRIBUTED)
+
+    def shown(n):
+        return formats.shown_count(n, national)
+
+    def share(p, *counts):
+        hidden = not national and any(1 <= n <= 7 for n in counts)
+        return SUPPRESSED if hidden else formats.percent(p)
+
+    questions = "questions" if measure == "answered" else "questions followed long enough to tell"
+    centre = share(c["centre"], c["k_centre"], c["n_centre"])
+    if c["n_unattributed"] == 0:
+        return (f"The centre line, {centre} {words}, is over all {shown(c['n_centre'])} {questions}, "
+                "as the figures at the top of the page.")
+    overall = share(c["overall"], c["k_centre"], c["n_centre"], c["k_unattributed"], c["n_unattributed"])
+    return (f"The centre line, {centre} {words}, is over the {shown(c['n_centre'])} {questions} attributed "
+            f"to a {unit}; the figures at the top of the page also count the {shown(c['n_unattributed'])} "
+            f"attributed to none ({shown(c['k_unattributed'])} {words}), which makes {overall}.")
 
 
 def open_questions_table(frame: pd.DataFrame) -> pd.DataFrame:

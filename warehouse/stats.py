@@ -22,9 +22,9 @@ What is estimated, and why
   upper = (O+1)·(1 − 1/(9(O+1)) + z/(3√(O+1)))³.
 * **Comparing two groups of trusts** (the Policy comparison) is a permutation test over trusts:
   :mod:`warehouse.compare`.
-* **Funnel plots** (``funnel_limits_proportion``, ``funnel_limits_rate``) draw control limits
-  around a target as a function of the denominator. They use exact binomial/Poisson quantiles
-  with Spiegelhalter's (2005) interpolation, at 95% (±1.96 SD) and 99.8% (±3.09 SD).
+* **Funnel plots**: exact binomial/Poisson limits and the over-dispersion allowance are in
+  :mod:`warehouse.funnel` (``funnel_limits_proportion`` and ``funnel_limits_rate`` are
+  re-exported here).
 
 Small-number suppression (NHS Digital's published disclosure control)
 --------------------------------------------------------------------
@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 from scipy import special  # scipy.stats (~0.6 s to import) is loaded only by the funnels
 
+from warehouse.funnel import funnel_limits_proportion, funnel_limits_rate  # noqa: F401 (re-exported)
 from warehouse.measures import CALENDAR, thresholds
 
 Z95 = float(special.ndtri(0.975))  # 1.95996…
@@ -207,61 +208,6 @@ def rate_ci(events, denominator, per: float = 1000, conf: float = 0.95) -> dict:
     if o.ndim == 0 and den.ndim == 0:
         return {k: (str(v) if k == "method" else float(v)) for k, v in out.items()}
     return out
-
-
-# ---------------------------------------------------------------- funnel plots
-_FUNNEL_LEVELS = {"95": 0.95, "99_8": 0.998}
-
-
-def _interpolated(dist, p: float, n: np.ndarray) -> np.ndarray:
-    """Spiegelhalter (2005) interpolated quantile of a discrete distribution, divided by n."""
-    r = dist.ppf(p)
-    f_r, f_r1 = dist.cdf(r), dist.cdf(r - 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        alpha = np.where(f_r > f_r1, (f_r - p) / (f_r - f_r1), 0.0)
-        return (r - alpha) / n
-
-
-def _funnel(make_dist, n: np.ndarray, scale: float, upper_cap: float | None) -> pd.DataFrame:
-    out = pd.DataFrame({"n": n})
-    for name, level in _FUNNEL_LEVELS.items():
-        tail = (1 - level) / 2
-        lo = np.clip(_interpolated(make_dist(), tail, n), 0, None) * scale
-        hi = _interpolated(make_dist(), 1 - tail, n) * scale
-        if upper_cap is not None:
-            hi = np.minimum(hi, upper_cap)
-        out[f"lower_{name}"] = np.where(n > 0, lo, np.nan)
-        out[f"upper_{name}"] = np.where(n > 0, hi, np.nan)
-    return out
-
-
-def funnel_limits_proportion(p0: float, n_values) -> pd.DataFrame:
-    """Funnel limits for a proportion with target ``p0`` (e.g. the overall value).
-
-    Columns: n, lower_95, upper_95, lower_99_8, upper_99_8, from exact binomial quantiles with
-    Spiegelhalter's interpolation. For large n they approach p0 ± z·√(p0(1−p0)/n).
-    """
-    if not 0 < p0 < 1:
-        raise ValueError("p0 must be strictly between 0 and 1")
-    from scipy import stats as sps  # ~0.6 s to import: only the funnel plots pay it
-
-    n = np.asarray(n_values, dtype=float)
-    return _funnel(lambda: sps.binom(np.maximum(n, 1).astype(int), p0), n, 1.0, 1.0)
-
-
-def funnel_limits_rate(rate0: float, denominators, per: float = 1000) -> pd.DataFrame:
-    """Funnel limits for a rate per ``per`` with target ``rate0`` (same columns, rates per ``per``).
-
-    The expected count at denominator D is μ = rate0·D/per. Limits come from exact Poisson
-    quantiles with Spiegelhalter's interpolation, divided by D.
-    """
-    if rate0 <= 0:
-        raise ValueError("rate0 must be positive")
-    from scipy import stats as sps  # ~0.6 s to import: only the funnel plots pay it
-
-    den = np.asarray(denominators, dtype=float)
-    mu = rate0 * np.maximum(den, 1e-12) / per
-    return _funnel(lambda: sps.poisson(mu), den, per, None)
 
 
 # ---------------------------------------------------------------- suppression
