@@ -282,6 +282,13 @@ def test_the_command_uses_the_page_default_dates():
     assert policy_report.DEFAULT_DAYS == filters.DEFAULT_DAYS
 
 
+def test_the_command_without_a_warehouse_says_so(data_dir, capsys):
+    from warehouse.__main__ import main
+    assert main(["compare-policies", "--clause", "engagement"]) == 2
+    err = capsys.readouterr().err
+    assert "no published warehouse at" in err and "python -m warehouse build" in err and "write" not in err
+
+
 def test_the_command_refuses_an_unknown_clause_and_outcome(changed_policy):
     with pytest.raises(ValueError, match="--clause must be one of"):
         policy_report.report("DROP TABLE trusts")

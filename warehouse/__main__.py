@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "compare-policies":
         try:
             print(policy_report.main(args.clause, args.outcome, args.start, args.end, args.json))
+        except FileNotFoundError as exc:  # a read: nothing to write, so not a storage error
+            print(f"error: {exc}; publish one first with python -m warehouse build", file=sys.stderr)
+            return 2
         except (ValueError, SettingError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
