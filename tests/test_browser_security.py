@@ -9,6 +9,7 @@ Headless Chromium (Debian's) against ``streamlit run dashboard.py``.
 """
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
@@ -50,7 +51,7 @@ def _with_hostile_posts(data: demo.DemoData) -> demo.DemoData:
                          "created_at": later, "url": "https://www.evil.example/q",
                          "text": f"Hi, how long do my MRI results take? {HOSTILE_TEXT}",
                          "trust_code": staff["trust_code"]})
-    return demo.DemoData(posts=pa.Table.from_pylist(posts, schema=data.posts.schema), accounts=accounts)
+    return dataclasses.replace(data, posts=pa.Table.from_pylist(posts, schema=data.posts.schema), accounts=accounts)
 
 
 @pytest.fixture(scope="module")

@@ -132,6 +132,14 @@ def test_drill_down_lists_staff_flags_newest_first_with_evidence(run):
     assert len(run(flag_queries.flagged_posts, limit=2)) == 2
 
 
+def test_drill_down_names_each_flags_guidance_or_says_none_was_in_force(run):
+    rows = run(flag_queries.flagged_posts)
+    assert rows["clause"].str.startswith("HCPC, Standards of conduct, performance and ethics (2024)").all()
+    rows.loc[0, "clause"] = None  # a post older than every edition in the register
+    shown = labels.flagged_posts_table(rows)["Guidance"]
+    assert shown.iloc[0] == labels.NO_CLAUSE_IN_FORCE and shown.iloc[1:].eq(rows["clause"].iloc[1:]).all()
+
+
 def test_suppression_below_national_level(run):
     trusts = run(flag_queries.flag_rates, by="trust")
     table = labels.flag_rate_table(trusts, unit="trust").set_index("Trust")

@@ -216,13 +216,17 @@ def test_no_demo_flag_cites_a_clause_not_in_force_on_its_day(demo_data, use_data
         FROM flags""")
     n, uncited, wrong, editions = rows[0]
     assert n > 50 and wrong == 0 and uncited == 0
-    # and each flag's clause is the one the Python twin picks
+    cited = {row[0] for row in published_query("SELECT DISTINCT clause_edition FROM flags")}
+    assert editions == len(cited) and {"2016", "2024"} <= cited, cited  # the demo spans 1 September 2024
+    # and every flag's clause is the one the Python twin picks, the learned rules' flags included
     from warehouse.rules import clauses, find
 
-    sample = published_query("SELECT rule_id, (created_at AT TIME ZONE 'Europe/London')::DATE, clause_id FROM flags"
-                             " ORDER BY created_at LIMIT 500")
-    for rule_id, day, clause_id in sample:
+    every = published_query("SELECT rule_id, (created_at AT TIME ZONE 'Europe/London')::DATE, clause_id FROM flags")
+    assert len(every) == n
+    for rule_id, day, clause_id in every:
         assert clauses.cite(find(rule_id).clauses, day).clause_id == clause_id, (rule_id, day)
+    learned = [row for row in every if row[0].endswith("-LEARNED")]
+    assert learned, "the demo's staff posts raise learned-rule flags (rules-4)"
 
 
 @pytest.mark.parametrize("bio,has", [

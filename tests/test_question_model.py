@@ -16,7 +16,7 @@ import pytest
 from warehouse import build as build_module
 from warehouse import evaluate
 from warehouse.enrich import question_corpus as corpus
-from warehouse.enrich import question_model, questions
+from warehouse.enrich import question_model, questions, train_questions
 
 
 def _real() -> pd.DataFrame:
@@ -43,7 +43,7 @@ def kinds() -> pd.DataFrame:
 def test_artefact_loads_and_its_version_is_the_hash_of_its_bytes():
     model = question_model.load()
     assert model.version == question_model.version_of(question_model.ARTEFACT.read_bytes())
-    assert questions.version(model) == f"questions-2+{model.version}"
+    assert questions.version(model) == f"questions-3+{model.version}"
     assert set(model.intercepts) == set(model.thresholds) == {"ask", "health"}
     assert len(model.weights) > 1000
     # every cue the rules can produce has a weight, and the word lists reached their words
@@ -213,13 +213,34 @@ def test_tweet_act_test_split(real):
     assert (round(baseline.precision, 2), round(baseline.recall, 2), round(baseline.f1, 2)) == (0.63, 0.80, 0.71)
     new = evaluate.scores(test["asks_pred"], test["asks"])
     previous = evaluate.scores(test["prev_is_question"], test["asks"])
-    assert new.f1 >= 0.73 and new.f1 > previous.f1 > baseline.f1, (new, previous, baseline)  # measured 0.748
+    assert new.f1 >= 0.75 and new.f1 > previous.f1 > baseline.f1, (new, previous, baseline)  # measured 0.761 (q2 0.748)
+
+
+def test_written_by_other_writers_test_split():
+    """The other writers' public posts held back from training (20% by id hash): floors a little
+    below what questions-3 measured (P 0.79, R 0.84; off-topic asks counted 12.8%, 5/39;
+    questions-2: P 0.63, R 0.79, 61.5%)."""
+    written = corpus.written_sets()
+    assert set(written["split"]) == {"train", "test"} and (written["split"] == "test").mean() < 0.3
+    test = evaluate.predicted(written[written["split"] == "test"])
+    new = evaluate.scores(test["is_question"], test["patient_question"])
+    assert new.precision >= 0.75 and new.recall >= 0.80, new
+    off_topic = test[test["asks"] & (test["health"] == 0)]
+    assert off_topic["is_question"].mean() <= 0.16
+    assert off_topic["q2_is_question"].mean() > 0.5  # questions-2 counted most of them
+
+
+def test_training_reads_the_written_posts_but_not_their_test_split():
+    frame = train_questions.training_frame()
+    written = corpus.written_sets()
+    trained = set(frame.loc[frame["source"] == "written", "record_id"])
+    assert trained == set(written.loc[written["split"] == "train", "record_id"])
 
 
 def test_real_text_test_split(real):
     test = real[(real["source"] != "tweet_act") & (real["split"] == "test")]
     new = evaluate.scores(test["asks_pred"], test["asks"])
-    assert new.precision >= 0.82 and new.recall >= 0.83, new  # measured P 0.85, R 0.86
+    assert new.precision >= 0.82 and new.recall >= 0.82, new  # measured P 0.84, R 0.85 (q2 0.85, 0.86)
     off_topic = test[test["asks"] & (test["health"] == 0)]
     assert len(off_topic) >= 100
     assert off_topic["is_question"].mean() <= 0.02  # target 3%; questions-2 measured 0.0% (0/131)

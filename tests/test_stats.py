@@ -301,3 +301,12 @@ def test_suppress_table_group_total_shown_elsewhere_and_whole_table():
     assert S.suppress_table(df, ["n"], national=True)["n"].tolist() == [4, 30, 9, 0, 100]
     na = S.suppress_table(df, ["n"], marker=None)["n"]
     assert na.isna().tolist() == [True, False, False, False, False] and na.iloc[1] == 30
+
+
+def test_a_curve_that_reaches_one_half_by_rounding_crosses_there():
+    """Half answered is a median, even when the product of binned factors leaves the curve at
+    0.5000000000000001 (the Overview's median was once an hour later than lifelines' on the
+    raw durations for this reason)."""
+    times = np.array([600.0, 1200.0, 1800.0])
+    assert S._crossing(times, np.array([0.75, 0.5000000000000001, 0.25])) == 1200.0
+    assert S._crossing(times, np.array([0.75, 0.5001, 0.25])) == 1800.0

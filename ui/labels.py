@@ -279,6 +279,11 @@ REVIEW_STATUS = {"unreviewed": "Not reviewed", "confirmed": "Confirmed", "dismis
                  "actioned": "Actioned"}
 
 
+# A post older than every edition of its rule's guidance (before SCoR's 2015 and HCPC's 2016
+# texts, the register's earliest) cites none: say so rather than leave the cell blank.
+NO_CLAUSE_IN_FORCE = "No guidance in the clause register was in force on the post's day"
+
+
 def flagged_posts_table(frame: pd.DataFrame) -> pd.DataFrame:
     """flagged_posts -> the drill-down as shown: newest day first, most severe first within a
     day; the post and the evidence redacted of identifiers, links only if http(s)."""
@@ -290,7 +295,7 @@ def flagged_posts_table(frame: pd.DataFrame) -> pd.DataFrame:
         "Review": frame["status"].map(REVIEW_STATUS).fillna(frame["status"]),
         "Evidence (identifiers removed)": [redact(t) for t in frame["evidence"]],
         "Post (identifiers removed)": [redact(t) for t in frame["text"]],
-        "Guidance": frame["clause"],
+        "Guidance": frame["clause"].fillna(NO_CLAUSE_IN_FORCE),
         "Trust": _each_distinct(frame["trust_name"], org_name),
         "Platform": _each_distinct(frame["platform"], platform),
         "Author": frame["author_role"].map(role),

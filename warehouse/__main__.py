@@ -1,6 +1,6 @@
 """``python -m warehouse build|evaluate|compare-policies``: publish the warehouse from the raw
-store, evaluate the question classifier against labelled text, or reproduce the Policy
-comparison page's answer."""
+store, evaluate the question classifier and the guideline rules against labelled text, or
+reproduce the Policy comparison page's answer."""
 from __future__ import annotations
 
 import argparse
@@ -18,11 +18,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build", help="build staging -> intermediate -> marts, check keys, swap in")
-    evaluate = sub.add_parser("evaluate", help="precision, recall and F1 of the question classifier")
+    evaluate = sub.add_parser("evaluate", help="precision and recall of the question classifier and of every "
+                                                "guideline flag family, on every split")
     evaluate.add_argument("--explain", action="store_true",
-                          help="also show where the classifier and the labels disagree")
-    evaluate.add_argument("--rules", action="store_true",
-                          help="evaluate the guideline rules instead: precision and recall per family")
+                          help="also show where the classifiers and the labels disagree")
+    only = evaluate.add_mutually_exclusive_group()
+    only.add_argument("--rules", action="store_true", help="the guideline rules only (per family)")
+    only.add_argument("--questions", action="store_true", help="the question classifier only")
+    evaluate.add_argument("--skip-blind", action="store_true",
+                          help="leave the blind held-out sets out (while changing a classifier)")
     policies = sub.add_parser("compare-policies", help="the Policy comparison page's answer, England-wide")
     policies.add_argument("--clause", required=True, choices=list(policy_queries.CLAUSES),
                           help="which clause of the local policy defines an enabling policy")
@@ -58,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {storage_error_message(exc)}", file=sys.stderr)
             return 2
     elif args.command == "evaluate":
-        return evaluate.main((["--explain"] if args.explain else []) + (["--rules"] if args.rules else []))
+        flags = {"--explain": args.explain, "--rules": args.rules, "--questions": args.questions,
+                 "--skip-blind": args.skip_blind}
+        return evaluate.main([flag for flag, on in flags.items() if on])
     return 0
 
 

@@ -1,7 +1,9 @@
 """``python -m warehouse evaluate``: how well the question classifier does on labelled text.
 
 One line per data set and split, each with the classifier (``new``), the bare "contains ?"
-baseline (``"?"``) and the previous version (``prev``: the cue rules alone, questions-1):
+baseline (``"?"``), the previous model (``q2``: questions-2, its artefact frozen in
+``warehouse/enrich/previous/``) and the version before it (``prev``: the cue rules alone,
+questions-1):
 
 - **Tweet-Act** (real tweets, ``../shared/realdata``): does the text ask (its label QUE).
   Lines whose 1-based number is divisible by 5 are TEST, never trained or tuned on.
@@ -12,12 +14,18 @@ baseline (``"?"``) and the previous version (``prev``: the cue rules alone, ques
 - **domain** (``tests/data/radiography_questions.csv``, written here; dev was trained on) and
   the **kinds** dev set (``tests/data/question_kinds_dev.csv``): is it a patient question,
   and topic accuracy on the true ones (a missed question counts as a wrong topic).
+- **written (other writers)** (``warehouse/enrich/training/public_posts_w*.csv``, written blind
+  by two other writers): 80% trained on, a fixed 20% by id hash held back as its test split.
 - **held-out (blind)** (``tests/data/heldout/patient_questions.csv``, written by someone else
   and never seen here) when the file is present.
 
-``--explain`` lists the disagreements on the test splits; ``--speed N`` times the classifier in
-DuckDB over N labelled texts (the build's speed is measured by ``bench/run.py``); ``--rules``
-evaluates the guideline rules instead (per family, see :mod:`warehouse.rules.evaluate`).
+After the questions, the guideline rules: every flag family on every labelled split and on
+each real-text split, the current packs beside the previous ones (:mod:`warehouse.rules.evaluate`).
+``--questions`` prints the questions only, ``--rules`` the rules only.
+
+``--explain`` lists the disagreements on the test splits; ``--skip-blind`` leaves the blind
+held-out sets out (for runs while changing a classifier, which must not look at them); ``--speed N`` times the classifier in
+DuckDB over N labelled texts (the build's speed is measured by ``bench/run.py``).
 """
 from __future__ import annotations
 
@@ -27,8 +35,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from pathlib import Path
+
 from warehouse.enrich import question_corpus as corpus
-from warehouse.enrich import questions, scratch_connection
+from warehouse.enrich import question_model, questions, scratch_connection
+
+PREVIOUS_MODEL = Path(question_model.__file__).with_name("previous") / "question_model_questions2.json"
 
 @dataclass(frozen=True)
 class Scores:
@@ -67,12 +79,15 @@ def predicted(frame: pd.DataFrame) -> pd.DataFrame:
     texts = frame["text"].tolist()
     new = questions.classify(texts).drop(columns="text").rename(columns={"asks": "asks_pred", "topic": "topic_pred"})
     old = questions.classify(texts, previous=True)[["is_question", "topic"]].add_prefix("prev_")
-    return frame.reset_index(drop=True).join(new).join(old)
+    q2 = questions.classify(texts, model=question_model.load(PREVIOUS_MODEL))[["asks", "is_question", "topic"]]
+    return frame.reset_index(drop=True).join(new).join(old).join(q2.add_prefix("q2_"))
 
 
 def _line(name: str, frame: pd.DataFrame, truth: str, new: str, prev: str) -> str:
+    q2 = "q2_asks" if new == "asks_pred" else "q2_" + new
     return (f"{name} (n={len(frame)}, {int(frame[truth].sum())} true): new {scores(frame[new], frame[truth])} | "
-            f"\"?\" {scores(has_question_mark(frame['text']), frame[truth])} | prev {scores(frame[prev], frame[truth])}")
+            f"\"?\" {scores(has_question_mark(frame['text']), frame[truth])} | q2 {scores(frame[q2], frame[truth])} | "
+            f"prev {scores(frame[prev], frame[truth])}")
 
 
 def _topic_accuracy(frame: pd.DataFrame) -> str:
@@ -80,8 +95,10 @@ def _topic_accuracy(frame: pd.DataFrame) -> str:
     if asked.empty:
         return ""
     new = int((asked["topic_pred"] == asked["topic"]).sum())
+    q2 = int((asked["q2_topic"] == asked["topic"]).sum())
     old = int((asked["prev_topic"] == asked["topic"]).sum())
-    return f" | topic accuracy new {new / len(asked):.2f} prev {old / len(asked):.2f} ({len(asked)} questions)"
+    return (f" | topic accuracy new {new / len(asked):.2f} q2 {q2 / len(asked):.2f} prev {old / len(asked):.2f} "
+            f"({len(asked)} questions)")
 
 
 def _off_topic(frame: pd.DataFrame) -> str:
@@ -92,7 +109,8 @@ def _off_topic(frame: pd.DataFrame) -> str:
         return ""
     share = lambda s: f"{s.mean():.1%} ({int(s.sum())}/{len(s)})"  # noqa: E731
     return (f"  off-topic asks counted as patient questions: new {share(off['is_question'])} | "
-            f"\"?\" {share(pd.Series(has_question_mark(off['text'])))} | prev {share(off['prev_is_question'])}")
+            f"\"?\" {share(pd.Series(has_question_mark(off['text'])))} | q2 {share(off['q2_is_question'])} | "
+            f"prev {share(off['prev_is_question'])}")
 
 
 def evaluate_real() -> tuple[list[str], pd.DataFrame | None]:
@@ -126,6 +144,20 @@ def evaluate_domain() -> tuple[list[str], pd.DataFrame]:
     return [line for line in lines if line], frame
 
 
+def evaluate_written() -> tuple[list[str], pd.DataFrame]:
+    """The public posts written by other writers: train (trained on) and the held-back test."""
+    frame = predicted(corpus.written_sets())
+    lines = []
+    for split, name in (("train", "written (other writers) train (trained on)"),
+                        ("test", "written (other writers) test")):
+        part = frame[frame["split"] == split]
+        lines.append(_line(f"{name}, patient questions", part, "patient_question", "is_question", "prev_is_question")
+                     + _topic_accuracy(part))
+        lines.append(_line(f"{name}, asks", part, "asks", "asks_pred", "prev_is_question"))
+        lines.append(_off_topic(part))
+    return [line for line in lines if line], frame
+
+
 def evaluate_heldout() -> tuple[list[str], pd.DataFrame | None]:
     labelled = corpus.heldout()
     if labelled is None:
@@ -136,7 +168,8 @@ def evaluate_heldout() -> tuple[list[str], pd.DataFrame | None]:
     if "kind" in frame and frame["kind"].str.contains("off", case=False).any():
         off = frame[frame["kind"].str.contains("off", case=False) & ~frame["patient_question"]]
         lines.append(f"  off-topic asks counted as patient questions: new {off['is_question'].mean():.1%} "
-                     f"({int(off['is_question'].sum())}/{len(off)}) | prev {off['prev_is_question'].mean():.1%}")
+                     f"({int(off['is_question'].sum())}/{len(off)}) | q2 {off['q2_is_question'].mean():.1%} "
+                     f"| prev {off['prev_is_question'].mean():.1%}")
     return lines, frame
 
 
@@ -187,16 +220,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--explain", nargs="?", const="test", choices=["test"],
                         help="list the disagreements on the test splits")
     parser.add_argument("--speed", type=int, metavar="N", help="also time the classifier over N texts in DuckDB")
-    parser.add_argument("--rules", action="store_true",
-                        help="evaluate the guideline rules per family instead of the question classifier")
+    parser.add_argument("--skip-blind", action="store_true",
+                        help="leave the blind held-out sets out (while changing a classifier)")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--rules", action="store_true", help="the guideline rules only (per family)")
+    only.add_argument("--questions", action="store_true", help="the question classifier only")
     args = parser.parse_args(argv)
-    if args.rules:
+    if not args.rules:
+        evaluate_questions(args)
+    if not args.questions:
         from warehouse.rules import evaluate as rules_evaluate
 
-        return rules_evaluate.main(explain=bool(args.explain))
-    print(f"classifier {questions.version()} (previous version: {questions.RULES_VERSION}, the cue rules alone)")
+        if not args.rules:
+            print()
+        return rules_evaluate.main(explain=bool(args.explain), blind=not args.skip_blind)
+    return 0
+
+
+def evaluate_questions(args: argparse.Namespace) -> None:
+    """Print the question classifier's lines (every data set and split, "?", q2 and prev beside it)."""
+    print(f"classifier {questions.version()} (q2: questions-2+{question_model.load(PREVIOUS_MODEL).version}; "
+          f"prev: {questions.RULES_VERSION}, the cue rules alone)")
     frames = []
-    for evaluate in (evaluate_real, evaluate_domain, evaluate_heldout):
+    steps = (evaluate_real, evaluate_domain, evaluate_written) + (() if args.skip_blind else (evaluate_heldout,))
+    for evaluate in steps:
         lines, frame = evaluate()
         frames.append(frame)
         for line in lines:
@@ -204,11 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.explain:
         real = frames[0]
         parts = [] if real is None else [real[real["source"] == "tweet_act"], real[real["source"] != "tweet_act"]]
-        for line in explain(parts + [frames[1][frames[1]["source"] == "radiography"], frames[2]]):
+        for line in explain(parts + [frames[1][frames[1]["source"] == "radiography"]] + frames[2:]):
             print(line)
     if args.speed:
         print(speed(args.speed))
-    return 0
 
 
 if __name__ == "__main__":

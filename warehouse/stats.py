@@ -65,9 +65,17 @@ _CI_LABELS = ("ci_low", "ci_high")
 
 
 # ---------------------------------------------------------------- Kaplan–Meier
+CROSSING_TOLERANCE = 1e-9
+
+
 def _crossing(times: np.ndarray, values: np.ndarray, q: float = 0.5) -> float | None:
-    """First time at which a non-increasing step curve is <= q (lifelines' rule), else None."""
-    hit = np.flatnonzero(values <= q)
+    """First time at which a non-increasing step curve is <= q (lifelines' rule), else None.
+
+    Within :data:`CROSSING_TOLERANCE`: a curve that reaches exactly 0.5 (an even number of
+    questions, half answered) may be 0.5000000000000001 after the product of binned factors,
+    which would move the median to the next answer (hours later) and away from the raw-data
+    estimate."""
+    hit = np.flatnonzero(values <= q + CROSSING_TOLERANCE)
     return float(times[hit[0]]) if hit.size else None
 
 

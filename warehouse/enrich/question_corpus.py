@@ -209,6 +209,9 @@ def read_recordings(root: Path) -> pd.DataFrame:
 DOMAIN = REPO / "tests" / "data" / "radiography_questions.csv"
 KINDS = REPO / "tests" / "data" / "question_kinds_dev.csv"
 HELDOUT = REPO / "tests" / "data" / "heldout" / "patient_questions.csv"  # written blind by someone else
+# Training text written blind by two other writers (warehouse/enrich/training/README.md).
+WRITTEN = tuple(sorted((Path(__file__).resolve().parent / "training").glob("public_posts_w*.csv")))
+WRITTEN_TEST_SHARE = 20  # percent of the written rows held back (by the id's hash) as "written test"
 LABEL_FILES = {"tweet_act": "tweet_act.csv", "customer_care": "customer_care.csv", "recordings": "recordings.csv"}
 COLUMNS = ["source", "record_id", "text", "split", "asks", "health", "patient_question", "topic", "kind"]
 
@@ -300,6 +303,35 @@ def domain_sets() -> pd.DataFrame:
     kinds = kinds.rename(columns={"is_patient_question": "patient_question", "id": "record_id"})
     kinds["source"], kinds["split"] = "kinds", "dev"
     return _typed(pd.concat([radiography, kinds], ignore_index=True))
+
+
+def written_split(record_id: str) -> str:
+    """'test' for a fixed ~20% of the written rows (sha256 of the id), else 'train'."""
+    return "test" if int(hashlib.sha256(record_id.encode("utf-8")).hexdigest()[:8], 16) % 100 < WRITTEN_TEST_SHARE \
+        else "train"
+
+
+def written_sets(paths: tuple[Path, ...] = WRITTEN) -> pd.DataFrame:
+    """The public posts written by other writers (source ``written``; 20% test by id hash).
+
+    A short reply whose ``kind`` names the post it answers (``..._reply_to_<post>``) sits under
+    a service's post: ``reply_to_staff`` is True for it (see :mod:`warehouse.enrich.question_model`,
+    thread context)."""
+    frames = []
+    for path in paths:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        missing = {"id", "text", "asks", "health", "is_patient_question", "topic", "kind"} - set(frame.columns)
+        if missing:
+            raise LabelError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        for line, row in enumerate(frame.itertuples(), start=2):
+            for field in ("asks", "health", "is_patient_question"):
+                _flag(getattr(row, field), path, line, field)
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True).rename(
+        columns={"is_patient_question": "patient_question", "id": "record_id"})
+    frame["source"] = "written"
+    frame["split"] = frame["record_id"].map(written_split)
+    return _typed(frame)
 
 
 def heldout(path: Path | None = None) -> pd.DataFrame | None:

@@ -18,7 +18,7 @@ The topic is the topic whose cues score highest (ties go to the earlier topic in
 :data:`TOPIC_CUES`), ``other`` when none match; only questions get one. A patient question
 also needs a patient_public author: the build classifies only those posts.
 
-:func:`version` names the classifier: ``questions-2+<model version>``. ``python -m warehouse
+:func:`version` names the classifier: ``questions-3+<model version>``. ``python -m warehouse
 evaluate`` reports precision and recall on labelled text beside the previous version.
 """
 from __future__ import annotations
@@ -48,8 +48,8 @@ _URL = r"(?i)(?:https?://|www\.)\S+"
 
 
 def version(model: question_model.Model | None = None) -> str:
-    """``questions-2+<model version>``: changes with any change of the model artefact."""
-    return f"questions-2+{(model or question_model.load()).version}"
+    """``questions-3+<model version>``: changes with any change of the model artefact."""
+    return f"questions-3+{(model or question_model.load()).version}"
 
 
 _TOPICS_PER_GATE = 3  # topics are looked for a few at a time

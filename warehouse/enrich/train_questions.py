@@ -28,7 +28,8 @@ import pandas as pd
 
 from warehouse.enrich import question_corpus, question_model, questions
 from warehouse.enrich.question_model import HEADS
-from warehouse.enrich.question_cues import HEALTH_WORDS, OFF_TOPIC_WORDS, QUESTION_CUES, SERVICE_WORDS, STYLE_WORDS
+from warehouse.enrich.question_cues import (HEALTH_WORDS, INSTITUTION_WORDS, OFF_TOPIC_WORDS, QUESTION_CUES,
+                                            SERVICE_WORDS, STYLE_WORDS)
 from warehouse.enrich.question_model import QUIET_WORDS
 
 SEED = 0
@@ -43,9 +44,10 @@ THRESHOLD_GRID = (-1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5)
 MIN_POSITIVES = 20
 FOLDS = 5
 # The domain texts are few and the ones the product is for: each counts three times.
-SOURCE_WEIGHT = {"tweet_act": 1.0, "customer_care": 1.0, "recordings": 1.0, "radiography": 3.0, "kinds": 3.0}
+SOURCE_WEIGHT = {"tweet_act": 1.0, "customer_care": 1.0, "recordings": 1.0, "radiography": 3.0, "kinds": 3.0,
+                 "written": 3.0}
 LEXICONS = {"lex:health_words": HEALTH_WORDS, "lex:off_topic_words": OFF_TOPIC_WORDS,
-            "lex:service_words": SERVICE_WORDS}
+            "lex:service_words": SERVICE_WORDS, "lex:institution_words": INSTITUTION_WORDS}
 # The previous version's score (the sum of the cue weights) as one more feature of the ask
 # head: the hand-set weights are a direction the model can use cheaply, folded back into the
 # cue weights when the artefact is written.
@@ -57,14 +59,22 @@ NOT_CONTENT = frozenset({"?", "!", "^", "$", "atmention", "url"}) | QUIET_WORDS 
 
 
 def content_feature(feature: str) -> bool:
-    """Features the health head may use: single content words and the word lists — not word
-    pairs, punctuation, position markers, mentions, links, cues, common words or the words of
-    asking (STYLE_WORDS). Whether a post is about health care is in what it is about, not in
-    how it asks or whom it tags: the off-topic asks in the real data are @replies to support
-    accounts written with "any help / thanks / does anyone know", and patients write so too."""
+    """Features the health head may use: content words, pairs of words at least one of which is
+    a content word ("car park", "my biopsy", "band 5": what is asked about, questions-3) and
+    the word lists — not punctuation, position markers, mentions, links, cues, common words
+    alone or the words of asking (STYLE_WORDS). Whether a post is about health care is in what
+    it is about, not in how it asks or whom it tags: the off-topic asks in the real data are
+    @replies to support accounts written with "any help / thanks / does anyone know", and
+    patients write so too."""
     if feature.startswith("lex:"):
         return True
+    if feature.startswith("b:"):
+        first, second = feature[2:].split(" ", 1)
+        return (first not in NOT_CONTENT or second not in NOT_CONTENT) and not {first, second} & PAIR_EXCLUDED
     return feature.startswith("w:") and feature[2:] not in NOT_CONTENT
+
+
+PAIR_EXCLUDED = frozenset({"?", "!", "atmention", "url"})
 DECIMALS = 4
 
 
@@ -79,7 +89,8 @@ def training_frame() -> pd.DataFrame:
     real, problems = question_corpus.real_corpus()
     if problems:
         raise SystemExit("cannot train, the labels do not match the real data:\n  " + "\n  ".join(problems[:20]))
-    return question_corpus.training_rows(pd.concat([real, question_corpus.domain_sets()], ignore_index=True))
+    return question_corpus.training_rows(pd.concat([real, question_corpus.domain_sets(), question_corpus.written_sets()],
+                                                   ignore_index=True))
 
 
 def design(feature_lists: list[list[str]], vocabulary: list[str] | None = None) -> Design:
@@ -126,9 +137,17 @@ def _columns(features: list[str], head: str) -> np.ndarray:
     return np.array([n for n, f in enumerate(features) if head == "ask" or content_feature(f)])
 
 
+# Sources whose rows say "about health care" whether or not they ask (the written and domain
+# sets); elsewhere only the asks carry a health label.
+HEALTH_EVERY_ROW = ("radiography", "kinds", "written")
+
+
 def _heads(frame: pd.DataFrame) -> dict[str, pd.Series]:
-    """Which rows each head trains on (a boolean mask per head)."""
-    return {"ask": frame["asks"].notna(), "health": (frame["asks"] == True) & frame["health"].notna()}  # noqa: E712
+    """Which rows each head trains on (a boolean mask per head): "ask" every row; "health" the
+    rows that ask, and every row of the sets labelled for health care throughout (a
+    statement about a mammogram is about health care as much as a question is)."""
+    labelled = (frame["asks"] == True) | frame["source"].isin(HEALTH_EVERY_ROW)  # noqa: E712
+    return {"ask": frame["asks"].notna(), "health": labelled & frame["health"].notna()}
 
 
 def _labels(frame: pd.DataFrame, head: str) -> np.ndarray:

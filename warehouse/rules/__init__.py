@@ -7,7 +7,11 @@
   it must flag (``examples``) and must not (``counter_examples``).
 - :mod:`warehouse.rules.clauses`: the clause register (``clauses.csv``): editions of each clause
   with effective dates; a flag cites the edition in force on the post's UK day.
-- :mod:`warehouse.rules.previous`: the previous packs (``rules-2``), frozen for comparison.
+- :mod:`warehouse.rules.flag_model`: the learned detector of the ``*-LEARNED`` rules (one
+  linear model per family, JSON weights run in SQL on staff posts), trained by
+  :mod:`warehouse.rules.train_flags`.
+- :mod:`warehouse.rules.previous`: the packs of ``rules-2``, frozen; ``packs.RULES_3`` is
+  ``rules-3`` (run by the same engine) for the comparison.
 - :mod:`warehouse.rules.engine`: compiles the rules to one DuckDB SELECT (:func:`flags_sql`)
   yielding one row per (post, rule) hit with the matched span as evidence; NHS numbers are
   validated (Modulus 11) in SQL. :func:`flag_texts` runs it in a scratch database. The build

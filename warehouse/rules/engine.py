@@ -19,7 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from warehouse.enrich import relation_name, scratch_connection, sql_string
-from warehouse.rules import packs
+from warehouse.rules import flag_model, packs
 from warehouse.rules.packs import STAFF_ROLES, Rule
 
 _DIGITS = r"[^0-9]"
@@ -117,28 +117,62 @@ def _hit(rule: Rule, text: str, staff: str) -> str:
     raise ValueError(f"unknown detector kind {det.kind!r} in {rule.rule_id}")
 
 
-def flags_sql(relation: str, rules: tuple[Rule, ...] | None = None) -> str:
+def _learned(rules: tuple[Rule, ...], staff: str, model: flag_model.FlagModel | None) -> str:
+    """CTEs (starting with ",") adding ``learned``: one struct per (staff post, family) that a
+    learned rule flags and no regex rule of its family did; empty when no learned rule is on."""
+    learned = [r for r in rules if r.detector.kind == "learned"]
+    if not learned:
+        return ""
+    model = model or flag_model.load()
+    by_family = {r.detector.pattern: r for r in learned}
+    unknown = set(by_family) - set(model.families)
+    if unknown:
+        raise ValueError(f"learned rules for families the flag model does not have: {sorted(unknown)}")
+    rule_of = " ".join(f"WHEN {sql_string(f)} THEN {{'rule_id': {sql_string(r.rule_id)}, "
+                       f"'severity': {sql_string(r.severity)}}}" for f, r in sorted(by_family.items()))
+    scores = flag_model.scores_sql("__f_in", "__f_row", "__f_text", "__f_rules", model, tuple(sorted(by_family)))
+    return f""", __f_in AS (
+  SELECT row_number() OVER () AS __f_row, platform, post_id, {flag_model.clean_sql("text")} AS __f_text,
+         list_transform(h, lambda x: x.rule_id) AS __f_rules, list_transform(h, lambda x: x.family) AS __f_families
+  FROM hits WHERE {staff}
+), __f_scores AS (
+  {scores}
+), learned AS (
+  SELECT i.platform, i.post_id, CASE s.family {rule_of} END AS r, s.family, s.evidence
+  FROM __f_scores s JOIN __f_in i USING (__f_row)
+  WHERE NOT list_contains(i.__f_families, s.family)
+)"""
+
+
+def flags_sql(relation: str, rules: tuple[Rule, ...] | None = None,
+              model: flag_model.FlagModel | None = None) -> str:
     """A SELECT over ``relation`` (columns platform, post_id, author_role, text) yielding one row
-    per (post, rule) hit: platform, post_id, rule_id, family, severity, evidence."""
+    per (post, rule) hit: platform, post_id, rule_id, family, severity, evidence.
+
+    Regex and NHS-number rules run on every post (staff-only ones on staff posts); the learned
+    rules (:mod:`warehouse.rules.flag_model`) on staff posts, after them."""
     relation = relation_name(relation)
     rules = packs.RULES if rules is None else rules  # read at call time: the build's memo version follows it
     staff = "author_role IN (" + ", ".join(sql_string(r) for r in STAFF_ROLES) + ")"
-    hits = ",\n    ".join(_hit(r, "text", staff) for r in rules)
-    return f"""WITH hits AS (
-  SELECT platform, post_id, list_filter([
-    {hits}
+    hits = ",\n    ".join(_hit(r, "text", staff) for r in rules if r.detector.kind != "learned")
+    learned = _learned(rules, staff, model)
+    union = ("\nUNION ALL\nSELECT platform, post_id, r.rule_id, family, r.severity, evidence FROM learned"
+             if learned else "")
+    return f"""WITH hits AS MATERIALIZED (
+  SELECT platform, post_id, author_role, text, list_filter([
+    {hits or "NULL"}
   ], lambda x: x.evidence IS NOT NULL) AS h
   FROM {relation}
   WHERE text IS NOT NULL
 ), flat AS (
   SELECT platform, post_id, unnest(h) AS f FROM hits WHERE len(h) > 0
-)
+){learned}
 SELECT platform, post_id, f.rule_id AS rule_id, f.family AS family, f.severity AS severity,
        f.evidence AS evidence
-FROM flat"""
+FROM flat{union}"""
 
 
-def flag_texts(rows, rules: tuple[Rule, ...] | None = None) -> pd.DataFrame:
+def flag_texts(rows, rules: tuple[Rule, ...] | None = None, model: flag_model.FlagModel | None = None) -> pd.DataFrame:
     """Run :func:`flags_sql` over ``rows`` in a scratch DuckDB, for tests and the UI's "why".
 
     ``rows``: a DataFrame with platform, post_id, author_role, text, or an iterable of such
@@ -157,7 +191,7 @@ def flag_texts(rows, rules: tuple[Rule, ...] | None = None) -> pd.DataFrame:
     con = scratch_connection()
     try:
         con.register("rule_input", frame)
-        out = con.sql(flags_sql("rule_input", rules) + "\nORDER BY platform, post_id, rule_id").df()
+        out = con.sql(f"SELECT * FROM ({flags_sql('rule_input', rules, model)})\nORDER BY platform, post_id, rule_id").df()
     finally:
         con.close()
     return out

@@ -5,21 +5,31 @@ rules, the current packs beside the previous version, on every labelled split.
   organisation posts written here, each labelled with the families a reviewer would flag
   (none for the hard negatives). ``dev`` is what the rules were tuned on; ``test`` was split
   off before tuning and never tuned on.
+- ``warehouse/enrich/training/staff_posts_w*.csv``: staff posts written blind by two other
+  writers; 80% trained the learned rules ("written (other writers) train"), a fixed 20% by id
+  hash is held back ("written (other writers) test").
 - ``tests/data/heldout/guideline_posts.csv`` (columns id, text, families, author, kind), when
   present: a blind set written by someone else, reported as its own block ("held-out
   (blind)"). Nothing here was tuned on it.
-- The Tweet-Act real tweets (``../shared/realdata``), run as staff posts: none is about a
-  patient, so every confidentiality flag there is false. Skipped when the folder is absent.
+- Real text (``../shared/realdata``, resolved by :func:`question_corpus.realdata_dir`), run
+  as staff posts, split as the question evaluation splits it: Tweet-Act train (its 6,000 tweets
+  were training negatives, ``tweet-act train*``) and test (1,500, never trained on), and the
+  customer-care turns and platform recordings ("real text", 30% test by conversation or text
+  hash; the flag model never saw either split). Nothing there was labelled for flags: the
+  block counts the posts each version flags, every family in its own column (zeros too), then
+  each family's precision from :data:`VERDICTS`, where every flag raised there was read by hand
+  (recall cannot be measured: no real text is a staff post about a patient, so every
+  confidentiality flag there would be false). Skipped, saying so, when the folder is absent.
 
 Posts are run as staff posts (most rules apply to staff only), except held-out rows whose
-``author`` names a known author role. The previous packs (``rules-2``, frozen under
-``warehouse/rules/previous``) had no ``discrimination`` family: their offensive-language rule
-covered group-demeaning statements, so its hits count for both ``offensive`` and
-``discrimination`` in the comparison.
+``author`` names a known author role. The previous packs (``rules-3``: the regex rules without
+``OFFENSIVE-PROFANITY`` and the learned rules, run by the same engine) are scored beside the
+current ones (``rules-4``). ``rules-2`` stays frozen under ``warehouse/rules/previous``.
 """
 from __future__ import annotations
 
 import csv
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +37,8 @@ from typing import Callable
 
 import pandas as pd
 
-from warehouse.rules import engine, packs
-from warehouse.rules.previous import engine_rules2, packs_rules2
+from warehouse.enrich import question_corpus
+from warehouse.rules import engine, packs, train_flags
 
 REPO = Path(__file__).resolve().parents[2]
 LABELLED = REPO / "tests" / "data" / "guideline_posts.csv"
@@ -37,14 +47,19 @@ ROLES = ("professional", "organisation", "patient_public", "media", "charity")
 
 
 def _realdata() -> Path:
-    """The shared real-data folder beside the repository (a worktree's is two levels up)."""
-    for folder in (REPO.parent / "shared" / "realdata", REPO.parent.parent / "shared" / "realdata"):
-        if folder.exists():
-            return folder
-    return REPO.parent / "shared" / "realdata"
+    """The shared real-data folder: $RADSOME_REALDATA, else beside the repository, else
+    /work/shared/realdata (:func:`question_corpus.realdata_dir`, the one resolver); the folder
+    beside the repository when none exists, so a skip names where it looked."""
+    return question_corpus.realdata_dir() or REPO.parent / "shared" / "realdata"
 
 
-TWEET_ACT = _realdata() / "texts" / "tweet_act_TAC_TWEET_DATA.csv"
+TWEET_ACT = _realdata() / question_corpus.TWEET_ACT
+# The real-text splits, in the order printed; "*" marks the one the flag model trained on (as negatives).
+# Every flag the packs raise on the real text, read by hand: record id, text hash, family, 1/0.
+VERDICTS = Path(__file__).with_name("labels") / "real_text_flags.csv"
+VERDICT_COLUMNS = ("record_id", "text_sha", "family", "verdict", "note")
+REAL_SPLITS = (("tweet_act", "train", "tweet-act train*"), ("tweet_act", "test", "tweet-act test"),
+               ("other", "train", "real text train"), ("other", "test", "real text test"))
 
 
 @dataclass(frozen=True)
@@ -56,9 +71,8 @@ class Packs:
 
 
 CURRENT = Packs(packs.ENGINE_VERSION, engine.flag_texts, {r.rule_id: frozenset({r.family}) for r in packs.RULES})
-PREVIOUS = Packs(packs_rules2.ENGINE_VERSION, engine_rules2.flag_texts,
-                 {r.rule_id: frozenset({"offensive", "discrimination"} if r.family == "offensive" else {r.family})
-                  for r in packs_rules2.RULES})
+PREVIOUS = Packs("rules-3", lambda frame: engine.flag_texts(frame, packs.RULES_3),
+                 {r.rule_id: frozenset({r.family}) for r in packs.RULES_3})
 
 
 @dataclass(frozen=True)
@@ -92,9 +106,19 @@ def load_labelled(path: Path = LABELLED) -> pd.DataFrame:
     return frame
 
 
-def load_heldout(path: Path = HELDOUT) -> pd.DataFrame | None:
-    """The blind held-out set as (text, families, split='held-out (blind)', note, role), or None
-    when absent. Families the packs do not know are kept: they count as misses."""
+def load_written() -> pd.DataFrame:
+    """The staff posts written by other writers, as (text, families, split, note, role)."""
+    frame = train_flags.written_sets()
+    frame["split"] = frame["split"].map({"train": "written train*", "test": "written test"})
+    frame["note"], frame["role"] = frame["kind"], "professional"
+    return frame[["text", "families", "split", "note", "role"]]
+
+
+def load_heldout(path: Path | None = None) -> pd.DataFrame | None:
+    """The blind held-out set (default :data:`HELDOUT`, read at call time) as (text, families,
+    split='held-out (blind)', note, role), or None when absent. Families the packs do not know
+    are kept: they count as misses."""
+    path = path or HELDOUT
     if not path.exists():
         return None
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -151,6 +175,11 @@ def family_scores(frame: pd.DataFrame, families: list[str] | None = None) -> lis
     return out
 
 
+def _score(value: float) -> str:
+    """Two decimals, or "—" where there is nothing to divide (no flag raised, or no positive)."""
+    return "—" if value != value else f"{value:.2f}"
+
+
 def score_table(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
     """One line per split x family: the previous packs' scores, then the current ones."""
     head = f"{'split':17} {'family':16} {'n+':>3}   {PREVIOUS.version + ' P':>9} {'R':>5}   {CURRENT.version + ' P':>9} {'R':>5}  tp/fp/fn"
@@ -159,8 +188,9 @@ def score_table(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
         b, a = before[before["split"] == split], after[after["split"] == split]
         families = families_in(a)
         for sb, sa in zip(family_scores(b, families), family_scores(a, families)):
-            lines.append(f"{split:17} {sa.family:16} {sa.tp + sa.fn:3d}   {sb.precision:9.2f} {sb.recall:5.2f}   "
-                         f"{sa.precision:9.2f} {sa.recall:5.2f}  {sa.tp}/{sa.fp}/{sa.fn}")
+            lines.append(f"{split:17} {sa.family:16} {sa.tp + sa.fn:3d}   {_score(sb.precision):>9} "
+                         f"{_score(sb.recall):>5}   {_score(sa.precision):>9} {_score(sa.recall):>5}  "
+                         f"{sa.tp}/{sa.fp}/{sa.fn}")
     return lines
 
 
@@ -194,27 +224,135 @@ def tweet_act_line(version: Packs = CURRENT, path: Path = TWEET_ACT) -> tuple[st
             f"({flagged / len(texts):.2%}); by family: {counts or 'none'}; CONF-NHS-NUMBER {nhs}", out)
 
 
-def labelled_frames() -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """All labelled rows (dev, test and, when present, held-out) scored by both versions."""
-    frame = load_labelled()
-    heldout = load_heldout()
-    note = (f"held-out (blind): {HELDOUT.relative_to(REPO)} (n={len(heldout)})" if heldout is not None
-            else f"held-out (blind): {HELDOUT.relative_to(REPO)} is not present, block skipped")
+def load_real_text(root: Path | None = None) -> pd.DataFrame | None:
+    """Every real text as (record_id, text, split) with ``split`` one of :data:`REAL_SPLITS`'
+    names, or None when the real data is absent."""
+    root = root or question_corpus.realdata_dir()
+    if root is None:
+        return None
+    frames = []
+    for source, read in (("tweet_act", question_corpus.read_tweet_act),
+                         ("other", question_corpus.read_customer_care), ("other", question_corpus.read_recordings)):
+        frame = read(root)
+        names = {split: name for s, split, name in REAL_SPLITS if s == source}
+        frames.append(pd.DataFrame({"record_id": frame["record_id"], "text": frame["text"],
+                                    "split": frame["split"].map(names)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+class VerdictError(ValueError):
+    """The real-text verdict file is malformed: the message names the file, line and field."""
+
+
+def load_verdicts(path: Path | None = None) -> dict[tuple[str, str], tuple[str, bool]]:
+    """(record_id, family) -> (text_sha, right?) from :data:`VERDICTS` (read at call time): every
+    flag the packs raised on real text, read by hand (docs/labelling.md)."""
+    path = path or VERDICTS
+    out: dict[tuple[str, str], tuple[str, bool]] = {}
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        if tuple(reader.fieldnames or ()) != VERDICT_COLUMNS:
+            raise VerdictError(f"{path}:1: columns must be {', '.join(VERDICT_COLUMNS)}")
+        for line, row in enumerate(reader, start=2):
+            if row["family"] not in packs.FAMILIES:
+                raise VerdictError(f"{path}:{line}: family {row['family']!r} is not a flag family")
+            if row["verdict"] not in ("0", "1"):
+                raise VerdictError(f"{path}:{line}: verdict {row['verdict']!r} must be 1 (right) or 0 (wrong)")
+            if not re.fullmatch(r"[0-9a-f]{16}", row["text_sha"]):
+                raise VerdictError(f"{path}:{line}: text_sha {row['text_sha']!r} is not 16 hex digits")
+            key = (row["record_id"], row["family"])
+            if key in out:
+                raise VerdictError(f"{path}:{line}: record_id {row['record_id']!r} has a second {row['family']} verdict")
+            out[key] = (row["text_sha"], row["verdict"] == "1")
+    return out
+
+
+def real_text_flags(frame: pd.DataFrame, versions: tuple[Packs, ...] = (PREVIOUS, CURRENT)) -> dict[str, list]:
+    """Each version's predicted families per real text (run as staff posts)."""
+    return {v.version: list(predict(frame.assign(role="professional"), v)["predicted"]) for v in versions}
+
+
+def real_text_precision(frame: pd.DataFrame, flagged: dict[str, list],
+                        verdicts: dict[tuple[str, str], tuple[str, bool]]) -> list[str]:
+    """Per family and version, over every real-text split: flags read right / flags read, and the
+    flags with no verdict for their text (a rule that changed raises flags nobody has read)."""
+    shas = [question_corpus.text_sha(t) for t in frame["text"]]
+    names = list(flagged)
+    lines = [f"real text, flags read by hand ({VERDICTS.relative_to(REPO)}; right / read, all four splits)",
+             f"{'family':16} " + "  ".join(f"{n + ' P':>18}" for n in names)]
+    unread = {n: 0 for n in names}
+    for family in packs.FAMILIES:
+        cells = []
+        for name in names:
+            right = read = 0
+            for record, sha, predicted in zip(frame["record_id"], shas, flagged[name]):
+                if family not in predicted:
+                    continue
+                verdict = verdicts.get((record, family))
+                if verdict is None or verdict[0] != sha:
+                    unread[name] += 1
+                    continue
+                read, right = read + 1, right + verdict[1]
+            cells.append(f"{right / read:.2f} ({right}/{read})" if read else "— (no flag)")
+        lines.append(f"{family:16} " + "  ".join(f"{c:>18}" for c in cells))
+    if any(unread.values()):
+        lines.append("flags with no verdict (read them and add them to the file): "
+                     + ", ".join(f"{n} {k}" for n, k in unread.items()))
+    return lines
+
+
+def real_text_table(frame: pd.DataFrame, versions: tuple[Packs, ...] = (PREVIOUS, CURRENT),
+                    flagged: dict[str, list] | None = None) -> list[str]:
+    """Posts flagged per real-text split and family (every family, zeros too), each version beside
+    the next, run as staff posts; the texts carry no flag labels, so these are counts."""
+    flagged = flagged or real_text_flags(frame, versions)
+    names = " → ".join(v.version for v in versions)
+    lines = [f"real text as staff posts (posts flagged, {names}; none labelled for flags: precision read by hand below)",
+             f"{'split':17} {'n':>5}  " + "  ".join(f"{f:>15}" for f in (*packs.FAMILIES, "any"))]
+    for _, _, split in REAL_SPLITS:
+        rows = (frame["split"] == split).to_numpy()
+        cells = []
+        for family in (*packs.FAMILIES, "any"):
+            counts = [sum(1 for p, keep in zip(flagged[v.version], rows)
+                          if keep and (p if family == "any" else family in p)) for v in versions]
+            cells.append(f"{' → '.join(str(c) for c in counts):>15}")
+        lines.append(f"{split:17} {int(rows.sum()):5d}  " + "  ".join(cells))
+    return lines
+
+
+def labelled_frames(blind: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """All labelled rows (dev, test and, when present and ``blind``, held-out) scored by both versions."""
+    frame = pd.concat([load_labelled(), load_written()], ignore_index=True)
+    heldout = load_heldout() if blind else None
+    where = HELDOUT.relative_to(REPO) if HELDOUT.is_relative_to(REPO) else HELDOUT
+    note = (f"held-out (blind): {where} (n={len(heldout)})" if heldout is not None
+            else f"held-out (blind): left out (--skip-blind)" if not blind
+            else f"held-out (blind): {where} is not present, block skipped")
     if heldout is not None:
         frame = pd.concat([frame, heldout], ignore_index=True)
     return predict(frame, PREVIOUS), predict(frame, CURRENT), note
 
 
-def main(explain: bool = False) -> int:
+def main(explain: bool = False, blind: bool = True) -> int:
     start = time.perf_counter()
-    before, after, note = labelled_frames()
+    before, after, note = labelled_frames(blind)
     sizes = ", ".join(f"{s} {int((after['split'] == s).sum())}" for s in dict.fromkeys(after["split"]))
-    print(f"guideline rules {CURRENT.version} beside {PREVIOUS.version}: {LABELLED.relative_to(REPO)} and the "
-          f"held-out set ({sizes}); n+ = posts labelled with the family; staff posts unless the held-out author "
+    print(f"guideline rules {CURRENT.version} beside {PREVIOUS.version}: {LABELLED.relative_to(REPO)}, the other "
+          f"writers' staff posts and the held-out set ({sizes}); n+ = posts labelled with the family; staff posts unless the held-out author "
           f"says otherwise")
     print(note)
+    print("* trained on: dev and written train* trained the learned rules (test and written test never did)")
     for line in score_table(before, after):
         print(line)
+    real = load_real_text()
+    if real is None:
+        print(f"real text: skipped, the real data is absent (set ${question_corpus.REALDATA_ENV} or mount "
+              f"{_realdata()})")
+    else:
+        flagged = real_text_flags(real)
+        for line in real_text_table(real, flagged=flagged) + real_text_precision(real, flagged, load_verdicts()):
+            print(line)
+    tweets = None
     for version in (PREVIOUS, CURRENT):
         line, tweets = tweet_act_line(version)
         print(line)

@@ -12,6 +12,10 @@ A ``Detector`` is one of:
   "order no") stands right before it; ``requires`` and ``unless`` apply to the whole post as
   for ``regex``. The evidence is the candidate as normalised.
 
+- ``learned``: the family's linear model (:mod:`warehouse.rules.flag_model`); ``pattern``
+  names the family. It reads staff posts only, after the regex rules, and flags a post no
+  regex rule of its family flagged; the evidence is the words that weighed most.
+
 Patterns are RE2 (DuckDB's regex dialect: no look-around, no back-references) and code
 constants that the engine embeds in SQL as string literals.
 
@@ -27,7 +31,7 @@ APPLIES_TO = ("staff", "all")  # staff = posts by professional and organisation 
 STAFF_ROLES = ("professional", "organisation")
 FAMILIES = ("confidentiality", "clinical_advice", "boundaries", "incivility", "discrimination", "offensive",
             "copyright")
-DETECTOR_KINDS = ("regex", "nhs_number")
+DETECTOR_KINDS = ("regex", "nhs_number", "learned")
 
 
 @dataclass(frozen=True)

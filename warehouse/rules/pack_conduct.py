@@ -243,6 +243,21 @@ RULES: tuple[Rule, ...] = (
          examples=("what a retard", "Stop being such a spaz with the trolley", "Had a proper mong on the phone"),
          counter_examples=("Intrauterine growth retardation seen on the scan", "Scunthorpe General's CT team",
                            "Flame retardant gowns have arrived")),
+    # Profanity in a staff post is offensive language (rules-4): HCPC's social media guidance asks
+    # professionals not to post offensive content and SCoR's guidance on offensive comments
+    # names swearing; both other writers of the training posts labelled it so. Mild words
+    # ("bloody", "crap", "damn") are not flagged on their own.
+    Rule("OFFENSIVE-PROFANITY", "Swearing in a staff post", "offensive", "low", "staff",
+         ("HCPC-SMG-OFFENSIVE",) + SOCIAL_MEDIA,
+         "Strong swear words (spelt out, starred or abbreviated: ffs, wtf) in a post from a staff account, "
+         "whoever they are aimed at: offensive language the regulator's social media guidance asks "
+         "professionals not to post. Swearing at a person is also incivility (INCIV-ABUSE).",
+         Detector("regex", r"(?i)\b(?:" + p.PROFANITY + r")"),
+         examples=("what a shit show of a shift", "PACS down AGAIN. F***ing joke.", "bollocks to this rota",
+                   "Lose some weight ffs", "fuck me it's only Tuesday", "absolute shitshow tonight"),
+         counter_examples=("Bloody freezing in x-ray room 2 this morning", "Scunthorpe General's CT team",
+                           "Shitake risotto in the canteen today", "Please don't use the Fuchsia ward lift",
+                           "Assessment clinic runs on Tuesdays", "Cocktail party for the retirement")),
     # --- copyright and image consent --------------------------------------------------------------------
     Rule("COPYRIGHT-UNCREDITED", "Others' images used without permission", "copyright", "low", "staff",
          ("SCOR-GROUPS-COPYRIGHT", "HCPC-TRUST"),

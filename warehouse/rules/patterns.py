@@ -80,3 +80,10 @@ CARE = (r"(?i:\b(?:in for|in with|came in|come in|brought in|admitted|scanned|x-
         r"patients?|pts?|ward|bay|resus|majors|cubicle|side ?room|clinic|on the list|back (?:in|again)|"
         r"in (?:this|last|yesterday|today|tonight|on)|with us|her (?:scan|biopsy|mammogram|x-?ray|appointment)|"
         r"his (?:scan|biopsy|x-?ray|appointment)|had (?:her|his|their) (?:\w+ )?(?:scan|biopsy|mammogram|x-?ray|ct|mri))\b)")
+
+# strong swear words, spelt out, starred or abbreviated (rules-4: profanity is offensive in a
+# staff post); the pattern is used after "\b" and must not match inside ordinary words
+# ("Scunthorpe", "shiitake", "cocktail", "Fuchsia")
+PROFANITY = (r"f+u+c+k+\w*|f[*#@]+(?:c?k|\b)\w*|f\*+ing|sh[i1]te?s?\b|sh[i1]tt?(?:y|ing|show|head|e|er|s)\w*|"
+             r"sh\*+t\w*|s\*+t\b|bollocks\b|cunts?\b|c\*+t\b|twats?\b|wank\w*|w\*+k\w*|bastards?\b|"
+             r"ffs\b|wtf\b|stfu\b|arseholes?\b|arsehole\b|dickheads?\b|piss(?:ed|ing)?\b|pissed off\b|motherf\w*")
