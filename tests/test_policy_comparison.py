@@ -332,3 +332,22 @@ def test_the_command_reproduces_the_page(demo_data, use_data):
             assert f"({round(row['effect_low'] * 100):+d} to {round(row['effect_high'] * 100):+d})" in effect
     flags = got["outcomes"][0]
     assert f"{flags['value_yes']:,.1f} per 1,000" in answer and f"p = {flags['p_value']:.2g}" in answer
+
+
+@pytest.mark.app
+def test_a_region_with_too_few_trusts_says_so(demo_data, use_data):
+    """In one region each group has a handful of trusts: every effect shown is marked "too few
+    trusts to tell" exactly when no split of them could reach p <= 0.05."""
+    use_data(demo_data)
+    marked = 0
+    for region in ("Y62", "Y56"):
+        at = open_page(PAGE, {"region": region})
+        assert not at.exception, at.exception
+        for _, row in at.dataframe[0].value.iterrows():
+            n_yes, n_no = (int(n) for n in row["Trusts"].split(" vs "))
+            effect = row["Ratio or difference (95% CI)"]
+            if effect in ("*", "—"):
+                continue  # hidden (small numbers) or undefined
+            assert ("too few trusts to tell" in effect) == (not compare.can_tell(n_yes, n_no)), (region, row.to_dict())
+            marked += "too few trusts to tell" in effect
+    assert marked >= 2  # (4 vs 2 and 1 vs 5 trusts on the demo: the premise holds)
