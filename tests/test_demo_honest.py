@@ -57,7 +57,7 @@ def test_the_comparison_recovers_the_planted_effects(make_warehouse):
     assert 0.5 * planted.answered_points < answered["effect"] < 1.3 * planted.answered_points
     flags = _comparison(folder, "personal_use").loc["flags"]
     # planted: twice the breaches; a flag rate ratio a little under 2 (some flags are false alarms).
-    # 23 vs 25 trusts; measured: x 2.12 (1.24-3.63), p = 0.005.
+    # 23 vs 25 trusts; measured: x 2.12 (1.23-3.63), p = 0.005.
     assert flags["p_value"] <= 0.05 and flags["effect_low"] > 1, flags.to_dict()
     assert flags["effect_low"] <= planted.breach_ratio <= flags["effect_high"]
     assert 1.3 < flags["effect"] < 1.3 * planted.breach_ratio

@@ -6,8 +6,9 @@ Posts from one trust are not independent (one culture, one comms team), so the u
 comparison is the trust. A percentile cluster bootstrap over trusts (what RadSoMe used before)
 is too narrow at the 3-16 trusts a group that real regions have: with the demo's between-trust
 spread its 95% interval excluded "no difference" in 8-20% of null data sets at 3-12 trusts a
-group (``bench/policy_null.py``; docs/methods.md has the figures). A permutation test over trusts keeps its promise at any size: if
-the policy makes no difference, every way of labelling the trusts as "yes"/"no" (with the
+group (``bench/policy_null.py``; docs/methods.md has the figures). A permutation test over
+trusts keeps its promise at any size: if the policy makes no difference, every way of
+labelling the trusts as "yes"/"no" (with the
 groups' sizes kept) was as likely as the one observed, so the share of relabellings giving a
 difference at least as large is a valid p-value — its false-positive rate is at most 5% by
 construction, however few or unlike the trusts are.
@@ -16,14 +17,17 @@ What is computed
 ----------------
 * **Values** of each group: pooled, events over exposure (as before), and the **effect**: their
   ratio (rates) or difference (shares).
-* **p-value** of "no difference" from :func:`scipy.stats.permutation_test` (``independent``:
-  trusts relabelled, group sizes kept), statistic the difference of the pooled values,
-  two-sided (twice the smaller tail). All relabellings are enumerated when there are at most
-  ``EXACT_LIMIT`` (20,000) of them; otherwise ``MONTE_CARLO`` (9,999) random ones with a fixed
-  seed, and p = (b + 1)/(m + 1) (scipy's rule, valid for a sampled test).
+* **p-value** of "no difference": a permutation test over trusts.
+  :func:`scipy.stats.permutation_test` (``independent``: trusts relabelled, group sizes
+  kept) enumerates every relabelling when there
+  are at most ``EXACT_LIMIT`` (20,000), otherwise draws ``MONTE_CARLO`` (9,999) with a fixed
+  seed; the statistic is the difference of the pooled values, and the p-value scipy's rule:
+  two-sided, twice the smaller tail, each tail (b + 1)/(m + 1) when sampled (valid for a
+  sampled test) and b/m when enumerated.
 * **95% CI** by inverting the test: the effects θ it does not reject (p > 0.05) when the first
-  group's trusts are put back on the second's scale (rates divided by θ, or shares minus θ).
-  Coverage of planted effects is checked by simulation (``bench/policy_null.py``).
+  group's trusts are put back on the second's scale (rates divided by θ, or shares minus θ);
+  a grid finds the accepted region and bisection its edges. Coverage of planted effects is
+  checked by simulation (``bench/policy_null.py``).
 * **Too few trusts to tell**: with n_a and n_b trusts there are C(n_a + n_b, n_a) labellings
   and the smallest two-sided p-value the test can give is 2 / C(n_a + n_b, n_a). When that is
   above 0.05 no data could show a difference (3 vs 3: 2/20 = 0.10; 3 vs 4: 2/35 = 0.057), so
@@ -31,6 +35,7 @@ What is computed
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -39,7 +44,7 @@ ALPHA = 0.05
 EXACT_LIMIT = 20_000      # enumerate every relabelling up to this many
 MONTE_CARLO = 9_999       # otherwise this many random ones (p = (b + 1) / (m + 1))
 SEED = 20261203           # the page shows the same p-value and interval every time
-_COARSE = 161             # hypothesised effects per pass of the test inversion
+_COARSE = 73              # hypothesised effects in the first pass of the test inversion
 _NULL = {"ratio": 1.0, "difference": 0.0}
 
 
@@ -72,59 +77,86 @@ def _clean(events, exposure) -> tuple[np.ndarray, np.ndarray]:
     return e[keep], x[keep]
 
 
+@functools.lru_cache(maxsize=32)
+def _labellings(n_a: int, n_b: int, seed: int) -> np.ndarray:
+    """Every relabelling of n_a + n_b trusts into groups of n_a and n_b (when there are at most
+    EXACT_LIMIT), else MONTE_CARLO random ones drawn with ``seed``, as rows of a boolean matrix
+    (True: called "first"). scipy's permutation test makes them: its statistic here is the
+    membership vector, so its null distribution is the relabellings themselves. They depend only
+    on the group sizes, so every outcome, clause and filter with the same sizes shares them."""
+    from scipy import stats as sps  # ~0.6 s to import: only the comparison pays it
+
+    def members(first, second, axis=-1):
+        out = np.zeros(first.shape[:-1] + (n_a + n_b,))
+        np.put_along_axis(out, first.astype(int), 1.0, axis=-1)
+        return out
+
+    count = relabellings(n_a, n_b)
+    result = sps.permutation_test(
+        (np.arange(n_a), np.arange(n_a, n_a + n_b)), members, permutation_type="independent",
+        vectorized=True, n_resamples=count if count <= EXACT_LIMIT else MONTE_CARLO, batch=5_000, rng=seed)
+    labels = np.asarray(result.null_distribution) > 0.5
+    labels.setflags(write=False)
+    return labels
+
+
 class _Test:
-    """The permutation test of one comparison, for many hypothesised effects at once.
+    """The permutation test of one comparison, for any hypothesised effect.
 
     Under "the first group's effect is θ", the first group's trusts are put back on the
     second's scale (events / θ for a ratio, events − θ·exposure for a difference) and the
-    trusts become exchangeable. Each relabelling's statistic only needs four sums over the
-    trusts it calls "first" (exposure; events of trusts from each original group; exposure of
-    those from the first), so one pass of scipy's permutation test evaluates a whole grid of θ.
+    trusts become exchangeable. A relabelling's statistic needs only four sums over the trusts
+    it calls "first": their exposure, the events of those from each original group, and the
+    exposure of those from the first. They are computed once per relabelling
+    (:func:`_labellings`); the p-value of any θ is then scipy's own rule applied to the
+    statistic computed from them: two-sided, twice the smaller tail, each tail counted as
+    (b + 1)/(m + 1) when the relabellings are sampled and b/m when all are enumerated.
     """
 
     def __init__(self, ea, xa, eb, xb, kind: str, seed: int):
-        self.kind, self.seed = kind, seed
-        self.n_a, self.n_b = len(xa), len(xb)
-        self.e, self.x = np.concatenate([ea, eb]), np.concatenate([xa, xb])
-        self.from_a = np.arange(self.n_a + self.n_b) < self.n_a
-        self.e_a, self.e_b = self.e * self.from_a, self.e * ~self.from_a
-        self.x_from_a = self.x * self.from_a
+        self.kind = kind
+        n_a, n_b = len(xa), len(xb)
+        x, e = np.concatenate([xa, xb]), np.concatenate([ea, eb])
+        from_a = np.arange(n_a + n_b) < n_a
+        parts = np.stack([x, e * from_a, e * ~from_a, x * from_a], axis=-1)  # (trust, 4)
+        self.totals = parts.sum(axis=0)
+        self.observed = parts[from_a].sum(axis=0)
+        self.null = _labellings(n_a, n_b, seed).astype(float) @ parts
+        self.adjustment = 0 if relabellings(n_a, n_b) <= EXACT_LIMIT else 1
 
-    def p_values(self, thetas: np.ndarray) -> np.ndarray:
-        """Two-sided p-value of each hypothesised effect in ``thetas``."""
-        from scipy import stats as sps  # ~0.6 s to import: only the comparison pays it
+    def _statistic(self, sums: np.ndarray, thetas: np.ndarray) -> np.ndarray:
+        """The difference of pooled values (first − other) after the first group's trusts are
+        put on the second's scale by each θ: shape sums.shape[:-1] + thetas.shape."""
+        sx, sa, sb, sxa = (sums[..., i, None] for i in range(4))
+        tot_x, tot_ea, tot_eb, tot_xa = self.totals
+        if self.kind == "ratio":
+            first_events = sb + sa / thetas
+            other_events = (tot_eb - sb) + (tot_ea - sa) / thetas
+        else:
+            first_events = sb + sa - thetas * sxa
+            other_events = (tot_eb - sb) + (tot_ea - sa) - thetas * (tot_xa - sxa)
+        return first_events / sx - other_events / (tot_x - sx)
 
-        thetas = np.asarray(thetas, dtype=float)
-        e, x, e_a, e_b, x_from_a = self.e, self.x, self.e_a, self.e_b, self.x_from_a
-        tot_x, tot_ea, tot_eb, tot_xa = x.sum(), e_a.sum(), e_b.sum(), x_from_a.sum()
-
-        def statistic(first, second, axis=-1):  # first: indices of the trusts labelled "first"
-            idx = first.astype(int)
-            sx = x[idx].sum(axis=-1)[..., None]
-            sa, sb, sxa = (v[idx].sum(axis=-1)[..., None] for v in (e_a, e_b, x_from_a))
-            if self.kind == "ratio":
-                first_events = sb + sa / thetas
-                other_events = (tot_eb - sb) + (tot_ea - sa) / thetas
-            else:
-                first_events = sb + sa - thetas * sxa
-                other_events = (tot_eb - sb) + (tot_ea - sa) - thetas * (tot_xa - sxa)
-            return first_events / sx - other_events / (tot_x - sx)
-
-        count = relabellings(self.n_a, self.n_b)
-        result = sps.permutation_test(
-            (np.arange(self.n_a), np.arange(self.n_a, self.n_a + self.n_b)), statistic,
-            permutation_type="independent", vectorized=True, alternative="two-sided",
-            n_resamples=count if count <= EXACT_LIMIT else MONTE_CARLO, batch=2_000, rng=self.seed)
-        return np.atleast_1d(result.pvalue)
+    def p_values(self, thetas) -> np.ndarray:
+        """Two-sided p-value of each hypothesised effect in ``thetas`` (scipy's rule)."""
+        thetas = np.atleast_1d(np.asarray(thetas, dtype=float))
+        observed, null = self._statistic(self.observed, thetas), self._statistic(self.null, thetas)
+        gamma = np.abs(np.finfo(float).eps * 100 * observed)  # scipy's tolerance for equal values
+        m = len(self.null)
+        less = (np.count_nonzero(null <= observed + gamma, axis=0) + self.adjustment) / (m + self.adjustment)
+        greater = (np.count_nonzero(null >= observed - gamma, axis=0) + self.adjustment) / (m + self.adjustment)
+        return np.clip(2 * np.minimum(less, greater), 0, 1)
 
 
-def _bound(p_values, inside: float, outside: float, alpha: float) -> float:
+def _bound(p_values, inside: float, outside: float, alpha: float, steps: int = 16) -> float:
     """The edge of the accepted region between ``inside`` (accepted) and ``outside``
-    (rejected), to about a thousandth of the gap, by two finer grids of ``p_values``."""
-    for _ in range(2):
-        grid = np.linspace(inside, outside, 41)
-        last = int(np.flatnonzero(p_values(grid) > alpha).max())  # grid[0] is accepted
-        inside, outside = grid[last], grid[min(last + 1, len(grid) - 1)]
+    (rejected), by bisection: to 1/65,536 of the gap between two points of the first grid."""
+    for _ in range(steps):
+        middle = (inside + outside) / 2
+        if p_values(np.array([middle]))[0] > alpha:
+            inside = middle
+        else:
+            outside = middle
     return float(inside)
 
 
@@ -135,7 +167,7 @@ def _interval(test: _Test, effect: float, alpha: float) -> tuple[float, float]:
     if test.kind == "ratio":
         def p_values(log_theta):
             return test.p_values(np.exp(log_theta))
-        grid = np.linspace(np.log(effect) - 9, np.log(effect) + 9, _COARSE)
+        grid = np.linspace(np.log(effect) - 9, np.log(effect) + 9, _COARSE)  # the estimate is the middle
         edges, back = (-math.inf, math.inf), np.exp
     else:
         p_values = test.p_values

@@ -27,7 +27,8 @@ asin(√p) with s = 1/(2√n); rates: √(O/E) against 1 with s = 1/(2√E)), wi
 additive random-effects variance τ² = (Iφ − (I − 1)) / (Σw − Σw²/Σw), w = 1/s². It is used only
 when the units differ more than chance would make them: Iφ above the 95% point of χ² with
 I − 1 degrees of freedom (Cochran's Q test, conservative here as the z-scores are winsorised);
-otherwise τ² = 0 and the exact limits stay (pure binomial noise gives Iφ > I − 1 half the time). Limits are then target ± z·√(s² + τ²) on that scale, back
+otherwise τ² = 0 and the exact limits stay (pure binomial noise gives Iφ > I − 1 half the time).
+Limits are then target ± z·√(s² + τ²) on that scale, back
 transformed, and a unit is beyond them when its z-score over √(s² + τ²) is. The page says
 when these limits are in use.
 """

@@ -78,8 +78,8 @@ def _effect(row: dict) -> str:
     if row["effect"] is None:
         return "—"
     if row["kind"] == "ratio":
-        ci = "" if row["effect_low"] is None else (
-            f" ({row['effect_low']:.2f}–{'∞' if row['effect_high'] is None else format(row['effect_high'], '.2f')})")
+        high = "∞" if row["effect_high"] is None else f"{row['effect_high']:.2f}"
+        ci = "" if row["effect_low"] is None else f" ({row['effect_low']:.2f}–{high})"
         return f"× {row['effect']:.2f}{ci}"
     ci = "" if row["effect_low"] is None else f" ({row['effect_low'] * 100:+.1f} to {row['effect_high'] * 100:+.1f})"
     return f"{row['effect'] * 100:+.1f} points{ci}"
