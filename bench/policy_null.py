@@ -2,7 +2,7 @@
 planted effect: simulated groups of trusts with the demo's spread between trusts.
 
 ``python bench/policy_null.py [--sets 1000] [--seed 1]`` prints, for 3, 4, 6 and 12 trusts a
-group and both kinds of outcome (a flag rate compared as a ratio, a share answered as a
+group (and four unequal pairs) and both kinds of outcome (a flag rate compared as a ratio, a share answered as a
 difference), the false-positive rate of the permutation test (``warehouse.compare``) and of
 the cluster bootstrap it replaced (kept below as :func:`old_bootstrap`, only to be measured),
 and the coverage of each method's 95% interval when an effect is planted.
@@ -31,6 +31,7 @@ if __package__ in (None, ""):  # run as a script: the repository root on the pat
 from warehouse import compare  # noqa: E402
 
 SIZES = (3, 4, 6, 12)
+UNEQUAL = ((3, 5), (2, 8), (4, 12), (5, 16))  # real regions' groups are rarely the same size
 STYLE_SHARE, STYLE_P = np.array([0.74, 0.64, 0.54]), np.array([0.35, 0.4, 0.25])
 PLANTED = {"ratio": 2.0, "difference": 0.12}
 
@@ -65,14 +66,15 @@ def old_bootstrap(ea, xa, eb, xb, kind: str, n_boot: int = 4000, seed: int = 202
     return float(low), float(high)
 
 
-def false_positive_rates(n: int, kind: str, sets: int, seed: int) -> dict[str, float]:
-    """Share of ``sets`` null data sets (n vs n trusts) where each method calls a difference:
-    the permutation test's p <= 0.05, the bootstrap's interval excluding no difference."""
-    rng = np.random.default_rng([seed, n, kind == "ratio"])
+def false_positive_rates(n: int, kind: str, sets: int, seed: int, n_b: int | None = None) -> dict[str, float]:
+    """Share of ``sets`` null data sets (n vs ``n_b`` trusts, default n) where each method calls
+    a difference: the permutation test's p <= 0.05, the bootstrap's interval excluding none."""
+    n_b = n if n_b is None else n_b
+    rng = np.random.default_rng([seed, n, kind == "ratio"] + ([] if n_b == n else [n_b]))
     null = compare._NULL[kind]
     new = old = 0
     for _ in range(sets):
-        (ea, xa), (eb, xb) = trusts(rng, n, kind), trusts(rng, n, kind)
+        (ea, xa), (eb, xb) = trusts(rng, n, kind), trusts(rng, n_b, kind)
         p = compare.null_p_value(ea, xa, eb, xb, kind)
         new += bool(p <= compare.ALPHA)
         low, high = old_bootstrap(ea, xa, eb, xb, kind)
@@ -111,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{n} vs {n} | {kind} | {rates['new']:.1%} | {rates['old']:.1%} | "
                   f"{'yes' if not compare.can_tell(n, n) else 'no'}  ({time.perf_counter() - started:.0f} s)",
                   flush=True)
+    for n_a, n_b in UNEQUAL:
+        for kind in ("ratio", "difference"):
+            rates = false_positive_rates(n_a, kind, args.sets, args.seed, n_b)
+            print(f"{n_a} vs {n_b} | {kind} | {rates['new']:.1%} | {rates['old']:.1%} | "
+                  f"{'yes' if not compare.can_tell(n_a, n_b) else 'no'}", flush=True)
     print(f"\nCoverage of a planted effect by the 95% interval ({args.coverage_sets} data sets each; "
           f"ratio {PLANTED['ratio']}, difference +{PLANTED['difference']})")
     print("trusts a group | outcome | permutation (inverted) | cluster bootstrap (old)")
