@@ -107,7 +107,8 @@ def funnel(chosen) -> None:
     # the trust (or region) filter only highlights.
     peers = Filters(chosen.start, chosen.end, chosen.regions if unit == "trust" else (), (), chosen.platforms)
     highlight = chosen.trusts if unit == "trust" else chosen.regions
-    spread = st.toggle(funnel_words.OVERDISPERSION_LABEL, key="funnel_overdispersion", help=funnel_words.OVERDISPERSION_HELP)
+    spread = st.toggle(funnel_words.OVERDISPERSION_LABEL, key="funnel_overdispersion",
+                       help=funnel_words.OVERDISPERSION_HELP)
     st.plotly_chart(data.figure(question_queries.question_units, charts.funnel, peers, {"by": unit},
                                 measure=measure, unit=unit, highlight=highlight, overdispersion=spread),
                     key="chart_funnel")

@@ -119,7 +119,8 @@ def funnel(chosen, opts: dict) -> None:
     # Peers: trusts in the chosen regions (or all); the trust filter only highlights.
     peers = Filters(chosen.start, chosen.end, chosen.regions if unit == "trust" else (), (), chosen.platforms)
     highlight = chosen.trusts if unit == "trust" else chosen.regions
-    spread = st.toggle(funnel_words.OVERDISPERSION_LABEL, key="flag_overdispersion", help=funnel_words.OVERDISPERSION_HELP)
+    spread = st.toggle(funnel_words.OVERDISPERSION_LABEL, key="flag_overdispersion",
+                       help=funnel_words.OVERDISPERSION_HELP)
     st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_funnel, peers, {"by": unit} | opts,
                                 unit=unit, highlight=highlight, overdispersion=spread), key="chart_flag_funnel")
     if spread:

@@ -60,9 +60,10 @@ def by_clause(chosen, national: bool) -> None:
     st.caption("Rates are per 1,000 staff and organisation posts; shares are of questions (answered, "
                "within target) or of answers (signposting, compassion). Ratio: the first group's rate "
                "divided by the second's (1.00 = no difference); points: the first group's share minus "
-               "the second's. 95% CIs by inverting a permutation test over trusts (every split of the trusts "
-               f"when there are at most {compare.EXACT_LIMIT:,}, else {compare.MONTE_CARLO:,} random ones); none when a group has so few trusts "
-               "that no split could reach p ≤ 0.05 (3 against 3, or 3 against 4): too few trusts to tell.")
+               "the second's. 95% CIs by inverting a permutation test over trusts (every split of the "
+               f"trusts when there are at most {compare.EXACT_LIMIT:,}, else {compare.MONTE_CARLO:,} random "
+               "ones); none when a group has so few trusts that no split could reach p ≤ 0.05 (3 against 3, "
+               "or 3 against 4): too few trusts to tell.")
 
     # --- funnels marked by policy --------------------------------------------------------------------------
     st.subheader("Trusts compared, marked by policy")

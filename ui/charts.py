@@ -311,11 +311,11 @@ def _funnel_figure(shown: pd.DataFrame, centre: float, limits_for, *, value: str
     # exact limits step at each count: every size up to 600, then a log-spaced grid
     limits = limits_for(np.unique(np.concatenate([np.arange(1, min(top, 600) + 1),
                                                   np.round(np.geomspace(1, top, 200))])))
+    outer = "99.8% limits" + (f", {limits_words}" if limits_words else "")
     traces = [dict(type="scatter", x=limits["n"], y=limits[f"{side}_{level}"], mode="lines", name=label,
                    line=dict(color=GREY, width=1.5, dash=dash), showlegend=side == "lower",
                    legendgroup=level, hoverinfo="skip")
-              for level, dash, label in (("99_8", "dash", "99.8% limits" + (f", {limits_words}" if limits_words else "")),
-                                         ("95", "dot", "95% limits"))
+              for level, dash, label in (("99_8", "dash", outer), ("95", "dot", "95% limits"))
               for side in ("lower", "upper")]
     traces.append(dict(type="scatter", x=[1, top], y=[centre, centre], mode="lines", name=centre_label,
                        line=dict(color="#231F20", width=1.5), hoverinfo="skip"))
@@ -365,8 +365,8 @@ def funnel(frame: pd.DataFrame, measure: str = "answered", unit: str = "trust",
            overdispersion: bool = False) -> go.Figure:
     """Funnel plot: each region or trust's proportion (``measure``) against its number of
     questions, with 95% and 99.8% control limits around the overall value (exact binomial, or
-    widened for over-dispersion with ``overdispersion``: :mod:`warehouse.funnel`). Positions and tooltips use counts
-    rounded to 5 (suppression); whether a unit is beyond a limit uses its exact count. Units
+    widened for over-dispersion with ``overdispersion``: :mod:`warehouse.funnel`). Positions
+    and tooltips use counts rounded to 5 (suppression); whether a unit is beyond a limit uses its exact count. Units
     whose code is in ``highlight`` are ringed and named."""
     words = funnels.FUNNEL_MEASURES[measure][2]
     shown, p0 = funnels.funnel_points(frame, measure, overdispersion)
