@@ -162,3 +162,27 @@ def test_the_response_page_says_why_its_centre_line_and_headline_differ(demo_dat
     by = {unattributed: (n, k) for unattributed, n, k in counts}
     assert f"{by[False][1] / by[False][0]:.0%}" == f"{centre}%"
     assert int(overall) != int(centre) or by.get(True, (0, 0))[0] == 0
+
+
+@pytest.mark.app
+@pytest.mark.parametrize("page,toggle", [("pages/6_Policy_comparison.py", "policy_overdispersion"),
+                                         ("pages/5_Guideline_flags.py", "flag_overdispersion"),
+                                         ("pages/3_Response_times.py", "funnel_overdispersion")])
+def test_the_page_says_when_the_limits_allow_for_overdispersion(demo_data, use_data, page, toggle):
+    use_data(demo_data)
+    at = open_page(page)
+    assert not at.exception, at.exception
+
+    def outer_limits():
+        charts_ = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        return [t["name"] for fig in charts_ for t in fig["data"] if str(t.get("name", "")).startswith("99.8% limits")]
+
+    assert outer_limits() and all(name == "99.8% limits" for name in outer_limits())
+    assert funnel.OVERDISPERSION_NOTE not in [c.value for c in at.caption]
+    at.toggle(key=toggle).set_value(True).run()
+    assert not at.exception, at.exception
+    assert funnel.OVERDISPERSION_NOTE in [c.value for c in at.caption]
+    names = outer_limits()
+    assert names and all(re.match(r"99\.8% limits, (widened for differences between units \(over-dispersion φ = "
+                                  r"[\d.]+, τ = [\d.]+\)|exact: no over-dispersion found \(φ = [\d.]+\))$", n)
+                         for n in names), names
