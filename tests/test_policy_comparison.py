@@ -244,6 +244,14 @@ def test_plain_answer_reads_the_interval(effect, low, high, kind, words):
     assert f"{20.0 * effect:,.1f} per 1,000" in text
 
 
+def test_plain_answer_without_flags_on_one_side_gives_no_ratio():
+    one_sided = _comparison(0.0, np.nan, np.nan, events=(0, 60)).assign(p_value=0.004)
+    kind, text = labels.policy_answer(one_sided, "enabling", "other", national=True)
+    assert kind == "unknown" and "no flags under enabling" in text and "p = 0.004" in text
+    none = _comparison(np.nan, np.nan, np.nan, events=(0, 0)).assign(p_value=np.nan)
+    assert "no flags in either group" in labels.policy_answer(none, "a", "b", national=True)[1]
+
+
 def test_plain_answer_hides_small_numbers_below_national_level():
     small = _comparison(1.0, 0.5, 2.0, events=(3, 40))
     assert labels.policy_answer(small, "a", "b", national=False)[0] == "unknown"

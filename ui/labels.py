@@ -427,8 +427,12 @@ def policy_answer(frame: pd.DataFrame, yes: str, no: str, national: bool = False
         return "unknown", (rates + f". With {int(row['trusts_yes'])} and {int(row['trusts_no'])} trusts in the "
                            "two groups there are too few trusts to tell: even the largest difference "
                            "between them could be chance (no split of so few trusts can reach p ≤ 0.05).")
-    if pd.isna(row["p_value"]) or pd.isna(row["effect_low"]):
-        return "unknown", rates + ": no flags in one group, so no ratio can be estimated."
+    if pd.isna(row["p_value"]) or pd.isna(row["effect_low"]):  # no flags on one side (or either)
+        if row["events_yes"] + row["events_no"] == 0:
+            return "unknown", rates + ": no flags in either group, so nothing to compare."
+        test = "" if pd.isna(row["p_value"]) else f" (p = {row['p_value']:.2g} for no difference)"
+        return "unknown", (rates + f": no flags under {yes if row['events_yes'] == 0 else no}, so no ratio "
+                           f"can be estimated{test}.")
     ci = (f"rate ratio {row['effect']:.2f}, 95% CI {row['effect_low']:.2f}–"
           + ("∞" if np.isinf(row["effect_high"]) else f"{row['effect_high']:.2f}") + ", "
           f"p = {row['p_value']:.2g}")
