@@ -7,20 +7,23 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import auth, charts, data, formats, labels, page, tables
+from ui import auth, charts, data, disclosure, formats, labels, page, tables
 from warehouse import queries, question_queries
 from warehouse.measures import DEFINITIONS, definitions
 
 TOP_TRUSTS = 15
 
 chosen = page.start("Overview", ":material/bar_chart:")
+national = page.national(chosen)  # anything narrower hides counts of 1-7 and rounds the rest
 
 # --- headline figures -------------------------------------------------------------------
 head = data.query(queries.headline, chosen).iloc[0]
 
 
 def change(now: int, before: int) -> str | None:
-    if not head["has_previous"] or not before:
+    """The change on the previous period, from the counts as shown (rounded below national)."""
+    now, before = (disclosure.shown_count(n, national) for n in (now, before))
+    if not head["has_previous"] or not before or disclosure.SUPPRESSED in (now, before):
         return None
     return f"{(now - before) / before:+.0%} vs previous {chosen.days:,} days"
 
@@ -28,9 +31,9 @@ def change(now: int, before: int) -> str | None:
 rows = auth.current_scope().rows  # without login, nothing counted from the post rows themselves
 posts, authors = int(head["n_posts"]), int(head["n_authors"])
 cols = st.columns(4)
-cols[0].metric("Posts", f"{posts:,}", change(posts, int(head["n_posts_prev"])), border=True,
-               help="Posts, replies and comments in the chosen period.")
-cols[1].metric("Distinct accounts", f"{authors:,}" if rows else "—", border=True,
+cols[0].metric("Posts", disclosure.count_text(posts, national), change(posts, int(head["n_posts_prev"])),
+               border=True, help="Posts, replies and comments in the chosen period.")
+cols[1].metric("Distinct accounts", disclosure.count_text(authors, national) if rows else "—", border=True,
                help="Accounts that posted (one per platform: a person on two platforms counts "
                     "twice). Members of the public are pseudonymised." + ("" if rows else " Sign in to see."))
 cols[2].metric("Platforms", f"{int(head['n_platforms']):,}", border=True)
@@ -42,11 +45,10 @@ cols[3].metric("Latest post", "—" if last is None else formats.day(last),
 
 # --- patient questions (details on the Patient questions and Response times pages) ---------
 # From the daily pre-aggregate and the SQL response-time histograms, never raw rows.
-national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
 n_questions = int(data.query(question_queries.question_headline, chosen)["n_questions"].iloc[0])
 figures = data.response_headline(chosen, national=national) if rows else {}
 cols = st.columns(4)
-cols[0].metric("Patient questions", formats.shown_count(n_questions, national), border=True,
+cols[0].metric("Patient questions", disclosure.count_text(n_questions, national), border=True,
                help=DEFINITIONS["questions"])
 median, median_ci = figures.get("median_wait", ("—", None))
 cols[1].metric("Median time to first answer", median, median_ci, delta_color="off", delta_arrow="off",
@@ -58,8 +60,8 @@ cols[3].page_link("pages/2_Patient_questions.py", label="Questions and the open 
                   icon=":material/contact_support:")
 cols[3].page_link("pages/3_Response_times.py", label="Response times by trust", icon=":material/timer:")
 if not national:
-    cols[3].caption("Question figures for a region or trust hide counts of 1–7 (*) and round "
-                    "others to the nearest 5 (NHS Digital's small-number rules).")
+    cols[3].caption("Figures for anything narrower than every day of the data, everywhere, hide "
+                    "counts of 1–7 (*) and round others to the nearest 5 (NHS Digital's small-number rules).")
 st.caption(definitions("questions", "answered", "median_wait", "within_service_day"))
 
 # --- posts over time --------------------------------------------------------------------
@@ -76,8 +78,9 @@ def posts_over_time(chosen) -> None:
                                  format_func=lambda s: "Author role" if s == "role" else "Platform") or "platform"
     st.plotly_chart(data.figure(queries.posts_over_time, charts.posts_over_time, chosen,
                                 {"grain": grain, "by": by}, grain=grain, by=by), key="chart_over_time")
-    if grain != "day":
-        st.caption(f"The first and last {grain}s may be partial: counts cover only the chosen days.")
+    st.caption("Counts per period are rounded to the nearest 5; gaps are 1–7 posts (hidden)."
+               + (f" The first and last {grain}s may be partial: counts cover only the chosen days."
+                  if grain != "day" else ""))
 
 
 posts_over_time(chosen)
@@ -96,8 +99,9 @@ with right:
 
 st.subheader("Posts by trust")
 tables.show(labels.trust_table(by_trust), hide_index=True)
-st.caption("Trust figures are rounded to the nearest 5, and counts of 1–7 show as \\*, to "
-           "protect small numbers (NHS Digital's suppression rules).")
+st.caption("Region and trust figures are rounded to the nearest 5, and counts of 1–7 show as \\* "
+           "(with one more where a single hidden one could be worked out from the total); shares are "
+           "of the rounded counts (NHS Digital's disclosure control).")
 
 info = data.query(queries.build_info).iloc[0]
 st.caption(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, charts, data, formats, labels, page, tables
+from ui import auth, charts, data, disclosure, formats, labels, page, tables
 from warehouse import question_queries
 from warehouse.measures import DEFINITIONS, definitions
 
@@ -12,7 +12,7 @@ QUEUE_LIMIT = 500
 TOP_UNITS = 15
 
 chosen = page.start("Patient questions", ":material/contact_support:")
-national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
+national = page.national(chosen)  # anything narrower hides counts of 1-7 and rounds the rest
 
 st.markdown(definitions("questions", "answered") + " Questions are found by a classifier that keeps, "
             "for each post, the words that made it count.")
@@ -30,7 +30,7 @@ figures = data.response_headline(chosen, national=national) if rows else {}
 if rows and not figures:
     st.caption("The questions behind these counts are outside your access, so their answers are not shown.")
 cols = st.columns(5)
-cols[0].metric("Questions asked", formats.shown_count(n_questions, national), border=True,
+cols[0].metric("Questions asked", disclosure.count_text(n_questions, national), border=True,
                help=DEFINITIONS["questions"])
 value, ci = figures.get("answered", ("—", None))
 cols[1].metric("Answered so far", value, ci, delta_color="off", delta_arrow="off", border=True,
@@ -38,7 +38,7 @@ cols[1].metric("Answered so far", value, ci, delta_color="off", delta_arrow="off
 value, ci = labels.acknowledged_share(head, national)
 cols[2].metric("Acknowledged automatically", value, ci, delta_color="off", delta_arrow="off", border=True,
                help=DEFINITIONS["acknowledged"])
-cols[3].metric("Still unanswered", formats.shown_count(int(head["n_open"]), national), border=True,
+cols[3].metric("Still unanswered", disclosure.count_text(int(head["n_open"]), national), border=True,
                help=DEFINITIONS["open"] + " Listed below.")
 cols[4].metric("Median wait for an answer", figures.get("median_wait", ("—",))[0], border=True,
                help=DEFINITIONS["median_wait"] + " See the Response times page.")
@@ -56,10 +56,11 @@ def questions_over_time(chosen, national: bool) -> None:
     by = mid.segmented_control("Lines", ["all", "topic", "region"], key="questions_by", default="all",
                                format_func=lambda b: "All questions" if b == "all" else f"By {b}") or "all"
     st.plotly_chart(data.figure(question_queries.questions_over_time, charts.questions_over_time, chosen,
-                                {"grain": grain, "by": by}, grain=grain, by=by, national=national),
+                                {"grain": grain, "by": by}, grain=grain, by=by),
                     key="chart_questions_over_time")
     st.caption(("Click a name in the legend to hide or show its line. " if by != "all" else "") +
-               "Gaps mean fewer than 8 questions in that period (hidden to protect privacy)" +
+               "Counts per period are rounded to the nearest 5; gaps mean 1–7 questions in that period "
+               "(hidden to protect privacy)" +
                (f"; the first and last {grain}s may be partial." if grain != "day" else "."))
 
 
@@ -68,8 +69,8 @@ questions_over_time(chosen, national)
 left, right = st.columns(2)
 with left:
     st.subheader("What patients ask about")
-    st.plotly_chart(data.figure(question_queries.question_topics, charts.question_topics, chosen,
-                                national=national), key="chart_topics")
+    st.plotly_chart(data.figure(question_queries.question_topics, charts.question_topics, chosen),
+                    key="chart_topics")
     st.caption("Each question has one topic: the one its words point to most strongly.")
 with right:
     st.subheader("Questions by region")
@@ -121,7 +122,8 @@ if page.rows_visible("the open questions"):
     open_queue(chosen)
 
 st.caption(
-    "Small numbers: below national level (any region or trust, and every region or trust "
-    "row) counts of 1–7 show as * and others are rounded to the nearest 5; rates over such "
-    "counts are hidden (NHS Digital's disclosure control). The open-questions list is a "
+    "Small numbers: below national level (any filter or a shorter date range, and every topic, "
+    "period, region or trust) counts of 1–7 show as * and others are rounded to the nearest 5; "
+    "shares are computed from the rounded counts and hidden over a hidden one (NHS Digital's "
+    "disclosure control; docs/methods.md). The open-questions list is a "
     "worklist of public posts, not a statistic, so it is shown in full.")

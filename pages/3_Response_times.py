@@ -18,7 +18,7 @@ HEADLINE = ("median_wait", *(f"within_{t.code}" for t in TARGETS))  # the metric
 chosen = page.start("Response times", ":material/timer:")
 if not page.rows_visible("response times"):  # Kaplan–Meier reads each question's wait: rows
     st.stop()
-national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
+national = page.national(chosen)  # anything narrower hides counts of 1-7 and rounds the rest
 
 # The clock feeds the headline figures and the curves, "Compare" the curves and their table:
 # one fragment, so changing them reruns only this part. With no questions at all, st.stop()
@@ -68,8 +68,9 @@ def waits(chosen, national: bool) -> None:
     st.caption("Read across from a time to see the share of questions still waiting then; lower "
                "and further left is faster. Where a line crosses the dashed 50% line is the median; "
                "where it levels off, the rest have had no answer at all so far. "
-               "Shaded bands (shown for up to three lines) are 95% confidence intervals. Groups with "
-               "fewer than 8 questions are not drawn." +
+               "Shaded bands (shown for up to three lines) are 95% confidence intervals. Below national "
+               "level the curves are drawn from counts rounded to 5, and groups with 1–7 questions, "
+               "answers or open questions are not drawn." +
                (" Service hours are staffed hours as they elapsed on each trust's own schedule (listed "
                 "below): answers given while the service was closed took 0 service hours, so lines can "
                 "drop at once." if service else "") +
@@ -115,7 +116,7 @@ def funnel(chosen) -> None:
     if spread:
         st.caption(funnel_words.OVERDISPERSION_NOTE)
     st.caption(data.table(question_queries.question_units, labels.funnel_centre_note, peers, {"by": unit},
-                          measure=measure, unit=unit, national=not peers.regions))
+                          measure=measure, unit=unit, national=page.national(peers)))
     if highlight:
         st.caption(f"Ringed: the {UNITS[unit].lower()} chosen in the filters, shown among all "
                    + ("trusts in the chosen regions." if unit == "trust" and chosen.regions else
@@ -144,19 +145,18 @@ st.subheader("When questions arrive, and how fast they are answered")
 left, right = st.columns(2)
 with left:
     st.markdown("**Questions asked** by weekday and hour (UK time)")
-    st.plotly_chart(data.figure(question_queries.asking_times, charts.asking_times, chosen, national=national,
-                                show="volume"),
+    st.plotly_chart(data.figure(question_queries.asking_times, charts.asking_times, chosen, show="volume"),
                     key="chart_asking_volume")
 with right:
     st.markdown("**Share answered within 1 hour** by when they were asked")
-    st.plotly_chart(data.figure(question_queries.asking_times, charts.asking_times, chosen, national=national,
-                                show="within_1h"),
+    st.plotly_chart(data.figure(question_queries.asking_times, charts.asking_times, chosen, show="within_1h"),
                     key="chart_asking_within")
 st.caption("Cells group hours into blocks when there are too few questions for single hours. "
            "Blank cells: too few questions to show. Questions asked in the last hour of the data "
            "are left out of the share, as they could not yet be answered within 1 hour.")
 
 st.caption(
-    "Small numbers: below national level (any region or trust filter, and every region or "
-    "trust row) counts of 1–7 show as * and others are rounded to the nearest 5; medians and "
-    "shares computed over such counts are hidden (NHS Digital's disclosure control).")
+    "Small numbers: below national level (any filter or a shorter date range, and every region, "
+    "trust or cell) counts of 1–7 show as * and others are rounded to the nearest 5; medians, "
+    "shares and curves come from the rounded counts and are hidden over a hidden one (NHS "
+    "Digital's disclosure control; docs/methods.md).")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, formats, labels, page, tables
+from ui import charts, data, disclosure, labels, page, tables
 from warehouse import funnel as funnel_words, flag_queries
 from warehouse.measures import MEASURES
 from warehouse.queries import Filters
@@ -16,7 +16,7 @@ BASES = {"automatic": "Automatic flags", "confirmed": "Confirmed by a reviewer"}
 GRAINS = {"week": "Weekly", "month": "Monthly", "day": "Daily"}
 
 chosen = page.start("Guideline flags", ":material/flag:")
-national = not chosen.regions and not chosen.trusts  # below that, small numbers are hidden
+national = page.national(chosen)  # anything narrower hides counts of 1-7 and rounds the rest
 
 basis = st.segmented_control(
     "Count", list(BASES), key="flag_basis", default="automatic", format_func=BASES.get,
@@ -38,22 +38,19 @@ if int(head["n_posts"]) == 0:
     st.info("No staff or organisation posts in the chosen dates and filters. Widen the dates or "
             "clear a filter.")
     st.stop()
-hidden = not national and any(1 <= int(head[c]) <= 7 for c in ("n_flags", "n_posts"))
+shown = labels.flag_headline(head, national)
 cols = st.columns(4)
 noun = "Flags" if basis == "automatic" else "Confirmed flags"
-cols[0].metric(noun, formats.shown_count(head["n_flags"], national), border=True,
+cols[0].metric(noun, shown["n_flags"][0], border=True,
                help=f"{BASES[basis]} on staff and organisation posts in the selection.")
-cols[1].metric("High-severity", formats.shown_count(head["n_high"], national), border=True)
-cols[3].metric("Reviewed", formats.shown_count(head["n_reviewed"], national), border=True,
-               help=f"Automatic flags with a review decision, of "
-                    f"{formats.shown_count(head['n_automatic'], national)}.")
-rate_value = formats.SUPPRESSED if hidden else f"{head['rate']:,.1f}"
-rate_ci = None if hidden else f"95% CI {head['ci_low']:,.1f}–{head['ci_high']:,.1f}"
+cols[1].metric("High-severity", shown["n_high"][0], border=True)
+cols[3].metric("Reviewed", shown["n_reviewed"][0], border=True,
+               help=f"Automatic flags with a review decision, of {shown['n_automatic'][0]}.")
 rate_label = MEASURES["flags" if basis == "automatic" else "confirmed_flags"].label
-cols[2].metric(rate_label, rate_value, rate_ci, delta_color="off",
-               delta_arrow="off", border=True,
-               help=f"Over {formats.shown_count(head['n_posts'], national)} staff and organisation "
-                    "posts. 95% CI: exact Poisson below 10 flags, Byar's method from 10.")
+cols[2].metric(rate_label, *shown["rate"], delta_color="off", delta_arrow="off", border=True,
+               help=f"Over {shown['n_posts'][0]} staff and organisation posts. 95% CI: exact Poisson "
+                    "below 10 flags, Byar's method from 10" + ("." if national else
+                    "; below national level both from the counts rounded to 5."))
 
 # --- enabling practice -------------------------------------------------------------------------------
 st.markdown("**Beside the breaches: what guidance encourages**, in professionals' answers to patient "
@@ -71,43 +68,38 @@ for col, (label, share, num, den, tip) in zip(cols, (
         (MEASURES["compassion"].label, "compassion", "n_compassion", "n_answered",
          "Answers that acknowledge the person: sorry to hear, understandable to feel anxious, "
          "thank you for asking, take care."))):
-    if int(good[den]) == 0:
-        value, ci = "—", None
-    elif not national and any(1 <= int(good[c]) <= 7 for c in (num, den)):
-        value, ci = formats.SUPPRESSED, None
-    else:
-        value, ci = f"{good[share]:.0%}", f"95% CI {good[share + '_low']:.0%}–{good[share + '_high']:.0%}"
+    value, ci = labels.share_metric(good, num, den, national)
     col.metric(label, value, ci, delta_color="off", delta_arrow="off", border=True,
-               help=tip + f" Over {formats.shown_count(good[den], national)}.")
+               help=tip + f" Over {disclosure.count_text(good[den], national)}.")
 
 # --- by family and rule -----------------------------------------------------------------------------
 st.subheader("Which guidance is flagged")
 left, right = st.columns(2)
 with left:
     st.markdown("**By rule family**")
-    st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "family"} | opts,
-                                national=national), key="chart_flag_family")
+    st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "family"} | opts),
+                    key="chart_flag_family")
 with right:
     st.markdown("**By rule** (most flagged first)")
-    st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "rule"} | opts,
-                                national=national), key="chart_flag_rule")
+    st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "rule"} | opts),
+                    key="chart_flag_rule")
 st.caption("Bars are flags per 1,000 staff and organisation posts in the selection; whiskers "
            "are 95% confidence intervals (exact Poisson below 10 flags, Byar's method from 10).")
 
 # --- over time ----------------------------------------------------------------------------------------
 # A fragment: changing the period reruns only this chart.
 @st.fragment
-def flags_over_time(chosen, opts: dict, national: bool) -> None:
+def flags_over_time(chosen, opts: dict) -> None:
     st.subheader("Flag rate over time")
     grain = st.segmented_control("Period", list(GRAINS), key="flag_grain", default="week",
                                  format_func=GRAINS.get) or "week"
     st.plotly_chart(data.figure(flag_queries.flags_over_time, charts.flags_over_time, chosen,
-                                {"grain": grain} | opts, national=national), key="chart_flags_over_time")
-    st.caption("Shaded: the 95% confidence interval. Gaps: periods with no staff posts"
-               + ("" if national else ", or with 1–7 flags or posts (hidden)") + ".")
+                                {"grain": grain} | opts), key="chart_flags_over_time")
+    st.caption("Shaded: the 95% confidence interval. Rates come from counts rounded to the nearest 5; "
+               "gaps: periods with no staff posts, or with 1–7 flags or posts (hidden).")
 
 
-flags_over_time(chosen, opts, national)
+flags_over_time(chosen, opts)
 
 # --- funnel -----------------------------------------------------------------------------------------
 # A fragment: changing "Compare" reruns only the funnel and its table.
@@ -152,6 +144,7 @@ if page.rows_visible("the flagged posts"):
                    ". Evidence is the text that triggered the rule; names, NHS numbers, phone numbers "
                    "and other identifiers are removed from it and from the post.")
 
-st.caption("Small numbers: below national level (any region or trust filter, and every region or "
-           "trust row) counts of 1–7 show as * and others are rounded to the nearest 5; rates "
-           "computed over such counts are hidden (NHS Digital's disclosure control).")
+st.caption("Small numbers: below national level (any filter or a shorter date range, and every "
+           "family, rule, period, region or trust) counts of 1–7 show as * and others are rounded to the "
+           "nearest 5; rates are computed from the rounded counts and hidden over a hidden one (NHS "
+           "Digital's disclosure control; docs/methods.md).")

@@ -13,7 +13,7 @@ from warehouse.policy_queries import CLAUSES
 from warehouse.queries import Filters
 
 chosen = page.start("Policy comparison", ":material/policy:")
-national = not chosen.regions and not chosen.trusts
+national = page.national(chosen)  # anything narrower hides counts of 1-7 and rounds the rest
 
 st.caption("Each trust's local social-media policy beside what happened under it. Outcomes are "
            "counted under the policy **in force on the day** (a staff post's day for flags, the day "

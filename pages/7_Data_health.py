@@ -79,8 +79,7 @@ st.plotly_chart(data.figure(health_queries.fetches_over_time, charts.fetches_ove
                 key="chart_fetches")
 
 st.subheader("Data quality: answers stamped before their question")
-stamped = data.table(health_queries.stamped_early_answers, labels.stamped_early_table, None,
-                     national=auth.current_scope().everything)
+stamped = data.table(health_queries.stamped_early_answers, labels.stamped_early_table, None)  # per platform
 if stamped.empty:
     st.info("No answered patient questions yet.")
 else:

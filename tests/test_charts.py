@@ -17,7 +17,7 @@ import plotly.io as pio
 import pytest
 
 from tests.support import published_queries
-from ui import charts, formats, funnels
+from ui import charts, disclosure, formats, funnels
 from warehouse import flag_queries, health_queries, policy_queries, queries, question_queries
 
 ALL = queries.Filters(date(2024, 7, 1), date(2025, 6, 30))
@@ -56,8 +56,11 @@ def test_posts_over_time(run, grain, by):
     totals = frame.groupby("series")["n_posts"].sum().sort_values(ascending=False)
     label = formats.role if by == "role" else formats.platform
     assert [t.name for t in fig.data] == [label(s) for s in totals.index]
-    busiest = frame[frame["series"] == totals.index[0]]
-    assert list(fig.data[0].y) == busiest["n_posts"].tolist()
+    # a period is below national level, and its lines add up to the period's posts
+    shown = disclosure.protect(frame, ["n_posts"], groups="period", marker=None)
+    busiest = shown[shown["series"] == totals.index[0]]["n_posts"]
+    assert [None if np.isnan(y) else y for y in fig.data[0].y] == [None if pd.isna(n) else float(n) for n in busiest]
+    assert all(np.isnan(y) or y % 5 == 0 for t in fig.data for y in t.y)
     assert all(t.type == "scatter" and t.mode == "lines" for t in fig.data)
     assert layout["xaxis"]["tickformat"] == ("%b %Y" if grain == "month" else "%-d %b %Y")
     assert layout["yaxis"]["tickformat"] == ",d"
@@ -70,6 +73,8 @@ def test_posts_by_region_and_trust(run):
     layout = valid(fig := charts.posts_by_region(regions))
     bar = fig.data[0]
     assert bar.type == "bar" and bar.orientation == "h" and list(bar.y) == regions["region_name"].tolist()
+    hidden = disclosure.protect(regions, ["n_posts"])["n_posts"].tolist()
+    assert list(bar.text) == [h if h == "*" else f"{h:,}" for h in hidden]  # every region drawn, "*" too
     assert list(bar.marker.color)[regions.index[regions["region_code"] == "unattributed"][0]] == charts.GREY
     assert layout["yaxis"]["autorange"] == "reversed" and layout["xaxis"]["tickformat"] == ",d"
     assert layout["bargap"] == 0.3 and layout["height"] == 34 * len(regions) + 70
@@ -81,23 +86,21 @@ def test_posts_by_region_and_trust(run):
 
 @pytest.mark.parametrize("grain", ["day", "week", "month"])
 @pytest.mark.parametrize("by", ["all", "topic", "region"])
-@pytest.mark.parametrize("national", [False, True])
-def test_questions_over_time(run, grain, by, national):
+def test_questions_over_time(run, grain, by):
     frame = run(question_queries.questions_over_time, grain=grain, by=by)
-    layout = valid(fig := charts.questions_over_time(frame, grain=grain, by=by, national=national))
+    layout = valid(fig := charts.questions_over_time(frame, grain=grain, by=by))
     assert len(fig.data) == frame["series"].nunique()
     assert fig.data[0].mode == ("lines+markers" if grain == "month" else "lines")
     assert layout["showlegend"] is (by != "all")
     assert layout["xaxis"]["tickformat"] == ("%b %Y" if grain == "month" else "%-d %b %Y")
-    hidden = pd.isna(fig.data[0].y).mean() if national else None
-    if national and by != "region":  # national counts are shown as they are
-        assert hidden == 0
+    y = np.asarray(fig.data[0].y, dtype=float)  # a period is a short date range: always protected
+    assert np.all(np.isnan(y) | (y % 5 == 0))
     notes = [a["text"] for a in layout.get("annotations", [])]
     assert bool(notes) == any(n.startswith("Most counts here are 1–7") for n in notes)
 
 
 def _hidden_share(frame: pd.DataFrame) -> float:
-    return formats.suppressed(frame, ["n_questions"], None, False, marker=None)["n_questions"].isna().mean()
+    return disclosure.protect(frame, ["n_questions"], marker=None)["n_questions"].isna().mean()
 
 
 def test_questions_over_time_says_when_most_counts_are_hidden(run):
@@ -114,14 +117,14 @@ def test_questions_over_time_says_when_most_counts_are_hidden(run):
     assert not valid(charts.questions_over_time(frame, grain="month", by="all")).get("annotations")
 
 
-@pytest.mark.parametrize("national", [False, True])
-def test_question_topics(run, national):
+def test_question_topics(run):
     frame = run(question_queries.question_topics)
-    layout = valid(fig := charts.question_topics(frame, national=national))
+    layout = valid(fig := charts.question_topics(frame))
     bar = fig.data[0]
-    assert list(bar.y) == [formats.topic(t) for t in frame["topic"]]
-    if national:
-        assert list(bar.x) == frame["n_questions"].tolist()
+    assert list(bar.y) == [formats.topic(t) for t in frame["topic"]]  # hidden ones drawn as "*", not dropped
+    shown = disclosure.protect(frame, ["n_questions"])["n_questions"].tolist()
+    assert list(bar.text) == [v if v == "*" else f"{v:,}" for v in shown]
+    assert list(bar.x) == [0 if v == "*" else v for v in shown]
     assert layout["yaxis"]["autorange"] == "reversed" and layout["xaxis"]["tickformat"] == ",d"
 
 
@@ -141,6 +144,7 @@ def test_questions_by_unit(run, by):
 def test_response_curves(run, by, clock):
     frame = run(question_queries.response_histogram, by=by, clock=clock)
     layout = valid(fig := charts.response_curves(frame, clock=clock, national=by == "all"))
+    notes = [a["text"] for a in layout["annotations"]]
     curves = [t for t in fig.data if t.mode == "lines"]
     assert curves and all(t.line.shape == "hv" for t in curves)
     survival = np.asarray(fig.data[-1].y, dtype=float)
@@ -151,8 +155,10 @@ def test_response_curves(run, by, clock):
     # as add_vline / add_hline draw them: one line and one label per target, then the median
     assert [s["x0"] for s in layout["shapes"][:-1]] == [at for at, _ in targets]
     assert all(shape["yref"] == "y domain" for shape in layout["shapes"][:-1]) and layout["shapes"][-1]["y0"] == 0.5
-    assert [a["text"] for a in layout["annotations"]] == [w for _, w in targets] + ["half answered (median)"]
-    assert layout["annotations"][-1]["xref"] == "x domain"
+    assert notes[:len(targets) + 1] == [w for _, w in targets] + ["half answered (median)"]
+    hidden = sum(disclosure.km_hidden(frame, national=by == "all").values())
+    assert notes[len(targets) + 1:] == ([f"* {hidden} with 1–7 questions, answers or open questions not drawn"]
+                                        if hidden else [])
 
 
 def test_response_curves_draw_bands_for_up_to_three_curves(run):
@@ -213,17 +219,17 @@ def test_flag_funnel(run, unit):
 
 
 @pytest.mark.parametrize("show", ["volume", "within_1h"])
-@pytest.mark.parametrize("national", [False, True])
-def test_asking_times(run, show, national):
+def test_asking_times(run, show):
     frame = run(question_queries.asking_times)
-    layout = valid(fig := charts.asking_times(frame, national=national, show=show))
+    layout = valid(fig := charts.asking_times(frame, show=show))
     heatmap = fig.data[0]
     block = charts.hour_block(int(frame["n_questions"].sum()))
     assert heatmap.type == "heatmap" and len(heatmap.z) == 7 and len(heatmap.z[0]) == 24 // block
     assert list(heatmap.y) == list(formats.WEEKDAYS)
     assert heatmap.colorbar.title.text == ("Questions" if show == "volume" else "Answered<br>within 1 h")
-    if show == "volume" and national:
-        assert np.nansum(heatmap.z) == frame["n_questions"].sum()
+    if show == "volume":  # a cell is a narrow slice: counts rounded to 5, 1-7 blank
+        z = np.asarray(heatmap.z, dtype=float)
+        assert np.all(np.isnan(z) | (z % 5 == 0))
     assert layout["yaxis"]["autorange"] == "reversed" and layout["xaxis"]["tickangle"] == 0
     assert layout["xaxis"]["ticktext"][0] == "00:00"
 
@@ -236,17 +242,18 @@ def test_asking_times_with_too_few_questions():
 
 
 @pytest.mark.parametrize("by", ["family", "rule"])
-@pytest.mark.parametrize("national", [False, True])
-def test_flag_rate_bars(run, by, national):
+def test_flag_rate_bars(run, by):
     frame = run(flag_queries.flag_rates, by=by)
-    layout = valid(fig := charts.flag_rate_bars(frame, national=national))
+    layout = valid(fig := charts.flag_rate_bars(frame))
     bar = fig.data[0]
-    if national:
-        assert list(bar.y) == [n.replace("_", " ") for n in frame["group_name"]]
-        assert list(bar.x) == pytest.approx(frame["rate"].tolist())
-        assert "annotations" not in layout or not layout["annotations"]
-    else:
-        assert layout["annotations"][0]["text"].endswith("with 1–7 flags not shown")
+    top = frame.head(15)
+    assert list(bar.y) == [n.replace("_", " ") for n in top["group_name"]]  # hidden rates drawn as "*"
+    shown = funnels.flag_rates_shown(frame, False).head(15)
+    hidden = pd.isna(shown["rate"]).to_numpy()
+    assert [t == "*" for t in bar.text] == hidden.tolist()
+    assert list(np.asarray(bar.x)[~hidden]) == pytest.approx(shown["rate"][~hidden].astype(float).tolist())
+    if hidden.any():
+        assert layout["annotations"][0]["text"] == f"* {int(hidden.sum())} over 1–7 flags or posts: hidden"
     assert bar.error_x.symmetric is False and layout["yaxis"]["autorange"] == "reversed"
 
 
@@ -254,19 +261,19 @@ def test_flag_rate_bars_with_every_rate_hidden():
     frame = pd.DataFrame({"group_code": ["a"], "group_name": ["a_rule"], "n_flags": [2], "n_posts": [50],
                           "rate": [40.0], "ci_low": [4.8], "ci_high": [144.5]})
     layout = valid(fig := charts.flag_rate_bars(frame))
-    assert len(fig.data[0].y) == 0 and fig.data[0].customdata is None
-    assert layout["annotations"][0]["text"] == "1 with 1–7 flags not shown"
+    assert list(fig.data[0].y) == ["a rule"] and list(fig.data[0].text) == ["*"] and list(fig.data[0].x) == [0]
+    assert list(fig.data[0].customdata[0]) == ["*", "*", "*"]
+    assert layout["annotations"][0]["text"] == "* 1 over 1–7 flags or posts: hidden"
 
 
 @pytest.mark.parametrize("grain", ["day", "week", "month"])
-@pytest.mark.parametrize("national", [False, True])
-def test_flags_over_time(run, grain, national):
+def test_flags_over_time(run, grain):
     frame = run(flag_queries.flags_over_time, grain=grain)
-    layout = valid(fig := charts.flags_over_time(frame, grain=grain, national=national))
+    layout = valid(fig := charts.flags_over_time(frame, grain=grain))
     assert [t.name for t in fig.data] == [None, "95% CI", "Flags per 1,000 staff posts"]
     assert fig.data[1].fill == "tonexty"
-    if national:
-        assert list(fig.data[2].y) == pytest.approx(frame["rate"].tolist(), nan_ok=True)
+    shown = funnels.flag_rates_shown(frame, False)  # a period is below national level: from rounded counts
+    assert list(fig.data[2].y) == pytest.approx(formats.floats(shown["rate"]).tolist(), nan_ok=True)
     assert layout["xaxis"]["tickformat"] == ("%b %Y" if grain == "month" else "%-d %b %Y")
 
 

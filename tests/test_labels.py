@@ -27,5 +27,7 @@ def test_region_and_trust_bars_show_suppressed_numbers():
         "n_posts": [1234, 5, 40], "share": [1234 / 1279, 5 / 1279, 40 / 1279],
     })
     bar = charts.posts_by_region(frame).data[0]
-    assert list(bar.text) == ["1,235", "*", "40"]
-    assert list(bar.x) == [1235, None, 40]
+    # London's 5 is hidden, and the regions add up to the Posts total on the page, so the next
+    # smallest (40) is hidden too (secondary suppression); hidden bars are drawn as "*"
+    assert list(bar.text) == ["1,235", "*", "*"]
+    assert list(bar.x) == [1235, 0, 0]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui import formats, funnels
+from ui import disclosure, formats, funnels
 from warehouse import question_queries, stats
 from warehouse.measures import CALENDAR, DAY_S, HOUR_S, SERVICE, TARGET, TARGETS, UNATTRIBUTED
 
@@ -77,16 +77,20 @@ def _series_label(series: str, by: str) -> str:
 
 
 def posts_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "platform") -> go.Figure:
-    """Lines of posts per period, one per platform (or author role), busiest first."""
+    """Lines of posts per period, one per platform (or author role), busiest first. A period
+    of one platform is always below national level: counts are rounded to 5 and 1-7 are gaps
+    (:func:`ui.disclosure.protect`)."""
     x_title, per = GRAIN_WORDS[grain]
     totals = frame.groupby("series")["n_posts"].sum().sort_values(ascending=False)
+    shown = disclosure.protect(frame, ["n_posts"], groups="period", marker=None)  # a period's lines add up
     day = _date_format(grain)
     traces = []
     for i, series in enumerate(totals.index):
-        rows = frame[frame["series"] == series]
+        rows = shown[shown["series"] == series]
         name = _series_label(series, by)
         traces.append(dict(
-            type="scatter", x=rows["period"], y=rows["n_posts"], mode="lines", name=name,
+            type="scatter", x=rows["period"], y=formats.floats(rows["n_posts"]), mode="lines", name=name,
+            connectgaps=False,
             line=dict(width=2, color=SERIES_COLOURS.get(series, PALETTE[i % len(PALETTE)])),
             hovertemplate=f"{name}<br>%{{x|{day}}}: %{{y:,}} posts<extra></extra>",
         ))
@@ -95,18 +99,23 @@ def posts_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "platfor
                                    hovermode="x unified"))
 
 
-def _bars(names: list[str], values: list[int], shares: list[float], colours: list[str],
-          x_title: str) -> go.Figure:
-    """Horizontal bars of post counts for regions or trusts. Both are below national level,
-    so the numbers shown are suppressed: 1-7 show "*" (no bar), others are rounded to 5, and
-    shares over a hidden count are not shown."""
-    shown = [stats.suppress_count(int(v)) for v in values]
+def _shown_posts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Posts per region or trust as shown: both are below national level, so counts are rounded
+    to 5 or hidden (1-7, and one more where a single one would be), and each share is of the
+    rounded total, from the rounded count (:func:`ui.disclosure.protect`)."""
+    return disclosure.protect(frame.assign(total=frame["n_posts"].sum()), ["n_posts"],
+                              [disclosure.Share("n_posts", "total", "share")], marker=None)
+
+
+def _bars(names: list[str], shown: pd.DataFrame, colours: list[str], x_title: str) -> go.Figure:
+    """Horizontal bars of post counts (``_shown_posts``) for regions or trusts: a hidden bar is
+    drawn as "*" beside a zero-length bar, never dropped."""
+    lengths, labels = disclosure.bar_labels(shown["n_posts"])
     bar = dict(
-        type="bar", y=names, x=[None if v == "*" else v for v in shown], orientation="h",
+        type="bar", y=names, x=lengths, orientation="h",
         marker=dict(color=colours),
-        customdata=[["*" if v == "*" else f"{s:.0%}", "*" if v == "*" else f"{v:,}"]
-                    for v, s in zip(shown, shares)],
-        text=["*" if v == "*" else f"{v:,}" for v in shown], textposition="auto", cliponaxis=False,
+        customdata=[[disclosure.SUPPRESSED if pd.isna(s) else f"{s:.0%}", t] for s, t in zip(shown["share"], labels)],
+        text=labels, textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{customdata[1]} posts (%{customdata[0]} of all shown)<extra></extra>",
     )
     return _figure([bar], _layout(height=max(150, 34 * len(names) + 70), x_title=x_title, y_title="",
@@ -118,17 +127,15 @@ def posts_by_region(frame: pd.DataFrame) -> go.Figure:
     """Horizontal bars of posts per region, busiest at the top, Unattributed in grey."""
     names = frame["region_name"].tolist()
     colours = [GREY if code == UNATTRIBUTED else NHS_BLUE for code in frame["region_code"]]
-    return _bars(names, frame["n_posts"].astype(int).tolist(), frame["share"].tolist(), colours,
-                 "Posts")
+    return _bars(names, _shown_posts(frame), colours, "Posts")
 
 
 def posts_by_trust(frame: pd.DataFrame, top: int = 15) -> go.Figure:
     """Horizontal bars of the ``top`` busiest trusts, names tidied, Unattributed in grey."""
-    rows = frame.head(top)
-    names = [_wrap(formats.org_name(n)) for n in rows["trust_name"]]
-    colours = [GREY if pd.isna(code) else NHS_BLUE for code in rows["trust_code"]]
-    return _bars(names, rows["n_posts"].astype(int).tolist(), rows["share"].tolist(), colours,
-                 "Posts")
+    shown = _shown_posts(frame).head(top)  # hidden as in the table of every trust
+    names = [_wrap(formats.org_name(n)) for n in shown["trust_name"]]
+    colours = [GREY if pd.isna(code) else NHS_BLUE for code in shown["trust_code"]]
+    return _bars(names, shown, colours, "Posts")
 
 
 def _wrap(name: str, width: int = 38) -> str:
@@ -140,10 +147,10 @@ def _wrap(name: str, width: int = 38) -> str:
 
 
 # --- patient questions and response times ------------------------------------------------
-# Counts below national level are suppressed here (DESIGN.md "Statistics shown to people"):
-# each builder takes ``national`` (True only for figures over everything, with no region or
-# trust filter) and hides counts of 1-7 (gaps, blank cells or absent points), rounds the rest
-# to the nearest 5, and hides rates computed over hidden counts.
+# Every number a chart shows passes ui.disclosure.protect (DESIGN.md "Statistics shown to
+# people"). A chart that breaks the view down (by period, topic, rule, region or trust) is
+# below national level whatever the filters: counts of 1-7 are hidden (gaps, blank cells, or
+# a bar drawn as "*"), the rest rounded to 5, and rates are computed from the rounded counts.
 TOPIC_COLOURS = {
     "pain_discomfort": "#AE2573", "preparation": "#005EB8", "appointments_access": "#ED8B00",
     "waiting_results": "#00A499", "recall_further_tests": "#8A1538",
@@ -166,15 +173,14 @@ _TARGET_LINES = {clock: [(t.seconds, t.short) for t in TARGETS if t.clock == clo
                  for clock in (CALENDAR, SERVICE)}
 
 
-def questions_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "all",
-                        national: bool = False) -> go.Figure:
+def questions_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "all") -> go.Figure:
     """Lines of questions per period: all together, or one per topic (or region), most asked
-    first. Hidden
-    counts (1-7 below national level) are gaps in the line."""
+    first. One period is a short date range, below national level whatever the filters: counts
+    are rounded to 5, and hidden ones (1-7) are gaps in the line."""
     x_title, per = GRAIN_WORDS[grain]
-    national = national and by != "region"  # regions are below national level
     totals = frame.groupby("series")["n_questions"].sum().sort_values(ascending=False)
-    shown = formats.suppressed(frame, ["n_questions"], None, national, marker=None)
+    # a period's lines add up to that period's count on the "All questions" line
+    shown = disclosure.protect(frame, ["n_questions"], groups="period", marker=None)
     day = _date_format(grain)
     traces = []
     for i, series in enumerate(totals.index):
@@ -199,16 +205,18 @@ def questions_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "all
                                    hovermode="x unified", annotations=notes))
 
 
-def question_topics(frame: pd.DataFrame, national: bool = False) -> go.Figure:
-    """Horizontal bars: questions per topic, most asked first, with shares."""
-    shown = formats.suppressed(frame, ["n_questions"], {"share": "n_questions"}, national, marker=None)
-    values = shown["n_questions"].astype("Float64").fillna(0).astype(int).tolist()
+def question_topics(frame: pd.DataFrame) -> go.Figure:
+    """Horizontal bars: questions per topic, most asked first, with shares. A topic narrows the
+    view: counts are always rounded or hidden, a hidden one drawn as "*" (never dropped)."""
+    shown = disclosure.protect(frame.assign(total=frame["n_questions"].sum()), ["n_questions"],
+                               [disclosure.Share("n_questions", "total", "share")], marker=None)
+    values, labels = disclosure.bar_labels(shown["n_questions"])
     bar = dict(
         type="bar", y=[formats.topic(t) for t in shown["topic"]], x=values, orientation="h",
         marker=dict(color=[TOPIC_COLOURS.get(t, NHS_BLUE) for t in shown["topic"]]),
-        text=[formats.count_text(v) if pd.isna(v) or v else "0" for v in shown["n_questions"]],
+        text=labels,
         customdata=["" if pd.isna(s) else f" ({s:.0%} of questions)" for s in shown["share"]],
-        textposition="auto", cliponaxis=False,
+        textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{text} questions%{customdata}<extra></extra>",
     )
     return _figure([bar], _layout(height=max(180, 32 * len(shown) + 60), x_title="Questions", y_title="",
@@ -219,15 +227,15 @@ def question_topics(frame: pd.DataFrame, national: bool = False) -> go.Figure:
 def questions_by_unit(frame: pd.DataFrame, top: int = 15) -> go.Figure:
     """Horizontal bars of questions per region or trust (``question_units``), busiest first,
     stacked answered / still open; always suppressed (regions and trusts are below national)."""
-    rows = frame.head(top).assign(n_open=lambda f: f["n_questions"] - f["n_answered"])
-    shown = formats.suppressed(rows, ["n_answered", "n_open", "n_questions"], None, False, marker=None)
+    rows = frame.assign(n_open=lambda f: f["n_questions"] - f["n_answered"])
+    shown = disclosure.protect(rows, ["n_answered", "n_open", "n_questions"], marker=None).head(top)
     names = [_wrap(formats.org_name(n)) for n in shown["group_name"]]
     traces = []
     for column, name, colour in (("n_answered", "Answered", NHS_BLUE), ("n_open", "Still open", AMBER)):
-        values = shown[column].astype("Float64")
+        values, labels = disclosure.bar_labels(shown[column])
         traces.append(dict(
-            type="bar", y=names, x=values.fillna(0).astype(int).tolist(), orientation="h", name=name,
-            marker=dict(color=colour), customdata=[formats.count_text(v) for v in values],
+            type="bar", y=names, x=values, orientation="h", name=name, text=labels, textposition="inside",
+            marker=dict(color=colour), customdata=labels,
             hovertemplate=f"%{{y}}: %{{customdata}} {name.lower()}<extra></extra>",
         ))
     return _figure(traces, _layout(height=max(180, 34 * len(shown) + 80), x_title="Questions", y_title="",
@@ -246,11 +254,14 @@ def _step_points(curve: pd.DataFrame) -> pd.DataFrame:
 def response_curves(frame: pd.DataFrame, clock: str = "calendar", national: bool = False) -> go.Figure:
     """Kaplan-Meier curves from ``response_histogram``: share of questions still waiting for a
     first professional answer against time (log axis). Bands are 95% CIs (drawn when at most
-    three curves). Groups of 1-7 questions are left out below national level."""
-    curves = question_queries.km_curves(frame)
+    three curves). Below national level each curve is drawn from counts of answered and open
+    questions rounded to 5 (:func:`ui.disclosure.km_rounded`: no step is a single answer), and
+    groups with 1-7 questions, answers or open questions are not drawn (said on the chart)."""
+    hidden = disclosure.km_hidden(frame, national)
+    curves = question_queries.km_curves(disclosure.km_rounded(frame, national))
     ticks, words = _TICKS[clock]
     sizes = frame.groupby("group_code", sort=False)[["events", "censored"]].sum().sum(axis=1)
-    groups = [g for g in dict.fromkeys(curves["group_code"]) if national or sizes[g] >= 8]
+    groups = [g for g in dict.fromkeys(curves["group_code"]) if not hidden.get(g, True)]
     bands = len(groups) <= 3
     last = float(curves["time_s"].max()) if len(curves) else DAY_S
     traces = []
@@ -258,7 +269,7 @@ def response_curves(frame: pd.DataFrame, clock: str = "calendar", national: bool
         curve = _step_points(curves[curves["group_code"] == code].reset_index(drop=True))
         x = curve["time_s"].clip(lower=30).tolist()  # log axis: t = 0 drawn at 30 s
         name = formats.org_name(curve["group_name"].iloc[0])
-        n = stats.suppress_count(int(sizes[code]), national=national)
+        n = disclosure.shown_count(int(sizes[code]), national=national)
         colour = GREY if code == UNATTRIBUTED else PALETTE[i % len(PALETTE)]
         waits = [formats.duration(t, service=clock == "service") for t in curve["time_s"]]
         if bands:
@@ -284,6 +295,11 @@ def response_curves(frame: pd.DataFrame, clock: str = "calendar", national: bool
              for at, word in targets]
     notes.append(note | dict(text="half answered (median)", x=1, xref="x domain", xanchor="right",
                              y=0.5, yref="y", yanchor="bottom"))
+    left_out = sum(bool(v) for v in hidden.values())
+    if left_out:
+        notes.append(note | dict(text=f"{disclosure.SUPPRESSED} {left_out} with 1–7 questions, answers or open "
+                                      "questions not drawn", x=0, xref="x domain", xanchor="left", y=0.02,
+                                 yref="y domain", yanchor="bottom"))
     return _figure(traces, _layout(
         height=440, x_title="Time since the question was asked" +
         (" (staffed hours only)" if clock == "service" else ""),
@@ -398,15 +414,15 @@ def hour_block(n_questions: int, min_per_cell: float = 20) -> int:
     return HOUR_BLOCKS[-1]
 
 
-def asking_times(frame: pd.DataFrame, national: bool = False, show: str = "volume") -> go.Figure:
+def asking_times(frame: pd.DataFrame, show: str = "volume") -> go.Figure:
     """Weekday x time-of-day heatmap (UK time) of questions asked (``show="volume"``) or of
     the share answered within 1 hour (``show="within_1h"``). Hours are grouped into blocks
-    (:func:`hour_block`); suppressed cells are blank."""
+    (:func:`hour_block`). A cell is a narrow slice of the view: counts are rounded to 5, shares
+    computed from the rounded counts, and hidden cells (1-7) are blank."""
     block = hour_block(int(frame["n_questions"].sum()))
     frame = (frame.assign(hour=frame["hour"] // block * block)
              .groupby(["weekday", "hour"], as_index=False)[["n_questions", "n_answered_1h", "n_followed_1h"]].sum())
-    frame = frame.assign(p=frame["n_answered_1h"] / frame["n_followed_1h"].where(frame["n_followed_1h"] > 0))
-    shown = formats.suppressed(frame, ["n_questions"], {"p": ["n_answered_1h", "n_followed_1h"]}, national,
+    shown = disclosure.protect(frame, ["n_questions"], [disclosure.Share("n_answered_1h", "n_followed_1h", "p")],
                                marker=None)
     hours = list(range(0, 24, block))
 
@@ -447,38 +463,44 @@ def asking_times(frame: pd.DataFrame, national: bool = False, show: str = "volum
 
 # --- guideline flags ----------------------------------------------------------------------------
 
-def flag_rate_bars(frame: pd.DataFrame, national: bool = False, top: int = 15) -> go.Figure:
+def flag_rate_bars(frame: pd.DataFrame, top: int = 15) -> go.Figure:
     """Horizontal bars of flags per 1,000 staff posts by family or rule (``flag_rates``), with
-    95% CI whiskers; hidden rates (1-7 flags below national level) are left out and said so."""
-    shown = funnels.flag_rates_shown(frame.head(top), national)
+    95% CI whiskers. A family or rule narrows the view (below national level whatever the
+    filters): rates come from counts rounded to 5, and a hidden rate (over 1-7 flags or posts)
+    is drawn as "*", not dropped."""
+    shown = funnels.flag_rates_shown(frame, False).head(top)
     rate, low, high = (formats.floats(shown[c]) for c in ("rate", "ci_low", "ci_high"))
     keep = ~np.isnan(rate)
-    names = [str(n).replace("_", " ") for n in shown["group_name"][keep]]
-    flags = [formats.count_text(v) for v in pd.array(shown["n_flags"], dtype="Float64")[keep]]
+    names = [str(n).replace("_", " ") for n in shown["group_name"]]
+    flags = [formats.count_text(v) for v in pd.array(shown["n_flags"], dtype="Float64")]
+    text = [f"{r:.1f}" if k else disclosure.SUPPRESSED for r, k in zip(rate, keep)]
     bar = dict(
-        type="bar", y=names, x=rate[keep], orientation="h", marker=dict(color=NHS_BLUE),
-        error_x=dict(type="data", symmetric=False, array=(high - rate)[keep],
-                     arrayminus=(rate - low)[keep], color="#231F20", thickness=1.2),
-        hovertemplate=("%{y}: %{x:.1f} flags per 1,000 staff posts (95% CI %{customdata[0]:.1f}–"
-                       "%{customdata[1]:.1f}); %{customdata[2]} flags<extra></extra>"),
+        type="bar", y=names, x=np.where(keep, rate, 0.0), orientation="h", marker=dict(color=NHS_BLUE),
+        text=text, textposition="outside", cliponaxis=False,
+        error_x=dict(type="data", symmetric=False, array=np.where(keep, high - rate, 0.0),
+                     arrayminus=np.where(keep, rate - low, 0.0), color="#231F20", thickness=1.2),
+        customdata=np.column_stack([[f"{v:.1f}" if k else "*" for v, k in zip(low, keep)],
+                                    [f"{v:.1f}" if k else "*" for v, k in zip(high, keep)], flags])
+        if len(shown) else None,
+        hovertemplate=("%{y}: %{text} flags per 1,000 staff posts (95% CI %{customdata[0]}–"
+                       "%{customdata[1]}); %{customdata[2]} flags<extra></extra>"),
     )
-    if keep.any():
-        bar["customdata"] = np.column_stack([low[keep], high[keep], flags])
     notes = []
     if (~keep).any():
-        notes.append(dict(text=f"{int((~keep).sum())} with 1–7 flags not shown", showarrow=False,
+        notes.append(dict(text=f"* {int((~keep).sum())} over 1–7 flags or posts: hidden", showarrow=False,
                           xref="paper", yref="paper", x=1, y=-0.02, xanchor="right", yanchor="top",
                           font=dict(color=GREY, size=11)))
-    return _figure([bar], _layout(height=max(180, 32 * int(keep.sum()) + 70),
+    return _figure([bar], _layout(height=max(180, 32 * len(shown) + 70),
                                   x_title="Flags per 1,000 staff posts", y_title="", legend=False,
                                   yaxis=dict(autorange="reversed"), bargap=0.3, annotations=notes))
 
 
-def flags_over_time(frame: pd.DataFrame, grain: str = "week", national: bool = False) -> go.Figure:
-    """The flag rate per 1,000 staff posts per period with a shaded 95% CI; hidden periods
-    (1-7 flags or posts below national level) are gaps."""
+def flags_over_time(frame: pd.DataFrame, grain: str = "week") -> go.Figure:
+    """The flag rate per 1,000 staff posts per period with a shaded 95% CI. A period is below
+    national level whatever the filters: rates come from counts rounded to 5, and hidden
+    periods (1-7 flags or posts) are gaps."""
     x_title, per = GRAIN_WORDS[grain]
-    shown = funnels.flag_rates_shown(frame, national)
+    shown = funnels.flag_rates_shown(frame, False)
     rate, low, high = (formats.floats(shown[c]) for c in ("rate", "ci_low", "ci_high"))
     flags = [formats.count_text(v) for v in pd.array(shown["n_flags"], dtype="Float64")]
     posts = [formats.count_text(v) for v in pd.array(shown["n_posts"], dtype="Float64")]

@@ -23,7 +23,7 @@ import pandas as pd
 import streamlit as st
 
 from store import access, config, reader
-from ui import auth, charts, labels
+from ui import auth, charts, disclosure, labels
 from warehouse import question_queries, queries
 from warehouse.queries import Filters
 
@@ -141,21 +141,23 @@ def table(function: Query, builder: Callable, filters: Filters | None, query: di
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=QUERY_CACHE_ENTRIES, show_spinner=False)
-def _cached_summaries(version: Version, filters, by: str, top: int):
-    """Kaplan–Meier summaries per group (``question_queries.km_summaries``) from the SQL
-    histograms of each clock: (calendar: the median and within 1 h and 3 days; service: the
-    median in staffed hours; service days: within 1 of the trust's own service days)."""
+def _cached_summaries(version: Version, filters, by: str, top: int, national: bool):
+    """Kaplan–Meier summaries per group (``ui.disclosure.km_summaries``: below national level
+    from rounded counts) from the SQL histograms of each clock: (calendar: the median and
+    within 1 h and 3 days; service: the median in staffed hours; service days: within 1 of the
+    trust's own service days)."""
     within = {"calendar": question_queries.CALENDAR_WITHIN, "service": question_queries.SERVICE_WITHIN,
               "service_days": question_queries.SERVICE_DAY_WITHIN}
-    return tuple(question_queries.km_summaries(
+    return tuple(disclosure.km_summaries(
         _run(version, question_queries.response_histogram, filters, {"by": by, "clock": clock, "top": top}),
-        within_s=within[clock]) for clock in question_queries.CLOCKS)
+        within_s=within[clock], national=national) for clock in question_queries.CLOCKS)
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
 def _cached_response(version: Version, builder_name: str, _builder: Callable, filters, by: str, top: int,
                      options: tuple):
-    return _builder(*_cached_summaries(version, filters, by, top), **dict(options))
+    national = dict(options).get("national", False)
+    return _builder(*_cached_summaries(version, filters, by, top, national), **dict(options))
 
 
 def response_table(filters: Filters, by: str = "all", top: int = 10_000, **table_options):

@@ -1,6 +1,5 @@
-"""How one value reads on screen: names of codes, times, waits, counts, shares and rates, and
-the suppression every number below national level passes through (DESIGN.md "Statistics shown
-to people"). Pure functions, no Streamlit; the tables people read (:mod:`ui.labels`) and the
+"""How one value reads on screen: names of codes, times, waits, counts, shares and rates (what
+may be shown is decided before, by :mod:`ui.disclosure`). Pure functions, no Streamlit; the tables people read (:mod:`ui.labels`) and the
 charts (:mod:`ui.charts`) both build on them and import nothing of each other.
 """
 from __future__ import annotations
@@ -10,7 +9,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from warehouse import stats
+from ui import disclosure
 from warehouse.measures import DAY_S, HOUR_S
 
 PLATFORMS = {
@@ -121,11 +120,8 @@ def percent_parts(p, low=None, high=None) -> tuple[str, str | None]:
 
 
 # --- numbers ------------------------------------------------------------------------------
-# Below national level every count goes through warehouse.stats.suppress_table: counts 1-7
-# show "*", others are rounded to 5, and rates, shares and medians over a hidden count show
-# "*" (tables) or are left out (charts, ``marker=None``). The rows of a table or the cells of
-# a chart add up to a total shown on the page, so secondary suppression applies too.
-SUPPRESSED = stats.SUPPRESSED
+# Suppression is not here: ui.disclosure decides what is shown; these only format it.
+SUPPRESSED = disclosure.SUPPRESSED
 
 
 def floats(series) -> np.ndarray:
@@ -141,22 +137,9 @@ def count(value) -> str:
 
 
 def count_text(value) -> str:
-    """A chart's count in words: a hidden (<NA>) count is 'fewer than 8'."""
-    return "fewer than 8" if pd.isna(value) else f"{int(value):,}"
-
-
-def shown_count(n, national: bool) -> str:
-    """A count as shown: exact at national level, else suppressed (0, "*", or rounded to 5)."""
-    return count(stats.suppress_count(int(n), national=national))
-
-
-def suppressed(frame: pd.DataFrame, counts, rates, national: bool,
-               marker: str | None = SUPPRESSED) -> pd.DataFrame:
-    """``frame`` with its ``counts`` rounded and hidden cells as ``marker`` ("*" in tables,
-    None: <NA> in charts), and each rate of ``rates`` (column -> the counts it is over)
-    hidden with them; unchanged when ``national``. Its rows add up to a shown total."""
-    return stats.suppress_table(frame.assign(_all=1), counts, rates, group_cols="_all",
-                                national=national, marker=marker).drop(columns="_all")
+    """A chart's count as text: a hidden (<NA>) count is "*" (not "fewer than 8": a cell hidden
+    by secondary suppression may be larger, and saying so would tell which one is small)."""
+    return SUPPRESSED if pd.isna(value) else f"{int(value):,}"
 
 
 def rate_text(rate, low=None, high=None) -> str:

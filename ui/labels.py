@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ui import formats, funnels
+from ui import disclosure, formats, funnels
+from ui.disclosure import Rate, Share
 from ui.formats import SUPPRESSED, count, org_name, percent, platform, rate_text, role, topic
 from ui.redact import redact, safe_url
 from ui.safe import strip_paths
@@ -21,8 +22,8 @@ def _each_distinct(series: pd.Series, function) -> pd.Series:
 def trust_table(frame: pd.DataFrame) -> pd.DataFrame:
     """posts_by_trust -> the table people read. Trusts are below national level, so post
     counts and shares are suppressed (1-7 show "*", others rounded to 5; see below)."""
-    shown = formats.suppressed(frame.assign(share=frame["share"].astype("float64") * 100), ["n_posts"],
-                      {"share": "n_posts"}, national=False)
+    shown = disclosure.protect(frame.assign(total=frame["n_posts"].sum()), ["n_posts"],
+                               [Share("n_posts", "total", "share", scale=100)])
     return pd.DataFrame({
         "Trust": _each_distinct(frame["trust_name"], org_name),
         "Region": frame["region_name"],
@@ -58,10 +59,8 @@ def question_unit_table(frame: pd.DataFrame, unit: str = "trust", national: bool
     still open and the response rate (over all questions, unanswered included) with its
     95% Wilson interval. Suppressed unless ``national``."""
     frame = frame.assign(n_open=frame["n_questions"] - frame["n_answered"])
-    p, low, high = stats.wilson(frame["n_answered"].to_numpy(), frame["n_questions"].to_numpy())
-    frame = frame.assign(rate=p, rate_low=low, rate_high=high)
-    shown = formats.suppressed(frame, ["n_questions", "n_answered", "n_open"],
-                      {c: ["n_questions", "n_answered"] for c in ("rate", "rate_low", "rate_high")}, national)
+    shown = disclosure.protect(frame, ["n_questions", "n_answered", "n_open"],
+                               [Share("n_answered", "n_questions", "rate", "rate_low", "rate_high")], national=national)
     table = {"Trust" if unit == "trust" else "Region": _each_distinct(shown["group_name"], org_name)}
     if unit == "trust":
         table["Region"] = shown["region_name"]
@@ -80,9 +79,7 @@ def acknowledged_share(head: pd.Series, national: bool = False) -> tuple[str, st
     answer, as a metric shows it: ('12%', '95% CI 9–15%'); '*' when a count it is over is 1–7
     below national level, '—' without questions."""
     frame = pd.DataFrame({"n": [int(head["n_questions"])], "k": [int(head["n_acknowledged"])]})
-    p, low, high = stats.wilson(frame["k"].to_numpy(), frame["n"].to_numpy())
-    frame = frame.assign(p=p, low=low, high=high)
-    row = formats.suppressed(frame, ["n", "k"], {c: ["n", "k"] for c in ("p", "low", "high")}, national).iloc[0]
+    row = disclosure.protect(frame, ["n", "k"], [Share("k", "n", "p", "low", "high")], national=national).iloc[0]
     if row["p"] == SUPPRESSED:
         return SUPPRESSED, None
     value, ci = formats.percent_parts(row["p"], row["low"], row["high"])
@@ -130,15 +127,15 @@ def _response_figures(calendar: pd.DataFrame, service: pd.DataFrame, service_day
         "median_low": codes.map(med["median_ci_low_s"]).to_numpy(),
         "median_high": codes.map(med["median_ci_high_s"]).to_numpy(),
     })
-    frame["rate"], frame["rate_low"], frame["rate_high"] = stats.wilson(frame["events"], frame["n"])
-    rates = {c: ["n", "events"] for c in ("rate", "rate_low", "rate_high", "median", "median_low", "median_high")}
+    rates = {c: ["n", "events"] for c in ("median", "median_low", "median_high")}
     for t in TARGETS:
         table, column = by_clock[t.clock], f"within_{t.code}"
         frame[f"events_{t.code}"] = codes.map(table[f"events_{t.seconds}"]).fillna(0).to_numpy()
         for part in ("", "_low", "_high"):
             frame[column + part] = codes.map(table[f"p_{t.seconds}{part}"]).to_numpy()
             rates[column + part] = ["n", f"events_{t.code}"]
-    return formats.suppressed(frame, ["n", "events"], rates, national)
+    return disclosure.protect(frame, ["n", "events"], [Share("events", "n", "rate", "rate_low", "rate_high")],
+                              rates, national=national)
 
 
 def _share(row, prefix: str) -> tuple[str, str | None]:
@@ -213,24 +210,29 @@ def funnel_centre_note(units: pd.DataFrame, measure: str = "answered", unit: str
                        national: bool = False) -> str:
     """question_units -> one sentence saying why the funnel's centre line and the figures at the
     top of the page differ: the centre is over questions attributed to a {unit}, the top counts
-    the unattributed too (:func:`warehouse.funnel.centre_beside_all`). Counts suppressed unless
-    ``national``; a share over a hidden count is hidden."""
+    the unattributed too (:func:`warehouse.funnel.centre_beside_all`). The centre is the line as
+    drawn (from rounded totals, :func:`ui.funnels.funnel_points`); counts and the all-questions
+    share are disclosed as the page's headline is (exact only when ``national``)."""
     num, den, words = funnels.FUNNEL_MEASURES[measure][:3]
     c = funnel.centre_beside_all(units, num, den, UNATTRIBUTED)
 
     def shown(n):
-        return formats.shown_count(n, national)
+        return disclosure.count_text(int(n), national)
 
-    def share(p, *counts):
-        hidden = not national and any(1 <= n <= 7 for n in counts)
-        return SUPPRESSED if hidden else formats.percent(p)
+    def share(k, n, *others):
+        if disclosure.hidden_over(k, n, *others, national=national):
+            return SUPPRESSED
+        k, n = (k, n) if national else (disclosure.rounded(int(k)), disclosure.rounded(int(n)))
+        return formats.percent(k / n) if n else "—"
 
     questions = "questions" if measure == "answered" else "questions followed long enough to tell"
-    centre = share(c["centre"], c["k_centre"], c["n_centre"])
+    drawn = funnels.funnel_points(units, measure)[1]
+    centre = (SUPPRESSED if disclosure.hidden_over(c["k_centre"], c["n_centre"], national=national)
+              else formats.percent(drawn))
     if c["n_unattributed"] == 0:
         return (f"The centre line, {centre} {words}, is over all {shown(c['n_centre'])} {questions}, "
                 "as the figures at the top of the page.")
-    overall = share(c["overall"], c["k_centre"], c["n_centre"], c["k_unattributed"], c["n_unattributed"])
+    overall = share(c["k_all"], c["n_all"], c["k_unattributed"], c["n_unattributed"])
     return (f"The centre line, {centre} {words}, is over the {shown(c['n_centre'])} {questions} attributed "
             f"to a {unit}; the figures at the top of the page also count the {shown(c['n_unattributed'])} "
             f"attributed to none ({shown(c['k_unattributed'])} {words}), which makes {overall}.")
@@ -258,8 +260,8 @@ def flag_rate_table(frame: pd.DataFrame, unit: str = "trust", national: bool = F
     """flag_rates -> the table people read: name, flags, staff posts and the rate per 1,000
     posts with its 95% CI. Suppressed unless ``national`` (counts 1-7 "*", others rounded to
     5, rates over 1-7 hidden)."""
-    shown = formats.suppressed(frame, ["n_flags", "n_posts"],
-                      {c: ["n_flags", "n_posts"] for c in ("rate", "ci_low", "ci_high")}, national)
+    shown = disclosure.protect(frame, ["n_flags", "n_posts"], [Rate("n_flags", "n_posts", "rate", "ci_low", "ci_high")],
+                               national=national)
     names = {"trust": "Trust", "region": "Region", "family": "Family", "rule": "Rule", "all": "Group"}
     table = {names.get(unit, unit.capitalize()):
              _each_distinct(shown["group_name"], org_name) if unit in ("trust", "region")
@@ -273,6 +275,36 @@ def flag_rate_table(frame: pd.DataFrame, unit: str = "trust", national: bool = F
                                             zip(shown["rate"], shown["ci_low"], shown["ci_high"])],
     }
     return pd.DataFrame(table)
+
+
+def flag_headline(head: pd.Series, national: bool = False) -> dict[str, tuple[str, str | None]]:
+    """flag_headline's row -> the Guideline flags metrics as shown: flags, high-severity,
+    reviewed, automatic and staff posts (counts), and the rate per 1,000 with its CI computed
+    from the shown counts; each (value, "95% CI …" or None)."""
+    counts = ["n_flags", "n_high", "n_reviewed", "n_automatic", "n_posts"]
+    frame = pd.DataFrame({c: [int(head[c])] for c in counts})
+    row = disclosure.protect(frame, counts, [Rate("n_flags", "n_posts", "rate", "ci_low", "ci_high")],
+                             national=national, groups=None).iloc[0]
+    out = {c: (count(row[c]), None) for c in counts}
+    if row["rate"] == SUPPRESSED:
+        out["rate"] = (SUPPRESSED, None)
+    else:
+        out["rate"] = (f"{row['rate']:,.1f}", f"95% CI {row['ci_low']:,.1f}–{row['ci_high']:,.1f}")
+    return out
+
+
+def share_metric(head: pd.Series, num: str, den: str, national: bool = False) -> tuple[str, str | None]:
+    """A share ``num``/``den`` of a one-row headline as a metric shows it: ('64%', '95% CI
+    59–69%'), computed from the shown counts below national level; '*' over a hidden count,
+    '—' when the denominator is 0."""
+    if int(head[den]) == 0:
+        return "—", None
+    frame = pd.DataFrame({"k": [int(head[num])], "n": [int(head[den])]})
+    row = disclosure.protect(frame, [], [Share("k", "n", "p", "low", "high")], national=national).iloc[0]
+    if row["p"] == SUPPRESSED:
+        return SUPPRESSED, None
+    value, ci = formats.percent_parts(row["p"], row["low"], row["high"])
+    return value, None if ci is None else f"95% CI {ci}"
 
 
 REVIEW_STATUS = {"unreviewed": "Not reviewed", "confirmed": "Confirmed", "dismissed": "Dismissed",
@@ -320,24 +352,21 @@ def _hours(value) -> str:
 def policy_matrix_table(register: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     """policy_register + trust_outcomes -> one row per trust: its local policy's clauses (the
     version in force at the end of the range) beside its outcomes over the range. Trust rows
-    are below national level, so counts are suppressed and rates over 1-7 hidden."""
-    frame = register.merge(outcomes.drop(columns=["trust_name", "region_name"]), on="trust_code", how="left")
+    are below national level, so counts are suppressed and rates over 1-7 hidden: over every
+    trust's outcomes (before keeping those with a policy), so that a cell hidden here is hidden
+    in the funnels of the same trusts too."""
     counts = ["n_posts", "n_flags", "n_questions", "n_answered", "n_target_known", "n_within_target",
               "n_answer_signposting", "n_answer_compassion"]
-    frame[counts] = frame[counts].fillna(0).astype("int64")
-    ci = stats.rate_ci(frame["n_flags"].to_numpy(dtype=float), frame["n_posts"].to_numpy(dtype=float))
+    outcomes = outcomes.drop(columns=["trust_name", "region_name"])
+    outcomes[counts] = outcomes[counts].fillna(0).astype("int64")
     shares = {"answered": ("n_answered", "n_questions"), "target": ("n_within_target", "n_target_known"),
               "signposting": ("n_answer_signposting", "n_answered"),
               "compassion": ("n_answer_compassion", "n_answered")}
-    frame = frame.assign(rate=ci["rate"], ci_low=ci["ci_low"], ci_high=ci["ci_high"])
-    for name, (num, den) in shares.items():
-        p, low, high = stats.wilson(frame[num].to_numpy(), frame[den].to_numpy())
-        frame = frame.assign(**{name: p, f"{name}_low": low, f"{name}_high": high})
-    rates = {c: ["n_flags", "n_posts"] for c in ("rate", "ci_low", "ci_high")}
-    for name, (num, den) in shares.items():
-        rates |= {c: [num, den] for c in (name, f"{name}_low", f"{name}_high")}
-    shown = formats.suppressed(frame, counts, rates, national=False)
-    overrides = frame["n_rule_overrides"].fillna(0).astype(int)
+    derived = [Rate("n_flags", "n_posts", "rate", "ci_low", "ci_high"),
+               *(Share(num, den, name, f"{name}_low", f"{name}_high") for name, (num, den) in shares.items())]
+    shown = register.merge(disclosure.protect(outcomes, counts, derived), on="trust_code", how="left")
+    shown[counts] = shown[counts].astype(object).where(shown[counts].notna(), 0)  # no outcomes: none
+    overrides = shown["n_rule_overrides"].fillna(0).astype(int)
     return pd.DataFrame({
         "Trust": _each_distinct(shown["trust_name"], org_name),
         "Region": shown["region_name"],
@@ -390,14 +419,14 @@ def policy_comparison_table(frame: pd.DataFrame, yes: str, no: str, national: bo
         events, exposure = row[f"events_{side}"], row[f"exposure_{side}"]
         if exposure == 0:
             return "—"
-        if not national and any(1 <= int(n) <= 7 for n in (events, exposure)):
+        if disclosure.hidden_over(events, exposure, national=national):
             return SUPPRESSED
         v = row[f"value_{side}"]
         return f"{v:,.1f}" if row["kind"] == "ratio" else f"{v:.0%}"
 
     def effect(row):
-        if not national and any(1 <= int(row[c]) <= 7 for c in
-                                ("events_yes", "exposure_yes", "events_no", "exposure_no")):
+        if disclosure.hidden_over(*(row[c] for c in ("events_yes", "exposure_yes", "events_no", "exposure_no")),
+                                  national=national):
             return SUPPRESSED
         return _effect_text(row)
 
@@ -418,8 +447,8 @@ def policy_answer(frame: pd.DataFrame, yes: str, no: str, national: bool = False
     if row["exposure_yes"] == 0 or row["exposure_no"] == 0:
         return "unknown", (f"Not enough to compare: in this selection no staff posts were made under "
                            f"{yes if row['exposure_yes'] == 0 else no}.")
-    if not national and any(1 <= int(row[c]) <= 7 for c in
-                            ("events_yes", "exposure_yes", "events_no", "exposure_no")):
+    if disclosure.hidden_over(*(row[c] for c in ("events_yes", "exposure_yes", "events_no", "exposure_no")),
+                              national=national):
         return "unknown", "Too few posts or flags in this selection to compare without revealing small numbers."
     rates = (f"Staff posts made under {yes} were flagged at **{row['value_yes']:,.1f} per 1,000**, against "
              f"**{row['value_no']:,.1f} per 1,000** under {no}")
@@ -487,9 +516,8 @@ def stamped_early_table(frame: pd.DataFrame, national: bool = False) -> pd.DataF
     """stamped_early_answers -> per platform: answered questions, and those whose answer was
     stamped before the post it replies to (counted as answered after 0 s), with their share.
     Suppressed unless ``national`` (the viewer sees every trust)."""
-    frame = frame.assign(share=frame["n_stamped_early"] / frame["n_answered"].where(frame["n_answered"] > 0))
-    shown = formats.suppressed(frame, ["n_stamped_early", "n_answered"], {"share": ["n_stamped_early", "n_answered"]},
-                               national)
+    shown = disclosure.protect(frame, ["n_stamped_early", "n_answered"], [Share("n_stamped_early", "n_answered", "share")],
+                               national=national)
     return pd.DataFrame({
         "Platform": _each_distinct(frame["platform"], platform),
         "Answered questions": shown["n_answered"].map(count),

@@ -22,7 +22,7 @@ import streamlit as st
 
 from store import access, config, db, integrity
 from store.ledger import ChainCheck
-from ui import auth, data, filters, safe
+from ui import auth, data, disclosure, filters, safe
 from warehouse import queries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -232,6 +232,15 @@ def start(title: str, icon: str, *, search: bool = False):
     chosen = filters.controls(options, search=search)
     st.caption(filters.describe(chosen, options))
     return chosen
+
+
+def national(chosen, *, narrowed: bool = False) -> bool:
+    """Whether figures over the whole of ``chosen`` are national, and so shown exactly: nothing
+    narrows it (:func:`ui.disclosure.national_view`: every day of the data, no region, trust,
+    platform or search; ``narrowed`` for a page's own narrowing, such as a topic or a rule)."""
+    options = filters.load_options()
+    return options is not None and disclosure.national_view(chosen, options.first_day, options.last_day,
+                                                            narrowed=narrowed)
 
 
 def rows_visible(what: str = "posts") -> bool:

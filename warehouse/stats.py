@@ -26,31 +26,12 @@ What is estimated, and why
   :mod:`warehouse.funnel` (``funnel_limits_proportion`` and ``funnel_limits_rate`` are
   re-exported here).
 
-Small-number suppression (NHS Digital's published disclosure control)
---------------------------------------------------------------------
-Suppression applies to every number that leaves the system below national level
-(``national=True`` switches it off):
-
-1. A count of 0 is shown as 0 (a zero is not disclosive).
-2. A count of 1–7 is shown as ``*`` (primary suppression).
-3. Any other count is rounded to the nearest 5 (8 → 10, 12 → 10, 13 → 15). Totals are rounded
-   from their own unrounded value, not summed from rounded cells.
-4. A rate, percentage, median or other statistic is not shown (``*``) when any count it is
-   computed over (numerator or denominator) is 1–7. The same applies when one of those counts
-   was hidden by rule 5, because a rate together with its shown denominator would reveal the
-   hidden count.
-5. Secondary suppression. Rows in the same group (``group_cols``) add up to a total that is
-   shown, either as a ``total_rows`` row in the same table or elsewhere. If exactly one cell
-   of a count column in a group is hidden while that group's total is shown, the total minus
-   the visible cells would reveal it. So the smallest remaining non-zero cell of the group is
-   hidden too (ties: first row). If no non-zero cell remains, the total equals the hidden cell
-   and is itself 1–7, so rule 2 already hides it. Each count column is treated on its own.
-   Columns that add up to another shown column are not detected; pass such tables in long
-   form.
+Small-number suppression is not here: it is display logic, in ui/disclosure.py (the one
+function every number shown passes through).
 """
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -60,7 +41,6 @@ from warehouse.funnel import funnel_limits_proportion, funnel_limits_rate  # noq
 from warehouse.measures import CALENDAR, thresholds
 
 Z95 = float(special.ndtri(0.975))  # 1.95996…
-SUPPRESSED = "*"
 _CI_LABELS = ("ci_low", "ci_high")
 
 
@@ -216,88 +196,3 @@ def rate_ci(events, denominator, per: float = 1000, conf: float = 0.95) -> dict:
     if o.ndim == 0 and den.ndim == 0:
         return {k: (str(v) if k == "method" else float(v)) for k, v in out.items()}
     return out
-
-
-# ---------------------------------------------------------------- suppression
-def suppress_count(n, national: bool = False):
-    """One count as shown: 0 → 0, 1–7 → "*", otherwise rounded to the nearest 5 (int).
-
-    With ``national=True`` the count is returned unchanged. None/NaN stays None.
-    """
-    if n is None or (isinstance(n, float) and np.isnan(n)) or n is pd.NA:
-        return None
-    if n < 0 or n != int(n):
-        raise ValueError(f"not a count: {n!r}")
-    n = int(n)
-    if national or n == 0:
-        return n
-    if n <= 7:
-        return SUPPRESSED
-    return (n + 2) // 5 * 5
-
-
-def _mask(df: pd.DataFrame, rows) -> np.ndarray:
-    if rows is None:
-        return np.zeros(len(df), dtype=bool)
-    if isinstance(rows, str):
-        return df[rows].fillna(False).to_numpy(dtype=bool)
-    return np.asarray(rows, dtype=bool)
-
-
-def suppress_table(df: pd.DataFrame, count_cols: Sequence[str],
-                   rate_cols: Mapping[str, str | Sequence[str]] | None = None, *,
-                   group_cols: str | Sequence[str] | None = None, total_rows=None,
-                   national: bool = False, marker: str | None = SUPPRESSED) -> pd.DataFrame:
-    """Apply the module's suppression rules to a table; returns a new table.
-
-    ``count_cols`` are shown counts. ``rate_cols`` maps each statistic column (rate, %,
-    median, CI bound…) to the count column(s) it is computed over; those may be columns that
-    are not shown. ``group_cols`` means that the rows sharing these values add up to a total
-    that is shown somewhere. ``total_rows`` (a boolean mask, or the name of a boolean column)
-    marks rows that are such totals: they are suppressed and rounded like any count, but are
-    not cells of their group. With ``total_rows`` and no ``group_cols``, all the other rows form
-    one group. Hidden cells get ``marker``, or <NA> with ``marker=None``, for charts.
-    ``national=True`` returns an unchanged copy.
-    """
-    out = df.copy()
-    if national:
-        return out
-    rate_cols = {k: ([v] if isinstance(v, str) else list(v)) for k, v in (rate_cols or {}).items()}
-    is_total = _mask(df, total_rows)
-    secondary = group_cols is not None or total_rows is not None
-    groups = ([tuple(x) for x in df[[group_cols] if isinstance(group_cols, str) else list(group_cols)]
-               .itertuples(index=False)] if group_cols is not None else [()] * len(df))
-    hidden: dict[str, np.ndarray] = {}
-    for col in count_cols:
-        raw = df[col].to_numpy(dtype=float)
-        hide = (raw >= 1) & (raw <= 7)
-        if secondary:
-            for key in dict.fromkeys(groups):
-                in_group = np.array([g == key for g in groups])
-                cells = np.flatnonzero(in_group & ~is_total)
-                total_hidden = bool(hide[in_group & is_total].any())
-                if total_hidden or hide[cells].sum() != 1:
-                    continue
-                candidates = [i for i in cells if not hide[i] and raw[i] > 0]
-                if candidates:
-                    hide[min(candidates, key=lambda i: (raw[i], i))] = True
-        hidden[col] = hide
-        shown = np.where(np.isnan(raw), np.nan, np.floor((raw + 2) / 5) * 5)
-        out[col] = _with_marker(pd.array(shown, dtype="Float64").astype("Int64"), hide, marker)
-    for col, counts in rate_cols.items():
-        hide = np.zeros(len(df), dtype=bool)
-        for c in counts:
-            raw = df[c].to_numpy(dtype=float)
-            hide |= (raw >= 1) & (raw <= 7)
-            hide |= hidden.get(c, np.zeros(len(df), dtype=bool))
-        out[col] = _with_marker(pd.array(df[col].to_numpy(dtype=float), dtype="Float64"), hide, marker)
-    return out
-
-
-def _with_marker(values, hide: np.ndarray, marker: str | None) -> pd.Series:
-    s = pd.Series(values)
-    if marker is None:
-        return s.mask(hide).array
-    obj = s.astype(object).where(~pd.isna(s), None)
-    obj[hide] = marker
-    return obj.to_numpy()
