@@ -12,7 +12,7 @@ import time
 from datetime import date, timedelta
 
 from store import reader
-from warehouse import flag_queries, health_queries, policy_queries, queries, question_queries
+from warehouse import flag_queries, health_queries, policy_queries, queries, question_queries, theme_queries
 
 LAST_DAY = date(2026, 10, 31)  # bench/run.py generates the demo up to 1 Nov 2026
 
@@ -45,7 +45,7 @@ PAGE_QUERIES = {
         (question_queries.question_headline, {}),
         (question_queries.response_histogram, {"by": "all", "clock": "calendar"}),
         (question_queries.response_histogram, {"by": "all", "clock": "service"}),
-        (question_queries.questions_over_time, {"grain": "week", "by": "all"}),
+        (question_queries.questions_over_time, {"grain": "month", "by": "all"}),
         (question_queries.question_topics, {}),
         (question_queries.question_units, {"by": "region"}),
         (question_queries.question_units, {"by": "trust"}),
@@ -74,6 +74,11 @@ PAGE_QUERIES = {
         (policy_queries.policy_register, {}),
         (policy_queries.policy_comparison, {"clause": "engagement"}),
         (policy_queries.trust_outcomes, {}),
+    ],
+    "pages/8_What_patients_ask.py": [
+        (theme_queries.theme_summary, {}),
+        (theme_queries.best_answers, {"limit": 10}),
+        (theme_queries.theme_examples, {}),
     ],
     "pages/7_Data_health.py": [
         (health_queries.source_health, {"days": 30}),

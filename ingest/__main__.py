@@ -1,6 +1,6 @@
 """``python -m ingest COMMAND``: load data into RadSoMe's raw store.
 
-Commands: ``file``, ``accounts``, ``policies``, ``reference``, ``deletions``, ``users``, ``demo``, and the
+Commands: ``file``, ``accounts``, ``policies``, ``themes``, ``reference``, ``deletions``, ``users``, ``demo``, and the
 live connectors ``x``, ``facebook``, ``mastodon``, ``bluesky``, ``reddit`` and ``all``. Run ``python -m warehouse build``
 afterwards to publish what was loaded (``demo`` does it for you unless ``--no-build``).
 """
@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", type=Path)
 
     p = sub.add_parser("policies", help="load trusts' local social-media policies (YAML or CSV)")
+    p.add_argument("path", type=Path)
+
+    p = sub.add_parser("themes", help="load the themes register (YAML: rename, merge or split the"
+                                      " generated themes of patient questions) as a new version")
     p.add_argument("path", type=Path)
 
     p = sub.add_parser("reference", help="refresh NHS trusts from NHS ODS's etr.csv")
@@ -127,6 +131,12 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "policies":
             version, n, trusts = jobs.load_policies(args.path)
             print(f"trust policies load {version}: {n:,} policy versions for {trusts:,} trusts")
+        elif args.command == "themes":
+            version, n, unknown = jobs.load_themes(args.path)
+            print(f"themes register version {version}: {n:,} entries (run python -m warehouse build to apply)")
+            if unknown:
+                print(f"note: the published warehouse has no theme {', '.join(unknown)}; the build skips"
+                      " the entries naming them until it does")
         elif args.command == "reference":
             n = jobs.load_reference(args.etr)
             print(f"reference: {n:,} trusts loaded from {args.etr}")

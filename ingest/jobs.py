@@ -7,18 +7,19 @@ import unicodedata
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 
 import yaml
 
 from ingest import accounts as registry
-from ingest import deletions, demo, files, policies
+from ingest import deletions, demo, files, policies, themes
 from ingest.connectors import available
 from ingest.connectors import config as sources
 from ingest.connectors.base import TargetResult, run_target
 from ingest.landing import POST_COLUMNS, land
-from store import config, db, reference
+from store import config, db, reader, reference
 from store.demo_effects import DEFAULT
 from store.errors import InputError
 from store.runs import RunCounts, fault_point, finish_run, run
@@ -112,6 +113,39 @@ def load_policies(path: Path) -> tuple[int, int, int]:
         return version, table.num_rows, len(set(table.column("trust_code").to_pylist()))
 
     return run("policies", None, origin, work)
+
+
+def load_themes(path: Path) -> tuple[int, int, list[str]]:
+    """``python -m ingest themes``: a new version of the themes register (YAML). Returns (load
+    version, entries, the theme ids it names that the published warehouse does not know: the
+    build skips their entries until it does)."""
+    path = Path(path)
+    origin = str(path.resolve())
+
+    def work(con, run_id):
+        entries = themes.parse_register(path)
+        with transaction(con):
+            version = themes.load_register(con, entries, origin, run_id)
+            finish_run(con, run_id, RunCounts(read=len(entries), new=len(entries)))
+        return version, len(entries), entries
+
+    version, n, entries = run("themes", None, origin, work)
+    return version, n, sorted(themes.named_themes(entries) - _published_theme_ids())
+
+
+def _published_theme_ids() -> set[str]:
+    """Every generated theme id the published warehouse knows (none without a warehouse)."""
+    try:
+        con = reader.connect_published()
+    except FileNotFoundError:
+        return set()
+    try:
+        return {r[0] for r in con.execute(
+            f"SELECT theme_id FROM {reader.PUBLISHED}.memo.theme_definitions").fetchall()}
+    except duckdb.Error:  # a warehouse built before themes existed
+        return set()
+    finally:
+        con.close()
 
 
 def load_reference(etr: Path) -> int:

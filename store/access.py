@@ -116,7 +116,8 @@ def scope_for(user: dict) -> Scope:
 # --- the scoped catalog ----------------------------------------------------------------------
 
 # Published tables with one row per post, question or flag: filtered to the scope's trusts.
-ROW_TABLES = ("posts", "patient_questions", "flags", "flag_reviews", "flagged_post_texts")
+ROW_TABLES = ("posts", "patient_questions", "flags", "flag_reviews", "flagged_post_texts",
+              "question_theme_members", "theme_answers")
 # Columns holding text written by people (or spans of it, or links to it): blanked without
 # the text permission.
 TEXT_COLUMNS = {
@@ -125,6 +126,7 @@ TEXT_COLUMNS = {
     "flags": ("evidence",),
     "flag_reviews": ("evidence", "note"),
     "flagged_post_texts": ("text", "url"),
+    "question_themes": ("best_answer_post_id", "best_answer_platform"),  # names a post
 }
 # Tables only a scope with ``operations`` reads (admin, the open demo, the system): the quarantine
 # keeps rejected lines as they came; runs, fetches, gaps and cursors name sources and errors.

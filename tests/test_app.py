@@ -35,7 +35,7 @@ HEADINGS = {HOME: "Overview", "pages/1_Explore.py": "Explore posts",
             "pages/4_Review_queue.py": "Review queue",
             "pages/5_Guideline_flags.py": "Guideline flags",
             "pages/6_Policy_comparison.py": "Policy comparison",
-            "pages/7_Data_health.py": "Data health"}
+            "pages/7_Data_health.py": "Data health", "pages/8_What_patients_ask.py": "What patients ask"}
 QUESTIONS_PAGE, RESPONSE_PAGE = "pages/2_Patient_questions.py", "pages/3_Response_times.py"
 ASKED_DAY = "(asked_at AT TIME ZONE 'Europe/London')::DATE"
 BANNER = "Synthetic demo data — not real patients or staff."

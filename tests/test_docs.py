@@ -44,6 +44,7 @@ SCRIPTS = {
     "warehouse/evaluate.py": "python -m warehouse evaluate",
     "warehouse/enrich/train_questions.py": "python -m warehouse.enrich.train_questions",
     "warehouse/rules/train_flags.py": "python -m warehouse.rules.train_flags",
+    "ui/faq.py": "python -m warehouse faq",  # run by that command as a child process
 }
 # The heading in docs/connectors.md that documents each connector.
 CONNECTOR_SECTIONS = {

@@ -150,3 +150,12 @@ def download(table: pd.DataFrame, what: str, filters, *, key: str, file_stem: st
         f"Download these {what} (Excel)", data=lambda: to_xlsx(table, synthetic), file_name=f"{file_stem}.xlsx",
         mime=XLSX_MIME, key=f"{key}_xlsx", on_click=_audit, args=(what, rows, "Excel", filters),
         disabled=table.empty, help=hint)
+
+
+def download_document(content: bytes, what: str, filters, *, key: str, file_name: str, mime: str,
+                      label: str) -> None:
+    """The audited download of a document made from tables (the draft FAQ in Markdown): one
+    button, each click recorded in the audit log as :func:`download` records a table."""
+    st.download_button(f"Download the {label}", data=content, file_name=file_name, mime=mime, key=key,
+                       on_click=_audit, args=(what, 1, file_name.rsplit(".", 1)[-1].upper(), filters),
+                       help="Every download is recorded in the audit log.")

@@ -1,12 +1,16 @@
-"""``python -m warehouse build|evaluate|compare-policies``: publish the warehouse from the raw
-store, evaluate the question classifier and the guideline rules against labelled text, or
-reproduce the Policy comparison page's answer."""
+"""``python -m warehouse build|evaluate|faq|compare-policies``: publish the warehouse from the
+raw store, evaluate the question classifier, the guideline rules and the themes against
+labelled text, write a draft FAQ of what patients ask (``faq`` runs ``ui/faq.py`` as a child
+process: redaction and suppression live in ``ui``, which the warehouse package never imports),
+or reproduce the Policy comparison page's answer."""
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from datetime import date
 
+from store import config
 from store.config import SettingError
 from store.db import WriterBusy
 from store.errors import STORAGE_ERRORS, storage_error_message
@@ -25,8 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
     only = evaluate.add_mutually_exclusive_group()
     only.add_argument("--rules", action="store_true", help="the guideline rules only (per family)")
     only.add_argument("--questions", action="store_true", help="the question classifier only")
+    only.add_argument("--themes", action="store_true",
+                      help="the themes of patient questions only: purity, adjusted Rand index, stability"
+                           " and the best-answer score against labelled themes and a hand ranking")
     evaluate.add_argument("--skip-blind", action="store_true",
                           help="leave the blind held-out sets out (while changing a classifier)")
+    sub.add_parser("faq", add_help=False,
+                   help="write a draft FAQ of what patients ask: [--trust CODE | --region CODE]"
+                        " [--from D --to D] [--format md|html|csv] --out PATH (see faq --help)")
     policies = sub.add_parser("compare-policies", help="the Policy comparison page's answer, England-wide")
     policies.add_argument("--clause", required=True, choices=list(policy_queries.CLAUSES),
                           help="which clause of the local policy defines an enabling policy")
@@ -38,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["faq"]:  # its options are ui/faq.py's own
+        sys.stdout.flush()
+        return subprocess.run([sys.executable, "-m", "ui.faq", *argv[1:]], env=config.child_env()).returncode
     args = build_parser().parse_args(argv)
     if args.command == "build":
         try:
@@ -61,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         except STORAGE_ERRORS as exc:
             print(f"error: {storage_error_message(exc)}", file=sys.stderr)
             return 2
+    elif args.command == "evaluate" and args.themes:
+        from warehouse import theme_eval  # only for this command
+        return theme_eval.main()
     elif args.command == "evaluate":
         flags = {"--explain": args.explain, "--rules": args.rules, "--questions": args.questions,
                  "--skip-blind": args.skip_blind}

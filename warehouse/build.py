@@ -42,7 +42,7 @@ from store import config, db, rewrite
 from store.reference import ensure_reference
 from store.retention import PurgeCounts, purge
 from store.runs import fault_point
-from warehouse import templates
+from warehouse import templates, themes
 
 MODELS = Path(__file__).parent / "models"
 LAYERS = ("staging", "intermediate", "marts")
@@ -253,12 +253,17 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
                 model_seconds[f"{model.layer}/{model.name}"] = time.perf_counter() - started
                 if not model.view:
                     tables[model.name] = con.execute(f"SELECT count(*) FROM {model.table}").fetchall()[0][0]
+            say(len(models) / (len(models) + 2), "theming patient questions")
+            started = time.perf_counter()
+            tables |= themes.make_theme_tables(con, PREVIOUS if previous else None)
+            model_seconds["python/themes"] = time.perf_counter() - started
             con.execute(f"CREATE TABLE {MEMO_SCHEMA}.versions AS SELECT unnest($models) AS model,"
                         " unnest($versions) AS version",
                         {"models": list(versions), "versions": list(versions.values())})
             fault_point("build_after_models")
             say(len(models) / (len(models) + 2), "checking keys")
             problems = [p for model in models if not model.view for p in check_key(con, model)]
+            problems += themes.check_keys(con)
             if problems:
                 raise BuildError("key checks failed: " + "; ".join(problems))
             _write_build_info(con, models)
@@ -279,7 +284,7 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
             Path(str(building) + ".wal").unlink(missing_ok=True)
             raise
     say(1.0, "done")
-    marts = {m.name: tables[m.name] for m in models if m.layer == "marts"}
+    marts = {m.name: tables[m.name] for m in models if m.layer == "marts"} | {t: tables[t] for t in themes.TABLES}
     return BuildResult(posts=tables.get("posts", 0), seconds=time.perf_counter() - start,
                        tables=marts, model_seconds=model_seconds, purged=purged, memo_reused=reused)
 

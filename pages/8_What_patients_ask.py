@@ -1,0 +1,97 @@
+"""What patients ask (issue #19): the themes of patient questions by volume and trend, how well
+each is answered, the gaps (themes answered rarely, slowly or never well), a theme's example
+questions and best answers with why they rank where they do, and a draft FAQ to download."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import data, faq, page, tables, themes
+from warehouse import theme_queries
+
+ANSWERS_SHOWN = 5
+
+chosen = page.start("What patients ask", ":material/forum:")
+national = page.national(chosen)  # anything narrower hides counts of 1-7 and rounds the rest
+
+st.markdown(
+    "Patient questions grouped into **themes** within each topic: questions that use the same "
+    "words and ideas (\"deodorant before a mammogram\", \"bringing someone with me\"). Theme "
+    "labels are generated from the words the questions share; a service renames, merges or "
+    "splits themes in the themes register (`python -m ingest themes`).")
+
+summary = data.query(theme_queries.theme_summary, chosen)
+if summary.empty:
+    st.info("No themed patient questions in the chosen dates and filters. A theme needs at least "
+            "5 similar questions from 3 people; widen the dates or clear a filter.")
+    st.stop()
+
+# --- themes by volume --------------------------------------------------------------------------
+st.subheader("Themes by volume")
+tables.show(data.table(theme_queries.theme_summary, themes.theme_table, chosen, national=national),
+            hide_index=True)
+st.caption(
+    "Change: questions in these dates against the same number of days before (— when the data "
+    "do not reach back that far). Answered: the share of the theme's questions with an answer "
+    "from a professional or the service, unanswered ones included. Median wait: Kaplan–Meier, "
+    "unanswered questions counted as still waiting, over the questions you may see. Good answer "
+    "found: an unflagged answer that speaks to the theme, anywhere in the data.")
+
+st.subheader("Gaps: frequent themes answered rarely, slowly or never well")
+gaps = data.table(theme_queries.theme_summary, themes.gaps_table, chosen, national=national)
+if gaps.empty:
+    st.success(f"No theme asked {themes.GAP_MIN_QUESTIONS} times or more is answered rarely, slowly "
+               "or without a good answer in these dates.")
+else:
+    tables.show(gaps, hide_index=True)
+    st.caption(f"Listed: themes asked at least {themes.GAP_MIN_QUESTIONS} times (as shown) that are "
+               "answered under half the time, wait over three days at the median (or fewer than half "
+               "answered so far), or have no good answer found yet. A hidden figure is never a reason.")
+
+
+# --- one theme, and the draft FAQ (both read the busiest themes' questions and answers) -------
+def one_theme(asked, answers) -> None:
+    top = summary.head(theme_queries.TOP)
+    labels = dict(zip(top["theme_id"], top["label"]))
+    choice = st.selectbox(f"Theme (the {len(labels)} busiest)", list(labels),
+                          format_func=lambda t: f"{labels[t]} ({t})", key="theme_choice")
+    st.markdown("**Example questions** (the most typical ones; identifiers removed)")
+    mine = asked[asked["theme_id"] == choice]
+    for text in themes.examples(mine):
+        st.text(text)  # text as text, never Markdown
+    if mine.empty:
+        st.caption("None of this theme's questions is within your access.")
+    st.markdown("**Best answers found**, best first")
+    shown = themes.answers_table(answers[answers["theme_id"] == choice].head(ANSWERS_SHOWN))
+    if shown.empty:
+        st.caption("No answer to this theme's questions is within your access yet.")
+        return
+    tables.show(shown, hide_index=True,
+                column_config={"Answer (identifiers removed)": st.column_config.TextColumn(width="large")})
+    st.caption(themes.SCORE_NOTE)
+
+
+st.subheader("A theme: what patients ask and the best answers found")
+if page.rows_visible("example questions and answers"):
+    answers = data.query(theme_queries.best_answers, chosen, limit=10)
+    one_theme(data.query(theme_queries.theme_examples, chosen), answers)
+else:
+    answers = None
+
+st.subheader("Draft FAQ")
+st.markdown(f"The {faq.TOP_THEMES} busiest themes as questions, each with up to "
+            f"{faq.ANSWERS_PER_THEME} of the best answers found, quoted with names and identifiers "
+            "removed and attributed to a role and a trust. " + faq.DRAFT_NOTE)
+if answers is not None:
+    document = faq.for_page(summary, answers, chosen, national=national, synthetic=data.is_synthetic())
+    tables.download_document(faq.render(document, "md"), "draft FAQ", chosen, key="faq_md",
+                             file_name="draft-faq.md", mime=faq.FORMATS["md"][0], label="Draft FAQ (Markdown)")
+    tables.download(faq.table(document), "draft FAQ entries", chosen, key="faq_csv", file_stem="draft-faq")
+    with st.expander("Preview the draft FAQ"):
+        st.text(faq.markdown(document))
+else:
+    st.info("Sign in to make the draft FAQ (it quotes answers). Without login only counts and rates "
+            "are shown.", icon="🔒")
+
+st.caption(
+    "Small numbers: below national level counts of 1–7 show as * and others are rounded to the "
+    "nearest 5; shares and waits over hidden counts are hidden (NHS Digital's disclosure control).")

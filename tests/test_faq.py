@@ -1,0 +1,130 @@
+"""The draft FAQ of what patients ask (issue #19), Markdown and CSV, from the command line
+(``python -m warehouse faq``): answers are quoted without greetings, sign-offs or identifiers and
+attributed to a role and a trust, no patient's words appear (not even redacted), and counts
+below national level are suppressed. A real warehouse built from posts with identifiers."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from ingest import jobs
+from store import config
+from tests.conftest import TEST_KEY
+from tests.support import run_cli, write_jsonl
+from ui import faq
+from warehouse.build import build
+
+
+UTC = timezone.utc
+START = datetime(2025, 3, 3, 9, tzinfo=UTC)
+PHONE, EMAIL, HANDLE, NHS_NUMBER = "07700 900461", "sue.brown@example.com", "@suebrown77", "943 476 5919"
+QUESTIONS = [
+    f"Can I wear deodorant before my mammogram? ring me on {PHONE}",
+    f"is deodorant ok before a mammogram, email me {EMAIL}",
+    f"{HANDLE} should I skip deodorant for my mammogram",
+    f"Deodorant before the mammogram, yes or no? my nhs number is {NHS_NUMBER}",
+    "Can I use antiperspirant before a mammogram on Tuesday",
+    "No deodorant before the mammogram, is that right?",
+]
+ANSWER = (f"Hi Sue, please don't wear deodorant or talc on the day: it can show on the images. "
+          f"Ring us on {PHONE} if unsure. See nhs.uk for more. - Rachel, Breast Screening Team")
+IDENTIFIERS = (PHONE, EMAIL, HANDLE.lstrip("@"), NHS_NUMBER, "Sue", "Rachel")
+SECRET_WORDS = IDENTIFIERS + ("ring me", "email me")  # the FAQ has no patient words at all
+
+
+def records():
+    out = []
+    for i, text in enumerate(QUESTIONS):
+        asked = START + timedelta(days=i)
+        out.append({"platform": "x", "post_id": f"q{i}", "author_id": f"patient{i % 3}",
+                    "created_at": asked.isoformat(), "text": text, "trust_code": "RR8"})
+        out.append({"platform": "x", "post_id": f"a{i}", "author_id": "leeds_unit", "parent_id": f"q{i}",
+                    "thread_id": f"q{i}", "created_at": (asked + timedelta(hours=2)).isoformat(), "text": ANSWER})
+    return out
+
+
+@pytest.fixture(scope="module")
+def identifiers(make_warehouse, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("themes-ids")
+
+    def load():
+        jobs.import_file(write_jsonl(folder / "posts.jsonl", records()))
+        (folder / "accounts.csv").write_text("platform,author_id,role,trust_code,title,automated\n"
+                                             "x,leeds_unit,organisation,RR8,Leeds Breast Screening,\n")
+        jobs.load_accounts(folder / "accounts.csv")
+        build()
+
+    return make_warehouse("themes-identifiers", load)
+
+
+@pytest.mark.parametrize("fmt", sorted(faq.FORMATS))
+@pytest.mark.parametrize("place", [("--trust", "RR8"), ()])
+def test_the_faq_command_quotes_answers_without_identifiers_and_hides_small_counts(identifiers, tmp_path, fmt, place):
+    out = tmp_path / f"faq.{fmt}"
+    env = os.environ | {config.DATA_ENV: str(identifiers), config.PSEUDONYM_KEY_ENV: TEST_KEY}
+    done = run_cli("warehouse", "faq", *place, "--from", "2025-03-01", "--to", "2025-03-31",
+                   "--format", fmt, "--out", str(out), env=env)
+    assert done.returncode == 0, done.stderr
+    text = out.read_bytes().decode("utf-8-sig")
+    assert "Draft for review by the service" in text
+    assert "please don" in text.lower() and "wear deodorant or talc" in text  # the answer is quoted
+    for secret in SECRET_WORDS:
+        assert secret.lower() not in text.lower(), secret
+    for question in QUESTIONS:  # no patient's words, not even redacted
+        assert question[:25].lower() not in text.lower()
+    if place:  # one trust: 6 questions show as "1 to 7", never as 6
+        assert "Asked 1 to 7 times" in text and "Asked 6 times" not in text
+    else:
+        assert "Asked 6 times" in text
+    assert "Leeds" in text or "RR8" in text  # attributed to the trust, not a person
+
+
+def test_the_faq_command_names_a_bad_trust(identifiers, tmp_path):
+    env = os.environ | {config.DATA_ENV: str(identifiers), config.PSEUDONYM_KEY_ENV: TEST_KEY}
+    done = run_cli("warehouse", "faq", "--trust", "ZZZ99", "--out", str(tmp_path / "f.md"), env=env)
+    assert done.returncode == 2 and "--trust" in done.stderr and not (tmp_path / "f.md").exists()
+
+
+def test_the_pages_faq_files_csv_and_excel_hold_no_identifier(identifiers):
+    """The page's download of the FAQ table (ui.tables.download: CSV and Excel) from the same
+    document, read back as a spreadsheet shows it."""
+    from tests.support import published_queries, xlsx_rows
+    from ui import tables
+    from warehouse import theme_queries
+    from warehouse.queries import Filters
+    from datetime import date
+
+    query, close = published_queries(identifiers)
+    try:
+        filters = Filters(date(2025, 3, 1), date(2025, 3, 31), trusts=("RR8",))
+        document = faq.for_page(query(theme_queries.theme_summary, filters),
+                                query(theme_queries.best_answers, filters, limit=10), filters,
+                                national=False, synthetic=False)
+    finally:
+        close()
+    frame = faq.table(document)
+    cells = [c for row in xlsx_rows(tables.to_xlsx(frame)) for c in row]
+    text = "\n".join(cells) + tables.to_csv(frame).decode("utf-8-sig")
+    assert "wear deodorant or talc" in text and "Asked 1 to 7 times." in cells
+    for secret in SECRET_WORDS:
+        assert secret.lower() not in text.lower(), secret
+
+
+def test_html_shows_hostile_answer_text_as_text():
+    """An answer holding markup is escaped in the HTML (and the Markdown) FAQ, never live."""
+    hostile = faq.Faq(title="What patients ask: t", where="t", period="p", counts_note="c", synthetic=True,
+                      entries=(faq.Entry("Questions about deodorant", "deodorant (theme prep-abcdef)", "Asked 1 to 7 times.",
+                                         (('<script>alert(1)</script> [x](javascript:alert(2)) "q"', "Staff at X"),), None),))
+    page = faq.render(hostile, "html").decode()
+    assert "<script>" not in page and "&lt;script&gt;" in page and "&quot;q&quot;" in page
+    assert faq.DRAFT_NOTE.replace("—", "&mdash;") in page or html_unescape(page).count(faq.DRAFT_NOTE) == 1
+    assert faq.SYNTHETIC_NOTE in html_unescape(page)
+    text = faq.render(hostile, "md").decode()
+    assert "<script>" not in text and "[x](javascript" not in text  # brackets escaped: no link
+
+
+def html_unescape(page: str) -> str:
+    import html
+    return html.unescape(page)

@@ -1,0 +1,102 @@
+"""The "What patients ask" page (issue #19) run with AppTest on real warehouses: themes with
+counts suppressed below national level, example questions and best answers redacted (no
+identifier, greeting or sign-off) and shown only to a session that may read rows, and the draft
+FAQ preview without small counts or a patient's words."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from store import config
+from tests.conftest import OPEN_DEMO_ENV, TEST_KEY
+from tests.test_app import open_page, signed_in, texts
+from tests.test_faq import IDENTIFIERS, QUESTIONS, identifiers  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.app
+
+PAGE = "pages/8_What_patients_ask.py"
+MARCH = {"from": "2025-03-01", "to": "2025-03-31"}
+
+
+def themes_table(at):
+    return next(d.value for d in at.dataframe if "Theme id" in d.value.columns and "Good answer found" in d.value.columns)
+
+
+def all_text(at) -> str:
+    parts = texts(at.text) + texts(at.markdown) + texts(at.caption) + texts(at.info)
+    parts += [d.value.to_csv() for d in at.dataframe]
+    return "\n".join(parts)
+
+
+def small(value: str) -> bool:
+    return value.replace(",", "").isdigit() and 1 <= int(value.replace(",", "")) <= 7
+
+
+def test_below_national_level_no_count_of_1_to_7_is_shown(demo_data, use_data, read_published):
+    use_data(demo_data)
+    region = read_published(demo_data, "SELECT region_code FROM daily_theme_counts WHERE region_code IS NOT NULL"
+                                       " GROUP BY ALL ORDER BY sum(n_questions) DESC LIMIT 1")[0][0]
+    at = open_page(PAGE, {"region": region})
+    assert not at.exception, at.exception
+    table = themes_table(at)
+    assert len(table) > 0
+    shown = list(table["Questions"])
+    assert not [v for v in shown if small(v)], shown
+    assert "*" in shown or all(int(v.replace(",", "")) % 5 == 0 for v in shown)
+    preview = next(t for t in texts(at.text) if t.startswith("# What patients ask"))
+    assert "Draft for review by the service" in preview
+    asked = re.findall(r"^Asked (\d[\d,]*) times", preview, re.M)
+    assert not [n for n in asked if small(n)], asked
+    assert "Asked 1 to 7 times" in preview or asked
+
+
+def test_at_national_level_counts_are_exact(demo_data, use_data, read_published):
+    use_data(demo_data)
+    at = open_page(PAGE, params={"from": "2023-01-01", "to": "2025-12-31"})  # every day of the data: national
+    assert not at.exception, at.exception
+    table = themes_table(at)
+    top = table.iloc[0]
+    first, last = at.query_params["from"], at.query_params["to"]
+    expected = read_published(demo_data, "SELECT sum(n_questions) FROM daily_theme_counts WHERE theme_id = $t"
+                                         " AND day BETWEEN $a AND $b", {"t": top["Theme id"], "a": first, "b": last})
+    assert top["Questions"] == f"{int(expected[0][0]):,}"
+
+
+@pytest.fixture
+def copy_of(tmp_path, monkeypatch):
+    def use(folder):
+        target = tmp_path / "data"
+        shutil.copytree(folder, target)
+        monkeypatch.setenv(config.DATA_ENV, str(target))
+        monkeypatch.setenv(config.PSEUDONYM_KEY_ENV, TEST_KEY)
+        return target
+    return use
+
+
+def test_a_trust_manager_sees_redacted_examples_and_answers_and_suppressed_counts(identifiers, copy_of):
+    copy_of(identifiers)
+    user = signed_in("tm@nhs.net", role="trust_manager", trust_code="RR8")
+    at = open_page(PAGE, MARCH | {"trust": "RR8"}, user=user)
+    assert not at.exception, at.exception
+    assert list(themes_table(at)["Questions"]) == ["*"]
+    shown = all_text(at)
+    assert "wear deodorant or talc" in shown  # the best answer is shown ...
+    assert "[" in "".join(texts(at.text))  # ... and the examples, with identifiers as [labels]
+    for secret in IDENTIFIERS:
+        assert secret.lower() not in shown.lower(), secret
+    assert "Asked 1 to 7 times" in shown and "Asked 6 times" not in shown
+
+
+def test_without_login_only_counts_are_shown(identifiers, copy_of, monkeypatch):
+    copy_of(identifiers)
+    monkeypatch.delenv(OPEN_DEMO_ENV)
+    at = open_page(PAGE, MARCH)
+    assert not at.exception, at.exception
+    assert list(themes_table(at)["Questions"]) == ["6"]  # national level: exact
+    shown = all_text(at)
+    assert "Sign in to see example questions and answers" in shown
+    assert "wear deodorant or talc" not in shown
+    for question in QUESTIONS:
+        assert question[:20].lower() not in shown.lower()

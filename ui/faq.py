@@ -1,0 +1,306 @@
+"""The draft FAQ: the top themes of what patients ask, as questions in plain English, each with
+a draft answer assembled from the best answers found, quoted and attributed to a role and a
+trust (never a person), or a note that no good answer has been found yet; with the dates, the
+place and the counts it came from (suppressed below national level).
+
+No patient's words: each question is the theme's label in plain English (a label people wrote
+in the themes register, else "Questions about" the generated label, which is made only of
+health, service and everyday words: warehouse/theme_text.py ``label_word``), never the text of a
+question someone asked. Quoted answers have greetings and sign-offs dropped and identifiers
+redacted (:func:`ui.themes.quotable`).
+
+One document (:func:`build`), three renderings: Markdown (:func:`markdown`; every value escaped,
+links and addresses in code spans so that no renderer makes them live), HTML (:func:`html_page`;
+every value HTML-escaped, no link) and a CSV table (:func:`table`, written by
+:func:`ui.tables.to_csv`, the one export path). All carry :data:`DRAFT_NOTE`, and
+:data:`SYNTHETIC_NOTE` on demo data.
+
+``python -m warehouse faq`` runs :func:`main` here as a child process (the warehouse package
+never imports ``ui``, which it would need for redaction and suppression); the page's download
+calls :func:`build` and :func:`render` directly.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import logging
+import re
+import sys
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from store import access, reader
+from ui import formats, themes
+from warehouse import queries, theme_queries
+
+DRAFT_NOTE = ("Draft for review by the service — a starting point for patient information, "
+              "not clinical advice.")
+SYNTHETIC_NOTE = "Synthetic demo data — not real patients or staff."
+NO_ANSWER = ("No good answer has been found yet in the data: the service may want to write one. "
+             "Answers that carry a guideline flag are never quoted.")
+TOP_THEMES = theme_queries.TOP  # the page reads this many themes' answers
+ANSWERS_PER_THEME = 2
+FORMATS = {"md": ("text/markdown", ".md"), "html": ("text/html", ".html"), "csv": ("text/csv", ".csv")}
+
+
+@dataclass(frozen=True)
+class Entry:
+    question: str  # plain English: the register's label, else "Questions about <generated label>"
+    theme: str  # the theme's label and id
+    figures: str  # "Asked 120 times; 62% answered; median wait 5 h" (suppressed)
+    answers: tuple[tuple[str, str], ...]  # (quoted text, "A professional at ... Trust")
+    note: str | None  # NO_ANSWER when there is no good answer
+
+
+@dataclass(frozen=True)
+class Faq:
+    title: str
+    where: str
+    period: str
+    counts_note: str
+    synthetic: bool
+    entries: tuple[Entry, ...]
+
+
+def build(summary: pd.DataFrame, answers: pd.DataFrame, *, where: str,
+          start: date, end: date, national: bool, synthetic: bool, top: int = TOP_THEMES) -> Faq:
+    """The FAQ of the ``top`` busiest themes of ``summary`` (theme_queries.theme_summary), with
+    their best answers (theme_queries.best_answers; good ones only are quoted)."""
+    summary = summary.head(top).reset_index(drop=True)
+    shown = themes.theme_table(summary, national) if not summary.empty else pd.DataFrame()
+    entries = []
+    for i, row in summary.iterrows():
+        entries.append(Entry(
+            question=_question(row),
+            theme=f"{row['label']} (theme {row['theme_id']})",
+            figures=_figures(shown.iloc[i]),
+            answers=_quotes(answers[(answers["theme_id"] == row["theme_id"]) & answers["is_good"]]),
+            note=None,
+        ))
+        if not entries[-1].answers:
+            entries[-1] = Entry(entries[-1].question, entries[-1].theme, entries[-1].figures, (), NO_ANSWER)
+    counts_note = ("Counts are exact (all of England and the devolved nations)." if national else
+                   "Counts below national level: 1–7 show as *, others are rounded to the nearest 5, "
+                   "and shares and waits over hidden counts are not shown.")
+    return Faq(title=f"What patients ask: {where}", where=where,
+               period=f"{formats.day(start)} to {formats.day(end)}", counts_note=counts_note,
+               synthetic=synthetic, entries=tuple(entries))
+
+
+def where_text(filters) -> str:
+    """The place a selection covers, in words (codes as chosen)."""
+    if filters.trusts:
+        return ("trust " if len(filters.trusts) == 1 else "trusts ") + ", ".join(filters.trusts)
+    if filters.regions:
+        return ("region " if len(filters.regions) == 1 else "regions ") + ", ".join(filters.regions)
+    return "all trusts"
+
+
+def for_page(summary: pd.DataFrame, answers: pd.DataFrame, filters, *, national: bool, synthetic: bool) -> Faq:
+    """:func:`build` for a page's selection (``filters``: warehouse.queries.Filters)."""
+    return build(summary, answers, where=where_text(filters), start=filters.start, end=filters.end,
+                 national=national, synthetic=synthetic)
+
+
+def _question(row) -> str:
+    """The register's label if people wrote one, else "Questions about <generated label>":
+    never a patient's own words (which may name them or their condition)."""
+    if row["label_source"] == "register":
+        return str(row["label"])
+    return f"Questions about {row['label']}"
+
+
+def _figures(shown: pd.Series) -> str:
+    asked = shown["Questions"]
+    parts = [f"Asked {asked} times" if asked != formats.SUPPRESSED else "Asked 1 to 7 times"]
+    if shown["Answered"] not in ("—", formats.SUPPRESSED):
+        parts.append(f"{shown['Answered']} answered")
+    if shown["Median wait"] not in ("—", formats.SUPPRESSED):
+        parts.append(f"median wait for an answer {shown['Median wait']}")
+    return "; ".join(parts) + "."
+
+
+def _quotes(frame: pd.DataFrame) -> tuple[tuple[str, str], ...]:
+    out: dict[str, str] = {}
+    for text, role, trust in zip(frame["text"], frame["answered_by_role"], frame["trust_name"]):
+        quoted = themes.quotable(text)
+        if quoted and quoted not in out:
+            out[quoted] = themes.attribution(role, trust)
+        if len(out) == ANSWERS_PER_THEME:
+            break
+    return tuple(out.items())
+
+
+# --- renderings ---------------------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")  # (every line starts with our own text)
+_LINKY = re.compile(r"(https?://\S+|www\.\S+|\S+@\S+\.\S+)", re.IGNORECASE)
+
+
+def _md(text: str) -> str:
+    """Markdown that shows ``text`` as itself: punctuation escaped, ``< > &`` as entities,
+    anything a renderer would link (web addresses, emails) in a code span, one line."""
+    out = []
+    for i, part in enumerate(_LINKY.split(" ".join(str(text).split()))):
+        if i % 2:
+            fence = "`" * (max((len(r) for r in re.findall(r"`+", part)), default=0) + 1)
+            out.append(f"{fence} {part} {fence}")
+        else:
+            out.append(html.escape(_MD_SPECIAL.sub(r"\\\1", part), quote=False))
+    return "".join(out)
+
+
+def _lines(faq: Faq) -> list[tuple[str, str]]:
+    """The document as (kind, text) lines: every rendering writes these, in this order."""
+    lines = [("title", faq.title), ("note", DRAFT_NOTE)]
+    if faq.synthetic:
+        lines.append(("note", SYNTHETIC_NOTE))
+    lines += [("meta", f"Questions asked from {faq.period}, {faq.where}."), ("meta", faq.counts_note),
+              ("meta", "Answers are quoted from replies by professional and organisation accounts, with names "
+                       "and identifiers removed, and attributed to a role and a trust.")]
+    if not faq.entries:
+        lines.append(("para", "No themes of patient questions in these dates and places."))
+    for entry in faq.entries:
+        lines += [("question", entry.question), ("meta", f"{entry.figures} Theme: {entry.theme}.")]
+        for quote, who in entry.answers:
+            lines += [("quote", f"“{quote}”"), ("who", f"— {who}")]
+        if entry.note:
+            lines.append(("para", entry.note))
+    return lines
+
+
+def markdown(faq: Faq) -> str:
+    prefix = {"title": "# ", "question": "## ", "note": "**", "quote": "> ", "who": "> ", "meta": "", "para": ""}
+    out = []
+    for kind, text in _lines(faq):
+        line = prefix[kind] + _md(text) + ("**" if kind == "note" else "")
+        out += [line, ">" if kind == "quote" else ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def html_page(faq: Faq) -> str:
+    """A standalone HTML page: every value HTML-escaped (quotes too), no link, no script."""
+    tags = {"title": "h1", "question": "h2", "note": 'p class="note"', "meta": 'p class="meta"',
+            "quote": "blockquote", "who": 'p class="who"', "para": "p"}
+    body = []
+    for kind, text in _lines(faq):
+        tag = tags[kind]
+        body.append(f"<{tag}>{html.escape(text, quote=True)}</{tag.split(' ')[0]}>")
+    return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{html.escape(faq.title, quote=True)}</title><style>body{{font-family:sans-serif;"
+            "max-width:48em;margin:2em auto}.note{font-weight:bold}.meta,.who{color:#555}"
+            "blockquote{border-left:4px solid #005eb8;margin-left:0;padding-left:1em}</style></head><body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+
+
+def table(faq: Faq) -> pd.DataFrame:
+    """The FAQ as a table (one row per quoted answer, or one per theme without one), each row
+    carrying the draft note, place, period and counts note, so a row taken alone still says
+    what it is."""
+    rows = []
+    for entry in faq.entries:
+        quotes = entry.answers or ((entry.note or "", ""),)
+        for quote, who in quotes:
+            rows.append({"Question": entry.question, "Theme": entry.theme, "Figures": entry.figures,
+                         "Draft answer": quote, "From": who})
+    frame = pd.DataFrame(rows, columns=["Question", "Theme", "Figures", "Draft answer", "From"])
+    return frame.assign(Status=DRAFT_NOTE, Where=faq.where, Period=faq.period, Counts=faq.counts_note)
+
+
+def render(faq: Faq, fmt: str) -> bytes:
+    """The document in ``fmt`` (md, html or csv) as bytes."""
+    if fmt == "md":
+        return markdown(faq).encode("utf-8")
+    if fmt == "html":
+        return html_page(faq).encode("utf-8")
+    if fmt == "csv":
+        from ui.tables import to_csv  # the one export path (it imports streamlit)
+        return to_csv(table(faq), faq.synthetic)
+    raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+
+
+# --- python -m warehouse faq ----------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m warehouse faq",
+                                     description="write a draft FAQ of what patients ask")
+    place = parser.add_mutually_exclusive_group()
+    place.add_argument("--trust", metavar="CODE", help="one trust (ODS code)")
+    place.add_argument("--region", metavar="CODE", help="one region (e.g. Y63)")
+    parser.add_argument("--from", dest="start", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="first UK day (default: a year before --to)")
+    parser.add_argument("--to", dest="end", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="last UK day (default: the last day with posts)")
+    parser.add_argument("--format", choices=sorted(FORMATS), default="md")
+    parser.add_argument("--top", type=int, default=TOP_THEMES, metavar="N", help="themes to include")
+    parser.add_argument("--out", type=Path, required=True, metavar="PATH")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.getLogger("streamlit").setLevel(logging.ERROR)  # no "no runtime" warnings on a command line
+    try:
+        con = reader.connect_published()
+    except FileNotFoundError as exc:
+        print(f"error: {exc}; run python -m warehouse build first", file=sys.stderr)
+        return 2
+    try:
+        def ask(function, filters=None, **options):
+            cursor = reader.reader_cursor(con)
+            try:
+                return function(cursor, filters, **options)
+            finally:
+                cursor.close()
+
+        bounds = ask(queries.date_bounds).iloc[0]
+        if pd.isna(bounds["last_day"]):
+            print("error: the warehouse has no posts", file=sys.stderr)
+            return 2
+        end = args.end or pd.Timestamp(bounds["last_day"]).date()
+        start = args.start or end - timedelta(days=364)
+        if end < start:
+            print(f"error: --to {end} is before --from {start}", file=sys.stderr)
+            return 2
+        where, problem = _where(ask, args)
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
+        filters = queries.Filters(start, end, regions=(args.region.upper(),) if args.region else (),
+                                  trusts=(args.trust.upper(),) if args.trust else ())
+        summary = ask(theme_queries.theme_summary, filters).head(args.top)
+        faq = build(summary, ask(theme_queries.best_answers, filters, top=args.top, limit=10), where=where,
+                    start=start, end=end, national=not (args.trust or args.region),
+                    synthetic=int(ask(queries.build_info)["n_demo_posts"].iloc[0]) > 0, top=args.top)
+    finally:
+        con.close()
+    data = render(faq, args.format)
+    args.out.write_bytes(data)
+    access.audit(access.EVERYTHING, "export", f"draft FAQ ({len(faq.entries)} themes) as {args.format}"
+                                              f" to {args.out}; {start} to {end}; {where}")
+    print(f"draft FAQ: {len(faq.entries)} themes, {where}, {faq.period} -> {args.out}")
+    return 0
+
+
+def _where(ask, args) -> tuple[str, str | None]:
+    """The place in words, or a problem with --trust / --region."""
+    if args.trust:
+        trusts = ask(queries.trust_options)
+        match = trusts[trusts["trust_code"] == args.trust.upper()]
+        if match.empty:
+            return "", f"--trust: no posts for trust {args.trust!r} (see python -m ingest reference)"
+        return formats.org_name(match["trust_name"].iloc[0]), None
+    if args.region:
+        regions = ask(queries.region_options)
+        match = regions[regions["region_code"] == args.region.upper()]
+        if match.empty:
+            return "", f"--region: no posts for region {args.region!r}"
+        return str(match["region_name"].iloc[0]), None
+    return "all trusts", None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
