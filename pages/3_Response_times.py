@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import charts, data, funnels, labels, page, tables
-from warehouse import question_queries
+from warehouse import funnel as funnel_words, question_queries
 from warehouse.measures import DEFINITIONS, MEASURES, TARGETS, definitions
 from warehouse.queries import Filters
 
@@ -108,14 +108,21 @@ def funnel(chosen) -> None:
     # the trust (or region) filter only highlights.
     peers = Filters(chosen.start, chosen.end, chosen.regions if unit == "trust" else (), (), chosen.platforms)
     highlight = chosen.trusts if unit == "trust" else chosen.regions
+    spread = st.toggle(funnel_words.OVERDISPERSION_LABEL, key="funnel_overdispersion",
+                       help=funnel_words.OVERDISPERSION_HELP)
     st.plotly_chart(data.figure(question_queries.question_units, charts.funnel, peers, {"by": unit},
-                                measure=measure, unit=unit, highlight=highlight), key="chart_funnel")
+                                measure=measure, unit=unit, highlight=highlight, overdispersion=spread),
+                    key="chart_funnel")
+    if spread:
+        st.caption(funnel_words.OVERDISPERSION_NOTE)
+    st.caption(data.table(question_queries.question_units, labels.funnel_centre_note, peers, {"by": unit},
+                          measure=measure, unit=unit, national=page.national(peers)))
     if highlight:
         st.caption(f"Ringed: the {UNITS[unit].lower()} chosen in the filters, shown among all "
                    + ("trusts in the chosen regions." if unit == "trust" and chosen.regions else
                       f"{UNITS[unit].lower()}."))
     outliers = data.table(question_queries.question_units, labels.funnel_outliers, peers, {"by": unit},
-                          measure=measure, unit=unit)
+                          measure=measure, unit=unit, overdispersion=spread)
     if outliers.empty:
         st.markdown(f"No {unit} is outside the 99.8% limits: the differences are within what chance explains.")
     else:

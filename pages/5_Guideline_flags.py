@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import charts, data, disclosure, inuse, labels, page, tables
-from warehouse import flag_queries
+from warehouse import funnel as funnel_words, flag_queries
 from warehouse.measures import MEASURES
 from warehouse.queries import Filters
 
@@ -112,8 +112,12 @@ def funnel(chosen, opts: dict) -> None:
     # Peers: trusts in the chosen regions (or all); the trust filter only highlights.
     peers = Filters(chosen.start, chosen.end, chosen.regions if unit == "trust" else (), (), chosen.platforms)
     highlight = chosen.trusts if unit == "trust" else chosen.regions
+    spread = st.toggle(funnel_words.OVERDISPERSION_LABEL, key="flag_overdispersion",
+                       help=funnel_words.OVERDISPERSION_HELP)
     st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_funnel, peers, {"by": unit} | opts,
-                                unit=unit, highlight=highlight), key="chart_flag_funnel")
+                                unit=unit, highlight=highlight, overdispersion=spread), key="chart_flag_funnel")
+    if spread:
+        st.caption(funnel_words.OVERDISPERSION_NOTE)
     st.caption(f"A funnel plot, not a league table: each dot is a {unit}, placed by its number of "
                "staff posts (across) and its flags per 1,000 of them (up). The lines show how far "
                "from the overall rate chance alone would put a unit of that size: 95% (dotted) and "

@@ -8,7 +8,7 @@ import streamlit as st
 
 from store import demo_effects
 from ui import charts, data, labels, page, tables
-from warehouse import policy_queries
+from warehouse import compare, funnel as funnel_words, policy_queries
 from warehouse.policy_queries import CLAUSES
 from warehouse.queries import Filters
 
@@ -47,8 +47,10 @@ def by_clause(chosen, national: bool) -> None:
     comparison = data.query(policy_queries.policy_comparison, chosen, clause=clause)
     kind, answer = labels.policy_answer(comparison, yes, no, national)
     {"more": st.warning, "fewer": st.success, "unclear": st.info, "unknown": st.info}[kind](answer)
-    st.caption("The interval comes from resampling trusts, not posts, because posts from one trust "
-               "are not independent; it widens when trusts differ a lot. This compares trusts, it is "
+    st.caption("Trusts, not posts, are compared, because posts from one trust are not independent: a "
+               "permutation test asks how often splitting the same trusts into two groups at random gives "
+               "a difference as large (p), and the interval holds the effects it does not rule out; it "
+               "widens when trusts differ a lot. This compares trusts, it is "
                "not a trial: trusts that choose enabling policies may differ in other ways (size, "
                "staffing, who posts), and flags are automatic unless counted as confirmed. Flags here "
                "are breaches of the national guidance (HCPC, SCoR, RCGP, NHS Employers); the rules a local "
@@ -58,8 +60,10 @@ def by_clause(chosen, national: bool) -> None:
     st.caption("Rates are per 1,000 staff and organisation posts; shares are of questions (answered, "
                "within target) or of answers (signposting, compassion). Ratio: the first group's rate "
                "divided by the second's (1.00 = no difference); points: the first group's share minus "
-               "the second's. 95% CIs by cluster bootstrap over trusts; none with fewer than 3 trusts "
-               "in a group.")
+               "the second's. 95% CIs by inverting a permutation test over trusts (every split of the "
+               f"trusts when there are at most {compare.EXACT_LIMIT:,}, else {compare.MONTE_CARLO:,} random "
+               "ones); none when a group has so few trusts that no split could reach p ≤ 0.05 (3 against 3, "
+               "or 3 against 4): too few trusts to tell.")
 
     # --- funnels marked by policy --------------------------------------------------------------------------
     st.subheader("Trusts compared, marked by policy")
@@ -69,16 +73,21 @@ def by_clause(chosen, national: bool) -> None:
         (code, "Enabling: " + CLAUSES[clause].label.lower() if enabling else "Not enabling")
         for code, enabling in policy_queries.enabling_in_force(peer_register, clause).items()
     )
+    spread = st.toggle(funnel_words.OVERDISPERSION_LABEL, key="policy_overdispersion",
+                       help=funnel_words.OVERDISPERSION_HELP)
     left, right = st.columns(2)
     with left:
         st.markdown("**Flags per 1,000 staff posts** (national guidance)")
         st.plotly_chart(data.figure(policy_queries.trust_outcomes, charts.flag_funnel, peers, unit="trust",
-                                    highlight=chosen.trusts, groups=groups), key="chart_policy_flag_funnel")
+                                    highlight=chosen.trusts, groups=groups, overdispersion=spread),
+                        key="chart_policy_flag_funnel")
     with right:
         st.markdown("**Response rate**")
         st.plotly_chart(data.figure(policy_queries.trust_outcomes, charts.funnel, peers, measure="answered",
-                                    unit="trust", highlight=chosen.trusts, groups=groups),
+                                    unit="trust", highlight=chosen.trusts, groups=groups, overdispersion=spread),
                         key="chart_policy_answer_funnel")
+    if spread:
+        st.caption(funnel_words.OVERDISPERSION_NOTE)
     st.caption("Funnel plots, not league tables: each marker is a trust (shape: its policy at the end "
                "of the dates chosen), placed by its number of staff posts or questions (across) and its "
                "rate (up). Lines are 95% (dotted) and 99.8% (dashed) limits around the overall value; "

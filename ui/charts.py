@@ -314,20 +314,24 @@ def _funnel_figure(shown: pd.DataFrame, centre: float, limits_for, *, value: str
                    high: str, centre_label: str, hover: str, above: tuple[str, str, str],
                    below: tuple[str, str, str], within: str, x_title: str, y_title: str,
                    highlight: tuple[str, ...], groups: tuple[tuple[str, str], ...] = (),
-                   yaxis: dict | None = None) -> go.Figure:
+                   yaxis: dict | None = None, limits_words: str = "") -> go.Figure:
     """The funnel plot both measures share: 95% and 99.8% control limits (``limits_for(grid)``,
     columns lower_95 ... upper_99_8) around ``centre``, each unit a dot coloured by
     ``position`` (within / above / below the 99.8% limits), units in ``highlight`` ringed and
     named. ``above``/``below`` are (legend name, colour, tooltip meaning); ``hover`` formats
     the value and its CI from ``%{y}`` and ``%{customdata[0..1]}``. ``groups`` ((code, group
     label), ...) gives each unit's marker a shape by its group (e.g. its policy), with a legend
-    entry per shape; units not in it are circles. ``yaxis``: the measure's y-axis properties."""
+    entry per shape; units not in it are circles. ``yaxis``: the measure's y-axis properties.
+    ``limits_words``: what the limits are when not the plain exact ones (the legend says it)."""
     top = max(float(shown["n_shown"].max()) * 1.08, 20.0)
-    limits = limits_for(np.unique(np.round(np.geomspace(1, top, 160))))
+    # exact limits step at each count: every size up to 600, then a log-spaced grid
+    limits = limits_for(np.unique(np.concatenate([np.arange(1, min(top, 600) + 1),
+                                                  np.round(np.geomspace(1, top, 200))])))
+    outer = "99.8% limits" + (f", {limits_words}" if limits_words else "")
     traces = [dict(type="scatter", x=limits["n"], y=limits[f"{side}_{level}"], mode="lines", name=label,
                    line=dict(color=GREY, width=1.5, dash=dash), showlegend=side == "lower",
                    legendgroup=level, hoverinfo="skip")
-              for level, dash, label in (("99_8", "dash", "99.8% limits"), ("95", "dot", "95% limits"))
+              for level, dash, label in (("99_8", "dash", outer), ("95", "dot", "95% limits"))
               for side in ("lower", "upper")]
     traces.append(dict(type="scatter", x=[1, top], y=[centre, centre], mode="lines", name=centre_label,
                        line=dict(color="#231F20", width=1.5), hoverinfo="skip"))
@@ -361,6 +365,11 @@ def _funnel_figure(shown: pd.DataFrame, centre: float, limits_for, *, value: str
                                    xaxis=dict(tickformat=",d", range=[0, top]), yaxis=yaxis))
 
 
+def _limits_words(model) -> str:
+    """Nothing for plain exact limits; otherwise what the over-dispersion option found."""
+    return "" if model.limits_words() == "exact" else model.limits_words()
+
+
 def _no_funnel(x_title: str, y_title: str, message: str) -> go.Figure:
     return _figure([], _layout(height=420, x_title=x_title, y_title=y_title, legend=False,
                                annotations=[dict(text=message, showarrow=False, x=0.5, y=0.5,
@@ -368,19 +377,21 @@ def _no_funnel(x_title: str, y_title: str, message: str) -> go.Figure:
 
 
 def funnel(frame: pd.DataFrame, measure: str = "answered", unit: str = "trust",
-           highlight: tuple[str, ...] = (), groups: tuple[tuple[str, str], ...] = ()) -> go.Figure:
+           highlight: tuple[str, ...] = (), groups: tuple[tuple[str, str], ...] = (),
+           overdispersion: bool = False) -> go.Figure:
     """Funnel plot: each region or trust's proportion (``measure``) against its number of
-    questions, with 95% and 99.8% control limits around the overall value (exact binomial,
-    :func:`warehouse.stats.funnel_limits_proportion`). Positions and tooltips use counts
-    rounded to 5 (suppression); whether a unit is beyond a limit uses its exact count. Units
+    questions, with 95% and 99.8% control limits around the overall value (exact binomial, or
+    widened for over-dispersion with ``overdispersion``: :mod:`warehouse.funnel`). Positions
+    and tooltips use counts rounded to 5 (suppression); whether a unit is beyond a limit uses its exact count. Units
     whose code is in ``highlight`` are ringed and named."""
     words = funnels.FUNNEL_MEASURES[measure][2]
-    shown, p0 = funnels.funnel_points(frame, measure)
-    if p0 is None or shown.empty or not 0 < p0 < 1:
+    shown, p0 = funnels.funnel_points(frame, measure, overdispersion)
+    model = funnels.funnel_model(frame, measure, overdispersion)
+    if model is None or shown.empty:
         return _no_funnel("Questions", f"Share {words}", "Not enough questions to compare")
     return _funnel_figure(
-        shown, p0, lambda grid: stats.funnel_limits_proportion(p0, grid),
-        value="p", low="p_low", high="p_high", centre_label=f"Overall {p0:.0%}",
+        shown, p0, model.limits, limits_words=_limits_words(model),
+        value="p", low="p_low", high="p_high", centre_label=f"Overall {p0:.0%} ({unit}s' questions)",
         hover=("%{y:.0%} " + words + " (95% CI %{customdata[0]:.0%}–%{customdata[1]:.0%})"
                "<br>about %{x:,} questions"),
         above=("Higher than expected", GOOD, "above the 99.8% limit: higher than expected"),
@@ -510,17 +521,19 @@ def flags_over_time(frame: pd.DataFrame, grain: str = "week") -> go.Figure:
 
 
 def flag_funnel(frame: pd.DataFrame, unit: str = "trust", highlight: tuple[str, ...] = (),
-                groups: tuple[tuple[str, str], ...] = ()) -> go.Figure:
+                groups: tuple[tuple[str, str], ...] = (), overdispersion: bool = False) -> go.Figure:
     """Funnel plot of flag rates per 1,000 staff posts against staff posts (rounded to 5), with
-    95% and 99.8% limits around the overall rate (:func:`warehouse.stats.funnel_limits_rate`)."""
-    shown, rate0 = funnels.flag_funnel_points(frame)
-    if not rate0 or shown.empty:
+    95% and 99.8% limits around the overall rate (exact Poisson, or widened for over-dispersion
+    with ``overdispersion``: :mod:`warehouse.funnel`)."""
+    shown, rate0 = funnels.flag_funnel_points(frame, overdispersion)
+    model = funnels.flag_funnel_model(frame, overdispersion)
+    if model is None or shown.empty:
         return _no_funnel("Staff posts", "Flags per 1,000 staff posts",
                           "Not enough flags or staff posts to compare")
     # The limits shoot up for units with few posts; keep the dots, not the limits, in view.
     top = max(float(np.nanmax(shown["ci_high"].to_numpy(dtype=float))), 2 * rate0)
     return _funnel_figure(
-        shown, rate0, lambda grid: stats.funnel_limits_rate(rate0, grid),
+        shown, rate0, model.limits, limits_words=_limits_words(model),
         value="rate", low="ci_low", high="ci_high", centre_label=f"Overall {rate0:.1f} per 1,000",
         hover=("%{y:.1f} flags per 1,000 staff posts (95% CI %{customdata[0]:.1f}–"
                "%{customdata[1]:.1f})<br>about %{x:,} staff posts"),

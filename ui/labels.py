@@ -3,6 +3,7 @@ table a page shows, each value formatted once here (:mod:`ui.formats`), every nu
 national level suppressed. No Streamlit, easy to test."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ui import disclosure, formats, funnels
@@ -10,8 +11,8 @@ from ui.disclosure import Rate, Share
 from ui.formats import SUPPRESSED, count, org_name, percent, platform, rate_text, role, topic
 from ui.redact import redact, safe_url
 from ui.safe import strip_paths
-from warehouse import stats
-from warehouse.measures import CALENDAR, SERVICE, SERVICE_DAYS, TARGETS
+from warehouse import compare, funnel, stats
+from warehouse.measures import CALENDAR, SERVICE, SERVICE_DAYS, TARGETS, UNATTRIBUTED
 
 def _each_distinct(series: pd.Series, function) -> pd.Series:
     """``series.map(function)``, calling ``function`` once per distinct value."""
@@ -186,11 +187,12 @@ def response_headline(calendar: pd.DataFrame, service: pd.DataFrame, service_day
     return {name: (value, None if ci is None else f"95% CI {ci}") for name, (value, ci) in figures.items()}
 
 
-def funnel_outliers(units: pd.DataFrame, measure: str = "answered", unit: str = "trust") -> pd.DataFrame:
+def funnel_outliers(units: pd.DataFrame, measure: str = "answered", unit: str = "trust",
+                    overdispersion: bool = False) -> pd.DataFrame:
     """question_units -> the units a funnel plot puts beyond its 99.8% limits
     (``ui.funnels.funnel_points``), furthest from the overall value first: name, share (95% CI),
     questions (rounded to 5: below national level) and how it compares."""
-    points, p0 = funnels.funnel_points(units, measure)
+    points, p0 = funnels.funnel_points(units, measure, overdispersion)
     out = points[points["position"] != "within"]
     if out.empty or p0 is None:
         return pd.DataFrame(columns=[unit.capitalize(), "Share (95% CI)", "Questions", "Compared with overall"])
@@ -202,6 +204,38 @@ def funnel_outliers(units: pd.DataFrame, measure: str = "answered", unit: str = 
         "Compared with overall": [f"{'higher' if pos == 'above' else 'lower'} than expected ({p0:.0%})"
                                   for pos in out["position"]],
     })
+
+
+def funnel_centre_note(units: pd.DataFrame, measure: str = "answered", unit: str = "trust",
+                       national: bool = False) -> str:
+    """question_units -> one sentence saying why the funnel's centre line and the figures at the
+    top of the page differ: the centre is over questions attributed to a {unit}, the top counts
+    the unattributed too (:func:`warehouse.funnel.centre_beside_all`). The centre is the line as
+    drawn (from rounded totals, :func:`ui.funnels.funnel_points`); counts and the all-questions
+    share are disclosed as the page's headline is (exact only when ``national``)."""
+    num, den, words = funnels.FUNNEL_MEASURES[measure][:3]
+    c = funnel.centre_beside_all(units, num, den, UNATTRIBUTED)
+
+    def shown(n):
+        return disclosure.count_text(int(n), national)
+
+    def share(k, n, *others):
+        if disclosure.hidden_over(k, n, *others, national=national):
+            return SUPPRESSED
+        k, n = (k, n) if national else (disclosure.rounded(int(k)), disclosure.rounded(int(n)))
+        return formats.percent(k / n) if n else "—"
+
+    questions = "questions" if measure == "answered" else "questions followed long enough to tell"
+    drawn = funnels.funnel_points(units, measure)[1]
+    centre = (SUPPRESSED if disclosure.hidden_over(c["k_centre"], c["n_centre"], national=national)
+              else formats.percent(drawn))
+    if c["n_unattributed"] == 0:
+        return (f"The centre line, {centre} {words}, is over all {shown(c['n_centre'])} {questions}, "
+                "as the figures at the top of the page.")
+    overall = share(c["k_all"], c["n_all"], c["k_unattributed"], c["n_unattributed"])
+    return (f"The centre line, {centre} {words}, is over the {shown(c['n_centre'])} {questions} attributed "
+            f"to a {unit}; the figures at the top of the page also count the {shown(c['n_unattributed'])} "
+            f"attributed to none ({shown(c['k_unattributed'])} {words}), which makes {overall}.")
 
 
 def open_questions_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -366,17 +400,19 @@ def _effect_text(row) -> str:
     low, high = row["effect_low"], row["effect_high"]
     if pd.isna(row["effect"]):
         return "—"
+    few = "" if row.get("can_tell", True) else " (too few trusts to tell)"
     if row["kind"] == "ratio":
         text = f"× {row['effect']:.2f}"
-        return text + ("" if pd.isna(low) else f" ({low:.2f}–{high:.2f})")
+        return text + few + ("" if pd.isna(low) else f" ({low:.2f}–{'∞' if np.isinf(high) else f'{high:.2f}'})")
     text = f"{row['effect'] * 100:+.0f} points"
-    return text + ("" if pd.isna(low) else f" ({low * 100:+.0f} to {high * 100:+.0f})")
+    return text + few + ("" if pd.isna(low) else f" ({low * 100:+.0f} to {high * 100:+.0f})")
 
 
 def policy_comparison_table(frame: pd.DataFrame, yes: str, no: str, national: bool = False) -> pd.DataFrame:
     """policy_comparison -> one row per outcome: the value under each group of policies, the
-    ratio (rates) or difference (shares) with its 95% CI from resampling trusts, and how many
-    trusts each group has. A group value over 1-7 events or exposure is hidden below national
+    ratio (rates) or difference (shares) with its 95% CI from the permutation test over trusts
+    ("too few trusts to tell" when no data could show a difference), and how many trusts each
+    group has. A group value over 1-7 events or exposure is hidden below national
     level."""
 
     def value(row, side):
@@ -416,22 +452,31 @@ def policy_answer(frame: pd.DataFrame, yes: str, no: str, national: bool = False
         return "unknown", "Too few posts or flags in this selection to compare without revealing small numbers."
     rates = (f"Staff posts made under {yes} were flagged at **{row['value_yes']:,.1f} per 1,000**, against "
              f"**{row['value_no']:,.1f} per 1,000** under {no}")
-    if pd.isna(row["effect_low"]):
+    if not row["can_tell"]:
         return "unknown", (rates + f". With {int(row['trusts_yes'])} and {int(row['trusts_no'])} trusts in the "
-                           f"two groups there are too few trusts (fewer than {stats.MIN_CLUSTERS} in one) "
-                           "to say whether that difference is more than chance.")
-    ci = f"rate ratio {row['effect']:.2f}, 95% CI {row['effect_low']:.2f}–{row['effect_high']:.2f}"
-    if row["effect_low"] > 1:
+                           "two groups there are too few trusts to tell: even the largest difference "
+                           "between them could be chance (no split of so few trusts can reach p ≤ 0.05).")
+    if pd.isna(row["p_value"]) or pd.isna(row["effect_low"]):  # no flags on one side (or either)
+        if row["events_yes"] + row["events_no"] == 0:
+            return "unknown", rates + ": no flags in either group, so nothing to compare."
+        test = "" if pd.isna(row["p_value"]) else f" (p = {row['p_value']:.2g} for no difference)"
+        return "unknown", (rates + f": no flags under {yes if row['events_yes'] == 0 else no}, so no ratio "
+                           f"can be estimated{test}.")
+    ci = (f"rate ratio {row['effect']:.2f}, 95% CI {row['effect_low']:.2f}–"
+          + ("∞" if np.isinf(row["effect_high"]) else f"{row['effect_high']:.2f}") + ", "
+          f"p = {row['p_value']:.2g}")
+    if row["p_value"] <= compare.ALPHA and row["effect"] > 1:
         return "more", (f"**Yes.** {rates} ({ci}): more flags than the differences between trusts "
                         "would explain by chance.")
-    if row["effect_high"] < 1:
+    if row["p_value"] <= compare.ALPHA and row["effect"] < 1:
         return "fewer", (f"**No — fewer.** {rates} ({ci}): fewer flags than the differences between "
                          "trusts would explain by chance.")
     return "unclear", (f"**No clear difference.** {rates} ({ci}). The interval includes no difference: "
                        f"the data fit anything from {abs(1 - row['effect_low']):.0%} "
                        f"{'fewer' if row['effect_low'] < 1 else 'more'} to "
-                       f"{abs(row['effect_high'] - 1):.0%} {'more' if row['effect_high'] > 1 else 'fewer'} "
-                       f"flags under {yes}.")
+                       + ("any amount more" if np.isinf(row["effect_high"]) else
+                          f"{abs(row['effect_high'] - 1):.0%} {'more' if row['effect_high'] > 1 else 'fewer'}")
+                       + f" flags under {yes}.")
 
 
 # --- Data health ------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
-"""``python -m warehouse build|evaluate|audit|faq``: publish the warehouse from the raw store,
-evaluate the question classifier, the guideline rules and the themes (against labelled text, or
-in use), draw the week's blind audit sample, or write a draft FAQ of what patients ask (``faq``
-runs ``ui/faq.py`` as a child process: redaction and suppression live in ``ui``, which the
-warehouse package never imports)."""
+"""``python -m warehouse build|evaluate|audit|faq|compare-policies``: publish the warehouse from
+the raw store, evaluate the question classifier, the guideline rules and the themes (against
+labelled text, or in use), draw the week's blind audit sample, write a draft FAQ of what patients
+ask (``faq`` runs ``ui/faq.py`` as a child process: redaction and suppression live in ``ui``,
+which the warehouse package never imports), or reproduce the Policy comparison page's answer."""
 from __future__ import annotations
 
 import argparse
@@ -15,7 +15,7 @@ from store import config
 from store.config import SettingError
 from store.db import WriterBusy
 from store.errors import STORAGE_ERRORS, storage_error_message
-from warehouse import evaluate
+from warehouse import evaluate, policy_queries, policy_report
 from warehouse.build import BuildError, build
 
 
@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"share of the sample read by two reviewers (default {design.double_share})")
     sample.add_argument("--export", type=Path, metavar="DIR",
                         help="write in_use_flags.csv and in_use_questions.csv (ids, text hashes, labels) to DIR")
+    policies = sub.add_parser("compare-policies", help="the Policy comparison page's answer, England-wide")
+    policies.add_argument("--clause", required=True, choices=list(policy_queries.CLAUSES),
+                          help="which clause of the local policy defines an enabling policy")
+    policies.add_argument("--outcome", choices=list(policy_queries.OUTCOMES), help="one outcome (default: all)")
+    policies.add_argument("--from", dest="start", type=date.fromisoformat, help="first UK day (default: as the page)")
+    policies.add_argument("--to", dest="end", type=date.fromisoformat, help="last UK day (default: as the page)")
+    policies.add_argument("--json", action="store_true", help="print JSON (NaN and infinity as null)")
     return parser
 
 
@@ -90,6 +97,18 @@ def main(argv: list[str] | None = None) -> int:
         design = audit.Design(args.staff_flagged, args.staff_unflagged, args.public_question, args.public_other,
                               args.double_share)
         return inuse_report.run_audit(args.week or date.today() - timedelta(days=7), design, args.export)
+    elif args.command == "compare-policies":
+        try:
+            print(policy_report.main(args.clause, args.outcome, args.start, args.end, args.json))
+        except FileNotFoundError as exc:  # a read: nothing to write, so not a storage error
+            print(f"error: {exc}; publish one first with python -m warehouse build", file=sys.stderr)
+            return 2
+        except (ValueError, SettingError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except STORAGE_ERRORS as exc:
+            print(f"error: {storage_error_message(exc)}", file=sys.stderr)
+            return 2
     elif args.command == "evaluate" and args.themes:
         from warehouse import theme_eval  # only for this command
         return theme_eval.main()

@@ -27,8 +27,9 @@ Flags here are breaches of the national guidance only: local-policy rules (famil
 ``local_policy``, e.g. POLICY-ENGAGEMENT) exist only under the policies that switch them on, so
 counting them would make restrictive policies look worse by construction.
 
-Group values, CIs and the answer's uncertainty come from
-:func:`warehouse.stats.compare_clustered` (a cluster bootstrap over trusts).
+Group values, p-values and CIs come from :func:`warehouse.compare.compare_trusts` (a
+permutation test over trusts, its CI by inverting the test; "too few trusts to tell" when no
+data could reach p <= 0.05 with the groups' sizes).
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from warehouse import flag_queries, queries, stats
+from warehouse import compare, flag_queries, queries
 from warehouse.measures import LOWER, MEASURES, Measure, group_code_sql, name_sql
 from warehouse.queries import Filters, run
 
@@ -208,20 +209,25 @@ def compare_groups(outcomes: pd.DataFrame) -> pd.DataFrame:
     """``policy_outcomes`` -> one row per outcome comparing the ``yes`` group with ``no``:
     outcome, label, kind, per, breach, events/exposure totals of each group (events_yes,
     exposure_yes, ...), value_yes, value_no (per ``per``), effect (ratio, or difference in
-    proportion) with effect_low/effect_high (cluster bootstrap over trusts, 95%), trusts_yes,
-    trusts_no."""
+    proportion), p_value (permutation test over trusts of no difference), effect_low/effect_high
+    (its 95% CI by test inversion), trusts_yes, trusts_no, relabellings, exact (every
+    relabelling enumerated) and can_tell (False: too few trusts for any data to reach p <= 0.05;
+    no p-value or CI then). A trust whose policy changed counts once in each group, for its own
+    days."""
     rows = []
     yes = outcomes[outcomes["policy_group"] == "yes"]
     no = outcomes[outcomes["policy_group"] == "no"]
     for name, o in OUTCOMES.items():
-        got = stats.compare_clustered(yes[o.events], yes[o.exposure], no[o.events], no[o.exposure], kind=o.kind)
+        got = compare.compare_trusts(yes[o.events], yes[o.exposure], no[o.events], no[o.exposure], kind=o.kind)
         rows.append({
             "outcome": name, "label": o.label, "kind": o.kind, "per": o.per, "breach": o.breach,
             "events_yes": int(yes[o.events].sum()), "exposure_yes": int(yes[o.exposure].sum()),
             "events_no": int(no[o.events].sum()), "exposure_no": int(no[o.exposure].sum()),
             "value_yes": got["value_a"] * o.per, "value_no": got["value_b"] * o.per,
-            "effect": got["effect"], "effect_low": got["effect_low"], "effect_high": got["effect_high"],
+            "effect": got["effect"], "p_value": got["p_value"],
+            "effect_low": got["effect_low"], "effect_high": got["effect_high"],
             "trusts_yes": got["clusters_a"], "trusts_no": got["clusters_b"],
+            "relabellings": got["relabellings"], "exact": got["exact"], "can_tell": got["can_tell"],
         })
     return pd.DataFrame(rows)
 

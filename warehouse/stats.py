@@ -20,14 +20,8 @@ What is estimated, and why
   CI is exact Poisson: lower = χ²(α/2; 2O)/2 and upper = χ²(1−α/2; 2O+2)/2. From 10 events it
   is Byar's approximation: lower = O·(1 − 1/(9O) − z/(3√O))³ and
   upper = (O+1)·(1 − 1/(9(O+1)) + z/(3√(O+1)))³.
-* **Comparing two groups of trusts** (``compare_clustered``), e.g. posts made under policies
-  that encourage patient engagement against the rest: the pooled value of each group (events
-  over exposure), their ratio (rates) or difference (proportions), and a 95% CI from a
-  *cluster* bootstrap that resamples trusts, not posts. Posts from one trust are not
-  independent (one trust's culture, one comms team), so a Poisson or Wilson interval over
-  pooled posts would be far too narrow; resampling trusts keeps the spread between trusts in
-  the interval. Percentile intervals from 4,000 resamples with a fixed seed (reproducible);
-  no interval with fewer than 3 trusts in a group.
+* **Comparing two groups of trusts** (the Policy comparison) is a permutation test over trusts:
+  :mod:`warehouse.compare`.
 * **Compared with a benchmark** (``compare_with_benchmark``): a trust or region against
   England (or its region), as OHID's Fingertips shows it: *similar* when the benchmark's value
   lies inside the unit's 95% CI (ends included), else *better* or *worse* by the measure's good
@@ -35,9 +29,9 @@ What is estimated, and why
   default method, "single overlapping CIs" (fingertips-open, PholioVisualisation.Analysis
   ``SingleOverlappingCIsComparer``; its tests are reproduced in tests/test_stats.py). No
   comparison without a value, both CI ends and a benchmark.
-* **Funnel plots** (``funnel_limits_proportion``, ``funnel_limits_rate``) draw control limits
-  around a target as a function of the denominator. They use exact binomial/Poisson quantiles
-  with Spiegelhalter's (2005) interpolation, at 95% (±1.96 SD) and 99.8% (±3.09 SD).
+* **Funnel plots**: exact binomial/Poisson limits and the over-dispersion allowance are in
+  :mod:`warehouse.funnel` (``funnel_limits_proportion`` and ``funnel_limits_rate`` are
+  re-exported here).
 
 Small-number suppression is not here: it is display logic, in ui/disclosure.py (the one
 function every number shown passes through).
@@ -50,6 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy import special  # scipy.stats (~0.6 s to import) is loaded only by the funnels
 
+from warehouse.funnel import funnel_limits_proportion, funnel_limits_rate  # noqa: F401 (re-exported)
 from warehouse.measures import CALENDAR, thresholds
 
 Z95 = float(special.ndtri(0.975))  # 1.95996…
@@ -285,105 +280,3 @@ def compare_with_benchmark(value, ci_low, ci_high, benchmark, better: str):
     out = np.where(~known, "not_compared", np.where(inside, "similar", np.where(above, *names)))
     out = out.astype(object)
     return str(out) if out.ndim == 0 else out
-
-
-# ------------------------------------------------------- two groups of trusts compared
-MIN_CLUSTERS = 3
-
-
-def compare_clustered(events_a, exposure_a, events_b, exposure_b, kind: str = "ratio",
-                      n_boot: int = 4000, conf: float = 0.95, seed: int = 20261128) -> dict:
-    """Group A against group B, each given per cluster (trust): events and exposure arrays.
-
-    Returns value_a and value_b (pooled: sum of events / sum of exposure), effect (value_a /
-    value_b for ``kind="ratio"``, value_a - value_b for ``"difference"``), its percentile
-    cluster-bootstrap CI (effect_low, effect_high; NaN when a group has fewer than
-    MIN_CLUSTERS clusters, or a ratio's base is 0), and clusters_a, clusters_b.
-    """
-    if kind not in ("ratio", "difference"):
-        raise ValueError("kind must be 'ratio' or 'difference'")
-    groups = []
-    for events, exposure in ((events_a, exposure_a), (events_b, exposure_b)):
-        e, x = np.asarray(events, dtype=float), np.asarray(exposure, dtype=float)
-        if e.shape != x.shape or np.any(e < 0) or np.any(x < 0):
-            raise ValueError("events and exposure must be non-negative arrays of one length")
-        keep = x > 0
-        groups.append((e[keep], x[keep]))
-    (ea, xa), (eb, xb) = groups
-
-    def effect(va, vb):
-        if kind == "difference":
-            return va - vb
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(vb > 0, va / np.where(vb > 0, vb, 1), np.nan)
-
-    va = ea.sum() / xa.sum() if xa.sum() else np.nan
-    vb = eb.sum() / xb.sum() if xb.sum() else np.nan
-    out = {"value_a": float(va), "value_b": float(vb), "effect": float(effect(np.asarray(va), np.asarray(vb))),
-           "effect_low": np.nan, "effect_high": np.nan, "clusters_a": len(xa), "clusters_b": len(xb)}
-    if min(len(xa), len(xb)) < MIN_CLUSTERS or not np.isfinite(out["effect"]):
-        return out
-    rng = np.random.default_rng(seed)
-    ia = rng.integers(0, len(xa), (n_boot, len(xa)))
-    ib = rng.integers(0, len(xb), (n_boot, len(xb)))
-    boot = effect(ea[ia].sum(1) / xa[ia].sum(1), eb[ib].sum(1) / xb[ib].sum(1))
-    boot = boot[np.isfinite(boot)]
-    if len(boot) >= 0.9 * n_boot:
-        tail = (1 - conf) / 2 * 100
-        out["effect_low"], out["effect_high"] = (float(v) for v in np.percentile(boot, [tail, 100 - tail]))
-    return out
-
-
-# ---------------------------------------------------------------- funnel plots
-_FUNNEL_LEVELS = {"95": 0.95, "99_8": 0.998}
-
-
-def _interpolated(dist, p: float, n: np.ndarray) -> np.ndarray:
-    """Spiegelhalter (2005) interpolated quantile of a discrete distribution, divided by n."""
-    r = dist.ppf(p)
-    f_r, f_r1 = dist.cdf(r), dist.cdf(r - 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        alpha = np.where(f_r > f_r1, (f_r - p) / (f_r - f_r1), 0.0)
-        return (r - alpha) / n
-
-
-def _funnel(make_dist, n: np.ndarray, scale: float, upper_cap: float | None) -> pd.DataFrame:
-    out = pd.DataFrame({"n": n})
-    for name, level in _FUNNEL_LEVELS.items():
-        tail = (1 - level) / 2
-        lo = np.clip(_interpolated(make_dist(), tail, n), 0, None) * scale
-        hi = _interpolated(make_dist(), 1 - tail, n) * scale
-        if upper_cap is not None:
-            hi = np.minimum(hi, upper_cap)
-        out[f"lower_{name}"] = np.where(n > 0, lo, np.nan)
-        out[f"upper_{name}"] = np.where(n > 0, hi, np.nan)
-    return out
-
-
-def funnel_limits_proportion(p0: float, n_values) -> pd.DataFrame:
-    """Funnel limits for a proportion with target ``p0`` (e.g. the overall value).
-
-    Columns: n, lower_95, upper_95, lower_99_8, upper_99_8, from exact binomial quantiles with
-    Spiegelhalter's interpolation. For large n they approach p0 ± z·√(p0(1−p0)/n).
-    """
-    if not 0 < p0 < 1:
-        raise ValueError("p0 must be strictly between 0 and 1")
-    from scipy import stats as sps  # ~0.6 s to import: only the funnel plots pay it
-
-    n = np.asarray(n_values, dtype=float)
-    return _funnel(lambda: sps.binom(np.maximum(n, 1).astype(int), p0), n, 1.0, 1.0)
-
-
-def funnel_limits_rate(rate0: float, denominators, per: float = 1000) -> pd.DataFrame:
-    """Funnel limits for a rate per ``per`` with target ``rate0`` (same columns, rates per ``per``).
-
-    The expected count at denominator D is μ = rate0·D/per. Limits come from exact Poisson
-    quantiles with Spiegelhalter's interpolation, divided by D.
-    """
-    if rate0 <= 0:
-        raise ValueError("rate0 must be positive")
-    from scipy import stats as sps  # ~0.6 s to import: only the funnel plots pay it
-
-    den = np.asarray(denominators, dtype=float)
-    mu = rate0 * np.maximum(den, 1e-12) / per
-    return _funnel(lambda: sps.poisson(mu), den, per, None)
