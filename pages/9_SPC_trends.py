@@ -27,7 +27,7 @@ with left:
     unit_type, unit_code, unit_label = unit_choice.controls(units, chosen)
 grain = right.segmented_control("Periods", list(GRAINS), key="spc_grain", default="month",
                                 format_func=GRAINS.get) or "month"
-national = unit_type == "nation"  # below that, small numbers are hidden
+national = False  # a period breakdown is never national (ui.disclosure): counts of 1-7 hidden, others rounded
 options = {"unit_type": unit_type, "unit_code": unit_code, "grain": grain}
 points = data.query(spc_queries.spc_series, None, **options)
 
@@ -68,5 +68,6 @@ st.caption(
     "With fewer than 13 points the limits are trial limits and can still move. The median wait "
     "of a trust is assured against the response target of its local policy; no other measure "
     "has a target. Shares answered or within target of the latest periods can still rise as late "
-    "answers arrive. Small numbers: below national level a point computed over 1–7 questions, "
-    "answers or flags is not shown (a gap), and counts are rounded to the nearest 5.")
+    "answers arrive. Small numbers: a month or week is a breakdown, so counts are rounded to the nearest 5 "
+    "and counts of 1–7 are not shown; below national level a point computed over 1–7 questions, answers "
+    "or flags is not shown (a gap).")

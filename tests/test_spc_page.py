@@ -11,9 +11,9 @@ import pytest
 
 from store import config
 from tests.test_app import open_page, signed_in, texts
-from ui import spc_charts
+from ui import disclosure, spc_charts
 from warehouse import spc_build
-from warehouse.measures import HEADLINE, HOUR_S, MEASURES
+from warehouse.measures import COUNT, HEADLINE, HOUR_S, MEASURES
 
 pytestmark = pytest.mark.app
 
@@ -62,12 +62,15 @@ def test_without_a_choice_it_shows_england_and_pins_it_in_the_url(demo, points):
     shown = figures(at)
     assert len(shown) == len(HEADLINE)
     assert [s.value for s in at.subheader] == [MEASURES[m].label for m in HEADLINE[0::2] + HEADLINE[1::2]]
-    # national level: every monthly value of England is drawn
+    # every monthly value of England is drawn; a month is a breakdown, so counts are rounded to 5
     england = points[(points.unit_type == "nation") & (points.unit_code == "ENG") & (points.grain == "month")]
     by_label = {MEASURES[m].label: m for m in HEADLINE}
     for figure in shown:
         measure = by_label[figure["layout"]["yaxis"]["title"]["text"].removesuffix(" (hours)")]
         values = england.loc[england.measure == measure, "value"] / (HOUR_S if measure.startswith("median") else 1)
+        if MEASURES[measure].unit == COUNT:
+            assert all(v % 5 == 0 for v in shown_points(figure)), measure
+            values = [disclosure.rounded(int(round(v))) for v in values]
         assert shown_points(figure) == pytest.approx(sorted(values))
 
 
@@ -129,7 +132,8 @@ def test_weekly_and_changing_the_unit(demo, points):
     england = points[(points.unit_type == "nation") & (points.unit_code == "ENG") & (points.grain == "week")
                      & (points.measure == "questions")]
     questions = next(f for f in figures(at) if f["layout"]["yaxis"]["title"]["text"] == "Patient questions")
-    assert shown_points(questions) == pytest.approx(sorted(england["value"]))
+    weekly = [disclosure.shown_count(int(v)) for v in england["value"]]  # a week is a breakdown
+    assert shown_points(questions) == pytest.approx(sorted(float(v) for v in weekly if v != disclosure.SUPPRESSED))
     region = points.loc[points.unit_type == "region", "unit_code"].iloc[0]
     at.selectbox(key="unit_choice").set_value(f"region:{region}").run()
     assert not at.exception and at.query_params["unit"] == f"region:{region}"
