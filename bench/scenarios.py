@@ -12,8 +12,8 @@ import time
 from datetime import date, timedelta
 
 from store import reader
-from warehouse import (flag_queries, health_queries, policy_queries, queries, question_queries, spc_queries,
-                       theme_queries)
+from warehouse import (flag_queries, health_queries, inuse_queries, policy_queries, queries, question_queries,
+                       spc_queries, theme_queries)
 from warehouse.measures import ENGLAND
 
 LAST_DAY = date(2026, 10, 31)  # bench/run.py generates the demo up to 1 Nov 2026
@@ -72,6 +72,8 @@ PAGE_QUERIES = {
         (flag_queries.flags_over_time, {"grain": "week"}),
         (flag_queries.flag_rates, {"by": "trust"}),
         (flag_queries.flagged_posts, {"limit": 500}),
+        (inuse_queries.review_precision, {"by": "all"}),  # how often reviewed flags are upheld
+        (inuse_queries.review_precision, {"by": "family"}),
     ],
     "pages/4_Review_queue.py": [(flag_queries.review_queue, {"limit": 501})],
     "pages/6_Policy_comparison.py": [
