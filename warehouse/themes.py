@@ -128,7 +128,7 @@ def _members(questions: pd.DataFrame, results, applied, base_of) -> pd.DataFrame
         "topic": questions["topic"], "trust_code": questions["trust_code"],
         "region_code": questions["region_code"], "asked_at": questions["asked_at"],
         "similarity": [similarity.get(k) for k in keys],
-    }).astype({"theme_id": "object", "base_theme_id": "object", "similarity": "float64"})
+    }).astype({"theme_id": "string", "base_theme_id": "string", "similarity": "float64"})  # VARCHAR even when empty
 
 
 def _answers(con, questions, results, applied, base_of, themes) -> pd.DataFrame:
@@ -157,7 +157,8 @@ def _answers(con, questions, results, applied, base_of, themes) -> pd.DataFrame:
     out = out.sort_values(["theme_id", "no_flag", "score", "response_seconds", "platform", "post_id"],
                           ascending=[True, False, False, True, True, True], kind="stable")
     out["rank"] = (out.groupby("theme_id").cumcount() + 1).astype("int64")
-    return out.reset_index(drop=True)
+    # ids stay VARCHAR when no question was themed (an empty column would be DOUBLE)
+    return out.reset_index(drop=True).astype({"theme_id": "string"})
 
 
 def _relevance(group: pd.DataFrame, result, centroid_of) -> np.ndarray:
