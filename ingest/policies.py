@@ -28,6 +28,7 @@ import yaml
 
 from store.errors import InputError
 from store.schedule import parse_schedule
+from store.yaml_nodes import entry_nodes
 
 PERSONAL_USE = ("permitted", "not_permitted")
 PATIENT_ENGAGEMENT = ("encouraged", "permitted", "discouraged")
@@ -84,25 +85,10 @@ def parse_policies(path: Path, known_trusts: set[str]) -> pa.Table:
 
 def _yaml_entries(path: Path, text: str):
     """[(where(line, field) -> prefix, {field: value}, {field: line}, False)] from YAML."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f":{mark.line + 1}" if mark else ""
-        raise PolicyError(f"{path}{at}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    if root is None:
-        return []
-    if isinstance(root, yaml.MappingNode):
-        found = [v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "policies"]
-        if not found:
-            raise PolicyError(f"{path}:{root.start_mark.line + 1}: expected a list of policies"
-                              " (or a mapping with a 'policies' list)")
-        root = found[0]
-    if not isinstance(root, yaml.SequenceNode):
-        raise PolicyError(f"{path}:{root.start_mark.line + 1}: expected a list of policies")
+    nodes = entry_nodes(path, text, "policies", PolicyError, "policies")
     constructor = yaml.SafeLoader("")
     entries = []
-    for index, node in enumerate(root.value, start=1):
+    for index, node in enumerate(nodes, start=1):
         line = node.start_mark.line + 1
 
         def where(field_line, field, index=index):

@@ -31,6 +31,7 @@ from pathlib import Path
 import yaml
 
 from store.errors import InputError
+from store.yaml_nodes import entry_nodes
 
 ACTIONS = ("rename", "merge", "split")
 FIELDS = {"rename": ("action", "theme", "label"), "merge": ("action", "themes", "into", "label"),
@@ -57,29 +58,9 @@ def parse_register(path: Path) -> list[dict]:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ThemeRegisterError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    entries = [_entry(path, i, node) for i, node in enumerate(_nodes(path, text), start=1)]
+    entries = [_entry(path, i, node) for i, node in enumerate(entry_nodes(path, text, "themes", ThemeRegisterError, "entries"), start=1)]
     _check_together(path, entries)
     return entries
-
-
-def _nodes(path: Path, text: str) -> list:
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f":{mark.line + 1}" if mark else ""
-        raise ThemeRegisterError(f"{path}{at}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    if root is None:
-        return []
-    if isinstance(root, yaml.MappingNode):
-        found = [v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "themes"]
-        if not found:
-            raise ThemeRegisterError(f"{path}:{root.start_mark.line + 1}: expected a list of entries"
-                                     " (or a mapping with a 'themes' list)")
-        root = found[0]
-    if not isinstance(root, yaml.SequenceNode):
-        raise ThemeRegisterError(f"{path}:{root.start_mark.line + 1}: expected a list of entries")
-    return root.value
 
 
 def _entry(path: Path, index: int, node) -> dict:

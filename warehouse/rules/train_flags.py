@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 from pathlib import Path
 
@@ -39,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from warehouse.enrich import scratch_connection
+from warehouse.enrich.train_questions import dumps  # one artefact format: a weight per line
 from warehouse.enrich.question_model import feature_sql
 from warehouse.rules import engine, flag_model, packs
 
@@ -281,14 +281,6 @@ def train(frame: pd.DataFrame) -> dict:
                      "rows": {k: int(v) for k, v in frame["source"].value_counts().sort_index().items()}},
         "weights": rows,
     }
-
-
-def dumps(content: dict) -> str:
-    """JSON with one feature per line (reviewable diffs), keys in a fixed order."""
-    head = {k: v for k, v in content.items() if k != "weights"}
-    text = json.dumps(head, indent=1, sort_keys=True, ensure_ascii=False)[:-2]
-    lines = ",\n".join("  " + json.dumps(row, ensure_ascii=False) for row in content["weights"])
-    return f'{text},\n "weights": [\n{lines}\n ]\n}}\n'
 
 
 def cross_validate(frame: pd.DataFrame) -> list[str]:
