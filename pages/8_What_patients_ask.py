@@ -85,6 +85,8 @@ if answers is not None:
     document = faq.for_page(summary, answers, chosen, national=national, synthetic=data.is_synthetic())
     tables.download_document(faq.render(document, "md"), "draft FAQ", chosen, key="faq_md",
                              file_name="draft-faq.md", mime=faq.FORMATS["md"][0], label="Draft FAQ (Markdown)")
+    tables.download_document(faq.render(document, "docx"), "draft FAQ", chosen, key="faq_docx",
+                             file_name="draft-faq.docx", mime=faq.FORMATS["docx"][0], label="Draft FAQ (Word)")
     tables.download(faq.table(document), "draft FAQ entries", chosen, key="faq_csv", file_stem="draft-faq")
     with st.expander("Preview the draft FAQ"):
         st.text(faq.markdown(document))

@@ -1,4 +1,4 @@
-"""The draft FAQ of what patients ask (issue #19), Markdown and CSV, from the command line
+"""The draft FAQ of what patients ask (issue #19), Markdown, HTML, Word and CSV, from the command line
 (``python -m warehouse faq``): answers are quoted without greetings, sign-offs or identifiers and
 attributed to a role and a trust, no patient's words appear (not even redacted), and counts
 below national level are suppressed. A real warehouse built from posts with identifiers."""
@@ -67,8 +67,9 @@ def test_the_faq_command_quotes_answers_without_identifiers_and_hides_small_coun
     done = run_cli("warehouse", "faq", *place, "--from", "2025-03-01", "--to", "2025-03-31",
                    "--format", fmt, "--out", str(out), env=env)
     assert done.returncode == 0, done.stderr
-    text = out.read_bytes().decode("utf-8-sig")
+    text = read_back(out, fmt)
     assert "Draft for review by the service" in text
+    assert "1 Mar 2025 to 31 Mar 2025" in text  # the dates it came from
     assert "please don" in text.lower() and "wear deodorant or talc" in text  # the answer is quoted
     for secret in SECRET_WORDS:
         assert secret.lower() not in text.lower(), secret
@@ -123,6 +124,44 @@ def test_html_shows_hostile_answer_text_as_text():
     assert faq.SYNTHETIC_NOTE in html_unescape(page)
     text = faq.render(hostile, "md").decode()
     assert "<script>" not in text and "[x](javascript" not in text  # brackets escaped: no link
+
+
+def read_back(path, fmt: str) -> str:
+    """The text a person would read in the file: a Word document is opened with python-docx
+    (paragraphs and the page header), every other format decoded."""
+    if fmt != "docx":
+        return path.read_bytes().decode("utf-8-sig")
+    import docx
+    document = docx.Document(str(path))
+    header = [p.text for p in document.sections[0].header.paragraphs]
+    return "\n".join(header + [p.text for p in document.paragraphs])
+
+
+def test_word_shows_hostile_answer_text_as_text_and_marks_every_page_a_draft(tmp_path):
+    """A quote holding markup, a field code, a link and control characters is one plain text run
+    in the Word FAQ: no hyperlink or field element, the characters Word cannot hold dropped, the
+    draft note in the page header and the body, and the same lines as the Markdown."""
+    import docx
+    hostile = faq.Faq(title="What patients ask: t", where="t", period="1 March 2025 to 31 March 2025",
+                      counts_note="Counts below national level: 1–7 show as *", synthetic=True,
+                      entries=(faq.Entry("Questions about deodorant", "deodorant (theme prep-abcdef)",
+                                         "Asked 1 to 7 times.",
+                                         (('<w:fldSimple w:instr="HYPERLINK x"/> =HYPERLINK("http://x.example") '
+                                           'see https://www.nhs.uk\x07 {DDEAUTO c:\\x}', "Staff at X"),), None),))
+    path = tmp_path / "faq.docx"
+    path.write_bytes(faq.render(hostile, "docx"))
+    document = docx.Document(str(path))
+    body = document.element.body.xml
+    assert "<w:hyperlink" not in body and "<w:fldSimple" not in body and "<w:instrText" not in body
+    texts = [p.text for p in document.paragraphs]
+    assert '“<w:fldSimple w:instr="HYPERLINK x"/> =HYPERLINK("http://x.example") see https://www.nhs.uk ' \
+           '{DDEAUTO c:\\x}”' in texts  # \x07 dropped, the rest as written
+    assert document.sections[0].header.paragraphs[0].text == faq.DRAFT_NOTE
+    assert texts.count(faq.DRAFT_NOTE) == 1 and faq.SYNTHETIC_NOTE in texts
+    assert "Questions asked from 1 March 2025 to 31 March 2025, t." in texts and "— Staff at X" in texts
+    assert document.paragraphs[0].style.name == "Title" and document.core_properties.title == hostile.title
+    lines = [text.replace("\x07", "") for _, text in faq._lines(hostile)]
+    assert [t for t in texts if t] == lines  # the same document as every other format
 
 
 def html_unescape(page: str) -> str:

@@ -9,11 +9,12 @@ health, service and everyday words: warehouse/theme_text.py ``label_word``), nev
 question someone asked. Quoted answers have greetings and sign-offs dropped and identifiers
 redacted (:func:`ui.themes.quotable`).
 
-One document (:func:`build`), three renderings: Markdown (:func:`markdown`; every value escaped,
+One document (:func:`build`), four renderings: Markdown (:func:`markdown`; every value escaped,
 links and addresses in code spans so that no renderer makes them live), HTML (:func:`html_page`;
-every value HTML-escaped, no link) and a CSV table (:func:`table`, written by
-:func:`ui.tables.to_csv`, the one export path). All carry :data:`DRAFT_NOTE`, and
-:data:`SYNTHETIC_NOTE` on demo data.
+every value HTML-escaped, no link), Word (:func:`docx_bytes`, python-docx; every value a plain
+text run, no field or hyperlink, the draft note in every page's header too) and a CSV table
+(:func:`table`, written by :func:`ui.tables.to_csv`, the one export path). All carry
+:data:`DRAFT_NOTE`, and :data:`SYNTHETIC_NOTE` on demo data.
 
 ``python -m warehouse faq`` runs :func:`main` here as a child process (the warehouse package
 never imports ``ui``, which it would need for redaction and suppression); the page's download
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import io
 import logging
 import re
 import sys
@@ -43,7 +45,8 @@ NO_ANSWER = ("No good answer has been found yet in the data: the service may wan
              "Answers that carry a guideline flag are never quoted.")
 TOP_THEMES = theme_queries.TOP  # the page reads this many themes' answers
 ANSWERS_PER_THEME = 2
-FORMATS = {"md": ("text/markdown", ".md"), "html": ("text/html", ".html"), "csv": ("text/csv", ".csv")}
+FORMATS = {"md": ("text/markdown", ".md"), "html": ("text/html", ".html"), "csv": ("text/csv", ".csv"),
+           "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx")}
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,38 @@ def html_page(faq: Faq) -> str:
             + "\n".join(body) + "\n</body></html>\n")
 
 
+# Characters XML 1.0 cannot hold (python-docx refuses them, after adding an empty paragraph).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("", str(text))
+
+
+def docx_bytes(faq: Faq) -> bytes:
+    """A Word document of the same lines as every rendering (python-docx). Each value is written
+    as a plain text run, so nothing in a quote becomes a field, a hyperlink or formatting; the
+    draft note also heads every page, so a printed page alone still says it is a draft."""
+    from docx import Document  # only this rendering needs it
+
+    document = Document()
+    props = document.core_properties
+    props.title, props.author, props.last_modified_by = _xml(faq.title), "RadSoMe", "RadSoMe"
+    props.comments = DRAFT_NOTE
+    document.sections[0].header.paragraphs[0].text = DRAFT_NOTE
+    for kind, text in _lines(faq):
+        text = _xml(text)
+        if kind in ("title", "question"):
+            document.add_heading(text, level=0 if kind == "title" else 1)
+        elif kind == "note":
+            document.add_paragraph().add_run(text).bold = True
+        else:
+            document.add_paragraph(text, style="Quote" if kind == "quote" else None)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def table(faq: Faq) -> pd.DataFrame:
     """The FAQ as a table (one row per quoted answer, or one per theme without one), each row
     carrying the draft note, place, period and counts note, so a row taken alone still says
@@ -211,11 +246,13 @@ def table(faq: Faq) -> pd.DataFrame:
 
 
 def render(faq: Faq, fmt: str) -> bytes:
-    """The document in ``fmt`` (md, html or csv) as bytes."""
+    """The document in ``fmt`` (md, html, docx or csv) as bytes."""
     if fmt == "md":
         return markdown(faq).encode("utf-8")
     if fmt == "html":
         return html_page(faq).encode("utf-8")
+    if fmt == "docx":
+        return docx_bytes(faq)
     if fmt == "csv":
         from ui.tables import to_csv  # the one export path (it imports streamlit)
         return to_csv(table(faq), faq.synthetic)
