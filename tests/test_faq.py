@@ -27,6 +27,9 @@ QUESTIONS = [
     f"Deodorant before the mammogram, yes or no? my nhs number is {NHS_NUMBER}",
     "Can I use antiperspirant before a mammogram on Tuesday",
     "No deodorant before the mammogram, is that right?",
+    "Is roll-on deodorant allowed before my mammogram appointment?",
+    "Do I have to avoid deodorant before a mammogram?",
+    "deodorant and mammogram, what is the rule?",
 ]
 ANSWER = (f"Hi Sue, please don't wear deodorant or talc on the day: it can show on the images. "
           f"Ring us on {PHONE} if unsure. See nhs.uk for more. - Rachel, Breast Screening Team")
@@ -75,11 +78,24 @@ def test_the_faq_command_quotes_answers_without_identifiers_and_hides_small_coun
         assert secret.lower() not in text.lower(), secret
     for question in QUESTIONS:  # no patient's words, not even redacted
         assert question[:25].lower() not in text.lower()
-    if place:  # one trust: 6 questions show as "1 to 7", never as 6
-        assert "Asked 1 to 7 times" in text and "Asked 6 times" not in text
-    else:
-        assert "Asked 6 times" in text
+    # 9 questions show as 10, never as 9: for one trust, and over all trusts too (counts per
+    # theme are a breakdown; exact there, all trusts minus each region would pin a region's)
+    assert "Asked 10 times" in text and "Asked 9 times" not in text
     assert "Leeds" in text or "RR8" in text  # attributed to the trust, not a person
+
+
+@pytest.mark.parametrize("fmt", ["md", "docx"])
+def test_a_theme_asked_1_to_7_times_is_not_listed(identifiers, tmp_path, fmt):
+    """Over 3 to 6 March the theme was asked 4 times in all: listed nowhere, not even as "*" (a
+    "*" says "at least once", which differencing across places can pin), its answers not quoted."""
+    out = tmp_path / f"faq.{fmt}"
+    env = os.environ | {config.DATA_ENV: str(identifiers), config.PSEUDONYM_KEY_ENV: TEST_KEY}
+    done = run_cli("warehouse", "faq", "--trust", "RR8", "--from", "2025-03-01", "--to", "2025-03-06",
+                   "--format", fmt, "--out", str(out), env=env)
+    assert done.returncode == 0, done.stderr
+    text = read_back(out, fmt)
+    assert "No theme of patient questions to list" in text and "Draft for review" in text
+    assert "Asked" not in text and "deodorant" not in text.lower()
 
 
 def test_the_faq_command_names_a_bad_trust(identifiers, tmp_path):
@@ -92,7 +108,7 @@ def test_the_pages_faq_files_csv_and_excel_hold_no_identifier(identifiers):
     """The page's download of the FAQ table (ui.tables.download: CSV and Excel) from the same
     document, read back as a spreadsheet shows it."""
     from tests.support import published_queries, xlsx_rows
-    from ui import tables
+    from ui import tables, themes
     from warehouse import theme_queries
     from warehouse.queries import Filters
     from datetime import date
@@ -101,14 +117,15 @@ def test_the_pages_faq_files_csv_and_excel_hold_no_identifier(identifiers):
     try:
         filters = Filters(date(2025, 3, 1), date(2025, 3, 31), trusts=("RR8",))
         document = faq.for_page(query(theme_queries.theme_summary, filters),
-                                query(theme_queries.best_answers, filters, limit=10), filters,
-                                national=False, synthetic=False)
+                                query(theme_queries.best_answers, filters, limit=10), filters, synthetic=False,
+                                shown_themes=themes.listable(query(theme_queries.theme_summary,
+                                                                   themes.everywhere(filters))))
     finally:
         close()
     frame = faq.table(document)
     cells = [c for row in xlsx_rows(tables.to_xlsx(frame)) for c in row]
     text = "\n".join(cells) + tables.to_csv(frame).decode("utf-8-sig")
-    assert "wear deodorant or talc" in text and "Asked 1 to 7 times." in cells
+    assert "wear deodorant or talc" in text and any(c.startswith("Asked 10 times;") for c in cells), cells
     for secret in SECRET_WORDS:
         assert secret.lower() not in text.lower(), secret
 

@@ -1,7 +1,7 @@
 """The draft FAQ: the top themes of what patients ask, as questions in plain English, each with
 a draft answer assembled from the best answers found, quoted and attributed to a role and a
 trust (never a person), or a note that no good answer has been found yet; with the dates, the
-place and the counts it came from (suppressed below national level).
+place and the counts it came from (suppressed at every level: counts per theme are a breakdown).
 
 No patient's words: each question is the theme's label in plain English (a label people wrote
 in the themes register, else "Questions about" the generated label, which is made only of
@@ -69,11 +69,13 @@ class Faq:
 
 
 def build(summary: pd.DataFrame, answers: pd.DataFrame, *, where: str,
-          start: date, end: date, national: bool, synthetic: bool, top: int = TOP_THEMES) -> Faq:
+          start: date, end: date, synthetic: bool, shown_themes: tuple[str, ...], top: int = TOP_THEMES) -> Faq:
     """The FAQ of the ``top`` busiest themes of ``summary`` (theme_queries.theme_summary), with
-    their best answers (theme_queries.best_answers; good ones only are quoted)."""
-    summary = summary.head(top).reset_index(drop=True)
-    shown = themes.theme_table(summary, national) if not summary.empty else pd.DataFrame()
+    their best answers (theme_queries.best_answers; good ones only are quoted). Counts per theme
+    are a breakdown, so they are suppressed whatever the place and dates (as on the page), and
+    only ``shown_themes`` are listed (:func:`ui.themes.listable`)."""
+    summary = themes.listed(summary, shown_themes).head(top).reset_index(drop=True)
+    shown = themes.theme_table(summary, shown_themes=shown_themes) if not summary.empty else pd.DataFrame()
     entries = []
     for i, row in summary.iterrows():
         entries.append(Entry(
@@ -85,9 +87,8 @@ def build(summary: pd.DataFrame, answers: pd.DataFrame, *, where: str,
         ))
         if not entries[-1].answers:
             entries[-1] = Entry(entries[-1].question, entries[-1].theme, entries[-1].figures, (), NO_ANSWER)
-    counts_note = ("Counts are exact (all of England and the devolved nations)." if national else
-                   "Counts below national level: 1–7 show as *, others are rounded to the nearest 5, "
-                   "and shares and waits over hidden counts are not shown.")
+    counts_note = ("Counts per theme: 1–7 show as *, others are rounded to the nearest 5, and shares "
+                   "and waits over hidden counts are not shown.")
     return Faq(title=f"What patients ask: {where}", where=where,
                period=f"{formats.day(start)} to {formats.day(end)}", counts_note=counts_note,
                synthetic=synthetic, entries=tuple(entries))
@@ -102,10 +103,11 @@ def where_text(filters) -> str:
     return "all trusts"
 
 
-def for_page(summary: pd.DataFrame, answers: pd.DataFrame, filters, *, national: bool, synthetic: bool) -> Faq:
+def for_page(summary: pd.DataFrame, answers: pd.DataFrame, filters, *, synthetic: bool,
+             shown_themes: tuple[str, ...]) -> Faq:
     """:func:`build` for a page's selection (``filters``: warehouse.queries.Filters)."""
     return build(summary, answers, where=where_text(filters), start=filters.start, end=filters.end,
-                 national=national, synthetic=synthetic)
+                 synthetic=synthetic, shown_themes=shown_themes)
 
 
 def _question(row) -> str:
@@ -165,7 +167,8 @@ def _lines(faq: Faq) -> list[tuple[str, str]]:
               ("meta", "Answers are quoted from replies by professional and organisation accounts, with names "
                        "and identifiers removed, and attributed to a role and a trust.")]
     if not faq.entries:
-        lines.append(("para", "No themes of patient questions in these dates and places."))
+        lines.append(("para", "No theme of patient questions to list in these dates and places (a theme is "
+                               "listed where it was asked 8 times or more over all places in the dates)."))
     for entry in faq.entries:
         lines += [("question", entry.question), ("meta", f"{entry.figures} Theme: {entry.theme}.")]
         for quote, who in entry.answers:
@@ -308,9 +311,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         filters = queries.Filters(start, end, regions=(args.region.upper(),) if args.region else (),
                                   trusts=(args.trust.upper(),) if args.trust else ())
-        summary = ask(theme_queries.theme_summary, filters).head(args.top)
+        summary = ask(theme_queries.theme_summary, filters)
+        shown_themes = themes.listable(ask(theme_queries.theme_summary, themes.everywhere(filters)))
         faq = build(summary, ask(theme_queries.best_answers, filters, top=args.top, limit=10), where=where,
-                    start=start, end=end, national=not (args.trust or args.region),
+                    start=start, end=end, shown_themes=shown_themes,
                     synthetic=int(ask(queries.build_info)["n_demo_posts"].iloc[0]) > 0, top=args.top)
     finally:
         con.close()
