@@ -70,6 +70,7 @@ SET_LINE = re.compile(
     r" from nothing (?P<fresh>[\d.]+)")
 
 
+@pytest.mark.slow  # the command themes five sets twice over, with stability: ~15 s
 def test_the_command_reports_each_set_and_methods_md_shows_what_it_prints():
     done = run_cli("warehouse", "evaluate", "--themes")
     assert done.returncode == 0, done.stderr
