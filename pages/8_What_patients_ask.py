@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, faq, page, tables, themes
+from ui import auth, data, faq, page, tables, themes
 from warehouse import theme_queries
 
 ANSWERS_SHOWN = 5
@@ -32,21 +32,28 @@ if summary.empty:
             "over all places in the dates; widen the dates or clear a filter.")
     st.stop()
 
+# Every listed theme's best answers (signed in): whether a good answer exists, in the table, the
+# gaps and the draft FAQ alike, is ui.themes.good_quotes of these (None: the reader sees no answers).
+answers = (data.query(theme_queries.best_answers, chosen, top=theme_queries.EVERY_THEME, limit=10)
+           if auth.current_scope().rows else None)
+good_answers = None if answers is None else tuple(sorted(themes.good_quotes(answers)))
+
 # --- themes by volume --------------------------------------------------------------------------
 st.subheader("Themes by volume")
 tables.show(data.table(theme_queries.theme_summary, themes.theme_table, chosen, national=national,
-                       shown_themes=shown_themes),
+                       shown_themes=shown_themes, good_answers=good_answers),
             hide_index=True)
 st.caption(
     "Change: questions in these dates against the same number of days before (— when the data "
     "do not reach back that far). Answered: the share of the theme's questions with an answer "
     "from a professional or the service, unanswered ones included. Median wait: Kaplan–Meier, "
     "unanswered questions counted as still waiting, over the questions you may see. Good answer "
-    "found: an unflagged answer that speaks to the theme, anywhere in the data.")
+    "found: an unflagged answer that speaks to the theme, to a question in these dates and places "
+    "that you may see, which the draft FAQ quotes (sign in to see).")
 
 st.subheader("Gaps: frequent themes answered rarely, slowly or never well")
 gaps = data.table(theme_queries.theme_summary, themes.gaps_table, chosen, national=national,
-                  shown_themes=shown_themes)
+                  shown_themes=shown_themes, good_answers=good_answers)
 if gaps.empty:
     st.success(f"No theme asked {themes.GAP_MIN_QUESTIONS} times or more is answered rarely, slowly "
                "or without a good answer in these dates.")
@@ -81,10 +88,7 @@ def one_theme(asked, answers) -> None:
 
 st.subheader("A theme: what patients ask and the best answers found")
 if page.rows_visible("example questions and answers"):
-    answers = data.query(theme_queries.best_answers, chosen, limit=10)
     one_theme(data.query(theme_queries.theme_examples, chosen), answers)
-else:
-    answers = None
 
 st.subheader("Draft FAQ")
 st.markdown(f"The {faq.TOP_THEMES} busiest themes as questions, each with up to "

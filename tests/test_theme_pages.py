@@ -164,3 +164,33 @@ def test_without_login_only_counts_are_shown(identifiers, copy_of, monkeypatch):
     assert "wear deodorant or talc" not in shown
     for question in QUESTIONS:
         assert question[:20].lower() not in shown.lower()
+
+
+def _faq_csv(at, served):
+    import io
+
+    import pandas as pd
+    button = at.download_button(key="faq_csv")
+    return pd.read_csv(io.StringIO(_served_text(served.get(button.proto.deferred_file_id) or served[button.proto.url],
+                                                "csv")), dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize("place", ["trust", "region"])
+def test_the_table_and_the_faq_agree_on_which_themes_have_a_good_answer(demo_data, use_data, read_published,
+                                                                        served, place):
+    """One criterion (ui.themes.good_quotes): for the same place and dates, the themes the table
+    marks "yes" are exactly the FAQ's themes with a quoted answer (and "not yet" exactly those
+    whose FAQ entry says no good answer has been found)."""
+    use_data(demo_data)
+    code = read_published(demo_data, f"SELECT {place}_code FROM daily_theme_counts WHERE {place}_code IS NOT NULL"
+                                     " GROUP BY ALL ORDER BY sum(n_questions) DESC LIMIT 1")[0][0]
+    at = open_page(PAGE, {place: code, "from": "2023-01-01", "to": "2025-12-31"})
+    assert not at.exception, at.exception
+    table = themes_table(at)
+    document = _faq_csv(at, served)
+    in_faq = {re.search(r"\(theme (\S+)\)$", t).group(1) for t in document["Theme"]}
+    quoted = {re.search(r"\(theme (\S+)\)$", t).group(1) for t, who in zip(document["Theme"], document["From"]) if who}
+    marked = {t for t, good in zip(table["Theme id"], table["Good answer found"]) if good == "yes"}
+    assert len(in_faq) > 3 and quoted and in_faq - quoted, (in_faq, quoted)  # both kinds are tested
+    assert marked & in_faq == quoted
+    assert set(table["Good answer found"]) <= {"yes", "not yet"}

@@ -44,7 +44,7 @@ SYNTHETIC_NOTE = "Synthetic demo data — not real patients or staff."
 NO_ANSWER = ("No good answer has been found yet in the data: the service may want to write one. "
              "Answers that carry a guideline flag are never quoted.")
 TOP_THEMES = theme_queries.TOP  # the page reads this many themes' answers
-ANSWERS_PER_THEME = 2
+ANSWERS_PER_THEME = themes.ANSWERS_PER_THEME
 FORMATS = {"md": ("text/markdown", ".md"), "html": ("text/html", ".html"), "csv": ("text/csv", ".csv"),
            "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx")}
 
@@ -76,17 +76,12 @@ def build(summary: pd.DataFrame, answers: pd.DataFrame, *, where: str,
     only ``shown_themes`` are listed (:func:`ui.themes.listable`)."""
     summary = themes.listed(summary, shown_themes).head(top).reset_index(drop=True)
     shown = themes.theme_table(summary, shown_themes=shown_themes) if not summary.empty else pd.DataFrame()
+    quotes = themes.good_quotes(answers)  # the one criterion, as the page's table
     entries = []
     for i, row in summary.iterrows():
-        entries.append(Entry(
-            question=_question(row),
-            theme=f"{row['label']} (theme {row['theme_id']})",
-            figures=_figures(shown.iloc[i]),
-            answers=_quotes(answers[(answers["theme_id"] == row["theme_id"]) & answers["is_good"]]),
-            note=None,
-        ))
-        if not entries[-1].answers:
-            entries[-1] = Entry(entries[-1].question, entries[-1].theme, entries[-1].figures, (), NO_ANSWER)
+        quoted = quotes.get(row["theme_id"], ())
+        entries.append(Entry(question=_question(row), theme=f"{row['label']} (theme {row['theme_id']})",
+                             figures=_figures(shown.iloc[i]), answers=quoted, note=None if quoted else NO_ANSWER))
     counts_note = ("Counts per theme: 1–7 show as *, others are rounded to the nearest 5, and shares "
                    "and waits over hidden counts are not shown.")
     return Faq(title=f"What patients ask: {where}", where=where,
@@ -126,17 +121,6 @@ def _figures(shown: pd.Series) -> str:
     if shown["Median wait"] not in ("—", formats.SUPPRESSED):
         parts.append(f"median wait for an answer {shown['Median wait']}")
     return "; ".join(parts) + "."
-
-
-def _quotes(frame: pd.DataFrame) -> tuple[tuple[str, str], ...]:
-    out: dict[str, str] = {}
-    for text, role, trust in zip(frame["text"], frame["answered_by_role"], frame["trust_name"]):
-        quoted = themes.quotable(text)
-        if quoted and quoted not in out:
-            out[quoted] = themes.attribution(role, trust)
-        if len(out) == ANSWERS_PER_THEME:
-            break
-    return tuple(out.items())
 
 
 # --- renderings ---------------------------------------------------------------------------------
@@ -313,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
                                   trusts=(args.trust.upper(),) if args.trust else ())
         summary = ask(theme_queries.theme_summary, filters)
         shown_themes = themes.listable(ask(theme_queries.theme_summary, themes.everywhere(filters)))
-        faq = build(summary, ask(theme_queries.best_answers, filters, top=args.top, limit=10), where=where,
+        faq = build(summary, ask(theme_queries.best_answers, filters, top=theme_queries.EVERY_THEME, limit=10), where=where,
                     start=start, end=end, shown_themes=shown_themes,
                     synthetic=int(ask(queries.build_info)["n_demo_posts"].iloc[0]) > 0, top=args.top)
     finally:

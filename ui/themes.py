@@ -63,6 +63,28 @@ def attribution(role, trust_name) -> str:
     return f"{who[:1].upper()}{who[1:]} at {where}"
 
 
+ANSWERS_PER_THEME = 2  # quoted per theme in the draft FAQ
+
+
+def good_quotes(answers: pd.DataFrame, per_theme: int = ANSWERS_PER_THEME) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The one criterion for "a good answer exists" and which answers are quoted, used by the
+    themes table, the gaps view and every draft FAQ format alike: per theme of ``answers``
+    (theme_queries.best_answers for the same place and dates, best first), the first
+    ``per_theme`` distinct answers that are good (``is_good``: unflagged and speaking to the
+    theme) and still say something once greetings, sign-offs and identifiers are dropped
+    (:func:`quotable`), as (quote, attribution). A theme with none is absent."""
+    out: dict[str, dict[str, str]] = {}
+    if answers is None or answers.empty:
+        return {}
+    good = answers[answers["is_good"].fillna(False).astype(bool)]
+    for theme, text, role, trust in zip(good["theme_id"], good["text"], good["answered_by_role"], good["trust_name"]):
+        quotes = out.setdefault(theme, {})
+        quoted = quotable(text)
+        if quoted and quoted not in quotes and len(quotes) < per_theme:
+            quotes[quoted] = attribution(role, trust)
+    return {theme: tuple(q.items()) for theme, q in out.items() if q}
+
+
 def everywhere(filters):
     """The same dates and platforms over every place (no region or trust): where a theme's
     count decides whether any view lists it (:func:`listable`)."""
@@ -131,10 +153,23 @@ def _wait(value, n_timed) -> str:
     return "—" if not n_timed else formats.wait_text(value)
 
 
-def theme_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tuple[str, ...]) -> pd.DataFrame:
+NOT_SIGNED_IN = "sign in to see"
+
+
+def _good(theme_ids, good_answers: tuple[str, ...] | None) -> list[str]:
+    """The "Good answer found" cells: ``good_answers`` are the themes :func:`good_quotes`
+    quotes for the same place and dates (None when the reader may not see answers)."""
+    if good_answers is None:
+        return [NOT_SIGNED_IN] * len(theme_ids)
+    return ["yes" if t in set(good_answers) else "not yet" for t in theme_ids]
+
+
+def theme_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tuple[str, ...],
+                good_answers: tuple[str, ...] | None = None) -> pd.DataFrame:
     """theme_summary -> the table of themes by volume: theme, topic, questions, change on the
     period before, share answered, median wait, share answered within the trust's target,
-    whether a good answer has been found, and the theme's id (for the register). Only
+    whether a good answer has been found (``good_answers``: the themes :func:`good_quotes`
+    quotes, as the draft FAQ does), and the theme's id (for the register). Only
     :func:`listable` themes (``shown_themes``)."""
     frame = listed(frame, shown_themes)
     if frame.empty:
@@ -149,16 +184,18 @@ def theme_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tu
         "Answered": [_percent(v) for v in shown["answered"]],
         "Median wait": [_wait(v, t) for v, t in zip(shown["median"], frame["n_timed"])],
         "Within the trust's target": [_percent(v) for v in shown["within"]],
-        "Good answer found": ["yes" if g else "not yet" for g in frame["has_good_answer"]],
+        "Good answer found": _good(frame["theme_id"], good_answers),
         "Theme id": frame["theme_id"].to_numpy(),
     })
 
 
-def gaps_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tuple[str, ...]) -> pd.DataFrame:
+def gaps_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tuple[str, ...],
+               good_answers: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The themes asked at least :data:`GAP_MIN_QUESTIONS` times that are answered rarely
     (under half), slowly (median over three days, or fewer than half answered so far) or
-    never well (no good answer found), busiest first, with the reasons. A figure that is
-    hidden is never a reason (it would reveal what it hides)."""
+    never well (no good answer found: :func:`good_quotes` quotes none, as in the draft FAQ;
+    not a reason when ``good_answers`` is None, the reader not seeing answers), busiest first,
+    with the reasons. A figure that is hidden is never a reason (it would reveal what it hides)."""
     frame = listed(frame, shown_themes)
     if frame.empty:
         return pd.DataFrame()
@@ -175,7 +212,7 @@ def gaps_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tup
             why.append("answered rarely" if answered > 0 else "never answered")
         if not isinstance(median, str) and raw["n_timed"] and (pd.isna(median) or median > GAP_WAIT_OVER_S):
             why.append("answered slowly")
-        if not raw["has_good_answer"]:
+        if good_answers is not None and raw["theme_id"] not in set(good_answers):
             why.append("no good answer found yet")
         if why:
             rows.append({"Theme": raw["label"], "Topic": topic(raw["topic"]),
