@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import auth, data, faq, page, tables, themes
-from warehouse import theme_queries
+from warehouse import queries, theme_queries
 
 ANSWERS_SHOWN = 5
 
@@ -95,7 +95,8 @@ st.markdown(f"The {faq.TOP_THEMES} busiest themes as questions, each with up to 
             f"{faq.ANSWERS_PER_THEME} of the best answers found, quoted with names and identifiers "
             "removed and attributed to a role and a trust. " + faq.DRAFT_NOTE)
 if answers is not None:
-    document = faq.for_page(summary, answers, chosen, synthetic=data.is_synthetic(), shown_themes=shown_themes)
+    document = faq.for_page(summary, answers, chosen, synthetic=data.is_synthetic(), shown_themes=shown_themes,
+                            regions=data.query(queries.region_options), trusts=data.query(queries.trust_options))
     tables.download_document(faq.render(document, "md"), "draft FAQ", chosen, key="faq_md",
                              file_name="draft-faq.md", mime=faq.FORMATS["md"][0], label="Draft FAQ (Markdown)")
     tables.download_document(faq.render(document, "docx"), "draft FAQ", chosen, key="faq_docx",

@@ -111,6 +111,7 @@ def test_the_pages_faq_files_csv_and_excel_hold_no_identifier(identifiers):
     from tests.support import published_queries, xlsx_rows
     from ui import tables, themes
     from warehouse import theme_queries
+    from warehouse import queries
     from warehouse.queries import Filters
     from datetime import date
 
@@ -120,7 +121,8 @@ def test_the_pages_faq_files_csv_and_excel_hold_no_identifier(identifiers):
         document = faq.for_page(query(theme_queries.theme_summary, filters),
                                 query(theme_queries.best_answers, filters, limit=10), filters, synthetic=False,
                                 shown_themes=themes.listable(query(theme_queries.theme_summary,
-                                                                   themes.everywhere(filters))))
+                                                                   themes.everywhere(filters))),
+                                regions=query(queries.region_options), trusts=query(queries.trust_options))
     finally:
         close()
     frame = faq.table(document)

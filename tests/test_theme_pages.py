@@ -194,3 +194,29 @@ def test_the_table_and_the_faq_agree_on_which_themes_have_a_good_answer(demo_dat
     assert len(in_faq) > 3 and quoted and in_faq - quoted, (in_faq, quoted)  # both kinds are tested
     assert marked & in_faq == quoted
     assert set(table["Good answer found"]) <= {"yes", "not yet"}
+
+
+@pytest.mark.parametrize("place", ["trust", "region"])
+def test_every_faq_file_names_the_place_by_its_name(demo_data, use_data, read_published, served, place):
+    """The place as the page's header names it ("North West · Cragholme Imaging NHS Trust"), the
+    code in brackets at most: in the title of the Markdown and Word files and in every row of
+    the CSV and Excel files ("Where"), never "trust ZZ134" or "region Y62"."""
+    use_data(demo_data)
+    if place == "trust":
+        code, name, region = read_published(
+            demo_data, "SELECT t.trust_code, t.trust_name, r.region_name FROM trusts t JOIN regions r USING (region_code)"
+                       " WHERE t.trust_code IN (SELECT trust_code FROM daily_theme_counts) ORDER BY 1 LIMIT 1")[0]
+        expected = f"{region} · {name} ({code})"
+    else:
+        code, name = read_published(demo_data, "SELECT region_code, region_name FROM regions WHERE region_code IN"
+                                               " (SELECT region_code FROM daily_theme_counts) ORDER BY 1 LIMIT 1")[0]
+        expected = f"{name} ({code})"
+    at = open_page(PAGE, {place: code, "from": "2023-01-01", "to": "2025-12-31"})
+    assert not at.exception, at.exception
+    assert set(_faq_csv(at, served)["Where"]) == {expected}
+    for key, fmt in (("faq_md", "md"), ("faq_docx", "docx"), ("faq_csv_xlsx", "xlsx")):
+        button = at.download_button(key=key)
+        text = _served_text(served.get(button.proto.deferred_file_id) or served[button.proto.url], fmt)
+        assert expected in text and f"{place} {code}" not in text, (fmt, expected)
+        if fmt != "xlsx":
+            assert f"What patients ask: {expected}" in text, fmt

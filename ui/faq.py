@@ -89,20 +89,29 @@ def build(summary: pd.DataFrame, answers: pd.DataFrame, *, where: str,
                synthetic=synthetic, entries=tuple(entries))
 
 
-def where_text(filters) -> str:
-    """The place a selection covers, in words (codes as chosen)."""
-    if filters.trusts:
-        return ("trust " if len(filters.trusts) == 1 else "trusts ") + ", ".join(filters.trusts)
-    if filters.regions:
-        return ("region " if len(filters.regions) == 1 else "regions ") + ", ".join(filters.regions)
-    return "all trusts"
+def where_text(region_codes, trust_codes, regions: pd.DataFrame, trusts: pd.DataFrame) -> str:
+    """The place a selection covers in words, as the page's header names it: the region's name
+    and each trust's as "Region · Trust name (CODE)" (``regions``, ``trusts``:
+    warehouse.queries region_options and trust_options; a code with no name stays a code)."""
+    region_names = dict(zip(regions["region_code"], regions["region_name"]))
+    trust_rows = {code: (name, region) for code, name, region in
+                  zip(trusts["trust_code"], trusts["trust_name"], trusts["region_name"])}
+    parts = [f"{region_names.get(code, code)} ({code})" if region_names.get(code, code) != code else code
+             for code in region_codes]
+    for code in trust_codes:
+        name, region = trust_rows.get(code, (code, None))
+        name = formats.org_name(name)
+        parts.append(" · ".join([p for p in (region if not region_codes else None,
+                                               f"{name} ({code})" if name != code else code) if p]))
+    return "; ".join(parts) if parts else "all regions and trusts"
 
 
 def for_page(summary: pd.DataFrame, answers: pd.DataFrame, filters, *, synthetic: bool,
-             shown_themes: tuple[str, ...]) -> Faq:
-    """:func:`build` for a page's selection (``filters``: warehouse.queries.Filters)."""
-    return build(summary, answers, where=where_text(filters), start=filters.start, end=filters.end,
-                 synthetic=synthetic, shown_themes=shown_themes)
+             shown_themes: tuple[str, ...], regions: pd.DataFrame, trusts: pd.DataFrame) -> Faq:
+    """:func:`build` for a page's selection (``filters``: warehouse.queries.Filters; ``regions``,
+    ``trusts``: the reference names, :func:`where_text`)."""
+    return build(summary, answers, where=where_text(filters.regions, filters.trusts, regions, trusts), start=filters.start,
+                 end=filters.end, synthetic=synthetic, shown_themes=shown_themes)
 
 
 def _question(row) -> str:
@@ -311,20 +320,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _where(ask, args) -> tuple[str, str | None]:
-    """The place in words, or a problem with --trust / --region."""
-    if args.trust:
-        trusts = ask(queries.trust_options)
-        match = trusts[trusts["trust_code"] == args.trust.upper()]
-        if match.empty:
-            return "", f"--trust: no posts for trust {args.trust!r} (see python -m ingest reference)"
-        return formats.org_name(match["trust_name"].iloc[0]), None
-    if args.region:
-        regions = ask(queries.region_options)
-        match = regions[regions["region_code"] == args.region.upper()]
-        if match.empty:
-            return "", f"--region: no posts for region {args.region!r}"
-        return str(match["region_name"].iloc[0]), None
-    return "all trusts", None
+    """The place in words (:func:`where_text`), or a problem with --trust / --region."""
+    regions, trusts = ask(queries.region_options), ask(queries.trust_options)
+    if args.trust and trusts[trusts["trust_code"] == args.trust.upper()].empty:
+        return "", f"--trust: no posts for trust {args.trust!r} (see python -m ingest reference)"
+    if args.region and regions[regions["region_code"] == args.region.upper()].empty:
+        return "", f"--region: no posts for region {args.region!r}"
+    return where_text([args.region.upper()] if args.region else [], [args.trust.upper()] if args.trust else [],
+                      regions, trusts), None
 
 
 if __name__ == "__main__":
