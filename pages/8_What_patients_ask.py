@@ -103,7 +103,7 @@ if answers is not None:
                              file_name="draft-faq.docx", mime=faq.FORMATS["docx"][0], label="Draft FAQ (Word)")
     tables.download(faq.table(document), "draft FAQ entries", chosen, key="faq_csv", file_stem="draft-faq")
     with st.expander("Preview the draft FAQ"):
-        st.text(faq.markdown(document))
+        st.text(faq.plain(document))  # plain text, never rendered as Markdown or HTML
 else:
     st.info("Sign in to make the draft FAQ (it quotes answers). Without login only counts and rates "
             "are shown.", icon="🔒")

@@ -46,7 +46,7 @@ def test_below_national_level_no_count_of_1_to_7_is_shown(demo_data, use_data, r
     shown = list(table["Questions"])
     assert not [v for v in shown if small(v)], shown
     assert "*" in shown or all(int(v.replace(",", "")) % 5 == 0 for v in shown)
-    preview = next(t for t in texts(at.text) if t.startswith("# What patients ask"))
+    preview = next(t for t in texts(at.text) if t.startswith("What patients ask:"))
     assert "Draft for review by the service" in preview
     asked = re.findall(r"^Asked (\d[\d,]*) times", preview, re.M)
     assert not [n for n in asked if small(n)], asked
@@ -142,7 +142,7 @@ def test_the_registers_label_heads_the_theme_on_the_page_and_in_the_faq_files(id
     at = open_page(PAGE, MARCH | {"trust": "RR8"}, user=user)
     assert not at.exception, at.exception
     assert list(themes_table(at)["Theme"]) == ["Can I wear deodorant to my mammogram?"]
-    assert "## Can I wear deodorant to my mammogram?" in "\n".join(texts(at.text))
+    assert "\nCan I wear deodorant to my mammogram?\n" in "\n".join(texts(at.text))
     env = os.environ | {config.DATA_ENV: str(folder), config.PSEUDONYM_KEY_ENV: TEST_KEY}
     for fmt in ("md", "docx"):
         out = tmp_path / f"faq.{fmt}"
@@ -220,3 +220,15 @@ def test_every_faq_file_names_the_place_by_its_name(demo_data, use_data, read_pu
         assert expected in text and f"{place} {code}" not in text, (fmt, expected)
         if fmt != "xlsx":
             assert f"What patients ask: {expected}" in text, fmt
+
+
+def test_the_faq_preview_is_plain_text(identifiers, copy_of):
+    """The on-page preview shows the draft FAQ as a person reads it: no Markdown escapes,
+    backticks or "#" headings."""
+    copy_of(identifiers)
+    user = signed_in("tm@nhs.net", role="trust_manager", trust_code="RR8")
+    at = open_page(PAGE, MARCH | {"trust": "RR8"}, user=user)
+    assert not at.exception, at.exception
+    preview = next(t for t in texts(at.text) if "Draft for review by the service" in t)
+    assert "wear deodorant or talc" in preview and "See nhs.uk for more" in preview
+    assert "\\" not in preview and "`" not in preview and not re.search(r"^#", preview, re.M)

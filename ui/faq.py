@@ -10,7 +10,8 @@ question someone asked. Quoted answers have greetings and sign-offs dropped and 
 redacted (:func:`ui.themes.quotable`).
 
 One document (:func:`build`), four renderings: Markdown (:func:`markdown`; every value escaped,
-links and addresses in code spans so that no renderer makes them live), HTML (:func:`html_page`;
+web addresses as ``<https://…>`` autolinks that never take in punctuation after them, no raw
+HTML), plain text for the page's preview (:func:`plain`), HTML (:func:`html_page`;
 every value HTML-escaped, no link), Word (:func:`docx_bytes`, python-docx; every value a plain
 text run, no field or hyperlink, the draft note in every page's header too) and a CSV table
 (:func:`table`, written by :func:`ui.tables.to_csv`, the one export path). All carry
@@ -135,20 +136,67 @@ def _figures(shown: pd.Series) -> str:
 # --- renderings ---------------------------------------------------------------------------------
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")  # (every line starts with our own text)
-_LINKY = re.compile(r"(https?://\S+|www\.\S+|\S+@\S+\.\S+)", re.IGNORECASE)
+# A web address: with a scheme, from "www.", or a bare host in a common top-level domain
+# ("nhs.uk/mri"). Punctuation that ends a sentence or closes a quote or bracket after it is not
+# part of it (_url_end); an email address is redacted before it gets here.
+_WEB = re.compile(r"(?<![\w@/.-])((?:https?://|www\.)[^\s<>]+|[a-z0-9-]+(?:\.[a-z0-9-]+)*"
+                  r"\.(?:uk|com|org|net|gov|nhs|info|io)\b(?:/[^\s<>]*)?)", re.IGNORECASE)
+_TRAILING = ".,;:!?'\"“”‘’»)]}*_"
+_PAIRS = {")": "(", "]": "[", "}": "{"}
+
+
+def _url_end(url: str) -> int:
+    """Where a matched address really ends: trailing punctuation dropped, but a closing bracket
+    kept when the address opened one ("…/Mammography_(medicine)")."""
+    end = len(url)
+    while end and url[end - 1] in _TRAILING:
+        close = url[end - 1]
+        if close in _PAIRS and url[:end].count(_PAIRS[close]) >= url[:end].count(close):
+            break
+        end -= 1
+    return end
+
+
+def _autolink(url: str) -> str:
+    """A web address as a CommonMark autolink ``<https://…>`` (a scheme added where it had none):
+    one consistent, clickable form, which no renderer reads as raw HTML and whose text is
+    taken literally (no escape or emphasis inside)."""
+    return f"<{url if re.match(r'https?://', url, re.IGNORECASE) else 'https://' + url}>"
+
+
+def _md_text(text: str) -> str:
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
 
 
 def _md(text: str) -> str:
-    """Markdown that shows ``text`` as itself: punctuation escaped, ``< > &`` as entities,
-    anything a renderer would link (web addresses, emails) in a code span, one line."""
-    out = []
-    for i, part in enumerate(_LINKY.split(" ".join(str(text).split()))):
-        if i % 2:
-            fence = "`" * (max((len(r) for r in re.findall(r"`+", part)), default=0) + 1)
-            out.append(f"{fence} {part} {fence}")
-        else:
-            out.append(html.escape(_MD_SPECIAL.sub(r"\\\1", part), quote=False))
+    """Markdown that shows ``text`` as itself, on one line: punctuation escaped, ``< > &`` as
+    entities, and every web address an autolink (:func:`_autolink`) that ends before any
+    punctuation following it (a closing quotation mark, a full stop, a bracket)."""
+    text = " ".join(str(text).split())
+    out, at = [], 0
+    for match in _WEB.finditer(text):
+        end = match.start() + _url_end(match.group(0))
+        if end <= match.start() or not re.search(r"[a-z0-9]\.[a-z]", text[match.start():end], re.IGNORECASE):
+            continue
+        out += [_md_text(text[at:match.start()]), _autolink(text[match.start():end])]
+        at = end
+    out.append(_md_text(text[at:]))
     return "".join(out)
+
+
+def plain(faq: Faq) -> str:
+    """The document as plain text, for the page's preview (``st.text``: never read as Markdown,
+    so no escape, backtick or ``#`` shows): the same lines as every rendering."""
+    out = []
+    for kind, text in _lines(faq):
+        if kind in ("title", "question") and out:
+            out.append("")
+        out.append(text)
+        if kind == "title":
+            out.append("=" * min(len(text), 80))
+        elif kind == "question":
+            out.append("-" * min(len(text), 80))
+    return "\n".join(out) + "\n"
 
 
 def _lines(faq: Faq) -> list[tuple[str, str]]:
