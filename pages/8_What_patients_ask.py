@@ -40,9 +40,9 @@ good_answers = None if answers is None else tuple(sorted(themes.good_quotes(answ
 
 # --- themes by volume --------------------------------------------------------------------------
 st.subheader("Themes by volume")
-tables.show(data.table(theme_queries.theme_summary, themes.theme_table, chosen, national=national,
-                       shown_themes=shown_themes, good_answers=good_answers),
-            hide_index=True)
+by_volume = data.table(theme_queries.theme_summary, themes.theme_table, chosen, national=national,
+                       shown_themes=shown_themes, good_answers=good_answers)
+tables.show(by_volume, hide_index=True)
 st.caption(
     "Change: questions in these dates against the same number of days before (— when the data "
     "do not reach back that far). Answered: the share of the theme's questions with an answer "
@@ -54,9 +54,10 @@ st.caption(
 st.subheader("Gaps: frequent themes answered rarely, slowly or never well")
 gaps = data.table(theme_queries.theme_summary, themes.gaps_table, chosen, national=national,
                   shown_themes=shown_themes, good_answers=good_answers)
-if gaps.empty:
-    st.success(f"No theme asked {themes.GAP_MIN_QUESTIONS} times or more is answered rarely, slowly "
-               "or without a good answer in these dates.")
+if gaps.empty and themes.too_few_to_tell(by_volume):
+    st.info(themes.GAPS_TOO_FEW)  # neutral: hidden or small counts are not judged, so no all-clear
+elif gaps.empty:
+    st.success(themes.GAPS_CLEAR)
 else:
     tables.show(gaps, hide_index=True)
     st.caption(f"Listed: themes asked at least {themes.GAP_MIN_QUESTIONS} times (as shown) that are "

@@ -232,3 +232,26 @@ def test_the_faq_preview_is_plain_text(identifiers, copy_of):
     preview = next(t for t in texts(at.text) if "Draft for review by the service" in t)
     assert "wear deodorant or talc" in preview and "See nhs.uk for more" in preview
     assert "\\" not in preview and "`" not in preview and not re.search(r"^#", preview, re.M)
+
+
+def test_the_gaps_view_gives_no_all_clear_where_counts_are_hidden_or_small(demo_data, use_data, read_published):
+    """For a trust whose themes are nearly all asked 1–7 times the gaps view says there are too
+    few questions to tell (neutral), not a green "no theme ... is answered rarely"."""
+    use_data(demo_data)
+    trust = read_published(demo_data, "SELECT trust_code FROM daily_theme_counts WHERE trust_code IS NOT NULL"
+                                      " GROUP BY ALL HAVING max(n_questions) > 0 ORDER BY sum(n_questions), 1 LIMIT 1")[0][0]
+    at = open_page(PAGE, {"trust": trust, "from": "2023-01-01", "to": "2025-12-31"})
+    assert not at.exception, at.exception
+    shown = list(themes_table(at)["Questions"])
+    assert "*" in shown, shown
+    assert not [s.value for s in at.success if "answered rarely" in s.value]
+    assert [i.value for i in at.info if i.value.startswith("Too few questions to tell")]
+
+
+def test_the_gaps_view_gives_the_all_clear_where_every_theme_is_judged(identifiers, copy_of):
+    copy_of(identifiers)
+    user = signed_in("tm@nhs.net", role="trust_manager", trust_code="RR8")
+    at = open_page(PAGE, MARCH | {"trust": "RR8"}, user=user)
+    assert not at.exception, at.exception
+    assert list(themes_table(at)["Questions"]) == ["10"]
+    assert [s.value for s in at.success if s.value.startswith("No theme asked 10 times or more")]

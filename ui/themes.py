@@ -222,6 +222,22 @@ def gaps_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tup
     return pd.DataFrame(rows, columns=["Theme", "Topic", "Questions", "Answered", "Median wait", "Why", "Theme id"])
 
 
+def too_few_to_tell(table: pd.DataFrame) -> bool:
+    """Whether the themes table (:func:`theme_table`, as shown) holds a theme whose count is
+    hidden or below :data:`GAP_MIN_QUESTIONS`: the gaps view cannot judge those, so an empty
+    gaps view is then no all-clear."""
+    if table.empty:
+        return True
+    return any(v == SUPPRESSED or int(str(v).replace(",", "")) < GAP_MIN_QUESTIONS for v in table["Questions"])
+
+
+GAPS_CLEAR = (f"No theme asked {GAP_MIN_QUESTIONS} times or more is answered rarely, slowly or without a "
+              "good answer in these dates.")
+GAPS_TOO_FEW = (f"Too few questions to tell: themes asked fewer than {GAP_MIN_QUESTIONS} times here (or shown "
+                "as *) are not judged, and none asked more often is answered rarely, slowly or without a good "
+                "answer. Widen the dates or the place to judge more themes.")
+
+
 def examples(frame: pd.DataFrame) -> list[str]:
     """theme_examples -> the example questions as redacted text (distinct, in order; none
     where the reader may not see text, which the connection blanks)."""
