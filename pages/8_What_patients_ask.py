@@ -25,7 +25,7 @@ st.markdown(
 
 # A theme is listed only where it was asked 8+ times over every place in these dates (ui.themes.listable)
 shown_themes = themes.listable(data.query(theme_queries.theme_summary, themes.everywhere(chosen)))
-summary = themes.listed(data.query(theme_queries.theme_summary, chosen), shown_themes)
+summary = themes.listed(data.query(theme_queries.theme_summary, chosen), shown_themes, national)
 if summary.empty:
     st.info("No theme of patient questions to list in the chosen dates and filters. A theme needs at "
             "least 5 similar questions from 3 people, and is listed where it was asked 8 times or more "
@@ -89,7 +89,7 @@ def one_theme(asked, answers) -> None:
 
 st.subheader("A theme: what patients ask and the best answers found")
 if page.rows_visible("example questions and answers"):
-    one_theme(data.query(theme_queries.theme_examples, chosen), answers)
+    one_theme(data.query(theme_queries.theme_examples, chosen, top=theme_queries.EVERY_THEME), answers)
 
 st.subheader("Draft FAQ")
 st.markdown(f"The {faq.TOP_THEMES} busiest themes as questions, each with up to "

@@ -255,3 +255,24 @@ def test_the_gaps_view_gives_the_all_clear_where_every_theme_is_judged(identifie
     assert not at.exception, at.exception
     assert list(themes_table(at)["Questions"]) == ["10"]
     assert [s.value for s in at.success if s.value.startswith("No theme asked 10 times or more")]
+
+
+@pytest.mark.parametrize("place", ["trust", "region"])
+def test_themes_are_ordered_by_the_count_shown_never_by_a_hidden_one(demo_data, use_data, read_published, served,
+                                                                    place):
+    """Busiest first by the count as shown; equal shown counts, and every "*", in label order,
+    "*" after every shown count: the order ranks nothing the counts hide. The draft FAQ takes
+    its themes in the same order."""
+    use_data(demo_data)
+    code = read_published(demo_data, f"SELECT {place}_code FROM daily_theme_counts WHERE {place}_code IS NOT NULL"
+                                     " GROUP BY ALL ORDER BY sum(n_questions) DESC LIMIT 1")[0][0]
+    at = open_page(PAGE, {place: code, "from": "2023-01-01", "to": "2025-12-31"})
+    assert not at.exception, at.exception
+    table = themes_table(at)
+    key = [(v == "*", 0 if v == "*" else -int(v.replace(",", "")), label.casefold())
+           for v, label in zip(table["Questions"], table["Theme"])]
+    assert key == sorted(key), list(zip(table["Questions"], table["Theme"]))
+    ties = {v for v in table["Questions"] if list(table["Questions"]).count(v) > 1}
+    assert ties, list(table["Questions"])  # equal shown counts (or several "*") are tested
+    in_faq = [re.search(r"\(theme (\S+)\)$", t).group(1) for t in dict.fromkeys(_faq_csv(at, served)["Theme"])]
+    assert in_faq == list(table["Theme id"])[:len(in_faq)]

@@ -103,11 +103,22 @@ def listable(everywhere_summary: pd.DataFrame) -> tuple[str, ...]:
     return tuple(sorted(everywhere_summary.loc[everywhere_summary["n_questions"] >= LIST_MIN, "theme_id"]))
 
 
-def listed(frame: pd.DataFrame, shown_themes: tuple[str, ...]) -> pd.DataFrame:
-    """The rows of theme_summary ``frame`` for :func:`listable` themes, busiest first."""
+def listed(frame: pd.DataFrame, shown_themes: tuple[str, ...], national: bool = False) -> pd.DataFrame:
+    """The rows of theme_summary ``frame`` for :func:`listable` themes, busiest first by the
+    count as shown (:func:`_figures`): equal shown counts by label, and hidden ("*") counts
+    after every shown one, by label, so the order never ranks what the counts hide (the exact
+    counts' order would: 13 before 12 where both show 10, or one "*" before another)."""
     if frame.empty:
         return frame
-    return frame[frame["theme_id"].isin(set(shown_themes))].reset_index(drop=True)
+    frame = frame[frame["theme_id"].isin(set(shown_themes))].sort_values("theme_id").reset_index(drop=True)
+    if frame.empty:
+        return frame
+    shown = _figures(frame, national)["n_questions"]
+    hidden = [isinstance(v, str) for v in shown]
+    key = pd.DataFrame({"hidden": hidden, "shown": [0.0 if h else -float(v) for h, v in zip(hidden, shown)],
+                        "label": frame["label"].astype(str).str.casefold(), "theme_id": frame["theme_id"]})
+    order = key.sort_values(["hidden", "shown", "label", "theme_id"], kind="stable").index
+    return frame.loc[order].reset_index(drop=True)
 
 
 def _figures(frame: pd.DataFrame, national: bool) -> pd.DataFrame:
@@ -171,7 +182,7 @@ def theme_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tu
     whether a good answer has been found (``good_answers``: the themes :func:`good_quotes`
     quotes, as the draft FAQ does), and the theme's id (for the register). Only
     :func:`listable` themes (``shown_themes``)."""
-    frame = listed(frame, shown_themes)
+    frame = listed(frame, shown_themes, national)
     if frame.empty:
         return pd.DataFrame()
     shown = _figures(frame, national)
@@ -196,7 +207,7 @@ def gaps_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tup
     never well (no good answer found: :func:`good_quotes` quotes none, as in the draft FAQ;
     not a reason when ``good_answers`` is None, the reader not seeing answers), busiest first,
     with the reasons. A figure that is hidden is never a reason (it would reveal what it hides)."""
-    frame = listed(frame, shown_themes)
+    frame = listed(frame, shown_themes, national)
     if frame.empty:
         return pd.DataFrame()
     shown = _figures(frame, national)
