@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -40,9 +41,46 @@ _INLINE_SIGN_OFF = re.compile(r"\s+(?:[–—~^]|-(?=\s))\s*(?:Dr\.?\s+)?[A-Z][\
                               r"(?:\s*,[^.!?\n]*)?\s*$")
 
 
+# Pleasantries that open or close a reply rather than answer it: a leading "Sorry to hear
+# you're worried." / "Thanks for getting in touch." (dropped only when an answer follows), and a
+# closing "Hope that reassures you x", "Best wishes", "Good luck with your appointment 💗",
+# "Take care", a lone "x" (each a whole last sentence, with whatever follows it on that line).
+_OPENING = re.compile(
+    r"^\s*(?:(?:so |really |very )?sorry to hear\b|thanks? (?:you )?(?:so much )?for (?:getting in touch|"
+    r"(?:your|the) (?:question|message|tweet|post)|reaching out|asking)\b|(?:great|good) question\b)[^.!?\n]*[.!?\n]+\s*",
+    re.IGNORECASE)
+_CLOSING = re.compile(
+    r"(?:(?<=[.!?\n])|^)\s*(?:hope (?:that|this|it|you|your|all)\b|(?:best|kind|warm(?:est)?|many) (?:wishes|regards|thanks)\b"
+    r"|regards\b|thanks(?: again)?\s*[,!.]?\s*$|take care\b(?!\s+(?:to|of|not|when|with|that)\b)|good luck\b"
+    r"|all the best\b|speak soon\b|x+\s*$)[^.!?\n]*[.!?]*[^\w\n]*(?:\n[^\n]{0,40})?$", re.IGNORECASE)
+_SUBSTANCE = 3  # words: an answer shorter once a pleasantry is dropped keeps it (it is the substance)
+
+
+def _symbols_end(value: str) -> str:
+    """Trailing emoji, other symbols and spaces dropped ("… appointment 💗" -> "… appointment")."""
+    end = len(value)
+    while end and (value[end - 1].isspace() or unicodedata.category(value[end - 1]) in ("So", "Sk", "Mn", "Cf", "Cs")):
+        end -= 1
+    return value[:end]
+
+
+def _pleasantries(value: str) -> str:
+    """``value`` without a leading sympathy or thanks sentence and closing pleasantries, each
+    dropped only when at least :data:`_SUBSTANCE` words of answer remain."""
+    opened = _OPENING.sub("", value, count=1)
+    if len(re.findall(r"\w+", opened)) >= _SUBSTANCE:
+        value = opened
+    while True:
+        cut = _symbols_end(_CLOSING.sub("", _symbols_end(value)).rstrip())
+        if cut == value.rstrip() or len(re.findall(r"\w+", cut)) < _SUBSTANCE:
+            return value
+        value = cut
+
+
 def quotable(text) -> str:
-    """An answer as it can be quoted: leading @handles, a greeting with a name and a sign-off
-    line dropped, then redacted of identifiers; first letter capitalised."""
+    """An answer as it can be quoted: leading @handles, a greeting with a name, a leading
+    sympathy or thanks sentence, closing pleasantries ("Hope that reassures you x", "Best
+    wishes") and a sign-off line dropped, then redacted of identifiers; first letter capitalised."""
     value = "" if text is None else str(text)
     value = _LEADING.sub("", value)
     value = _GREETING.sub("", value, count=1)
@@ -51,6 +89,8 @@ def quotable(text) -> str:
         if cut == value.rstrip():
             break
         value = cut
+    value = _INLINE_SIGN_OFF.sub("", value)
+    value = _pleasantries(value)
     value = _INLINE_SIGN_OFF.sub("", value)
     value = redact(value.strip())
     return value[:1].upper() + value[1:]
@@ -284,7 +324,8 @@ SCORE_NOTE = (
     f"({_W['compassion']:.2f}; both by the enabling-practice rules), came quickly ({_W['speed']:.2f}: "
     f"halves with each day waited), carries no guideline flag ({_W['no_flag']:.2f}) and had a flag a "
     f"reviewer dismissed ({_W['endorsed']:.2f}). A flagged answer always ranks after every unflagged "
-    "one and is never quoted in the draft FAQ. Greetings and sign-offs (which name people) are dropped.")
+    "one and is never quoted in the draft FAQ. Greetings and sign-offs (which name people) and opening "
+    "or closing pleasantries (\"Best wishes\") are dropped.")
 
 
 def _yes(values) -> list[str]:
