@@ -99,10 +99,11 @@ if answers is not None:
     document = faq.for_page(summary, answers, chosen, synthetic=data.is_synthetic(), shown_themes=shown_themes,
                             regions=data.query(queries.region_options), trusts=data.query(queries.trust_options))
     tables.download_document(faq.render(document, "md"), "draft FAQ", chosen, key="faq_md",
-                             file_name="draft-faq.md", mime=faq.FORMATS["md"][0], label="Draft FAQ (Markdown)")
+                             file_name="draft-faq.md", mime=faq.FORMATS["md"][0], label="FAQ (Markdown)")
     tables.download_document(faq.render(document, "docx"), "draft FAQ", chosen, key="faq_docx",
-                             file_name="draft-faq.docx", mime=faq.FORMATS["docx"][0], label="Draft FAQ (Word)")
-    tables.download(faq.table(document), "draft FAQ entries", chosen, key="faq_csv", file_stem="draft-faq")
+                             file_name="draft-faq.docx", mime=faq.FORMATS["docx"][0], label="FAQ (Word)")
+    tables.download(faq.table(document), "draft FAQ entries", chosen, key="faq_csv", file_stem="draft-faq",
+                    labels=("FAQ (CSV)", "FAQ (Excel)"))  # short: "Download these draft FAQ …" was cut
     with st.expander("Preview the draft FAQ"):
         st.text(faq.plain(document))  # plain text, never rendered as Markdown or HTML
 else:

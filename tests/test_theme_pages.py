@@ -276,3 +276,15 @@ def test_themes_are_ordered_by_the_count_shown_never_by_a_hidden_one(demo_data, 
     assert ties, list(table["Questions"])  # equal shown counts (or several "*") are tested
     in_faq = [re.search(r"\(theme (\S+)\)$", t).group(1) for t in dict.fromkeys(_faq_csv(at, served)["Theme"])]
     assert in_faq == list(table["Theme id"])[:len(in_faq)]
+
+
+def test_the_faq_download_buttons_have_short_distinct_labels(identifiers, copy_of):
+    """At 1280 px "Download these draft FAQ entries (CSV)" and "(Excel)" were cut to the same
+    words: each button says its format in a few words."""
+    copy_of(identifiers)
+    user = signed_in("tm@nhs.net", role="trust_manager", trust_code="RR8")
+    at = open_page(PAGE, MARCH | {"trust": "RR8"}, user=user)
+    assert not at.exception, at.exception
+    labels = {key: at.download_button(key=key).label for key in ("faq_md", "faq_docx", "faq_csv", "faq_csv_xlsx")}
+    assert labels == {"faq_md": "FAQ (Markdown)", "faq_docx": "FAQ (Word)", "faq_csv": "FAQ (CSV)",
+                      "faq_csv_xlsx": "FAQ (Excel)"}, labels
