@@ -10,7 +10,12 @@ Two APPEND-ONLY, hash-chained tables (:mod:`store.ledger`, as ``review_decisions
   the families flagged, comma-separated, or ``1``/``0`` for a patient question; never shown to
   the reviewer), the model version that said it, and ``readers`` (1, or 2 for double reading).
 - ``audit_opinions``: one row per reader's judgement of an item: ``label`` (the families the
-  post breaches, comma-separated, ``none`` for none; or ``1``/``0`` for a patient question).
+  post breaches, comma-separated, ``none`` for none; or, for a public post, ``1`` a patient
+  question, ``0:off_topic`` it asks but not about health care, ``0:not_asking`` it asks for
+  nothing, ``0`` not a patient question, no reason given). The reason after ``0:`` is what the
+  question model's two heads (asks, about health care) need to learn from the verdict
+  (``python -m warehouse.enrich.train_questions --in-use``); agreement and the estimates use
+  the verdict before the colon only (:func:`verdict`).
 
 An item needs ``readers`` opinions from different people (and a second whenever the first
 finds a breach or a patient question among posts nothing flagged, :data:`CONFIRM_STRATA`);
@@ -27,6 +32,9 @@ from store import access, db, ledger, reader, reviews
 
 KINDS = ("staff", "public")
 NONE = "none"
+# A public post's judgements: the verdict (1 patient question, 0 not), and for 0 why not when
+# the reader says (what the question model's "asks" and "about health care" heads learn from).
+PUBLIC_LABELS = ("1", "0:off_topic", "0:not_asking", "0")
 ITEM_COLUMNS = ["id", "sample_id", "kind", "platform", "post_id", "trust_code", "region_code", "stratum", "stratum_size",
                 "stratum_sampled", "predicted", "model_version", "readers", "created_at"]
 OPINION_COLUMNS = ["id", "item_id", "reviewer", "label", "note", "decided_at"]
@@ -136,8 +144,13 @@ def opinions() -> pd.DataFrame:
 CONFIRM_STRATA = ("unflagged", "not_question")
 
 
+def verdict(label: str) -> str:
+    """The judgement without its reason: ``0:off_topic`` -> ``0``; a staff label as it is."""
+    return str(label).split(":", 1)[0]
+
+
 def _positive(label: str) -> bool:
-    return label not in (NONE, "0")
+    return verdict(label) not in (NONE, "0")
 
 
 def needed(readers: int, labels: list[str], confirm: bool = False) -> int:
@@ -145,26 +158,29 @@ def needed(readers: int, labels: list[str], confirm: bool = False) -> int:
     :data:`CONFIRM_STRATA` item) and the first said yes; plus a third when the first two
     differ."""
     wanted = 2 if confirm and labels and _positive(labels[0]) else readers
-    if wanted == 2 and len(labels) >= 2 and labels[0] != labels[1]:
+    if wanted == 2 and len(labels) >= 2 and verdict(labels[0]) != verdict(labels[1]):
         return 3
     return wanted
 
 
 def final_label(readers: int, labels: list[str], confirm: bool = False) -> str | None:
-    """The item's verdict: the single reading, the two readers' shared label, or the third
-    reader's where the two disagreed; None while opinions are still needed."""
+    """The item's verdict: the single reading, the two readers' shared label (the shared
+    verdict alone when they agree on it but give different reasons), or the third reader's
+    where the two disagreed; None while opinions are still needed."""
     wanted = needed(readers, labels, confirm)
     if len(labels) < wanted:
         return None
-    return labels[2] if wanted == 3 else labels[0]
+    if wanted == 3:
+        return labels[2]
+    return labels[0] if len(set(labels[:wanted])) == 1 else verdict(labels[0])
 
 
 def normalise_label(kind: str, label) -> str:
     """The stored form of a judgement: sorted families (``none`` for none), or 1/0."""
     if kind == "public":
         value = str(label).strip()
-        if value not in ("0", "1"):
-            raise ValueError("a patient-question judgement is 1 (yes) or 0 (no)")
+        if value not in PUBLIC_LABELS:
+            raise ValueError(f"a patient-question judgement is one of {', '.join(PUBLIC_LABELS)}, not {value!r}")
         return value
     families = sorted({f.strip() for f in (label if isinstance(label, (list, tuple, set)) else str(label).split(","))
                        if f.strip() and f.strip() != NONE})

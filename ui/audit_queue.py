@@ -12,7 +12,9 @@ from store import access, audits
 from ui import auth, data, redact, safe
 from warehouse import audit, inuse_queries
 
-ANSWERS = {"1": "Yes, a patient question", "0": "No"}
+# A "no" says why (store.audits.PUBLIC_LABELS): the question model's two heads learn from it.
+ANSWERS = {"1": "Yes, a patient question", "0:off_topic": "No: it asks, but not about health care",
+           "0:not_asking": "No: it does not ask for anything"}
 
 
 def _families() -> list[str]:

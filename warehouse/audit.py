@@ -22,6 +22,7 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -108,18 +109,25 @@ def sample_week(cursor, day: date, design: Design = Design(), seed: int | None =
     (0 for a kind already sampled that week: re-runs never duplicate). The seed defaults to
     one derived from the week, so a re-run draws the same posts."""
     from warehouse.enrich import questions
-    from warehouse.rules import packs
 
     monday, sample_id = week_of(day)
     seed = int(hashlib.sha256(sample_id.encode()).hexdigest()[:8], 16) if seed is None else seed
     rng = np.random.default_rng(seed)
-    versions = {"staff": packs.ENGINE_VERSION, "public": questions.version()}
+    versions = {"staff": staff_version(), "public": questions.version()}
     added = {}
     for kind in audits.KINDS:
         sample = draw(population(cursor, kind, monday), design.sizes(kind), rng, design.double_share)
         added[kind] = audits.add_sample(sample.assign(sample_id=sample_id, kind=kind,
                                                       model_version=versions[kind]))
     return added
+
+
+def staff_version() -> str:
+    """The guideline rules' version with the learned detector's artefact (``rules-4+fm-…``):
+    a retrained flag model is a new version, so its audit estimates are kept apart."""
+    from warehouse.rules import flag_model, packs
+
+    return f"{packs.ENGINE_VERSION}+{flag_model.load().version}"
 
 
 # --- estimates -------------------------------------------------------------------------------------
@@ -221,6 +229,11 @@ def text_sha(text: str) -> str:
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:16]
 
 
+# What a public post's final judgement says of the question model's two heads (asks, about
+# health care): "" where it says nothing (a plain "no" gives neither part).
+QUESTION_PARTS = {"1": ("1", "1"), "0:off_topic": ("1", "0"), "0:not_asking": ("0", "")}
+QUESTION_COLUMNS = ["record_id", "text_sha", "patient_question", "asks", "health", "source", "model_version"]
+
 TEXTS_SQL = """
 SELECT platform, post_id, text FROM posts
 WHERE list_contains($keys::VARCHAR[], platform || ':' || post_id)
@@ -232,8 +245,8 @@ def labelled_data(cursor, decisions: pd.DataFrame) -> dict[str, pd.DataFrame]:
     family, verdict, source, model_version; columns as ``warehouse/rules/labels``) from final
     audit judgements of staff posts (a verdict for every family) and from each flag's latest
     review decision (upheld 1, dismissed 0), and ``questions`` (record_id, text_sha,
-    patient_question, source, model_version; as ``warehouse/enrich/labels``) from the public
-    audit items. ``decisions`` is :func:`store.reviews.latest_decisions`. Posts no longer in
+    patient_question, asks, health, source, model_version; :data:`QUESTION_PARTS`) from the
+    public audit items. ``decisions`` is :func:`store.reviews.latest_decisions`. Posts no longer in
     the warehouse (deleted, past retention) are left out."""
     from warehouse.rules import packs
 
@@ -252,7 +265,9 @@ def labelled_data(cursor, decisions: pd.DataFrame) -> dict[str, pd.DataFrame]:
             flags += [{"record_id": record, "text_sha": sha[record], "family": f, "verdict": int(_has(row.final, f)),
                        "source": f"audit {row.sample_id}", "model_version": row.model_version} for f in families]
         else:
-            questions.append({"record_id": record, "text_sha": sha[record], "patient_question": int(row.final),
+            asks, health = QUESTION_PARTS.get(row.final, ("", ""))
+            questions.append({"record_id": record, "text_sha": sha[record],
+                              "patient_question": int(audits.verdict(row.final)), "asks": asks, "health": health,
                               "source": f"audit {row.sample_id}", "model_version": row.model_version})
     from warehouse.rules import local
 
@@ -262,39 +277,84 @@ def labelled_data(cursor, decisions: pd.DataFrame) -> dict[str, pd.DataFrame]:
         if record in sha and row.rule_id in rule_family:
             flags.append({"record_id": record, "text_sha": sha[record], "family": rule_family[row.rule_id],
                           "verdict": int(row.decision in ("confirmed", "actioned")), "source": "review",
-                          "model_version": packs.ENGINE_VERSION})
+                          "model_version": staff_version()})
     return {"flags": pd.DataFrame(flags, columns=["record_id", "text_sha", "family", "verdict", "source", "model_version"]),
-            "questions": pd.DataFrame(questions, columns=["record_id", "text_sha", "patient_question", "source",
-                                                          "model_version"])}
+            "questions": pd.DataFrame(questions, columns=QUESTION_COLUMNS)}
 
 
-def training_rows(path, cursor) -> pd.DataFrame:
-    """The audit rows of an exported ``in_use_flags.csv`` as training rows for
-    ``python -m warehouse.rules.train_flags --in-use PATH``: text (read from the published
-    warehouse by record id), families (the families judged breached: an audit judges every
-    family, so the label is complete) and source ``in_use``. Review rows are left out: a
-    decision speaks for one family only. A record no longer in the warehouse is skipped; one
-    whose text no longer matches its hash is an error naming the file and line."""
+def in_use_file(path, name: str) -> Path:
+    """``path`` itself, or ``path/in_use_<name>.csv`` when it is the export's folder."""
+    path = Path(path)
+    return path / f"in_use_{name}.csv" if path.is_dir() else path
+
+
+def _read_labels(path: Path, required: set[str], label: str) -> pd.DataFrame:
+    """An exported label file's audit rows (with their 1-based line numbers), checked: the
+    columns are there and ``label`` is 0 or 1 (errors name the file, line and field)."""
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file (python -m warehouse audit --export DIR writes it)")
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = {"record_id", "text_sha", "family", "verdict", "source"} - set(frame.columns)
+    missing = required - set(frame.columns)
     if missing:
         raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
     frame["line"] = range(2, len(frame) + 2)
     frame = frame[frame["source"].str.startswith("audit")]
-    bad = frame[~frame["verdict"].isin(["0", "1"])]
+    bad = frame[~frame[label].isin(["0", "1"])]
     if not bad.empty:
-        raise ValueError(f"{path}, line {bad['line'].iloc[0]}: field verdict must be 0 or 1, not {bad['verdict'].iloc[0]!r}")
-    keys = sorted(set(frame["record_id"]))
-    texts = cursor.execute(TEXTS_SQL, {"keys": keys}).df()
+        raise ValueError(f"{path}, line {bad['line'].iloc[0]}: field {label} must be 0 or 1, not {bad[label].iloc[0]!r}")
+    return frame
+
+
+def _texts(path: Path, frame: pd.DataFrame, cursor) -> dict[str, str]:
+    """The texts of the records still in the warehouse, each checked against its hash (a
+    mismatch is an error naming the file and line: the post was changed since the export)."""
+    texts = cursor.execute(TEXTS_SQL, {"keys": sorted(set(frame["record_id"]))}).df()
     text = {f"{p}:{i}": t for p, i, t in zip(texts["platform"], texts["post_id"], texts["text"])}
-    rows = []
-    for record, group in frame.groupby("record_id", sort=True):
-        if record not in text:
-            continue
-        stale = group[group["text_sha"] != text_sha(text[record])]
-        if not stale.empty:
-            raise ValueError(f"{path}, line {stale['line'].iloc[0]}: field text_sha does not match the text of "
-                             f"{record} in the warehouse (changed or replaced): export again")
-        rows.append({"text": text[record], "source": "in_use",
-                     "families": frozenset(group.loc[group["verdict"] == "1", "family"])})
+    known = frame[frame["record_id"].isin(list(text))]
+    stale = known[[sha != text_sha(text[r]) for r, sha in zip(known["record_id"], known["text_sha"])]]
+    if not stale.empty:
+        raise ValueError(f"{path}, line {stale['line'].iloc[0]}: field text_sha does not match the text of "
+                         f"{stale['record_id'].iloc[0]} in the warehouse (changed or replaced): export again")
+    return text
+
+
+def training_rows(path, cursor) -> pd.DataFrame:
+    """The audit rows of an exported ``in_use_flags.csv`` (or the export's folder) as training
+    rows for ``python -m warehouse.rules.train_flags --in-use PATH``: text (read from the
+    published warehouse by record id), families (the families judged breached: an audit judges
+    every family, so the label is complete) and source ``in_use``. Review rows are left out: a
+    decision speaks for one family only. A record no longer in the warehouse is skipped; one
+    whose text no longer matches its hash is an error naming the file and line."""
+    path = in_use_file(path, "flags")
+    frame = _read_labels(path, {"record_id", "text_sha", "family", "verdict", "source"}, "verdict")
+    text = _texts(path, frame, cursor)
+    rows = [{"text": text[record], "source": "in_use",
+             "families": frozenset(group.loc[group["verdict"] == "1", "family"])}
+            for record, group in frame.groupby("record_id", sort=True) if record in text]
     return pd.DataFrame(rows, columns=["text", "families", "source"])
+
+
+def question_training_rows(path, cursor) -> pd.DataFrame:
+    """The audit rows of an exported ``in_use_questions.csv`` (or the export's folder) as
+    training rows for ``python -m warehouse.enrich.train_questions --in-use PATH``: text (from
+    the published warehouse), ``asks`` (True/False, None when the judgement does not say) and
+    ``health`` (1.0/0.0, NaN when it does not say), source ``in_use``, split ``train``. A
+    patient question asks and is about health care; "asks, but not about health care" asks and
+    is not; "asks for nothing" does not ask (and says nothing of health care); a plain "no"
+    says neither and is left out. Skips and errors as :func:`training_rows`."""
+    path = in_use_file(path, "questions")
+    frame = _read_labels(path, {"record_id", "text_sha", "patient_question", "asks", "health", "source"},
+                         "patient_question")
+    for field in ("asks", "health"):
+        bad = frame[~frame[field].isin(["0", "1", ""])]
+        if not bad.empty:
+            raise ValueError(f"{path}, line {bad['line'].iloc[0]}: field {field} must be 0, 1 or empty, "
+                             f"not {bad[field].iloc[0]!r}")
+    text = _texts(path, frame, cursor)
+    frame = frame[frame["record_id"].isin(list(text)) & ((frame["asks"] != "") | (frame["health"] != ""))]
+    frame = frame.drop_duplicates("record_id", keep="last")  # a post in two samples: its latest judgement
+    return pd.DataFrame({
+        "text": [text[r] for r in frame["record_id"]],
+        "asks": pd.Series([None if a == "" else a == "1" for a in frame["asks"]], dtype=object),
+        "health": [np.nan if h == "" else float(h) for h in frame["health"]],
+        "source": "in_use", "split": "train"})

@@ -36,9 +36,8 @@ def _all_time(cursor) -> Filters:
 
 def review_lines(cursor) -> list[str]:
     """Precision from reviews, per family then per rule."""
-    from warehouse.rules import packs
 
-    lines = [f"Precision from reviews of the flags of this build ({packs.ENGINE_VERSION}; flags a reviewer chose "
+    lines = [f"Precision from reviews of the flags of this build ({audit.staff_version()}; flags a reviewer chose "
              "to read: NOT a random sample), all dates:"]
     filters = _all_time(cursor)
     for by in ("family", "rule"):
