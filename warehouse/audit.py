@@ -39,13 +39,21 @@ PATIENT_QUESTION = "patient_question"
 
 @dataclass(frozen=True)
 class Design:
-    """How many posts to draw per stratum each week, and the share read by two people."""
+    """How many posts to draw per stratum each week, the share read independently by more than
+    one person, and by how many."""
 
     staff_flagged: int = 20
     staff_unflagged: int = 40
     public_question: int = 20
     public_other: int = 40
     double_share: float = 0.2
+    double_readers: int = 2  # independent readers of a double-read item (3+: Fleiss' kappa)
+
+    def __post_init__(self):
+        if not 0 <= self.double_share <= 1:
+            raise ValueError("the share read twice (--double-share) must be between 0 and 1")
+        if not 2 <= self.double_readers <= audits.MAX_READERS:
+            raise ValueError(f"the readers of a double-read item (--double-readers) must be 2 to {audits.MAX_READERS}")
 
     def sizes(self, kind: str) -> dict[str, int]:
         if kind == "staff":
@@ -89,10 +97,11 @@ def population(cursor, kind: str, monday: date) -> pd.DataFrame:
     return frame.assign(stratum=np.where(frame["predicted"] == "1", "question", "not_question"))
 
 
-def draw(frame: pd.DataFrame, sizes: dict[str, int], rng: np.random.Generator, double_share: float = 0.0) -> pd.DataFrame:
+def draw(frame: pd.DataFrame, sizes: dict[str, int], rng: np.random.Generator, double_share: float = 0.0,
+         double_readers: int = 2) -> pd.DataFrame:
     """A simple random sample without replacement of ``sizes[stratum]`` rows per stratum (all of
-    a smaller stratum), with stratum_size, stratum_sampled and readers (2 for a random
-    ``double_share`` of the sample, else 1), shuffled so the order gives nothing away."""
+    a smaller stratum), with stratum_size, stratum_sampled and readers (``double_readers`` for
+    a random ``double_share`` of the sample, else 1), shuffled so the order gives nothing away."""
     parts = []
     for stratum, wanted in sizes.items():
         rows = frame[frame["stratum"] == stratum]
@@ -101,7 +110,7 @@ def draw(frame: pd.DataFrame, sizes: dict[str, int], rng: np.random.Generator, d
         parts.append(picked.assign(stratum_size=len(rows), stratum_sampled=take))
     sample = pd.concat(parts, ignore_index=True)
     sample = sample.iloc[rng.permutation(len(sample))].reset_index(drop=True)
-    return sample.assign(readers=np.where(rng.random(len(sample)) < double_share, 2, 1))
+    return sample.assign(readers=np.where(rng.random(len(sample)) < double_share, double_readers, 1))
 
 
 def sample_week(cursor, day: date, design: Design = Design(), seed: int | None = None) -> dict[str, int]:
@@ -116,7 +125,8 @@ def sample_week(cursor, day: date, design: Design = Design(), seed: int | None =
     versions = {"staff": staff_version(), "public": questions.version()}
     added = {}
     for kind in audits.KINDS:
-        sample = draw(population(cursor, kind, monday), design.sizes(kind), rng, design.double_share)
+        sample = draw(population(cursor, kind, monday), design.sizes(kind), rng, design.double_share,
+                      design.double_readers)
         added[kind] = audits.add_sample(sample.assign(sample_id=sample_id, kind=kind,
                                                       model_version=versions[kind]))
     return added
@@ -128,6 +138,22 @@ def staff_version() -> str:
     from warehouse.rules import flag_model, packs
 
     return f"{packs.ENGINE_VERSION}+{flag_model.load().version}"
+
+
+def sampling_status(items: pd.DataFrame, newest: date | None, today: date) -> dict:
+    """When the last sample was drawn and whether one is due: ``last_sample`` and ``drawn_at``
+    (the newest stored item's sample and time, None when none), ``due_week`` (the ISO week
+    before the week of ``newest``, the newest post's UK day, or of ``today`` if earlier),
+    ``due_day`` (a day of it, for :func:`sample_week`) and ``due`` (not sampled yet)."""
+    newest = None if newest is None or pd.isna(newest) else pd.Timestamp(newest).date()
+    reference = min(today, newest) if newest is not None else today
+    due_day = reference - timedelta(days=7)
+    _, due_week = week_of(due_day)
+    sampled = set(items["sample_id"]) if not items.empty else set()
+    newest_item = items.sort_values(["created_at", "id"]).iloc[-1] if not items.empty else None
+    return {"last_sample": None if newest_item is None else newest_item["sample_id"],
+            "drawn_at": None if newest_item is None else newest_item["created_at"],
+            "due_week": due_week, "due_day": due_day, "due": due_week not in sampled}
 
 
 # --- estimates -------------------------------------------------------------------------------------
@@ -191,9 +217,8 @@ def estimates(items: pd.DataFrame | None = None, by_version: bool = True) -> pd.
     """One row per (model_version, family) — ``patient_question`` for public posts — over every
     finished audit item: n, n_judged, n_predicted, prevalence, precision and recall with their
     95% intervals (stratum-weighted, :func:`warehouse.audit_stats.estimate`; each sample's
-    strata are pooled by summing their sizes, one stratum per (sample, stratum)), and Cohen's
-    kappa of the double-read items' first two opinions (n_double, kappa, kappa_low,
-    kappa_high)."""
+    strata are pooled by summing their sizes, one stratum per (sample, stratum)), and the
+    readers' :func:`agreement` (Cohen's and Fleiss' kappa)."""
     items = finished() if items is None else items
     rows = []
     items = complete_samples(items)
@@ -211,13 +236,28 @@ def estimates(items: pd.DataFrame | None = None, by_version: bool = True) -> pd.
             design = pd.DataFrame({"stratum": strata["key"], "size": strata["stratum_size"],
                                    "predictable": [PREDICTABLE[s] for s in strata["stratum"]]})
             est = audit_stats.estimate(frame, design[design["stratum"].isin(frame["stratum"]) | (design["size"] == 0)])
-            double = of_version[(of_version["readers"] == 2) & (of_version["labels"].map(len) >= 2)]
-            pick = (lambda v: _has(v, family)) if kind == "staff" else (lambda v: v == "1")
-            agreement = audit_stats.kappa([pick(lab[0]) for lab in double["labels"]],
-                                          [pick(lab[1]) for lab in double["labels"]])
             rows.append({"kind": kind, "family": family, "model_version": version, **est,
-                         "n_double": agreement["n"], **{k: agreement[k] for k in ("kappa", "kappa_low", "kappa_high")}})
+                         **agreement(of_version, kind, family)})
     return pd.DataFrame(rows)
+
+
+def agreement(items: pd.DataFrame, kind: str, family: str) -> dict:
+    """Agreement on one family among the independent readings (never the adjudicator's: asked
+    only because the others disagreed, so not independent): Cohen's kappa of the items read by
+    two (n_double, kappa, kappa_low, kappa_high) and Fleiss' kappa of those read by three or
+    more (n_multi, multi_readers, fleiss, fleiss_low, fleiss_high; every such item's first
+    ``multi_readers`` readings, the fewest any of them was designed for)."""
+    pick = (lambda v: _has(v, family)) if kind == "staff" else (lambda v: audits.verdict(v) == "1")
+    double = items[(items["readers"] == 2) & (items["labels"].map(len) >= 2)]
+    cohen = audit_stats.kappa([pick(lab[0]) for lab in double["labels"]], [pick(lab[1]) for lab in double["labels"]])
+    many = items[items["readers"] >= 3]
+    k = int(many["readers"].min()) if len(many) else 0
+    many = many[many["labels"].map(len) >= k] if k else many
+    multi = audit_stats.fleiss([[pick(v) for v in lab[:k]] for lab in many["labels"]]) if k else \
+        {"n": 0, "kappa": np.nan, "kappa_low": np.nan, "kappa_high": np.nan}
+    return {"n_double": cohen["n"], **{key: cohen[key] for key in ("kappa", "kappa_low", "kappa_high")},
+            "n_multi": multi["n"], "multi_readers": k,
+            **{key.replace("kappa", "fleiss"): multi[key] for key in ("kappa", "kappa_low", "kappa_high")}}
 
 
 # --- the loop: labelled data for the training scripts --------------------------------------------
