@@ -187,3 +187,19 @@ def mean_total(where: str, mean, ys: list, truth: list[int]) -> list[str]:
         if low == high == truth[hidden[0]]:
             found.append(f"{where}: hidden point {hidden[0]} recovered as {low} from the mean line")
     return found
+
+
+def share_text_exact(where: str, text, num: int, den: int) -> list[str]:
+    """A share shown as text ('0.83 (0.70–0.91)') that is the exact ratio of counts below
+    national level, where the ratio of the rounded counts reads otherwise, tells more than
+    the rounded counts beside it."""
+    match = re.match(r"^\s*(-?\d+\.\d+)", str(text))
+    if not match or not den:
+        return []
+    shown, places = match.group(1), len(match.group(1).split(".")[1])
+    exact = f"{num / den:.{places}f}"
+    rounded_den = (den + 2) // 5 * 5
+    by_rounded = f"{((num + 2) // 5 * 5) / rounded_den:.{places}f}" if rounded_den else None
+    if shown == exact and shown != by_rounded:
+        return [f"{where}: {shown} is {num}/{den} exactly (the rounded counts give {by_rounded})"]
+    return []

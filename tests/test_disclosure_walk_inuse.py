@@ -113,3 +113,167 @@ def test_the_attacks_find_what_the_old_spc_page_drew():
     assert attack.mean_total("count", 5 / 7, [0.0, 0.0, None, 0.0, 0.0, 0.0, 0.0], [0, 0, 5, 0, 0, 0, 0])
     assert not attack.mean_total("count", 0.0, [0.0] * 6 + [None], [0, 0, 0, 0, 0, 0, 5])
     assert np.isclose(24 / 59, float(attack.exact_fraction(24 / 59)))
+
+
+# --- quality in use: Guideline flags, Patient questions, the Review queue (issue #20) -------------
+
+from datetime import date, timedelta  # noqa: E402  (this part's own imports, kept with it)
+
+from store import audits, reader, reviews  # noqa: E402
+from tests.test_app import QUESTIONS_PAGE  # noqa: E402
+from tests.test_disclosure_walk import FILTER_SETS, _filters, _tables  # noqa: E402
+from warehouse import audit, inuse_queries  # noqa: E402
+from warehouse.build import build  # noqa: E402
+
+FLAGS_PAGE, REVIEW_PAGE = "pages/5_Guideline_flags.py", "pages/4_Review_queue.py"
+INUSE_FILTERS = {name: FILTER_SETS[name] for name in ("everything", "one month", "small region", "one trust")}
+AUDIT_WEEKS = [date(2025, 6, 30) - timedelta(days=7 * w) for w in range(1, 13)]  # 12 weeks before the demo's end
+INUSE_COUNTS = ("Flags", "Reviewed", "Upheld", "Dismissed", "Posts judged", "Judged yes", "Read twice")
+ESTIMATES = ("Prevalence (95% CI)", "Precision (95% CI)", "Recall (95% CI)", "Cohen's kappa (95% CI)")
+
+
+def _judge_everything() -> None:
+    """Every sampled post judged by planted rules: one flag in four wrong, one unflagged staff
+    post in ten a missed breach (confirmed by a second reader), the same for questions; a fifth
+    of the double-read posts disagreed on, settled by an adjudicator."""
+    for n, row in enumerate(audit.finished().itertuples(index=False)):
+        if row.kind == "staff":
+            label = ("none" if n % 4 == 0 else row.predicted) if row.stratum == "flagged" else \
+                ("boundaries" if n % 10 == 0 else "none")
+        else:
+            label = ("0:off_topic" if n % 4 == 0 else "1") if row.stratum == "question" else \
+                ("1" if n % 10 == 0 else "0:not_asking")
+        audits.record_opinion(row.id, label, "Ann")
+        wanted = audits.needed(row.readers, [audits.normalise_label(row.kind, label)], row.stratum in audits.CONFIRM_STRATA)
+        if wanted > 1:
+            other = ("none" if row.kind == "staff" else "0") if n % 5 == 0 and row.readers > 1 else label
+            audits.record_opinion(row.id, other, "Bob")
+            if audits.needed(row.readers, [audits.normalise_label(row.kind, v) for v in (label, other)],
+                             row.stratum in audits.CONFIRM_STRATA) > 2:
+                audits.record_opinion(row.id, label, "Cat")
+
+
+@pytest.fixture(scope="module")
+def inuse_data(demo_data, tmp_path_factory):
+    """The demo with twelve weeks audited whole (every post of each stratum sampled, so each
+    shown estimate is a plain ratio of sample counts an attacker could aim at), a third of them
+    read twice, and 60 review decisions, rebuilt so the reviews are published."""
+    import shutil
+
+    from store import config
+    from tests.conftest import TEST_KEY
+    folder = tmp_path_factory.mktemp("inuse-walk")
+    shutil.copytree(demo_data, folder, dirs_exist_ok=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(config.DATA_ENV, str(folder))
+        patch.setenv(config.PSEUDONYM_KEY_ENV, TEST_KEY)
+        con = reader.connect_published()
+        for week in AUDIT_WEEKS:
+            audit.sample_week(con.cursor(), week, audit.Design(500, 500, 500, 500, double_share=0.3))
+        con.close()
+        _judge_everything()
+        con = reader.connect_published()
+        flags = con.execute("SELECT platform, post_id, rule_id FROM flags WHERE author_role IN "
+                            "('professional', 'organisation') ORDER BY created_at DESC, 1, 2, 3 LIMIT 60").fetchall()
+        con.close()
+        for i, (platform, post_id, rule_id) in enumerate(flags):
+            reviews.record_decision(platform, post_id, rule_id, "dismissed" if i % 3 == 0 else "confirmed", "", "Ann")
+        build()
+    return folder
+
+
+def _truth_cells(items: pd.DataFrame, kind: str, family: str) -> tuple[int, int, int]:
+    """tp, fp, fn of one family over the finished items (every post of its strata sampled)."""
+    done = items[(items["kind"] == kind) & items["final"].notna()]
+    if kind == "staff":
+        predicted = done["predicted"].map(lambda p: family in str(p).split(","))
+        judged = done["final"].map(lambda v: family in str(v).split(","))
+    else:
+        predicted, judged = done["predicted"] == "1", done["final"].map(audits.verdict) == "1"
+    return int((predicted & judged).sum()), int((predicted & ~judged).sum()), int((~predicted & judged).sum())
+
+
+def _inuse_table_findings(where: str, tables: list[pd.DataFrame], items: pd.DataFrame, kind: str) -> list[str]:
+    found = []
+    for n, table in enumerate(tables):
+        counts = [c for c in table.columns if c in INUSE_COUNTS]
+        estimates = [c for c in table.columns if c in ESTIMATES]
+        if not counts:
+            continue
+        SEEN.add(f"in-use table {where.split()[0]}")
+        for i, row in table.iterrows():
+            at = f"{where} table {n} row {i}"
+            for c in counts:
+                found += attack.count_rule(f"{at} {c}", row[c])
+            hidden = any(str(row[c]).strip() == attack.HIDDEN for c in ("Posts judged", "Judged yes", "Reviewed", "Upheld")
+                         if c in table.columns)
+            for c in estimates + (["Upheld share (95% CI)"] if "Upheld share (95% CI)" in table.columns else []):
+                over = "Read twice" if "kappa" in c else None
+                found += attack.derived_over_hidden(f"{at} {c}", str(row[over]).strip() == attack.HIDDEN if over
+                                                    else hidden, row[c])
+            family = {"patient question": audit.PATIENT_QUESTION}.get(row.iloc[0], row.iloc[0])
+            if "Precision (95% CI)" in table.columns:
+                SEEN.add("in-use estimates")
+                tp, fp, fn = _truth_cells(items, kind, family)
+                found += attack.share_text_exact(f"{at} precision", row["Precision (95% CI)"], tp, tp + fp)
+                found += attack.share_text_exact(f"{at} recall", row["Recall (95% CI)"], tp, tp + fn)
+    return found
+
+
+def _review_findings(where: str, at, query, f) -> list[str]:
+    """The share upheld per family, rule, trust and month against the exact review counts."""
+    found = []
+    for by in ("family", "rule", "trust", "month"):
+        at.segmented_control(key="inuse_by").set_value(by).run()
+        truth = query(inuse_queries.review_precision, f, by=by)
+        exact = {str(g): (int(u), int(r)) for g, u, r in zip(truth["group_code"], truth["n_upheld"], truth["n_reviewed"])}
+        table = next((t for t in _tables(at) if "Upheld share (95% CI)" in t.columns), None)
+        if table is None:
+            continue
+        SEEN.add("in-use review precision")
+        found += _inuse_table_findings(f"{where} upheld by {by}", [table], pd.DataFrame(), "staff")
+        for i, row in table.iterrows():
+            if str(row.iloc[0]) in exact:
+                upheld, reviewed = exact[str(row.iloc[0])]
+                found += attack.count_rule(f"{where} upheld by {by} row {i} Reviewed", row["Reviewed"], reviewed)
+                found += attack.share_text_exact(f"{where} upheld by {by} row {i}", row["Upheld share (95% CI)"],
+                                                 upheld, reviewed)
+    return found
+
+
+@pytest.mark.parametrize("name", list(INUSE_FILTERS))
+def test_the_in_use_figures_give_no_hidden_number_back(name, inuse_data, use_data):
+    use_data(inuse_data)
+    query, close = published_queries(inuse_data)
+    found = []
+    try:
+        at = open_page(FLAGS_PAGE, INUSE_FILTERS[name])
+        assert not at.exception, at.exception
+        f = _filters(at)
+        items = audit.in_view(audit.finished(), f)
+        found += _inuse_table_findings(f"{FLAGS_PAGE} ({name})", _tables(at), items, "staff")
+        found += _review_findings(f"{FLAGS_PAGE} ({name})", at, query, f)
+        at = open_page(QUESTIONS_PAGE, INUSE_FILTERS[name])
+        assert not at.exception, at.exception
+        tables = [t.rename(columns={"Measure": "Family"}) for t in _tables(at) if "Measure" in t.columns]
+        found += _inuse_table_findings(f"{QUESTIONS_PAGE} ({name})", tables, items, "public")
+        at = open_page(REVIEW_PAGE, INUSE_FILTERS[name])
+        at.segmented_control(key="review_mode").set_value("audit").run()
+        at.text_input(key="audit_reviewer").input("Zed").run()
+        assert not at.exception, at.exception
+        agreement = [t for t in _tables(at) if "Cohen's kappa (95% CI)" in t.columns]
+        SEEN.add("in-use agreement") if agreement else None
+        found += _inuse_table_findings(f"{REVIEW_PAGE} ({name})", agreement, items, "staff")
+    finally:
+        close()
+    assert not found, f"{len(found)} disclosures in the in-use figures under {name!r}:\n" + "\n".join(found[:40])
+
+
+def test_the_in_use_walk_looked_at_everything():
+    """Run after the in-use tests (same module, in order)."""
+    if not any(s.startswith("in-use") for s in SEEN):
+        pytest.skip("run with the in-use walk")
+    expected = {"in-use table pages/5_Guideline_flags.py", "in-use table pages/2_Patient_questions.py",
+                "in-use table pages/4_Review_queue.py", "in-use estimates", "in-use review precision",
+                "in-use agreement"}
+    assert expected <= SEEN, sorted(expected - SEEN)

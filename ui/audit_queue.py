@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from store import access, audits, reader
-from ui import auth, data, inuse, redact, safe, tables
+from ui import auth, data, disclosure, inuse, redact, safe, tables
 from warehouse import audit, inuse_queries
 
 # A "no" says why (store.audits.PUBLIC_LABELS): the question model's two heads learn from it.
@@ -62,7 +62,7 @@ def schedule(scope) -> None:
 
 def agreement(items) -> None:
     """The readers' agreement per family (Cohen's / Fleiss' kappa) on the finished samples in view."""
-    frame = audit.estimates(items) if not items.empty else pd.DataFrame()
+    frame = audit.estimates(items, shown=disclosure.rounded) if not items.empty else pd.DataFrame()
     if frame.empty or not (frame["n_double"] + frame["n_multi"]).any():
         return
     with st.expander("Agreement between readers"):

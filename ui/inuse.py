@@ -6,7 +6,8 @@ Every number here leaves through :func:`shown`, the one call of the disclosure s
 to 5, a share is recomputed from the rounded counts and hidden over a hidden one). A table by
 family, rule, trust or month is a breakdown, so never national. The audit's estimates are
 stratum-weighted, not shares of two shown counts: they are hidden over hidden counts
-(``over``) and otherwise computed from the exact sample (docs/methods.md). The pages call
+(``over``) and otherwise computed from each stratum's cell counts and size rounded as shown
+(``audit.estimates(shown=disclosure.rounded)``), kappa from its rounded table (docs/methods.md). The pages call
 :func:`flag_quality` and :func:`question_quality`.
 """
 from __future__ import annotations
@@ -83,8 +84,9 @@ def audit_estimates(filters, scope, kind: str) -> pd.DataFrame:
     """The audit's estimates for the items the filters and scope select (``staff``: one row per
     model version and family; ``public``: patient questions)."""
     items = audit.in_view(audit.finished(), filters, scope)
-    frame = audit.estimates(items[items["kind"] == kind]) if not items.empty else pd.DataFrame()
-    return frame
+    # a table by family is a breakdown: estimates from the counts as shown (docs/methods.md)
+    return audit.estimates(items[items["kind"] == kind], shown=disclosure.rounded) if not items.empty \
+        else pd.DataFrame()
 
 
 def audit_table(frame: pd.DataFrame) -> pd.DataFrame:

@@ -213,12 +213,15 @@ def _targets(items: pd.DataFrame) -> list[tuple[str, str]]:
         [("public", PATIENT_QUESTION)] if (items["kind"] == "public").any() else [])
 
 
-def estimates(items: pd.DataFrame | None = None, by_version: bool = True) -> pd.DataFrame:
+def estimates(items: pd.DataFrame | None = None, by_version: bool = True, shown=None) -> pd.DataFrame:
     """One row per (model_version, family) — ``patient_question`` for public posts — over every
     finished audit item: n, n_judged, n_predicted, prevalence, precision and recall with their
     95% intervals (stratum-weighted, :func:`warehouse.audit_stats.estimate`; each sample's
     strata are pooled by summing their sizes, one stratum per (sample, stratum)), and the
-    readers' :func:`agreement` (Cohen's and Fleiss' kappa)."""
+    readers' :func:`agreement` (Cohen's and Fleiss' kappa). ``shown``: the display
+    boundary's rounding (``ui.disclosure.rounded``), below national level: every estimate and
+    interval is computed from the cell counts and stratum sizes as shown
+    (:func:`warehouse.audit_stats.estimate`); the counts returned stay exact."""
     items = finished() if items is None else items
     rows = []
     items = complete_samples(items)
@@ -235,13 +238,14 @@ def estimates(items: pd.DataFrame | None = None, by_version: bool = True) -> pd.
                 "judged": [_has(v, family) if kind == "staff" else v == "1" for v in judged["final"]]})
             design = pd.DataFrame({"stratum": strata["key"], "size": strata["stratum_size"],
                                    "predictable": [PREDICTABLE[s] for s in strata["stratum"]]})
-            est = audit_stats.estimate(frame, design[design["stratum"].isin(frame["stratum"]) | (design["size"] == 0)])
+            est = audit_stats.estimate(frame, design[design["stratum"].isin(frame["stratum"]) | (design["size"] == 0)],
+                                       shown=shown)
             rows.append({"kind": kind, "family": family, "model_version": version, **est,
-                         **agreement(of_version, kind, family)})
+                         **agreement(of_version, kind, family, shown)})
     return pd.DataFrame(rows)
 
 
-def agreement(items: pd.DataFrame, kind: str, family: str) -> dict:
+def agreement(items: pd.DataFrame, kind: str, family: str, shown=None) -> dict:
     """Agreement on one family among the independent readings (never the adjudicator's: asked
     only because the others disagreed, so not independent): Cohen's kappa of the items read by
     two (n_double, kappa, kappa_low, kappa_high) and Fleiss' kappa of those read by three or
@@ -249,11 +253,12 @@ def agreement(items: pd.DataFrame, kind: str, family: str) -> dict:
     ``multi_readers`` readings, the fewest any of them was designed for)."""
     pick = (lambda v: _has(v, family)) if kind == "staff" else (lambda v: audits.verdict(v) == "1")
     double = items[(items["readers"] == 2) & (items["labels"].map(len) >= 2)]
-    cohen = audit_stats.kappa([pick(lab[0]) for lab in double["labels"]], [pick(lab[1]) for lab in double["labels"]])
+    cohen = audit_stats.kappa([pick(lab[0]) for lab in double["labels"]], [pick(lab[1]) for lab in double["labels"]],
+                              shown)
     many = items[items["readers"] >= 3]
     k = int(many["readers"].min()) if len(many) else 0
     many = many[many["labels"].map(len) >= k] if k else many
-    multi = audit_stats.fleiss([[pick(v) for v in lab[:k]] for lab in many["labels"]]) if k else \
+    multi = audit_stats.fleiss([[pick(v) for v in lab[:k]] for lab in many["labels"]], shown=shown) if k else \
         {"n": 0, "kappa": np.nan, "kappa_low": np.nan, "kappa_high": np.nan}
     return {"n_double": cohen["n"], **{key: cohen[key] for key in ("kappa", "kappa_low", "kappa_high")},
             "n_multi": multi["n"], "multi_readers": k,
