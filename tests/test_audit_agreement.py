@@ -147,3 +147,24 @@ def test_the_status_says_when_the_last_sample_was_drawn_and_whether_one_is_due(a
     assert (status["last_sample"], status["due"]) == ("2025-W26", False) and status["drawn_at"].startswith("20")
     later = audit.sampling_status(audits.items(), date(2026, 12, 3), date(2026, 12, 3))  # live data: by today
     assert (later["due_week"], later["due"]) == ("2026-W48", True)
+
+
+def test_below_national_level_estimates_and_kappa_come_from_rounded_cells():
+    """The display boundary's rounding (ui.disclosure.rounded) applied to each stratum's cells
+    and size: precision 23/32 is shown as the rounded 25/30, never the exact ratio."""
+    from ui import disclosure
+
+    items = pd.DataFrame({"stratum": ["f"] * 32 + ["u"] * 40,
+                          "predicted": [True] * 32 + [False] * 40,
+                          "judged": [True] * 23 + [False] * 9 + [True] * 2 + [False] * 38})
+    strata = pd.DataFrame({"stratum": ["f", "u"], "size": [32, 40], "predictable": [True, False]})
+    exact = audit_stats.estimate(items, strata)
+    shown = audit_stats.estimate(items, strata, shown=disclosure.rounded)
+    assert exact["precision"] == pytest.approx(23 / 32) and exact["recall"] == pytest.approx(23 / 25)
+    assert shown["precision"] == pytest.approx(25 / 35) and shown["recall"] == pytest.approx(1.0)  # fn 2 -> 0
+    assert (shown["n"], shown["n_judged"]) == (exact["n"], exact["n_judged"])  # counts stay exact: hidden later
+    first = [True] * 12 + [False] * 30 + [True] * 3 + [False] * 1
+    second = [True] * 12 + [False] * 30 + [False] * 3 + [True] * 1
+    # table [[12, 3], [1, 30]] is shown as [[10, 5], [0, 30]]: kappa of that table
+    assert audit_stats.kappa(first, second, disclosure.rounded)["kappa"] == pytest.approx(
+        audit_stats.kappa([True] * 10 + [False] * 30 + [True] * 5, [True] * 10 + [False] * 30 + [False] * 5)["kappa"])
