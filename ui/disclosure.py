@@ -271,17 +271,16 @@ def km_rounded(histogram: pd.DataFrame, national: bool = False) -> pd.DataFrame:
     answers does. Unchanged when ``national``."""
     if national or histogram.empty:
         return histogram
-    parts = []
-    for _, rows in histogram.sort_values("bin_s", kind="stable").groupby("group_code", sort=False):
-        rows = rows.copy()
-        for col in ("events", "censored"):
-            cum = np.floor((rows[col].cumsum().to_numpy(dtype=float) + 2) / BASE) * BASE
-            rows[col] = np.diff(cum, prepend=0.0).astype("int64")
-        parts.append(rows[(rows["events"] > 0) | (rows["censored"] > 0)])
-    out = pd.concat(parts) if parts else histogram.iloc[0:0]
     order = {code: i for i, code in enumerate(dict.fromkeys(histogram["group_code"]))}
-    return out.sort_values(["group_code", "bin_s"], key=lambda s: s.map(order) if s.name == "group_code" else s,
-                           kind="stable").reset_index(drop=True)
+    rows = histogram.assign(_group=histogram["group_code"].map(order)).sort_values(["_group", "bin_s"], kind="stable")
+    group = rows["_group"].to_numpy()
+    for col in ("events", "censored"):  # all groups at once: cumulative counts rounded, then steps
+        cum = np.floor((rows.groupby("_group", sort=False)[col].cumsum().to_numpy(dtype=float) + 2) / BASE) * BASE
+        before = np.concatenate([[0.0], cum[:-1]])
+        before[np.concatenate([[True], group[1:] != group[:-1]])] = 0.0
+        rows[col] = (cum - before).astype("int64")
+    rows = rows[(rows["events"] > 0) | (rows["censored"] > 0)]
+    return rows.drop(columns="_group").reset_index(drop=True)
 
 
 def km_hidden(histogram: pd.DataFrame, national: bool = False) -> dict:

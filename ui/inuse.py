@@ -6,7 +6,8 @@ Every number here leaves through :func:`shown`, the one call of the disclosure s
 to 5, a share is recomputed from the rounded counts and hidden over a hidden one). A table by
 family, rule, trust or month is a breakdown, so never national. The audit's estimates are
 stratum-weighted, not shares of two shown counts: they are hidden over hidden counts
-(``over``) and otherwise computed from the exact sample (docs/methods.md). The pages call
+(``over``) and otherwise computed from each stratum's cell counts and size rounded as shown
+(``audit.estimates(shown=disclosure.rounded)``), kappa from its rounded table (docs/methods.md). The pages call
 :func:`flag_quality` and :func:`question_quality`.
 """
 from __future__ import annotations
@@ -18,10 +19,11 @@ from warehouse import audit
 
 PRECISION_UNITS = {"family": "Family", "rule": "Rule", "trust": "Trust", "month": "Month", "all": "All"}
 UPHELD = disclosure.Share("n_upheld", "n_reviewed", "precision", "precision_low", "precision_high")
-AUDIT_COUNTS = ["n", "n_judged", "n_double"]
+AUDIT_COUNTS = ["n", "n_judged", "n_double", "n_multi"]
 AUDIT_OVER = {**{f"{m}{end}": ["n", "n_judged"] for m in ("prevalence", "precision", "recall")
                    for end in ("", "_low", "_high")},
-                **{f"kappa{end}": ["n_double"] for end in ("", "_low", "_high")}}
+                **{f"kappa{end}": ["n_double"] for end in ("", "_low", "_high")},
+                **{f"fleiss{end}": ["n_multi"] for end in ("", "_low", "_high")}}
 
 
 def shown(frame: pd.DataFrame, counts: list[str], national: bool, derived=(), over=None,
@@ -82,8 +84,9 @@ def audit_estimates(filters, scope, kind: str) -> pd.DataFrame:
     """The audit's estimates for the items the filters and scope select (``staff``: one row per
     model version and family; ``public``: patient questions)."""
     items = audit.in_view(audit.finished(), filters, scope)
-    frame = audit.estimates(items[items["kind"] == kind]) if not items.empty else pd.DataFrame()
-    return frame
+    # a table by family is a breakdown: estimates from the counts as shown (docs/methods.md)
+    return audit.estimates(items[items["kind"] == kind], shown=disclosure.rounded) if not items.empty \
+        else pd.DataFrame()
 
 
 def audit_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -100,9 +103,32 @@ def audit_table(frame: pd.DataFrame) -> pd.DataFrame:
         "Prevalence (95% CI)": [share_text(*v) for v in zip(out["prevalence"], out["prevalence_low"], out["prevalence_high"])],
         "Precision (95% CI)": [share_text(*v) for v in zip(out["precision"], out["precision_low"], out["precision_high"])],
         "Recall (95% CI)": [share_text(*v) for v in zip(out["recall"], out["recall_low"], out["recall_high"])],
-        "Read twice": out["n_double"].map(formats.count),
-        "Cohen's kappa (95% CI)": [share_text(*v) for v in zip(out["kappa"], out["kappa_low"], out["kappa_high"])],
+        **agreement_columns(frame, out),
     })
+
+
+def agreement_columns(frame: pd.DataFrame, out: pd.DataFrame) -> dict:
+    """Cohen's kappa (items read by two) and, when any item was read by three or more,
+    Fleiss' kappa; ``out`` is ``frame`` after :func:`shown`."""
+    columns = {"Read twice": out["n_double"].map(formats.count),
+               "Cohen's kappa (95% CI)": [share_text(*v) for v in zip(out["kappa"], out["kappa_low"], out["kappa_high"])]}
+    if "n_multi" in frame and (frame["n_multi"] > 0).any():
+        k = int(frame["multi_readers"].max())
+        columns[f"Read by {k}"] = out["n_multi"].map(formats.count)
+        columns["Fleiss' kappa (95% CI, bootstrap)"] = [share_text(*v) for v in
+                                                        zip(out["fleiss"], out["fleiss_low"], out["fleiss_high"])]
+    return columns
+
+
+def agreement_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The readers' agreement per family (and version) for the Review queue: a breakdown,
+    never national."""
+    if frame.empty:
+        return frame
+    out = shown(frame, AUDIT_COUNTS, False, over=AUDIT_OVER, groups=None)
+    return pd.DataFrame({
+        "Family": out["family"].map(lambda f: "patient question" if f == audit.PATIENT_QUESTION else f),
+        "Model version": out["model_version"], **agreement_columns(frame, out)})
 
 
 AUDIT_CAPTION = (
@@ -112,8 +138,9 @@ AUDIT_CAPTION = (
     "Prevalence is the share of posts a reviewer judges a breach (or a patient question); precision "
     "the share of flagged posts upheld; recall the share of judged breaches the rules flagged. Each "
     "stratum is weighted by its size; 95% intervals from the sampling design (docs/methods.md). "
-    "Kappa: agreement of two reviewers reading the same posts independently (1 = perfect, 0 = "
-    "chance). '—': nothing to divide yet.")
+    "Kappa: agreement of reviewers reading the same posts independently (1 = perfect, 0 = "
+    "chance): Cohen's for two readers, Fleiss' for three or more (its interval by bootstrap over "
+    "posts); the reader who settles a disagreement is not counted. '—': nothing to divide yet.")
 
 
 # --- what the pages show (one call each, so the pages stay thin and their edits small) ---------

@@ -8,9 +8,10 @@ alone: each kind of point has its own marker shape and its words in the tooltip 
 MDC's icons are images; :func:`variation_words` and :func:`assurance_words` give the same
 meaning as a small symbol, a colour name and words, for the page, alerts and digests.
 
-Small numbers: below national level a point marked ``suppressed`` is drawn without its value
-(a gap), and counts are rounded to the nearest 5 (ui.disclosure.shown_count), as
-everywhere. The mean and limits are drawn: they summarise the whole series.
+Small numbers: the SPC page draws :func:`ui.spc_shown.shown_series` (every value from the shown
+counts, the mean, limits and icons from the shown values); a point marked ``suppressed`` is
+drawn without its value (a gap), and counts are rounded to the nearest 5
+(ui.disclosure.shown_count), as everywhere.
 """
 from __future__ import annotations
 
