@@ -25,7 +25,6 @@ else:
 tables.show(
     table, hide_index=True, height=560,
     column_config={
-        "Posted (UK time)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
         labels.EXPLORE_TEXT: st.column_config.TextColumn(
             width="large", help="Names, phone numbers, emails, @handles, NHS numbers, postcodes and "
                                 "dates of birth are replaced by labels such as [phone]."),

@@ -84,7 +84,7 @@ if rows:
     st.subheader("Questions by trust")
     tables.show(data.table(question_queries.question_units, labels.question_unit_table, chosen, {"by": "trust"},
                            unit="trust"),
-                hide_index=True)
+                "questions by trust", chosen, hide_index=True)
     st.caption("Response rate: the share of *all* questions with an answer, unanswered ones "
                "included (95% Wilson interval). Unattributed questions are never answered by "
                "definition: an answer from a registered account would attribute them to its trust.")
@@ -105,9 +105,8 @@ def open_queue(chosen) -> None:
     st.markdown(f"Oldest first; {more}. *Waiting* is the time from the question to the newest "
                 f"post in the data ({as_of} UK time).")
     tables.show(
-        table, hide_index=True, height=min(560, 38 + 35 * len(table)),
+        table, "open questions", chosen, hide_index=True, height=min(560, 38 + 35 * len(table)),
         column_config={
-            "Asked (UK time)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
             "Question (identifiers removed)": st.column_config.TextColumn(width="large"),
             "Link": st.column_config.LinkColumn(display_text="open"),
         },

@@ -125,7 +125,7 @@ def funnel(chosen, opts: dict) -> None:
                "explains. Not shown: units with 1–7 flags or posts, and unattributed posts.")
     tables.show(data.table(flag_queries.flag_rates, labels.flag_rate_table, peers, {"by": unit} | opts,
                             unit=unit),
-                 hide_index=True)
+                f"flag rates by {unit}", peers, hide_index=True)
 
 
 funnel(chosen, opts)
@@ -138,7 +138,7 @@ if page.rows_visible("the flagged posts"):
     if posts.empty:
         st.markdown("No flags in the chosen dates and filters.")
     else:
-        tables.show(posts, hide_index=True,
+        tables.show(posts, "flagged posts", chosen, hide_index=True,
                     column_config={"Link": st.column_config.LinkColumn("Link", display_text="open")})
         st.caption("Newest day first, most severe first within a day"
                    + (f"; the {LIMIT} newest flags only" if len(posts) >= LIMIT else "") +

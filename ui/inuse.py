@@ -132,7 +132,7 @@ def flag_quality(chosen, national: bool) -> None:
     by = st.segmented_control("Upheld by", ["family", "rule", "trust", "month"], key="inuse_by", default="family",
                               format_func=PRECISION_UNITS.get) or "family"
     tables.show(data.table(inuse_queries.review_precision, review_precision_table, chosen, {"by": by}, by=by),
-                hide_index=True, key="inuse_review_table")
+                f"flags upheld by {by}", chosen, hide_index=True, key="inuse_review_table")
     st.caption("Upheld: confirmed or actioned in the Review queue (decisions up to the last warehouse "
                "build); share upheld with its Wilson 95% interval.")
     st.markdown("**Blind audit: prevalence, precision and recall per family**")
@@ -140,7 +140,7 @@ def flag_quality(chosen, national: bool) -> None:
     if table.empty:
         st.caption("No finished audit sample in the selection yet (docs/methods.md, \"Quality measured in use\").")
     else:
-        tables.show(table, hide_index=True, key="inuse_audit_table")
+        tables.show(table, "blind audit estimates", chosen, hide_index=True, key="inuse_audit_table")
         st.caption(AUDIT_CAPTION)
 
 
@@ -157,5 +157,6 @@ def question_quality(chosen, national: bool) -> None:
         st.caption("No finished audit sample of public posts in the selection yet "
                    "(docs/methods.md, \"Quality measured in use\").")
         return
-    tables.show(table.rename(columns={"Family": "Measure"}), hide_index=True, key="inuse_question_table")
+    tables.show(table.rename(columns={"Family": "Measure"}), "question audit estimates", chosen, hide_index=True,
+                key="inuse_question_table")
     st.caption(AUDIT_CAPTION)
