@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, charts, data, disclosure, formats, inuse, labels, page, tables
+from ui import auth, charts, data, disclosure, exports, formats, inuse, labels, page, tables
 from warehouse import question_queries
 from warehouse.measures import DEFINITIONS, definitions
 
@@ -119,6 +119,7 @@ def open_queue(chosen) -> None:
 
 if page.rows_visible("the open questions"):
     open_queue(chosen)
+    exports.episodes(chosen)  # every question, one row each (issue #15)
 
 inuse.question_quality(chosen, national)  # the classifier's precision and recall in use (issue #20)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, funnels, labels, page, tables
+from ui import charts, data, exports, funnels, labels, page, tables
 from warehouse import funnel as funnel_words, question_queries
 from warehouse.measures import DEFINITIONS, MEASURES, TARGETS, definitions
 from warehouse.queries import Filters
@@ -157,6 +157,8 @@ with right:
 st.caption("Cells group hours into blocks when there are too few questions for single hours. "
            "Blank cells: too few questions to show. Questions asked in the last hour of the data "
            "are left out of the share, as they could not yet be answered within 1 hour.")
+
+exports.episodes(chosen)  # every question, one row each (issue #15)
 
 st.caption(
     "Small numbers: below national level (any filter or a shorter date range, and every region, "

@@ -122,3 +122,119 @@ def test_dates_read_one_uk_way_in_every_table(demo_data, use_data):
     config = json.loads(flagged.proto.columns)
     assert config["Posted (UK time)"]["type_config"]["format"] == formats.GRID_MOMENT
     assert formats.moment(pd.Timestamp("2025-03-03 14:05")) == "3 Mar 2025, 14:05"
+
+
+# --- every matching row, streamed (Explore; one row per question) ---------------------------------
+
+UK_DAY = "(created_at AT TIME ZONE 'Europe/London')::DATE"
+ASKED_DAY = "(asked_at AT TIME ZONE 'Europe/London')::DATE"
+ALL = {"from": "2023-01-01", "to": "2025-06-30"}
+
+
+def _prepare(at, key: str, kind: str = "csv"):
+    at.segmented_control(key=f"{key}_kind").set_value(kind).run()
+    at.button(key=f"{key}_prepare").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _served(at, key: str, downloads) -> bytes:  # noqa: F811
+    return downloads[at.download_button(key=f"{key}_download").proto.deferred_file_id]()
+
+
+def _csv(content: bytes) -> pd.DataFrame:
+    return pd.read_csv(io.BytesIO(content), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+
+
+def test_explore_exports_every_matching_post_not_only_the_newest_1000(demo_data, use_data, downloads,
+                                                                      read_published):  # noqa: F811
+    use_data(demo_data)
+    expected = read_published(demo_data, f"SELECT count(*) FROM posts WHERE {UK_DAY} BETWEEN '2023-01-01' AND '2025-06-30'")[0][0]
+    assert expected > 1_000
+    at = open_page("pages/1_Explore.py", ALL)
+    assert len(at.dataframe[0].value) == 1_000  # the page shows the newest 1,000 ...
+    assert any(f"{expected:,}" in m.value for m in at.markdown)  # ... and says how many match
+    at = _prepare(at, "export_posts")
+    progress = at.get("progress")
+    assert progress and progress[-1].proto.value == 100 and f"{expected:,}" in progress[-1].proto.text
+    exported = _csv(_served(at, "export_posts", downloads))
+    assert len(exported) == expected and exported["Data"].eq(tables.SYNTHETIC_VALUE).all()
+    ids = read_published(demo_data, f"SELECT platform, post_id FROM posts WHERE {UK_DAY} BETWEEN '2023-01-01' AND "
+                                    "'2025-06-30' ORDER BY created_at DESC, platform, post_id")
+    assert list(zip(exported["Platform"].map({v: k for k, v in formats.PLATFORMS.items()}), exported["Post id"])) == ids
+    # the newest 1,000 shown are the first 1,000 exported, cell for cell (text redacted the same way)
+    shown = at.dataframe[0].value
+    assert exported[labels_text()].head(1_000).tolist() == [tables.defuse(t) for t in shown[labels_text()]]
+    at.download_button(key="export_posts_download").click().run()
+    detail = access.audit_log().query("action == 'export'")["detail"].iloc[-1]
+    assert detail.startswith(f"{expected:,} posts (every match) as CSV; ") and " to 2025-06-30; " in detail
+
+
+def labels_text() -> str:
+    from ui import labels
+    return labels.EXPLORE_TEXT
+
+
+def test_full_export_is_capped_newest_first_and_says_so(demo_data, use_data, downloads, monkeypatch):  # noqa: F811
+    use_data(demo_data)
+    monkeypatch.setattr(tables, "EXPORT_CAP", 700)
+    at = open_page("pages/1_Explore.py", ALL)
+    assert any("at most 700 rows: the newest 700" in m.value for m in at.markdown)
+    at = _prepare(at, "export_posts", "xlsx")
+    book = _workbook(_served(at, "export_posts", downloads))
+    rows = list(book["RadSoMe"].iter_rows(values_only=True))
+    assert len(rows) == 701  # header + the cap
+    about = {r[0]: r[1] for r in book["About"].iter_rows(values_only=True)}
+    assert about["Table"] == "posts (every match)" and about["Rows"] == "700"
+    posted = pd.to_datetime([r[rows[0].index("Posted (UK time)")] for r in rows[1:]])
+    assert posted.is_monotonic_decreasing  # newest first
+
+
+def test_full_export_holds_only_the_rows_the_scope_may_read(demo_data, use_data, downloads,
+                                                            read_published):  # noqa: F811
+    use_data(demo_data)
+    trust, name = read_published(demo_data, "SELECT p.trust_code, t.trust_name FROM posts p JOIN trusts t USING "
+                                             "(trust_code) GROUP BY ALL ORDER BY count(*) DESC LIMIT 1")[0]
+    expected = read_published(demo_data, f"SELECT count(*) FROM posts WHERE trust_code = $t AND {UK_DAY} "
+                                         "BETWEEN '2023-01-01' AND '2025-06-30'", {"t": trust})[0][0]
+    at = open_page("pages/1_Explore.py", ALL, user=signed_in("tm@nhs.net", "trust_manager", trust_code=trust))
+    assert not at.exception, at.exception
+    exported = _csv(_served(_prepare(at, "export_posts"), "export_posts", downloads))
+    assert len(exported) == expected > 0
+    assert set(exported["Trust"]) == {formats.org_name(name)}
+
+
+def test_no_login_gets_no_row_export(demo_data, use_data, monkeypatch):
+    """Without login on real-data terms (no open demo), no rows and so no row export."""
+    use_data(demo_data)
+    monkeypatch.delenv("RADSOME_OPEN_DEMO")
+    at = open_page("pages/2_Patient_questions.py", ALL)
+    assert not at.exception, at.exception
+    assert not [b for b in at.button if (b.key or "").startswith("export_")]
+
+
+def test_one_row_per_question_export_matches_the_episodes(demo_data, use_data, downloads,
+                                                          read_published):  # noqa: F811
+    use_data(demo_data)
+    truth = read_published(demo_data, f"""
+        SELECT post_id, author_key, answered_by_role, round(duration_seconds)::BIGINT,
+               round(service_duration_seconds)::BIGINT, NOT is_answered, within_target, policy_version
+        FROM patient_questions WHERE {ASKED_DAY} BETWEEN '2023-01-01' AND '2025-06-30'""")
+    assert len(truth) > 50
+    for page in ("pages/2_Patient_questions.py", "pages/3_Response_times.py"):
+        at = open_page(page, ALL)
+        assert not at.exception, at.exception
+        exported = _csv(_served(_prepare(at, "export_questions"), "export_questions", downloads))
+        assert len(exported) == len(truth), page
+        assert exported["Post id"].is_unique
+        rows = exported.set_index("Post id")
+        for post_id, asker, by, wait, service, censored, met, policy in truth:
+            row = rows.loc[post_id]
+            assert row["Asker (pseudonym)"] == asker and asker.startswith("p_")
+            assert row["Wait (seconds)"] == str(wait) and row["Service wait (staffed seconds)"] == ("" if service is None else str(service))
+            assert row["Censored (no answer yet)"] == ("Yes" if censored else "No")
+            assert (row["First answer (UK time)"] == "") == censored and (row["Waited until (UK time)"] == "") != censored
+            assert row["Answered by (role)"] == ("" if by is None else formats.role(by))
+            assert row["Target met"] in ({"Yes"} if met is True else {"No"} if met is False else {"Not yet known", "No target"})
+            assert row["Policy version"] == ("" if policy is None else str(policy))
+        assert exported["Question (identifiers removed)"].str.len().gt(0).all()

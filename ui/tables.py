@@ -22,6 +22,7 @@ some readers, so a formula after any line break counts too.
 """
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 
@@ -33,7 +34,7 @@ from ui import auth, data, formats
 # The writers and marks themselves are pure, in ui.export_files (the alerts' digest uses them too).
 from ui.export_files import (  # noqa: F401 (re-exported: tables.to_csv is the one export path)
     DATE_FORMAT, SYNTHETIC_CAPTION, SYNTHETIC_COLUMN, SYNTHETIC_VALUE, XLSX_MIME, about_rows, defuse, defused,
-    filters_text, marked, to_csv, to_xlsx)
+    filters_text, marked, to_csv, to_xlsx, write_csv, write_xlsx)
 from warehouse import queries
 
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -114,6 +115,64 @@ def download(table: pd.DataFrame, what: str, filters, *, key: str, file_stem: st
         f"Download these {what} (Excel)", data=lambda: to_xlsx(table, synthetic, sheet), file_name=f"{file_stem}.xlsx",
         mime=XLSX_MIME, key=f"{key}_xlsx", on_click=_audit, args=(what, rows, "Excel", filters),
         disabled=table.empty, help=hint)
+
+
+# --- every matching row, streamed (issue #15) ----------------------------------------------------
+EXPORT_CAP = 100_000  # rows in one full export: ~40 MB of CSV, ~25 s to write (docs/pages.md)
+KINDS = {"csv": "CSV", "xlsx": "Excel"}
+
+
+def download_all(what: str, filters, count, chunks, builder, *, key: str, file_stem: str) -> None:
+    """An export of every row matching ``filters`` (not only those shown), up to
+    :data:`EXPORT_CAP`, newest first: ``count`` (a query of one row: the matches) says how many,
+    a button writes the file from ``chunks`` (a chunked query, :func:`ui.data.stream`, on the
+    session's scoped connection: only rows the person may read) through ``builder`` (the table
+    shown, redaction included) with a progress bar, and an audited download serves it. The file
+    is kept in the session until the filters, the format or the warehouse change."""
+    total = int(data.query(count, filters).iloc[0, 0])
+    if total == 0:
+        return
+    rows = min(total, EXPORT_CAP)
+    st.markdown(f"**Every matching {what}: {total:,}**" + (
+        f". A file holds at most {EXPORT_CAP:,} rows: the newest {EXPORT_CAP:,}; narrow the dates or filters "
+        "for the rest." if total > EXPORT_CAP else f", in one file (at most {EXPORT_CAP:,} rows a file)."))
+    left, right = st.columns([1, 3])
+    kind = left.segmented_control("File", list(KINDS), key=f"{key}_kind", default="csv",
+                                  format_func=KINDS.get) or "csv"
+    synthetic = data.is_synthetic()
+    signature = (filters, kind, rows, data.warehouse_version(), auth.current_scope().key())
+    if right.button(f"Prepare a file of all {rows:,} {what}", key=f"{key}_prepare",
+                    help="Written from the warehouse in chunks, redacted as on the page."):
+        st.session_state[f"{key}_file"] = (signature, _write(what, filters, chunks, builder, rows, kind, synthetic),
+                                           rows)
+    ready = st.session_state.get(f"{key}_file")
+    if ready is not None and ready[0] == signature:
+        content = ready[1]
+        st.download_button(
+            f"Download all {rows:,} {what} ({KINDS[kind]})", data=lambda: content,
+            file_name=f"{file_stem}.{kind}", mime="text/csv" if kind == "csv" else XLSX_MIME, key=f"{key}_download",
+            on_click=_audit, args=(f"{what} (every match)", ready[2], KINDS[kind], filters),
+            help="Every download is recorded in the audit log.")
+
+
+def _write(what: str, filters, chunks, builder, rows: int, kind: str, synthetic: bool) -> bytes:
+    bar = st.progress(0.0, text=f"Writing 0 of {rows:,} {what}…")
+    done = 0
+
+    def frames():
+        nonlocal done
+        for chunk in data.stream(chunks, filters, limit=rows):
+            done += len(chunk)
+            bar.progress(min(done / rows, 1.0), text=f"Writing {done:,} of {rows:,} {what}…")
+            yield builder(chunk)
+
+    out = io.BytesIO()
+    if kind == "csv":
+        write_csv(frames(), out, synthetic)
+    else:
+        write_xlsx(frames(), out, synthetic, about(f"{what} (every match)", rows, filters, synthetic), stream=True)
+    bar.progress(1.0, text=f"Ready: {done:,} {what}.")
+    return out.getvalue()
 
 
 def download_document(content: bytes, what: str, filters, *, key: str, file_name: str, mime: str,

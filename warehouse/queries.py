@@ -352,6 +352,36 @@ def explore_posts(cursor, filters: Filters, limit: int = 5_000) -> pd.DataFrame:
     return run(cursor, EXPLORE_POSTS_SQL, filters.params() | {"limit": int(limit)})
 
 
+EXPLORE_COUNT_SQL = f"""
+SELECT count(*)::BIGINT AS n_posts FROM posts WHERE {_POSTS_WHERE} AND {_TEXT_WHERE}
+"""
+
+
+def explore_count(cursor, filters: Filters) -> pd.DataFrame:
+    """One row: how many posts match (what a full export of Explore holds, up to its cap)."""
+    return run(cursor, EXPLORE_COUNT_SQL, filters.params())
+
+
+def explore_chunks(cursor, filters: Filters, limit: int = 100_000, vectors: int = 2):
+    """:func:`explore_posts` (newest first, at most ``limit``) as a stream of frames of
+    ``vectors`` x 2,048 rows, for an export of every matching post (:func:`stream`)."""
+    return stream(cursor, EXPLORE_POSTS_SQL, filters.params() | {"limit": int(limit)}, vectors)
+
+
+def stream(cursor, sql: str, params: dict[str, object], vectors: int = 2):
+    """Execute ``sql`` (binding the parameters it names) and yield its result in frames of
+    ``vectors`` x 2,048 rows, so that a large export never holds every row at once. The cursor
+    is read to the end (or closed by the caller): duckdb refuses new work on a cursor whose
+    result is half read."""
+    wanted = set(_PARAM.findall(sql))
+    cursor.execute(sql, {name: params[name] for name in wanted})
+    while True:
+        chunk = cursor.fetch_df_chunk(int(vectors))
+        if chunk.empty:
+            return
+        yield chunk
+
+
 BUILD_INFO_SQL = """
 SELECT built_at, n_posts, first_post_at, last_post_at, n_demo_posts FROM build_info
 """

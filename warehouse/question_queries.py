@@ -321,6 +321,57 @@ def open_questions(cursor, filters: Filters, limit: int = 500) -> pd.DataFrame:
 
 
 
+# --- every episode, one row each (the analyst's export) -----------------------------------------
+
+EPISODES_SQL = f"""
+WITH chosen AS (
+    SELECT * FROM patient_questions
+    WHERE {_Q_WHERE}
+    ORDER BY asked_at DESC, platform, post_id
+    LIMIT $limit
+)
+SELECT
+    (c.asked_at AT TIME ZONE 'Europe/London') AS asked_at,
+    p.text,
+    c.author_key AS asker,
+    {name_sql('c.trust_code', 't.trust_name')} AS trust_name,
+    {name_sql('c.region_code', 'r.region_name')} AS region_name,
+    c.platform,
+    c.topic,
+    (c.answered_at AT TIME ZONE 'Europe/London') AS answered_at,
+    c.answered_by_role,
+    c.duration_seconds,
+    c.service_duration_seconds,
+    NOT c.is_answered AS censored,
+    (c.censored_at AT TIME ZONE 'Europe/London') AS censored_at,
+    c.policy_version,
+    c.response_target_hours,
+    c.within_target,
+    c.post_id,
+    c.thread_id
+FROM chosen c
+LEFT JOIN posts p ON p.platform = c.platform AND p.post_id = c.post_id AND p.created_at = c.asked_at
+LEFT JOIN trusts t ON t.trust_code = c.trust_code
+LEFT JOIN regions r ON r.region_code = c.region_code
+ORDER BY c.asked_at DESC, c.platform, c.post_id
+"""
+EPISODE_COUNT_SQL = f"SELECT count(*)::BIGINT AS n_questions FROM patient_questions WHERE {_Q_WHERE}"
+
+
+def episode_count(cursor, filters: Filters) -> pd.DataFrame:
+    """One row: the episodes (questions) asked in the selection that the scope may read."""
+    return run(cursor, EPISODE_COUNT_SQL, filters.params())
+
+
+def episode_chunks(cursor, filters: Filters, limit: int = 100_000, vectors: int = 2):
+    """Every episode asked in the selection, newest first (at most ``limit``), one row each, as
+    a stream of frames: asked_at and answered_at (UK time), the question's text (not yet
+    redacted), the asker's pseudonym, trust and region names, platform, topic, who answered
+    (role), the wait to the answer or, when ``censored`` (unanswered), to ``censored_at`` (the
+    data's end) on both clocks, the policy version in force, its target and whether it was met."""
+    return queries.stream(cursor, EPISODES_SQL, filters.params() | {"limit": int(limit)}, vectors)
+
+
 # --- the schedules service hours were counted on -----------------------------------------------
 
 TRUST_SCHEDULES_SQL = f"""
