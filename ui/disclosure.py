@@ -72,7 +72,8 @@ def national_view(filters, first_day: date | None, last_day: date | None, *, nar
     if narrowed or filters is None or first_day is None or last_day is None:
         return False
     return (not filters.regions and not filters.trusts and not filters.platforms
-            and not getattr(filters, "text", "") and filters.start <= first_day and filters.end >= last_day)
+            and not getattr(filters, "text", "") and not getattr(filters, "narrows_posts", False)
+            and filters.start <= first_day and filters.end >= last_day)
 
 
 # --- counts -------------------------------------------------------------------------------------

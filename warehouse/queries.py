@@ -33,6 +33,7 @@ UK = ZoneInfo("Europe/London")
 GRAINS = ("day", "week", "month")
 SERIES = {"platform": "platform", "role": "author_role"}  # series name -> column (code constants)
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+POST_LISTS = ("roles", "topics", "families", "rules", "reviews")  # Filters' lists for Explore's posts
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,22 @@ class Filters:
     trusts: tuple[str, ...] = ()
     platforms: tuple[str, ...] = ()
     text: str = ""
+    # Explore's own narrowing of the posts (issue #15; :data:`POST_FILTERS`, applied by the
+    # Explore queries only): author roles, questions or not ("yes" / "no" / "" for both),
+    # topics, and flags by family, rule and review state (a post with such a flag).
+    roles: tuple[str, ...] = ()
+    question: str = ""
+    topics: tuple[str, ...] = ()
+    families: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    reviews: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("regions", "trusts", "platforms"):
+        for name in ("regions", "trusts", "platforms", *POST_LISTS):
             object.__setattr__(self, name, tuple(sorted(set(getattr(self, name)))))
         object.__setattr__(self, "text", (self.text or "").strip())
+        if self.question not in ("", "yes", "no"):
+            raise ValueError(f"question must be 'yes', 'no' or '', not {self.question!r}")
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
 
@@ -81,7 +93,14 @@ class Filters:
             "all_platforms": not self.platforms,
             "text": self.text,
             "text_pattern": "%" + like_escape(self.text) + "%",
-        }
+            "question": self.question,
+        } | {name: list(getattr(self, name)) for name in POST_LISTS} | {
+            f"all_{name}": not getattr(self, name) for name in POST_LISTS}
+
+    @property
+    def narrows_posts(self) -> bool:
+        """Whether Explore's own filters (roles, question, topics, flags) narrow the posts."""
+        return bool(self.question or any(getattr(self, name) for name in POST_LISTS))
 
 
 def like_escape(text: str) -> str:
@@ -111,6 +130,18 @@ _DAILY_WHERE = f"day BETWEEN $start AND $end\n    AND {_DIMENSIONS}"
 _POSTS_WHERE = f"created_at >= $start_ts AND created_at < $end_ts\n    AND {_DIMENSIONS}"
 # ILIKE with the user's text escaped (see Filters.params): 20% faster than contains(lower()).
 _TEXT_WHERE = "($text = '' OR text ILIKE $text_pattern ESCAPE '\\')"
+# Explore's narrowing of the posts (Filters.roles ... reviews): the post's own role, question mark
+# and topic, and a flag of the chosen families / rules / review states on it (flag_reviews holds
+# each flag with its review status as of the build).
+POST_FILTERS = """($all_roles OR list_contains($roles::VARCHAR[], author_role))
+    AND ($question = '' OR is_question = ($question = 'yes'))
+    AND ($all_topics OR list_contains($topics::VARCHAR[], topic))
+    AND (($all_families AND $all_rules AND $all_reviews) OR EXISTS (
+        SELECT 1 FROM flag_reviews f
+        WHERE f.platform = posts.platform AND f.post_id = posts.post_id
+          AND ($all_families OR list_contains($families::VARCHAR[], f.family))
+          AND ($all_rules OR list_contains($rules::VARCHAR[], f.rule_id))
+          AND ($all_reviews OR list_contains($reviews::VARCHAR[], f.status))))"""
 
 
 # --- filter options --------------------------------------------------------------------
@@ -318,6 +349,7 @@ WITH newest AS (
     FROM posts
     WHERE {_POSTS_WHERE}
     AND {_TEXT_WHERE}
+    AND {POST_FILTERS}
     ORDER BY created_at DESC, platform, post_id
     LIMIT $limit
 ),
@@ -353,7 +385,7 @@ def explore_posts(cursor, filters: Filters, limit: int = 5_000) -> pd.DataFrame:
 
 
 EXPLORE_COUNT_SQL = f"""
-SELECT count(*)::BIGINT AS n_posts FROM posts WHERE {_POSTS_WHERE} AND {_TEXT_WHERE}
+SELECT count(*)::BIGINT AS n_posts FROM posts WHERE {_POSTS_WHERE} AND {_TEXT_WHERE} AND {POST_FILTERS}
 """
 
 
