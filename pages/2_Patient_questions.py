@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, charts, data, disclosure, exports, formats, inuse, labels, page, tables
+from ui import auth, charts, data, disclosure, exports, filters, formats, inuse, labels, page, tables
 from warehouse import question_queries
 from warehouse.measures import DEFINITIONS, definitions
 
 QUEUE_LIMIT = 500
+ORDERS = {"overdue": "Most overdue first", "newest": "Newest first"}  # kept in the URL (?order=)
 TOP_UNITS = 15
 
 chosen = page.start("Patient questions", ":material/contact_support:")
@@ -94,16 +95,18 @@ st.subheader("Open questions: still waiting for an answer")
 
 
 def open_queue(chosen) -> None:
-    queue = data.query(question_queries.open_questions, chosen, limit=QUEUE_LIMIT + 1)
+    order = filters.url_choice("Order", ORDERS, key="queue_order", param="order", default="overdue")
+    queue = data.query(question_queries.open_questions, chosen, limit=QUEUE_LIMIT + 1, order=order)
     table = data.table(question_queries.open_questions, labels.open_questions_table, chosen,
-                       {"limit": QUEUE_LIMIT + 1}).head(QUEUE_LIMIT)
+                       {"limit": QUEUE_LIMIT + 1, "order": order}).head(QUEUE_LIMIT)
     if queue.empty:
         st.success("Every question in the chosen dates and filters has had an answer.")
         return
     as_of = formats.moment(queue["as_of"].iloc[0])
-    more = f"the oldest {QUEUE_LIMIT:,} are shown" if len(queue) > QUEUE_LIMIT else f"{len(table):,} shown"
-    st.markdown(f"Oldest first; {more}. *Waiting* is the time from the question to the newest "
-                f"post in the data ({as_of} UK time).")
+    more = f"the first {QUEUE_LIMIT:,} are shown" if len(queue) > QUEUE_LIMIT else f"{len(table):,} shown"
+    st.markdown(f"{ORDERS[order]}; {more}. *Waiting* is the time from the question to the newest "
+                f"post in the data ({as_of} UK time); most overdue means furthest past the response target "
+                "of the trust's policy, then the longest waiting where there is no target.")
     tables.show(
         table, "open questions", chosen, hide_index=True, height=min(560, 38 + 35 * len(table)),
         column_config={

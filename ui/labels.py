@@ -239,10 +239,14 @@ def funnel_centre_note(units: pd.DataFrame, measure: str = "answered", unit: str
 
 
 def open_questions_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """open_questions -> the queue as shown: oldest first, text redacted, links only if http(s)."""
+    """open_questions -> the queue as shown (in the query's order), text redacted, links only if
+    http(s); how far past its policy's response target each one is ("—": no target)."""
+    past = [("—" if pd.isna(t) else "not yet" if w <= t * 3600 else formats.duration(w - t * 3600))
+            for w, t in zip(frame["waiting_seconds"], frame["response_target_hours"])]
     return pd.DataFrame({
         "Asked (UK time)": frame["asked_at"],
         "Waiting": [formats.duration(s) for s in frame["waiting_seconds"]],
+        "Past its target by": past,
         "Question (identifiers removed)": [redact(t) for t in frame["text"]],
         "Link": [safe_url(u) for u in frame["url"]],
         "Trust": _each_distinct(frame["trust_name"], org_name),

@@ -222,15 +222,15 @@ def demo_banner() -> None:
                    "not real patients or staff; the rest were imported.", icon="⚠️")
 
 
-def start(title: str, icon: str, *, search: bool = False):
+def start(title: str, icon: str, *, search: bool = False, posts: bool = False):
     """Every page's first lines: set-up, then the sidebar filters (stopping with a hint when
-    the warehouse has no posts) and a one-line description of what they select. Returns the
-    chosen :class:`warehouse.queries.Filters`."""
+    the warehouse has no posts; ``posts``: Explore's narrowing of the posts too) and a one-line
+    description of what they select. Returns the chosen :class:`warehouse.queries.Filters`."""
     setup(title, icon)
     options = filters.load_options()
     if options is None:
         no_data()
-    chosen = filters.controls(options, search=search)
+    chosen = filters.controls(options, search=search, posts=posts)
     st.caption(filters.describe(chosen, options))
     return chosen
 

@@ -103,6 +103,20 @@ class Filters:
         return bool(self.question or any(getattr(self, name) for name in POST_LISTS))
 
 
+DEFAULT_DAYS = 365  # the dashboard's default dates: the last year with posts ...
+
+
+def default_dates(first_day: date, last_day: date, today: date | None = None) -> tuple[date, date]:
+    """The default dates of the pages (and of ``python -m warehouse compare-policies``): the last
+    :data:`DEFAULT_DAYS` days with posts; but every day of the data when its newest post is over
+    a year old (an import of older posts, issue #15), so that a first look shows all of it rather
+    than empty pages that say "widen the dates"."""
+    today = today or date.today()
+    if last_day < today - timedelta(days=DEFAULT_DAYS):
+        return first_day, last_day
+    return max(first_day, last_day - timedelta(days=DEFAULT_DAYS - 1)), last_day
+
+
 def like_escape(text: str) -> str:
     """The text as a literal inside a LIKE pattern with ESCAPE '\\'."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -276,13 +276,20 @@ def asking_times(cursor, filters: Filters) -> pd.DataFrame:
 
 # --- the open-questions queue ------------------------------------------------------------------
 
-OPEN_QUESTIONS_SQL = f"""
+# The queue's orders (code constants): most overdue first (furthest past the target of the policy
+# in force, then those without a target by their wait, so the longest waiting), or newest first.
+QUEUE_ORDERS = {
+    "overdue": "response_target_hours IS NULL, waiting_seconds - response_target_hours * 3600 DESC, asked_at",
+    "newest": "asked_at DESC",
+}
+_OPEN_QUESTIONS_SQL = f"""
 WITH open AS (
     SELECT platform, post_id, thread_id, trust_code, region_code, topic, asked_at,
-           duration_seconds AS waiting_seconds, censored_at, n_questions, first_unknown_reply_at
+           duration_seconds AS waiting_seconds, censored_at, n_questions, first_unknown_reply_at,
+           response_target_hours
     FROM patient_questions
     WHERE NOT is_answered AND {_Q_WHERE}
-    ORDER BY asked_at, platform, post_id
+    ORDER BY __ORDER__, platform, post_id
     LIMIT $limit
 )
 SELECT
@@ -295,6 +302,7 @@ SELECT
     o.topic,
     o.n_questions,
     o.first_unknown_reply_at IS NOT NULL AS has_unknown_reply,
+    o.response_target_hours,
     p.text,
     p.url,
     o.post_id,
@@ -307,16 +315,25 @@ LEFT JOIN posts p
  AND p.created_at = o.asked_at
 LEFT JOIN trusts t ON t.trust_code = o.trust_code
 LEFT JOIN regions r ON r.region_code = o.region_code
-ORDER BY o.asked_at, o.platform, o.post_id
+ORDER BY __OUTER_ORDER__, o.platform, o.post_id
 """
+OPEN_QUESTIONS_SQL = {
+    name: _OPEN_QUESTIONS_SQL.replace("__ORDER__", order).replace(
+        "__OUTER_ORDER__", order.replace("response_target_hours", "o.response_target_hours")
+        .replace("waiting_seconds", "o.waiting_seconds").replace("asked_at", "o.asked_at"))
+    for name, order in QUEUE_ORDERS.items()}
 
 
-def open_questions(cursor, filters: Filters, limit: int = 500) -> pd.DataFrame:
-    """Unanswered episodes asked in the period, oldest first (at most ``limit``): asked_at and
+def open_questions(cursor, filters: Filters, limit: int = 500, order: str = "overdue") -> pd.DataFrame:
+    """Unanswered episodes asked in the period, most overdue first (``order="newest"``: newest
+    first), at most ``limit``: asked_at and
     as_of (UK time; as_of is the data's end time), waiting_seconds (asked_at to as_of),
     platform, trust_name, region_name, topic, n_questions, has_unknown_reply (someone whose
-    role is not known replied), the first question's text (not yet redacted) and url, ids."""
-    return run(cursor, OPEN_QUESTIONS_SQL, filters.params() | {"limit": int(limit)})
+    role is not known replied), the target of the policy in force (hours), the first question's
+    text (not yet redacted) and url, ids."""
+    if order not in QUEUE_ORDERS:
+        raise ValueError(f"order must be one of {', '.join(QUEUE_ORDERS)}")
+    return run(cursor, OPEN_QUESTIONS_SQL[order], filters.params() | {"limit": int(limit)})
 
 
 
