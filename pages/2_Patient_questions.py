@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, charts, data, disclosure, exports, filters, formats, inuse, labels, page, tables
+from ui import auth, charts, data, disclosure, exports, filters, first_run, formats, inuse, labels, page, tables
 from warehouse import question_queries
 from warehouse.measures import DEFINITIONS, definitions
 
@@ -22,7 +22,7 @@ st.markdown(definitions("questions", "answered") + " Questions are found by a cl
 head = data.query(question_queries.question_headline, chosen).iloc[0]
 n_questions = int(head["n_questions"])
 if n_questions == 0:
-    st.info("No patient questions in the chosen dates and filters. Widen the dates or clear a filter.")
+    first_run.empty("Patient questions", "patient questions")  # says why when no date would help
     st.stop()
 # Counts cover every trust (as in public benchmarking); the questions behind them only the
 # trusts the signed-in person may read (none without login): outside it there are none to time.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, exports, funnels, labels, page, tables
+from ui import charts, data, exports, first_run, funnels, labels, page, tables
 from warehouse import funnel as funnel_words, question_queries
 from warehouse.measures import DEFINITIONS, MEASURES, TARGETS, definitions
 from warehouse.queries import Filters
@@ -39,7 +39,7 @@ def waits(chosen, national: bool) -> None:
     # --- the whole selection ------------------------------------------------------------------
     figures = data.response_headline(chosen, clock=clock, national=national)
     if not figures:
-        st.info("No patient questions in the chosen dates and filters. Widen the dates or clear a filter.")
+        first_run.empty("Response times", "patient questions")  # says why when no date would help
         st.stop()
     row = data.response_table(chosen, clock=clock, national=national).iloc[0]
     head = data.query(question_queries.question_headline, chosen).iloc[0]

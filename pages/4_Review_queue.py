@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from store import access, reviews
-from ui import audit_queue, auth, data, formats, labels, page, redact, safe, tables
+from ui import audit_queue, auth, data, first_run, formats, labels, page, redact, safe, tables
 from warehouse import flag_queries, rules
 
 LIMIT = 500
@@ -68,7 +68,7 @@ if len(queue) > LIMIT:
     st.info(f"Showing the first {LIMIT:,} flags; narrow the dates or filters to see the rest.")
     queue = queue.head(LIMIT)
 if queue.empty:
-    st.info("No flagged posts match these filters.")
+    first_run.empty("Review queue", "flagged posts")  # says why when no date would help
     st.stop()
 
 # The queue, the picked flag, its decision form and its history: a fragment, so picking another

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, disclosure, inuse, labels, page, tables
+from ui import charts, data, disclosure, first_run, inuse, labels, page, tables
 from warehouse import funnel as funnel_words, flag_queries
 from warehouse.measures import MEASURES
 from warehouse.queries import Filters
@@ -35,8 +35,7 @@ else:
 # --- headline -----------------------------------------------------------------------------------
 head = data.query(flag_queries.flag_headline, chosen, **opts).iloc[0]
 if int(head["n_posts"]) == 0:
-    st.info("No staff or organisation posts in the chosen dates and filters. Widen the dates or "
-            "clear a filter.")
+    first_run.empty("Guideline flags", "staff or organisation posts")  # says why when no date would help
     st.stop()
 shown = labels.flag_headline(head, national)
 cols = st.columns(4)

@@ -256,42 +256,6 @@ def open_questions_table(frame: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-TARGET_MET = {True: "Yes", False: "No"}
-
-
-def _seconds(values) -> list:
-    return [None if v is None or pd.isna(v) else int(round(float(v))) for v in values]
-
-
-def episodes_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """episode_chunks -> the one-row-per-question export: when asked and first answered (UK
-    time), the question redacted, the asker's pseudonym, where, who answered (role), the wait on
-    both clocks (to the answer, or to the data's end when censored), the policy and its target."""
-    met = [("No target" if pd.isna(t) else "Not yet known") if m is None or pd.isna(m) else TARGET_MET[bool(m)]
-           for m, t in zip(frame["within_target"], frame["response_target_hours"])]
-    return pd.DataFrame({
-        "Asked (UK time)": frame["asked_at"],
-        "Question (identifiers removed)": [redact(t) for t in frame["text"]],
-        "Asker (pseudonym)": frame["asker"],
-        "Trust": _each_distinct(frame["trust_name"], org_name),
-        "Region": frame["region_name"],
-        "Platform": _each_distinct(frame["platform"], platform),
-        "Topic": _each_distinct(frame["topic"], topic),
-        "First answer (UK time)": frame["answered_at"],
-        "Answered by (role)": [role(r) if isinstance(r, str) else "" for r in frame["answered_by_role"]],
-        "Wait (seconds)": _seconds(frame["duration_seconds"]),
-        "Wait": [formats.duration(s) for s in frame["duration_seconds"]],
-        "Service wait (staffed seconds)": _seconds(frame["service_duration_seconds"]),
-        "Censored (no answer yet)": ["Yes" if c else "No" for c in frame["censored"]],
-        "Waited until (UK time)": frame["censored_at"].where(frame["censored"]),
-        "Policy version": frame["policy_version"],
-        "Response target (hours)": frame["response_target_hours"],
-        "Target met": met,
-        "Post id": frame["post_id"],
-        "Thread id": frame["thread_id"],
-    })
-
-
 # --- guideline flags ------------------------------------------------------------------------
 SEVERITIES = {"high": "High", "medium": "Medium", "low": "Low"}
 

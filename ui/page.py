@@ -22,7 +22,7 @@ import streamlit as st
 
 from store import access, config, db, integrity
 from store.ledger import ChainCheck
-from ui import auth, data, disclosure, filters, safe
+from ui import auth, data, disclosure, filters, first_run, safe
 from warehouse import queries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -232,6 +232,7 @@ def start(title: str, icon: str, *, search: bool = False, posts: bool = False):
         no_data()
     chosen = filters.controls(options, search=search, posts=posts)
     st.caption(filters.describe(chosen, options))
+    first_run.explain(title)  # what a first import of real data lacks for this page (issue #15)
     return chosen
 
 

@@ -428,6 +428,23 @@ def stream(cursor, sql: str, params: dict[str, object], vectors: int = 2):
         yield chunk
 
 
+DATA_GAPS_SQL = """
+SELECT coalesce(sum(n_posts), 0)::BIGINT AS n_posts,
+       coalesce(sum(n_posts) FILTER (WHERE author_role IN ('professional', 'organisation')), 0)::BIGINT AS n_staff,
+       coalesce(sum(n_posts) FILTER (WHERE author_role = 'unknown'), 0)::BIGINT AS n_unknown,
+       coalesce(sum(n_posts) FILTER (WHERE trust_code IS NOT NULL), 0)::BIGINT AS n_attributed,
+       (SELECT coalesce(sum(n_questions), 0) FROM daily_question_counts)::BIGINT AS n_questions
+FROM daily_post_counts
+"""
+
+
+def data_gaps(cursor, filters: Filters | None = None) -> pd.DataFrame:
+    """One row over all the data (no filter): posts, those by professionals or organisations,
+    by authors of unknown role, attributed to a trust, and patient questions; what a first
+    import of real data lacks (ui.first_run) is read from these."""
+    return run(cursor, DATA_GAPS_SQL, {})
+
+
 BUILD_INFO_SQL = """
 SELECT built_at, n_posts, first_post_at, last_post_at, n_demo_posts FROM build_info
 """
