@@ -238,3 +238,16 @@ def test_one_row_per_question_export_matches_the_episodes(demo_data, use_data, d
             assert row["Target met"] in ({"Yes"} if met is True else {"No"} if met is False else {"Not yet known", "No target"})
             assert row["Policy version"] == ("" if policy is None else str(policy))
         assert exported["Question (identifiers removed)"].str.len().gt(0).all()
+
+
+def test_the_overview_scorecard_downloads_as_shown(demo_data, use_data, downloads):  # noqa: F811
+    """The scorecard is a table drawn cell by cell; it has the same audited download."""
+    use_data(demo_data)
+    at = open_page("dashboard.py", ALL)
+    assert not at.exception, at.exception
+    book = _workbook(downloads[at.download_button(key="download_scorecard_xlsx").proto.deferred_file_id]())
+    rows = list(book["RadSoMe"].iter_rows(values_only=True))
+    assert "Measure" in rows[0] and len(rows) > 3
+    measures = [r[rows[0].index("Measure")] for r in rows[1:]]
+    shown = [link.proto.label for link in at.main.get("page_link") if link.proto.label in measures]
+    assert shown == measures  # the same rows, in the page's order

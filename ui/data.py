@@ -117,6 +117,12 @@ def is_synthetic() -> bool:
     return _synthetic(_version())
 
 
+def built_at():
+    """When the published warehouse was built (an export's About sheet says it); None if unknown."""
+    info = _run(_version(), queries.build_info, None, {})
+    return None if info.empty else info["built_at"].iloc[0]
+
+
 # Figures are cached as shared objects (not copied like query results): building one costs
 # 5-15 ms, a cached one nothing. st.plotly_chart copies a figure before using it, and pages
 # must not modify one either.

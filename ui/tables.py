@@ -35,7 +35,6 @@ from ui import auth, data, formats
 from ui.export_files import (  # noqa: F401 (re-exported: tables.to_csv is the one export path)
     DATE_FORMAT, SYNTHETIC_CAPTION, SYNTHETIC_COLUMN, SYNTHETIC_VALUE, XLSX_MIME, about_rows, defuse, defused,
     filters_text, marked, to_csv, to_xlsx, write_csv, write_xlsx)
-from warehouse import queries
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -85,8 +84,7 @@ def export_detail(what: str, rows: int, kind: str, filters) -> str:
 def about(what: str, rows: int, filters, synthetic: bool, notes=()) -> list[tuple[str, str]]:
     """The About sheet of an Excel export from this page (:func:`ui.export_files.about_rows`),
     with the published warehouse's build time."""
-    info = data.query(queries.build_info)
-    return about_rows(what, rows, filters, None if info.empty else info["built_at"].iloc[0], synthetic, notes)
+    return about_rows(what, rows, filters, data.built_at(), synthetic, notes)
 
 
 def _audit(what: str, rows: int, kind: str, filters) -> None:
