@@ -51,8 +51,8 @@ class RunCounts:
                 "raw records (the untouched record as imported, and a member of the public's profile) will be "
                 "purged at the next build (python -m warehouse build); their typed columns stay and are counted. "
                 "To keep the records, set RADSOME_RETENTION_DAYS (or retention_days in "
-                f".streamlit/secrets.toml) to at least {keep:,} before building (docs/security.md, "
-                "\"Retention and deletions\").")
+                f".streamlit/secrets.toml) to at least {keep:,} before building "
+                "(docs/security.md, 'Retention and deletions').")
 
 
 def start_run(con, command: str, source: str | None, origin: str | None) -> str:
