@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pytest
 from markdown_it import MarkdownIt
 
 from alerts import config as alerts_config
@@ -234,6 +235,7 @@ def test_every_clause_family_is_in_docs_methods_with_its_editions():
         assert row[1].count("`") == 2 * len(editions), f"{family}: an edition listed is not in the register"
 
 
+@pytest.mark.slow
 def test_docs_methods_states_each_flag_familys_precision_and_recall_as_measured():
     """#13: precision and recall per family in the docs, kept true: the rules-4 table's test and
     written-test rows are what ``python -m warehouse evaluate --rules`` measures now (rules-3

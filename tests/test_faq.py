@@ -16,6 +16,7 @@ from tests.support import run_cli, write_jsonl
 from ui import faq
 from warehouse.build import build
 
+pytestmark = pytest.mark.slow  # every test runs the CLI as a user does (the slow tier's end to end)
 
 UTC = timezone.utc
 START = datetime(2025, 3, 3, 9, tzinfo=UTC)
