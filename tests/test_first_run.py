@@ -29,6 +29,7 @@ def _posts(tmp_path):
     ])
 
 
+@pytest.mark.slow  # the real CLI and a build, in child processes
 def test_importing_posts_older_than_the_retention_period_warns(data_dir, tmp_path):
     result = run_cli("ingest", "file", str(_posts(tmp_path)), env=_env(data_dir))
     assert result.returncode == 0, result.stderr
@@ -45,6 +46,7 @@ def test_importing_posts_older_than_the_retention_period_warns(data_dir, tmp_pat
     assert sorted(r[0] for r in raw_query("SELECT post_id FROM raw_posts WHERE payload IS NOT NULL")) == ["new-1"]
 
 
+@pytest.mark.slow  # the real CLI, twice
 def test_no_warning_when_the_retention_period_covers_them(data_dir, tmp_path):
     keep = (datetime.now(timezone.utc) - datetime(2015, 3, 1, 10, tzinfo=timezone.utc)).days + 1
     result = run_cli("ingest", "file", str(_posts(tmp_path)),

@@ -220,7 +220,8 @@ def test_a_decision_recorded_in_the_review_fragment_shows_at_once(data_dir, tmp_
     calls.clear()
     at = fragment_rerun(at, fragment, monkeypatch)  # picking a flag (a row): only the fragment
     assert not at.exception, at.exception
-    assert ("query", flag_queries.review_queue) not in calls and calls
+    assert ("query", flag_queries.review_queue) not in calls
+    assert at.radio(key="review_decision").value is None  # the picked flag's form, no decision chosen
     picked = 1
     at.radio(key="review_decision").set_value("actioned")
     at.text_area(key="review_note").input("done")

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
@@ -65,10 +65,10 @@ def date_columns(frame: pd.DataFrame, config: dict | None) -> dict:
     for name in frame.columns:
         if name in config:
             continue
-        if pd.api.types.is_datetime64_any_dtype(frame[name]):
+        first = frame[name].dropna().head(1).tolist() if frame[name].dtype == object else []
+        if pd.api.types.is_datetime64_any_dtype(frame[name]) or (first and isinstance(first[0], datetime)):
             config[name] = st.column_config.DatetimeColumn(format=formats.GRID_MOMENT)
-        elif len(frame) and frame[name].dtype == object and isinstance(frame[name].dropna().iloc[0]
-                                                                        if frame[name].notna().any() else None, date):
+        elif first and isinstance(first[0], date):  # days (a datetime is a date too: tested first)
             config[name] = st.column_config.DateColumn(format=formats.GRID_DAY)
     return config
 
