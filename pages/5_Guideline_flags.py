@@ -73,15 +73,14 @@ for col, (label, share, num, den, tip) in zip(cols, (
 
 # --- by family and rule -----------------------------------------------------------------------------
 st.subheader("Which guidance is flagged")
-left, right = st.columns(2)
+left, _ = st.columns(2)
 with left:
     st.markdown("**By rule family**")
     st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "family"} | opts),
                     key="chart_flag_family")
-with right:
-    st.markdown("**By rule** (most flagged first)")
-    st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "rule"} | opts),
-                    key="chart_flag_rule")
+st.markdown("**By rule** (most flagged first)")  # full width: rules are named by their titles (issue #15)
+st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "rule"} | opts),
+                key="chart_flag_rule")
 st.caption("Bars are flags per 1,000 staff and organisation posts in the selection; whiskers "
            "are 95% confidence intervals (exact Poisson below 10 flags, Byar's method from 10).")
 inuse.flag_quality(chosen, national)  # how often flags are upheld; the blind audit (issue #20)

@@ -251,3 +251,12 @@ def test_the_overview_scorecard_downloads_as_shown(demo_data, use_data, download
     measures = [r[rows[0].index("Measure")] for r in rows[1:]]
     shown = [link.proto.label for link in at.main.get("page_link") if link.proto.label in measures]
     assert shown == measures  # the same rows, in the page's order
+
+
+def test_in_use_tables_name_families_and_rules():
+    """How often flags are right, by family or rule: names, not ``boundaries`` or rule codes."""
+    from ui import inuse
+    frame = pd.DataFrame({"group_code": ["boundaries", "CONF-NHS-NUMBER"], "n_flags": [10, 10], "n_reviewed": [0, 0],
+                          "n_upheld": [0, 0], "n_dismissed": [0, 0]})
+    assert inuse.review_precision_table(frame.head(1), by="family").iloc[0, 0] == "Professional boundaries"
+    assert inuse.review_precision_table(frame.tail(1), by="rule").iloc[0, 0] == rules.title("CONF-NHS-NUMBER")

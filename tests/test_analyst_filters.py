@@ -100,7 +100,7 @@ def test_trust_search_enter_picks_the_exact_match_only(leeds):
 
 def _matching(at) -> int:
     """The number of matching posts the Explore page states for its full export."""
-    line = next(m.value for m in at.markdown if m.value.startswith("**Every matching posts: "))
+    line = next(m.value for m in at.markdown if m.value.startswith("**All matching posts: "))
     return int(line.split(": ", 1)[1].split("**")[0].replace(",", ""))
 
 

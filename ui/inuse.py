@@ -48,13 +48,16 @@ def in_words(p) -> str:
     return f"about {round(p * 10)} in 10 upheld"
 
 
+NAMES = {"family": formats.family, "rule": formats.rule}  # never codes (issue #15)
+
+
 def review_precision_table(frame: pd.DataFrame, by: str = "family") -> pd.DataFrame:
     """``inuse_queries.review_precision`` -> the table people read: flags, reviewed, upheld,
     dismissed, the share upheld with its Wilson 95% CI and in words (a breakdown: never
     national)."""
     out = shown(frame, ["n_flags", "n_reviewed", "n_upheld", "n_dismissed"], False, [UPHELD])
     return pd.DataFrame({
-        PRECISION_UNITS[by]: out["group_code"],
+        PRECISION_UNITS[by]: out["group_code"].map(NAMES.get(by, str)),  # rules and families by name
         "Flags": out["n_flags"].map(formats.count),
         "Reviewed": out["n_reviewed"].map(formats.count),
         "Upheld": out["n_upheld"].map(formats.count),
@@ -93,7 +96,7 @@ def audit_table(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     out = shown(frame, AUDIT_COUNTS, False, over=AUDIT_OVER, groups=None)
     return pd.DataFrame({
-        "Family": out["family"].map(lambda f: "patient question" if f == audit.PATIENT_QUESTION else f),
+        "Family": out["family"].map(lambda f: "patient question" if f == audit.PATIENT_QUESTION else formats.family(f)),
         "Model version": out["model_version"],
         "Posts judged": out["n"].map(formats.count),
         "Judged yes": out["n_judged"].map(formats.count),

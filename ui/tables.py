@@ -104,7 +104,7 @@ def download(table: pd.DataFrame, what: str, filters, *, key: str, file_stem: st
             ". Cells that start like a spreadsheet formula (=, +, -, @) get a leading apostrophe. The Excel "
             "file's second sheet states the filters, the build time, the definitions and the suppression rule. "
             "Every download is recorded in the audit log.")
-    left, right, _ = st.columns([1, 1, 2])
+    left, right = st.columns(2)  # room for the whole label at 1280 px
     left.download_button(
         f"Download these {what} (CSV)", data=lambda: to_csv(table, synthetic), file_name=f"{file_stem}.csv",
         mime="text/csv", key=key, on_click=_audit, args=(what, rows, "CSV", filters),
@@ -131,7 +131,7 @@ def download_all(what: str, filters, count, chunks, builder, *, key: str, file_s
     if total == 0:
         return
     rows = min(total, EXPORT_CAP)
-    st.markdown(f"**Every matching {what}: {total:,}**" + (
+    st.markdown(f"**All matching {what}: {total:,}**" + (
         f". A file holds at most {EXPORT_CAP:,} rows: the newest {EXPORT_CAP:,}; narrow the dates or filters "
         "for the rest." if total > EXPORT_CAP else f", in one file (at most {EXPORT_CAP:,} rows a file)."))
     left, right = st.columns([1, 3])
