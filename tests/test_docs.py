@@ -51,6 +51,7 @@ SCRIPTS = {
     "warehouse/enrich/train_questions.py": "python -m warehouse.enrich.train_questions",
     "warehouse/rules/train_flags.py": "python -m warehouse.rules.train_flags",
     "ui/faq.py": "python -m warehouse faq",  # run by that command as a child process
+    "warehouse/theme_tune.py": "python -m warehouse.theme_tune",
 }
 # The heading in docs/connectors.md that documents each connector.
 CONNECTOR_SECTIONS = {
