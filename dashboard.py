@@ -102,7 +102,7 @@ with right:
                     key="chart_trusts")
 
 st.subheader("Posts by trust")
-tables.show(labels.trust_table(by_trust), hide_index=True)
+tables.show(labels.trust_table(by_trust), "posts by trust", chosen, hide_index=True)
 st.caption("Region and trust figures are rounded to the nearest 5, and counts of 1–7 show as \\* "
            "(with one more where a single hidden one could be worked out from the total); shares are "
            "of the rounded counts (NHS Digital's disclosure control).")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, funnels, labels, page, tables
+from ui import charts, data, exports, first_run, funnels, labels, page, tables
 from warehouse import funnel as funnel_words, question_queries
 from warehouse.measures import DEFINITIONS, MEASURES, TARGETS, definitions
 from warehouse.queries import Filters
@@ -39,7 +39,7 @@ def waits(chosen, national: bool) -> None:
     # --- the whole selection ------------------------------------------------------------------
     figures = data.response_headline(chosen, clock=clock, national=national)
     if not figures:
-        st.info("No patient questions in the chosen dates and filters. Widen the dates or clear a filter.")
+        first_run.empty("Response times", "patient questions")  # says why when no date would help
         st.stop()
     row = data.response_table(chosen, clock=clock, national=national).iloc[0]
     head = data.query(question_queries.question_headline, chosen).iloc[0]
@@ -78,7 +78,8 @@ def waits(chosen, national: bool) -> None:
                 if by == "trust" else ""))
     if by != "all":
         tables.show(data.response_table(chosen, by=by, top=top, clock=clock,
-                                         unit="Trust" if by == "trust" else "Region"), hide_index=True)
+                                         unit="Trust" if by == "trust" else "Region"),
+                    f"response times by {by}", chosen, hide_index=True)
 
 
 waits(chosen, national)
@@ -86,7 +87,8 @@ waits(chosen, national)
 # --- the schedules service hours were counted on ---------------------------------------------
 st.subheader("The staffed hours each trust had")
 schedules = data.table(question_queries.trust_schedules, labels.schedule_table, chosen)
-tables.show(schedules, hide_index=True, height=min(320, 38 + 35 * len(schedules)))
+tables.show(schedules, "staffed-hours schedules", chosen, hide_index=True,
+            height=min(320, 38 + 35 * len(schedules)))
 st.caption("Service hours and “within 1 service day” use these schedules: each question is timed on "
            "the staffed hours of the trust's local policy in force on the day it was asked (the "
            "default Mon–Fri 08:00–18:00 without one), closed on its nation's bank holidays. One "
@@ -127,7 +129,8 @@ def funnel(chosen) -> None:
         st.markdown(f"No {unit} is outside the 99.8% limits: the differences are within what chance explains.")
     else:
         st.markdown(f"**{len(outliers)} {UNITS[unit].lower()} beyond the 99.8% limits**, most different first:")
-        tables.show(outliers, hide_index=True, height=min(400, 38 + 35 * len(outliers)))
+        tables.show(outliers, f"{unit}s beyond the limits", peers, hide_index=True,
+                    height=min(400, 38 + 35 * len(outliers)))
     st.caption(
         f"A funnel plot, not a league table: each dot is a {unit}, placed by its number of "
         f"questions (across) and its share {words} (up). The lines show how far from the overall "
@@ -154,6 +157,8 @@ with right:
 st.caption("Cells group hours into blocks when there are too few questions for single hours. "
            "Blank cells: too few questions to show. Questions asked in the last hour of the data "
            "are left out of the share, as they could not yet be answered within 1 hour.")
+
+exports.episodes(chosen)  # every question, one row each (issue #15)
 
 st.caption(
     "Small numbers: below national level (any filter or a shorter date range, and every region, "

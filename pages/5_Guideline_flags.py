@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, disclosure, inuse, labels, page, tables
+from ui import charts, data, disclosure, first_run, inuse, labels, page, tables
 from warehouse import funnel as funnel_words, flag_queries
 from warehouse.measures import MEASURES
 from warehouse.queries import Filters
@@ -35,8 +35,7 @@ else:
 # --- headline -----------------------------------------------------------------------------------
 head = data.query(flag_queries.flag_headline, chosen, **opts).iloc[0]
 if int(head["n_posts"]) == 0:
-    st.info("No staff or organisation posts in the chosen dates and filters. Widen the dates or "
-            "clear a filter.")
+    first_run.empty("Guideline flags", "staff or organisation posts")  # says why when no date would help
     st.stop()
 shown = labels.flag_headline(head, national)
 cols = st.columns(4)
@@ -74,15 +73,14 @@ for col, (label, share, num, den, tip) in zip(cols, (
 
 # --- by family and rule -----------------------------------------------------------------------------
 st.subheader("Which guidance is flagged")
-left, right = st.columns(2)
+left, _ = st.columns(2)
 with left:
     st.markdown("**By rule family**")
     st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "family"} | opts),
                     key="chart_flag_family")
-with right:
-    st.markdown("**By rule** (most flagged first)")
-    st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "rule"} | opts),
-                    key="chart_flag_rule")
+st.markdown("**By rule** (most flagged first)")  # full width: rules are named by their titles (issue #15)
+st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "rule"} | opts),
+                key="chart_flag_rule")
 st.caption("Bars are flags per 1,000 staff and organisation posts in the selection; whiskers "
            "are 95% confidence intervals (exact Poisson below 10 flags, Byar's method from 10).")
 inuse.flag_quality(chosen, national)  # how often flags are upheld; the blind audit (issue #20)
@@ -125,7 +123,7 @@ def funnel(chosen, opts: dict) -> None:
                "explains. Not shown: units with 1–7 flags or posts, and unattributed posts.")
     tables.show(data.table(flag_queries.flag_rates, labels.flag_rate_table, peers, {"by": unit} | opts,
                             unit=unit),
-                 hide_index=True)
+                f"flag rates by {unit}", peers, hide_index=True)
 
 
 funnel(chosen, opts)
@@ -138,7 +136,7 @@ if page.rows_visible("the flagged posts"):
     if posts.empty:
         st.markdown("No flags in the chosen dates and filters.")
     else:
-        tables.show(posts, hide_index=True,
+        tables.show(posts, "flagged posts", chosen, hide_index=True,
                     column_config={"Link": st.column_config.LinkColumn("Link", display_text="open")})
         st.caption("Newest day first, most severe first within a day"
                    + (f"; the {LIMIT} newest flags only" if len(posts) >= LIMIT else "") +

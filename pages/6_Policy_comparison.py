@@ -56,7 +56,7 @@ def by_clause(chosen, national: bool) -> None:
                "are breaches of the national guidance (HCPC, SCoR, RCGP, NHS Employers); the rules a local "
                "policy adds are left out, since they exist only under the policies that switch them on.")
     tables.show(labels.policy_comparison_table(comparison, CLAUSES[clause].yes_short, CLAUSES[clause].no_short,
-                                                national), hide_index=True)
+                                                national), "policy comparison", chosen, hide_index=True)
     st.caption("Rates are per 1,000 staff and organisation posts; shares are of questions (answered, "
                "within target) or of answers (signposting, compassion). Ratio: the first group's rate "
                "divided by the second's (1.00 = no difference); points: the first group's share minus "
@@ -101,7 +101,8 @@ by_clause(chosen, national)
 # --- the matrix ---------------------------------------------------------------------------------------
 st.subheader("Policies and outcomes by trust")
 outcomes = data.query(policy_queries.trust_outcomes, chosen)
-tables.show(labels.policy_matrix_table(register, outcomes), hide_index=True)
+tables.show(labels.policy_matrix_table(register, outcomes), "policies and outcomes by trust", chosen,
+            hide_index=True)
 st.caption("Policy clauses are those of the version in force at the end of the dates chosen; "
            "outcomes cover the whole range. Counts of 1–7 show as * and others are rounded to the "
            "nearest 5; rates and shares over such counts are hidden (NHS Digital's disclosure "

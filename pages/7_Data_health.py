@@ -70,7 +70,7 @@ budgets, problem = _budgets()
 if problem:
     st.warning(problem)
 st.subheader("Sources")
-tables.show(labels.health_table(health, budgets), hide_index=True)
+tables.show(labels.health_table(health, budgets), "sources", None, hide_index=True)
 st.caption("Fetched this month: posts the platform returned to RadSoMe this calendar month (what "
            "X's paid quota counts), against the source's `budget.per_month` where one is set.")
 
@@ -83,7 +83,7 @@ stamped = data.table(health_queries.stamped_early_answers, labels.stamped_early_
 if stamped.empty:
     st.info("No answered patient questions yet.")
 else:
-    tables.show(stamped, hide_index=True)
+    tables.show(stamped, "answers stamped before their question", None, hide_index=True)
 st.caption(DEFINITIONS["stamped_early"] + " Usually an edited post that kept its new time, or clocks "
            "that differ between servers; many on one platform point at its timestamps. Over all the data "
            "(the sidebar's dates do not apply).")

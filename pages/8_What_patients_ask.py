@@ -36,7 +36,7 @@ if summary.empty:
 st.subheader("Themes by volume")
 tables.show(data.table(theme_queries.theme_summary, themes.theme_table, chosen, national=national,
                        shown_themes=shown_themes),
-            hide_index=True)
+            "themes", chosen, hide_index=True)
 st.caption(
     "Change: questions in these dates against the same number of days before (— when the data "
     "do not reach back that far). Answered: the share of the theme's questions with an answer "
@@ -51,7 +51,7 @@ if gaps.empty:
     st.success(f"No theme asked {themes.GAP_MIN_QUESTIONS} times or more is answered rarely, slowly "
                "or without a good answer in these dates.")
 else:
-    tables.show(gaps, hide_index=True)
+    tables.show(gaps, "gaps", chosen, hide_index=True)
     st.caption(f"Listed: themes asked at least {themes.GAP_MIN_QUESTIONS} times (as shown) that are "
                "answered under half the time, wait over three days at the median (or fewer than half "
                "answered so far), or have no good answer found yet. A hidden figure is never a reason.")
@@ -74,7 +74,7 @@ def one_theme(asked, answers) -> None:
     if shown.empty:
         st.caption("No answer to this theme's questions is within your access yet.")
         return
-    tables.show(shown, hide_index=True,
+    tables.show(shown, "best answers", None, hide_index=True,
                 column_config={"Answer (identifiers removed)": st.column_config.TextColumn(width="large")})
     st.caption(themes.SCORE_NOTE)
 

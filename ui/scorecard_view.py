@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import data, spc_charts, unit_choice
+from ui import data, spc_charts, tables, unit_choice
 from ui.scorecard import COMPARISON_COLOUR, nation_name, page_filters, protected, table
 from warehouse import spc_queries
 from warehouse.measures import MEASURES
@@ -70,3 +70,6 @@ def render(card: pd.DataFrame, unit_type: str, unit_code: str) -> None:
         "questions, where more is neither). SPC: Making Data Count's variation icon of the monthly chart "
         "(SPC trends page). * = hidden: fewer than 8 questions, answers or flags; counts below national "
         "level are rounded to the nearest 5. The sidebar's dates and platforms do not apply here.")
+    # the scorecard as a table, taken away like every other (issue #15): the cells as shown
+    tables.download(text, f"scorecard measures ({unit_type} {unit_code})", None, key="download_scorecard",
+                    file_stem=f"radsome-scorecard-{unit_type}-{unit_code}")
