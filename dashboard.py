@@ -72,7 +72,7 @@ st.caption(definitions("questions", "answered", "median_wait", "within_service_d
 # A fragment: changing its grain or lines reruns only this section (not the page's queries).
 @st.fragment
 def posts_over_time(chosen) -> None:
-    st.subheader("Posts over time")
+    st.header("Posts over time")
     left, right = st.columns(2)
     grain = left.segmented_control("Grain", ["day", "week", "month"], key="overview_grain",
                                    default="day" if chosen.days <= 62 else "week",
@@ -93,15 +93,15 @@ posts_over_time(chosen)
 by_trust = data.query(queries.posts_by_trust, chosen)
 left, right = st.columns(2)
 with left:
-    st.subheader("Posts by region")
+    st.header("Posts by region")
     st.plotly_chart(data.figure(queries.posts_by_region, charts.posts_by_region, chosen),
                     key="chart_regions")
 with right:
-    st.subheader(f"Busiest {min(TOP_TRUSTS, len(by_trust))} trusts")
+    st.header(f"Busiest {min(TOP_TRUSTS, len(by_trust))} trusts")
     st.plotly_chart(data.figure(queries.posts_by_trust, charts.posts_by_trust, chosen, top=TOP_TRUSTS),
                     key="chart_trusts")
 
-st.subheader("Posts by trust")
+st.header("Posts by trust")
 tables.show(labels.trust_table(by_trust), hide_index=True)
 st.caption("Region and trust figures are rounded to the nearest 5, and counts of 1–7 show as \\* "
            "(with one more where a single hidden one could be worked out from the total); shares are "

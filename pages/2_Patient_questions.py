@@ -48,7 +48,7 @@ st.caption(definitions("acknowledged", "open", "median_wait"))
 # A fragment: changing its grain or lines reruns only this section (not the page's queries).
 @st.fragment
 def questions_over_time(chosen, national: bool) -> None:
-    st.subheader("Questions over time")
+    st.header("Questions over time")
     left, mid, _ = st.columns([1, 1.4, 1.6])
     default_grain = "day" if chosen.days <= 31 else "week" if national and chosen.days <= 400 else "month"
     grain = left.segmented_control("Grain", ["day", "week", "month"], key="questions_grain",
@@ -68,12 +68,12 @@ questions_over_time(chosen, national)
 
 left, right = st.columns(2)
 with left:
-    st.subheader("What patients ask about")
+    st.header("What patients ask about")
     st.plotly_chart(data.figure(question_queries.question_topics, charts.question_topics, chosen),
                     key="chart_topics")
     st.caption("Each question has one topic: the one its words point to most strongly.")
 with right:
-    st.subheader("Questions by region")
+    st.header("Questions by region")
     if page.rows_visible("questions by region and trust"):  # counted from the question rows
         st.plotly_chart(data.figure(question_queries.question_units, charts.questions_by_unit, chosen,
                                     {"by": "region"}, top=TOP_UNITS), key="chart_regions")
@@ -81,7 +81,7 @@ with right:
                    "registered has answered them, or they would be attributed.")
 
 if rows:
-    st.subheader("Questions by trust")
+    st.header("Questions by trust")
     tables.show(data.table(question_queries.question_units, labels.question_unit_table, chosen, {"by": "trust"},
                            unit="trust"),
                 hide_index=True)
@@ -90,7 +90,7 @@ if rows:
                "definition: an answer from a registered account would attribute them to its trust.")
 
 # --- the open-questions queue --------------------------------------------------------------
-st.subheader("Open questions: still waiting for an answer")
+st.header("Open questions: still waiting for an answer")
 
 
 def open_queue(chosen) -> None:

@@ -60,7 +60,7 @@ def waits(chosen, national: bool) -> None:
                + (" " + DEFINITIONS["service_hours"] if service else ""))
 
     # --- curves ---------------------------------------------------------------------------------
-    st.subheader("How long patients wait for a first answer")
+    st.header("How long patients wait for a first answer")
     st.plotly_chart(data.figure(question_queries.response_histogram, charts.response_curves, chosen,
                                 {"by": by, "clock": clock, "top": top}, clock=clock,
                                 national=national and by == "all"),
@@ -84,7 +84,7 @@ def waits(chosen, national: bool) -> None:
 waits(chosen, national)
 
 # --- the schedules service hours were counted on ---------------------------------------------
-st.subheader("The staffed hours each trust had")
+st.header("The staffed hours each trust had")
 schedules = data.table(question_queries.trust_schedules, labels.schedule_table, chosen)
 tables.show(schedules, hide_index=True, height=min(320, 38 + 35 * len(schedules)))
 st.caption("Service hours and “within 1 service day” use these schedules: each question is timed on "
@@ -96,7 +96,7 @@ st.caption("Service hours and “within 1 service day” use these schedules: ea
 # A fragment: changing "Compare" or "Measure" reruns only the funnel.
 @st.fragment
 def funnel(chosen) -> None:
-    st.subheader("How regions and trusts compare")
+    st.header("How regions and trusts compare")
     left, right = st.columns([1, 2.5])
     unit = left.segmented_control("Compare", list(UNITS), key="funnel_unit", default="trust",
                                   format_func=UNITS.get) or "trust"
@@ -141,7 +141,7 @@ def funnel(chosen) -> None:
 funnel(chosen)
 
 # --- when questions arrive ---------------------------------------------------------------------
-st.subheader("When questions arrive, and how fast they are answered")
+st.header("When questions arrive, and how fast they are answered")
 left, right = st.columns(2)
 with left:
     st.markdown("**Questions asked** by weekday and hour (UK time)")

@@ -73,7 +73,7 @@ for col, (label, share, num, den, tip) in zip(cols, (
                help=tip + f" Over {disclosure.count_text(good[den], national)}.")
 
 # --- by family and rule -----------------------------------------------------------------------------
-st.subheader("Which guidance is flagged")
+st.header("Which guidance is flagged")
 left, right = st.columns(2)
 with left:
     st.markdown("**By rule family**")
@@ -91,7 +91,7 @@ inuse.flag_quality(chosen, national)  # how often flags are upheld; the blind au
 # A fragment: changing the period reruns only this chart.
 @st.fragment
 def flags_over_time(chosen, opts: dict) -> None:
-    st.subheader("Flag rate over time")
+    st.header("Flag rate over time")
     grain = st.segmented_control("Period", list(GRAINS), key="flag_grain", default="week",
                                  format_func=GRAINS.get) or "week"
     st.plotly_chart(data.figure(flag_queries.flags_over_time, charts.flags_over_time, chosen,
@@ -106,7 +106,7 @@ flags_over_time(chosen, opts)
 # A fragment: changing "Compare" reruns only the funnel and its table.
 @st.fragment
 def funnel(chosen, opts: dict) -> None:
-    st.subheader("How regions and trusts compare")
+    st.header("How regions and trusts compare")
     unit = st.segmented_control("Compare", list(UNITS), key="flag_unit", default="trust",
                                 format_func=UNITS.get) or "trust"
     # Peers: trusts in the chosen regions (or all); the trust filter only highlights.
@@ -131,7 +131,7 @@ def funnel(chosen, opts: dict) -> None:
 funnel(chosen, opts)
 
 # --- drill-down -------------------------------------------------------------------------------------
-st.subheader("Flagged posts")
+st.header("Flagged posts")
 LIMIT = 500
 if page.rows_visible("the flagged posts"):
     posts = data.table(flag_queries.flagged_posts, labels.flagged_posts_table, chosen, {"limit": LIMIT} | opts)

@@ -39,7 +39,7 @@ if register.empty:
 # changing it reruns only these two sections (not the register and the matrix).
 @st.fragment
 def by_clause(chosen, national: bool) -> None:
-    st.subheader("Do trusts with enabling policies have more breaches?")
+    st.header("Do trusts with enabling policies have more breaches?")
     clause = st.selectbox("Enabling clause", list(CLAUSES), key="policy_clause",
                           format_func=lambda c: CLAUSES[c].label,
                           help="Which clause of the local policy defines an enabling policy.")
@@ -66,7 +66,7 @@ def by_clause(chosen, national: bool) -> None:
                "or 3 against 4): too few trusts to tell.")
 
     # --- funnels marked by policy --------------------------------------------------------------------------
-    st.subheader("Trusts compared, marked by policy")
+    st.header("Trusts compared, marked by policy")
     peers = Filters(chosen.start, chosen.end, chosen.regions, (), chosen.platforms)
     peer_register = data.query(policy_queries.policy_register, peers)
     groups = tuple(
@@ -99,7 +99,7 @@ def by_clause(chosen, national: bool) -> None:
 by_clause(chosen, national)
 
 # --- the matrix ---------------------------------------------------------------------------------------
-st.subheader("Policies and outcomes by trust")
+st.header("Policies and outcomes by trust")
 outcomes = data.query(policy_queries.trust_outcomes, chosen)
 tables.show(labels.policy_matrix_table(register, outcomes), hide_index=True)
 st.caption("Policy clauses are those of the version in force at the end of the dates chosen; "

@@ -56,7 +56,7 @@ columns = st.columns(2)
 for i, measure in enumerate(HEADLINE):
     with columns[i % 2]:
         rows = points[points["measure"] == measure]
-        st.subheader(MEASURES[measure].label, divider="gray")
+        st.header(MEASURES[measure].label, divider="gray")
         icons(rows)
         st.plotly_chart(data.figure(spc_queries.spc_series, spc_charts.xmr_chart, None, options,
                                     measure=measure, national=national, grain=grain), key=f"spc_{measure}")

@@ -179,4 +179,4 @@ def test_review_queue_shows_a_local_policy_flag_with_its_rule(data_dir, tmp_path
     assert at.dataframe[0].value["Rule"].tolist() == ["POLICY-DISCLAIMER"]
     shown = " ".join(texts(at.markdown))
     assert "HCPC-TIP-4" in shown or "employer" in shown
-    assert "disclaimer" in " ".join(texts(at.subheader)).lower()
+    assert "disclaimer" in " ".join(texts(at.header)).lower()
