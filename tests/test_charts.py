@@ -80,7 +80,7 @@ def test_posts_by_region_and_trust(run):
     assert layout["bargap"] == 0.3 and layout["height"] == 34 * len(regions) + 70
     trusts = run(queries.posts_by_trust)
     layout = valid(fig := charts.posts_by_trust(trusts, top=10))
-    assert len(fig.data[0].y) == 10 and layout["yaxis"]["tickfont"] == {"size": 12}
+    assert len(fig.data[0].y) == 10 and layout["yaxis"]["tickfont"]["size"] == 12
     assert layout["xaxis"]["title"]["text"] == "Posts"
 
 
@@ -183,7 +183,8 @@ def test_funnel(run, measure, unit):
     assert names[4].startswith("Overall ")
     assert "Within the limits" in names
     points, _ = funnels.funnel_points(frame, measure)
-    dots = sum(len(t.x) for t in fig.data if t.mode == "markers" and not legend_only(t))
+    dots = sum(len(t.x) for t in fig.data if t.mode in ("markers", "markers+text") and not legend_only(t)
+               and t.name != "Chosen in the filters")
     assert dots == len(points)
     assert layout["yaxis"]["tickformat"] == ".0%" and layout["yaxis"]["rangemode"] == "normal"
     assert layout["xaxis"]["tickformat"] == ",d" and layout["xaxis"]["range"][0] == 0

@@ -18,12 +18,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui import disclosure, formats
+from ui import disclosure, formats, palette
 from warehouse.measures import COUNT, HOUR_S, MEASURES, PER_1000, SECONDS, SHARE
 from warehouse.spc import TRIAL_BELOW
 
-GREY, BLUE, ORANGE, PURPLE, INK = "#768692", "#005EB8", "#ED8B00", "#330072", "#231F20"
-FONT = dict(family="Frutiger, Arial, sans-serif", size=13)
+# MDC meanings in ui.palette colours (each 3:1 or more on white; blue and orange, never red and green)
+GREY, BLUE, ORANGE, PURPLE, INK = (palette.GREY, palette.FAVOURABLE, palette.UNFAVOURABLE,
+                                   palette.NEUTRAL_SIGNAL, palette.INK)
+FONT = dict(family="Frutiger, Arial, sans-serif", size=13, color=palette.INK)
 # kind of point -> (legend words, colour, marker shape)
 POINTS = {
     "common": ("Common cause", GREY, "circle"),
@@ -153,9 +155,11 @@ def xmr_chart(frame: pd.DataFrame, measure: str = "questions", national: bool = 
     layout = dict(height=300, margin=dict(l=8, r=8, t=28 if notes else 8, b=8), font=FONT, separators=".,",
                   showlegend=True, hovermode="closest",
                   legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
-                  xaxis=dict(title=dict(text=""), automargin=True, tickformat=date_format),
+                  xaxis=dict(title=dict(text=""), automargin=True, tickformat=date_format,
+                             tickfont=dict(color=INK)),
                   # every measure is >= 0: a lower limit below 0 is off the chart, as no value can reach it
-                  yaxis=dict(title=dict(text=y_title), automargin=True, rangemode="nonnegative") | yaxis,
+                  yaxis=dict(title=dict(text=y_title, font=dict(color=INK)), automargin=True,
+                             rangemode="nonnegative", tickfont=dict(color=INK)) | yaxis,
                   annotations=annotations)
     return go.Figure(data=traces, layout=layout, _validate=False)
 
