@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, funnels, labels, page, tables
+from ui import chart_text, chart_view, charts, data, funnels, labels, page, tables
 from warehouse import funnel as funnel_words, question_queries
 from warehouse.measures import DEFINITIONS, MEASURES, TARGETS, definitions
 from warehouse.queries import Filters
@@ -61,10 +61,10 @@ def waits(chosen, national: bool) -> None:
 
     # --- curves ---------------------------------------------------------------------------------
     st.header("How long patients wait for a first answer")
-    st.plotly_chart(data.figure(question_queries.response_histogram, charts.response_curves, chosen,
+    chart_view.show(data.figure(question_queries.response_histogram, charts.response_curves, chosen,
                                 {"by": by, "clock": clock, "top": top}, clock=clock,
                                 national=national and by == "all"),
-                    key="chart_response_curves")
+                    key="chart_response_curves", filters=chosen)
     st.caption("Read across from a time to see the share of questions still waiting then; lower "
                "and further left is faster. Where a line crosses the dashed 50% line is the median; "
                "where it levels off, the rest have had no answer at all so far. "
@@ -110,9 +110,9 @@ def funnel(chosen) -> None:
     highlight = chosen.trusts if unit == "trust" else chosen.regions
     spread = st.toggle(funnel_words.OVERDISPERSION_LABEL, key="funnel_overdispersion",
                        help=funnel_words.OVERDISPERSION_HELP)
-    st.plotly_chart(data.figure(question_queries.question_units, charts.funnel, peers, {"by": unit},
-                                measure=measure, unit=unit, highlight=highlight, overdispersion=spread),
-                    key="chart_funnel")
+    figure = data.figure(question_queries.question_units, charts.funnel, peers, {"by": unit},
+                         measure=measure, unit=unit, highlight=highlight, overdispersion=spread)
+    chart_view.show(figure, key="chart_funnel", filters=chosen)
     if spread:
         st.caption(funnel_words.OVERDISPERSION_NOTE)
     st.caption(data.table(question_queries.question_units, labels.funnel_centre_note, peers, {"by": unit},
@@ -123,7 +123,9 @@ def funnel(chosen) -> None:
                       f"{UNITS[unit].lower()}."))
     outliers = data.table(question_queries.question_units, labels.funnel_outliers, peers, {"by": unit},
                           measure=measure, unit=unit, overdispersion=spread)
-    if outliers.empty:
+    if not chart_text.data_traces(figure):
+        pass  # no dots: the panel above says why, and no unit can be said to be within the limits
+    elif outliers.empty:
         st.markdown(f"No {unit} is outside the 99.8% limits: the differences are within what chance explains.")
     else:
         st.markdown(f"**{len(outliers)} {UNITS[unit].lower()} beyond the 99.8% limits**, most different first:")
@@ -145,12 +147,12 @@ st.header("When questions arrive, and how fast they are answered")
 left, right = st.columns(2)
 with left:
     st.markdown("**Questions asked** by weekday and hour (UK time)")
-    st.plotly_chart(data.figure(question_queries.asking_times, charts.asking_times, chosen, show="volume"),
-                    key="chart_asking_volume")
+    chart_view.show(data.figure(question_queries.asking_times, charts.asking_times, chosen, show="volume"),
+                    key="chart_asking_volume", filters=chosen)
 with right:
     st.markdown("**Share answered within 1 hour** by when they were asked")
-    st.plotly_chart(data.figure(question_queries.asking_times, charts.asking_times, chosen, show="within_1h"),
-                    key="chart_asking_within")
+    chart_view.show(data.figure(question_queries.asking_times, charts.asking_times, chosen, show="within_1h"),
+                    key="chart_asking_within", filters=chosen)
 st.caption("Cells group hours into blocks when there are too few questions for single hours. "
            "Blank cells: too few questions to show. Questions asked in the last hour of the data "
            "are left out of the share, as they could not yet be answered within 1 hour.")

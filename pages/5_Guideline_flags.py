@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, disclosure, inuse, labels, page, tables
+from ui import chart_view, charts, data, disclosure, inuse, labels, page, tables
 from warehouse import funnel as funnel_words, flag_queries
 from warehouse.measures import MEASURES
 from warehouse.queries import Filters
@@ -77,12 +77,12 @@ st.header("Which guidance is flagged")
 left, right = st.columns(2)
 with left:
     st.markdown("**By rule family**")
-    st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "family"} | opts),
-                    key="chart_flag_family")
+    chart_view.show(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "family"} | opts),
+                    key="chart_flag_family", filters=chosen)
 with right:
     st.markdown("**By rule** (most flagged first)")
-    st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "rule"} | opts),
-                    key="chart_flag_rule")
+    chart_view.show(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "rule"} | opts),
+                    key="chart_flag_rule", filters=chosen)
 st.caption("Bars are flags per 1,000 staff and organisation posts in the selection; whiskers "
            "are 95% confidence intervals (exact Poisson below 10 flags, Byar's method from 10).")
 inuse.flag_quality(chosen, national)  # how often flags are upheld; the blind audit (issue #20)
@@ -94,8 +94,8 @@ def flags_over_time(chosen, opts: dict) -> None:
     st.header("Flag rate over time")
     grain = st.segmented_control("Period", list(GRAINS), key="flag_grain", default="week",
                                  format_func=GRAINS.get) or "week"
-    st.plotly_chart(data.figure(flag_queries.flags_over_time, charts.flags_over_time, chosen,
-                                {"grain": grain} | opts), key="chart_flags_over_time")
+    chart_view.show(data.figure(flag_queries.flags_over_time, charts.flags_over_time, chosen,
+                                {"grain": grain} | opts), key="chart_flags_over_time", filters=chosen)
     st.caption("Shaded: the 95% confidence interval. Rates come from counts rounded to the nearest 5; "
                "gaps: periods with no staff posts, or with 1–7 flags or posts (hidden).")
 
@@ -114,8 +114,9 @@ def funnel(chosen, opts: dict) -> None:
     highlight = chosen.trusts if unit == "trust" else chosen.regions
     spread = st.toggle(funnel_words.OVERDISPERSION_LABEL, key="flag_overdispersion",
                        help=funnel_words.OVERDISPERSION_HELP)
-    st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_funnel, peers, {"by": unit} | opts,
-                                unit=unit, highlight=highlight, overdispersion=spread), key="chart_flag_funnel")
+    chart_view.show(data.figure(flag_queries.flag_rates, charts.flag_funnel, peers, {"by": unit} | opts,
+                                unit=unit, highlight=highlight, overdispersion=spread),
+                    key="chart_flag_funnel", filters=chosen)
     if spread:
         st.caption(funnel_words.OVERDISPERSION_NOTE)
     st.caption(f"A funnel plot, not a league table: each dot is a {unit}, placed by its number of "

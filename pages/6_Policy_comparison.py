@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from store import demo_effects
-from ui import charts, data, labels, page, tables
+from ui import chart_view, charts, data, labels, page, tables
 from warehouse import compare, funnel as funnel_words, policy_queries
 from warehouse.policy_queries import CLAUSES
 from warehouse.queries import Filters
@@ -78,14 +78,14 @@ def by_clause(chosen, national: bool) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Flags per 1,000 staff posts** (national guidance)")
-        st.plotly_chart(data.figure(policy_queries.trust_outcomes, charts.flag_funnel, peers, unit="trust",
+        chart_view.show(data.figure(policy_queries.trust_outcomes, charts.flag_funnel, peers, unit="trust",
                                     highlight=chosen.trusts, groups=groups, overdispersion=spread),
-                        key="chart_policy_flag_funnel")
+                        key="chart_policy_flag_funnel", filters=chosen)
     with right:
         st.markdown("**Response rate**")
-        st.plotly_chart(data.figure(policy_queries.trust_outcomes, charts.funnel, peers, measure="answered",
+        chart_view.show(data.figure(policy_queries.trust_outcomes, charts.funnel, peers, measure="answered",
                                     unit="trust", highlight=chosen.trusts, groups=groups, overdispersion=spread),
-                        key="chart_policy_answer_funnel")
+                        key="chart_policy_answer_funnel", filters=chosen)
     if spread:
         st.caption(funnel_words.OVERDISPERSION_NOTE)
     st.caption("Funnel plots, not league tables: each marker is a trust (shape: its policy at the end "

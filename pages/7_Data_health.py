@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from store import sources
-from ui import auth, charts, data, labels, page, safe, tables
+from ui import auth, chart_view, charts, data, labels, page, safe, tables
 from warehouse import health_queries
 from warehouse.measures import DEFINITIONS
 
@@ -75,7 +75,7 @@ st.caption("Fetched this month: posts the platform returned to RadSoMe this cale
            "X's paid quota counts), against the source's `budget.per_month` where one is set.")
 
 st.header("New posts per day")
-st.plotly_chart(data.figure(health_queries.fetches_over_time, charts.fetches_over_time, None, {"days": days}),
+chart_view.show(data.figure(health_queries.fetches_over_time, charts.fetches_over_time, None, {"days": days}),
                 key="chart_fetches")
 
 st.header("Data quality: answers stamped before their question")

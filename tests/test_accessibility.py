@@ -1,9 +1,9 @@
 """WCAG 2.2 AA in a real browser (issue #15, section 1): axe-core run on every page of the demo
 served by ``streamlit run dashboard.py`` and opened in Debian's headless Chromium at 1280 px.
 
-Fails on any violation axe rates serious or critical, and on the rules listed in
+Fails on any violation axe rates serious or critical, on the rules listed in
 :data:`ALSO_FAILING` (moderate in axe's rating, fixed here and kept fixed: a page's headings
-go down one level at a time). axe-core comes bundled in the ``axe-playwright-python`` package
+go down one level at a time), and on a headline metric or page link cut short with "…". axe-core comes bundled in the ``axe-playwright-python`` package
 (``axe.min.js``, injected with ``page.evaluate``; no download at run time). Set
 ``RADSOME_SCREENSHOTS=DIR`` to keep a 1280 px screenshot of every page in ``DIR``, and
 ``RADSOME_AXE_REPORT=DIR`` to keep axe's violations of every page there as JSON.
@@ -26,6 +26,14 @@ FAILING_IMPACTS = ("serious", "critical")
 ALSO_FAILING = ("heading-order", "page-has-heading-one")
 # The WCAG 2.0, 2.1 and 2.2 A and AA rules, and axe's best practices (heading order among them).
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+# Text Streamlit cut short with "…" (overflow hidden and wider than its box): headline metrics'
+# labels, values and deltas, and page links (issue #15, section 3: metrics fit at 1280 px).
+CUT_SHORT = """() => [...document.querySelectorAll('[data-testid="stMetric"] *, [data-testid="stPageLink"] *')]
+    .filter(e => e.textContent.trim() && e.scrollWidth > e.clientWidth + 1
+                 && getComputedStyle(e).overflow !== 'visible')
+    .map(e => e.textContent.trim())"""
 
 
 def _axe():
@@ -86,6 +94,7 @@ def test_no_serious_accessibility_violations(page_file, browser, server):
         assert page.locator('[data-testid="stException"]').count() == 0
         bad = failures(violations)
         assert not bad, f"{page_file}: {len(bad)} failing axe rules\n{describe(bad)}"
+        assert page.evaluate(CUT_SHORT) == [], f"{page_file}: text cut short at {WIDTH} px"
     finally:
         page.close()
 

@@ -271,10 +271,16 @@ def test_flag_rate_bars_with_every_rate_hidden():
 def test_flags_over_time(run, grain):
     frame = run(flag_queries.flags_over_time, grain=grain)
     layout = valid(fig := charts.flags_over_time(frame, grain=grain))
-    assert [t.name for t in fig.data] == [None, "95% CI", "Flags per 1,000 staff posts"]
-    assert fig.data[1].fill == "tonexty"
+    bands, line = fig.data[:-1], fig.data[-1]
+    assert line.name == "Flags per 1,000 staff posts" and all(t.name == "95% CI" for t in bands)
+    # one closed shape per run of shown periods: never drawn across a gap
+    assert all(t.fill == "toself" and np.isfinite(np.asarray(t.y, dtype=float)).all() for t in bands)
+    assert [t.showlegend for t in bands] == [True, *[False] * (len(bands) - 1)][:len(bands)]
     shown = funnels.flag_rates_shown(frame, False)  # a period is below national level: from rounded counts
-    assert list(fig.data[2].y) == pytest.approx(formats.floats(shown["rate"]).tolist(), nan_ok=True)
+    rate = formats.floats(shown["rate"])
+    runs = int(np.sum(np.diff(np.concatenate([[0], np.isfinite(rate).astype(int), [0]])) == 1))
+    assert len(bands) == runs
+    assert list(line.y) == pytest.approx(rate.tolist(), nan_ok=True)
     assert layout["xaxis"]["tickformat"] == ("%b %Y" if grain == "month" else "%-d %b %Y")
 
 

@@ -65,6 +65,52 @@ def _layout(*, height: int, x_title: str, y_title: str, legend: bool, xaxis: dic
     ) | more
 
 
+HALF_PERIOD = {"day": pd.Timedelta(hours=12), "week": pd.Timedelta(days=3.5), "month": pd.Timedelta(days=15)}
+
+
+def _count_axis(values) -> dict:
+    """A count axis from 0 in whole numbers. Small counts get a tick per unit: plotly's own
+    ticks over 0-1 are fractions, which ",d" prints as "-1, -1, 0, 1" (issue #15, section 3)."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    top = float(finite.max()) if finite.size else 0.0
+    axis = dict(tickformat=",d", rangemode="nonnegative")
+    return axis | (dict(range=[0, max(top, 1) * 1.15], dtick=1) if top < 5 else {})
+
+
+def _time_axis(periods, grain: str) -> dict:
+    """A time axis in the grain's date format. With a single period plotly would pick a
+    sub-second range around it ("23:59:59.9996"): the axis then spans that one period and
+    has one tick, its date (issue #15, section 3)."""
+    fmt = _date_format(grain)
+    unique = pd.to_datetime(pd.Series(list(periods))).dropna().unique()
+    if len(unique) != 1:
+        return dict(tickformat=fmt)
+    at = pd.Timestamp(unique[0])
+    half = HALF_PERIOD.get(grain, HALF_PERIOD["day"])
+    return dict(tickformat=fmt, range=[at - half, at + half], tickvals=[at], ticktext=[at.strftime(fmt)])
+
+
+def _band(x, low, high, name: str = "95% CI") -> list[dict]:
+    """A shaded interval drawn only where both ends are shown: one closed shape per run of
+    shown periods, never across a gap (a fill between two traces would bridge it)."""
+    x, low, high = list(x), np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    shown = np.isfinite(low) & np.isfinite(high)
+    traces, start = [], None
+    for i in range(len(x) + 1):
+        if i < len(x) and shown[i]:
+            start = i if start is None else start
+            continue
+        if start is not None:
+            xs = x[start:i]
+            traces.append(dict(type="scatter", x=xs + xs[::-1], y=list(high[start:i]) + list(low[start:i])[::-1],
+                               mode="lines", fill="toself", fillcolor="rgba(32,115,188,0.15)",
+                               line=dict(width=0), hoverinfo="skip", name=name, legendgroup="band",
+                               showlegend=not traces))
+            start = None
+    return traces
+
+
 def _date_format(grain: str) -> str:
     """The d3 date format of a time series' ticks and tooltips at ``grain``."""
     return "%-d %b %Y" if grain != "month" else "%b %Y"
@@ -93,8 +139,8 @@ def posts_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "platfor
             hovertemplate=f"{name}<br>%{{x|{day}}}: %{{y:,}} posts<extra></extra>",
         ))
     return _figure(traces, _layout(height=360, x_title=x_title, y_title=f"Posts {per}", legend=True,
-                                   xaxis=dict(tickformat=day), yaxis=dict(tickformat=",d"),
-                                   hovermode="x unified"))
+                                   xaxis=_time_axis(shown["period"], grain),
+                                   yaxis=_count_axis(formats.floats(shown["n_posts"])), hovermode="x unified"))
 
 
 def _shown_posts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -117,8 +163,9 @@ def _bars(names: list[str], shown: pd.DataFrame, colours: list[str], x_title: st
         hovertemplate="%{y}: %{customdata[1]} posts (%{customdata[0]} of all shown)<extra></extra>",
     )
     return _figure([bar], _layout(height=max(150, 34 * len(names) + 70), x_title=x_title, y_title="",
-                                  legend=False, xaxis=dict(tickformat=",d"),
-                                  yaxis=dict(autorange="reversed", tickfont=dict(size=12, color=palette.INK)), bargap=0.3))
+                                  legend=False, xaxis=_count_axis(lengths),
+                                  yaxis=dict(autorange="reversed", tickfont=dict(size=12, color=palette.INK)),
+                                  bargap=0.3))
 
 
 def posts_by_region(frame: pd.DataFrame) -> go.Figure:
@@ -195,7 +242,8 @@ def questions_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "all
                           showarrow=False, xref="paper", yref="paper", x=0.5, y=0.95,
                           font=dict(color=palette.MUTED), bgcolor="rgba(255,255,255,0.85)"))
     return _figure(traces, _layout(height=380, x_title=x_title, y_title=f"Questions {per}", legend=by != "all",
-                                   xaxis=dict(tickformat=day), yaxis=dict(tickformat=",d"),
+                                   xaxis=_time_axis(shown["period"], grain),
+                                   yaxis=_count_axis(formats.floats(shown["n_questions"])),
                                    hovermode="x unified", annotations=notes))
 
 
@@ -214,7 +262,7 @@ def question_topics(frame: pd.DataFrame) -> go.Figure:
         hovertemplate="%{y}: %{text} questions%{customdata}<extra></extra>",
     )
     return _figure([bar], _layout(height=max(180, 32 * len(shown) + 60), x_title="Questions", y_title="",
-                                  legend=False, xaxis=dict(tickformat=",d"), yaxis=dict(autorange="reversed"),
+                                  legend=False, xaxis=_count_axis(values), yaxis=dict(autorange="reversed"),
                                   bargap=0.3))
 
 
@@ -224,9 +272,10 @@ def questions_by_unit(frame: pd.DataFrame, top: int = 15) -> go.Figure:
     rows = frame.assign(n_open=lambda f: f["n_questions"] - f["n_answered"])
     shown = disclosure.protect(rows, ["n_answered", "n_open", "n_questions"], marker=None).head(top)
     names = [_wrap(formats.org_name(n)) for n in shown["group_name"]]
-    traces = []
+    traces, total = [], np.zeros(len(shown))
     for column, name, colour in (("n_answered", "Answered", NHS_BLUE), ("n_open", "Still open", AMBER)):
         values, labels = disclosure.bar_labels(shown[column])
+        total = total + np.nan_to_num(np.asarray(values, dtype=float))
         traces.append(dict(
             type="bar", y=names, x=values, orientation="h", name=name, text=labels, textposition="inside",
             marker=dict(color=colour), customdata=labels,
@@ -234,7 +283,7 @@ def questions_by_unit(frame: pd.DataFrame, top: int = 15) -> go.Figure:
         ))
     return _figure(traces, _layout(height=max(180, 34 * len(shown) + 80), x_title="Questions", y_title="",
                                    legend=True, legend_style=dict(traceorder="normal"),
-                                   xaxis=dict(tickformat=",d"),
+                                   xaxis=_count_axis(total),
                                    yaxis=dict(autorange="reversed", tickfont=dict(size=12, color=palette.INK)),
                                    barmode="stack", bargap=0.3))
 
@@ -324,7 +373,7 @@ def _funnel_figure(shown: pd.DataFrame, centre: float, limits_for, *, value: str
                                                   np.round(np.geomspace(1, top, 200))])))
     outer = "99.8% limits" + (f", {limits_words}" if limits_words else "")
     traces = [dict(type="scatter", x=limits["n"], y=limits[f"{side}_{level}"], mode="lines", name=label,
-                   line=dict(color=GREY, width=1.5, dash=dash), showlegend=side == "lower",
+                   line=dict(color=GREY, width=1.5, dash=dash, shape="hv"), showlegend=side == "lower",
                    legendgroup=level, hoverinfo="skip")
               for level, dash, label in (("99_8", "dash", outer), ("95", "dot", "95% limits"))
               for side in ("lower", "upper")]
@@ -507,10 +556,7 @@ def flags_over_time(frame: pd.DataFrame, grain: str = "week") -> go.Figure:
     posts = [formats.count_text(v) for v in pd.array(shown["n_posts"], dtype="Float64")]
     day = _date_format(grain)
     traces = [
-        dict(type="scatter", x=shown["period"], y=high, mode="lines", line=dict(width=0), hoverinfo="skip",
-             showlegend=False, connectgaps=False),
-        dict(type="scatter", x=shown["period"], y=low, mode="lines", line=dict(width=0), fill="tonexty",
-             fillcolor="rgba(32,115,188,0.15)", name="95% CI", hoverinfo="skip", connectgaps=False),
+        *_band(shown["period"], low, high),
         dict(type="scatter", x=shown["period"], y=rate, mode="lines+markers" if grain == "month" else "lines",
              name="Flags per 1,000 staff posts", line=dict(width=2, color=NHS_BLUE),
              connectgaps=False, customdata=np.column_stack([flags, posts]),
@@ -518,7 +564,7 @@ def flags_over_time(frame: pd.DataFrame, grain: str = "week") -> go.Figure:
                             "%{customdata[1]} staff posts)<extra></extra>")),
     ]
     return _figure(traces, _layout(height=360, x_title=x_title, y_title="Flags per 1,000 staff posts",
-                                   legend=True, xaxis=dict(tickformat=day)))
+                                   legend=True, xaxis=_time_axis(shown["period"], grain)))
 
 
 def flag_funnel(frame: pd.DataFrame, unit: str = "trust", highlight: tuple[str, ...] = (),
@@ -561,4 +607,4 @@ def fetches_over_time(frame: pd.DataFrame) -> go.Figure:
                            text=failed["source"],
                            hovertemplate="%{text}: a run failed on %{x|%-d %b %Y}<extra></extra>"))
     return _figure(traces, _layout(height=320, x_title="Day (UK)", y_title="New posts landed", legend=True,
-                                   barmode="stack"))
+                                   xaxis=_time_axis(frame["day"], "day"), barmode="stack"))

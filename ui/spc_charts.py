@@ -122,15 +122,17 @@ def xmr_chart(frame: pd.DataFrame, measure: str = "questions", national: bool = 
                    line=dict(color=GREY, width=1.5), connectgaps=False, hoverinfo="skip")]
     limit_style = dict(color=INK, width=1.2, dash="dot" if trial else "dash")
     limit_name = "Trial limits" if trial else "Process limits"
-    for column, name, style, show in (("mean", "Mean", dict(color=INK, width=1.5), True),
-                                      ("upper", limit_name, limit_style, True), ("lower", limit_name, limit_style, False)):
+    # meta: the line's own name in the chart's table (ui.chart_text); one legend entry for both limits
+    for column, name, style, show, meta in (("mean", "Mean", dict(color=INK, width=1.5), True, "Mean"),
+                                            ("upper", limit_name, limit_style, True, "Upper limit"),
+                                            ("lower", limit_name, limit_style, False, "Lower limit")):
         traces.append(dict(type="scatter", x=x, y=_scaled(rows[column].to_numpy(dtype=float), measure).tolist(),
-                           mode="lines", name=name, legendgroup=name, showlegend=show, line=style,
+                           mode="lines", name=name, legendgroup=name, showlegend=show, line=style, meta=meta,
                            hovertemplate=f"{name}: %{{y}}<extra></extra>"))
     target = rows["target"].iloc[-1]
     if target is not None and not pd.isna(target):
         traces.append(dict(type="scatter", x=[x[0], x[-1]], y=[float(_scaled(np.array([target]), measure)[0])] * 2,
-                           mode="lines", name="Target (the trust's policy)",
+                           mode="lines", name="Target (the trust's policy)", meta="Target",
                            line=dict(color=INK, width=1.5, dash="dashdot"),
                            hovertemplate="Target: %{y}<extra></extra>"))
     kinds = rows["special_cause"].map(lambda s: s if isinstance(s, str) else "common").to_numpy()

@@ -10,6 +10,9 @@ Each rule is here because axe-core or a keyboard walk in Chromium found the gap
   (``#4C6272``, 6.1:1 on white, 5.6:1 on the pale grey background), not faded.
 * The date input's day, month and year fields are 18 x 20 px targets side by side (WCAG
   2.5.8 asks 24 x 24 px or the space around it): each gets 24 px.
+* Headline metrics and page links: Streamlit cuts a long label, value or delta with "…"
+  in a narrow column (at 1280 px: "Median time to first a…", "30 Jun 2…"); they wrap
+  instead (WCAG 1.4.10 reflow), and values are drawn smaller (``theme.metricValueFontSize``).
 * Focus: every focusable thing, plotly's chart toolbar buttons included, shows the NHS
   focus style (yellow with a black outline, as on NHS.UK) when reached by keyboard
   (WCAG 2.4.7, 2.4.11 and 2.4.13).
@@ -31,6 +34,10 @@ CSS = f"""
 [data-testid="stDateInput"] [role="spinbutton"] {{
   display: inline-block; min-width: {TARGET_PX}px; min-height: {TARGET_PX}px;
   line-height: {TARGET_PX}px; text-align: center;
+}}
+[data-testid="stMetric"] [data-testid="stMarkdownContainer"],
+[data-testid="stMetric"] [data-testid="stMarkdownContainer"] p, [data-testid="stPageLink"] span {{
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
 }}
 :focus-visible, .modebar-btn:focus {{
   outline: 3px solid {FOCUS_BLACK} !important; outline-offset: 1px;
