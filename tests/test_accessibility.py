@@ -105,3 +105,39 @@ def test_failures_keep_serious_and_listed_rules_only():
                   dict(id="heading-order", impact="moderate"), dict(id="aria-x", impact="critical"),
                   dict(id="landmark-one-main", impact="minor")]
     assert [v["id"] for v in failures(violations)] == ["color-contrast", "heading-order", "aria-x"]
+
+
+# Where the focused element is, what it is called, and whether its focus is drawn: an outline of
+# at least 2 px (WCAG 2.4.7 focus visible, 2.4.13 focus appearance).
+FOCUSED = """() => { const e = document.activeElement; if (!e || e === document.body) return null;
+  const s = getComputedStyle(e);
+  const where = e.closest('[data-testid="stSidebar"]') ? 'sidebar'
+      : e.closest('[data-testid="stPlotlyChart"]') ? 'chart' : 'main';
+  return {where, name: e.getAttribute('aria-label') || (e.textContent || '').trim().slice(0, 40),
+          drawn: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2}; }"""
+FILTERS = ("Region", "Trust", "Platform")
+
+
+def test_keyboard_reaches_filters_before_chart_toolbars_with_focus_drawn(browser, server):
+    """Tab from the top of a page with charts: every sidebar filter is reached before the first
+    chart toolbar button, and everything reached shows its focus."""
+    page = open_at_width(browser, f"{server}/Patient_questions", HEADINGS["pages/2_Patient_questions.py"])
+    try:
+        reached = []
+        for _ in range(80):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(FOCUSED)
+            if focused is None:
+                continue
+            reached.append(focused)
+            if focused["where"] == "chart":
+                break
+        assert reached and reached[-1]["where"] == "chart", "no chart toolbar reached by keyboard"
+        before = [f["name"] for f in reached[:-1]]
+        for name in FILTERS:
+            assert name in before, f"the {name} filter is not reached before the chart toolbar"
+        assert any(n.startswith("day, Dates") for n in before)
+        hidden = [f["name"] for f in reached if not f["drawn"]]
+        assert not hidden, f"focus not drawn on {hidden}"
+    finally:
+        page.close()
