@@ -68,14 +68,18 @@ def _layout(*, height: int, x_title: str, y_title: str, legend: bool, xaxis: dic
 HALF_PERIOD = {"day": pd.Timedelta(hours=12), "week": pd.Timedelta(days=3.5), "month": pd.Timedelta(days=15)}
 
 
-def _count_axis(values) -> dict:
+def _count_axis(values, labels_outside: bool = False) -> dict:
     """A count axis from 0 in whole numbers. Small counts get a tick per unit: plotly's own
-    ticks over 0-1 are fractions, which ",d" prints as "-1, -1, 0, 1" (issue #15, section 3)."""
+    ticks over 0-1 are fractions, which ",d" prints as "-1, -1, 0, 1" (issue #15, section 3).
+    ``labels_outside``: bars labelled beyond their end get room for the label (plotly sizes
+    the axis to the bars, and the longest bar's label was cut off at the chart's edge)."""
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite)]
     top = float(finite.max()) if finite.size else 0.0
     axis = dict(tickformat=",d", rangemode="nonnegative")
-    return axis | (dict(range=[0, max(top, 1) * 1.15], dtick=1) if top < 5 else {})
+    if top < 5:
+        return axis | dict(range=[0, max(top, 1) * 1.15], dtick=1)
+    return axis | (dict(range=[0, top * 1.18]) if labels_outside else {})
 
 
 def _time_axis(periods, grain: str) -> dict:
@@ -163,7 +167,7 @@ def _bars(names: list[str], shown: pd.DataFrame, colours: list[str], x_title: st
         hovertemplate="%{y}: %{customdata[1]} posts (%{customdata[0]} of all shown)<extra></extra>",
     )
     return _figure([bar], _layout(height=max(150, 34 * len(names) + 70), x_title=x_title, y_title="",
-                                  legend=False, xaxis=_count_axis(lengths),
+                                  legend=False, xaxis=_count_axis(lengths, labels_outside=True),
                                   yaxis=dict(autorange="reversed", tickfont=dict(size=12, color=palette.INK)),
                                   bargap=0.3))
 
@@ -262,7 +266,7 @@ def question_topics(frame: pd.DataFrame) -> go.Figure:
         hovertemplate="%{y}: %{text} questions%{customdata}<extra></extra>",
     )
     return _figure([bar], _layout(height=max(180, 32 * len(shown) + 60), x_title="Questions", y_title="",
-                                  legend=False, xaxis=_count_axis(values), yaxis=dict(autorange="reversed"),
+                                  legend=False, xaxis=_count_axis(values, labels_outside=True), yaxis=dict(autorange="reversed"),
                                   bargap=0.3))
 
 
