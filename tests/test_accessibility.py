@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_app import HEADINGS, HOME
+from tests.test_app import HEADINGS
 from tests.test_browser import PAGE_TIMEOUT_MS, browser, server, url_path, wait_settled  # noqa: F401
 
 pytestmark = pytest.mark.slow  # a real browser against a running dashboard

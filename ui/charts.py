@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui import disclosure, formats, funnels, palette
+from ui import chart_axes, disclosure, formats, funnels, palette
 from warehouse import question_queries, stats
 from warehouse.measures import CALENDAR, DAY_S, HOUR_S, SERVICE, TARGET, TARGETS, UNATTRIBUTED
 
@@ -65,61 +65,6 @@ def _layout(*, height: int, x_title: str, y_title: str, legend: bool, xaxis: dic
     ) | more
 
 
-HALF_PERIOD = {"day": pd.Timedelta(hours=12), "week": pd.Timedelta(days=3.5), "month": pd.Timedelta(days=15)}
-
-
-def _count_axis(values, labels_outside: bool = False) -> dict:
-    """A count axis from 0 in whole numbers. Small counts get a tick per unit: plotly's own
-    ticks over 0-1 are fractions, which ",d" prints as "-1, -1, 0, 1" (issue #15, section 3).
-    ``labels_outside``: bars labelled beyond their end get room for the label (plotly sizes
-    the axis to the bars, and the longest bar's label was cut off at the chart's edge)."""
-    finite = np.asarray(values, dtype=float)
-    finite = finite[np.isfinite(finite)]
-    top = float(finite.max()) if finite.size else 0.0
-    axis = dict(tickformat=",d", rangemode="nonnegative")
-    if top < 5:
-        return axis | dict(range=[0, max(top, 1) * 1.15], dtick=1)
-    return axis | (dict(range=[0, top * 1.18]) if labels_outside else {})
-
-
-def _time_axis(periods, grain: str) -> dict:
-    """A time axis in the grain's date format. With a single period plotly would pick a
-    sub-second range around it ("23:59:59.9996"): the axis then spans that one period and
-    has one tick, its date (issue #15, section 3)."""
-    fmt = _date_format(grain)
-    unique = pd.to_datetime(pd.Series(list(periods))).dropna().unique()
-    if len(unique) != 1:
-        return dict(tickformat=fmt)
-    at = pd.Timestamp(unique[0])
-    half = HALF_PERIOD.get(grain, HALF_PERIOD["day"])
-    return dict(tickformat=fmt, range=[at - half, at + half], tickvals=[at], ticktext=[at.strftime(fmt)])
-
-
-def _band(x, low, high, name: str = "95% CI") -> list[dict]:
-    """A shaded interval drawn only where both ends are shown: one closed shape per run of
-    shown periods, never across a gap (a fill between two traces would bridge it)."""
-    x, low, high = list(x), np.asarray(low, dtype=float), np.asarray(high, dtype=float)
-    shown = np.isfinite(low) & np.isfinite(high)
-    traces, start = [], None
-    for i in range(len(x) + 1):
-        if i < len(x) and shown[i]:
-            start = i if start is None else start
-            continue
-        if start is not None:
-            xs = x[start:i]
-            traces.append(dict(type="scatter", x=xs + xs[::-1], y=list(high[start:i]) + list(low[start:i])[::-1],
-                               mode="lines", fill="toself", fillcolor="rgba(32,115,188,0.15)",
-                               line=dict(width=0), hoverinfo="skip", name=name, legendgroup="band",
-                               showlegend=not traces))
-            start = None
-    return traces
-
-
-def _date_format(grain: str) -> str:
-    """The d3 date format of a time series' ticks and tooltips at ``grain``."""
-    return "%-d %b %Y" if grain != "month" else "%b %Y"
-
-
 def _series_label(series: str, by: str) -> str:
     return formats.role(series) if by == "role" else formats.platform(series)
 
@@ -131,7 +76,7 @@ def posts_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "platfor
     x_title, per = GRAIN_WORDS[grain]
     totals = frame.groupby("series")["n_posts"].sum().sort_values(ascending=False)
     shown = disclosure.protect(frame, ["n_posts"], groups="period", marker=None)  # a period's lines add up
-    day = _date_format(grain)
+    day = chart_axes.date_format(grain)
     traces = []
     for i, series in enumerate(totals.index):
         rows = shown[shown["series"] == series]
@@ -143,8 +88,9 @@ def posts_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "platfor
             hovertemplate=f"{name}<br>%{{x|{day}}}: %{{y:,}} posts<extra></extra>",
         ))
     return _figure(traces, _layout(height=360, x_title=x_title, y_title=f"Posts {per}", legend=True,
-                                   xaxis=_time_axis(shown["period"], grain),
-                                   yaxis=_count_axis(formats.floats(shown["n_posts"])), hovermode="x unified"))
+                                   xaxis=chart_axes.time_axis(shown["period"], grain),
+                                   yaxis=chart_axes.count_axis(formats.floats(shown["n_posts"])),
+                                   hovermode="x unified"))
 
 
 def _shown_posts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -167,7 +113,7 @@ def _bars(names: list[str], shown: pd.DataFrame, colours: list[str], x_title: st
         hovertemplate="%{y}: %{customdata[1]} posts (%{customdata[0]} of all shown)<extra></extra>",
     )
     return _figure([bar], _layout(height=max(150, 34 * len(names) + 70), x_title=x_title, y_title="",
-                                  legend=False, xaxis=_count_axis(lengths, labels_outside=True),
+                                  legend=False, xaxis=chart_axes.count_axis(lengths, labels_outside=True),
                                   yaxis=dict(autorange="reversed", tickfont=dict(size=12, color=palette.INK)),
                                   bargap=0.3))
 
@@ -226,7 +172,7 @@ def questions_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "all
     totals = frame.groupby("series")["n_questions"].sum().sort_values(ascending=False)
     # a period's lines add up to that period's count on the "All questions" line
     shown = disclosure.protect(frame, ["n_questions"], groups="period", marker=None)
-    day = _date_format(grain)
+    day = chart_axes.date_format(grain)
     traces = []
     for i, series in enumerate(totals.index):
         rows = shown[shown["series"] == series]
@@ -246,8 +192,8 @@ def questions_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "all
                           showarrow=False, xref="paper", yref="paper", x=0.5, y=0.95,
                           font=dict(color=palette.MUTED), bgcolor="rgba(255,255,255,0.85)"))
     return _figure(traces, _layout(height=380, x_title=x_title, y_title=f"Questions {per}", legend=by != "all",
-                                   xaxis=_time_axis(shown["period"], grain),
-                                   yaxis=_count_axis(formats.floats(shown["n_questions"])),
+                                   xaxis=chart_axes.time_axis(shown["period"], grain),
+                                   yaxis=chart_axes.count_axis(formats.floats(shown["n_questions"])),
                                    hovermode="x unified", annotations=notes))
 
 
@@ -266,7 +212,8 @@ def question_topics(frame: pd.DataFrame) -> go.Figure:
         hovertemplate="%{y}: %{text} questions%{customdata}<extra></extra>",
     )
     return _figure([bar], _layout(height=max(180, 32 * len(shown) + 60), x_title="Questions", y_title="",
-                                  legend=False, xaxis=_count_axis(values, labels_outside=True), yaxis=dict(autorange="reversed"),
+                                  legend=False, xaxis=chart_axes.count_axis(values, labels_outside=True),
+                                  yaxis=dict(autorange="reversed"),
                                   bargap=0.3))
 
 
@@ -287,7 +234,7 @@ def questions_by_unit(frame: pd.DataFrame, top: int = 15) -> go.Figure:
         ))
     return _figure(traces, _layout(height=max(180, 34 * len(shown) + 80), x_title="Questions", y_title="",
                                    legend=True, legend_style=dict(traceorder="normal"),
-                                   xaxis=_count_axis(total),
+                                   xaxis=chart_axes.count_axis(total),
                                    yaxis=dict(autorange="reversed", tickfont=dict(size=12, color=palette.INK)),
                                    barmode="stack", bargap=0.3))
 
@@ -558,9 +505,9 @@ def flags_over_time(frame: pd.DataFrame, grain: str = "week") -> go.Figure:
     rate, low, high = (formats.floats(shown[c]) for c in ("rate", "ci_low", "ci_high"))
     flags = [formats.count_text(v) for v in pd.array(shown["n_flags"], dtype="Float64")]
     posts = [formats.count_text(v) for v in pd.array(shown["n_posts"], dtype="Float64")]
-    day = _date_format(grain)
+    day = chart_axes.date_format(grain)
     traces = [
-        *_band(shown["period"], low, high),
+        *chart_axes.band(shown["period"], low, high),
         dict(type="scatter", x=shown["period"], y=rate, mode="lines+markers" if grain == "month" else "lines",
              name="Flags per 1,000 staff posts", line=dict(width=2, color=NHS_BLUE),
              connectgaps=False, customdata=np.column_stack([flags, posts]),
@@ -568,7 +515,7 @@ def flags_over_time(frame: pd.DataFrame, grain: str = "week") -> go.Figure:
                             "%{customdata[1]} staff posts)<extra></extra>")),
     ]
     return _figure(traces, _layout(height=360, x_title=x_title, y_title="Flags per 1,000 staff posts",
-                                   legend=True, xaxis=_time_axis(shown["period"], grain)))
+                                   legend=True, xaxis=chart_axes.time_axis(shown["period"], grain)))
 
 
 def flag_funnel(frame: pd.DataFrame, unit: str = "trust", highlight: tuple[str, ...] = (),
@@ -611,4 +558,4 @@ def fetches_over_time(frame: pd.DataFrame) -> go.Figure:
                            text=failed["source"],
                            hovertemplate="%{text}: a run failed on %{x|%-d %b %Y}<extra></extra>"))
     return _figure(traces, _layout(height=320, x_title="Day (UK)", y_title="New posts landed", legend=True,
-                                   xaxis=_time_axis(frame["day"], "day"), barmode="stack"))
+                                   xaxis=chart_axes.time_axis(frame["day"], "day"), barmode="stack"))
