@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import auth, charts, data, disclosure, exports, filters, first_run, formats, inuse, labels, page, tables
+from ui import (
+    auth, chart_view, charts, data, disclosure, exports, filters, first_run, formats, inuse, labels, page, tables,
+)
 from warehouse import question_queries
 from warehouse.measures import DEFINITIONS, definitions
 
@@ -49,16 +51,16 @@ st.caption(definitions("acknowledged", "open", "median_wait"))
 # A fragment: changing its grain or lines reruns only this section (not the page's queries).
 @st.fragment
 def questions_over_time(chosen, national: bool) -> None:
-    st.subheader("Questions over time")
+    st.header("Questions over time")
     left, mid, _ = st.columns([1, 1.4, 1.6])
     default_grain = "day" if chosen.days <= 31 else "week" if national and chosen.days <= 400 else "month"
     grain = left.segmented_control("Grain", ["day", "week", "month"], key="questions_grain",
                                    default=default_grain, format_func=str.capitalize) or default_grain
     by = mid.segmented_control("Lines", ["all", "topic", "region"], key="questions_by", default="all",
                                format_func=lambda b: "All questions" if b == "all" else f"By {b}") or "all"
-    st.plotly_chart(data.figure(question_queries.questions_over_time, charts.questions_over_time, chosen,
+    chart_view.show(data.figure(question_queries.questions_over_time, charts.questions_over_time, chosen,
                                 {"grain": grain, "by": by}, grain=grain, by=by),
-                    key="chart_questions_over_time")
+                    key="chart_questions_over_time", filters=chosen)
     st.caption(("Click a name in the legend to hide or show its line. " if by != "all" else "") +
                "Counts per period are rounded to the nearest 5; gaps mean 1–7 questions in that period "
                "(hidden to protect privacy)" +
@@ -69,20 +71,20 @@ questions_over_time(chosen, national)
 
 left, right = st.columns(2)
 with left:
-    st.subheader("What patients ask about")
-    st.plotly_chart(data.figure(question_queries.question_topics, charts.question_topics, chosen),
-                    key="chart_topics")
+    st.header("What patients ask about")
+    chart_view.show(data.figure(question_queries.question_topics, charts.question_topics, chosen),
+                    key="chart_topics", filters=chosen)
     st.caption("Each question has one topic: the one its words point to most strongly.")
 with right:
-    st.subheader("Questions by region")
+    st.header("Questions by region")
     if page.rows_visible("questions by region and trust"):  # counted from the question rows
-        st.plotly_chart(data.figure(question_queries.question_units, charts.questions_by_unit, chosen,
-                                    {"by": "region"}, top=TOP_UNITS), key="chart_regions")
+        chart_view.show(data.figure(question_queries.question_units, charts.questions_by_unit, chosen,
+                                    {"by": "region"}, top=TOP_UNITS), key="chart_regions", filters=chosen)
         st.caption("“Unattributed”: questions on channels not linked to any trust. Nobody "
                    "registered has answered them, or they would be attributed.")
 
 if rows:
-    st.subheader("Questions by trust")
+    st.header("Questions by trust")
     tables.show(data.table(question_queries.question_units, labels.question_unit_table, chosen, {"by": "trust"},
                            unit="trust"),
                 "questions by trust", chosen, hide_index=True)
@@ -91,7 +93,7 @@ if rows:
                "definition: an answer from a registered account would attribute them to its trust.")
 
 # --- the open-questions queue --------------------------------------------------------------
-st.subheader("Open questions: still waiting for an answer")
+st.header("Open questions: still waiting for an answer")
 
 
 def open_queue(chosen) -> None:

@@ -90,7 +90,7 @@ def review(queue: pd.DataFrame) -> None:
 
     left, right = st.columns([3, 2])
     with left:
-        st.subheader(rule.title)
+        st.header(rule.title)
         st.markdown(highlighted(flag["text"], flag["evidence"]), unsafe_allow_html=True)
         # Reviewers may see one post as posted; every reveal is written to the audit log.
         if scope.review and st.button("Reveal this post", key="reveal_post",
@@ -137,7 +137,7 @@ def review(queue: pd.DataFrame) -> None:
                     st.success(f"Recorded: {LABELS[decision].lower()}.")
                     st.rerun()
 
-    st.subheader("Decision history")
+    st.header("Decision history")
     history = reviews.decisions_for(flag["platform"], flag["post_id"], flag["rule_id"])
     if history.empty:
         st.caption("No decisions yet.")

@@ -33,7 +33,7 @@ if summary.empty:
     st.stop()
 
 # --- themes by volume --------------------------------------------------------------------------
-st.subheader("Themes by volume")
+st.header("Themes by volume")
 tables.show(data.table(theme_queries.theme_summary, themes.theme_table, chosen, national=national,
                        shown_themes=shown_themes),
             "themes", chosen, hide_index=True)
@@ -44,7 +44,7 @@ st.caption(
     "unanswered questions counted as still waiting, over the questions you may see. Good answer "
     "found: an unflagged answer that speaks to the theme, anywhere in the data.")
 
-st.subheader("Gaps: frequent themes answered rarely, slowly or never well")
+st.header("Gaps: frequent themes answered rarely, slowly or never well")
 gaps = data.table(theme_queries.theme_summary, themes.gaps_table, chosen, national=national,
                   shown_themes=shown_themes)
 if gaps.empty:
@@ -79,14 +79,14 @@ def one_theme(asked, answers) -> None:
     st.caption(themes.SCORE_NOTE)
 
 
-st.subheader("A theme: what patients ask and the best answers found")
+st.header("A theme: what patients ask and the best answers found")
 if page.rows_visible("example questions and answers"):
     answers = data.query(theme_queries.best_answers, chosen, limit=10)
     one_theme(data.query(theme_queries.theme_examples, chosen), answers)
 else:
     answers = None
 
-st.subheader("Draft FAQ")
+st.header("Draft FAQ")
 st.markdown(f"The {faq.TOP_THEMES} busiest themes as questions, each with up to "
             f"{faq.ANSWERS_PER_THEME} of the best answers found, quoted with names and identifiers "
             "removed and attributed to a role and a trust. " + faq.DRAFT_NOTE)

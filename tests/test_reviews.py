@@ -202,4 +202,4 @@ def test_review_queue_shows_a_local_policy_flag_with_its_rule(data_dir, tmp_path
     at = pick_row(at, "review_queue_table", 0)
     shown = " ".join(texts(at.markdown))
     assert "HCPC-TIP-4" in shown or "employer" in shown
-    assert "disclaimer" in " ".join(texts(at.subheader)).lower()
+    assert "disclaimer" in " ".join(texts(at.header)).lower()

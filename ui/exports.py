@@ -61,7 +61,7 @@ def posts(chosen) -> None:
 
 def episodes(chosen) -> None:
     """Every question asked in the selection, one row each (Patient questions, Response times)."""
-    st.subheader("Every question, one row each")
+    st.header("Every question, one row each")
     st.caption("For analysis: when each question was asked and first answered, by whom (role), the wait on "
                "both clocks (to the answer, or to the newest post while still unanswered: censored), the "
                "policy in force and whether its target was met; the asker as a pseudonym, text redacted.")

@@ -156,7 +156,7 @@ def flag_quality(chosen, national: bool) -> None:
     from ui import auth, data, tables
     from warehouse import inuse_queries
 
-    st.subheader("How often flags are right")
+    st.header("How often flags are right")
     overall = data.query(inuse_queries.review_precision, chosen, by="all")
     st.markdown(upheld_sentence(overall, national))
     by = st.segmented_control("Upheld by", ["family", "rule", "trust", "month"], key="inuse_by", default="family",
@@ -181,7 +181,7 @@ def question_quality(chosen, national: bool) -> None:
 
     from ui import auth, tables
 
-    st.subheader("How well questions are found, in use")
+    st.header("How well questions are found, in use")
     table = audit_table(audit_estimates(chosen, auth.current_scope(), "public"))
     if table.empty:
         st.caption("No finished audit sample of public posts in the selection yet "

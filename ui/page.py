@@ -22,7 +22,7 @@ import streamlit as st
 
 from store import access, config, db, integrity
 from store.ledger import ChainCheck
-from ui import auth, data, disclosure, filters, first_run, safe
+from ui import auth, data, disclosure, filters, first_run, safe, style
 from warehouse import queries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +58,7 @@ def setup(title: str, icon: str) -> None:
     """Page config, navigation, sign-in, warehouse, title, caption and banner, in that order:
     nothing is prepared for a visitor before their scope is known (issue #18)."""
     st.set_page_config(page_title=f"{title} · RadSoMe", page_icon=icon, layout="wide")
+    style.apply()  # caption contrast, target sizes, visible focus (WCAG 2.2 AA)
     navigation()
     scope = auth.resolve()  # stops at sign-in or refusal when login is configured
     if auth.open_demo():

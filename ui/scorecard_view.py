@@ -19,7 +19,7 @@ def section(chosen: Filters) -> None:
     """The Overview's scorecard: the unit chooser (``unit`` in the URL pins one; else the
     signed-in user's home trust or region; else one trust or region chosen in the sidebar;
     else England: ui.unit_choice) and that unit's scorecard."""
-    st.subheader("Scorecard")
+    st.header("Scorecard")
     units = data.query(spc_queries.spc_units)
     if units.empty:
         st.info("No scorecard yet: the warehouse has no complete month of posts. It appears after the "
