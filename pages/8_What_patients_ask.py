@@ -39,10 +39,10 @@ answers = (data.query(theme_queries.best_answers, chosen, top=theme_queries.EVER
 good_answers = None if answers is None else tuple(sorted(themes.good_quotes(answers)))
 
 # --- themes by volume --------------------------------------------------------------------------
-st.subheader("Themes by volume")
+st.header("Themes by volume")
 by_volume = data.table(theme_queries.theme_summary, themes.theme_table, chosen, national=national,
                        shown_themes=shown_themes, good_answers=good_answers)
-tables.show(by_volume, hide_index=True)
+tables.show(by_volume, "themes", chosen, hide_index=True)
 st.caption(
     "Change: questions in these dates against the same number of days before (— when the data "
     "do not reach back that far). Answered: the share of the theme's questions with an answer "
@@ -51,7 +51,7 @@ st.caption(
     "found: an unflagged answer that speaks to the theme, to a question in these dates and places "
     "that you may see, which the draft FAQ quotes (sign in to see).")
 
-st.subheader("Gaps: frequent themes answered rarely, slowly or never well")
+st.header("Gaps: frequent themes answered rarely, slowly or never well")
 gaps = data.table(theme_queries.theme_summary, themes.gaps_table, chosen, national=national,
                   shown_themes=shown_themes, good_answers=good_answers)
 if gaps.empty and themes.too_few_to_tell(by_volume):
@@ -59,7 +59,7 @@ if gaps.empty and themes.too_few_to_tell(by_volume):
 elif gaps.empty:
     st.success(themes.GAPS_CLEAR)
 else:
-    tables.show(gaps, hide_index=True)
+    tables.show(gaps, "gaps", chosen, hide_index=True)
     st.caption(f"Listed: themes asked at least {themes.GAP_MIN_QUESTIONS} times (as shown) that are "
                "answered under half the time, wait over three days at the median (or fewer than half "
                "answered so far), or have no good answer found yet. A hidden figure is never a reason.")
@@ -82,16 +82,16 @@ def one_theme(asked, answers) -> None:
     if shown.empty:
         st.caption("No answer to this theme's questions is within your access yet.")
         return
-    tables.show(shown, hide_index=True,
+    tables.show(shown, "best answers", None, hide_index=True,
                 column_config={"Answer (identifiers removed)": st.column_config.TextColumn(width="large")})
     st.caption(themes.SCORE_NOTE)
 
 
-st.subheader("A theme: what patients ask and the best answers found")
+st.header("A theme: what patients ask and the best answers found")
 if page.rows_visible("example questions and answers"):
     one_theme(data.query(theme_queries.theme_examples, chosen, top=theme_queries.EVERY_THEME), answers)
 
-st.subheader("Draft FAQ")
+st.header("Draft FAQ")
 st.markdown(f"The {faq.TOP_THEMES} busiest themes as questions, each with up to "
             f"{faq.ANSWERS_PER_THEME} of the best answers found, quoted with names and identifiers "
             "removed and attributed to a role and a trust. " + faq.DRAFT_NOTE)
