@@ -16,13 +16,15 @@ For each page, over the fixed filter scenarios of ``bench/scenarios.py``:
 * **open**: a new tab (a new Streamlit session; the browser's HTTP cache is warm, as for
   someone who has used the dashboard before) loads the page's URL with the scenario's filters
   in it, timed from navigation start until the page has *settled*;
-* **change**: in one tab, the sidebar filters are changed as a person does it: the region
+* **change**: in one tab, the sidebar filters are changed to the next ``repeat`` scenarios
+  (the same kinds of filters on other days, so nothing is served from what the opens cached)
+  as a person does it: the region
   multiselect ("Clear all", then picking each region from the list) and the dates (typing
   the day, month and year into the date field, then Escape, which commits them); each action
   is timed from the input event (pointer or key) that commits it until the page has settled.
 
 *Settled* (checked in the page, on every animation frame and DOM change, by
-:data:`PROBE`): Streamlit's script state is ``notRunning`` (the "running" status is gone),
+``bench/browser_probe.js``): Streamlit's script state is ``notRunning`` (the "running" status is gone),
 no element is marked stale (``data-stale="true"``, the greyed elements of the previous run),
 no skeleton placeholder is left (``stSkeleton``, ``stAppSkeleton``), the page heading is
 shown, and every plotly chart's div has drawn (``.main-svg`` present and plotly's
@@ -202,7 +204,9 @@ class Tab:
     def __init__(self, context, heading: str):
         self.page = context.new_page()
         self.page.set_default_timeout(TIMEOUT_MS)
-        self.page.add_init_script(PROBE)
+        # the heading to wait for and "one script run" are set before the app's scripts run, so
+        # that tabs navigated without waiting (bench/browser_users.py) are judged the same way
+        self.page.add_init_script(PROBE + f"\nwindow.__bench.heading = {json.dumps(heading)}; window.__bench.want = 1;")
         self.frames: list[int] = []  # sizes of websocket frames received, as Playwright saw them
         self.page.on("websocket", lambda ws: ws.on("framereceived", self._received))
         self.cdp = context.new_cdp_session(self.page)
@@ -324,7 +328,9 @@ def _summary(samples: list[dict]) -> dict:
 
 
 def measure_page(context, base: str, page: str, repeat: int, region_names: dict) -> dict:
-    """Opens and filter changes of one page (or the floor) over scenarios 1..repeat."""
+    """Opens of one page (or the floor) over scenarios 1..repeat, then filter changes in one
+    tab over scenarios repeat+1..2*repeat: the same kinds of filters on other days, so that no
+    change is served from the results the opens cached on the server."""
     heading = HEADINGS.get(page, "Floor")
     path = "" if page in FLOORS else url_path(page)
     opens, changes = [], []
@@ -339,7 +345,7 @@ def measure_page(context, base: str, page: str, repeat: int, region_names: dict)
         default = scenarios.scenario(0)
         tab.open(f"{base}/{path}?{query_string(default)}")
         current, dates = [region_names[r] for r in default.regions], (default.start, default.end)
-        for i in range(1, repeat + 1):
+        for i in range(repeat + 1, 2 * repeat + 1):
             wanted = scenarios.scenario(i)
             names = [region_names[r] for r in wanted.regions]
             changes.extend(set_regions(tab, names, current))
@@ -491,6 +497,7 @@ def main(argv=None) -> int:
     parser.add_argument("--pages", nargs="+", help="only these page files (default: every page)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers when killed
     result = measure(args.data.resolve(), args.repeat, args.pages)
     print_report(result)
     if args.json:
