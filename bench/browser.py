@@ -373,20 +373,21 @@ def data_facts(data: Path) -> tuple[dict[str, str], date]:
         con.close()
 
 
-def measure(data: Path, repeat: int = 7, pages: list[str] | None = None, log_dir: Path | None = None) -> dict:
-    """Every page (and the floor), opened and changed ``repeat`` times each."""
+def measure(data: Path, repeat: int = 7, pages: list[str] | None = None, log_dir: Path | None = None,
+            floor: bool = True) -> dict:
+    """Every page (and, with ``floor``, the floor), opened and changed ``repeat`` times each."""
     names, last_day = data_facts(data)
     # The scenarios end on the data's last day: the date field refuses a day past it, so a
     # typed range ending later would never commit (a demo ending on 31 Oct may have no posts
     # that day).
     previous, scenarios.LAST_DAY = scenarios.LAST_DAY, last_day
     try:
-        return _measure(data, repeat, pages or list(HEADINGS), names, log_dir)
+        return _measure(data, repeat, pages or list(HEADINGS), names, log_dir, FLOORS if floor else {})
     finally:
         scenarios.LAST_DAY = previous
 
 
-def _measure(data: Path, repeat: int, pages: list[str], names: dict, log_dir: Path | None) -> dict:
+def _measure(data: Path, repeat: int, pages: list[str], names: dict, log_dir: Path | None, floors: dict) -> dict:
     from playwright.sync_api import sync_playwright
 
     env = dict(os.environ, RADSOME_DATA=str(data), RADSOME_OPEN_DEMO="1")
@@ -406,7 +407,7 @@ def _measure(data: Path, repeat: int, pages: list[str], names: dict, log_dir: Pa
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 context = browser.new_context(viewport=VIEWPORT)
-                for floor, chart in FLOORS.items():
+                for floor, chart in floors.items():
                     (floor_dir / "floor.py").write_text(
                         f"REGIONS = {sorted(names.values())!r}\nCHART = {chart!r}\n" + FLOOR_PAGE)
                     with serve(floor_dir, "floor.py", env, logs / f"floor-{chart}.log") as (base, _):
@@ -496,9 +497,10 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=7, help="filter scenarios per page (default 7)")
     parser.add_argument("--pages", nargs="+", help="only these page files (default: every page)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument("--no-floor", action="store_true", help="skip the floor (re-timing a few pages)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers when killed
-    result = measure(args.data.resolve(), args.repeat, args.pages)
+    result = measure(args.data.resolve(), args.repeat, args.pages, floor=not args.no_floor)
     print_report(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))
