@@ -1,7 +1,10 @@
-"""The themes' median waits (warehouse.theme_queries.theme_medians) come from one vectorised
-Kaplan–Meier pass over every theme's histogram (stats.km_medians), equal to one fit per theme.
-At 1 M posts, one fit per theme (208 themes) took 2.7 s of the What patients ask page's every
-filter change (issue #16)."""
+"""Kaplan–Meier on the dashboard's path, made cheaper without changing a digit (issue #16):
+the themes' median waits (warehouse.theme_queries.theme_medians) come from one vectorised pass
+over every theme's histogram (stats.km_medians), equal to one fit per theme (at 1 M posts one
+fit per theme, 208 themes, took 2.7 s of every filter change of What patients ask); and
+stats.km_from_counts sums counts per time with numpy, not a pandas groupby (32 -> 8-12 ms for
+1,200 bins; it runs several times per filter change of Overview, Patient questions and
+Response times)."""
 from __future__ import annotations
 
 import math
@@ -52,3 +55,26 @@ def test_no_histogram():
     empty = pd.DataFrame(columns=["theme_id", "bin_s", "events", "censored"])
     found = theme_queries.theme_medians(empty)
     assert found.empty and list(found.columns) == ["theme_id", "median_wait_seconds", "n_timed"]
+
+
+def _km_from_counts_with_groupby(t, e, c) -> pd.DataFrame:
+    """The counts per time as km_from_counts summed them before (the oracle)."""
+    return (pd.DataFrame({"time_s": np.append(np.asarray(t, float), 0.0), "events": np.append(np.asarray(e, float), 0),
+                          "censored": np.append(np.asarray(c, float), 0)})
+            .groupby("time_s", sort=True, as_index=False).sum())
+
+
+def test_km_from_counts_sums_per_time_as_before_without_a_groupby(monkeypatch):
+    rng = np.random.default_rng(5)
+    t = rng.integers(0, 300, 2000) * 60.0  # repeated times, unsorted, a 0 among them
+    e, c = rng.integers(0, 4, t.size), rng.integers(0, 2, t.size)
+    expected = _km_from_counts_with_groupby(t, e, c)
+
+    def no_groupby(*args, **kwargs):
+        raise AssertionError("a pandas groupby per curve")
+
+    monkeypatch.setattr(pd.DataFrame, "groupby", no_groupby)
+    curve = stats.km_from_counts(t, e, c)
+    for column in ("time_s", "events", "censored"):
+        assert curve[column].tolist() == expected[column].tolist()
+    assert curve["at_risk"].iloc[0] == e.sum() + c.sum()  # everyone is at risk at 0
