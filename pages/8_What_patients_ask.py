@@ -11,7 +11,11 @@ from warehouse import theme_queries
 ANSWERS_SHOWN = 5
 
 chosen = page.start("What patients ask", ":material/forum:")
-national = page.national(chosen)  # anything narrower hides counts of 1-7 and rounds the rest
+# Counts per theme are a breakdown, which is a narrowing (docs/methods.md "Disclosure control"):
+# below national level at every level of the filters, so counts of 1-7 are hidden and the rest
+# rounded even over all trusts and all days (else the all-trusts count minus each region's
+# would pin a region's hidden count).
+national = page.national(chosen, narrowed=True)
 
 st.markdown(
     "Patient questions grouped into **themes** within each topic: questions that use the same "
@@ -19,15 +23,19 @@ st.markdown(
     "labels are generated from the words the questions share; a service renames, merges or "
     "splits themes in the themes register (`python -m ingest themes`).")
 
-summary = data.query(theme_queries.theme_summary, chosen)
+# A theme is listed only where it was asked 8+ times over every place in these dates (ui.themes.listable)
+shown_themes = themes.listable(data.query(theme_queries.theme_summary, themes.everywhere(chosen)))
+summary = themes.listed(data.query(theme_queries.theme_summary, chosen), shown_themes)
 if summary.empty:
-    st.info("No themed patient questions in the chosen dates and filters. A theme needs at least "
-            "5 similar questions from 3 people; widen the dates or clear a filter.")
+    st.info("No theme of patient questions to list in the chosen dates and filters. A theme needs at "
+            "least 5 similar questions from 3 people, and is listed where it was asked 8 times or more "
+            "over all places in the dates; widen the dates or clear a filter.")
     st.stop()
 
 # --- themes by volume --------------------------------------------------------------------------
 st.subheader("Themes by volume")
-tables.show(data.table(theme_queries.theme_summary, themes.theme_table, chosen, national=national),
+tables.show(data.table(theme_queries.theme_summary, themes.theme_table, chosen, national=national,
+                       shown_themes=shown_themes),
             hide_index=True)
 st.caption(
     "Change: questions in these dates against the same number of days before (— when the data "
@@ -37,7 +45,8 @@ st.caption(
     "found: an unflagged answer that speaks to the theme, anywhere in the data.")
 
 st.subheader("Gaps: frequent themes answered rarely, slowly or never well")
-gaps = data.table(theme_queries.theme_summary, themes.gaps_table, chosen, national=national)
+gaps = data.table(theme_queries.theme_summary, themes.gaps_table, chosen, national=national,
+                  shown_themes=shown_themes)
 if gaps.empty:
     st.success(f"No theme asked {themes.GAP_MIN_QUESTIONS} times or more is answered rarely, slowly "
                "or without a good answer in these dates.")
@@ -82,9 +91,11 @@ st.markdown(f"The {faq.TOP_THEMES} busiest themes as questions, each with up to 
             f"{faq.ANSWERS_PER_THEME} of the best answers found, quoted with names and identifiers "
             "removed and attributed to a role and a trust. " + faq.DRAFT_NOTE)
 if answers is not None:
-    document = faq.for_page(summary, answers, chosen, national=national, synthetic=data.is_synthetic())
+    document = faq.for_page(summary, answers, chosen, synthetic=data.is_synthetic(), shown_themes=shown_themes)
     tables.download_document(faq.render(document, "md"), "draft FAQ", chosen, key="faq_md",
                              file_name="draft-faq.md", mime=faq.FORMATS["md"][0], label="Draft FAQ (Markdown)")
+    tables.download_document(faq.render(document, "docx"), "draft FAQ", chosen, key="faq_docx",
+                             file_name="draft-faq.docx", mime=faq.FORMATS["docx"][0], label="Draft FAQ (Word)")
     tables.download(faq.table(document), "draft FAQ entries", chosen, key="faq_csv", file_stem="draft-faq")
     with st.expander("Preview the draft FAQ"):
         st.text(faq.markdown(document))
@@ -93,5 +104,7 @@ else:
             "are shown.", icon="🔒")
 
 st.caption(
-    "Small numbers: below national level counts of 1–7 show as * and others are rounded to the "
-    "nearest 5; shares and waits over hidden counts are hidden (NHS Digital's disclosure control).")
+    "Small numbers: counts per theme are a breakdown, so even over all trusts and all days counts of "
+    "1–7 show as * and others are rounded to the nearest 5, shares and waits over hidden counts are "
+    "hidden, and a theme asked fewer than 8 times over all places in the dates is not listed "
+    "(NHS Digital's disclosure control).")

@@ -100,6 +100,7 @@ def manager_yaml(world, **extra) -> str:
 
 # --- every due event once ------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_overdue_questions_reach_smtp_and_webhooks_exactly_once_across_runs(world, monkeypatch):
     expected = expected_questions(world)
     region_expected = expected_questions(world, "region")
@@ -141,6 +142,7 @@ def test_overdue_questions_reach_smtp_and_webhooks_exactly_once_across_runs(worl
     assert set(audited["user"]) == {"manager@nhs.net", "lead@nhs.net", "admin@nhs.net"}
 
 
+@pytest.mark.slow
 def test_a_trust_manager_gets_only_their_trust_and_text_only_when_asked(world, monkeypatch):
     texts = dict(query(world["folder"], f"""
         SELECT 'question:' || q.platform || ':' || q.post_id, p.text FROM patient_questions q
@@ -209,6 +211,7 @@ def test_subscriptions_the_register_does_not_allow_are_refused_by_file_line_and_
 
 # --- failures, retries, audit ------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_refusing_server_fails_each_event_without_retrying_then_a_later_run_delivers_once(world, monkeypatch):
     expected = expected_questions(world)
     with SmtpServer() as smtp:
@@ -333,6 +336,7 @@ def test_dry_run_sends_and_records_nothing(world, monkeypatch):
 
 # --- the other events ------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_high_flags_spc_concerns_and_failing_connectors(world, monkeypatch, tmp_path):
     folder = world["folder"]
     flags = {f"flag:{p}:{i}:{r}" for p, i, r in query(folder, f"""
@@ -424,6 +428,7 @@ def connector_keys(folder) -> set[str]:
 
 # --- the digest --------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_weekly_digest_once_a_week_with_scorecard_html_and_a_defused_csv(world, monkeypatch):
     monday = datetime(2025, 7, 7, 7, tzinfo=timezone.utc)
     with SmtpServer() as smtp:

@@ -195,6 +195,7 @@ def test_labelled_data_holds_ids_hashes_and_labels_never_text(audit_data, read_p
     assert list(out["questions"].columns) == ["record_id", "text_sha", "patient_question", "source", "model_version"]
 
 
+@pytest.mark.slow
 def test_precision_from_reviews_counts_upheld_and_dismissed_flags(audit_data, read_published):
     flags = read_published(audit_data, "SELECT platform, post_id, rule_id, family FROM flags"
                                        " WHERE author_role IN ('professional', 'organisation') ORDER BY 1, 2, 3 LIMIT 5")

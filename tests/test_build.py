@@ -53,6 +53,7 @@ def test_registry_gives_role_and_trust(data_dir, tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_duplicated_key_fails_the_build_and_keeps_the_published_file(data_dir, tmp_path):
     jobs.import_file(write_jsonl(tmp_path / "p.jsonl", [post("1"), post("2")]))
     build()
@@ -70,6 +71,7 @@ def test_duplicated_key_fails_the_build_and_keeps_the_published_file(data_dir, t
     assert not list(config.data_dir().glob("*.building-*"))
 
 
+@pytest.mark.slow
 def test_null_key_fails_the_build(data_dir, tmp_path):
     jobs.import_file(write_jsonl(tmp_path / "p.jsonl", [post("1")]))
     models = tmp_path / "models"

@@ -3,27 +3,37 @@ opened as a browser would (AppTest, the seeded demo warehouse) and attacked with
 (tests/disclosure_attacks.py): counts against the rule, numbers derived from a hidden count,
 bars dropped instead of drawn as "*", totals minus parts, shares and rates inverted through
 their rounded denominators (the floats a chart's JSON carries), funnel centre lines, and
-Kaplan–Meier steps. Truth comes from the warehouse's own query functions (exact counts).
+Kaplan–Meier steps, and on What patients ask the themes' counts in the tables, the draft FAQ's
+preview and every file the page offers (Markdown, Word, CSV, Excel), and a theme's national
+count minus its count in every region. Truth comes from the warehouse's own query functions
+(exact counts).
 
 "National" is the view with no narrowing at all: every day of the data, no region, trust,
 platform or search; any other view is below national level."""
 from __future__ import annotations
 
+import io
 import json
+import re
 
 import pandas as pd
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import app_test as app_test_module
 
 from tests import disclosure_attacks as attack
 from tests.support import published_queries
 from tests.test_app import HOME, QUESTIONS_PAGE, RESPONSE_PAGE, open_page
-from warehouse import flag_queries, queries, question_queries
+from tests.support import xlsx_rows
+from warehouse import flag_queries, queries, question_queries, theme_queries
 from warehouse.queries import Filters
 
 pytestmark = [pytest.mark.app, pytest.mark.slow]
 
 FLAGS_PAGE, POLICY_PAGE = "pages/5_Guideline_flags.py", "pages/6_Policy_comparison.py"
 HEALTH_PAGE = "pages/7_Data_health.py"  # over all the data whatever the filters: walked once
+THEMES_PAGE = "pages/8_What_patients_ask.py"
+FAQ_FILES = {"faq_md": "md", "faq_docx": "docx", "faq_csv": "csv", "faq_csv_xlsx": "xlsx"}  # button keys
 FIRST, LAST = "2023-07-02", "2025-06-30"  # the seeded demo's days
 FILTER_SETS = {  # name -> URL parameters
     "everything": {"from": FIRST, "to": LAST},
@@ -42,6 +52,7 @@ DERIVED_OVER = {  # a table's derived column -> the shown count columns it is co
     "Flags per 1,000 posts (95% CI)": ("Flags", "Staff posts"), "Answered": ("Questions",),
     "Within target": ("Questions",), "Share (95% CI)": ("Questions",),
     "Share": ("Answered questions", "Answer stamped before its question"),
+    "Change on the period before": ("Questions",), "Within the trust's target": ("Questions",),
 }
 
 
@@ -222,9 +233,57 @@ def _curve_findings(page: str, spec: dict, answered: int, still_open: int) -> li
     return found
 
 
+_ASKED = re.compile(r"Asked ([\d,*]+) times")
+
+
+def _faq_findings(where: str, text: str) -> list[str]:
+    """The draft FAQ's "Asked N times" (each a theme's count) follow the rule; after "Asked 1 to
+    7 times" no share or wait (over the hidden count) follows."""
+    found = []
+    for shown in _ASKED.findall(text):
+        SEEN.add(f"faq {where.rsplit(' ', 1)[-1]}")
+        found += attack.count_rule(f"{where} 'Asked {shown} times'", shown)
+    for line in re.findall(r"Asked 1 to 7 times[^\n]*", text):
+        SEEN.add(f"faq {where.rsplit(' ', 1)[-1]}")
+        if "answered" in line or "median wait" in line:
+            found.append(f"{where}: {line[:80]!r}: a share or wait over a hidden count")
+    return found
+
+
+def _served_text(data, fmt: str) -> str:
+    """A downloaded file as the text a person reads in it."""
+    if callable(data):
+        data = data()
+    if fmt == "docx":
+        import docx  # noqa: PLC0415
+        document = docx.Document(io.BytesIO(data))
+        return "\n".join([p.text for p in document.sections[0].header.paragraphs]
+                         + [p.text for p in document.paragraphs])
+    if fmt == "xlsx":
+        return "\n".join("\t".join(row) for row in xlsx_rows(data))
+    return data.decode("utf-8-sig") if isinstance(data, bytes) else str(data)
+
+
+def _themes_findings(page: str, at, served: dict) -> list[str]:
+    """What patients ask: the FAQ's preview and every FAQ file the page offers (the tables are
+    attacked with every page's)."""
+    preview = [t.value for t in at.text if t.value.startswith("# What patients ask")]
+    found = [f for text in preview for f in _faq_findings(f"{page} preview", text)]
+    for key, fmt in FAQ_FILES.items() if preview else ():  # no theme to list: no FAQ at all
+        try:
+            button = at.download_button(key=key)
+        except KeyError:
+            found.append(f"{page}: no {fmt} download of the draft FAQ")
+            continue
+        data = served.get(button.proto.deferred_file_id) or served.get(button.proto.url)
+        assert data is not None, (key, "the file the button serves was not recorded")
+        found += _faq_findings(f"{page} {fmt}", _served_text(data, fmt))
+    return found
+
+
 # --- one page under one filter set -----------------------------------------------------------------
 
-def _walk(page: str, params: dict, query) -> tuple[list[str], bool]:
+def _walk(page: str, params: dict, query, served: dict | None = None) -> tuple[list[str], bool]:
     at = open_page(page, params)
     assert not at.exception, (page, params, at.exception)
     f = _filters(at)
@@ -297,6 +356,9 @@ def _walk(page: str, params: dict, query) -> tuple[list[str], bool]:
                 found += _funnel_findings(page, spec, 1000.0, None)
     elif page == HEALTH_PAGE:  # answers stamped early, per platform: the tables' rule above
         truth = {}
+    elif page == THEMES_PAGE:  # a breakdown by theme: never national, whatever the filters
+        truth = {}
+        found += _themes_findings(page, at, served if served is not None else {})
     else:  # Policy comparison
         truth = {}
         for spec in specs:
@@ -314,28 +376,82 @@ def _walk(page: str, params: dict, query) -> tuple[list[str], bool]:
     return found, national
 
 
-PAGES = (HOME, QUESTIONS_PAGE, RESPONSE_PAGE, FLAGS_PAGE, POLICY_PAGE)
+PAGES = (HOME, QUESTIONS_PAGE, RESPONSE_PAGE, FLAGS_PAGE, POLICY_PAGE, THEMES_PAGE)
+
+
+@pytest.fixture
+def served(monkeypatch) -> dict:
+    """What the page's download buttons would serve: file id or URL -> the bytes (or the
+    callable a deferred button calls on click)."""
+    files: dict = {}
+
+    class Recording(MediaFileManager):
+        def add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
+            url = super().add(path_or_data, mimetype, coordinates, file_name, is_for_static_download)
+            files[url] = path_or_data
+            return url
+
+        def add_deferred(self, data_callable, *args, **kwargs):
+            file_id = super().add_deferred(data_callable, *args, **kwargs)
+            files[file_id] = data_callable
+            return file_id
+
+    monkeypatch.setattr(app_test_module, "MediaFileManager", Recording)
+    return files
 
 
 @pytest.mark.parametrize("name", list(FILTER_SETS))
-def test_no_hidden_number_can_be_backed_out(name, demo_data, use_data):
+def test_no_hidden_number_can_be_backed_out(name, demo_data, use_data, served):
     use_data(demo_data)
     query, close = published_queries(demo_data)
     try:
         found = []
         for page in PAGES + ((HEALTH_PAGE,) if name == "everything" else ()):
-            findings, _ = _walk(page, FILTER_SETS[name], query)
+            findings, _ = _walk(page, FILTER_SETS[name], query, served)
             found += findings
     finally:
         close()
     assert not found, f"{len(found)} disclosures under {name!r}:\n" + "\n".join(found)
 
 
+def test_a_themes_count_is_not_its_national_count_minus_the_regions(demo_data, use_data):
+    """Differencing across filters on What patients ask: over the same days, a theme's count in
+    the all-trusts view minus its count in every region (and the posts with no region) must
+    not pin a region's hidden count."""
+    use_data(demo_data)
+    query, close = published_queries(demo_data)
+    found, compared = [], 0
+    try:
+        regions = list(query(queries.region_options)["region_code"])
+        views = {"": open_page(THEMES_PAGE, FILTER_SETS["everything"])}
+        for region in regions:
+            views[region] = open_page(THEMES_PAGE, FILTER_SETS["everything"] | {"region": region})
+        shown = {}
+        for region, at in views.items():
+            assert not at.exception, (region, at.exception)
+            table = next((t.value for t in at.dataframe if "Theme id" in t.value.columns
+                          and "Good answer found" in t.value.columns), pd.DataFrame())
+            shown[region] = dict(zip(table.get("Theme id", []), table.get("Questions", [])))
+        truth = {r: query(theme_queries.theme_summary, _filters(views[r])).set_index("theme_id")["n_questions"]
+                 for r in regions}
+        for theme, total in shown[""].items():
+            parts = [shown[r].get(theme, "0") for r in regions]
+            if any(str(p).strip() == attack.HIDDEN for p in parts):
+                compared += 1
+            found += attack.subtraction(f"{THEMES_PAGE} theme {theme}: all trusts minus each region", total, parts,
+                                        [int(truth[r].get(theme, 0)) for r in regions])
+    finally:
+        close()
+    assert compared, "no theme hidden in a region: the attack tried nothing"
+    assert not found, "\n".join(found)
+
+
 def test_the_walk_looked_at_everything(demo_data, use_data):
     """Run after the filter sets (same module, in order): every kind of number was attacked."""
     if not SEEN:
         pytest.skip("run with the filter-set tests")
-    expected = {"table " + p for p in (HOME, QUESTIONS_PAGE, FLAGS_PAGE, POLICY_PAGE, HEALTH_PAGE)} | {
+    expected = {"table " + p for p in (HOME, QUESTIONS_PAGE, FLAGS_PAGE, POLICY_PAGE, HEALTH_PAGE, THEMES_PAGE)} | {
+        "faq preview", "faq md", "faq docx", "faq csv", "faq xlsx",
         "heatmap", "curve", "curves by group", "series Posts", "series Questions", "series Questions by topic",
         "series Questions by region", "bars posts by region", "bars topics", "bars flags by family",
         "bars flags by rule",

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pytest
 from markdown_it import MarkdownIt
 
 from alerts import config as alerts_config
@@ -50,6 +51,7 @@ SCRIPTS = {
     "warehouse/enrich/train_questions.py": "python -m warehouse.enrich.train_questions",
     "warehouse/rules/train_flags.py": "python -m warehouse.rules.train_flags",
     "ui/faq.py": "python -m warehouse faq",  # run by that command as a child process
+    "warehouse/theme_tune.py": "python -m warehouse.theme_tune",
 }
 # The heading in docs/connectors.md that documents each connector.
 CONNECTOR_SECTIONS = {
@@ -234,6 +236,7 @@ def test_every_clause_family_is_in_docs_methods_with_its_editions():
         assert row[1].count("`") == 2 * len(editions), f"{family}: an edition listed is not in the register"
 
 
+@pytest.mark.slow
 def test_docs_methods_states_each_flag_familys_precision_and_recall_as_measured():
     """#13: precision and recall per family in the docs, kept true: the rules-4 table's test and
     written-test rows are what ``python -m warehouse evaluate --rules`` measures now (rules-3

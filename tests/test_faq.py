@@ -1,4 +1,4 @@
-"""The draft FAQ of what patients ask (issue #19), Markdown and CSV, from the command line
+"""The draft FAQ of what patients ask (issue #19), Markdown, HTML, Word and CSV, from the command line
 (``python -m warehouse faq``): answers are quoted without greetings, sign-offs or identifiers and
 attributed to a role and a trust, no patient's words appear (not even redacted), and counts
 below national level are suppressed. A real warehouse built from posts with identifiers."""
@@ -16,6 +16,7 @@ from tests.support import run_cli, write_jsonl
 from ui import faq
 from warehouse.build import build
 
+pytestmark = pytest.mark.slow  # every test runs the CLI as a user does (the slow tier's end to end)
 
 UTC = timezone.utc
 START = datetime(2025, 3, 3, 9, tzinfo=UTC)
@@ -27,6 +28,9 @@ QUESTIONS = [
     f"Deodorant before the mammogram, yes or no? my nhs number is {NHS_NUMBER}",
     "Can I use antiperspirant before a mammogram on Tuesday",
     "No deodorant before the mammogram, is that right?",
+    "Is roll-on deodorant allowed before my mammogram appointment?",
+    "Do I have to avoid deodorant before a mammogram?",
+    "deodorant and mammogram, what is the rule?",
 ]
 ANSWER = (f"Hi Sue, please don't wear deodorant or talc on the day: it can show on the images. "
           f"Ring us on {PHONE} if unsure. See nhs.uk for more. - Rachel, Breast Screening Team")
@@ -67,18 +71,32 @@ def test_the_faq_command_quotes_answers_without_identifiers_and_hides_small_coun
     done = run_cli("warehouse", "faq", *place, "--from", "2025-03-01", "--to", "2025-03-31",
                    "--format", fmt, "--out", str(out), env=env)
     assert done.returncode == 0, done.stderr
-    text = out.read_bytes().decode("utf-8-sig")
+    text = read_back(out, fmt)
     assert "Draft for review by the service" in text
+    assert "1 Mar 2025 to 31 Mar 2025" in text  # the dates it came from
     assert "please don" in text.lower() and "wear deodorant or talc" in text  # the answer is quoted
     for secret in SECRET_WORDS:
         assert secret.lower() not in text.lower(), secret
     for question in QUESTIONS:  # no patient's words, not even redacted
         assert question[:25].lower() not in text.lower()
-    if place:  # one trust: 6 questions show as "1 to 7", never as 6
-        assert "Asked 1 to 7 times" in text and "Asked 6 times" not in text
-    else:
-        assert "Asked 6 times" in text
+    # 9 questions show as 10, never as 9: for one trust, and over all trusts too (counts per
+    # theme are a breakdown; exact there, all trusts minus each region would pin a region's)
+    assert "Asked 10 times" in text and "Asked 9 times" not in text
     assert "Leeds" in text or "RR8" in text  # attributed to the trust, not a person
+
+
+@pytest.mark.parametrize("fmt", ["md", "docx"])
+def test_a_theme_asked_1_to_7_times_is_not_listed(identifiers, tmp_path, fmt):
+    """Over 3 to 6 March the theme was asked 4 times in all: listed nowhere, not even as "*" (a
+    "*" says "at least once", which differencing across places can pin), its answers not quoted."""
+    out = tmp_path / f"faq.{fmt}"
+    env = os.environ | {config.DATA_ENV: str(identifiers), config.PSEUDONYM_KEY_ENV: TEST_KEY}
+    done = run_cli("warehouse", "faq", "--trust", "RR8", "--from", "2025-03-01", "--to", "2025-03-06",
+                   "--format", fmt, "--out", str(out), env=env)
+    assert done.returncode == 0, done.stderr
+    text = read_back(out, fmt)
+    assert "No theme of patient questions to list" in text and "Draft for review" in text
+    assert "Asked" not in text and "deodorant" not in text.lower()
 
 
 def test_the_faq_command_names_a_bad_trust(identifiers, tmp_path):
@@ -91,7 +109,7 @@ def test_the_pages_faq_files_csv_and_excel_hold_no_identifier(identifiers):
     """The page's download of the FAQ table (ui.tables.download: CSV and Excel) from the same
     document, read back as a spreadsheet shows it."""
     from tests.support import published_queries, xlsx_rows
-    from ui import tables
+    from ui import tables, themes
     from warehouse import theme_queries
     from warehouse.queries import Filters
     from datetime import date
@@ -100,14 +118,15 @@ def test_the_pages_faq_files_csv_and_excel_hold_no_identifier(identifiers):
     try:
         filters = Filters(date(2025, 3, 1), date(2025, 3, 31), trusts=("RR8",))
         document = faq.for_page(query(theme_queries.theme_summary, filters),
-                                query(theme_queries.best_answers, filters, limit=10), filters,
-                                national=False, synthetic=False)
+                                query(theme_queries.best_answers, filters, limit=10), filters, synthetic=False,
+                                shown_themes=themes.listable(query(theme_queries.theme_summary,
+                                                                   themes.everywhere(filters))))
     finally:
         close()
     frame = faq.table(document)
     cells = [c for row in xlsx_rows(tables.to_xlsx(frame)) for c in row]
     text = "\n".join(cells) + tables.to_csv(frame).decode("utf-8-sig")
-    assert "wear deodorant or talc" in text and "Asked 1 to 7 times." in cells
+    assert "wear deodorant or talc" in text and any(c.startswith("Asked 10 times;") for c in cells), cells
     for secret in SECRET_WORDS:
         assert secret.lower() not in text.lower(), secret
 
@@ -123,6 +142,44 @@ def test_html_shows_hostile_answer_text_as_text():
     assert faq.SYNTHETIC_NOTE in html_unescape(page)
     text = faq.render(hostile, "md").decode()
     assert "<script>" not in text and "[x](javascript" not in text  # brackets escaped: no link
+
+
+def read_back(path, fmt: str) -> str:
+    """The text a person would read in the file: a Word document is opened with python-docx
+    (paragraphs and the page header), every other format decoded."""
+    if fmt != "docx":
+        return path.read_bytes().decode("utf-8-sig")
+    import docx
+    document = docx.Document(str(path))
+    header = [p.text for p in document.sections[0].header.paragraphs]
+    return "\n".join(header + [p.text for p in document.paragraphs])
+
+
+def test_word_shows_hostile_answer_text_as_text_and_marks_every_page_a_draft(tmp_path):
+    """A quote holding markup, a field code, a link and control characters is one plain text run
+    in the Word FAQ: no hyperlink or field element, the characters Word cannot hold dropped, the
+    draft note in the page header and the body, and the same lines as the Markdown."""
+    import docx
+    hostile = faq.Faq(title="What patients ask: t", where="t", period="1 March 2025 to 31 March 2025",
+                      counts_note="Counts below national level: 1–7 show as *", synthetic=True,
+                      entries=(faq.Entry("Questions about deodorant", "deodorant (theme prep-abcdef)",
+                                         "Asked 1 to 7 times.",
+                                         (('<w:fldSimple w:instr="HYPERLINK x"/> =HYPERLINK("http://x.example") '
+                                           'see https://www.nhs.uk\x07 {DDEAUTO c:\\x}', "Staff at X"),), None),))
+    path = tmp_path / "faq.docx"
+    path.write_bytes(faq.render(hostile, "docx"))
+    document = docx.Document(str(path))
+    body = document.element.body.xml
+    assert "<w:hyperlink" not in body and "<w:fldSimple" not in body and "<w:instrText" not in body
+    texts = [p.text for p in document.paragraphs]
+    assert '“<w:fldSimple w:instr="HYPERLINK x"/> =HYPERLINK("http://x.example") see https://www.nhs.uk ' \
+           '{DDEAUTO c:\\x}”' in texts  # \x07 dropped, the rest as written
+    assert document.sections[0].header.paragraphs[0].text == faq.DRAFT_NOTE
+    assert texts.count(faq.DRAFT_NOTE) == 1 and faq.SYNTHETIC_NOTE in texts
+    assert "Questions asked from 1 March 2025 to 31 March 2025, t." in texts and "— Staff at X" in texts
+    assert document.paragraphs[0].style.name == "Title" and document.core_properties.title == hostile.title
+    lines = [text.replace("\x07", "") for _, text in faq._lines(hostile)]
+    assert [t for t in texts if t] == lines  # the same document as every other format
 
 
 def html_unescape(page: str) -> str:

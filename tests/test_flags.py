@@ -59,6 +59,7 @@ POLICY = """
 """
 
 
+@pytest.mark.slow
 def test_a_post_is_judged_under_the_policy_in_force_on_its_day(data_dir, tmp_path):
     _load(tmp_path, [
         post("before", author_id="jo", text="DM me and I'll sort it", created_at="2025-03-31T22:30:00+00:00"),
@@ -73,6 +74,7 @@ def test_a_post_is_judged_under_the_policy_in_force_on_its_day(data_dir, tmp_pat
     assert ("advice", "ADVICE-INDIVIDUAL", "low", "2") in rows
 
 
+@pytest.mark.slow
 def test_demo_policies_override_only_real_rules_and_load_with_the_demo(data_dir):
     rules = {r.rule_id for r in packs.RULES}
     jobs.run_demo(n_posts=2_000, seed=7, end=datetime(2025, 6, 30, tzinfo=timezone.utc))
@@ -115,6 +117,7 @@ LOCAL_POLICY = """
 """
 
 
+@pytest.mark.slow
 def test_local_policy_rules_fire_only_where_the_policy_in_force_switches_them_on(data_dir, tmp_path):
     bare, views = "Radiographer at Leeds", "Radiographer at Leeds. Views my own."
     load_and_build(tmp_path, [
@@ -147,6 +150,7 @@ def test_local_policy_rules_fire_only_where_the_policy_in_force_switches_them_on
     assert clause == [("HCPC-SMG-2024-EMPLOYER",)]
 
 
+@pytest.mark.slow
 def test_a_disable_override_switches_a_local_rule_off(data_dir, tmp_path):
     policy = LOCAL_POLICY.replace("    - {rule_id: POLICY-ENGAGEMENT, action: severity, severity: medium}",
                                   "    - {rule_id: POLICY-DISCLAIMER, action: disable}")
@@ -166,6 +170,7 @@ def test_local_rules_cite_the_employer_policy_clause():
 
 # --- the clause in force on the post's UK day -----------------------------------------------------
 
+@pytest.mark.slow
 def test_a_flag_cites_the_edition_in_force_on_the_posts_uk_day(data_dir, tmp_path):
     text = "Mrs Smith in bay 4 has been waiting 6 hours for her CT"
     _load(tmp_path, [
@@ -191,6 +196,7 @@ def test_a_flag_cites_the_edition_in_force_on_the_posts_uk_day(data_dir, tmp_pat
                       "5.1", "HCPC-CONFIDENTIALITY")]
 
 
+@pytest.mark.slow
 def test_a_post_before_every_edition_cites_the_next_family_or_none(data_dir, tmp_path):
     _load(tmp_path, [
         # CONF-IMAGE cites SCoR's 2015 guidance first (from 16 Dec 2015), then the HCPC standards (from 2016)
@@ -255,6 +261,7 @@ def demo_copy(demo_data, tmp_path, monkeypatch):
     return folder
 
 
+@pytest.mark.slow
 def test_changed_packs_re_run_the_engine_and_a_changed_register_re_cites(demo_copy, monkeypatch, tmp_path):
     import dataclasses
 

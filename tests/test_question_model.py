@@ -100,6 +100,7 @@ def test_the_model_version_reaches_the_memo_version(tmp_path, monkeypatch):
     assert memo_version() != before
 
 
+@pytest.mark.slow
 def test_a_changed_model_reclassifies_every_post_in_the_build(demo_data, tmp_path, monkeypatch):
     from store import config
     from warehouse.build import build
@@ -121,6 +122,7 @@ def test_a_changed_model_reclassifies_every_post_in_the_build(demo_data, tmp_pat
 
 # --- training ---------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_training_reproduces_the_committed_artefact_byte_for_byte():
     pytest.importorskip("sklearn", reason="scikit-learn (requirements-dev.txt) trains the model")
     _real()

@@ -38,6 +38,26 @@ def test_cue_matches_its_examples_and_not_its_counter_examples(kind, cue):
     assert cue_matches(cue, list(cue.counter_examples)) == [False] * len(cue.counter_examples)
 
 
+ASKS = ("hoping someone could tell me what to expect", "any help would help", "Let me know how it goes!",
+        "Huge thank you to the breast screening team today 💕")
+WHOLE_POSTS = (
+    "Got my recall letter. Any advice appreciated", "Got my first mammogram on Monday. Please share your experiences x",
+    "Can I wear deodorant to my mammogram", "Does a mammogram hurt?", "Why is it always raining on screening day lol",
+    "Not a silly question at all. Wear a top and trousers x", "Do go if you're invited, it's nothing to be scared of",
+    "Just had my mammogram, wasn't half as bad as I'd heard",
+    "Book today https://www.nhs.uk/conditions/breast-screening-mammogram/?utm_source=x",
+    "RT @NHSEngland: Breast screening saves lives https://t.co/abc", "RT @jo_b: does the mammogram hurt?",
+)
+
+
+@pytest.fixture(scope="module")
+def whole_post_rows():
+    """Each of WHOLE_POSTS and ASKS classified as a post of its own, the classifier run once."""
+    texts = list(WHOLE_POSTS + ASKS)
+    out = classify(texts)
+    return {text: out.iloc[i] for i, text in enumerate(texts)}
+
+
 # Phrases that ask, whatever about: the model's "asks" decision.
 @pytest.mark.parametrize("text,expected", [
     ("hoping someone could tell me what to expect", True),
@@ -45,8 +65,8 @@ def test_cue_matches_its_examples_and_not_its_counter_examples(kind, cue):
     ("Let me know how it goes!", False),
     ("Huge thank you to the breast screening team today 💕", False),
 ])
-def test_asks(text, expected):
-    row = classify([text]).iloc[0]
+def test_asks(text, expected, whole_post_rows):
+    row = whole_post_rows[text]
     assert bool(row["asks"]) is expected, (text, row["ask_score"], list(row["question_cues"]))
 
 
@@ -66,8 +86,8 @@ def test_asks(text, expected):
     ("RT @NHSEngland: Breast screening saves lives https://t.co/abc", False),
     ("RT @jo_b: does the mammogram hurt?", False),  # a retweet is someone else's question
 ])
-def test_whole_posts(text, expected):
-    row = classify([text]).iloc[0]
+def test_whole_posts(text, expected, whole_post_rows):
+    row = whole_post_rows[text]
     assert bool(row["is_question"]) is expected, (text, row["ask_score"], row["health_score"],
                                                   list(row["question_cues"]))
 
@@ -190,6 +210,7 @@ def test_held_out_radiography_posts(labelled):
     assert (out.loc[asked, "topic"] == held.loc[asked, "topic"]).mean() >= 0.88
 
 
+@pytest.mark.slow
 def test_evaluate_reports_questions_and_every_flag_family_on_each_split(tmp_path, monkeypatch, capsys):
     """``python -m warehouse evaluate`` (issue #13, "Done when"): the questions and every flag
     family on each split, the real-text splits included, beside "?" and the previous version.

@@ -166,13 +166,19 @@ def test_shared_excerpts_agree_with_the_register_where_both_quote():
         assert c.url == reference[c.summary.rstrip(".")] or c.verified, c.clause_id
 
 
+@pytest.fixture(scope="module")
+def pack_hits() -> dict[str, set[str]]:
+    """The rule ids that hit every rule's examples and counter-examples, run through the engine
+    in one batch (each text is judged on its own, so batching changes nothing but the time)."""
+    texts = sorted({t for r in RULES for t in (*r.examples, *r.counter_examples)})
+    return dict(zip(texts, hits_by(texts)))
+
+
 @pytest.mark.parametrize("rule", RULES, ids=[r.rule_id for r in RULES])
-def test_rule_flags_its_examples_and_not_its_counter_examples(rule):
-    found = hits_by(list(rule.examples))
-    missed = [t for t, ids in zip(rule.examples, found) if rule.rule_id not in ids]
+def test_rule_flags_its_examples_and_not_its_counter_examples(rule, pack_hits):
+    missed = [t for t in rule.examples if rule.rule_id not in pack_hits[t]]
     assert not missed, f"{rule.rule_id} missed {missed}"
-    found = hits_by(list(rule.counter_examples))
-    wrong = [t for t, ids in zip(rule.counter_examples, found) if rule.rule_id in ids]
+    wrong = [t for t in rule.counter_examples if rule.rule_id in pack_hits[t]]
     assert not wrong, f"{rule.rule_id} flagged {wrong}"
 
 
@@ -219,7 +225,7 @@ HARD_NEGATIVES = [
 ]
 
 
-@pytest.mark.parametrize("text", [
+NHS_GROUPINGS = [
     "pt \uff19\uff10\uff14 \uff10\uff12\uff16 \uff10\uff16\uff16\uff14 needs a repeat chest film",  # full-width
     "NHS no. 946.562.3512 has two requests on the system",  # dotted
     "Referral for 9075/006/691 came through without a history",  # slashed
@@ -228,10 +234,20 @@ HARD_NEGATIVES = [
     "her nhs no is 905\u2011001\u20117770",  # non-breaking hyphens
     "NHS 4010232137 DOB 12/03/1950",  # a number right after it
     "pt 401 023 2137 07700 900123 is her mobile",  # a phone number right after it
-])
-def test_nhs_numbers_in_any_grouping_are_found(text):
-    found = flag_texts([text])
-    nhs = found[found["rule_id"] == "CONF-NHS-NUMBER"]["evidence"].tolist()
+]
+
+
+@pytest.fixture(scope="module")
+def nhs_evidence() -> dict[str, list[str]]:
+    """The CONF-NHS-NUMBER evidence found in each of NHS_GROUPINGS, the engine run once."""
+    found = flag_texts(NHS_GROUPINGS)
+    nhs = found[found["rule_id"] == "CONF-NHS-NUMBER"]
+    return {text: nhs[nhs["post_id"] == str(i)]["evidence"].tolist() for i, text in enumerate(NHS_GROUPINGS)}
+
+
+@pytest.mark.parametrize("text", NHS_GROUPINGS)
+def test_nhs_numbers_in_any_grouping_are_found(text, nhs_evidence):
+    nhs = nhs_evidence[text]
     assert len(nhs) == 1 and _expected("".join(c for c in nhs[0] if c.isdigit())), (text, nhs)
 
 
@@ -243,9 +259,15 @@ def test_a_modulus_11_number_without_patient_context_is_not_an_nhs_number():
     assert hits_by([f"NHS no {number} needs her scan rebooked"]) == [{"CONF-NHS-NUMBER"}]
 
 
+@pytest.fixture(scope="module")
+def hard_negative_hits() -> dict[str, set[str]]:
+    """The rule ids that hit each hard negative, the engine run once (each text judged alone)."""
+    return dict(zip(HARD_NEGATIVES, hits_by(list(HARD_NEGATIVES))))
+
+
 @pytest.mark.parametrize("text", HARD_NEGATIVES)
-def test_hard_negatives_are_not_flagged(text):
-    assert hits_by([text]) == [set()]
+def test_hard_negatives_are_not_flagged(text, hard_negative_hits):
+    assert hard_negative_hits[text] == set()
 
 
 def test_test_range_and_repeated_digit_numbers_are_rejected():
@@ -257,14 +279,11 @@ def test_test_range_and_repeated_digit_numbers_are_rejected():
 
 def test_staff_rules_only_hit_staff_posts():
     texts = [t for r in RULES for t in r.examples]
-    staff = flag_texts(pd.DataFrame({"platform": "x", "post_id": [str(i) for i in range(len(texts))],
-                                     "author_role": "professional", "text": texts}))
-    org = flag_texts(pd.DataFrame({"platform": "x", "post_id": [str(i) for i in range(len(texts))],
-                                   "author_role": "organisation", "text": texts}))
-    public = flag_texts(pd.DataFrame({"platform": "x", "post_id": [str(i) for i in range(len(texts))],
-                                      "author_role": "patient_public", "text": texts}))
-    unknown = flag_texts(pd.DataFrame({"platform": "x", "post_id": [str(i) for i in range(len(texts))],
-                                       "author_role": None, "text": texts}))
+    roles = ("professional", "organisation", "patient_public", None)
+    posts = pd.DataFrame({"platform": "x", "post_id": [f"{role}:{i}" for role in roles for i in range(len(texts))],
+                          "author_role": [role for role in roles for _ in texts], "text": texts * len(roles)})
+    out = flag_texts(posts)  # one run of the engine for all four roles
+    staff, org, public, unknown = (out[out["post_id"].str.startswith(f"{role}:")] for role in roles)
     staff_only = {r.rule_id for r in RULES if r.applies_to == "staff"}
     assert set(staff["rule_id"]) == {r.rule_id for r in RULES}
     assert set(org["rule_id"]) == set(staff["rule_id"])

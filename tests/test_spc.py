@@ -558,6 +558,7 @@ series = st.lists(st.integers(-1000, 1000), min_size=2, max_size=40)
 @settings(max_examples=300, deadline=None)
 @given(values=series, shift=st.integers(-10**6, 10**6),
        direction=st.sampled_from(spc.DIRECTIONS))
+@pytest.mark.slow
 def test_adding_a_constant_moves_the_limits_and_keeps_the_flags(values, shift, direction):
     a = spc.xmr(days(len(values)), values, improvement_direction=direction)
     s = a.summary()
@@ -569,6 +570,7 @@ def test_adding_a_constant_moves_the_limits_and_keeps_the_flags(values, shift, d
     assert b.variation_icon == a.variation_icon
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(values=st.lists(st.integers(-1000, 1000), min_size=2, max_size=40, unique=True))
 def test_mirroring_the_series_and_its_direction_keeps_the_verdicts(values):

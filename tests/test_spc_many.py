@@ -66,6 +66,7 @@ one_series = st.tuples(values_grid, st.sampled_from(DIRECTIONS),
                        st.one_of(st.just(float("nan")), st.integers(-8, 8).map(float)))
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.lists(one_series, min_size=1, max_size=8))
 def test_generated_series_on_a_grid(series):
@@ -75,6 +76,7 @@ def test_generated_series_on_a_grid(series):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.lists(st.floats(-1e3, 1e3), min_size=1, max_size=30),
                           st.sampled_from(DIRECTIONS), st.floats(-1e3, 1e3)), min_size=1, max_size=5))
+@pytest.mark.slow
 def test_generated_series_of_any_floats(series):
     assert_same(series)
 

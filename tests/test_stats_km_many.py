@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,6 +59,7 @@ def test_a_realistic_histogram_of_many_groups():
 @given(st.lists(st.dictionaries(st.integers(0, 20).map(lambda m: m * 60),
                                 st.tuples(st.integers(0, 4), st.integers(0, 3)), min_size=1, max_size=8),
                 min_size=1, max_size=6))
+@pytest.mark.slow
 def test_generated_histograms(groups):
     frame = histograms(groups)
     if frame.empty:

@@ -56,6 +56,7 @@ def test_the_build_publishes_themes_with_unique_keys(demo_copy):
         assert published_query(f"SELECT count(*) FROM {table}")[0][0] > 0
 
 
+@pytest.mark.slow
 def test_ids_and_memberships_survive_a_rebuild_and_a_rebuild_from_nothing(demo_copy):
     before_themes, before_members = themes_now(), members_now()
     build()  # with the previous warehouse: its themes are kept
@@ -73,6 +74,7 @@ def two_themes_of_one_topic() -> tuple[str, str, str]:
     return ids[0], ids[1], ids[2]
 
 
+@pytest.mark.slow
 def test_the_register_renames_merges_and_splits_and_each_load_is_a_version(demo_copy):
     keep, gone, split = two_themes_of_one_topic()
     term = published_query("SELECT top_terms[1] FROM question_themes WHERE theme_id = $t", {"t": split})[0][0]
@@ -137,6 +139,7 @@ def test_a_bad_register_is_refused_naming_file_line_and_field_and_stores_nothing
     assert raw_query("SELECT count(*) FROM theme_register_loads")[0][0] == 0
 
 
+@pytest.mark.slow
 def test_the_themes_command_loads_a_version(data_dir, tmp_path):
     path = tmp_path / "themes.yaml"
     path.write_text("- action: rename\n  theme: prep-abcdef\n  label: Deodorant\n", encoding="utf-8")

@@ -1,7 +1,7 @@
 """The draft FAQ: the top themes of what patients ask, as questions in plain English, each with
 a draft answer assembled from the best answers found, quoted and attributed to a role and a
 trust (never a person), or a note that no good answer has been found yet; with the dates, the
-place and the counts it came from (suppressed below national level).
+place and the counts it came from (suppressed at every level: counts per theme are a breakdown).
 
 No patient's words: each question is the theme's label in plain English (a label people wrote
 in the themes register, else "Questions about" the generated label, which is made only of
@@ -9,11 +9,12 @@ health, service and everyday words: warehouse/theme_text.py ``label_word``), nev
 question someone asked. Quoted answers have greetings and sign-offs dropped and identifiers
 redacted (:func:`ui.themes.quotable`).
 
-One document (:func:`build`), three renderings: Markdown (:func:`markdown`; every value escaped,
+One document (:func:`build`), four renderings: Markdown (:func:`markdown`; every value escaped,
 links and addresses in code spans so that no renderer makes them live), HTML (:func:`html_page`;
-every value HTML-escaped, no link) and a CSV table (:func:`table`, written by
-:func:`ui.tables.to_csv`, the one export path). All carry :data:`DRAFT_NOTE`, and
-:data:`SYNTHETIC_NOTE` on demo data.
+every value HTML-escaped, no link), Word (:func:`docx_bytes`, python-docx; every value a plain
+text run, no field or hyperlink, the draft note in every page's header too) and a CSV table
+(:func:`table`, written by :func:`ui.tables.to_csv`, the one export path). All carry
+:data:`DRAFT_NOTE`, and :data:`SYNTHETIC_NOTE` on demo data.
 
 ``python -m warehouse faq`` runs :func:`main` here as a child process (the warehouse package
 never imports ``ui``, which it would need for redaction and suppression); the page's download
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import io
 import logging
 import re
 import sys
@@ -43,7 +45,8 @@ NO_ANSWER = ("No good answer has been found yet in the data: the service may wan
              "Answers that carry a guideline flag are never quoted.")
 TOP_THEMES = theme_queries.TOP  # the page reads this many themes' answers
 ANSWERS_PER_THEME = 2
-FORMATS = {"md": ("text/markdown", ".md"), "html": ("text/html", ".html"), "csv": ("text/csv", ".csv")}
+FORMATS = {"md": ("text/markdown", ".md"), "html": ("text/html", ".html"), "csv": ("text/csv", ".csv"),
+           "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx")}
 
 
 @dataclass(frozen=True)
@@ -66,11 +69,13 @@ class Faq:
 
 
 def build(summary: pd.DataFrame, answers: pd.DataFrame, *, where: str,
-          start: date, end: date, national: bool, synthetic: bool, top: int = TOP_THEMES) -> Faq:
+          start: date, end: date, synthetic: bool, shown_themes: tuple[str, ...], top: int = TOP_THEMES) -> Faq:
     """The FAQ of the ``top`` busiest themes of ``summary`` (theme_queries.theme_summary), with
-    their best answers (theme_queries.best_answers; good ones only are quoted)."""
-    summary = summary.head(top).reset_index(drop=True)
-    shown = themes.theme_table(summary, national) if not summary.empty else pd.DataFrame()
+    their best answers (theme_queries.best_answers; good ones only are quoted). Counts per theme
+    are a breakdown, so they are suppressed whatever the place and dates (as on the page), and
+    only ``shown_themes`` are listed (:func:`ui.themes.listable`)."""
+    summary = themes.listed(summary, shown_themes).head(top).reset_index(drop=True)
+    shown = themes.theme_table(summary, shown_themes=shown_themes) if not summary.empty else pd.DataFrame()
     entries = []
     for i, row in summary.iterrows():
         entries.append(Entry(
@@ -82,9 +87,8 @@ def build(summary: pd.DataFrame, answers: pd.DataFrame, *, where: str,
         ))
         if not entries[-1].answers:
             entries[-1] = Entry(entries[-1].question, entries[-1].theme, entries[-1].figures, (), NO_ANSWER)
-    counts_note = ("Counts are exact (all of England and the devolved nations)." if national else
-                   "Counts below national level: 1–7 show as *, others are rounded to the nearest 5, "
-                   "and shares and waits over hidden counts are not shown.")
+    counts_note = ("Counts per theme: 1–7 show as *, others are rounded to the nearest 5, and shares "
+                   "and waits over hidden counts are not shown.")
     return Faq(title=f"What patients ask: {where}", where=where,
                period=f"{formats.day(start)} to {formats.day(end)}", counts_note=counts_note,
                synthetic=synthetic, entries=tuple(entries))
@@ -99,10 +103,11 @@ def where_text(filters) -> str:
     return "all trusts"
 
 
-def for_page(summary: pd.DataFrame, answers: pd.DataFrame, filters, *, national: bool, synthetic: bool) -> Faq:
+def for_page(summary: pd.DataFrame, answers: pd.DataFrame, filters, *, synthetic: bool,
+             shown_themes: tuple[str, ...]) -> Faq:
     """:func:`build` for a page's selection (``filters``: warehouse.queries.Filters)."""
     return build(summary, answers, where=where_text(filters), start=filters.start, end=filters.end,
-                 national=national, synthetic=synthetic)
+                 synthetic=synthetic, shown_themes=shown_themes)
 
 
 def _question(row) -> str:
@@ -162,7 +167,8 @@ def _lines(faq: Faq) -> list[tuple[str, str]]:
               ("meta", "Answers are quoted from replies by professional and organisation accounts, with names "
                        "and identifiers removed, and attributed to a role and a trust.")]
     if not faq.entries:
-        lines.append(("para", "No themes of patient questions in these dates and places."))
+        lines.append(("para", "No theme of patient questions to list in these dates and places (a theme is "
+                               "listed where it was asked 8 times or more over all places in the dates)."))
     for entry in faq.entries:
         lines += [("question", entry.question), ("meta", f"{entry.figures} Theme: {entry.theme}.")]
         for quote, who in entry.answers:
@@ -196,6 +202,38 @@ def html_page(faq: Faq) -> str:
             + "\n".join(body) + "\n</body></html>\n")
 
 
+# Characters XML 1.0 cannot hold (python-docx refuses them, after adding an empty paragraph).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("", str(text))
+
+
+def docx_bytes(faq: Faq) -> bytes:
+    """A Word document of the same lines as every rendering (python-docx). Each value is written
+    as a plain text run, so nothing in a quote becomes a field, a hyperlink or formatting; the
+    draft note also heads every page, so a printed page alone still says it is a draft."""
+    from docx import Document  # only this rendering needs it
+
+    document = Document()
+    props = document.core_properties
+    props.title, props.author, props.last_modified_by = _xml(faq.title), "RadSoMe", "RadSoMe"
+    props.comments = DRAFT_NOTE
+    document.sections[0].header.paragraphs[0].text = DRAFT_NOTE
+    for kind, text in _lines(faq):
+        text = _xml(text)
+        if kind in ("title", "question"):
+            document.add_heading(text, level=0 if kind == "title" else 1)
+        elif kind == "note":
+            document.add_paragraph().add_run(text).bold = True
+        else:
+            document.add_paragraph(text, style="Quote" if kind == "quote" else None)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def table(faq: Faq) -> pd.DataFrame:
     """The FAQ as a table (one row per quoted answer, or one per theme without one), each row
     carrying the draft note, place, period and counts note, so a row taken alone still says
@@ -211,11 +249,13 @@ def table(faq: Faq) -> pd.DataFrame:
 
 
 def render(faq: Faq, fmt: str) -> bytes:
-    """The document in ``fmt`` (md, html or csv) as bytes."""
+    """The document in ``fmt`` (md, html, docx or csv) as bytes."""
     if fmt == "md":
         return markdown(faq).encode("utf-8")
     if fmt == "html":
         return html_page(faq).encode("utf-8")
+    if fmt == "docx":
+        return docx_bytes(faq)
     if fmt == "csv":
         from ui.tables import to_csv  # the one export path (it imports streamlit)
         return to_csv(table(faq), faq.synthetic)
@@ -271,9 +311,10 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         filters = queries.Filters(start, end, regions=(args.region.upper(),) if args.region else (),
                                   trusts=(args.trust.upper(),) if args.trust else ())
-        summary = ask(theme_queries.theme_summary, filters).head(args.top)
+        summary = ask(theme_queries.theme_summary, filters)
+        shown_themes = themes.listable(ask(theme_queries.theme_summary, themes.everywhere(filters)))
         faq = build(summary, ask(theme_queries.best_answers, filters, top=args.top, limit=10), where=where,
-                    start=start, end=end, national=not (args.trust or args.region),
+                    start=start, end=end, shown_themes=shown_themes,
                     synthetic=int(ask(queries.build_info)["n_demo_posts"].iloc[0]) > 0, top=args.top)
     finally:
         con.close()

@@ -6,6 +6,7 @@ sign-offs (which name the patient or the staff member) from an answer.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -16,6 +17,7 @@ from ui.formats import SUPPRESSED, count, org_name, topic
 from ui.redact import redact
 from warehouse import theme_answers
 
+LIST_MIN = 8  # asked this often over every place in the dates, or a theme is listed nowhere
 GAP_MIN_QUESTIONS = 10  # a theme asked fewer times is not called a gap
 GAP_ANSWERED_BELOW = 0.5  # answered less often than this ...
 GAP_WAIT_OVER_S = 3 * 86_400  # ... or a median wait over three days (or not reached)
@@ -61,6 +63,31 @@ def attribution(role, trust_name) -> str:
     return f"{who[:1].upper()}{who[1:]} at {where}"
 
 
+def everywhere(filters):
+    """The same dates and platforms over every place (no region or trust): where a theme's
+    count decides whether any view lists it (:func:`listable`)."""
+    return dataclasses.replace(filters, regions=(), trusts=())
+
+
+def listable(everywhere_summary: pd.DataFrame) -> tuple[str, ...]:
+    """The themes a view of these dates may list: those asked at least :data:`LIST_MIN` times
+    over every place (``everywhere_summary``: theme_summary of :func:`everywhere`). A theme
+    asked 1–7 times over every place is listed nowhere, not even as "*": a "*" says "asked at
+    least once", and the all-places "*" minus seven regions' "*" pinned each region at 1
+    (tests/test_disclosure_walk.py found it). Over every place the count is then at least 8
+    (shown 10 or more), so at least 12 places each showing "*" would be needed to pin one."""
+    if everywhere_summary.empty:
+        return ()
+    return tuple(sorted(everywhere_summary.loc[everywhere_summary["n_questions"] >= LIST_MIN, "theme_id"]))
+
+
+def listed(frame: pd.DataFrame, shown_themes: tuple[str, ...]) -> pd.DataFrame:
+    """The rows of theme_summary ``frame`` for :func:`listable` themes, busiest first."""
+    if frame.empty:
+        return frame
+    return frame[frame["theme_id"].isin(set(shown_themes))].reset_index(drop=True)
+
+
 def _figures(frame: pd.DataFrame, national: bool) -> pd.DataFrame:
     """theme_summary with its shares and trend through the display boundary
     (:func:`ui.disclosure.protect`): below national level the counts are rounded or hidden, the
@@ -104,10 +131,12 @@ def _wait(value, n_timed) -> str:
     return "—" if not n_timed else formats.wait_text(value)
 
 
-def theme_table(frame: pd.DataFrame, national: bool = False) -> pd.DataFrame:
+def theme_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tuple[str, ...]) -> pd.DataFrame:
     """theme_summary -> the table of themes by volume: theme, topic, questions, change on the
     period before, share answered, median wait, share answered within the trust's target,
-    whether a good answer has been found, and the theme's id (for the register)."""
+    whether a good answer has been found, and the theme's id (for the register). Only
+    :func:`listable` themes (``shown_themes``)."""
+    frame = listed(frame, shown_themes)
     if frame.empty:
         return pd.DataFrame()
     shown = _figures(frame, national)
@@ -125,11 +154,12 @@ def theme_table(frame: pd.DataFrame, national: bool = False) -> pd.DataFrame:
     })
 
 
-def gaps_table(frame: pd.DataFrame, national: bool = False) -> pd.DataFrame:
+def gaps_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tuple[str, ...]) -> pd.DataFrame:
     """The themes asked at least :data:`GAP_MIN_QUESTIONS` times that are answered rarely
     (under half), slowly (median over three days, or fewer than half answered so far) or
     never well (no good answer found), busiest first, with the reasons. A figure that is
     hidden is never a reason (it would reveal what it hides)."""
+    frame = listed(frame, shown_themes)
     if frame.empty:
         return pd.DataFrame()
     shown = _figures(frame, national)

@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="leave the blind held-out sets out (while changing a classifier)")
     sub.add_parser("faq", add_help=False,
                    help="write a draft FAQ of what patients ask: [--trust CODE | --region CODE]"
-                        " [--from D --to D] [--format md|html|csv] --out PATH (see faq --help)")
+                        " [--from D --to D] [--format md|html|docx|csv] --out PATH (see faq --help)")
     sample = sub.add_parser("audit", help="draw a week's blind audit sample into the Review queue, or export "
                                           "the service's judgements as labelled data")
     sample.add_argument("--week", type=date.fromisoformat, metavar="YYYY-MM-DD",

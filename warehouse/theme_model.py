@@ -45,7 +45,7 @@ from scipy.spatial.distance import squareform
 from warehouse.theme_text import GENERIC_TERMS, Vectoriser, label_word, shown_term, terms, text_key, unit_rows
 
 ASSIGN_SIMILARITY = 0.30
-CLUSTER_SIMILARITY = 0.20
+CLUSTER_SIMILARITY = 0.10  # tuned on the dev sets (warehouse/theme_tune.py); the first slice had 0.20
 MIN_THEME_SIZE = 5
 MIN_THEME_ASKERS = 3
 SAMPLE_CAP = 2_000
@@ -69,6 +69,9 @@ class Params:
     min_size: int = MIN_THEME_SIZE
     min_askers: int = MIN_THEME_ASKERS
     sample_cap: int = SAMPLE_CAP
+    min_df: int = MIN_DF
+    pairs: bool = True  # adjacent-word pairs as terms
+    linkage: str = "average"
 
 
 @dataclass
@@ -117,8 +120,9 @@ def theme_topic(topic: str, questions: list[Question], previous: list[Theme],
     topics; new ids are added to it); ``now``: the created_at of new themes."""
     p = params or Params()
     questions = sorted(questions, key=lambda q: (q.text_key, q.key))
-    vectoriser = Vectoriser([q.terms for q in questions], min_df=MIN_DF)
-    matrix = vectoriser.transform([q.terms for q in questions])
+    lists = [q.terms if p.pairs else [t for t in q.terms if " " not in t] for q in questions]
+    vectoriser = Vectoriser(lists, min_df=p.min_df)
+    matrix = vectoriser.transform(lists)
     row = {q.key: i for i, q in enumerate(questions)}
     themes = [t for t in previous if t.topic == topic]
     live_ids = {t.theme_id for t in themes if t.status == "active"}
@@ -166,7 +170,7 @@ def _new_themes(topic, pool, vectoriser, matrix, row, known_ids, now, p, theme_o
     for q in pool:  # pool is in text-hash order
         distinct.setdefault(q.text_key, []).append(q)
     sample = list(distinct)[:p.sample_cap]
-    labels = cluster_rows(matrix[[row[distinct[k][0].key] for k in sample]], p.cluster)
+    labels = cluster_rows(matrix[[row[distinct[k][0].key] for k in sample]], p.cluster, p.linkage)
     groups: dict[int, list] = {}
     for k, label in zip(sample, labels):
         groups.setdefault(int(label), []).extend(distinct[k])
@@ -193,7 +197,7 @@ def _new_themes(topic, pool, vectoriser, matrix, row, known_ids, now, p, theme_o
     return made
 
 
-def cluster_rows(vectors: sparse.csr_matrix, similarity: float) -> np.ndarray:
+def cluster_rows(vectors: sparse.csr_matrix, similarity: float, method: str = "average") -> np.ndarray:
     """Average-linkage clusters of unit row vectors, cut at average cosine ``similarity``:
     one label (1, 2, ...) per row. A single row is its own cluster."""
     n = vectors.shape[0]
@@ -202,7 +206,7 @@ def cluster_rows(vectors: sparse.csr_matrix, similarity: float) -> np.ndarray:
     dense = (vectors @ vectors.T).toarray()
     distance = np.clip(1.0 - dense, 0.0, 2.0)
     np.fill_diagonal(distance, 0.0)
-    tree = linkage(squareform(distance, checks=False), method="average")
+    tree = linkage(squareform(distance, checks=False), method=method)
     return fcluster(tree, t=1.0 - similarity, criterion="distance")
 
 
