@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, page, spc_charts, unit_choice
+from ui import chart_view, data, page, spc_charts, spc_shown, unit_choice
 from warehouse import spc_queries
 from warehouse.measures import HEADLINE, MEASURES
 
@@ -29,7 +29,7 @@ grain = right.segmented_control("Periods", list(GRAINS), key="spc_grain", defaul
                                 format_func=GRAINS.get) or "month"
 national = False  # a period breakdown is never national (ui.disclosure): counts of 1-7 hidden, others rounded
 options = {"unit_type": unit_type, "unit_code": unit_code, "grain": grain}
-points = data.query(spc_queries.spc_series, None, **options)
+points = data.query(spc_shown.shown_series, None, **options)  # as shown: ui.disclosure
 
 st.caption(
     "Each chart is a Making Data Count XmR chart: the dots are the measure in each complete "
@@ -56,10 +56,11 @@ columns = st.columns(2)
 for i, measure in enumerate(HEADLINE):
     with columns[i % 2]:
         rows = points[points["measure"] == measure]
-        st.subheader(MEASURES[measure].label, divider="gray")
+        st.header(MEASURES[measure].label, divider="gray")
         icons(rows)
-        st.plotly_chart(data.figure(spc_queries.spc_series, spc_charts.xmr_chart, None, options,
-                                    measure=measure, national=national, grain=grain), key=f"spc_{measure}")
+        chart_view.show(data.figure(spc_shown.shown_series, spc_charts.xmr_chart, None, options,
+                                    measure=measure, national=national, grain=grain),
+                        key=f"spc_{measure}", filters=chosen)
         st.page_link(MEASURES[measure].page, label="The figures behind it", icon=":material/arrow_forward:")
 
 st.caption(

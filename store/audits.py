@@ -8,13 +8,22 @@ Two APPEND-ONLY, hash-chained tables (:mod:`store.ledger`, as ``review_decisions
   the post, its trust and region, the stratum it was drawn from with the stratum's size and how many were
   drawn from it (the design the estimates need), what the classifier said (``predicted``:
   the families flagged, comma-separated, or ``1``/``0`` for a patient question; never shown to
-  the reviewer), the model version that said it, and ``readers`` (1, or 2 for double reading).
+  the reviewer), the model version that said it, and ``readers`` (1, or the independent readers of a double-read item).
 - ``audit_opinions``: one row per reader's judgement of an item: ``label`` (the families the
-  post breaches, comma-separated, ``none`` for none; or ``1``/``0`` for a patient question).
+  post breaches, comma-separated, ``none`` for none; or, for a public post, ``1`` a patient
+  question, ``0:off_topic`` it asks but not about health care, ``0:not_asking`` it asks for
+  nothing, ``0`` not a patient question, no reason given). The reason after ``0:`` is what the
+  question model's two heads (asks, about health care) need to learn from the verdict
+  (``python -m warehouse.enrich.train_questions --in-use``); agreement and the estimates use
+  the verdict before the colon only (:func:`verdict`).
 
-An item needs ``readers`` opinions from different people (and a second whenever the first
-finds a breach or a patient question among posts nothing flagged, :data:`CONFIRM_STRATA`);
-when two disagree it needs a third, whose opinion decides. Every opinion is kept. The schema is created on open (``CREATE TABLE IF
+An item needs ``readers`` independent opinions from different people (1, or the sample's
+number of readers for a double-read item: 2 by default, 3 or more for Fleiss' kappa; and a
+second whenever the first finds a breach or a patient question among posts nothing flagged,
+:data:`CONFIRM_STRATA`); when they disagree it needs one more reader, an adjudicator, whose
+opinion decides. Every opinion is kept. The adjudicator is not an independent reader (asked
+only because the others disagreed), so agreement is measured on the independent readings
+only (:mod:`warehouse.audit`). The schema is created on open (``CREATE TABLE IF
 NOT EXISTS``), like ``review_decisions``: the SQLite stores have no numbered migrations.
 """
 from __future__ import annotations
@@ -27,11 +36,15 @@ from store import access, db, ledger, reader, reviews
 
 KINDS = ("staff", "public")
 NONE = "none"
+# A public post's judgements: the verdict (1 patient question, 0 not), and for 0 why not when
+# the reader says (what the question model's "asks" and "about health care" heads learn from).
+PUBLIC_LABELS = ("1", "0:off_topic", "0:not_asking", "0")
 ITEM_COLUMNS = ["id", "sample_id", "kind", "platform", "post_id", "trust_code", "region_code", "stratum", "stratum_size",
                 "stratum_sampled", "predicted", "model_version", "readers", "created_at"]
 OPINION_COLUMNS = ["id", "item_id", "reviewer", "label", "note", "decided_at"]
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_items (
+MAX_READERS = 9
+ITEMS_TABLE = """
+CREATE TABLE IF NOT EXISTS {name} (
     id INTEGER PRIMARY KEY,
     sample_id TEXT NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('staff', 'public')),
@@ -44,12 +57,13 @@ CREATE TABLE IF NOT EXISTS audit_items (
     stratum_sampled INTEGER NOT NULL CHECK (stratum_sampled >= 0),
     predicted TEXT NOT NULL,
     model_version TEXT NOT NULL,
-    readers INTEGER NOT NULL CHECK (readers IN (1, 2)),
+    readers INTEGER NOT NULL CHECK (readers BETWEEN 1 AND 9),
     created_at TEXT NOT NULL,
     prev_hash TEXT,
     row_hash TEXT
-);
-CREATE UNIQUE INDEX IF NOT EXISTS audit_items_post ON audit_items (sample_id, kind, platform, post_id);
+)"""
+ITEMS_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS audit_items_post ON audit_items (sample_id, kind, platform, post_id)"
+SCHEMA = ITEMS_TABLE.format(name="audit_items") + ";\n" + ITEMS_INDEX + """;
 CREATE TABLE IF NOT EXISTS audit_opinions (
     id INTEGER PRIMARY KEY,
     item_id INTEGER NOT NULL REFERENCES audit_items (id),
@@ -66,9 +80,33 @@ ITEMS_LOG = ledger.Log("audit_items", tuple(ITEM_COLUMNS[1:]))
 OPINIONS_LOG = ledger.Log("audit_opinions", tuple(OPINION_COLUMNS[1:]))
 
 
+# The first slice's audit_items allowed 1 or 2 readers an item; a store made then is widened once.
+OLD_READERS_CHECK = "CHECK (readers IN (1, 2))"
+
+
+def _widen_readers(con) -> bool:
+    """Rebuild a first-slice ``audit_items`` whose CHECK allows only 1 or 2 readers (SQLite
+    cannot alter a CHECK): the rows are copied as they are, ids and hashes too (the chain
+    covers the values, not the schema, so it still verifies), in one transaction. The
+    append-only triggers fire on UPDATE, DELETE and INSERT, not on DROP; they are made again
+    by :func:`store.ledger.ensure_chain`. True when it rebuilt."""
+    found = con.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'audit_items'").fetchall()
+    if not found or OLD_READERS_CHECK not in found[0][0]:
+        return False
+    columns = ", ".join(ITEM_COLUMNS + list(ledger.CHAIN_COLUMNS))
+    with ledger.immediate(con):
+        con.execute(ITEMS_TABLE.format(name="audit_items_widened"))
+        con.execute(f"INSERT INTO audit_items_widened ({columns}) SELECT {columns} FROM audit_items ORDER BY id")
+        con.execute("DROP TABLE audit_items")
+        con.execute("ALTER TABLE audit_items_widened RENAME TO audit_items")
+        con.execute(ITEMS_INDEX)
+    return True
+
+
 def _connect():
     con = db.connect_reviews(reviews.reviews_path())
     con.executescript(SCHEMA)
+    _widen_readers(con)
     for log in (ITEMS_LOG, OPINIONS_LOG):
         ledger.ensure_chain(con, log)
     return con
@@ -136,35 +174,49 @@ def opinions() -> pd.DataFrame:
 CONFIRM_STRATA = ("unflagged", "not_question")
 
 
+def verdict(label: str) -> str:
+    """The judgement without its reason: ``0:off_topic`` -> ``0``; a staff label as it is."""
+    return str(label).split(":", 1)[0]
+
+
 def _positive(label: str) -> bool:
-    return label not in (NONE, "0")
+    return verdict(label) not in (NONE, "0")
+
+
+def independent(readers: int, labels: list[str], confirm: bool = False) -> int:
+    """How many independent readings an item gets: ``readers``, or 2 when ``confirm`` (a
+    :data:`CONFIRM_STRATA` item) and the first reader said yes."""
+    return max(readers, 2) if confirm and labels and _positive(labels[0]) else readers
 
 
 def needed(readers: int, labels: list[str], confirm: bool = False) -> int:
-    """How many opinions an item needs: ``readers``, or 2 when ``confirm`` (a
-    :data:`CONFIRM_STRATA` item) and the first said yes; plus a third when the first two
-    differ."""
-    wanted = 2 if confirm and labels and _positive(labels[0]) else readers
-    if wanted == 2 and len(labels) >= 2 and labels[0] != labels[1]:
-        return 3
+    """How many opinions an item needs: its :func:`independent` readings, plus one
+    adjudicator when those do not all give the same verdict."""
+    wanted = independent(readers, labels, confirm)
+    if wanted >= 2 and len(labels) >= wanted and len({verdict(v) for v in labels[:wanted]}) > 1:
+        return wanted + 1
     return wanted
 
 
 def final_label(readers: int, labels: list[str], confirm: bool = False) -> str | None:
-    """The item's verdict: the single reading, the two readers' shared label, or the third
-    reader's where the two disagreed; None while opinions are still needed."""
-    wanted = needed(readers, labels, confirm)
+    """The item's verdict: the single reading, the independent readers' shared label (the
+    shared verdict alone when they agree on it but give different reasons), or the
+    adjudicator's where they disagreed; None while opinions are still needed. The adjudicator
+    decides alone (no majority vote: with three readers, two against one is a disagreement)."""
+    wanted, k = needed(readers, labels, confirm), independent(readers, labels, confirm)
     if len(labels) < wanted:
         return None
-    return labels[2] if wanted == 3 else labels[0]
+    if wanted > k:
+        return labels[k]
+    return labels[0] if len(set(labels[:k])) == 1 else verdict(labels[0])
 
 
 def normalise_label(kind: str, label) -> str:
     """The stored form of a judgement: sorted families (``none`` for none), or 1/0."""
     if kind == "public":
         value = str(label).strip()
-        if value not in ("0", "1"):
-            raise ValueError("a patient-question judgement is 1 (yes) or 0 (no)")
+        if value not in PUBLIC_LABELS:
+            raise ValueError(f"a patient-question judgement is one of {', '.join(PUBLIC_LABELS)}, not {value!r}")
         return value
     families = sorted({f.strip() for f in (label if isinstance(label, (list, tuple, set)) else str(label).split(","))
                        if f.strip() and f.strip() != NONE})

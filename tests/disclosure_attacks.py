@@ -142,3 +142,64 @@ def series_rule(where: str, ys: list) -> list[str]:
         return []
     small = sum(1 for y in bad if 1 <= y <= 7)
     return [f"{where}: {len(bad)} of {len(ys)} plotted counts not rounded ({small} of them 1-7), e.g. {bad[:5]}"]
+
+
+# --- SPC charts and quality in use (issue #20's helper; kept apart from the other pages' attacks) ---
+
+def exact_ratio(where: str, value, num: int, den: int, scale: float = 1.0) -> list[str]:
+    """A share (or rate per ``scale``) drawn as the exact ratio of its counts gives them back:
+    the float in lowest terms is num/den (continued fractions), even with no denominator shown.
+    Only the ratio of the rounded counts carries no more than they do."""
+    if value is None or value != value or not den:
+        return []
+    exact = Fraction(int(num), int(den))
+    rounded = Fraction((int(num) + 2) // 5 * 5, max(1, (int(den) + 2) // 5 * 5))
+    if exact == rounded:
+        return []
+    if exact_fraction(float(value) / scale, max_den=10 * int(den) + 10) == exact:
+        return [f"{where}: {value!r} is exactly {num}/{den} (the rounded counts give {float(rounded) * scale:.6g})"]
+    return []
+
+
+def mean_total(where: str, mean, ys: list, truth: list[int]) -> list[str]:
+    """A chart's mean line over counts: mean x points is the sum of the values it is the mean of.
+    Over exact values that is the unit's exact total (a count below national level, not
+    rounded), and minus the shown (rounded) points it can pin a hidden one. ``ys``: the points
+    as drawn (None where hidden); ``truth``: their exact counts."""
+    if mean is None or not ys:
+        return []
+    total = float(mean) * len(ys)
+    if abs(total - round(total)) > 1e-6:
+        return []
+    total = int(round(total))
+    shown = [y for y in ys if y is not None]
+    if total == sum(shown) and not any(y is None for y in ys):
+        return []
+    found = []
+    if total == sum(truth) and total != sum(shown):
+        found.append(f"{where}: the mean line x {len(ys)} points is the exact total {total} (shown points add to "
+                     f"{sum(shown):g})")
+    hidden = [i for i, y in enumerate(ys) if y is None]
+    if len(hidden) == 1:
+        ranges = [interval(int(y)) for y in shown]
+        low = max(1, total - sum(r[1] for r in ranges))
+        high = min(7, total - sum(r[0] for r in ranges))
+        if low == high == truth[hidden[0]]:
+            found.append(f"{where}: hidden point {hidden[0]} recovered as {low} from the mean line")
+    return found
+
+
+def share_text_exact(where: str, text, num: int, den: int) -> list[str]:
+    """A share shown as text ('0.83 (0.70–0.91)') that is the exact ratio of counts below
+    national level, where the ratio of the rounded counts reads otherwise, tells more than
+    the rounded counts beside it."""
+    match = re.match(r"^\s*(-?\d+\.\d+)", str(text))
+    if not match or not den:
+        return []
+    shown, places = match.group(1), len(match.group(1).split(".")[1])
+    exact = f"{num / den:.{places}f}"
+    rounded_den = (den + 2) // 5 * 5
+    by_rounded = f"{((num + 2) // 5 * 5) / rounded_den:.{places}f}" if rounded_den else None
+    if shown == exact and shown != by_rounded:
+        return [f"{where}: {shown} is {num}/{den} exactly (the rounded counts give {by_rounded})"]
+    return []

@@ -158,7 +158,7 @@ def test_estimates_are_the_stratum_weighted_shares(audit_data):
     if tp + fp:
         assert row["precision"] == pytest.approx(tp / (tp + fp))
     assert row["recall_low"] <= row["recall"] <= row["recall_high"]
-    assert row["model_version"] == "rules-4"
+    assert row["model_version"] == audit.staff_version() and row["model_version"].startswith("rules-4+fm-")
     public = est.loc[audit.PATIENT_QUESTION]
     assert public["model_version"].startswith("questions-3+")
     assert public["precision"] in (1.0,) or pd.isna(public["precision"])  # judged as the classifier said
@@ -192,7 +192,8 @@ def test_labelled_data_holds_ids_hashes_and_labels_never_text(audit_data, read_p
     review = flags[flags["source"] == "review"]
     assert review[["record_id", "verdict"]].values.tolist() == [[f"{platform}:{post_id}", 0]]
     assert set(flags["family"]) >= {"confidentiality", "incivility"}
-    assert list(out["questions"].columns) == ["record_id", "text_sha", "patient_question", "source", "model_version"]
+    assert list(out["questions"].columns) == ["record_id", "text_sha", "patient_question", "asks", "health", "source",
+                                              "model_version"]
 
 
 @pytest.mark.slow
@@ -263,3 +264,44 @@ def test_judging_needs_the_review_role_and_the_post_in_scope(audit_data):
     audits.record_opinion(int(item["id"]), "none", reviewer="typed name ignored", scope=mine)
     assert audits.opinions()["reviewer"].tolist() == ["rev@nhs.net"]  # signed in: recorded as who they are
     assert audit.in_view(audit.finished(), Filters(date(2025, 6, 1), date(2025, 6, 30)), elsewhere).empty
+
+
+def test_a_public_no_says_why_and_readers_agree_on_the_verdict_not_the_reason(audit_data):
+    audit.sample_week(_cursor(), WEEK, audit.Design(0, 0, 2, 2, double_share=1.0))
+    first, second = audits.items().query("kind == 'public'")["id"].iloc[:2]
+    audits.record_opinion(int(first), "0:off_topic", "Ann")
+    audits.record_opinion(int(first), "0:not_asking", "Bob")  # both say "no": no third reader
+    assert audit.finished().set_index("id").loc[first, "final"] == "0"
+    audits.record_opinion(int(second), "1", "Ann")
+    audits.record_opinion(int(second), "0:off_topic", "Bob")  # "yes" against "no": a third decides
+    assert pd.isna(audit.finished().set_index("id").loc[second, "final"])
+    audits.record_opinion(int(second), "0:off_topic", "Cat")
+    assert audit.finished().set_index("id").loc[second, "final"] == "0:off_topic"
+    with pytest.raises(ValueError, match="one of 1, 0:off_topic"):
+        audits.normalise_label("public", "2")
+
+
+def test_exported_question_labels_become_training_rows_for_both_heads(audit_data, tmp_path, read_published):
+    audit.sample_week(_cursor(), WEEK, audit.Design(0, 0, 3, 5, double_share=0.0))
+    public = audits.items().query("kind == 'public'").reset_index(drop=True)
+    answers = ["1", "0:off_topic", "0:not_asking", "0"] * 2
+    for item_id, label in zip(public["id"], answers):
+        audits.record_opinion(int(item_id), label, "Ann")
+        if label == "1" and public.set_index("id").loc[item_id, "stratum"] == "not_question":
+            audits.record_opinion(int(item_id), label, "Bob")  # a "yes" among the rest is read twice
+    assert cli.main(["audit", "--export", str(tmp_path)]) == 0
+    exported = pd.read_csv(tmp_path / "in_use_questions.csv", dtype=str, keep_default_na=False)
+    assert "text" not in exported.columns
+    parts = {tuple(r) for r in exported[["patient_question", "asks", "health"]].values}
+    assert parts == {("1", "1", "1"), ("0", "1", "0"), ("0", "0", ""), ("0", "", "")}
+    rows = audit.question_training_rows(tmp_path, _cursor())  # the folder works as the file
+    assert len(rows) == len(public) - answers[:len(public)].count("0")  # a plain "no" teaches neither head
+    texts = {t for (t,) in read_published(audit_data, "SELECT text FROM posts WHERE author_role = 'patient_public'")}
+    assert set(rows["text"]) <= texts and set(rows["source"]) == {"in_use"} and set(rows["split"]) == {"train"}
+    pairs = {(a, None if pd.isna(h) else h) for a, h in zip(rows["asks"], rows["health"])}
+    assert pairs == {(True, 1.0), (True, 0.0), (False, None)}
+    bad = (tmp_path / "in_use_questions.csv").read_text().splitlines()
+    bad[2] = ",".join(bad[2].split(",")[:3] + ["yes"] + bad[2].split(",")[4:])
+    (tmp_path / "bad.csv").write_text("\n".join(bad) + "\n")
+    with pytest.raises(ValueError, match=r"bad.csv, line 3: field asks must be 0, 1 or empty"):
+        audit.question_training_rows(tmp_path / "bad.csv", _cursor())

@@ -32,7 +32,7 @@ def _judge(at):
     if any(m.key == "audit_families" for m in at.multiselect):
         at.multiselect(key="audit_families").set_value([])
     else:
-        at.radio(key="audit_question").set_value("0")
+        at.radio(key="audit_question").set_value("0:not_asking")
     [b for b in at.button if b.label == "Record judgement"][0].click().run()
     assert not at.exception, at.exception
 
@@ -94,8 +94,8 @@ def test_guideline_flags_and_patient_questions_show_the_in_use_figures(audit_dat
     review = _table(at, "Upheld share (95% CI)")
     assert review["Reviewed"].tolist() and "Upheld share (95% CI)" in review.columns
     audit_table = _table(at, "Recall (95% CI)")
-    assert set(audit_table["Model version"]) == {"rules-4"} and "Recall (95% CI)" in audit_table.columns
-    assert "confidentiality" in audit_table["Family"].tolist()
+    assert set(audit_table["Model version"]) == {audit.staff_version()} and "Recall (95% CI)" in audit_table.columns
+    assert "Confidentiality" in audit_table["Family"].tolist()  # by name, never the code (issue #15)
 
     # below national level the same figures are suppressed: counts 1-7 are "*"
     one_trust = read_published(audit_data, "SELECT trust_code FROM flags WHERE trust_code IS NOT NULL LIMIT 1")[0][0]
@@ -109,3 +109,38 @@ def test_guideline_flags_and_patient_questions_show_the_in_use_figures(audit_dat
     questions = _table(at, "Measure")
     assert questions["Measure"].tolist() == ["patient question"]
     assert questions["Model version"].iloc[0].startswith("questions-3+")
+
+
+def test_the_review_queue_says_when_a_sample_is_due_and_an_admin_draws_it(audit_data):
+    from store import access
+    from tests.test_app import signed_in
+
+    at = open_page("pages/4_Review_queue.py", JUNE, user=signed_in("admin@nhs.net", "admin"))
+    at.segmented_control(key="review_mode").set_value("audit").run()
+    assert not at.exception, at.exception
+    status = " ".join(texts(at.caption))
+    assert "No audit sample has been drawn yet" in status and "2025-W26 is due" in status  # the demo ends 30 Jun 2025
+    assert "python -m warehouse audit" in status
+    at.button(key="audit_draw").click().run()
+    assert not at.exception, at.exception
+    assert set(audits.items()["sample_id"]) == {"2025-W26"}
+    status = " ".join(texts(at.caption))
+    assert "The last audit sample (2025-W26) was drawn on" in status and "2025-W26 is drawn" in status
+    assert not [b for b in at.button if b.key == "audit_draw"]
+    assert any("blind audit sample 2025-W26 drawn" in d for d in access.audit_log()["detail"])
+
+
+def test_a_reviewer_sees_no_draw_button_and_the_readers_agreement(audit_data):
+    _sample(audit.Design(2, 3, 2, 3, double_share=1.0))
+    for row in audit.finished().itertuples(index=False):
+        label = (row.predicted or "none") if row.kind == "staff" else row.predicted
+        audits.record_opinion(row.id, label, "Ann")
+        audits.record_opinion(row.id, label, "Bob")
+    at = open_page("pages/4_Review_queue.py", JUNE)
+    at.segmented_control(key="review_mode").set_value("audit").run()
+    at.text_input(key="audit_reviewer").input("Cat").run()
+    assert not at.exception, at.exception
+    assert not [b for b in at.button if b.key == "audit_draw"]  # the open demo is not an administrator
+    agreement = _table(at, "Cohen's kappa (95% CI)")
+    assert "confidentiality" in agreement["Family"].tolist() and "patient question" in agreement["Family"].tolist()
+    assert set(agreement["Read twice"]) <= {"*", "0", "5", "10"}  # counts through the display boundary

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 
 from store import config
+from tests.support import published_queries
 from tests.test_app import open_page, signed_in, texts
-from ui import disclosure, spc_charts
-from warehouse import spc_build
-from warehouse.measures import COUNT, HEADLINE, HOUR_S, MEASURES
+from ui import disclosure, spc_charts, spc_shown
+from warehouse import spc_build, spc_queries, stats
+from warehouse.measures import COUNT, HEADLINE, HOUR_S, MEASURES, PER_1000, SHARE
 
 pytestmark = pytest.mark.app
 
@@ -54,6 +55,28 @@ def busy_trust(points: pd.DataFrame) -> str:
     return counts.sort_values(["shown"], ascending=False).index[0]
 
 
+def _expected(rows: pd.DataFrame, measure: str, histograms: pd.DataFrame) -> list[float]:
+    """What the display boundary lets a person see of one measure's points, worked out here
+    from the mart's exact counts (a period is a breakdown, so never national, a nation's
+    included): counts rounded to 5; shares and rates from the rounded counts; medians from the
+    histogram with rounded cumulative counts (the Response times rule); nothing over 1-7."""
+    k, n = rows["events"].to_numpy(dtype=float), rows["n"].to_numpy(dtype=float)
+    small = ((k >= 1) & (k <= 7)) | ((n >= 1) & (n <= 7))
+    unit = MEASURES[measure].unit
+    if unit == COUNT:
+        return sorted(float(disclosure.rounded(int(v))) for v, s in zip(k, small) if not s)
+    if unit in (SHARE, PER_1000):
+        scale = 1000.0 if unit == PER_1000 else 1.0
+        return sorted(scale * disclosure.rounded(int(a)) / disclosure.rounded(int(b))
+                      for a, b, s in zip(k, n, small) if not s)
+    clock = "calendar" if measure == "median_wait" else "service"
+    mine = histograms[histograms["clock"] == clock].assign(group_code=lambda h: h["period_start"].astype(str))
+    medians = stats.km_medians(disclosure.km_rounded(mine[["group_code", "bin_s", "events", "censored"]]),
+                               ["group_code"]).set_index("group_code")["median_s"]
+    at = [medians.get(str(pd.Timestamp(p).date()), np.nan) for p in rows["period_start"]]
+    return sorted(v / HOUR_S for v, s in zip(at, small) if not s and not np.isnan(v))
+
+
 def test_without_a_choice_it_shows_england_and_pins_it_in_the_url(demo, points):
     at = open_page(PAGE)
     assert not at.exception, at.exception
@@ -61,24 +84,43 @@ def test_without_a_choice_it_shows_england_and_pins_it_in_the_url(demo, points):
     assert at.query_params["unit"] == "nation:ENG"
     shown = figures(at)
     assert len(shown) == len(HEADLINE)
-    assert [s.value for s in at.subheader] == [MEASURES[m].label for m in HEADLINE[0::2] + HEADLINE[1::2]]
-    # every monthly value of England is drawn; a month is a breakdown, so counts are rounded to 5
+    assert [s.value for s in at.header if s.value != "Filters"] == [MEASURES[m].label for m in HEADLINE[0::2] + HEADLINE[1::2]]
+    # England's monthly values as the display boundary allows: a month is a breakdown
     england = points[(points.unit_type == "nation") & (points.unit_code == "ENG") & (points.grain == "month")]
+    query, close = published_queries(demo)
+    histograms = query(spc_queries.spc_histograms, None, unit_type="nation", unit_code="ENG", grain="month")
+    close()
     by_label = {MEASURES[m].label: m for m in HEADLINE}
+    exact_somewhere = False
     for figure in shown:
         measure = by_label[figure["layout"]["yaxis"]["title"]["text"].removesuffix(" (hours)")]
-        values = england.loc[england.measure == measure, "value"] / (HOUR_S if measure.startswith("median") else 1)
+        rows = england[england.measure == measure].sort_values("period_start")
         if MEASURES[measure].unit == COUNT:
             assert all(v % 5 == 0 for v in shown_points(figure)), measure
-            values = [disclosure.rounded(int(round(v))) for v in values]
-        assert shown_points(figure) == pytest.approx(sorted(values))
+        assert shown_points(figure) == pytest.approx(_expected(rows, measure, histograms)), measure
+        exact = sorted(rows["value"] / (HOUR_S if measure.startswith("median") else 1))
+        exact_somewhere |= shown_points(figure) != pytest.approx(exact)
+    assert exact_somewhere  # before, a nation's shares and medians were drawn exactly
+
+
+def test_the_mean_and_limits_are_those_of_the_shown_values(demo, points):
+    """Drawn from exact values, the mean line times the points gave back a unit's exact total
+    (a trust whose only questions are in one hidden month shows them all in its mean)."""
+    at = open_page(PAGE)
+    questions = next(f for f in figures(at) if f["layout"]["yaxis"]["title"]["text"] == "Patient questions")
+    drawn = [v for v in questions["data"][0]["y"] if v is not None]
+    mean = next(t for t in questions["data"] if t.get("name") == "Mean")["y"][0]
+    assert mean == pytest.approx(np.mean(drawn))
+    assert all(v % 5 == 0 for v in drawn)
 
 
 def test_the_icons_are_badges_with_words(demo, points):
     at = open_page(PAGE)
     badges = [m.value for m in at.markdown if "-badge[" in m.value]
-    england = points[(points.unit_type == "nation") & (points.unit_code == "ENG") & (points.grain == "month")]
-    latest = england.sort_values("period_start").groupby("measure").last()
+    query, close = published_queries(demo)
+    shown = query(spc_shown.shown_series, None, unit_type="nation", unit_code="ENG", grain="month")
+    close()
+    latest = shown.sort_values("period_start").groupby("measure").last()
     expected = [spc_charts.variation_words(latest.loc[m, "variation_icon"])[2] for m in HEADLINE]
     assert len(badges) == len(HEADLINE)  # no assurance icon at national level: no target
     for words in expected:
@@ -101,9 +143,9 @@ def test_a_unit_in_the_url_pins_a_trust_and_hides_its_small_numbers(demo, points
             continue
         line = np.array([np.nan if v is None else v for v in figure["data"][0]["y"]], dtype=float)
         hidden = series["suppressed"].to_numpy(dtype=bool)
-        assert np.isnan(line[hidden]).all(), measure
-        assert len(shown_points(figure)) == (~hidden).sum(), measure
-        hidden_somewhere |= hidden.any()
+        assert np.isnan(line[hidden]).all(), measure  # the mart's small points, and those whose
+        assert len(shown_points(figure)) == (~np.isnan(line)).sum() <= (~hidden).sum(), measure  # rounded median
+        hidden_somewhere |= hidden.any()  # is not reached
     assert hidden_somewhere
 
 

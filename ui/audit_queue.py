@@ -5,14 +5,19 @@ classifier said, or another reader's opinion. Post text only for roles that may 
 redacted of identifiers unless revealed (each reveal audited)."""
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
+import pandas as pd
 import streamlit as st
 
-from store import access, audits
-from ui import auth, data, redact, safe
+from store import access, audits, reader
+from ui import auth, data, disclosure, inuse, redact, safe, tables
 from warehouse import audit, inuse_queries
 
-ANSWERS = {"1": "Yes, a patient question", "0": "No"}
+# A "no" says why (store.audits.PUBLIC_LABELS): the question model's two heads learn from it.
+ANSWERS = {"1": "Yes, a patient question", "0:off_topic": "No: it asks, but not about health care",
+           "0:not_asking": "No: it does not ask for anything"}
 
 
 def _families() -> list[str]:
@@ -31,11 +36,48 @@ def waiting(chosen, scope, reviewer: str):
     return items, open_items
 
 
+def schedule(scope) -> None:
+    """When the last sample was drawn and whether last week's is due; an administrator may draw
+    it here (the same draw as ``python -m warehouse audit``: same seed, never twice)."""
+    newest = data.query(inuse_queries.newest_post_day, None)
+    status = audit.sampling_status(audits.items(), newest["day"].iloc[0] if len(newest) else None,
+                                   date.today())
+    drawn = (f"The last audit sample ({status['last_sample']}) was drawn on "
+             f"{pd.Timestamp(status['drawn_at']):%d %b %Y at %H:%M} UTC." if status["last_sample"]
+             else "No audit sample has been drawn yet.")
+    due = (f" The sample of {status['due_week']} is due: an administrator draws it with "
+           "`python -m warehouse audit`, weekly from cron (docs/alerts.md, \"Scheduling\")." if status["due"]
+           else f" The sample of {status['due_week']} is drawn; the next is due after that week ends.")
+    st.caption(drawn + due)
+    if status["due"] and scope.role == "admin" and scope.everything and st.button(
+            f"Draw the {status['due_week']} sample now", key="audit_draw"):
+        con = reader.connect_published(scope=scope)
+        try:
+            added = audit.sample_week(con.cursor(), status["due_day"])
+        finally:
+            con.close()
+        access.audit(scope, "review", f"blind audit sample {status['due_week']} drawn ({sum(added.values())} posts)")
+        st.rerun()
+
+
+def agreement(items) -> None:
+    """The readers' agreement per family (Cohen's / Fleiss' kappa) on the finished samples in view."""
+    frame = audit.estimates(items, shown=disclosure.rounded) if not items.empty else pd.DataFrame()
+    if frame.empty or not (frame["n_double"] + frame["n_multi"]).any():
+        return
+    with st.expander("Agreement between readers"):
+        tables.show(inuse.agreement_table(frame), hide_index=True, key="audit_agreement")
+        st.caption("Kappa of the posts read independently by two (Cohen's) or more (Fleiss', interval by "
+                   "bootstrap over posts); 1 = perfect, 0 = chance. The reader who settles a disagreement "
+                   "is not counted (docs/methods.md).")
+
+
 def render(chosen) -> None:
     scope = auth.current_scope()
     if not scope.review:
         st.info("Judging audit samples needs the reviewer or admin role.")
         return
+    schedule(scope)
     if not scope.text:
         st.info("Your role may not read post text, which an audit judgement needs.")
         return
@@ -57,6 +99,7 @@ def render(chosen) -> None:
     st.caption("A blind audit: these posts were drawn at random, whatever the rules said of them. Judge "
                "each as you would any post, without looking it up; nothing here says what the rules "
                "or other reviewers decided.")
+    agreement(items)
     if shown.empty:
         st.success("Nothing waits for you in the audit.")
         return

@@ -55,6 +55,12 @@ from warehouse import question_queries, stats
 SUPPRESSED = "*"
 SMALL = (1, 7)  # counts shown as "*"
 BASE = 5  # other counts rounded to the nearest BASE
+# The rule in one sentence, as every export's "About" sheet states it (ui.export_files).
+RULE = ("Small numbers (NHS Digital's disclosure control): below national level, and in every breakdown, "
+        "a count of 0 stays 0, a count of 1–7 is shown as *, and every other count is rounded to the nearest 5; "
+        "shares, rates, intervals and medians are computed from the rounded counts and hidden over a hidden one. "
+        "Lists of posts, questions and flags are worklists for people allowed to read rows, not statistics, "
+        "and are given in full.")
 
 
 # --- what is national -----------------------------------------------------------------------------
@@ -66,7 +72,8 @@ def national_view(filters, first_day: date | None, last_day: date | None, *, nar
     if narrowed or filters is None or first_day is None or last_day is None:
         return False
     return (not filters.regions and not filters.trusts and not filters.platforms
-            and not getattr(filters, "text", "") and filters.start <= first_day and filters.end >= last_day)
+            and not getattr(filters, "text", "") and not getattr(filters, "narrows_posts", False)
+            and filters.start <= first_day and filters.end >= last_day)
 
 
 # --- counts -------------------------------------------------------------------------------------
@@ -271,17 +278,16 @@ def km_rounded(histogram: pd.DataFrame, national: bool = False) -> pd.DataFrame:
     answers does. Unchanged when ``national``."""
     if national or histogram.empty:
         return histogram
-    parts = []
-    for _, rows in histogram.sort_values("bin_s", kind="stable").groupby("group_code", sort=False):
-        rows = rows.copy()
-        for col in ("events", "censored"):
-            cum = np.floor((rows[col].cumsum().to_numpy(dtype=float) + 2) / BASE) * BASE
-            rows[col] = np.diff(cum, prepend=0.0).astype("int64")
-        parts.append(rows[(rows["events"] > 0) | (rows["censored"] > 0)])
-    out = pd.concat(parts) if parts else histogram.iloc[0:0]
     order = {code: i for i, code in enumerate(dict.fromkeys(histogram["group_code"]))}
-    return out.sort_values(["group_code", "bin_s"], key=lambda s: s.map(order) if s.name == "group_code" else s,
-                           kind="stable").reset_index(drop=True)
+    rows = histogram.assign(_group=histogram["group_code"].map(order)).sort_values(["_group", "bin_s"], kind="stable")
+    group = rows["_group"].to_numpy()
+    for col in ("events", "censored"):  # all groups at once: cumulative counts rounded, then steps
+        cum = np.floor((rows.groupby("_group", sort=False)[col].cumsum().to_numpy(dtype=float) + 2) / BASE) * BASE
+        before = np.concatenate([[0.0], cum[:-1]])
+        before[np.concatenate([[True], group[1:] != group[:-1]])] = 0.0
+        rows[col] = (cum - before).astype("int64")
+    rows = rows[(rows["events"] > 0) | (rows["censored"] > 0)]
+    return rows.drop(columns="_group").reset_index(drop=True)
 
 
 def km_hidden(histogram: pd.DataFrame, national: bool = False) -> dict:

@@ -6,7 +6,8 @@ Every number here leaves through :func:`shown`, the one call of the disclosure s
 to 5, a share is recomputed from the rounded counts and hidden over a hidden one). A table by
 family, rule, trust or month is a breakdown, so never national. The audit's estimates are
 stratum-weighted, not shares of two shown counts: they are hidden over hidden counts
-(``over``) and otherwise computed from the exact sample (docs/methods.md). The pages call
+(``over``) and otherwise computed from each stratum's cell counts and size rounded as shown
+(``audit.estimates(shown=disclosure.rounded)``), kappa from its rounded table (docs/methods.md). The pages call
 :func:`flag_quality` and :func:`question_quality`.
 """
 from __future__ import annotations
@@ -18,10 +19,11 @@ from warehouse import audit
 
 PRECISION_UNITS = {"family": "Family", "rule": "Rule", "trust": "Trust", "month": "Month", "all": "All"}
 UPHELD = disclosure.Share("n_upheld", "n_reviewed", "precision", "precision_low", "precision_high")
-AUDIT_COUNTS = ["n", "n_judged", "n_double"]
+AUDIT_COUNTS = ["n", "n_judged", "n_double", "n_multi"]
 AUDIT_OVER = {**{f"{m}{end}": ["n", "n_judged"] for m in ("prevalence", "precision", "recall")
                    for end in ("", "_low", "_high")},
-                **{f"kappa{end}": ["n_double"] for end in ("", "_low", "_high")}}
+                **{f"kappa{end}": ["n_double"] for end in ("", "_low", "_high")},
+                **{f"fleiss{end}": ["n_multi"] for end in ("", "_low", "_high")}}
 
 
 def shown(frame: pd.DataFrame, counts: list[str], national: bool, derived=(), over=None,
@@ -48,13 +50,16 @@ def in_words(p) -> str:
     return f"about {round(p * 10)} in 10 upheld"
 
 
+NAMES = {"family": formats.family, "rule": formats.rule}  # never codes (issue #15)
+
+
 def review_precision_table(frame: pd.DataFrame, by: str = "family") -> pd.DataFrame:
     """``inuse_queries.review_precision`` -> the table people read: flags, reviewed, upheld,
     dismissed, the share upheld with its Wilson 95% CI and in words (a breakdown: never
     national)."""
     out = shown(frame, ["n_flags", "n_reviewed", "n_upheld", "n_dismissed"], False, [UPHELD])
     return pd.DataFrame({
-        PRECISION_UNITS[by]: out["group_code"],
+        PRECISION_UNITS[by]: out["group_code"].map(NAMES.get(by, str)),  # rules and families by name
         "Flags": out["n_flags"].map(formats.count),
         "Reviewed": out["n_reviewed"].map(formats.count),
         "Upheld": out["n_upheld"].map(formats.count),
@@ -82,8 +87,9 @@ def audit_estimates(filters, scope, kind: str) -> pd.DataFrame:
     """The audit's estimates for the items the filters and scope select (``staff``: one row per
     model version and family; ``public``: patient questions)."""
     items = audit.in_view(audit.finished(), filters, scope)
-    frame = audit.estimates(items[items["kind"] == kind]) if not items.empty else pd.DataFrame()
-    return frame
+    # a table by family is a breakdown: estimates from the counts as shown (docs/methods.md)
+    return audit.estimates(items[items["kind"] == kind], shown=disclosure.rounded) if not items.empty \
+        else pd.DataFrame()
 
 
 def audit_table(frame: pd.DataFrame) -> pd.DataFrame:
@@ -93,16 +99,39 @@ def audit_table(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     out = shown(frame, AUDIT_COUNTS, False, over=AUDIT_OVER, groups=None)
     return pd.DataFrame({
-        "Family": out["family"].map(lambda f: "patient question" if f == audit.PATIENT_QUESTION else f),
+        "Family": out["family"].map(lambda f: "patient question" if f == audit.PATIENT_QUESTION else formats.family(f)),
         "Model version": out["model_version"],
         "Posts judged": out["n"].map(formats.count),
         "Judged yes": out["n_judged"].map(formats.count),
         "Prevalence (95% CI)": [share_text(*v) for v in zip(out["prevalence"], out["prevalence_low"], out["prevalence_high"])],
         "Precision (95% CI)": [share_text(*v) for v in zip(out["precision"], out["precision_low"], out["precision_high"])],
         "Recall (95% CI)": [share_text(*v) for v in zip(out["recall"], out["recall_low"], out["recall_high"])],
-        "Read twice": out["n_double"].map(formats.count),
-        "Cohen's kappa (95% CI)": [share_text(*v) for v in zip(out["kappa"], out["kappa_low"], out["kappa_high"])],
+        **agreement_columns(frame, out),
     })
+
+
+def agreement_columns(frame: pd.DataFrame, out: pd.DataFrame) -> dict:
+    """Cohen's kappa (items read by two) and, when any item was read by three or more,
+    Fleiss' kappa; ``out`` is ``frame`` after :func:`shown`."""
+    columns = {"Read twice": out["n_double"].map(formats.count),
+               "Cohen's kappa (95% CI)": [share_text(*v) for v in zip(out["kappa"], out["kappa_low"], out["kappa_high"])]}
+    if "n_multi" in frame and (frame["n_multi"] > 0).any():
+        k = int(frame["multi_readers"].max())
+        columns[f"Read by {k}"] = out["n_multi"].map(formats.count)
+        columns["Fleiss' kappa (95% CI, bootstrap)"] = [share_text(*v) for v in
+                                                        zip(out["fleiss"], out["fleiss_low"], out["fleiss_high"])]
+    return columns
+
+
+def agreement_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The readers' agreement per family (and version) for the Review queue: a breakdown,
+    never national."""
+    if frame.empty:
+        return frame
+    out = shown(frame, AUDIT_COUNTS, False, over=AUDIT_OVER, groups=None)
+    return pd.DataFrame({
+        "Family": out["family"].map(lambda f: "patient question" if f == audit.PATIENT_QUESTION else f),
+        "Model version": out["model_version"], **agreement_columns(frame, out)})
 
 
 AUDIT_CAPTION = (
@@ -112,8 +141,9 @@ AUDIT_CAPTION = (
     "Prevalence is the share of posts a reviewer judges a breach (or a patient question); precision "
     "the share of flagged posts upheld; recall the share of judged breaches the rules flagged. Each "
     "stratum is weighted by its size; 95% intervals from the sampling design (docs/methods.md). "
-    "Kappa: agreement of two reviewers reading the same posts independently (1 = perfect, 0 = "
-    "chance). '—': nothing to divide yet.")
+    "Kappa: agreement of reviewers reading the same posts independently (1 = perfect, 0 = "
+    "chance): Cohen's for two readers, Fleiss' for three or more (its interval by bootstrap over "
+    "posts); the reader who settles a disagreement is not counted. '—': nothing to divide yet.")
 
 
 # --- what the pages show (one call each, so the pages stay thin and their edits small) ---------
@@ -126,13 +156,13 @@ def flag_quality(chosen, national: bool) -> None:
     from ui import auth, data, tables
     from warehouse import inuse_queries
 
-    st.subheader("How often flags are right")
+    st.header("How often flags are right")
     overall = data.query(inuse_queries.review_precision, chosen, by="all")
     st.markdown(upheld_sentence(overall, national))
     by = st.segmented_control("Upheld by", ["family", "rule", "trust", "month"], key="inuse_by", default="family",
                               format_func=PRECISION_UNITS.get) or "family"
     tables.show(data.table(inuse_queries.review_precision, review_precision_table, chosen, {"by": by}, by=by),
-                hide_index=True, key="inuse_review_table")
+                f"flags upheld by {by}", chosen, hide_index=True, key="inuse_review_table")
     st.caption("Upheld: confirmed or actioned in the Review queue (decisions up to the last warehouse "
                "build); share upheld with its Wilson 95% interval.")
     st.markdown("**Blind audit: prevalence, precision and recall per family**")
@@ -140,7 +170,7 @@ def flag_quality(chosen, national: bool) -> None:
     if table.empty:
         st.caption("No finished audit sample in the selection yet (docs/methods.md, \"Quality measured in use\").")
     else:
-        tables.show(table, hide_index=True, key="inuse_audit_table")
+        tables.show(table, "blind audit estimates", chosen, hide_index=True, key="inuse_audit_table")
         st.caption(AUDIT_CAPTION)
 
 
@@ -151,11 +181,12 @@ def question_quality(chosen, national: bool) -> None:
 
     from ui import auth, tables
 
-    st.subheader("How well questions are found, in use")
+    st.header("How well questions are found, in use")
     table = audit_table(audit_estimates(chosen, auth.current_scope(), "public"))
     if table.empty:
         st.caption("No finished audit sample of public posts in the selection yet "
                    "(docs/methods.md, \"Quality measured in use\").")
         return
-    tables.show(table.rename(columns={"Family": "Measure"}), hide_index=True, key="inuse_question_table")
+    tables.show(table.rename(columns={"Family": "Measure"}), "question audit estimates", chosen, hide_index=True,
+                key="inuse_question_table")
     st.caption(AUDIT_CAPTION)

@@ -49,7 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
         sample.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(design, name),
                             help=f"posts drawn from that stratum (default {getattr(design, name)})")
     sample.add_argument("--double-share", type=float, default=design.double_share,
-                        help=f"share of the sample read by two reviewers (default {design.double_share})")
+                        help=f"share of the sample read independently by more than one reviewer "
+                             f"(default {design.double_share})")
+    sample.add_argument("--double-readers", type=int, default=design.double_readers,
+                        help=f"independent readers of each such post (default {design.double_readers}: Cohen's "
+                             "kappa; 3 or more: Fleiss' kappa); a disagreement goes to one more reader, who decides")
     sample.add_argument("--export", type=Path, metavar="DIR",
                         help="write in_use_flags.csv and in_use_questions.csv (ids, text hashes, labels) to DIR")
     policies = sub.add_parser("compare-policies", help="the Policy comparison page's answer, England-wide")
@@ -91,11 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "audit":
         from warehouse import audit, inuse_report
 
-        if not 0 <= args.double_share <= 1:
-            print("error: --double-share must be between 0 and 1", file=sys.stderr)
+        try:
+            design = audit.Design(args.staff_flagged, args.staff_unflagged, args.public_question, args.public_other,
+                                  args.double_share, args.double_readers)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
             return 2
-        design = audit.Design(args.staff_flagged, args.staff_unflagged, args.public_question, args.public_other,
-                              args.double_share)
         return inuse_report.run_audit(args.week or date.today() - timedelta(days=7), design, args.export)
     elif args.command == "compare-policies":
         try:

@@ -22,6 +22,7 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -38,13 +39,21 @@ PATIENT_QUESTION = "patient_question"
 
 @dataclass(frozen=True)
 class Design:
-    """How many posts to draw per stratum each week, and the share read by two people."""
+    """How many posts to draw per stratum each week, the share read independently by more than
+    one person, and by how many."""
 
     staff_flagged: int = 20
     staff_unflagged: int = 40
     public_question: int = 20
     public_other: int = 40
     double_share: float = 0.2
+    double_readers: int = 2  # independent readers of a double-read item (3+: Fleiss' kappa)
+
+    def __post_init__(self):
+        if not 0 <= self.double_share <= 1:
+            raise ValueError("the share read twice (--double-share) must be between 0 and 1")
+        if not 2 <= self.double_readers <= audits.MAX_READERS:
+            raise ValueError(f"the readers of a double-read item (--double-readers) must be 2 to {audits.MAX_READERS}")
 
     def sizes(self, kind: str) -> dict[str, int]:
         if kind == "staff":
@@ -88,10 +97,11 @@ def population(cursor, kind: str, monday: date) -> pd.DataFrame:
     return frame.assign(stratum=np.where(frame["predicted"] == "1", "question", "not_question"))
 
 
-def draw(frame: pd.DataFrame, sizes: dict[str, int], rng: np.random.Generator, double_share: float = 0.0) -> pd.DataFrame:
+def draw(frame: pd.DataFrame, sizes: dict[str, int], rng: np.random.Generator, double_share: float = 0.0,
+         double_readers: int = 2) -> pd.DataFrame:
     """A simple random sample without replacement of ``sizes[stratum]`` rows per stratum (all of
-    a smaller stratum), with stratum_size, stratum_sampled and readers (2 for a random
-    ``double_share`` of the sample, else 1), shuffled so the order gives nothing away."""
+    a smaller stratum), with stratum_size, stratum_sampled and readers (``double_readers`` for
+    a random ``double_share`` of the sample, else 1), shuffled so the order gives nothing away."""
     parts = []
     for stratum, wanted in sizes.items():
         rows = frame[frame["stratum"] == stratum]
@@ -100,7 +110,7 @@ def draw(frame: pd.DataFrame, sizes: dict[str, int], rng: np.random.Generator, d
         parts.append(picked.assign(stratum_size=len(rows), stratum_sampled=take))
     sample = pd.concat(parts, ignore_index=True)
     sample = sample.iloc[rng.permutation(len(sample))].reset_index(drop=True)
-    return sample.assign(readers=np.where(rng.random(len(sample)) < double_share, 2, 1))
+    return sample.assign(readers=np.where(rng.random(len(sample)) < double_share, double_readers, 1))
 
 
 def sample_week(cursor, day: date, design: Design = Design(), seed: int | None = None) -> dict[str, int]:
@@ -108,18 +118,42 @@ def sample_week(cursor, day: date, design: Design = Design(), seed: int | None =
     (0 for a kind already sampled that week: re-runs never duplicate). The seed defaults to
     one derived from the week, so a re-run draws the same posts."""
     from warehouse.enrich import questions
-    from warehouse.rules import packs
 
     monday, sample_id = week_of(day)
     seed = int(hashlib.sha256(sample_id.encode()).hexdigest()[:8], 16) if seed is None else seed
     rng = np.random.default_rng(seed)
-    versions = {"staff": packs.ENGINE_VERSION, "public": questions.version()}
+    versions = {"staff": staff_version(), "public": questions.version()}
     added = {}
     for kind in audits.KINDS:
-        sample = draw(population(cursor, kind, monday), design.sizes(kind), rng, design.double_share)
+        sample = draw(population(cursor, kind, monday), design.sizes(kind), rng, design.double_share,
+                      design.double_readers)
         added[kind] = audits.add_sample(sample.assign(sample_id=sample_id, kind=kind,
                                                       model_version=versions[kind]))
     return added
+
+
+def staff_version() -> str:
+    """The guideline rules' version with the learned detector's artefact (``rules-4+fm-…``):
+    a retrained flag model is a new version, so its audit estimates are kept apart."""
+    from warehouse.rules import flag_model, packs
+
+    return f"{packs.ENGINE_VERSION}+{flag_model.load().version}"
+
+
+def sampling_status(items: pd.DataFrame, newest: date | None, today: date) -> dict:
+    """When the last sample was drawn and whether one is due: ``last_sample`` and ``drawn_at``
+    (the newest stored item's sample and time, None when none), ``due_week`` (the ISO week
+    before the week of ``newest``, the newest post's UK day, or of ``today`` if earlier),
+    ``due_day`` (a day of it, for :func:`sample_week`) and ``due`` (not sampled yet)."""
+    newest = None if newest is None or pd.isna(newest) else pd.Timestamp(newest).date()
+    reference = min(today, newest) if newest is not None else today
+    due_day = reference - timedelta(days=7)
+    _, due_week = week_of(due_day)
+    sampled = set(items["sample_id"]) if not items.empty else set()
+    newest_item = items.sort_values(["created_at", "id"]).iloc[-1] if not items.empty else None
+    return {"last_sample": None if newest_item is None else newest_item["sample_id"],
+            "drawn_at": None if newest_item is None else newest_item["created_at"],
+            "due_week": due_week, "due_day": due_day, "due": due_week not in sampled}
 
 
 # --- estimates -------------------------------------------------------------------------------------
@@ -179,13 +213,15 @@ def _targets(items: pd.DataFrame) -> list[tuple[str, str]]:
         [("public", PATIENT_QUESTION)] if (items["kind"] == "public").any() else [])
 
 
-def estimates(items: pd.DataFrame | None = None, by_version: bool = True) -> pd.DataFrame:
+def estimates(items: pd.DataFrame | None = None, by_version: bool = True, shown=None) -> pd.DataFrame:
     """One row per (model_version, family) — ``patient_question`` for public posts — over every
     finished audit item: n, n_judged, n_predicted, prevalence, precision and recall with their
     95% intervals (stratum-weighted, :func:`warehouse.audit_stats.estimate`; each sample's
-    strata are pooled by summing their sizes, one stratum per (sample, stratum)), and Cohen's
-    kappa of the double-read items' first two opinions (n_double, kappa, kappa_low,
-    kappa_high)."""
+    strata are pooled by summing their sizes, one stratum per (sample, stratum)), and the
+    readers' :func:`agreement` (Cohen's and Fleiss' kappa). ``shown``: the display
+    boundary's rounding (``ui.disclosure.rounded``), below national level: every estimate and
+    interval is computed from the cell counts and stratum sizes as shown
+    (:func:`warehouse.audit_stats.estimate`); the counts returned stay exact."""
     items = finished() if items is None else items
     rows = []
     items = complete_samples(items)
@@ -202,14 +238,31 @@ def estimates(items: pd.DataFrame | None = None, by_version: bool = True) -> pd.
                 "judged": [_has(v, family) if kind == "staff" else v == "1" for v in judged["final"]]})
             design = pd.DataFrame({"stratum": strata["key"], "size": strata["stratum_size"],
                                    "predictable": [PREDICTABLE[s] for s in strata["stratum"]]})
-            est = audit_stats.estimate(frame, design[design["stratum"].isin(frame["stratum"]) | (design["size"] == 0)])
-            double = of_version[(of_version["readers"] == 2) & (of_version["labels"].map(len) >= 2)]
-            pick = (lambda v: _has(v, family)) if kind == "staff" else (lambda v: v == "1")
-            agreement = audit_stats.kappa([pick(lab[0]) for lab in double["labels"]],
-                                          [pick(lab[1]) for lab in double["labels"]])
+            est = audit_stats.estimate(frame, design[design["stratum"].isin(frame["stratum"]) | (design["size"] == 0)],
+                                       shown=shown)
             rows.append({"kind": kind, "family": family, "model_version": version, **est,
-                         "n_double": agreement["n"], **{k: agreement[k] for k in ("kappa", "kappa_low", "kappa_high")}})
+                         **agreement(of_version, kind, family, shown)})
     return pd.DataFrame(rows)
+
+
+def agreement(items: pd.DataFrame, kind: str, family: str, shown=None) -> dict:
+    """Agreement on one family among the independent readings (never the adjudicator's: asked
+    only because the others disagreed, so not independent): Cohen's kappa of the items read by
+    two (n_double, kappa, kappa_low, kappa_high) and Fleiss' kappa of those read by three or
+    more (n_multi, multi_readers, fleiss, fleiss_low, fleiss_high; every such item's first
+    ``multi_readers`` readings, the fewest any of them was designed for)."""
+    pick = (lambda v: _has(v, family)) if kind == "staff" else (lambda v: audits.verdict(v) == "1")
+    double = items[(items["readers"] == 2) & (items["labels"].map(len) >= 2)]
+    cohen = audit_stats.kappa([pick(lab[0]) for lab in double["labels"]], [pick(lab[1]) for lab in double["labels"]],
+                              shown)
+    many = items[items["readers"] >= 3]
+    k = int(many["readers"].min()) if len(many) else 0
+    many = many[many["labels"].map(len) >= k] if k else many
+    multi = audit_stats.fleiss([[pick(v) for v in lab[:k]] for lab in many["labels"]], shown=shown) if k else \
+        {"n": 0, "kappa": np.nan, "kappa_low": np.nan, "kappa_high": np.nan}
+    return {"n_double": cohen["n"], **{key: cohen[key] for key in ("kappa", "kappa_low", "kappa_high")},
+            "n_multi": multi["n"], "multi_readers": k,
+            **{key.replace("kappa", "fleiss"): multi[key] for key in ("kappa", "kappa_low", "kappa_high")}}
 
 
 # --- the loop: labelled data for the training scripts --------------------------------------------
@@ -220,6 +273,11 @@ def text_sha(text: str) -> str:
     norm = " ".join(unicodedata.normalize("NFC", text or "").split())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:16]
 
+
+# What a public post's final judgement says of the question model's two heads (asks, about
+# health care): "" where it says nothing (a plain "no" gives neither part).
+QUESTION_PARTS = {"1": ("1", "1"), "0:off_topic": ("1", "0"), "0:not_asking": ("0", "")}
+QUESTION_COLUMNS = ["record_id", "text_sha", "patient_question", "asks", "health", "source", "model_version"]
 
 TEXTS_SQL = """
 SELECT platform, post_id, text FROM posts
@@ -232,8 +290,8 @@ def labelled_data(cursor, decisions: pd.DataFrame) -> dict[str, pd.DataFrame]:
     family, verdict, source, model_version; columns as ``warehouse/rules/labels``) from final
     audit judgements of staff posts (a verdict for every family) and from each flag's latest
     review decision (upheld 1, dismissed 0), and ``questions`` (record_id, text_sha,
-    patient_question, source, model_version; as ``warehouse/enrich/labels``) from the public
-    audit items. ``decisions`` is :func:`store.reviews.latest_decisions`. Posts no longer in
+    patient_question, asks, health, source, model_version; :data:`QUESTION_PARTS`) from the
+    public audit items. ``decisions`` is :func:`store.reviews.latest_decisions`. Posts no longer in
     the warehouse (deleted, past retention) are left out."""
     from warehouse.rules import packs
 
@@ -252,7 +310,9 @@ def labelled_data(cursor, decisions: pd.DataFrame) -> dict[str, pd.DataFrame]:
             flags += [{"record_id": record, "text_sha": sha[record], "family": f, "verdict": int(_has(row.final, f)),
                        "source": f"audit {row.sample_id}", "model_version": row.model_version} for f in families]
         else:
-            questions.append({"record_id": record, "text_sha": sha[record], "patient_question": int(row.final),
+            asks, health = QUESTION_PARTS.get(row.final, ("", ""))
+            questions.append({"record_id": record, "text_sha": sha[record],
+                              "patient_question": int(audits.verdict(row.final)), "asks": asks, "health": health,
                               "source": f"audit {row.sample_id}", "model_version": row.model_version})
     from warehouse.rules import local
 
@@ -262,39 +322,84 @@ def labelled_data(cursor, decisions: pd.DataFrame) -> dict[str, pd.DataFrame]:
         if record in sha and row.rule_id in rule_family:
             flags.append({"record_id": record, "text_sha": sha[record], "family": rule_family[row.rule_id],
                           "verdict": int(row.decision in ("confirmed", "actioned")), "source": "review",
-                          "model_version": packs.ENGINE_VERSION})
+                          "model_version": staff_version()})
     return {"flags": pd.DataFrame(flags, columns=["record_id", "text_sha", "family", "verdict", "source", "model_version"]),
-            "questions": pd.DataFrame(questions, columns=["record_id", "text_sha", "patient_question", "source",
-                                                          "model_version"])}
+            "questions": pd.DataFrame(questions, columns=QUESTION_COLUMNS)}
 
 
-def training_rows(path, cursor) -> pd.DataFrame:
-    """The audit rows of an exported ``in_use_flags.csv`` as training rows for
-    ``python -m warehouse.rules.train_flags --in-use PATH``: text (read from the published
-    warehouse by record id), families (the families judged breached: an audit judges every
-    family, so the label is complete) and source ``in_use``. Review rows are left out: a
-    decision speaks for one family only. A record no longer in the warehouse is skipped; one
-    whose text no longer matches its hash is an error naming the file and line."""
+def in_use_file(path, name: str) -> Path:
+    """``path`` itself, or ``path/in_use_<name>.csv`` when it is the export's folder."""
+    path = Path(path)
+    return path / f"in_use_{name}.csv" if path.is_dir() else path
+
+
+def _read_labels(path: Path, required: set[str], label: str) -> pd.DataFrame:
+    """An exported label file's audit rows (with their 1-based line numbers), checked: the
+    columns are there and ``label`` is 0 or 1 (errors name the file, line and field)."""
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file (python -m warehouse audit --export DIR writes it)")
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = {"record_id", "text_sha", "family", "verdict", "source"} - set(frame.columns)
+    missing = required - set(frame.columns)
     if missing:
         raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
     frame["line"] = range(2, len(frame) + 2)
     frame = frame[frame["source"].str.startswith("audit")]
-    bad = frame[~frame["verdict"].isin(["0", "1"])]
+    bad = frame[~frame[label].isin(["0", "1"])]
     if not bad.empty:
-        raise ValueError(f"{path}, line {bad['line'].iloc[0]}: field verdict must be 0 or 1, not {bad['verdict'].iloc[0]!r}")
-    keys = sorted(set(frame["record_id"]))
-    texts = cursor.execute(TEXTS_SQL, {"keys": keys}).df()
+        raise ValueError(f"{path}, line {bad['line'].iloc[0]}: field {label} must be 0 or 1, not {bad[label].iloc[0]!r}")
+    return frame
+
+
+def _texts(path: Path, frame: pd.DataFrame, cursor) -> dict[str, str]:
+    """The texts of the records still in the warehouse, each checked against its hash (a
+    mismatch is an error naming the file and line: the post was changed since the export)."""
+    texts = cursor.execute(TEXTS_SQL, {"keys": sorted(set(frame["record_id"]))}).df()
     text = {f"{p}:{i}": t for p, i, t in zip(texts["platform"], texts["post_id"], texts["text"])}
-    rows = []
-    for record, group in frame.groupby("record_id", sort=True):
-        if record not in text:
-            continue
-        stale = group[group["text_sha"] != text_sha(text[record])]
-        if not stale.empty:
-            raise ValueError(f"{path}, line {stale['line'].iloc[0]}: field text_sha does not match the text of "
-                             f"{record} in the warehouse (changed or replaced): export again")
-        rows.append({"text": text[record], "source": "in_use",
-                     "families": frozenset(group.loc[group["verdict"] == "1", "family"])})
+    known = frame[frame["record_id"].isin(list(text))]
+    stale = known[[sha != text_sha(text[r]) for r, sha in zip(known["record_id"], known["text_sha"])]]
+    if not stale.empty:
+        raise ValueError(f"{path}, line {stale['line'].iloc[0]}: field text_sha does not match the text of "
+                         f"{stale['record_id'].iloc[0]} in the warehouse (changed or replaced): export again")
+    return text
+
+
+def training_rows(path, cursor) -> pd.DataFrame:
+    """The audit rows of an exported ``in_use_flags.csv`` (or the export's folder) as training
+    rows for ``python -m warehouse.rules.train_flags --in-use PATH``: text (read from the
+    published warehouse by record id), families (the families judged breached: an audit judges
+    every family, so the label is complete) and source ``in_use``. Review rows are left out: a
+    decision speaks for one family only. A record no longer in the warehouse is skipped; one
+    whose text no longer matches its hash is an error naming the file and line."""
+    path = in_use_file(path, "flags")
+    frame = _read_labels(path, {"record_id", "text_sha", "family", "verdict", "source"}, "verdict")
+    text = _texts(path, frame, cursor)
+    rows = [{"text": text[record], "source": "in_use",
+             "families": frozenset(group.loc[group["verdict"] == "1", "family"])}
+            for record, group in frame.groupby("record_id", sort=True) if record in text]
     return pd.DataFrame(rows, columns=["text", "families", "source"])
+
+
+def question_training_rows(path, cursor) -> pd.DataFrame:
+    """The audit rows of an exported ``in_use_questions.csv`` (or the export's folder) as
+    training rows for ``python -m warehouse.enrich.train_questions --in-use PATH``: text (from
+    the published warehouse), ``asks`` (True/False, None when the judgement does not say) and
+    ``health`` (1.0/0.0, NaN when it does not say), source ``in_use``, split ``train``. A
+    patient question asks and is about health care; "asks, but not about health care" asks and
+    is not; "asks for nothing" does not ask (and says nothing of health care); a plain "no"
+    says neither and is left out. Skips and errors as :func:`training_rows`."""
+    path = in_use_file(path, "questions")
+    frame = _read_labels(path, {"record_id", "text_sha", "patient_question", "asks", "health", "source"},
+                         "patient_question")
+    for field in ("asks", "health"):
+        bad = frame[~frame[field].isin(["0", "1", ""])]
+        if not bad.empty:
+            raise ValueError(f"{path}, line {bad['line'].iloc[0]}: field {field} must be 0, 1 or empty, "
+                             f"not {bad[field].iloc[0]!r}")
+    text = _texts(path, frame, cursor)
+    frame = frame[frame["record_id"].isin(list(text)) & ((frame["asks"] != "") | (frame["health"] != ""))]
+    frame = frame.drop_duplicates("record_id", keep="last")  # a post in two samples: its latest judgement
+    return pd.DataFrame({
+        "text": [text[r] for r in frame["record_id"]],
+        "asks": pd.Series([None if a == "" else a == "1" for a in frame["asks"]], dtype=object),
+        "health": [np.nan if h == "" else float(h) for h in frame["health"]],
+        "source": "in_use", "split": "train"})

@@ -27,9 +27,14 @@ the asymptotic 95% interval of ``statsmodels.stats.inter_rater.cohens_kappa`` (F
 with about 100 items read twice and kappa near 0.6 it covers the true kappa in about 94% of
 simulations; with few items and near-perfect agreement it is too narrow (a sample with
 perfect agreement gets no interval at all), so read kappa from under ~50 double readings as
-rough.
+rough. Items read by three or more independent readers (``--double-readers``) get Fleiss'
+kappa (``statsmodels.stats.inter_rater.fleiss_kappa``, which gives no interval) with a 95%
+percentile bootstrap over items (:func:`fleiss`). The adjudicator who settles a disagreement
+is never counted: they read an item only because the others disagreed.
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -54,7 +59,7 @@ def _ratios(tp, fp, fn, total) -> dict[str, np.ndarray]:
 
 
 def estimate(items: pd.DataFrame, strata: pd.DataFrame, seed: int = 0, draws: int = DRAWS,
-             prior: float = PRIOR) -> dict:
+             prior: float = PRIOR, shown=None) -> dict:
     """Prevalence, precision and recall with 95% intervals from one audit.
 
     ``items``: one row per judged sampled post: stratum, predicted (bool: the classifier or
@@ -62,16 +67,20 @@ def estimate(items: pd.DataFrame, strata: pd.DataFrame, seed: int = 0, draws: in
     the posts it was drawn from) and predictable (bool: its posts may be predicted positive).
     Returns {measure: value, measure_low, measure_high} plus n (items), n_judged (judged
     positive), n_predicted (predicted positive in the sample); values are NaN where the
-    sample holds nothing to divide by."""
+    sample holds nothing to divide by. ``shown`` (the display boundary's rounding, e.g.
+    ``ui.disclosure.rounded``): the estimates and intervals are computed from each stratum's
+    cell counts and size as shown, so that they carry no more than rounded counts (the
+    counts returned stay exact: the caller hides and rounds them)."""
+    shown = shown or (lambda counts: counts)
     rng = np.random.default_rng(seed)
     point = np.zeros(3)  # tp, fp, fn totals
     sims = np.zeros((draws, 3))
     total = 0.0
     for row in strata.itertuples(index=False):
-        size = float(row.size)
+        size = float(shown(int(row.size)))
         total += size
         sampled = items[items["stratum"] == row.stratum]
-        counts = _cells(sampled, bool(row.predictable))
+        counts = np.asarray(shown(_cells(sampled, bool(row.predictable))), dtype=float)
         shares = rng.dirichlet(counts + prior, size=draws)
         if not row.predictable:  # fn, tn only
             shares = np.column_stack([np.zeros(draws), np.zeros(draws), shares])
@@ -98,23 +107,80 @@ def estimate(items: pd.DataFrame, strata: pd.DataFrame, seed: int = 0, draws: in
     return out
 
 
-def kappa(first, second) -> dict:
+def kappa(first, second, shown=None) -> dict:
     """Cohen's kappa of two readers' yes/no verdicts on the same items, with its 95% CI
     (statsmodels). NaN when fewer than 2 items, or when both readers used one answer only
-    (kappa is undefined: chance agreement is 1)."""
+    (kappa is undefined: chance agreement is 1). ``shown``: computed from the 2x2 table's
+    cells as shown (rounded), as :func:`estimate`."""
     a, b = np.asarray(first, dtype=bool), np.asarray(second, dtype=bool)
     n = len(a)
     out = {"n": n, "agree": int((a == b).sum()), "kappa": np.nan, "kappa_low": np.nan, "kappa_high": np.nan}
     if n < 2:
         return out
     table = np.array([[np.sum(a & b), np.sum(a & ~b)], [np.sum(~a & b), np.sum(~a & ~b)]], dtype=float)
+    if shown is not None:
+        table = np.asarray(shown(table), dtype=float)
+        if table.sum() < 2:
+            return out
+    n = table.sum()
     expected = (table.sum(1) * table.sum(0)).sum() / n ** 2
     if np.isclose(expected, 1.0):
         return out
     from statsmodels.stats.inter_rater import cohens_kappa  # ~0.5 s to import: only agreement pays it
 
-    result = cohens_kappa(table, return_results=True)
+    with warnings.catch_warnings():  # its z test divides by zero at kappa's bounds; only kappa and its CI are used
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = cohens_kappa(table, return_results=True)
     out["kappa"] = float(result.kappa)
     if result.std_kappa > 0:  # perfect agreement has a zero standard error: no interval, not [1, 1]
         out["kappa_low"], out["kappa_high"] = float(result.kappa_low), float(result.kappa_upp)
+    return out
+
+
+BOOTSTRAP = 2000
+
+
+def _fleiss_from_yes(yes: np.ndarray, readers: int) -> np.ndarray:
+    """Fleiss' kappa of yes/no ratings from the number of "yes" per item (last axis: items),
+    for any leading axes (bootstrap replicates): Fleiss (1971), as statsmodels computes it."""
+    no = readers - yes
+    observed = ((yes * (yes - 1) + no * (no - 1)) / (readers * (readers - 1))).mean(axis=-1)
+    p_yes = yes.mean(axis=-1) / readers
+    chance = p_yes ** 2 + (1 - p_yes) ** 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (observed - chance) / (1 - chance)
+
+
+def fleiss(ratings, seed: int = 0, draws: int = BOOTSTRAP, shown=None) -> dict:
+    """Fleiss' kappa of yes/no verdicts, one row per item and one column per independent
+    reader (3 or more), with a 95% percentile-bootstrap interval over items. statsmodels'
+    ``fleiss_kappa`` gives the estimate but no interval, hence the bootstrap (``draws``
+    resamples of the items with replacement, fixed seed; replicates where kappa is undefined,
+    every verdict the same, are left out). NaN as :func:`kappa`: fewer than 2 items, or one
+    answer only. ``shown``: computed from the items counted by their number of "yes" (0..k)
+    as shown (rounded), as :func:`estimate`."""
+    matrix = np.asarray(ratings, dtype=bool)
+    if shown is not None and matrix.ndim == 2 and len(matrix):
+        k = matrix.shape[1]
+        per_yes = np.asarray(shown(np.bincount(matrix.sum(axis=1), minlength=k + 1)), dtype=int)
+        matrix = np.array([[i < yes for i in range(k)] for yes in range(k + 1) for _ in range(per_yes[yes])],
+                          dtype=bool).reshape(-1, k)
+        result = fleiss(matrix, seed, draws)
+        return {**result, "n": int(len(np.asarray(ratings)))}
+    n = int(matrix.shape[0]) if matrix.ndim == 2 else 0
+    out = {"n": n, "readers": int(matrix.shape[1]) if n else 0, "kappa": np.nan, "kappa_low": np.nan,
+           "kappa_high": np.nan}
+    if n < 2 or matrix.all() or not matrix.any():
+        return out
+    from statsmodels.stats.inter_rater import aggregate_raters, fleiss_kappa
+
+    readers = matrix.shape[1]
+    out["kappa"] = float(fleiss_kappa(aggregate_raters(matrix.astype(int), n_cat=2)[0], method="fleiss"))
+    yes = matrix.sum(axis=1)
+    picks = np.random.default_rng(seed).integers(0, n, size=(draws, n))
+    replicates = _fleiss_from_yes(yes[picks], readers)
+    replicates = replicates[np.isfinite(replicates)]
+    if len(replicates) and out["kappa"] < 1:
+        low, high = np.percentile(replicates, [2.5, 97.5])
+        out["kappa_low"], out["kappa_high"] = float(min(low, out["kappa"])), float(max(high, out["kappa"]))
     return out

@@ -68,3 +68,10 @@ def audit_posts(cursor, filters=None, keys: tuple = ()) -> pd.DataFrame:
     may read: platform, post_id, posted_at (UK time), text, url. A post outside the scope, or
     no longer stored, is absent."""
     return run(cursor, AUDIT_POSTS_SQL, {"platforms": [k[0] for k in keys], "post_ids": [k[1] for k in keys]})
+
+
+def newest_post_day(cursor, filters=None) -> pd.DataFrame:
+    """The UK day of the newest post the session may read (one row, ``day``; NULL when none):
+    the audit's "due" week is the week before it, so a warehouse that stops at an earlier
+    date (the demo) is not told to sample a week it has no posts of."""
+    return cursor.execute("SELECT max(timezone('Europe/London', created_at))::DATE AS day FROM posts").df()

@@ -6,7 +6,7 @@ trust or region cut, so counts are exact; the dashboard suppresses below that).
   sample: reviewers pick what they read);
 - from the blind audit samples (:mod:`warehouse.audit`): prevalence, precision and recall per
   family and for patient questions with 95% intervals and the model version they belong to,
-  and Cohen's kappa on the double-read items;
+  and the readers' agreement (Cohen's kappa on items read by two, Fleiss' by three or more);
 - ``audit``: draw this week's (or ``--week``'s) sample into the Review queue, or ``--export``
   the service's judgements as labelled data (post ids and text hashes, no text).
 """
@@ -36,9 +36,8 @@ def _all_time(cursor) -> Filters:
 
 def review_lines(cursor) -> list[str]:
     """Precision from reviews, per family then per rule."""
-    from warehouse.rules import packs
 
-    lines = [f"Precision from reviews of the flags of this build ({packs.ENGINE_VERSION}; flags a reviewer chose "
+    lines = [f"Precision from reviews of the flags of this build ({audit.staff_version()}; flags a reviewer chose "
              "to read: NOT a random sample), all dates:"]
     filters = _all_time(cursor)
     for by in ("family", "rule"):
@@ -57,13 +56,14 @@ def audit_lines() -> list[str]:
         return ["Blind audit: no audit sample yet (python -m warehouse audit draws one)."]
     lines = ["Blind audit (stratified random sample; stratum-weighted 95% intervals; judged items only):",
              f"  {'version':<30} {'family':<17} {'n':>4} {'judged+':>7}  {'prevalence':<19} {'precision':<19}"
-             f" {'recall':<19} kappa (n double)"]
+             f" {'recall':<19} Cohen's kappa (n read by 2)  Fleiss' kappa (n read by k)"]
     for r in frame.itertuples(index=False):
         lines.append(f"  {r.model_version:<30} {r.family:<17} {r.n:>4} {r.n_judged:>7}  "
                      f"{_share(r.prevalence, r.prevalence_low, r.prevalence_high):<19} "
                      f"{_share(r.precision, r.precision_low, r.precision_high):<19} "
                      f"{_share(r.recall, r.recall_low, r.recall_high):<19} "
-                     f"{_share(r.kappa, r.kappa_low, r.kappa_high)} ({r.n_double})")
+                     f"{_share(r.kappa, r.kappa_low, r.kappa_high)} ({r.n_double})  "
+                     f"{_share(r.fleiss, r.fleiss_low, r.fleiss_high)} ({r.n_multi}, k={r.multi_readers})")
     return lines
 
 

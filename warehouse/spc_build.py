@@ -30,8 +30,10 @@ What each point is
   the count.
 * **Small numbers.** ``suppressed`` is true for a trust or region point whose value a person
   may not see (warehouse.stats suppression: a count of 1–7, or a statistic over one). The
-  value is kept, so that the limits are those of the whole series; the SPC page and alerts
-  show no value for such a point. Nation points are never suppressed.
+  value is kept, so that the limits are those of the whole series (the scorecard's and the
+  alerts' icons); the alerts show no value for such a point, and the SPC page draws the series
+  as :mod:`ui.spc_shown` protects it (values from rounded counts, a nation's too; limits and
+  icons from the shown points). Nation points are never suppressed here.
 * **Assurance target**: the median wait (calendar) of a trust is assured against the
   response target of its local policy in force now (hours); nothing else has a target anybody
   set (``Measure.target``).

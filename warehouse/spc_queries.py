@@ -15,6 +15,7 @@ import pandas as pd
 from warehouse import stats
 from warehouse.measures import ENGLAND, HEADLINE, MEASURES, NATION_CODES, nation_code_sql
 from warehouse.queries import Filters, run
+from warehouse.question_queries import _DURATION
 
 UNIT_TYPES = ("nation", "region", "trust")
 GRAINS = ("month", "week")
@@ -67,6 +68,44 @@ def spc_series(cursor, filters: Filters | None = None, unit_type: str = "nation"
     columns without the unit and grain)."""
     _check(unit_type, grain)
     return run(cursor, SPC_SERIES_SQL, {"unit_type": unit_type, "unit_code": str(unit_code), "grain": grain})
+
+
+# The Kaplan–Meier input of one unit's median waits, per period and clock: questions answered
+# (events) and still open (censored) by duration rounded up to the minute, as the mart's medians
+# (warehouse/spc_build.py MEDIAN_BINS_SQL) — so the display boundary can take each median from
+# rounded counts (ui.disclosure.km_rounded) as the Response times page does.
+SPC_HISTOGRAMS_SQL = f"""
+WITH units AS (SELECT trust_code, region_code, {nation_code_sql('nation')} AS nation_code FROM trusts),
+q AS (
+    SELECT date_trunc($grain, (p.asked_at AT TIME ZONE 'Europe/London')::DATE)::DATE AS period_start,
+           p.is_answered,
+           ceil(({_DURATION['calendar']}) / 60) * 60 AS calendar_bin,
+           ceil(({_DURATION['service']}) / 60) * 60 AS service_bin
+    FROM patient_questions p JOIN units u USING (trust_code)
+    WHERE CASE $unit_type WHEN 'trust' THEN u.trust_code WHEN 'region' THEN u.region_code
+                          ELSE u.nation_code END = $unit_code
+),
+both_clocks AS (
+    SELECT period_start, 'calendar' AS clock, calendar_bin::BIGINT AS bin_s, is_answered FROM q
+    UNION ALL
+    SELECT period_start, 'service', service_bin::BIGINT, is_answered FROM q
+)
+SELECT period_start, clock, bin_s, count(*) FILTER (WHERE is_answered) AS events,
+       count(*) FILTER (WHERE NOT is_answered) AS censored
+FROM both_clocks
+WHERE bin_s IS NOT NULL
+GROUP BY ALL
+ORDER BY period_start, clock, bin_s
+"""
+
+
+def spc_histograms(cursor, filters: Filters | None = None, unit_type: str = "nation", unit_code: str = ENGLAND,
+                   grain: str = "month") -> pd.DataFrame:
+    """The median waits' histograms of one unit at ``grain``: period_start, clock ('calendar'
+    or 'service'), bin_s, events, censored (exact counts; a period that is not complete is
+    there too, and matches no point)."""
+    _check(unit_type, grain)
+    return run(cursor, SPC_HISTOGRAMS_SQL, {"unit_type": unit_type, "unit_code": str(unit_code), "grain": grain})
 
 
 # The latest point of each measure of the unit, beside its region's and its nation's points of

@@ -11,6 +11,12 @@ regressions with a fixed seed and writes ``warehouse/enrich/question_model.json`
 
 Weights are rounded to 4 decimals and written one per line, sorted, so the artefact is
 reviewable in a diff and the same inputs give the same bytes (the tests check this).
+``--in-use PATH`` adds the service's own blind-audit judgements of public posts (``python -m
+warehouse audit --export DIR`` writes ``DIR/in_use_questions.csv``: ids, text hashes and labels;
+the texts are read from the published warehouse), each weighing :data:`IN_USE_WEIGHT`; the
+artefact then records the file's name, sha256, rows and samples under ``training.in_use``, and
+so has a new version. Not used by default, so the committed artefact is reproducible from the
+committed data alone.
 ``--check`` trains into memory and says whether the committed artefact is what training gives.
 ``--cv`` prints 5-fold cross-validated scores on the training rows (for choosing the settings
 below; never the test splits).
@@ -46,6 +52,7 @@ FOLDS = 5
 # The domain texts are few and the ones the product is for: each counts three times.
 SOURCE_WEIGHT = {"tweet_act": 1.0, "customer_care": 1.0, "recordings": 1.0, "radiography": 3.0, "kinds": 3.0,
                  "written": 3.0}
+IN_USE_WEIGHT = 3.0  # the service's own judgements of its own posts: as much as a domain text
 LEXICONS = {"lex:health_words": HEALTH_WORDS, "lex:off_topic_words": OFF_TOPIC_WORDS,
             "lex:service_words": SERVICE_WORDS, "lex:institution_words": INSTITUTION_WORDS}
 # The previous version's score (the sum of the cue weights) as one more feature of the ask
@@ -85,12 +92,44 @@ class Design:
     matrix: object  # scipy.sparse.csr_matrix
 
 
-def training_frame() -> pd.DataFrame:
+def training_frame(in_use: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The training rows; ``in_use`` (:func:`in_use_rows`) joins before the test texts are
+    taken out, so an audited post that copies a test text is not trained on either."""
     real, problems = question_corpus.real_corpus()
     if problems:
         raise SystemExit("cannot train, the labels do not match the real data:\n  " + "\n  ".join(problems[:20]))
-    return question_corpus.training_rows(pd.concat([real, question_corpus.domain_sets(), question_corpus.written_sets()],
+    parts = [real, question_corpus.domain_sets(), question_corpus.written_sets()]
+    return question_corpus.training_rows(pd.concat(parts + ([in_use] if in_use is not None else []),
                                                    ignore_index=True))
+
+
+def in_use_rows(path: Path) -> tuple[pd.DataFrame, dict]:
+    """The audit's training rows of an export (file or folder; texts from the published
+    warehouse, :func:`warehouse.audit.question_training_rows`) and what the artefact records
+    of them: the file's name and sha256, the rows used, the samples and the model versions
+    that were audited."""
+    import hashlib
+
+    from store import reader
+    from warehouse import audit
+
+    path = audit.in_use_file(path, "questions")
+    con = reader.connect_published()
+    try:
+        rows = audit.question_training_rows(path, con.cursor())
+    finally:
+        con.close()
+    labels = pd.read_csv(path, dtype=str, keep_default_na=False)
+    labels = labels[labels["source"].str.startswith("audit")]
+    record = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "rows": int(len(rows)),
+              "samples": sorted({s.removeprefix("audit ") for s in labels["source"]}),
+              "audited_versions": sorted(set(labels["model_version"]))}
+    print(f"{path}: {len(rows):,} audited public posts added to the training rows")
+    return rows, record
+
+
+def _source_weight(frame: pd.DataFrame) -> dict[str, float]:
+    return {**SOURCE_WEIGHT, **({"in_use": IN_USE_WEIGHT} if (frame["source"] == "in_use").any() else {})}
 
 
 def design(feature_lists: list[list[str]], vocabulary: list[str] | None = None) -> Design:
@@ -154,11 +193,12 @@ def _labels(frame: pd.DataFrame, head: str) -> np.ndarray:
     return (frame["asks"] if head == "ask" else frame["health"] == 1).astype(int).to_numpy()
 
 
-def train(frame: pd.DataFrame) -> dict:
-    """The artefact's content (a dict ready for :func:`dumps`)."""
+def train(frame: pd.DataFrame, in_use: dict | None = None) -> dict:
+    """The artefact's content (a dict ready for :func:`dumps`); ``in_use``: what
+    :func:`in_use_rows` says of the audit rows in ``frame`` (recorded in the artefact)."""
     lists = questions.feature_lists(frame["text"].tolist())
     d = design(lists)
-    weights = frame["source"].map(SOURCE_WEIGHT).to_numpy()
+    weights = frame["source"].map(_source_weight(frame)).to_numpy()
     heads, coefficients = {}, {}
     for head, mask in _heads(frame).items():
         rows, columns = np.flatnonzero(mask.to_numpy()), _columns(d.features, head)
@@ -188,7 +228,8 @@ def train(frame: pd.DataFrame) -> dict:
         "about": "Question classifier weights: trained by python -m warehouse.enrich.train_questions; "
                  "see docs/questions.md. Score = intercept + sum of the weights of a post's features.",
         "heads": heads,
-        "training": {"seed": SEED, "min_count": MIN_COUNT, "source_weight": SOURCE_WEIGHT,
+        "training": {"seed": SEED, "min_count": MIN_COUNT, "source_weight": _source_weight(frame),
+                     **({"in_use": in_use} if in_use else {}),
                      "rows": {k: int(v) for k, v in frame["source"].value_counts().sort_index().items()},
                      "word_lists": {name: [round(coefficients["ask"][name], DECIMALS),
                                            round(coefficients["health"][name], DECIMALS)] for name in sorted(LEXICONS)},
@@ -210,7 +251,7 @@ def cv_scores(frame: pd.DataFrame, lists: list[list[str]], head: str) -> tuple[n
     the other folds."""
     from sklearn.model_selection import StratifiedKFold
 
-    weights = frame["source"].map(SOURCE_WEIGHT).to_numpy()
+    weights = frame["source"].map(_source_weight(frame)).to_numpy()
     rows = np.flatnonzero(_heads(frame)[head].to_numpy())
     y = _labels(frame.iloc[rows], head)
     scores = np.zeros(len(rows))
@@ -270,13 +311,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=question_model.ARTEFACT, help="where to write the artefact")
     parser.add_argument("--check", action="store_true", help="exit 1 if the artefact differs from what training gives")
     parser.add_argument("--cv", action="store_true", help="print cross-validated scores on the training rows")
+    parser.add_argument("--in-use", type=Path, metavar="PATH",
+                        help="also train on the audit judgements in PATH (the folder of python -m warehouse audit "
+                             "--export, or its in_use_questions.csv)")
     args = parser.parse_args(argv)
-    frame = training_frame()
+    try:
+        in_use, record = in_use_rows(args.in_use) if args.in_use is not None else (None, None)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    frame = training_frame(in_use)
     if args.cv:
         for line in cross_validate(frame):
             print(line)
         return 0
-    text = dumps(train(frame))
+    text = dumps(train(frame, record))
     if args.check:
         same = args.out.is_file() and args.out.read_text(encoding="utf-8") == text
         print(f"{args.out}: {'matches' if same else 'differs from'} what training gives "

@@ -114,19 +114,26 @@ def training_frame() -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
-def in_use_frame(path: Path) -> pd.DataFrame:
-    """The blind-audit training rows of an exported ``in_use_flags.csv`` (texts from the
-    published warehouse)."""
+def in_use_frame(path: Path) -> tuple[pd.DataFrame, dict]:
+    """The blind-audit training rows of an export (its folder or ``in_use_flags.csv``; texts
+    from the published warehouse) and what the artefact records of them (file name, sha256,
+    rows, samples, the versions audited)."""
     from store import reader
     from warehouse import audit
 
+    path = audit.in_use_file(path, "flags")
     con = reader.connect_published()
     try:
         rows = audit.training_rows(path, con.cursor())
     finally:
         con.close()
+    labels = pd.read_csv(path, dtype=str, keep_default_na=False)
+    labels = labels[labels["source"].str.startswith("audit")]
+    record = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "rows": int(len(rows)),
+              "samples": sorted({s.removeprefix("audit ") for s in labels["source"]}),
+              "audited_versions": sorted(set(labels["model_version"]))}
     print(f"{path}: {len(rows):,} audited posts added to the training rows")
-    return rows
+    return rows, record
 
 
 def regex_rules() -> tuple[packs.Rule, ...]:
@@ -249,7 +256,7 @@ def combined(y: np.ndarray, scores: np.ndarray, regex: np.ndarray, threshold: fl
             f"(learned adds {int(added.sum())}, {int((added & (y == 1)).sum())} right)")
 
 
-def train(frame: pd.DataFrame) -> dict:
+def train(frame: pd.DataFrame, in_use: dict | None = None) -> dict:
     """The artefact's content (a dict ready for :func:`dumps`)."""
     lists = feature_lists(frame["text"].tolist())
     vocabulary, x = design(lists, labelled=frame["families"].notna().to_numpy())
@@ -275,7 +282,8 @@ def train(frame: pd.DataFrame) -> dict:
                  "Score of a family = intercept + sum of the weights of a post's features.",
         "families": list(packs.FAMILIES),
         "heads": heads,
-        "training": {"seed": SEED, "min_count": MIN_COUNT, "C": C, "min_precision": MIN_PRECISION,
+        "training": {**({"in_use": in_use} if in_use else {}),
+                     "seed": SEED, "min_count": MIN_COUNT, "C": C, "min_precision": MIN_PRECISION,
                      "min_added_precision": MIN_ADDED_PRECISION, "real_weight": REAL_WEIGHT,
                      "real_negative_families": list(REAL_NEGATIVE_FAMILIES),
                      "rows": {k: int(v) for k, v in frame["source"].value_counts().sort_index().items()}},
@@ -302,16 +310,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 if the artefact differs from what training gives")
     parser.add_argument("--cv", action="store_true", help="print cross-validated scores on the training rows")
     parser.add_argument("--in-use", type=Path, metavar="PATH",
-                        help="also train on the audit judgements in PATH (in_use_flags.csv of python -m warehouse audit --export)")
+                        help="also train on the audit judgements in PATH (the folder of python -m warehouse audit --export, "
+                             "or its in_use_flags.csv)")
     args = parser.parse_args(argv)
-    frame = training_frame()
+    frame, record = training_frame(), None
     if args.in_use is not None:
-        frame = pd.concat([frame, in_use_frame(args.in_use)], ignore_index=True)
+        try:
+            rows, record = in_use_frame(args.in_use)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        frame = pd.concat([frame, rows], ignore_index=True)
     if args.cv:
         for line in cross_validate(frame):
             print(line)
         return 0
-    text = dumps(train(frame))
+    text = dumps(train(frame, record))
     if args.check:
         same = args.out.is_file() and args.out.read_text(encoding="utf-8") == text
         print(f"{args.out}: {'matches' if same else 'differs from'} what training gives ({flag_model.version_of(text.encode())})")
