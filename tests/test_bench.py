@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow  # the benchmark's baselines and the pages it time
 # Run by every page's set-up (filter options, the demo banner), cached from the first render:
 # the benchmark's filter changes do not pay for them.
 SET_UP = {queries.date_bounds, queries.region_options, queries.trust_options, queries.platform_options,
-          queries.build_info}
+          queries.build_info, queries.data_gaps}
 
 
 def test_pandas_baseline_agrees_with_the_queries(demo_data, use_data, monkeypatch):
@@ -111,6 +111,6 @@ def test_the_browser_benchmark_times_pages_in_chromium(demo_data, tmp_path):
             assert sample["TaskDuration"] > 0  # Chrome's counters over the wait
         assert len(figures["load_avg_1m"]) == 2
     overview = result["pages"][HOME]["opens"][0]
-    assert overview["charts"] >= 3 and overview["elements"] > overview["charts"]
+    assert overview["charts"] >= 1 and overview["elements"] > overview["charts"]  # "too few to chart" on a tiny demo
     assert result["pages"]["floor + 1 plotly chart"]["opens"][0]["charts"] == 1
     assert result["server_peak_rss_mb"] > 50
