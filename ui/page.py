@@ -146,6 +146,9 @@ def ensure_warehouse() -> None:
                         start = 0.7
                     status.update(label="Building the warehouse…")
                     _child(["warehouse", "build"], _progress(bar, start, 1.0, "Build"), status)
+                    if start:  # a demo made just now: its simulated review history (issue #20)
+                        status.update(label="Simulating the demo's reviews and blind audits…")
+                        _child(["warehouse", "demo-reviews"], _progress(bar, 1.0, 1.0, "Reviews"), status)
         except db.WriterBusy as exc:
             status.update(label="Another ingest or build is running", state="error")
             st.error(f"{safe.literal(safe.strip_paths(exc))}. Reload this page when it has finished.")
