@@ -15,7 +15,7 @@ from store import config
 from store.config import SettingError
 from store.db import WriterBusy
 from store.errors import STORAGE_ERRORS, storage_error_message
-from warehouse import evaluate, policy_queries, policy_report
+from warehouse import demo_reviews, evaluate, policy_queries, policy_report
 from warehouse.build import BuildError, build
 
 
@@ -58,9 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write in_use_flags.csv and in_use_questions.csv (ids, text hashes, labels) to DIR")
     seeded = sub.add_parser("demo-reviews", help="demo data only: write a simulated review history (review "
                                                  "decisions and blind audit samples judged against what the demo planted)")
-    seeded.add_argument("--accuracy", type=float, default=0.95,
-                        help="how often a simulated reviewer is right (default 0.95)")
-    seeded.add_argument("--weeks", type=int, default=4, help="weeks of blind audit samples (default 4)")
+    seeded.add_argument("--accuracy", type=float, default=demo_reviews.ACCURACY,
+                        help=f"how often a simulated reviewer is right (default {demo_reviews.ACCURACY})")
+    seeded.add_argument("--weeks", type=int, default=demo_reviews.WEEKS,
+                        help=f"weeks of blind audit samples (default {demo_reviews.WEEKS})")
     policies = sub.add_parser("compare-policies", help="the Policy comparison page's answer, England-wide")
     policies.add_argument("--clause", required=True, choices=list(policy_queries.CLAUSES),
                           help="which clause of the local policy defines an enabling policy")
@@ -135,7 +136,6 @@ def main(argv: list[str] | None = None) -> int:
 def _demo_reviews(args) -> int:
     """``python -m warehouse demo-reviews``: the demo's simulated review history (never on real data)."""
     from store import reader
-    from warehouse import demo_reviews
 
     try:
         con = reader.connect_published()

@@ -32,7 +32,10 @@ ACCURACY = 0.95
 REVIEWERS = ("Demo reviewer A", "Demo reviewer B", "Demo reviewer C")
 READERS = ("Demo reader A", "Demo reader B", "Demo reader C", "Demo reader D")
 N_FLAGS = 400  # flags given a simulated review decision
-WEEKS = 4      # complete weeks of blind audit samples, the latest before the newest post's week
+# Complete weeks of blind audit samples, the latest before the newest post's week: a quarter, so
+# that about 20 planted confidentiality breaches are judged on the 150k demo (4 weeks give 1-7 a
+# family, which the display boundary hides).
+WEEKS = 13
 SEED = 20
 
 
