@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import auth, charts, data, disclosure, formats, labels, page, scorecard_view, tables
+from ui import auth, chart_view, charts, data, disclosure, formats, labels, page, scorecard_view, tables
 from warehouse import queries, question_queries
 from warehouse.measures import DEFINITIONS, definitions
 
@@ -72,7 +72,7 @@ st.caption(definitions("questions", "answered", "median_wait", "within_service_d
 # A fragment: changing its grain or lines reruns only this section (not the page's queries).
 @st.fragment
 def posts_over_time(chosen) -> None:
-    st.subheader("Posts over time")
+    st.header("Posts over time")
     left, right = st.columns(2)
     grain = left.segmented_control("Grain", ["day", "week", "month"], key="overview_grain",
                                    default="day" if chosen.days <= 62 else "week",
@@ -80,8 +80,8 @@ def posts_over_time(chosen) -> None:
     by = right.segmented_control("Lines by", ["platform", "role"], key="overview_by",
                                  default="platform",
                                  format_func=lambda s: "Author role" if s == "role" else "Platform") or "platform"
-    st.plotly_chart(data.figure(queries.posts_over_time, charts.posts_over_time, chosen,
-                                {"grain": grain, "by": by}, grain=grain, by=by), key="chart_over_time")
+    chart_view.show(data.figure(queries.posts_over_time, charts.posts_over_time, chosen,
+                                {"grain": grain, "by": by}, grain=grain, by=by), key="chart_over_time", filters=chosen)
     st.caption("Counts per period are rounded to the nearest 5; gaps are 1–7 posts (hidden)."
                + (f" The first and last {grain}s may be partial: counts cover only the chosen days."
                   if grain != "day" else ""))
@@ -93,16 +93,17 @@ posts_over_time(chosen)
 by_trust = data.query(queries.posts_by_trust, chosen)
 left, right = st.columns(2)
 with left:
-    st.subheader("Posts by region")
-    st.plotly_chart(data.figure(queries.posts_by_region, charts.posts_by_region, chosen),
-                    key="chart_regions")
+    st.header("Posts by region")
+    chart_view.show(data.figure(queries.posts_by_region, charts.posts_by_region, chosen),
+                    key="chart_regions", filters=chosen)
 with right:
-    st.subheader(f"Busiest {min(TOP_TRUSTS, len(by_trust))} trusts")
-    st.plotly_chart(data.figure(queries.posts_by_trust, charts.posts_by_trust, chosen, top=TOP_TRUSTS),
-                    key="chart_trusts")
+    shown_trusts = min(TOP_TRUSTS, len(by_trust))
+    st.header("Busiest trust" if shown_trusts == 1 else f"Busiest {shown_trusts} trusts")
+    chart_view.show(data.figure(queries.posts_by_trust, charts.posts_by_trust, chosen, top=TOP_TRUSTS),
+                    key="chart_trusts", filters=chosen)
 
-st.subheader("Posts by trust")
-tables.show(labels.trust_table(by_trust), hide_index=True)
+st.header("Posts by trust")
+tables.show(labels.trust_table(by_trust), "posts by trust", chosen, hide_index=True)
 st.caption("Region and trust figures are rounded to the nearest 5, and counts of 1–7 show as \\* "
            "(with one more where a single hidden one could be worked out from the total); shares are "
            "of the rounded counts (NHS Digital's disclosure control).")

@@ -89,6 +89,9 @@ def _print_counts(counts, seconds: float) -> None:
         print("  ... and more; see the quarantine table")
     rate = counts.read / seconds if seconds else 0
     print(f"{counts.summary()} in {seconds:.2f} s ({rate:,.0f} rows/s)")
+    warning = counts.retention_warning()
+    if warning:
+        print(warning)
 
 
 def _build() -> int:

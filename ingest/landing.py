@@ -11,6 +11,7 @@ the dedupe and the new/changed count use that.
 from __future__ import annotations
 
 from ingest.bounded import MAX_RECORD_BYTES
+from store import config, retention
 from store.runs import RunCounts, fault_point, finish_run
 from store.transaction import transaction
 
@@ -171,6 +172,26 @@ def _sql(template: str) -> str:
     return template.format(typed=_TYPED.format(aliases=aliases))
 
 
+# Stored rows of this batch that the next build's purge will remove (store.retention).
+_PAST_RETENTION_SQL = """
+SELECT count(*), min(c.created_at) FROM checked c
+SEMI JOIN keep k ON k.origin_line = c.origin_line
+WHERE c.created_at < $cutoff
+"""
+
+
+def _count_past_retention(con, counts: RunCounts) -> None:
+    """Count the stored posts older than the retention period, so the import can warn that the
+    next build purges their raw records (issue #15). A wrong setting is the build's to report."""
+    try:
+        days = config.retention_days()
+    except config.SettingError:
+        return
+    counts.retention_days = days
+    counts.past_retention, counts.oldest_past_retention = con.execute(
+        _PAST_RETENTION_SQL, {"cutoff": retention.cutoff_for(days)}).fetchall()[0]
+
+
 def land(con, run_id: str, *, default_source: str | None, default_trust: str | None,
          finish: bool = True, before_commit=None, demo_run: bool = False) -> RunCounts:
     """Validate ``incoming`` and land it in one transaction; return the run's counts.
@@ -209,6 +230,7 @@ def land(con, run_id: str, *, default_source: str | None, default_trust: str | N
             fault_point("land_after_validate")
             con.execute(_INSERT_SQL, {"run_id": run_id})
             fault_point("after_land")
+            _count_past_retention(con, counts)
 
             # A clean batch (the usual case) has nothing to quarantine: skip reading it again.
             con.execute(_BAD_SQL if good_rows < counts.read else _BAD_SQL + " LIMIT 0")

@@ -1,16 +1,17 @@
-"""Explore: the posts behind the numbers, searchable, newest first, downloadable (CSV, Excel)."""
+"""Explore: the posts behind the numbers, searchable, newest first; the newest 1,000 shown and
+downloadable, and every matching post exported (CSV, Excel; streamed, capped, audited)."""
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, labels, page, tables
+from ui import data, exports, labels, page, tables
 from warehouse import queries
 
 # Rows shown (and downloaded). Every shown text is redacted first (ui.redact, ~0.05 ms a post),
 # so the table is kept to what a person reads; narrower filters reach older posts.
 LIMIT = 1_000
 
-chosen = page.start("Explore posts", ":material/search:", search=True)
+chosen = page.start("Explore posts", ":material/search:", search=True, posts=True)
 if not page.rows_visible("posts"):
     st.stop()
 
@@ -18,19 +19,18 @@ found = data.query(queries.explore_posts, chosen, limit=LIMIT + 1)  # one more s
 table = data.table(queries.explore_posts, labels.explore_table, chosen, {"limit": LIMIT + 1}).head(LIMIT)
 if len(found) > LIMIT:
     st.info(f"Showing the newest {LIMIT:,} matching posts; there are more. Narrow the dates or "
-            "filters, or refine the search, to see the rest.")
+            "filters, or refine the search, to see the rest here, or export every match below.")
 else:
     st.markdown(f"**{len(table):,}** matching post{'s' if len(table) != 1 else ''}, newest first.")
 
 tables.show(
-    table, hide_index=True, height=560,
+    table, "posts", chosen, download_key="download_posts",
+    file_stem=f"radsome-posts-{chosen.start}-to-{chosen.end}", hide_index=True, height=560,
     column_config={
-        "Posted (UK time)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm"),
         labels.EXPLORE_TEXT: st.column_config.TextColumn(
             width="large", help="Names, phone numbers, emails, @handles, NHS numbers, postcodes and "
                                 "dates of birth are replaced by labels such as [phone]."),
         "Link": st.column_config.LinkColumn(display_text="open"),
     },
 )
-tables.download(table, "posts", chosen, key="download_posts",
-                file_stem=f"radsome-posts-{chosen.start}-to-{chosen.end}")
+exports.posts(chosen)  # every matching post, not only the newest 1,000 (issue #15)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, funnels, labels, page, tables
+from ui import chart_text, chart_view, charts, data, exports, first_run, funnels, labels, page, tables
 from warehouse import funnel as funnel_words, question_queries
 from warehouse.measures import DEFINITIONS, MEASURES, TARGETS, definitions
 from warehouse.queries import Filters
@@ -39,7 +39,7 @@ def waits(chosen, national: bool) -> None:
     # --- the whole selection ------------------------------------------------------------------
     figures = data.response_headline(chosen, clock=clock, national=national)
     if not figures:
-        st.info("No patient questions in the chosen dates and filters. Widen the dates or clear a filter.")
+        first_run.empty("Response times", "patient questions")  # says why when no date would help
         st.stop()
     row = data.response_table(chosen, clock=clock, national=national).iloc[0]
     head = data.query(question_queries.question_headline, chosen).iloc[0]
@@ -60,11 +60,11 @@ def waits(chosen, national: bool) -> None:
                + (" " + DEFINITIONS["service_hours"] if service else ""))
 
     # --- curves ---------------------------------------------------------------------------------
-    st.subheader("How long patients wait for a first answer")
-    st.plotly_chart(data.figure(question_queries.response_histogram, charts.response_curves, chosen,
+    st.header("How long patients wait for a first answer")
+    chart_view.show(data.figure(question_queries.response_histogram, charts.response_curves, chosen,
                                 {"by": by, "clock": clock, "top": top}, clock=clock,
                                 national=national and by == "all"),
-                    key="chart_response_curves")
+                    key="chart_response_curves", filters=chosen)
     st.caption("Read across from a time to see the share of questions still waiting then; lower "
                "and further left is faster. Where a line crosses the dashed 50% line is the median; "
                "where it levels off, the rest have had no answer at all so far. "
@@ -78,15 +78,17 @@ def waits(chosen, national: bool) -> None:
                 if by == "trust" else ""))
     if by != "all":
         tables.show(data.response_table(chosen, by=by, top=top, clock=clock,
-                                         unit="Trust" if by == "trust" else "Region"), hide_index=True)
+                                         unit="Trust" if by == "trust" else "Region"),
+                    f"response times by {by}", chosen, hide_index=True)
 
 
 waits(chosen, national)
 
 # --- the schedules service hours were counted on ---------------------------------------------
-st.subheader("The staffed hours each trust had")
+st.header("The staffed hours each trust had")
 schedules = data.table(question_queries.trust_schedules, labels.schedule_table, chosen)
-tables.show(schedules, hide_index=True, height=min(320, 38 + 35 * len(schedules)))
+tables.show(schedules, "staffed-hours schedules", chosen, hide_index=True,
+            height=min(320, 38 + 35 * len(schedules)))
 st.caption("Service hours and “within 1 service day” use these schedules: each question is timed on "
            "the staffed hours of the trust's local policy in force on the day it was asked (the "
            "default Mon–Fri 08:00–18:00 without one), closed on its nation's bank holidays. One "
@@ -96,7 +98,7 @@ st.caption("Service hours and “within 1 service day” use these schedules: ea
 # A fragment: changing "Compare" or "Measure" reruns only the funnel.
 @st.fragment
 def funnel(chosen) -> None:
-    st.subheader("How regions and trusts compare")
+    st.header("How regions and trusts compare")
     left, right = st.columns([1, 2.5])
     unit = left.segmented_control("Compare", list(UNITS), key="funnel_unit", default="trust",
                                   format_func=UNITS.get) or "trust"
@@ -110,9 +112,9 @@ def funnel(chosen) -> None:
     highlight = chosen.trusts if unit == "trust" else chosen.regions
     spread = st.toggle(funnel_words.OVERDISPERSION_LABEL, key="funnel_overdispersion",
                        help=funnel_words.OVERDISPERSION_HELP)
-    st.plotly_chart(data.figure(question_queries.question_units, charts.funnel, peers, {"by": unit},
-                                measure=measure, unit=unit, highlight=highlight, overdispersion=spread),
-                    key="chart_funnel")
+    figure = data.figure(question_queries.question_units, charts.funnel, peers, {"by": unit},
+                         measure=measure, unit=unit, highlight=highlight, overdispersion=spread)
+    chart_view.show(figure, key="chart_funnel", filters=chosen)
     if spread:
         st.caption(funnel_words.OVERDISPERSION_NOTE)
     st.caption(data.table(question_queries.question_units, labels.funnel_centre_note, peers, {"by": unit},
@@ -123,11 +125,14 @@ def funnel(chosen) -> None:
                       f"{UNITS[unit].lower()}."))
     outliers = data.table(question_queries.question_units, labels.funnel_outliers, peers, {"by": unit},
                           measure=measure, unit=unit, overdispersion=spread)
-    if outliers.empty:
+    if not chart_text.data_traces(figure):
+        pass  # no dots: the panel above says why, and no unit can be said to be within the limits
+    elif outliers.empty:
         st.markdown(f"No {unit} is outside the 99.8% limits: the differences are within what chance explains.")
     else:
         st.markdown(f"**{len(outliers)} {UNITS[unit].lower()} beyond the 99.8% limits**, most different first:")
-        tables.show(outliers, hide_index=True, height=min(400, 38 + 35 * len(outliers)))
+        tables.show(outliers, f"{unit}s beyond the limits", peers, hide_index=True,
+                    height=min(400, 38 + 35 * len(outliers)))
     st.caption(
         f"A funnel plot, not a league table: each dot is a {unit}, placed by its number of "
         f"questions (across) and its share {words} (up). The lines show how far from the overall "
@@ -141,19 +146,21 @@ def funnel(chosen) -> None:
 funnel(chosen)
 
 # --- when questions arrive ---------------------------------------------------------------------
-st.subheader("When questions arrive, and how fast they are answered")
+st.header("When questions arrive, and how fast they are answered")
 left, right = st.columns(2)
 with left:
     st.markdown("**Questions asked** by weekday and hour (UK time)")
-    st.plotly_chart(data.figure(question_queries.asking_times, charts.asking_times, chosen, show="volume"),
-                    key="chart_asking_volume")
+    chart_view.show(data.figure(question_queries.asking_times, charts.asking_times, chosen, show="volume"),
+                    key="chart_asking_volume", filters=chosen)
 with right:
     st.markdown("**Share answered within 1 hour** by when they were asked")
-    st.plotly_chart(data.figure(question_queries.asking_times, charts.asking_times, chosen, show="within_1h"),
-                    key="chart_asking_within")
+    chart_view.show(data.figure(question_queries.asking_times, charts.asking_times, chosen, show="within_1h"),
+                    key="chart_asking_within", filters=chosen)
 st.caption("Cells group hours into blocks when there are too few questions for single hours. "
            "Blank cells: too few questions to show. Questions asked in the last hour of the data "
            "are left out of the share, as they could not yet be answered within 1 hour.")
+
+exports.episodes(chosen)  # every question, one row each (issue #15)
 
 st.caption(
     "Small numbers: below national level (any filter or a shorter date range, and every region, "

@@ -7,11 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from store import access, reviews
-from ui import audit_queue, auth, data, page, redact, safe, tables
+from ui import audit_queue, auth, data, first_run, formats, labels, page, redact, safe, tables
 from warehouse import flag_queries, rules
 
 LIMIT = 500
 LABELS = {"confirmed": "Confirm", "dismissed": "Dismiss", "actioned": "Actioned"}
+TABLE_KEY = "review_queue_table"  # the queue; its selected row is the flag reviewed
 
 
 def highlighted(text: str, evidence: str, reveal: bool = False) -> str:
@@ -67,39 +68,29 @@ if len(queue) > LIMIT:
     st.info(f"Showing the first {LIMIT:,} flags; narrow the dates or filters to see the rest.")
     queue = queue.head(LIMIT)
 if queue.empty:
-    st.info("No flagged posts match these filters.")
+    first_run.empty("Review queue", "flagged posts")  # says why when no date would help
     st.stop()
 
-st.markdown(f"**{len(queue):,}** flag{'s' if len(queue) != 1 else ''}, highest severity first, "
-            "then newest first.")
-tables.show(
-    pd.DataFrame({
-        "Severity": queue["severity"], "Posted (UK time)": queue["posted_at"],
-        "Rule": queue["rule_id"], "Status": queue["status"], "Platform": queue["platform"],
-        "Post id": queue["post_id"],
-        "Evidence (identifiers removed)": [redact.redact(e) for e in queue["evidence"]],
-    }),
-    hide_index=True, key="review_queue_table",
-    column_config={"Posted (UK time)": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm")},
-)
-
-# The picked flag, its decision form and its history: a fragment, so picking another flag or
-# revealing a post reruns only this part. Recording a decision calls st.rerun(), a full rerun
-# (scope "app"), so the queue table above shows the new status at once.
+# The queue, the picked flag, its decision form and its history: a fragment, so picking another
+# flag (a row of the table) or revealing a post reruns only this part. Recording a decision calls
+# st.rerun(), a full rerun (scope "app"), so the queue shows the new status at once.
 @st.fragment
 def review(queue: pd.DataFrame) -> None:
-    # one label per flag, made once (a format_func reading the frame per option cost ~40 ms a run)
-    names = [f"{severity} · {rule_id} · {platform}/{post_id} · {status}" for severity, rule_id, platform, post_id, status
-             in zip(queue["severity"], queue["rule_id"], queue["platform"], queue["post_id"], queue["status"])]
-    picked = st.selectbox("Flag to review", list(range(len(queue))), key="review_flag",
-                          format_func=names.__getitem__)
-    flag = queue.iloc[picked]
+    st.markdown(f"**{len(queue):,}** flag{'s' if len(queue) != 1 else ''}, highest severity first, "
+                "then newest first. Pick a row to review its flag.")
+    shown = tables.show(labels.review_queue_table(queue), "flags in the review queue", chosen, hide_index=True,
+                        key=TABLE_KEY, on_select="rerun", selection_mode="single-row")
+    rows = [r for r in shown.selection.rows if r < len(queue)]
+    if not rows:
+        st.info("Pick a flag: select its row in the table above (the box at the row's left).")
+        return
+    flag = queue.iloc[rows[0]]
     rule = rules.find(flag["rule_id"])
     scope = auth.current_scope()
 
     left, right = st.columns([3, 2])
     with left:
-        st.subheader(rule.title)
+        st.header(rule.title)
         st.markdown(highlighted(flag["text"], flag["evidence"]), unsafe_allow_html=True)
         # Reviewers may see one post as posted; every reveal is written to the audit log.
         if scope.review and st.button("Reveal this post", key="reveal_post",
@@ -109,25 +100,26 @@ def review(queue: pd.DataFrame) -> None:
             st.caption("As posted (this reveal is recorded in the audit log):")
             st.markdown(highlighted(flag["text"], flag["evidence"], reveal=True), unsafe_allow_html=True)
         st.caption(f"{safe.literal(flag['platform'])} · post {safe.literal(flag['post_id'])} · "
-                   f"{pd.Timestamp(flag['posted_at']):%d %b %Y, %H:%M} UK time")
+                   f"{formats.moment(pd.Timestamp(flag['posted_at']))} UK time")
         if redact.safe_url(flag["url"]):
             st.link_button("Open the post", redact.safe_url(flag["url"]))
     with right:
-        st.markdown(f"**Rule** {safe.literal(flag['rule_id'])} · {safe.literal(flag['family'])} · "
-                    f"severity {safe.literal(flag['severity'])}")
+        st.markdown(f"**Rule:** {safe.literal(rule.title)} · {safe.literal(formats.family(flag['family']))} · "
+                    f"severity {safe.literal(labels.SEVERITIES.get(flag['severity'], flag['severity']))}")
         st.markdown(safe.html_block("<b>Clause</b> " + safe.html_text(flag["clause"])), unsafe_allow_html=True)
         if redact.safe_url(flag["clause_url"]):  # the edition cited on the post's day
             st.link_button("Open the guidance", redact.safe_url(flag["clause_url"]))
         st.markdown(safe.html_block("<b>Why</b> " + safe.html_text(rule.explanation)), unsafe_allow_html=True)
-        st.markdown(f"**Status:** {safe.literal(flag['status'])}")
+        st.markdown(f"**Status:** {safe.literal(labels.REVIEW_STATUS.get(flag['status'], flag['status']))}")
 
     if not scope.review:
         st.info("You can read this queue and its decisions; recording decisions needs the reviewer "
                 "or admin role.")
     else:
         with st.form("review_form", clear_on_submit=True):
+            # No default: a reviewer must choose (issue #15), so a hurried click records nothing.
             decision = st.radio("Decision", list(LABELS), format_func=LABELS.get, horizontal=True,
-                                key="review_decision")
+                                key="review_decision", index=None)
             note = st.text_area("Note", key="review_note")
             if scope.signed_in:
                 st.caption(f"Recorded as {safe.literal(scope.user)}.")
@@ -135,24 +127,28 @@ def review(queue: pd.DataFrame) -> None:
             else:
                 reviewer = st.text_input("Your name", key="review_reviewer")
             if st.form_submit_button("Record decision"):
-                if not reviewer.strip():
+                if decision is None:
+                    st.error("Choose a decision: confirm, dismiss or mark the flag actioned.")
+                elif not reviewer.strip():
                     st.error("Type your name: every decision says who made it.")
                 else:
                     reviews.record_decision(flag["platform"], flag["post_id"], flag["rule_id"],
                                             decision, note, reviewer, scope=scope)
-                    st.success(f"Recorded: {decision}.")
+                    st.success(f"Recorded: {LABELS[decision].lower()}.")
                     st.rerun()
 
-    st.subheader("Decision history")
+    st.header("Decision history")
     history = reviews.decisions_for(flag["platform"], flag["post_id"], flag["rule_id"])
     if history.empty:
         st.caption("No decisions yet.")
     else:
         tables.show(
-            pd.DataFrame({"When (UTC)": history["decided_at"], "Decision": history["decision"],
+            pd.DataFrame({"When (UK time)": pd.to_datetime(history["decided_at"], utc=True)
+                          .dt.tz_convert("Europe/London").dt.tz_localize(None),
+                          "Decision": history["decision"].map(labels.REVIEW_STATUS).fillna(history["decision"]),
                           "Reviewer": history["reviewer"] if auth.current_scope().staff_names else "(hidden)",
                           "Note": history["note"] if auth.current_scope().text else "(hidden)"}).iloc[::-1],
-            hide_index=True, key="review_history")
+            "review decisions", chosen, hide_index=True, key="review_history")
 
 
 review(queue)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, data, disclosure, inuse, labels, page, tables
+from ui import chart_view, charts, data, disclosure, first_run, inuse, labels, page, tables
 from warehouse import funnel as funnel_words, flag_queries
 from warehouse.measures import MEASURES
 from warehouse.queries import Filters
@@ -35,8 +35,7 @@ else:
 # --- headline -----------------------------------------------------------------------------------
 head = data.query(flag_queries.flag_headline, chosen, **opts).iloc[0]
 if int(head["n_posts"]) == 0:
-    st.info("No staff or organisation posts in the chosen dates and filters. Widen the dates or "
-            "clear a filter.")
+    first_run.empty("Guideline flags", "staff or organisation posts")  # says why when no date would help
     st.stop()
 shown = labels.flag_headline(head, national)
 cols = st.columns(4)
@@ -73,16 +72,15 @@ for col, (label, share, num, den, tip) in zip(cols, (
                help=tip + f" Over {disclosure.count_text(good[den], national)}.")
 
 # --- by family and rule -----------------------------------------------------------------------------
-st.subheader("Which guidance is flagged")
-left, right = st.columns(2)
+st.header("Which guidance is flagged")
+left, _ = st.columns(2)
 with left:
     st.markdown("**By rule family**")
-    st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "family"} | opts),
-                    key="chart_flag_family")
-with right:
-    st.markdown("**By rule** (most flagged first)")
-    st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "rule"} | opts),
-                    key="chart_flag_rule")
+    chart_view.show(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "family"} | opts),
+                    key="chart_flag_family", filters=chosen)
+st.markdown("**By rule** (most flagged first)")  # full width: rules are named by their titles (issue #15)
+chart_view.show(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "rule"} | opts),
+                key="chart_flag_rule", filters=chosen)
 st.caption("Bars are flags per 1,000 staff and organisation posts in the selection; whiskers "
            "are 95% confidence intervals (exact Poisson below 10 flags, Byar's method from 10).")
 inuse.flag_quality(chosen, national)  # how often flags are upheld; the blind audit (issue #20)
@@ -91,11 +89,11 @@ inuse.flag_quality(chosen, national)  # how often flags are upheld; the blind au
 # A fragment: changing the period reruns only this chart.
 @st.fragment
 def flags_over_time(chosen, opts: dict) -> None:
-    st.subheader("Flag rate over time")
+    st.header("Flag rate over time")
     grain = st.segmented_control("Period", list(GRAINS), key="flag_grain", default="week",
                                  format_func=GRAINS.get) or "week"
-    st.plotly_chart(data.figure(flag_queries.flags_over_time, charts.flags_over_time, chosen,
-                                {"grain": grain} | opts), key="chart_flags_over_time")
+    chart_view.show(data.figure(flag_queries.flags_over_time, charts.flags_over_time, chosen,
+                                {"grain": grain} | opts), key="chart_flags_over_time", filters=chosen)
     st.caption("Shaded: the 95% confidence interval. Rates come from counts rounded to the nearest 5; "
                "gaps: periods with no staff posts, or with 1–7 flags or posts (hidden).")
 
@@ -106,7 +104,7 @@ flags_over_time(chosen, opts)
 # A fragment: changing "Compare" reruns only the funnel and its table.
 @st.fragment
 def funnel(chosen, opts: dict) -> None:
-    st.subheader("How regions and trusts compare")
+    st.header("How regions and trusts compare")
     unit = st.segmented_control("Compare", list(UNITS), key="flag_unit", default="trust",
                                 format_func=UNITS.get) or "trust"
     # Peers: trusts in the chosen regions (or all); the trust filter only highlights.
@@ -114,8 +112,9 @@ def funnel(chosen, opts: dict) -> None:
     highlight = chosen.trusts if unit == "trust" else chosen.regions
     spread = st.toggle(funnel_words.OVERDISPERSION_LABEL, key="flag_overdispersion",
                        help=funnel_words.OVERDISPERSION_HELP)
-    st.plotly_chart(data.figure(flag_queries.flag_rates, charts.flag_funnel, peers, {"by": unit} | opts,
-                                unit=unit, highlight=highlight, overdispersion=spread), key="chart_flag_funnel")
+    chart_view.show(data.figure(flag_queries.flag_rates, charts.flag_funnel, peers, {"by": unit} | opts,
+                                unit=unit, highlight=highlight, overdispersion=spread),
+                    key="chart_flag_funnel", filters=chosen)
     if spread:
         st.caption(funnel_words.OVERDISPERSION_NOTE)
     st.caption(f"A funnel plot, not a league table: each dot is a {unit}, placed by its number of "
@@ -125,20 +124,20 @@ def funnel(chosen, opts: dict) -> None:
                "explains. Not shown: units with 1–7 flags or posts, and unattributed posts.")
     tables.show(data.table(flag_queries.flag_rates, labels.flag_rate_table, peers, {"by": unit} | opts,
                             unit=unit),
-                 hide_index=True)
+                f"flag rates by {unit}", peers, hide_index=True)
 
 
 funnel(chosen, opts)
 
 # --- drill-down -------------------------------------------------------------------------------------
-st.subheader("Flagged posts")
+st.header("Flagged posts")
 LIMIT = 500
 if page.rows_visible("the flagged posts"):
     posts = data.table(flag_queries.flagged_posts, labels.flagged_posts_table, chosen, {"limit": LIMIT} | opts)
     if posts.empty:
         st.markdown("No flags in the chosen dates and filters.")
     else:
-        tables.show(posts, hide_index=True,
+        tables.show(posts, "flagged posts", chosen, hide_index=True,
                     column_config={"Link": st.column_config.LinkColumn("Link", display_text="open")})
         st.caption("Newest day first, most severe first within a day"
                    + (f"; the {LIMIT} newest flags only" if len(posts) >= LIMIT else "") +

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from store import demo_effects
-from ui import charts, data, labels, page, tables
+from ui import chart_view, charts, data, labels, page, tables
 from warehouse import compare, funnel as funnel_words, policy_queries
 from warehouse.policy_queries import CLAUSES
 from warehouse.queries import Filters
@@ -39,7 +39,7 @@ if register.empty:
 # changing it reruns only these two sections (not the register and the matrix).
 @st.fragment
 def by_clause(chosen, national: bool) -> None:
-    st.subheader("Do trusts with enabling policies have more breaches?")
+    st.header("Do trusts with enabling policies have more breaches?")
     clause = st.selectbox("Enabling clause", list(CLAUSES), key="policy_clause",
                           format_func=lambda c: CLAUSES[c].label,
                           help="Which clause of the local policy defines an enabling policy.")
@@ -56,7 +56,7 @@ def by_clause(chosen, national: bool) -> None:
                "are breaches of the national guidance (HCPC, SCoR, RCGP, NHS Employers); the rules a local "
                "policy adds are left out, since they exist only under the policies that switch them on.")
     tables.show(labels.policy_comparison_table(comparison, CLAUSES[clause].yes_short, CLAUSES[clause].no_short,
-                                                national), hide_index=True)
+                                                national), "policy comparison", chosen, hide_index=True)
     st.caption("Rates are per 1,000 staff and organisation posts; shares are of questions (answered, "
                "within target) or of answers (signposting, compassion). Ratio: the first group's rate "
                "divided by the second's (1.00 = no difference); points: the first group's share minus "
@@ -66,7 +66,7 @@ def by_clause(chosen, national: bool) -> None:
                "or 3 against 4): too few trusts to tell.")
 
     # --- funnels marked by policy --------------------------------------------------------------------------
-    st.subheader("Trusts compared, marked by policy")
+    st.header("Trusts compared, marked by policy")
     peers = Filters(chosen.start, chosen.end, chosen.regions, (), chosen.platforms)
     peer_register = data.query(policy_queries.policy_register, peers)
     groups = tuple(
@@ -78,14 +78,14 @@ def by_clause(chosen, national: bool) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Flags per 1,000 staff posts** (national guidance)")
-        st.plotly_chart(data.figure(policy_queries.trust_outcomes, charts.flag_funnel, peers, unit="trust",
+        chart_view.show(data.figure(policy_queries.trust_outcomes, charts.flag_funnel, peers, unit="trust",
                                     highlight=chosen.trusts, groups=groups, overdispersion=spread),
-                        key="chart_policy_flag_funnel")
+                        key="chart_policy_flag_funnel", filters=chosen)
     with right:
         st.markdown("**Response rate**")
-        st.plotly_chart(data.figure(policy_queries.trust_outcomes, charts.funnel, peers, measure="answered",
+        chart_view.show(data.figure(policy_queries.trust_outcomes, charts.funnel, peers, measure="answered",
                                     unit="trust", highlight=chosen.trusts, groups=groups, overdispersion=spread),
-                        key="chart_policy_answer_funnel")
+                        key="chart_policy_answer_funnel", filters=chosen)
     if spread:
         st.caption(funnel_words.OVERDISPERSION_NOTE)
     st.caption("Funnel plots, not league tables: each marker is a trust (shape: its policy at the end "
@@ -99,9 +99,10 @@ def by_clause(chosen, national: bool) -> None:
 by_clause(chosen, national)
 
 # --- the matrix ---------------------------------------------------------------------------------------
-st.subheader("Policies and outcomes by trust")
+st.header("Policies and outcomes by trust")
 outcomes = data.query(policy_queries.trust_outcomes, chosen)
-tables.show(labels.policy_matrix_table(register, outcomes), hide_index=True)
+tables.show(labels.policy_matrix_table(register, outcomes), "policies and outcomes by trust", chosen,
+            hide_index=True)
 st.caption("Policy clauses are those of the version in force at the end of the dates chosen; "
            "outcomes cover the whole range. Counts of 1–7 show as * and others are rounded to the "
            "nearest 5; rates and shares over such counts are hidden (NHS Digital's disclosure "

@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from store import sources
-from ui import auth, charts, data, labels, page, safe, tables
+from ui import auth, chart_view, charts, data, labels, page, safe, tables
 from warehouse import health_queries
 from warehouse.measures import DEFINITIONS
 
@@ -69,21 +69,21 @@ for _, row in failing.iterrows():
 budgets, problem = _budgets()
 if problem:
     st.warning(problem)
-st.subheader("Sources")
-tables.show(labels.health_table(health, budgets), hide_index=True)
+st.header("Sources")
+tables.show(labels.health_table(health, budgets), "sources", None, hide_index=True)
 st.caption("Fetched this month: posts the platform returned to RadSoMe this calendar month (what "
            "X's paid quota counts), against the source's `budget.per_month` where one is set.")
 
-st.subheader("New posts per day")
-st.plotly_chart(data.figure(health_queries.fetches_over_time, charts.fetches_over_time, None, {"days": days}),
+st.header("New posts per day")
+chart_view.show(data.figure(health_queries.fetches_over_time, charts.fetches_over_time, None, {"days": days}),
                 key="chart_fetches")
 
-st.subheader("Data quality: answers stamped before their question")
+st.header("Data quality: answers stamped before their question")
 stamped = data.table(health_queries.stamped_early_answers, labels.stamped_early_table, None)  # per platform
 if stamped.empty:
     st.info("No answered patient questions yet.")
 else:
-    tables.show(stamped, hide_index=True)
+    tables.show(stamped, "answers stamped before their question", None, hide_index=True)
 st.caption(DEFINITIONS["stamped_early"] + " Usually an edited post that kept its new time, or clocks "
            "that differ between servers; many on one platform point at its timestamps. Over all the data "
            "(the sidebar's dates do not apply).")

@@ -33,10 +33,10 @@ if summary.empty:
     st.stop()
 
 # --- themes by volume --------------------------------------------------------------------------
-st.subheader("Themes by volume")
+st.header("Themes by volume")
 tables.show(data.table(theme_queries.theme_summary, themes.theme_table, chosen, national=national,
                        shown_themes=shown_themes),
-            hide_index=True)
+            "themes", chosen, hide_index=True)
 st.caption(
     "Change: questions in these dates against the same number of days before (— when the data "
     "do not reach back that far). Answered: the share of the theme's questions with an answer "
@@ -44,14 +44,14 @@ st.caption(
     "unanswered questions counted as still waiting, over the questions you may see. Good answer "
     "found: an unflagged answer that speaks to the theme, anywhere in the data.")
 
-st.subheader("Gaps: frequent themes answered rarely, slowly or never well")
+st.header("Gaps: frequent themes answered rarely, slowly or never well")
 gaps = data.table(theme_queries.theme_summary, themes.gaps_table, chosen, national=national,
                   shown_themes=shown_themes)
 if gaps.empty:
     st.success(f"No theme asked {themes.GAP_MIN_QUESTIONS} times or more is answered rarely, slowly "
                "or without a good answer in these dates.")
 else:
-    tables.show(gaps, hide_index=True)
+    tables.show(gaps, "gaps", chosen, hide_index=True)
     st.caption(f"Listed: themes asked at least {themes.GAP_MIN_QUESTIONS} times (as shown) that are "
                "answered under half the time, wait over three days at the median (or fewer than half "
                "answered so far), or have no good answer found yet. A hidden figure is never a reason.")
@@ -74,19 +74,19 @@ def one_theme(asked, answers) -> None:
     if shown.empty:
         st.caption("No answer to this theme's questions is within your access yet.")
         return
-    tables.show(shown, hide_index=True,
+    tables.show(shown, "best answers", None, hide_index=True,
                 column_config={"Answer (identifiers removed)": st.column_config.TextColumn(width="large")})
     st.caption(themes.SCORE_NOTE)
 
 
-st.subheader("A theme: what patients ask and the best answers found")
+st.header("A theme: what patients ask and the best answers found")
 if page.rows_visible("example questions and answers"):
     answers = data.query(theme_queries.best_answers, chosen, limit=10)
     one_theme(data.query(theme_queries.theme_examples, chosen), answers)
 else:
     answers = None
 
-st.subheader("Draft FAQ")
+st.header("Draft FAQ")
 st.markdown(f"The {faq.TOP_THEMES} busiest themes as questions, each with up to "
             f"{faq.ANSWERS_PER_THEME} of the best answers found, quoted with names and identifiers "
             "removed and attributed to a role and a trust. " + faq.DRAFT_NOTE)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import data, page, spc_charts, spc_shown, unit_choice
+from ui import chart_view, data, page, spc_charts, spc_shown, unit_choice
 from warehouse import spc_queries
 from warehouse.measures import HEADLINE, MEASURES
 
@@ -56,10 +56,11 @@ columns = st.columns(2)
 for i, measure in enumerate(HEADLINE):
     with columns[i % 2]:
         rows = points[points["measure"] == measure]
-        st.subheader(MEASURES[measure].label, divider="gray")
+        st.header(MEASURES[measure].label, divider="gray")
         icons(rows)
-        st.plotly_chart(data.figure(spc_shown.shown_series, spc_charts.xmr_chart, None, options,
-                                    measure=measure, national=national, grain=grain), key=f"spc_{measure}")
+        chart_view.show(data.figure(spc_shown.shown_series, spc_charts.xmr_chart, None, options,
+                                    measure=measure, national=national, grain=grain),
+                        key=f"spc_{measure}", filters=chosen)
         st.page_link(MEASURES[measure].page, label="The figures behind it", icon=":material/arrow_forward:")
 
 st.caption(

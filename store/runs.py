@@ -23,6 +23,11 @@ class RunCounts:
     quarantined: int = 0
     deleted: int = 0  # valid rows of posts recorded as deleted on their platform: not stored
     problems: list[str] = field(default_factory=list)  # first few "file:line: field: reason"
+    # Stored posts older than the retention period (issue #15): their raw records go at the next
+    # build's purge (store.retention), so the import warns; the oldest one's time and the setting.
+    past_retention: int = 0
+    oldest_past_retention: object = None  # a datetime
+    retention_days: int | None = None
 
     def summary(self) -> str:
         return (
@@ -30,6 +35,24 @@ class RunCounts:
             f"duplicate {self.duplicate:,}, quarantined {self.quarantined:,}"
             + (f", deleted on platform {self.deleted:,} (not stored)" if self.deleted else "")
         )
+
+    def retention_warning(self, now=None) -> str | None:
+        """What an import says when it stored posts older than the retention period: that their
+        raw records will be purged at the next build, and how to keep them (the setting, and a
+        value that would)."""
+        if not self.past_retention:
+            return None
+        from datetime import datetime, timezone
+
+        now = now or datetime.now(timezone.utc)
+        keep = (now - self.oldest_past_retention).days + 1
+        return (f"warning: {self.past_retention:,} of the posts stored are older than the retention period "
+                f"({self.retention_days:,} days; the oldest is from {self.oldest_past_retention:%Y-%m-%d}): their "
+                "raw records (the untouched record as imported, and a member of the public's profile) will be "
+                "purged at the next build (python -m warehouse build); their typed columns stay and are counted. "
+                "To keep the records, set RADSOME_RETENTION_DAYS (or retention_days in "
+                f".streamlit/secrets.toml) to at least {keep:,} before building "
+                "(docs/security.md, 'Retention and deletions').")
 
 
 def start_run(con, command: str, source: str | None, origin: str | None) -> str:

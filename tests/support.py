@@ -127,3 +127,10 @@ def xlsx_rows(workbook: bytes) -> list[list[str]]:
     shared = ["".join(t.text or "" for t in si.iter(f"{_SHEET}t")) for si in strings.iter(f"{_SHEET}si")]
     return [[shared[int(c.find(f"{_SHEET}v").text)] if c.get("t") == "s" else (c.findtext(f"{_SHEET}v") or "")
              for c in row.iter(f"{_SHEET}c")] for row in sheet.iter(f"{_SHEET}row")]
+
+
+def pick_row(at, key: str, row: int):
+    """Select row ``row`` of the table with ``key`` (``on_select="rerun"``), as a click on its
+    row's box does in the browser (AppTest sets a table's selection through its state), and run."""
+    at.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    return at.run()

@@ -20,7 +20,7 @@ from ingest import demo, jobs
 from store import runs
 from tests.conftest import DEMO_END, DEMO_SEED
 from tests.test_app import HEADINGS
-from tests.test_browser import browser, open_and_wait, serve, url_path  # noqa: F401 (fixture)
+from tests.test_browser import browser, open_and_wait, serve, url_path, wait_settled  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -90,6 +90,16 @@ def _assert_inert(page, where: str) -> str:
     return page.locator('[data-testid="stApp"]').inner_text()
 
 
+def _pick_first_flag(page) -> str:
+    """Select the Review queue's first row, as a reviewer does (issue #15: a flag is picked from
+    the table, by the box at its row's left), wait for its panel, and check the page again."""
+    grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+    page.mouse.click(grid["x"] + 18, grid["y"] + 35 + 17)  # header ~35 px, rows ~35 px
+    page.get_by_text("Decision history").wait_for()
+    wait_settled(page)
+    return _assert_inert(page, "review queue, a flag picked")
+
+
 @pytest.mark.parametrize("page_file", sorted(HEADINGS))
 def test_hostile_url_and_data_are_shown_as_text(page_file, browser, hostile_server, tmp_path):
     params = f"?from=2025-01-01&to=2025-06-30&q={quote(HOSTILE_TEXT)}"
@@ -100,6 +110,7 @@ def test_hostile_url_and_data_are_shown_as_text(page_file, browser, hostile_serv
         if page_file == "pages/1_Explore.py":  # the search text is echoed, as text
             assert HOSTILE[0] in text and HOSTILE[2] in text
         if page_file == "pages/4_Review_queue.py":  # the hostile flag is the first: its id and text
+            text = _pick_first_flag(page)
             assert f"post {HOSTILE_ID}" in text and HOSTILE[1] in text and HOSTILE[3] in text
         if page_file == "pages/7_Data_health.py":  # the failed import: source and error as text
             assert HOSTILE[0] in text and HOSTILE[1] in text
@@ -112,6 +123,7 @@ def test_a_reviewer_s_reveal_is_inert_too(browser, hostile_server, tmp_path):
     page = open_and_wait(browser, f"{hostile_server}/Review_queue?from=2025-01-01&to=2025-06-30",
                          HEADINGS["pages/4_Review_queue.py"], tmp_path / "review.png")
     try:
+        _pick_first_flag(page)
         page.get_by_role("button", name="Reveal this post").click()
         page.get_by_text("As posted (this reveal is recorded in the audit log):").wait_for()
         text = _assert_inert(page, "reveal")

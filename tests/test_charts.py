@@ -80,7 +80,7 @@ def test_posts_by_region_and_trust(run):
     assert layout["bargap"] == 0.3 and layout["height"] == 34 * len(regions) + 70
     trusts = run(queries.posts_by_trust)
     layout = valid(fig := charts.posts_by_trust(trusts, top=10))
-    assert len(fig.data[0].y) == 10 and layout["yaxis"]["tickfont"] == {"size": 12}
+    assert len(fig.data[0].y) == 10 and layout["yaxis"]["tickfont"]["size"] == 12
     assert layout["xaxis"]["title"]["text"] == "Posts"
 
 
@@ -183,7 +183,8 @@ def test_funnel(run, measure, unit):
     assert names[4].startswith("Overall ")
     assert "Within the limits" in names
     points, _ = funnels.funnel_points(frame, measure)
-    dots = sum(len(t.x) for t in fig.data if t.mode == "markers" and not legend_only(t))
+    dots = sum(len(t.x) for t in fig.data if t.mode in ("markers", "markers+text") and not legend_only(t)
+               and t.name != "Chosen in the filters")
     assert dots == len(points)
     assert layout["yaxis"]["tickformat"] == ".0%" and layout["yaxis"]["rangemode"] == "normal"
     assert layout["xaxis"]["tickformat"] == ",d" and layout["xaxis"]["range"][0] == 0
@@ -270,10 +271,16 @@ def test_flag_rate_bars_with_every_rate_hidden():
 def test_flags_over_time(run, grain):
     frame = run(flag_queries.flags_over_time, grain=grain)
     layout = valid(fig := charts.flags_over_time(frame, grain=grain))
-    assert [t.name for t in fig.data] == [None, "95% CI", "Flags per 1,000 staff posts"]
-    assert fig.data[1].fill == "tonexty"
+    bands, line = fig.data[:-1], fig.data[-1]
+    assert line.name == "Flags per 1,000 staff posts" and all(t.name == "95% CI" for t in bands)
+    # one closed shape per run of shown periods: never drawn across a gap
+    assert all(t.fill == "toself" and np.isfinite(np.asarray(t.y, dtype=float)).all() for t in bands)
+    assert [t.showlegend for t in bands] == [True, *[False] * (len(bands) - 1)][:len(bands)]
     shown = funnels.flag_rates_shown(frame, False)  # a period is below national level: from rounded counts
-    assert list(fig.data[2].y) == pytest.approx(formats.floats(shown["rate"]).tolist(), nan_ok=True)
+    rate = formats.floats(shown["rate"])
+    runs = int(np.sum(np.diff(np.concatenate([[0], np.isfinite(rate).astype(int), [0]])) == 1))
+    assert len(bands) == runs
+    assert list(line.y) == pytest.approx(rate.tolist(), nan_ok=True)
     assert layout["xaxis"]["tickformat"] == ("%b %Y" if grain == "month" else "%-d %b %Y")
 
 

@@ -44,7 +44,6 @@ PAGES = {
                                    "funnel_unit": ["trust", "region"],
                                    "funnel_measure": list(funnels.FUNNEL_MEASURES)},
                                   ("figure", question_queries.asking_times)),
-    "pages/4_Review_queue.py": ({"review_flag": [0, 1, 2]}, ("query", flag_queries.review_queue)),
     "pages/5_Guideline_flags.py": ({"flag_grain": ["week", "month", "day"], "flag_unit": ["trust", "region"]},
                                    ("query", flag_queries.flag_headline)),
     "pages/6_Policy_comparison.py": ({"policy_clause": list(CLAUSES)}, ("query", policy_queries.trust_outcomes)),
@@ -209,28 +208,29 @@ def test_every_value_of_every_local_control_renders(page, demo_data, use_data, c
 def test_a_decision_recorded_in_the_review_fragment_shows_at_once(data_dir, tmp_path, calls, messages,
                                                                   monkeypatch):
     """The decision form is inside the Review queue's fragment; recording calls st.rerun()
-    (scope "app"), so the queue table outside the fragment shows the new status at once."""
+    (scope "app"), so the whole page, queue included, shows the new status at once."""
 
     _load(tmp_path)
     user = signed_in("ann@nhs.net", "reviewer", region_code="Y63")
     at = open_page("pages/4_Review_queue.py", {"from": "2025-03-01", "to": "2025-03-31"}, user=user)
     assert not at.exception, at.exception
-    fragment = fragment_of(messages, "review_flag")
+    fragment = fragment_of(messages, "review_queue_table")  # the queue is in the fragment (issue #15)
     assert fragment
-    at.selectbox(key="review_flag").set_value(1)
+    at.session_state["review_queue_table"] = {"selection": {"rows": [1], "columns": [], "cells": []}}
     calls.clear()
-    at = fragment_rerun(at, fragment, monkeypatch)  # picking a flag: only the fragment
+    at = fragment_rerun(at, fragment, monkeypatch)  # picking a flag (a row): only the fragment
     assert not at.exception, at.exception
-    assert not calls and not any("Severity" in d.value.columns for d in at.dataframe)  # no queue table
-    picked = at.selectbox(key="review_flag").value
+    assert ("query", flag_queries.review_queue) not in calls
+    assert at.radio(key="review_decision").value is None  # the picked flag's form, no decision chosen
+    picked = 1
     at.radio(key="review_decision").set_value("actioned")
     at.text_area(key="review_note").input("done")
     [b for b in at.button if b.label == "Record decision"][0].click()
     at = fragment_rerun(at, fragment, monkeypatch)  # the submit happens inside the fragment
     assert not at.exception, at.exception
     assert ("query", flag_queries.review_queue) in calls  # st.rerun() ran the whole page
-    table = at.dataframe[0].value  # the full rerun redrew the queue table, outside the fragment
+    table = at.dataframe[0].value  # the full rerun redrew the queue table with its new status
     assert "Severity" in table.columns
-    assert table["Status"].iloc[picked] == "actioned"
-    decided = reviews.decisions_for("x", table["Post id"].iloc[picked], table["Rule"].iloc[picked])
-    assert decided["decision"].tolist() == ["actioned"]
+    assert table["Status"].iloc[picked] == "Actioned"
+    decided = reviews.all_decisions()
+    assert decided[["post_id", "decision"]].values.tolist() == [[table["Post id"].iloc[picked], "actioned"]]

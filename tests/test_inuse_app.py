@@ -95,7 +95,7 @@ def test_guideline_flags_and_patient_questions_show_the_in_use_figures(audit_dat
     assert review["Reviewed"].tolist() and "Upheld share (95% CI)" in review.columns
     audit_table = _table(at, "Recall (95% CI)")
     assert set(audit_table["Model version"]) == {audit.staff_version()} and "Recall (95% CI)" in audit_table.columns
-    assert "confidentiality" in audit_table["Family"].tolist()
+    assert "Confidentiality" in audit_table["Family"].tolist()  # by name, never the code (issue #15)
 
     # below national level the same figures are suppressed: counts 1-7 are "*"
     one_trust = read_published(audit_data, "SELECT trust_code FROM flags WHERE trust_code IS NOT NULL LIMIT 1")[0][0]

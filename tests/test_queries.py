@@ -220,7 +220,14 @@ def test_every_query_returns_a_frame(known):
             "posts_over_time", "posts_by_region", "posts_by_trust", "explore_posts",
             "build_info"} <= {f.__name__ for f in functions}
     for function in functions:
-        assert isinstance(run(known, function), pd.DataFrame), function.__name__
+        result = run(known, function)
+        if function.__name__.endswith("_chunks"):  # a stream of frames, for an export of every row
+            result = pd.concat(list(result), ignore_index=True)
+        assert isinstance(result, pd.DataFrame), function.__name__
+    # the stream holds what the query holds, in its order (issue #15: Explore's full export)
+    streamed = pd.concat(list(run(known, queries.explore_chunks, vectors=1)), ignore_index=True)
+    pd.testing.assert_frame_equal(streamed, run(known, queries.explore_posts))
+    assert len(streamed) == run(known, queries.explore_count).iloc[0]["n_posts"]
     info = run(known, queries.build_info).iloc[0]
     assert (info["n_posts"], info["n_demo_posts"]) == (13, 0)
 

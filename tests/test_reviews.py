@@ -10,10 +10,10 @@ import pytest
 
 from ingest import jobs
 from store import db, reader, reviews
-from tests.support import load_and_build, post, published_query, write_jsonl
+from tests.support import load_and_build, pick_row, post, published_query, write_jsonl
 from tests.test_app import open_page, signed_in, texts
 from tests.test_flags import LOCAL_ACCOUNTS, LOCAL_POLICY
-from warehouse import flag_queries
+from warehouse import flag_queries, rules
 from warehouse.build import build
 from warehouse.queries import Filters
 
@@ -145,15 +145,22 @@ def test_review_queue_page_orders_shows_and_records(data_dir, tmp_path):
     table = at.dataframe[0].value
     assert table["Post id"].tolist()[:2] == ["new-high", "old-high"]  # high first, newest first
     severities = table["Severity"].tolist()
-    order = {"high": 0, "medium": 1, "low": 2}
-    assert severities == sorted(severities, key=order.get) and "medium" in severities
+    order = {"High": 0, "Medium": 1, "Low": 2}
+    assert severities == sorted(severities, key=order.get) and "Medium" in severities
     assert "clean" not in table["Post id"].tolist()
+    # issue #15: rules by title, statuses in words, never codes
+    assert table["Rule"].iloc[0] == rules.title("CONF-NHS-NUMBER") != "CONF-NHS-NUMBER"
+    assert set(table["Status"]) == {"Not reviewed"}
+    assert not at.radio  # no flag is picked until a reviewer picks a row
+    at = pick_row(at, "review_queue_table", 0)
+    assert not at.exception, at.exception
     shown = " ".join(texts(at.markdown))
     assert "<mark>[NHS number]</mark>" in shown and "401 023 2137" not in shown  # redacted
     assert "<b>Bay" not in shown and "&lt;b&gt;" in shown  # the post's HTML is inert (ui.safe.html_block)
-    assert "`CONF-NHS-NUMBER`" in shown and "Status:** `unreviewed`" in shown
+    assert f"`{rules.title('CONF-NHS-NUMBER')}`" in shown and "CONF-NHS-NUMBER" not in shown
+    assert "Status:** `Not reviewed`" in shown
     assert any("Recorded as `ann@nhs.net`" in c for c in texts(at.caption))
-    assert not at.text_input  # a signed-in reviewer does not type a name
+    assert not [t for t in at.text_input if t.key == "review_reviewer"]  # a signed-in reviewer types no name
 
     at.radio(key="review_decision").set_value("dismissed")
     at.text_area(key="review_note").input(HOSTILE)
@@ -162,11 +169,26 @@ def test_review_queue_page_orders_shows_and_records(data_dir, tmp_path):
     history = reviews.decisions_for("x", "new-high", "CONF-NHS-NUMBER")
     assert history[["decision", "note", "reviewer"]].values.tolist() == [["dismissed", HOSTILE, "ann@nhs.net"]]
     at.run()
-    assert at.dataframe[0].value["Status"].tolist()[0] == "dismissed"  # shown before a rebuild
-    assert "Status:** `dismissed`" in " ".join(texts(at.markdown))
+    assert at.dataframe[0].value["Status"].tolist()[0] == "Dismissed"  # shown before a rebuild
+    assert "Status:** `Dismissed`" in " ".join(texts(at.markdown))
     notes = at.dataframe[1].value["Note"].tolist()
     assert notes == [HOSTILE]  # shown verbatim as data, in a table cell: inert
     assert "<script>" not in " ".join(texts(at.markdown))
+
+
+@pytest.mark.app
+def test_the_review_decision_has_no_default(data_dir, tmp_path):
+    """Issue #15: the decision starts unchosen; recording without one records nothing and says
+    why (before, "Confirm" was preselected and one click confirmed a flag)."""
+    _load(tmp_path)
+    at = open_page(PAGE, {"from": "2025-03-01", "to": "2025-03-31"},
+                   user=signed_in("ann@nhs.net", "reviewer", region_code="Y63"))
+    at = pick_row(at, "review_queue_table", 1)
+    assert at.radio(key="review_decision").value is None
+    [b for b in at.button if b.label == "Record decision"][0].click().run()
+    assert not at.exception, at.exception
+    assert reviews.all_decisions().empty
+    assert any("Choose a decision" in e.value for e in at.error)
 
 
 @pytest.mark.app
@@ -176,7 +198,8 @@ def test_review_queue_shows_a_local_policy_flag_with_its_rule(data_dir, tmp_path
                    LOCAL_ACCOUNTS, LOCAL_POLICY)
     at = open_page(PAGE, {"from": "2025-05-01", "to": "2025-05-31"}, user=signed_in())
     assert not at.exception, at.exception
-    assert at.dataframe[0].value["Rule"].tolist() == ["POLICY-DISCLAIMER"]
+    assert at.dataframe[0].value["Rule"].tolist() == [rules.title("POLICY-DISCLAIMER")]
+    at = pick_row(at, "review_queue_table", 0)
     shown = " ".join(texts(at.markdown))
     assert "HCPC-TIP-4" in shown or "employer" in shown
-    assert "disclaimer" in " ".join(texts(at.subheader)).lower()
+    assert "disclaimer" in " ".join(texts(at.header)).lower()

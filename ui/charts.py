@@ -15,23 +15,19 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui import disclosure, formats, funnels
+from ui import chart_axes, disclosure, formats, funnels, palette
 from warehouse import question_queries, stats
 from warehouse.measures import CALENDAR, DAY_S, HOUR_S, SERVICE, TARGET, TARGETS, UNATTRIBUTED
 
-NHS_BLUE = "#005EB8"
-GREY = "#768692"
-PALETTE = ["#005EB8", "#ED8B00", "#00A499", "#AE2573", "#330072", "#41B6E6", "#8A1538",
-           "#FFB81C", "#003087", "#78BE20"]
-SERIES_COLOURS = {
-    "x": "#231F20", "facebook": "#005EB8", "bluesky": "#41B6E6", "mastodon": "#330072",
-    "reddit": "#ED8B00", "instagram": "#AE2573", "linkedin": "#003087",
-    "patient_public": "#005EB8", "professional": "#00A499", "organisation": "#ED8B00",
-    "unknown": GREY,
-}
+# Colours: ui.palette (the Analysis Function's colour-blind-safe palette, each mark 3:1 or more).
+NHS_BLUE = palette.MID_BLUE  # one series (kept name: the single colour of bars and lines)
+GREY = palette.GREY
+AMBER = palette.ORANGE
+GOOD, BAD = palette.FAVOURABLE, palette.UNFAVOURABLE
 GRAIN_WORDS = {"day": ("Day", "per day"), "week": ("Week starting (Monday)", "per week"),
                "month": ("Month", "per month")}
-FONT = dict(family="Frutiger, Arial, sans-serif", size=13)
+FONT = dict(family="Frutiger, Arial, sans-serif", size=13, color=palette.INK)
+GREY_LINE = dict(width=2, color=GREY, dash="dot")  # Unattributed / unknown / other: grey and dotted
 
 
 def _figure(traces: list[dict], layout: dict) -> go.Figure:
@@ -62,14 +58,11 @@ def _layout(*, height: int, x_title: str, y_title: str, legend: bool, xaxis: dic
         height=height, margin=dict(l=8, r=8, t=8, b=8), font=FONT, separators=".,",
         showlegend=legend, hovermode="closest",
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0) | (legend_style or {}),
-        xaxis=dict(title=dict(text=x_title), automargin=True) | (xaxis or {}),
-        yaxis=dict(title=dict(text=y_title), automargin=True, rangemode="tozero") | (yaxis or {}),
+        xaxis=dict(title=dict(text=x_title, font=dict(color=palette.INK)), automargin=True,
+                   tickfont=dict(color=palette.INK)) | (xaxis or {}),
+        yaxis=dict(title=dict(text=y_title, font=dict(color=palette.INK)), automargin=True, rangemode="tozero",
+                   tickfont=dict(color=palette.INK)) | (yaxis or {}),
     ) | more
-
-
-def _date_format(grain: str) -> str:
-    """The d3 date format of a time series' ticks and tooltips at ``grain``."""
-    return "%-d %b %Y" if grain != "month" else "%b %Y"
 
 
 def _series_label(series: str, by: str) -> str:
@@ -83,7 +76,7 @@ def posts_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "platfor
     x_title, per = GRAIN_WORDS[grain]
     totals = frame.groupby("series")["n_posts"].sum().sort_values(ascending=False)
     shown = disclosure.protect(frame, ["n_posts"], groups="period", marker=None)  # a period's lines add up
-    day = _date_format(grain)
+    day = chart_axes.date_format(grain)
     traces = []
     for i, series in enumerate(totals.index):
         rows = shown[shown["series"] == series]
@@ -91,11 +84,12 @@ def posts_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "platfor
         traces.append(dict(
             type="scatter", x=rows["period"], y=formats.floats(rows["n_posts"]), mode="lines", name=name,
             connectgaps=False,
-            line=dict(width=2, color=SERIES_COLOURS.get(series, PALETTE[i % len(PALETTE)])),
+            line=GREY_LINE if series in ("unknown", UNATTRIBUTED) else palette.line_style(i),
             hovertemplate=f"{name}<br>%{{x|{day}}}: %{{y:,}} posts<extra></extra>",
         ))
     return _figure(traces, _layout(height=360, x_title=x_title, y_title=f"Posts {per}", legend=True,
-                                   xaxis=dict(tickformat=day), yaxis=dict(tickformat=",d"),
+                                   xaxis=chart_axes.time_axis(shown["period"], grain),
+                                   yaxis=chart_axes.count_axis(formats.floats(shown["n_posts"])),
                                    hovermode="x unified"))
 
 
@@ -119,8 +113,9 @@ def _bars(names: list[str], shown: pd.DataFrame, colours: list[str], x_title: st
         hovertemplate="%{y}: %{customdata[1]} posts (%{customdata[0]} of all shown)<extra></extra>",
     )
     return _figure([bar], _layout(height=max(150, 34 * len(names) + 70), x_title=x_title, y_title="",
-                                  legend=False, xaxis=dict(tickformat=",d"),
-                                  yaxis=dict(autorange="reversed", tickfont=dict(size=12)), bargap=0.3))
+                                  legend=False, xaxis=chart_axes.count_axis(lengths, labels_outside=True),
+                                  yaxis=dict(autorange="reversed", tickfont=dict(size=12, color=palette.INK)),
+                                  bargap=0.3))
 
 
 def posts_by_region(frame: pd.DataFrame) -> go.Figure:
@@ -151,14 +146,10 @@ def _wrap(name: str, width: int = 38) -> str:
 # people"). A chart that breaks the view down (by period, topic, rule, region or trust) is
 # below national level whatever the filters: counts of 1-7 are hidden (gaps, blank cells, or
 # a bar drawn as "*"), the rest rounded to 5, and rates are computed from the rounded counts.
-TOPIC_COLOURS = {
-    "pain_discomfort": "#AE2573", "preparation": "#005EB8", "appointments_access": "#ED8B00",
-    "waiting_results": "#00A499", "recall_further_tests": "#8A1538",
-    "radiation_pregnancy": "#330072", "mri_safety": "#41B6E6", "contrast": "#FFB81C",
-    "screening_eligibility": "#78BE20", "other": GREY, UNATTRIBUTED: GREY,
-}
-GOOD, BAD, AMBER = "#009639", "#DA291C", "#ED8B00"
-GROUP_SYMBOLS = ("circle", "diamond", "square", "triangle-up")  # marker shapes by group (funnels)
+GROUP_SYMBOLS = ("circle", "diamond", "square", "cross")  # marker shapes by group (funnels)
+# funnel position -> (arrow beside the marker, marker shape when no group gives one, arrow's place)
+OUTLIER_MARKS = {"within": ("", "circle", None), "above": ("▲", "triangle-up", "top center"),
+                 "below": ("▼", "triangle-down", "bottom center")}
 _TICKS = {  # Kaplan-Meier x axis (log scale): readable waits
     CALENDAR: ([60, 600, HOUR_S, 6 * HOUR_S, DAY_S, 3 * DAY_S, 7 * DAY_S, 28 * DAY_S],
                ["1 min", "10 min", "1 h", "6 h", "1 day", "3 days", "1 week", "4 weeks"]),
@@ -181,27 +172,28 @@ def questions_over_time(frame: pd.DataFrame, grain: str = "week", by: str = "all
     totals = frame.groupby("series")["n_questions"].sum().sort_values(ascending=False)
     # a period's lines add up to that period's count on the "All questions" line
     shown = disclosure.protect(frame, ["n_questions"], groups="period", marker=None)
-    day = _date_format(grain)
+    day = chart_axes.date_format(grain)
     traces = []
     for i, series in enumerate(totals.index):
         rows = shown[shown["series"] == series]
         name = formats.topic(series) if by == "topic" else rows["series_name"].iloc[0]
-        colour = (TOPIC_COLOURS.get(series) if by == "topic" else NHS_BLUE if by == "all" else
-                  GREY if series == UNATTRIBUTED else PALETTE[i % len(PALETTE)])
+        style = (dict(width=2, color=NHS_BLUE) if by == "all" else
+                 GREY_LINE if series in (UNATTRIBUTED, "other") else palette.line_style(i))
         values = rows["n_questions"].astype("Float64").to_numpy(dtype=float, na_value=float("nan"))
         traces.append(dict(
             type="scatter", x=rows["period"], y=values,
             mode="lines+markers" if grain == "month" else "lines", name=name, connectgaps=False,
-            line=dict(width=2, color=colour),
+            line=style,
             hovertemplate=f"{name}<br>%{{x|{day}}}: %{{y:,}} questions<extra></extra>",
         ))
     notes = []
     if len(shown) and shown["n_questions"].isna().mean() > 0.5:
         notes.append(dict(text="Most counts here are 1–7 and hidden: try a longer grain or all questions",
                           showarrow=False, xref="paper", yref="paper", x=0.5, y=0.95,
-                          font=dict(color=GREY), bgcolor="rgba(255,255,255,0.85)"))
+                          font=dict(color=palette.MUTED), bgcolor="rgba(255,255,255,0.85)"))
     return _figure(traces, _layout(height=380, x_title=x_title, y_title=f"Questions {per}", legend=by != "all",
-                                   xaxis=dict(tickformat=day), yaxis=dict(tickformat=",d"),
+                                   xaxis=chart_axes.time_axis(shown["period"], grain),
+                                   yaxis=chart_axes.count_axis(formats.floats(shown["n_questions"])),
                                    hovermode="x unified", annotations=notes))
 
 
@@ -213,14 +205,15 @@ def question_topics(frame: pd.DataFrame) -> go.Figure:
     values, labels = disclosure.bar_labels(shown["n_questions"])
     bar = dict(
         type="bar", y=[formats.topic(t) for t in shown["topic"]], x=values, orientation="h",
-        marker=dict(color=[TOPIC_COLOURS.get(t, NHS_BLUE) for t in shown["topic"]]),
+        marker=dict(color=[GREY if t in (UNATTRIBUTED, "other") else NHS_BLUE for t in shown["topic"]]),
         text=labels,
         customdata=["" if pd.isna(s) else f" ({s:.0%} of questions)" for s in shown["share"]],
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{text} questions%{customdata}<extra></extra>",
     )
     return _figure([bar], _layout(height=max(180, 32 * len(shown) + 60), x_title="Questions", y_title="",
-                                  legend=False, xaxis=dict(tickformat=",d"), yaxis=dict(autorange="reversed"),
+                                  legend=False, xaxis=chart_axes.count_axis(values, labels_outside=True),
+                                  yaxis=dict(autorange="reversed"),
                                   bargap=0.3))
 
 
@@ -230,9 +223,10 @@ def questions_by_unit(frame: pd.DataFrame, top: int = 15) -> go.Figure:
     rows = frame.assign(n_open=lambda f: f["n_questions"] - f["n_answered"])
     shown = disclosure.protect(rows, ["n_answered", "n_open", "n_questions"], marker=None).head(top)
     names = [_wrap(formats.org_name(n)) for n in shown["group_name"]]
-    traces = []
+    traces, total = [], np.zeros(len(shown))
     for column, name, colour in (("n_answered", "Answered", NHS_BLUE), ("n_open", "Still open", AMBER)):
         values, labels = disclosure.bar_labels(shown[column])
+        total = total + np.nan_to_num(np.asarray(values, dtype=float))
         traces.append(dict(
             type="bar", y=names, x=values, orientation="h", name=name, text=labels, textposition="inside",
             marker=dict(color=colour), customdata=labels,
@@ -240,8 +234,8 @@ def questions_by_unit(frame: pd.DataFrame, top: int = 15) -> go.Figure:
         ))
     return _figure(traces, _layout(height=max(180, 34 * len(shown) + 80), x_title="Questions", y_title="",
                                    legend=True, legend_style=dict(traceorder="normal"),
-                                   xaxis=dict(tickformat=",d"),
-                                   yaxis=dict(autorange="reversed", tickfont=dict(size=12)),
+                                   xaxis=chart_axes.count_axis(total),
+                                   yaxis=dict(autorange="reversed", tickfont=dict(size=12, color=palette.INK)),
                                    barmode="stack", bargap=0.3))
 
 
@@ -270,7 +264,7 @@ def response_curves(frame: pd.DataFrame, clock: str = "calendar", national: bool
         x = curve["time_s"].clip(lower=30).tolist()  # log axis: t = 0 drawn at 30 s
         name = formats.org_name(curve["group_name"].iloc[0])
         n = disclosure.shown_count(int(sizes[code]), national=national)
-        colour = GREY if code == UNATTRIBUTED else PALETTE[i % len(PALETTE)]
+        colour = GREY if code == UNATTRIBUTED else palette.colour(i)
         waits = [formats.duration(t, service=clock == "service") for t in curve["time_s"]]
         if bands:
             traces.append(dict(type="scatter", x=x + x[::-1],
@@ -279,13 +273,14 @@ def response_curves(frame: pd.DataFrame, clock: str = "calendar", national: bool
                                opacity=0.15, hoverinfo="skip", showlegend=False))
         traces.append(dict(
             type="scatter", x=x, y=curve["survival"], mode="lines",
-            line=dict(shape="hv", width=2.5, color=colour), name=f"{name} ({n:,} questions)",
+            line=dict(shape="hv", width=2.5, color=colour, dash=palette.DASHES[i % len(palette.DASHES)]),
+            name=f"{name} ({n:,} questions)",
             customdata=waits,
             hovertemplate=f"{name}<br>%{{y:.0%}} still waiting after %{{customdata}}<extra></extra>",
         ))
     # Target lines as fig.add_vline / add_hline would draw them: a line across the plot (in
     # axis-domain coordinates) with its label at the top (vertical) or right end (horizontal).
-    note = dict(font=dict(size=11, color=GREY), showarrow=False)
+    note = dict(font=dict(size=11, color=palette.MUTED), showarrow=False)
     targets = _TARGET_LINES[clock]
     shapes = [dict(type="line", x0=at, x1=at, xref="x", y0=0, y1=1, yref="y domain",
                    line=dict(color=GREY, width=1, dash="dot")) for at, _ in targets]
@@ -329,27 +324,33 @@ def _funnel_figure(shown: pd.DataFrame, centre: float, limits_for, *, value: str
                                                   np.round(np.geomspace(1, top, 200))])))
     outer = "99.8% limits" + (f", {limits_words}" if limits_words else "")
     traces = [dict(type="scatter", x=limits["n"], y=limits[f"{side}_{level}"], mode="lines", name=label,
-                   line=dict(color=GREY, width=1.5, dash=dash), showlegend=side == "lower",
+                   line=dict(color=GREY, width=1.5, dash=dash, shape="hv"), showlegend=side == "lower",
                    legendgroup=level, hoverinfo="skip")
               for level, dash, label in (("99_8", "dash", outer), ("95", "dot", "95% limits"))
               for side in ("lower", "upper")]
     traces.append(dict(type="scatter", x=[1, top], y=[centre, centre], mode="lines", name=centre_label,
-                       line=dict(color="#231F20", width=1.5), hoverinfo="skip"))
+                       line=dict(color=palette.INK, width=1.5), hoverinfo="skip"))
     group_of = dict(groups)
     shapes = {g: GROUP_SYMBOLS[i % len(GROUP_SYMBOLS)] for i, g in enumerate(dict.fromkeys(group_of.values()))}
-    classes = (("within", "Within the limits", NHS_BLUE, within), ("above", *above), ("below", *below))
+    # Never colour alone: an outlier also has an arrow beside it (and, when no group gives
+    # the shapes, a triangle pointing the same way), and its legend entry says which way.
+    classes = (("within", "Within the limits", GREY, within), ("above", *above), ("below", *below))
     for position, name, colour, meaning in classes:
         rows = shown[shown["position"] == position]
         if rows.empty:
             continue
         unit_groups = [group_of.get(c) for c in rows["group_code"]]
+        arrow, own_shape, place = OUTLIER_MARKS[position]
+        labels = dict(text=[arrow] * len(rows), textposition=place, textfont=dict(size=12, color=colour))
         traces.append(dict(
-            type="scatter", x=rows["n_shown"], y=rows[value], mode="markers", name=name,
+            type="scatter", x=rows["n_shown"], y=rows[value], mode="markers+text" if arrow else "markers",
+            name=f"{arrow} {name}" if arrow else name,
             marker=dict(size=10, color=colour, line=dict(width=1, color="white"),
-                        symbol=[shapes.get(g, "circle") for g in unit_groups]),
-            text=[formats.org_name(n) + (f"<br>{g}" if g else "") for n, g in zip(rows["group_name"], unit_groups)],
+                        symbol=[shapes.get(g, own_shape) for g in unit_groups]),
+            **(labels if arrow else {}),
+            hovertext=[formats.org_name(n) + (f"<br>{g}" if g else "") for n, g in zip(rows["group_name"], unit_groups)],
             customdata=np.column_stack([rows[low], rows[high]]),
-            hovertemplate=f"%{{text}}<br>{hover}<br>{meaning}<extra></extra>",
+            hovertemplate=f"%{{hovertext}}<br>{hover}<br>{meaning}<extra></extra>",
         ))
     traces += [dict(type="scatter", x=[None], y=[None], mode="markers", name=group, hoverinfo="skip",
                     marker=dict(size=10, color=GREY, symbol=symbol)) for group, symbol in shapes.items()]
@@ -358,9 +359,9 @@ def _funnel_figure(shown: pd.DataFrame, centre: float, limits_for, *, value: str
         traces.append(dict(
             type="scatter", x=chosen["n_shown"], y=chosen[value], mode="markers+text",
             name="Chosen in the filters",
-            marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(width=2.5, color="#231F20")),
+            marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(width=2.5, color=palette.INK)),
             text=[_wrap(formats.org_name(n), 30) for n in chosen["group_name"]], textposition="top center",
-            textfont=dict(size=12, color="#231F20"), hoverinfo="skip"))
+            textfont=dict(size=12, color=palette.INK), hoverinfo="skip"))
     return _figure(traces, _layout(height=440, x_title=x_title, y_title=y_title, legend=True,
                                    xaxis=dict(tickformat=",d", range=[0, top]), yaxis=yaxis))
 
@@ -434,11 +435,11 @@ def asking_times(frame: pd.DataFrame, show: str = "volume") -> go.Figure:
     counts, shares = grid("n_questions"), grid("p")
     spans = [f"{h:02d}:00–{h + block - 1:02d}:59" for h in hours]
     if show == "volume":
-        z, colours = counts, [[0, "#E8EDEE"], [1, NHS_BLUE]]
+        z, colours = counts, [list(stop) for stop in palette.SEQUENTIAL]
         bar = dict(title=dict(text="Questions"), tickformat=",d")
         custom = [[f"{formats.count_text(v)} questions" for v in row] for row in counts]
     else:
-        z, colours = shares, [[0, "#F2F6F7"], [1, "#00A499"]]
+        z, colours = shares, [list(stop) for stop in palette.SEQUENTIAL]
         bar = dict(title=dict(text=f"Answered<br>within {TARGET['1h'].short}"), tickformat=".0%")
         within = TARGET["1h"].words
         custom = [[f"{s:.0%} answered within {within}" if not np.isnan(s) else "too few questions to show"
@@ -453,7 +454,7 @@ def asking_times(frame: pd.DataFrame, show: str = "volume") -> go.Figure:
     notes = []
     if not np.isfinite(values).any():
         notes.append(dict(text="Too few questions to show", showarrow=False, xref="paper", yref="paper",
-                          x=0.5, y=0.5, font=dict(color=GREY, size=14)))
+                          x=0.5, y=0.5, font=dict(color=palette.MUTED, size=14)))
     step = max(1, 6 // block)
     return _figure([heatmap], _layout(
         height=300, x_title="Time of day the question was asked (UK time)", y_title="", legend=False,
@@ -478,7 +479,7 @@ def flag_rate_bars(frame: pd.DataFrame, top: int = 15) -> go.Figure:
         type="bar", y=names, x=np.where(keep, rate, 0.0), orientation="h", marker=dict(color=NHS_BLUE),
         text=text, textposition="outside", cliponaxis=False,
         error_x=dict(type="data", symmetric=False, array=np.where(keep, high - rate, 0.0),
-                     arrayminus=np.where(keep, rate - low, 0.0), color="#231F20", thickness=1.2),
+                     arrayminus=np.where(keep, rate - low, 0.0), color=palette.INK, thickness=1.2),
         customdata=np.column_stack([[f"{v:.1f}" if k else "*" for v, k in zip(low, keep)],
                                     [f"{v:.1f}" if k else "*" for v, k in zip(high, keep)], flags])
         if len(shown) else None,
@@ -489,7 +490,7 @@ def flag_rate_bars(frame: pd.DataFrame, top: int = 15) -> go.Figure:
     if (~keep).any():
         notes.append(dict(text=f"* {int((~keep).sum())} over 1–7 flags or posts: hidden", showarrow=False,
                           xref="paper", yref="paper", x=1, y=-0.02, xanchor="right", yanchor="top",
-                          font=dict(color=GREY, size=11)))
+                          font=dict(color=palette.MUTED, size=11)))
     return _figure([bar], _layout(height=max(180, 32 * len(shown) + 70),
                                   x_title="Flags per 1,000 staff posts", y_title="", legend=False,
                                   yaxis=dict(autorange="reversed"), bargap=0.3, annotations=notes))
@@ -504,12 +505,9 @@ def flags_over_time(frame: pd.DataFrame, grain: str = "week") -> go.Figure:
     rate, low, high = (formats.floats(shown[c]) for c in ("rate", "ci_low", "ci_high"))
     flags = [formats.count_text(v) for v in pd.array(shown["n_flags"], dtype="Float64")]
     posts = [formats.count_text(v) for v in pd.array(shown["n_posts"], dtype="Float64")]
-    day = _date_format(grain)
+    day = chart_axes.date_format(grain)
     traces = [
-        dict(type="scatter", x=shown["period"], y=high, mode="lines", line=dict(width=0), hoverinfo="skip",
-             showlegend=False, connectgaps=False),
-        dict(type="scatter", x=shown["period"], y=low, mode="lines", line=dict(width=0), fill="tonexty",
-             fillcolor="rgba(0,94,184,0.15)", name="95% CI", hoverinfo="skip", connectgaps=False),
+        *chart_axes.band(shown["period"], low, high),
         dict(type="scatter", x=shown["period"], y=rate, mode="lines+markers" if grain == "month" else "lines",
              name="Flags per 1,000 staff posts", line=dict(width=2, color=NHS_BLUE),
              connectgaps=False, customdata=np.column_stack([flags, posts]),
@@ -517,7 +515,7 @@ def flags_over_time(frame: pd.DataFrame, grain: str = "week") -> go.Figure:
                             "%{customdata[1]} staff posts)<extra></extra>")),
     ]
     return _figure(traces, _layout(height=360, x_title=x_title, y_title="Flags per 1,000 staff posts",
-                                   legend=True, xaxis=dict(tickformat=day)))
+                                   legend=True, xaxis=chart_axes.time_axis(shown["period"], grain)))
 
 
 def flag_funnel(frame: pd.DataFrame, unit: str = "trust", highlight: tuple[str, ...] = (),
@@ -550,7 +548,7 @@ def fetches_over_time(frame: pd.DataFrame) -> go.Figure:
     if frame.empty:
         return _no_funnel("Day", "New posts", "No ingest runs in the chosen dates")
     traces = [dict(type="bar", x=rows["day"], y=rows["n_new"], name=source,
-                   marker=dict(color=PALETTE[i % len(PALETTE)]),
+                   marker=dict(color=palette.colour(i)),
                    hovertemplate=f"{source}<br>%{{x|%-d %b %Y}}: %{{y:,}} new posts<extra></extra>")
               for i, (source, rows) in enumerate(frame.groupby("source", sort=True))]
     failed = frame[frame["n_failed"] > 0]
@@ -560,4 +558,4 @@ def fetches_over_time(frame: pd.DataFrame) -> go.Figure:
                            text=failed["source"],
                            hovertemplate="%{text}: a run failed on %{x|%-d %b %Y}<extra></extra>"))
     return _figure(traces, _layout(height=320, x_title="Day (UK)", y_title="New posts landed", legend=True,
-                                   barmode="stack"))
+                                   xaxis=chart_axes.time_axis(frame["day"], "day"), barmode="stack"))

@@ -90,6 +90,18 @@ def query(function: Query, filters: Filters | None = None, **options) -> pd.Data
     return _run(_version(), function, filters, options)
 
 
+def stream(function: Callable, filters: Filters | None = None, **options):
+    """The frames of ``function(cursor, filters, **options)``, a chunked query of
+    ``warehouse.*queries`` (``explore_chunks``, ``episode_chunks``), read on a cursor of this
+    session's scoped connection (so rows outside the scope are never read) and never cached:
+    a full export is made once, as it streams."""
+    cursor = reader.reader_cursor(_connection(_version()))
+    try:
+        yield from function(cursor, filters, **options)
+    finally:
+        cursor.close()
+
+
 # --- synthetic data is marked on everything that shows it -------------------------------------------
 # DESIGN.md "Statistics shown to people": demo data is marked synthetic on every chart, table and
 # export. One place each: figures here (charts.mark_synthetic, in the cached figure), tables and
@@ -103,6 +115,12 @@ def _synthetic(version: Version) -> bool:
 def is_synthetic() -> bool:
     """Some or all of the published posts are synthetic demo data (landed by a demo run)."""
     return _synthetic(_version())
+
+
+def built_at():
+    """When the published warehouse was built (an export's About sheet says it); None if unknown."""
+    info = _run(_version(), queries.build_info, None, {})
+    return None if info.empty else info["built_at"].iloc[0]
 
 
 # Figures are cached as shared objects (not copied like query results): building one costs

@@ -55,6 +55,12 @@ from warehouse import question_queries, stats
 SUPPRESSED = "*"
 SMALL = (1, 7)  # counts shown as "*"
 BASE = 5  # other counts rounded to the nearest BASE
+# The rule in one sentence, as every export's "About" sheet states it (ui.export_files).
+RULE = ("Small numbers (NHS Digital's disclosure control): below national level, and in every breakdown, "
+        "a count of 0 stays 0, a count of 1–7 is shown as *, and every other count is rounded to the nearest 5; "
+        "shares, rates, intervals and medians are computed from the rounded counts and hidden over a hidden one. "
+        "Lists of posts, questions and flags are worklists for people allowed to read rows, not statistics, "
+        "and are given in full.")
 
 
 # --- what is national -----------------------------------------------------------------------------
@@ -66,7 +72,8 @@ def national_view(filters, first_day: date | None, last_day: date | None, *, nar
     if narrowed or filters is None or first_day is None or last_day is None:
         return False
     return (not filters.regions and not filters.trusts and not filters.platforms
-            and not getattr(filters, "text", "") and filters.start <= first_day and filters.end >= last_day)
+            and not getattr(filters, "text", "") and not getattr(filters, "narrows_posts", False)
+            and filters.start <= first_day and filters.end >= last_day)
 
 
 # --- counts -------------------------------------------------------------------------------------

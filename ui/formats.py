@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ui import disclosure
+from warehouse import rules
 from warehouse.measures import DAY_S, HOUR_S
 
 PLATFORMS = {
@@ -68,6 +69,14 @@ def org_name(name: str | None) -> str:
     return _WORD.sub(fix, name)
 
 
+# One UK format for dates and times everywhere (issue #15): text via day() and moment(), and the
+# same rendering in the tables' date columns (ui.tables.show gives every datetime column GRID_MOMENT,
+# moment.js tokens for the data grid). Exports write ISO 8601 (ui.export_files.DATE_FORMAT), which
+# sorts and parses, and say so on their About sheet.
+GRID_DAY = "D MMM YYYY"  # = day()
+GRID_MOMENT = "D MMM YYYY, HH:mm"  # = moment()
+
+
 def day(value) -> str:
     """'3 Mar 2025' (no leading zero)."""
     return f"{value.day} {value:%b %Y}"
@@ -76,6 +85,17 @@ def day(value) -> str:
 def moment(value) -> str:
     """'3 Mar 2025, 14:05' for a time already in UK local time."""
     return f"{value.day} {value:%b %Y, %H:%M}"
+
+
+def rule(rule_id: str) -> str:
+    """A guideline rule by its title ("Patient question answered from a personal staff account"),
+    never its code (``POLICY-ENGAGEMENT``)."""
+    return rules.title(rule_id)
+
+
+def family(code: str) -> str:
+    """A rule family by name ("Clinical advice")."""
+    return rules.family_title(code)
 
 
 def duration(seconds, *, service: bool = False) -> str:

@@ -50,13 +50,16 @@ def in_words(p) -> str:
     return f"about {round(p * 10)} in 10 upheld"
 
 
+NAMES = {"family": formats.family, "rule": formats.rule}  # never codes (issue #15)
+
+
 def review_precision_table(frame: pd.DataFrame, by: str = "family") -> pd.DataFrame:
     """``inuse_queries.review_precision`` -> the table people read: flags, reviewed, upheld,
     dismissed, the share upheld with its Wilson 95% CI and in words (a breakdown: never
     national)."""
     out = shown(frame, ["n_flags", "n_reviewed", "n_upheld", "n_dismissed"], False, [UPHELD])
     return pd.DataFrame({
-        PRECISION_UNITS[by]: out["group_code"],
+        PRECISION_UNITS[by]: out["group_code"].map(NAMES.get(by, str)),  # rules and families by name
         "Flags": out["n_flags"].map(formats.count),
         "Reviewed": out["n_reviewed"].map(formats.count),
         "Upheld": out["n_upheld"].map(formats.count),
@@ -96,7 +99,7 @@ def audit_table(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     out = shown(frame, AUDIT_COUNTS, False, over=AUDIT_OVER, groups=None)
     return pd.DataFrame({
-        "Family": out["family"].map(lambda f: "patient question" if f == audit.PATIENT_QUESTION else f),
+        "Family": out["family"].map(lambda f: "patient question" if f == audit.PATIENT_QUESTION else formats.family(f)),
         "Model version": out["model_version"],
         "Posts judged": out["n"].map(formats.count),
         "Judged yes": out["n_judged"].map(formats.count),
@@ -153,13 +156,13 @@ def flag_quality(chosen, national: bool) -> None:
     from ui import auth, data, tables
     from warehouse import inuse_queries
 
-    st.subheader("How often flags are right")
+    st.header("How often flags are right")
     overall = data.query(inuse_queries.review_precision, chosen, by="all")
     st.markdown(upheld_sentence(overall, national))
     by = st.segmented_control("Upheld by", ["family", "rule", "trust", "month"], key="inuse_by", default="family",
                               format_func=PRECISION_UNITS.get) or "family"
     tables.show(data.table(inuse_queries.review_precision, review_precision_table, chosen, {"by": by}, by=by),
-                hide_index=True, key="inuse_review_table")
+                f"flags upheld by {by}", chosen, hide_index=True, key="inuse_review_table")
     st.caption("Upheld: confirmed or actioned in the Review queue (decisions up to the last warehouse "
                "build); share upheld with its Wilson 95% interval.")
     st.markdown("**Blind audit: prevalence, precision and recall per family**")
@@ -167,7 +170,7 @@ def flag_quality(chosen, national: bool) -> None:
     if table.empty:
         st.caption("No finished audit sample in the selection yet (docs/methods.md, \"Quality measured in use\").")
     else:
-        tables.show(table, hide_index=True, key="inuse_audit_table")
+        tables.show(table, "blind audit estimates", chosen, hide_index=True, key="inuse_audit_table")
         st.caption(AUDIT_CAPTION)
 
 
@@ -178,11 +181,12 @@ def question_quality(chosen, national: bool) -> None:
 
     from ui import auth, tables
 
-    st.subheader("How well questions are found, in use")
+    st.header("How well questions are found, in use")
     table = audit_table(audit_estimates(chosen, auth.current_scope(), "public"))
     if table.empty:
         st.caption("No finished audit sample of public posts in the selection yet "
                    "(docs/methods.md, \"Quality measured in use\").")
         return
-    tables.show(table.rename(columns={"Family": "Measure"}), hide_index=True, key="inuse_question_table")
+    tables.show(table.rename(columns={"Family": "Measure"}), "question audit estimates", chosen, hide_index=True,
+                key="inuse_question_table")
     st.caption(AUDIT_CAPTION)

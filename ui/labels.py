@@ -239,10 +239,14 @@ def funnel_centre_note(units: pd.DataFrame, measure: str = "answered", unit: str
 
 
 def open_questions_table(frame: pd.DataFrame) -> pd.DataFrame:
-    """open_questions -> the queue as shown: oldest first, text redacted, links only if http(s)."""
+    """open_questions -> the queue as shown (in the query's order), text redacted, links only if
+    http(s); how far past its policy's response target each one is ("—": no target)."""
+    past = [("—" if pd.isna(t) else "not yet" if w <= t * 3600 else formats.duration(w - t * 3600))
+            for w, t in zip(frame["waiting_seconds"], frame["response_target_hours"])]
     return pd.DataFrame({
         "Asked (UK time)": frame["asked_at"],
         "Waiting": [formats.duration(s) for s in frame["waiting_seconds"]],
+        "Past its target by": past,
         "Question (identifiers removed)": [redact(t) for t in frame["text"]],
         "Link": [safe_url(u) for u in frame["url"]],
         "Trust": _each_distinct(frame["trust_name"], org_name),
@@ -322,8 +326,8 @@ def flagged_posts_table(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "Posted (UK time)": frame["posted_at"],
         "Severity": [SEVERITIES.get(s, s) for s in frame["severity"]],
-        "Rule": frame["rule_id"],
-        "Family": frame["family"].str.replace("_", " ").str.capitalize(),
+        "Rule": _each_distinct(frame["rule_id"], formats.rule),
+        "Family": _each_distinct(frame["family"], formats.family),
         "Review": frame["status"].map(REVIEW_STATUS).fillna(frame["status"]),
         "Evidence (identifiers removed)": [redact(t) for t in frame["evidence"]],
         "Post (identifiers removed)": [redact(t) for t in frame["text"]],
@@ -332,6 +336,21 @@ def flagged_posts_table(frame: pd.DataFrame) -> pd.DataFrame:
         "Platform": _each_distinct(frame["platform"], platform),
         "Author": frame["author_role"].map(role),
         "Link": [safe_url(u) for u in frame["url"]],
+    })
+
+
+def review_queue_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """review_queue (with the store's latest decisions) -> the Review queue as shown: rules by
+    title and family by name, never codes; the evidence redacted; the row a reviewer picks."""
+    return pd.DataFrame({
+        "Severity": [SEVERITIES.get(s, s) for s in frame["severity"]],
+        "Posted (UK time)": frame["posted_at"],
+        "Rule": _each_distinct(frame["rule_id"], formats.rule),
+        "Family": _each_distinct(frame["family"], formats.family),
+        "Status": frame["status"].map(REVIEW_STATUS).fillna(frame["status"]),
+        "Platform": _each_distinct(frame["platform"], platform),
+        "Evidence (identifiers removed)": [redact(e) for e in frame["evidence"]],
+        "Post id": frame["post_id"],
     })
 
 

@@ -22,7 +22,7 @@ import streamlit as st
 
 from store import access, config, db, integrity
 from store.ledger import ChainCheck
-from ui import auth, data, disclosure, filters, safe
+from ui import auth, data, disclosure, filters, first_run, safe, style
 from warehouse import queries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +58,7 @@ def setup(title: str, icon: str) -> None:
     """Page config, navigation, sign-in, warehouse, title, caption and banner, in that order:
     nothing is prepared for a visitor before their scope is known (issue #18)."""
     st.set_page_config(page_title=f"{title} · RadSoMe", page_icon=icon, layout="wide")
+    style.apply()  # caption contrast, target sizes, visible focus (WCAG 2.2 AA)
     navigation()
     scope = auth.resolve()  # stops at sign-in or refusal when login is configured
     if auth.open_demo():
@@ -225,16 +226,17 @@ def demo_banner() -> None:
                    "not real patients or staff; the rest were imported.", icon="⚠️")
 
 
-def start(title: str, icon: str, *, search: bool = False):
+def start(title: str, icon: str, *, search: bool = False, posts: bool = False):
     """Every page's first lines: set-up, then the sidebar filters (stopping with a hint when
-    the warehouse has no posts) and a one-line description of what they select. Returns the
-    chosen :class:`warehouse.queries.Filters`."""
+    the warehouse has no posts; ``posts``: Explore's narrowing of the posts too) and a one-line
+    description of what they select. Returns the chosen :class:`warehouse.queries.Filters`."""
     setup(title, icon)
     options = filters.load_options()
     if options is None:
         no_data()
-    chosen = filters.controls(options, search=search)
+    chosen = filters.controls(options, search=search, posts=posts)
     st.caption(filters.describe(chosen, options))
+    first_run.explain(title)  # what a first import of real data lacks for this page (issue #15)
     return chosen
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import data, spc_charts, unit_choice
+from ui import data, spc_charts, tables, unit_choice
 from ui.scorecard import COMPARISON_COLOUR, nation_name, page_filters, protected, table
 from warehouse import spc_queries
 from warehouse.measures import MEASURES
@@ -19,7 +19,7 @@ def section(chosen: Filters) -> None:
     """The Overview's scorecard: the unit chooser (``unit`` in the URL pins one; else the
     signed-in user's home trust or region; else one trust or region chosen in the sidebar;
     else England: ui.unit_choice) and that unit's scorecard."""
-    st.subheader("Scorecard")
+    st.header("Scorecard")
     units = data.query(spc_queries.spc_units)
     if units.empty:
         st.info("No scorecard yet: the warehouse has no complete month of posts. It appears after the "
@@ -70,3 +70,6 @@ def render(card: pd.DataFrame, unit_type: str, unit_code: str) -> None:
         "questions, where more is neither). SPC: Making Data Count's variation icon of the monthly chart "
         "(SPC trends page). * = hidden: fewer than 8 questions, answers or flags; counts below national "
         "level are rounded to the nearest 5. The sidebar's dates and platforms do not apply here.")
+    # the scorecard as a table, taken away like every other (issue #15): the cells as shown
+    tables.download(text, f"scorecard measures ({unit_type} {unit_code})", None, key="download_scorecard",
+                    file_stem=f"radsome-scorecard-{unit_type}-{unit_code}")

@@ -19,12 +19,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ui import disclosure, formats
+from ui import disclosure, formats, palette
 from warehouse.measures import COUNT, HOUR_S, MEASURES, PER_1000, SECONDS, SHARE
 from warehouse.spc import TRIAL_BELOW
 
-GREY, BLUE, ORANGE, PURPLE, INK = "#768692", "#005EB8", "#ED8B00", "#330072", "#231F20"
-FONT = dict(family="Frutiger, Arial, sans-serif", size=13)
+# MDC meanings in ui.palette colours (each 3:1 or more on white; blue and orange, never red and green)
+GREY, BLUE, ORANGE, PURPLE, INK = (palette.GREY, palette.FAVOURABLE, palette.UNFAVOURABLE,
+                                   palette.NEUTRAL_SIGNAL, palette.INK)
+FONT = dict(family="Frutiger, Arial, sans-serif", size=13, color=palette.INK)
 # kind of point -> (legend words, colour, marker shape)
 POINTS = {
     "common": ("Common cause", GREY, "circle"),
@@ -121,15 +123,17 @@ def xmr_chart(frame: pd.DataFrame, measure: str = "questions", national: bool = 
                    line=dict(color=GREY, width=1.5), connectgaps=False, hoverinfo="skip")]
     limit_style = dict(color=INK, width=1.2, dash="dot" if trial else "dash")
     limit_name = "Trial limits" if trial else "Process limits"
-    for column, name, style, show in (("mean", "Mean", dict(color=INK, width=1.5), True),
-                                      ("upper", limit_name, limit_style, True), ("lower", limit_name, limit_style, False)):
+    # meta: the line's own name in the chart's table (ui.chart_text); one legend entry for both limits
+    for column, name, style, show, meta in (("mean", "Mean", dict(color=INK, width=1.5), True, "Mean"),
+                                            ("upper", limit_name, limit_style, True, "Upper limit"),
+                                            ("lower", limit_name, limit_style, False, "Lower limit")):
         traces.append(dict(type="scatter", x=x, y=_scaled(rows[column].to_numpy(dtype=float), measure).tolist(),
-                           mode="lines", name=name, legendgroup=name, showlegend=show, line=style,
+                           mode="lines", name=name, legendgroup=name, showlegend=show, line=style, meta=meta,
                            hovertemplate=f"{name}: %{{y}}<extra></extra>"))
     target = rows["target"].iloc[-1]
     if target is not None and not pd.isna(target):
         traces.append(dict(type="scatter", x=[x[0], x[-1]], y=[float(_scaled(np.array([target]), measure)[0])] * 2,
-                           mode="lines", name="Target (the trust's policy)",
+                           mode="lines", name="Target (the trust's policy)", meta="Target",
                            line=dict(color=INK, width=1.5, dash="dashdot"),
                            hovertemplate="Target: %{y}<extra></extra>"))
     kinds = rows["special_cause"].map(lambda s: s if isinstance(s, str) else "common").to_numpy()
@@ -154,9 +158,11 @@ def xmr_chart(frame: pd.DataFrame, measure: str = "questions", national: bool = 
     layout = dict(height=300, margin=dict(l=8, r=8, t=28 if notes else 8, b=8), font=FONT, separators=".,",
                   showlegend=True, hovermode="closest",
                   legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),
-                  xaxis=dict(title=dict(text=""), automargin=True, tickformat=date_format),
+                  xaxis=dict(title=dict(text=""), automargin=True, tickformat=date_format,
+                             tickfont=dict(color=INK)),
                   # every measure is >= 0: a lower limit below 0 is off the chart, as no value can reach it
-                  yaxis=dict(title=dict(text=y_title), automargin=True, rangemode="nonnegative") | yaxis,
+                  yaxis=dict(title=dict(text=y_title, font=dict(color=INK)), automargin=True,
+                             rangemode="nonnegative", tickfont=dict(color=INK)) | yaxis,
                   annotations=annotations)
     return go.Figure(data=traces, layout=layout, _validate=False)
 

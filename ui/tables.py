@@ -2,10 +2,13 @@
 
 * :func:`show`: every table on a page, its text cells defused (:func:`defuse`) so that a cell
   copied from the grid into a spreadsheet is not run as a formula, captioned as synthetic when
-  the published data is demo data (issue #12).
+  the published data is demo data (issue #12); given ``what`` and ``filters`` (every page's
+  tables are, since issue #15) with its CSV and Excel download under it.
 * :func:`download`: the only download of a table (CSV and Excel buttons), each click audited
   with who, which table, the filters and the number of rows; a file of demo data has a first
   column saying so on every row (:func:`marked`), so no exported file of it can pass for real.
+  The Excel file has a second sheet, "About": filters, build time, suppression rule and the
+  measures' definitions (:func:`ui.export_files.about_rows`).
   The data grid's own toolbar download (unaudited) is switched off by
   ``client.disableDataExport`` in ``.streamlit/config.toml``; anyone who can see a table can
   still copy it by hand or take a screenshot.
@@ -19,35 +22,69 @@ some readers, so a formula after any line break counts too.
 """
 from __future__ import annotations
 
+import io
+import re
+from datetime import date, datetime
+
 import pandas as pd
 import streamlit as st
 
 from store import access
-from ui import auth, data
+from ui import auth, data, formats
 # The writers and marks themselves are pure, in ui.export_files (the alerts' digest uses them too).
 from ui.export_files import (  # noqa: F401 (re-exported: tables.to_csv is the one export path)
-    DATE_FORMAT, SYNTHETIC_CAPTION, SYNTHETIC_COLUMN, SYNTHETIC_VALUE, XLSX_MIME, defuse, defused, marked, to_csv,
-    to_xlsx)
+    DATE_FORMAT, SYNTHETIC_CAPTION, SYNTHETIC_COLUMN, SYNTHETIC_VALUE, XLSX_MIME, about_rows, defuse, defused,
+    filters_text, marked, to_csv, to_xlsx, write_csv, write_xlsx)
+
+_SLUG = re.compile(r"[^a-z0-9]+")
 
 
-def show(frame: pd.DataFrame, **options):
+def show(frame: pd.DataFrame, what: str | None = None, filters=None, *, download_key: str | None = None,
+         file_stem: str | None = None, **options):
     """``st.dataframe`` of ``frame`` with its text defused, captioned as synthetic when the
     published data is (``ui.data.is_synthetic``); ``options`` as st.dataframe's. Every table a
-    page shows goes through here."""
+    page shows goes through here. With ``what`` (the rows in words, "trusts", "open questions"),
+    the audited CSV and Excel download of exactly this table follows it (:func:`download`; its
+    key is ``download_key``, by default made from ``what``)."""
+    options["column_config"] = date_columns(frame, options.get("column_config"))
     shown = st.dataframe(defused(frame), **options)
     if data.is_synthetic():
         st.caption(SYNTHETIC_CAPTION)
+    if what is not None:
+        slug = _SLUG.sub("_", what.lower()).strip("_")
+        download(frame, what, filters, key=download_key or f"download_{slug}",
+                 file_stem=file_stem or f"radsome-{slug.replace('_', '-')}")
     return shown
+
+
+def date_columns(frame: pd.DataFrame, config: dict | None) -> dict:
+    """``config`` with every date or datetime column of ``frame`` that it does not configure
+    shown in the one UK format (:data:`ui.formats.GRID_MOMENT`: "3 Mar 2025, 14:05", as
+    :func:`ui.formats.moment` writes it in text)."""
+    config = dict(config or {})
+    for name in frame.columns:
+        if name in config:
+            continue
+        first = frame[name].dropna().head(1).tolist() if frame[name].dtype == object else []
+        if pd.api.types.is_datetime64_any_dtype(frame[name]) or (first and isinstance(first[0], datetime)):
+            config[name] = st.column_config.DatetimeColumn(format=formats.GRID_MOMENT)
+        elif first and isinstance(first[0], date):  # days (a datetime is a date too: tested first)
+            config[name] = st.column_config.DateColumn(format=formats.GRID_DAY)
+    return config
 
 
 def export_detail(what: str, rows: int, kind: str, filters) -> str:
     """The audit log's words for one download: rows, table, format and the filters."""
     detail = f"{rows:,} {what} as {kind}"
     if filters is not None:
-        detail += (f"; {filters.start} to {filters.end}; regions {list(filters.regions) or 'all'}; "
-                   f"trusts {list(filters.trusts) or 'all'}; platforms {list(filters.platforms) or 'all'}; "
-                   f"search {filters.text!r}")
+        detail += "; " + filters_text(filters)
     return detail
+
+
+def about(what: str, rows: int, filters, synthetic: bool, notes=()) -> list[tuple[str, str]]:
+    """The About sheet of an Excel export from this page (:func:`ui.export_files.about_rows`),
+    with the published warehouse's build time."""
+    return about_rows(what, rows, filters, data.built_at(), synthetic, notes)
 
 
 def _audit(what: str, rows: int, kind: str, filters) -> None:
@@ -61,19 +98,79 @@ def download(table: pd.DataFrame, what: str, filters, *, key: str, file_stem: st
     now (the file is made later, outside this run) and marked in both files."""
     rows = len(table)
     synthetic = data.is_synthetic()
+    sheet = about(what, rows, filters, synthetic)
     hint = ("Exactly the rows and columns shown above, text redacted as shown"
             + (" (demo data: a first column says it is synthetic)" if synthetic else "") +
-            ". Cells that start like a spreadsheet formula (=, +, -, @) get a leading apostrophe. "
+            ". Cells that start like a spreadsheet formula (=, +, -, @) get a leading apostrophe. The Excel "
+            "file's second sheet states the filters, the build time, the definitions and the suppression rule. "
             "Every download is recorded in the audit log.")
-    left, right, _ = st.columns([1, 1, 2])
+    left, right = st.columns(2)  # room for the whole label at 1280 px
     left.download_button(
         f"Download these {what} (CSV)", data=lambda: to_csv(table, synthetic), file_name=f"{file_stem}.csv",
         mime="text/csv", key=key, on_click=_audit, args=(what, rows, "CSV", filters),
         disabled=table.empty, help=hint)
     right.download_button(
-        f"Download these {what} (Excel)", data=lambda: to_xlsx(table, synthetic), file_name=f"{file_stem}.xlsx",
+        f"Download these {what} (Excel)", data=lambda: to_xlsx(table, synthetic, sheet), file_name=f"{file_stem}.xlsx",
         mime=XLSX_MIME, key=f"{key}_xlsx", on_click=_audit, args=(what, rows, "Excel", filters),
         disabled=table.empty, help=hint)
+
+
+# --- every matching row, streamed (issue #15) ----------------------------------------------------
+EXPORT_CAP = 100_000  # rows in one full export: 35 MB of CSV in ~40 s, Excel ~60 s (docs/pages.md)
+KINDS = {"csv": "CSV", "xlsx": "Excel"}
+
+
+def download_all(what: str, filters, count, chunks, builder, *, key: str, file_stem: str) -> None:
+    """An export of every row matching ``filters`` (not only those shown), up to
+    :data:`EXPORT_CAP`, newest first: ``count`` (a query of one row: the matches) says how many,
+    a button writes the file from ``chunks`` (a chunked query, :func:`ui.data.stream`, on the
+    session's scoped connection: only rows the person may read) through ``builder`` (the table
+    shown, redaction included) with a progress bar, and an audited download serves it. The file
+    is kept in the session until the filters, the format or the warehouse change."""
+    total = int(data.query(count, filters).iloc[0, 0])
+    if total == 0:
+        return
+    rows = min(total, EXPORT_CAP)
+    st.markdown(f"**All matching {what}: {total:,}**" + (
+        f". A file holds at most {EXPORT_CAP:,} rows: the newest {EXPORT_CAP:,}; narrow the dates or filters "
+        "for the rest." if total > EXPORT_CAP else f", in one file (at most {EXPORT_CAP:,} rows a file)."))
+    left, right = st.columns([1, 3])
+    kind = left.segmented_control("File", list(KINDS), key=f"{key}_kind", default="csv",
+                                  format_func=KINDS.get) or "csv"
+    synthetic = data.is_synthetic()
+    signature = (filters, kind, rows, data.warehouse_version(), auth.current_scope().key())
+    if right.button(f"Prepare a file of all {rows:,} {what}", key=f"{key}_prepare",
+                    help="Written from the warehouse in chunks, redacted as on the page."):
+        st.session_state[f"{key}_file"] = (signature, _write(what, filters, chunks, builder, rows, kind, synthetic),
+                                           rows)
+    ready = st.session_state.get(f"{key}_file")
+    if ready is not None and ready[0] == signature:
+        content = ready[1]
+        st.download_button(
+            f"Download all {rows:,} {what} ({KINDS[kind]})", data=lambda: content,
+            file_name=f"{file_stem}.{kind}", mime="text/csv" if kind == "csv" else XLSX_MIME, key=f"{key}_download",
+            on_click=_audit, args=(f"{what} (every match)", ready[2], KINDS[kind], filters),
+            help="Every download is recorded in the audit log.")
+
+
+def _write(what: str, filters, chunks, builder, rows: int, kind: str, synthetic: bool) -> bytes:
+    bar = st.progress(0.0, text=f"Writing 0 of {rows:,} {what}…")
+    done = 0
+
+    def frames():
+        nonlocal done
+        for chunk in data.stream(chunks, filters, limit=rows):
+            done += len(chunk)
+            bar.progress(min(done / rows, 1.0), text=f"Writing {done:,} of {rows:,} {what}…")
+            yield builder(chunk)
+
+    out = io.BytesIO()
+    if kind == "csv":
+        write_csv(frames(), out, synthetic)
+    else:
+        write_xlsx(frames(), out, synthetic, about(f"{what} (every match)", rows, filters, synthetic), stream=True)
+    bar.progress(1.0, text=f"Ready: {done:,} {what}.")
+    return out.getvalue()
 
 
 def download_document(content: bytes, what: str, filters, *, key: str, file_name: str, mime: str,

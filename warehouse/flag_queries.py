@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from warehouse import queries, stats
+from warehouse import queries, rules, stats
 from warehouse.measures import UNATTRIBUTED, group_code_sql, group_name_sql, name_sql
 from warehouse.queries import _DIMENSIONS, _POSTS_WHERE, GRAINS, PERIODS_CTE, Filters, run
 
@@ -148,7 +148,13 @@ def flag_rates(cursor, filters: Filters, by: str = "region", basis: str = "autom
     each over all the staff posts selected. ``basis``: automatic or confirmed flags."""
     if by not in RATE_GROUPS:
         raise ValueError(f"by must be one of {', '.join(RATE_GROUPS)}")
-    return with_rates(run(cursor, FLAG_RATES_SQL[by], _params(filters, basis)))
+    frame = with_rates(run(cursor, FLAG_RATES_SQL[by], _params(filters, basis)))
+    if by in NAMED:  # families and rules are read by their titles, never their codes (issue #15)
+        frame["group_name"] = frame["group_code"].map(NAMED[by]).astype(object)
+    return frame
+
+
+NAMED = {"rule": rules.title, "family": rules.family_title}
 
 
 # --- over time -------------------------------------------------------------------------------------

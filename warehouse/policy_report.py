@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 
@@ -18,19 +18,19 @@ from store import reader
 from warehouse import compare, policy_queries, queries
 from warehouse.queries import Filters
 
-DEFAULT_DAYS = 365  # as the dashboard's date filter (ui.filters.DEFAULT_DAYS; a test keeps them equal)
+DEFAULT_DAYS = queries.DEFAULT_DAYS  # as the dashboard's date filter (queries.default_dates: one rule)
 FIELDS = ("outcome", "label", "kind", "per", "value_yes", "value_no", "effect", "effect_low", "effect_high",
           "p_value", "trusts_yes", "trusts_no", "relabellings", "exact", "can_tell", "events_yes",
           "exposure_yes", "events_no", "exposure_no")
 
 
 def default_dates(cursor) -> tuple[date, date] | None:
-    """The page's default dates: the last DEFAULT_DAYS days with posts (None: no posts)."""
+    """The page's default dates (:func:`warehouse.queries.default_dates`; None: no posts)."""
     bounds = queries.date_bounds(cursor).iloc[0]
     if pd.isna(bounds["first_day"]):
         return None
     first, last = pd.Timestamp(bounds["first_day"]).date(), pd.Timestamp(bounds["last_day"]).date()
-    return max(first, last - timedelta(days=DEFAULT_DAYS - 1)), last
+    return queries.default_dates(first, last)
 
 
 def _plain(value):

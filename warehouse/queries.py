@@ -33,6 +33,7 @@ UK = ZoneInfo("Europe/London")
 GRAINS = ("day", "week", "month")
 SERIES = {"platform": "platform", "role": "author_role"}  # series name -> column (code constants)
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+POST_LISTS = ("roles", "topics", "families", "rules", "reviews")  # Filters' lists for Explore's posts
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,22 @@ class Filters:
     trusts: tuple[str, ...] = ()
     platforms: tuple[str, ...] = ()
     text: str = ""
+    # Explore's own narrowing of the posts (issue #15; :data:`POST_FILTERS`, applied by the
+    # Explore queries only): author roles, questions or not ("yes" / "no" / "" for both),
+    # topics, and flags by family, rule and review state (a post with such a flag).
+    roles: tuple[str, ...] = ()
+    question: str = ""
+    topics: tuple[str, ...] = ()
+    families: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    reviews: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("regions", "trusts", "platforms"):
+        for name in ("regions", "trusts", "platforms", *POST_LISTS):
             object.__setattr__(self, name, tuple(sorted(set(getattr(self, name)))))
         object.__setattr__(self, "text", (self.text or "").strip())
+        if self.question not in ("", "yes", "no"):
+            raise ValueError(f"question must be 'yes', 'no' or '', not {self.question!r}")
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
 
@@ -81,7 +93,28 @@ class Filters:
             "all_platforms": not self.platforms,
             "text": self.text,
             "text_pattern": "%" + like_escape(self.text) + "%",
-        }
+            "question": self.question,
+        } | {name: list(getattr(self, name)) for name in POST_LISTS} | {
+            f"all_{name}": not getattr(self, name) for name in POST_LISTS}
+
+    @property
+    def narrows_posts(self) -> bool:
+        """Whether Explore's own filters (roles, question, topics, flags) narrow the posts."""
+        return bool(self.question or any(getattr(self, name) for name in POST_LISTS))
+
+
+DEFAULT_DAYS = 365  # the dashboard's default dates: the last year with posts ...
+
+
+def default_dates(first_day: date, last_day: date, today: date | None = None) -> tuple[date, date]:
+    """The default dates of the pages (and of ``python -m warehouse compare-policies``): the last
+    :data:`DEFAULT_DAYS` days with posts; but every day of the data when its newest post is over
+    a year old (an import of older posts, issue #15), so that a first look shows all of it rather
+    than empty pages that say "widen the dates"."""
+    today = today or date.today()
+    if last_day < today - timedelta(days=DEFAULT_DAYS):
+        return first_day, last_day
+    return max(first_day, last_day - timedelta(days=DEFAULT_DAYS - 1)), last_day
 
 
 def like_escape(text: str) -> str:
@@ -111,6 +144,18 @@ _DAILY_WHERE = f"day BETWEEN $start AND $end\n    AND {_DIMENSIONS}"
 _POSTS_WHERE = f"created_at >= $start_ts AND created_at < $end_ts\n    AND {_DIMENSIONS}"
 # ILIKE with the user's text escaped (see Filters.params): 20% faster than contains(lower()).
 _TEXT_WHERE = "($text = '' OR text ILIKE $text_pattern ESCAPE '\\')"
+# Explore's narrowing of the posts (Filters.roles ... reviews): the post's own role, question mark
+# and topic, and a flag of the chosen families / rules / review states on it (flag_reviews holds
+# each flag with its review status as of the build).
+POST_FILTERS = """($all_roles OR list_contains($roles::VARCHAR[], author_role))
+    AND ($question = '' OR is_question = ($question = 'yes'))
+    AND ($all_topics OR list_contains($topics::VARCHAR[], topic))
+    AND (($all_families AND $all_rules AND $all_reviews) OR EXISTS (
+        SELECT 1 FROM flag_reviews f
+        WHERE f.platform = posts.platform AND f.post_id = posts.post_id
+          AND ($all_families OR list_contains($families::VARCHAR[], f.family))
+          AND ($all_rules OR list_contains($rules::VARCHAR[], f.rule_id))
+          AND ($all_reviews OR list_contains($reviews::VARCHAR[], f.status))))"""
 
 
 # --- filter options --------------------------------------------------------------------
@@ -318,6 +363,7 @@ WITH newest AS (
     FROM posts
     WHERE {_POSTS_WHERE}
     AND {_TEXT_WHERE}
+    AND {POST_FILTERS}
     ORDER BY created_at DESC, platform, post_id
     LIMIT $limit
 ),
@@ -350,6 +396,53 @@ def explore_posts(cursor, filters: Filters, limit: int = 5_000) -> pd.DataFrame:
     the text, ignoring case, taken literally (``%``, ``_`` and ``\\`` are escaped, and the
     pattern is a bound value). ``posted_at`` is UK time."""
     return run(cursor, EXPLORE_POSTS_SQL, filters.params() | {"limit": int(limit)})
+
+
+EXPLORE_COUNT_SQL = f"""
+SELECT count(*)::BIGINT AS n_posts FROM posts WHERE {_POSTS_WHERE} AND {_TEXT_WHERE} AND {POST_FILTERS}
+"""
+
+
+def explore_count(cursor, filters: Filters) -> pd.DataFrame:
+    """One row: how many posts match (what a full export of Explore holds, up to its cap)."""
+    return run(cursor, EXPLORE_COUNT_SQL, filters.params())
+
+
+def explore_chunks(cursor, filters: Filters, limit: int = 100_000, vectors: int = 2):
+    """:func:`explore_posts` (newest first, at most ``limit``) as a stream of frames of
+    ``vectors`` x 2,048 rows, for an export of every matching post (:func:`stream`)."""
+    return stream(cursor, EXPLORE_POSTS_SQL, filters.params() | {"limit": int(limit)}, vectors)
+
+
+def stream(cursor, sql: str, params: dict[str, object], vectors: int = 2):
+    """Execute ``sql`` (binding the parameters it names) and yield its result in frames of
+    ``vectors`` x 2,048 rows, so that a large export never holds every row at once. The cursor
+    is read to the end (or closed by the caller): duckdb refuses new work on a cursor whose
+    result is half read."""
+    wanted = set(_PARAM.findall(sql))
+    cursor.execute(sql, {name: params[name] for name in wanted})
+    while True:
+        chunk = cursor.fetch_df_chunk(int(vectors))
+        if chunk.empty:
+            return
+        yield chunk
+
+
+DATA_GAPS_SQL = """
+SELECT coalesce(sum(n_posts), 0)::BIGINT AS n_posts,
+       coalesce(sum(n_posts) FILTER (WHERE author_role IN ('professional', 'organisation')), 0)::BIGINT AS n_staff,
+       coalesce(sum(n_posts) FILTER (WHERE author_role = 'unknown'), 0)::BIGINT AS n_unknown,
+       coalesce(sum(n_posts) FILTER (WHERE trust_code IS NOT NULL), 0)::BIGINT AS n_attributed,
+       (SELECT coalesce(sum(n_questions), 0) FROM daily_question_counts)::BIGINT AS n_questions
+FROM daily_post_counts
+"""
+
+
+def data_gaps(cursor, filters: Filters | None = None) -> pd.DataFrame:
+    """One row over all the data (no filter): posts, those by professionals or organisations,
+    by authors of unknown role, attributed to a trust, and patient questions; what a first
+    import of real data lacks (ui.first_run) is read from these."""
+    return run(cursor, DATA_GAPS_SQL, {})
 
 
 BUILD_INFO_SQL = """

@@ -276,13 +276,20 @@ def asking_times(cursor, filters: Filters) -> pd.DataFrame:
 
 # --- the open-questions queue ------------------------------------------------------------------
 
-OPEN_QUESTIONS_SQL = f"""
+# The queue's orders (code constants): most overdue first (furthest past the target of the policy
+# in force, then those without a target by their wait, so the longest waiting), or newest first.
+QUEUE_ORDERS = {
+    "overdue": "response_target_hours IS NULL, waiting_seconds - response_target_hours * 3600 DESC, asked_at",
+    "newest": "asked_at DESC",
+}
+_OPEN_QUESTIONS_SQL = f"""
 WITH open AS (
     SELECT platform, post_id, thread_id, trust_code, region_code, topic, asked_at,
-           duration_seconds AS waiting_seconds, censored_at, n_questions, first_unknown_reply_at
+           duration_seconds AS waiting_seconds, censored_at, n_questions, first_unknown_reply_at,
+           response_target_hours
     FROM patient_questions
     WHERE NOT is_answered AND {_Q_WHERE}
-    ORDER BY asked_at, platform, post_id
+    ORDER BY __ORDER__, platform, post_id
     LIMIT $limit
 )
 SELECT
@@ -295,6 +302,7 @@ SELECT
     o.topic,
     o.n_questions,
     o.first_unknown_reply_at IS NOT NULL AS has_unknown_reply,
+    o.response_target_hours,
     p.text,
     p.url,
     o.post_id,
@@ -307,18 +315,78 @@ LEFT JOIN posts p
  AND p.created_at = o.asked_at
 LEFT JOIN trusts t ON t.trust_code = o.trust_code
 LEFT JOIN regions r ON r.region_code = o.region_code
-ORDER BY o.asked_at, o.platform, o.post_id
+ORDER BY __OUTER_ORDER__, o.platform, o.post_id
 """
+OPEN_QUESTIONS_SQL = {
+    name: _OPEN_QUESTIONS_SQL.replace("__ORDER__", order).replace(
+        "__OUTER_ORDER__", order.replace("response_target_hours", "o.response_target_hours")
+        .replace("waiting_seconds", "o.waiting_seconds").replace("asked_at", "o.asked_at"))
+    for name, order in QUEUE_ORDERS.items()}
 
 
-def open_questions(cursor, filters: Filters, limit: int = 500) -> pd.DataFrame:
-    """Unanswered episodes asked in the period, oldest first (at most ``limit``): asked_at and
+def open_questions(cursor, filters: Filters, limit: int = 500, order: str = "overdue") -> pd.DataFrame:
+    """Unanswered episodes asked in the period, most overdue first (``order="newest"``: newest
+    first), at most ``limit``: asked_at and
     as_of (UK time; as_of is the data's end time), waiting_seconds (asked_at to as_of),
     platform, trust_name, region_name, topic, n_questions, has_unknown_reply (someone whose
-    role is not known replied), the first question's text (not yet redacted) and url, ids."""
-    return run(cursor, OPEN_QUESTIONS_SQL, filters.params() | {"limit": int(limit)})
+    role is not known replied), the target of the policy in force (hours), the first question's
+    text (not yet redacted) and url, ids."""
+    if order not in QUEUE_ORDERS:
+        raise ValueError(f"order must be one of {', '.join(QUEUE_ORDERS)}")
+    return run(cursor, OPEN_QUESTIONS_SQL[order], filters.params() | {"limit": int(limit)})
 
 
+
+
+# --- every episode, one row each (the analyst's export) -----------------------------------------
+
+EPISODES_SQL = f"""
+WITH chosen AS (
+    SELECT * FROM patient_questions
+    WHERE {_Q_WHERE}
+    ORDER BY asked_at DESC, platform, post_id
+    LIMIT $limit
+)
+SELECT
+    (c.asked_at AT TIME ZONE 'Europe/London') AS asked_at,
+    p.text,
+    c.author_key AS asker,
+    {name_sql('c.trust_code', 't.trust_name')} AS trust_name,
+    {name_sql('c.region_code', 'r.region_name')} AS region_name,
+    c.platform,
+    c.topic,
+    (c.answered_at AT TIME ZONE 'Europe/London') AS answered_at,
+    c.answered_by_role,
+    c.duration_seconds,
+    c.service_duration_seconds,
+    NOT c.is_answered AS censored,
+    (c.censored_at AT TIME ZONE 'Europe/London') AS censored_at,
+    c.policy_version,
+    c.response_target_hours,
+    c.within_target,
+    c.post_id,
+    c.thread_id
+FROM chosen c
+LEFT JOIN posts p ON p.platform = c.platform AND p.post_id = c.post_id AND p.created_at = c.asked_at
+LEFT JOIN trusts t ON t.trust_code = c.trust_code
+LEFT JOIN regions r ON r.region_code = c.region_code
+ORDER BY c.asked_at DESC, c.platform, c.post_id
+"""
+EPISODE_COUNT_SQL = f"SELECT count(*)::BIGINT AS n_questions FROM patient_questions WHERE {_Q_WHERE}"
+
+
+def episode_count(cursor, filters: Filters) -> pd.DataFrame:
+    """One row: the episodes (questions) asked in the selection that the scope may read."""
+    return run(cursor, EPISODE_COUNT_SQL, filters.params())
+
+
+def episode_chunks(cursor, filters: Filters, limit: int = 100_000, vectors: int = 2):
+    """Every episode asked in the selection, newest first (at most ``limit``), one row each, as
+    a stream of frames: asked_at and answered_at (UK time), the question's text (not yet
+    redacted), the asker's pseudonym, trust and region names, platform, topic, who answered
+    (role), the wait to the answer or, when ``censored`` (unanswered), to ``censored_at`` (the
+    data's end) on both clocks, the policy version in force, its target and whether it was met."""
+    return queries.stream(cursor, EPISODES_SQL, filters.params() | {"limit": int(limit)}, vectors)
 
 
 # --- the schedules service hours were counted on -----------------------------------------------

@@ -35,3 +35,23 @@ def find(rule_id: str):
         if rule.rule_id == rule_id:
             return rule
     raise KeyError(rule_id)
+
+
+FAMILY_TITLES = {"confidentiality": "Confidentiality", "clinical_advice": "Clinical advice",
+                 "boundaries": "Professional boundaries", "incivility": "Incivility",
+                 "discrimination": "Discrimination", "offensive": "Offensive content", "copyright": "Copyright and consent",
+                 "local_policy": "Local policy"}
+
+
+def title(rule_id: str) -> str:
+    """What people read for a rule: its title ("NHS number in a post"), never its code; an id no
+    rule has any more (an old build) as it is."""
+    try:
+        return find(rule_id).title
+    except KeyError:
+        return str(rule_id)
+
+
+def family_title(family: str) -> str:
+    """A rule family as people read it: "Clinical advice", not ``clinical_advice``."""
+    return FAMILY_TITLES.get(family, str(family).replace("_", " ").capitalize())

@@ -1,0 +1,35 @@
+"""How every page draws a chart: the plotly chart, then its text alternative (issue #15,
+section 1; WCAG 1.1.1): a one-sentence summary under it and, in an expander, its data as a
+table with the audited CSV and Excel download (``ui.tables``). Both are read from the figure
+(:mod:`ui.chart_text`), so they carry exactly the numbers the chart does, after the display
+boundary. Pages call :func:`show` where they called ``st.plotly_chart``.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import chart_text, safe, tables
+
+TABLE_LABEL = "The chart's data as a table"
+
+
+def show(figure, *, key: str, filters=None, what: str = "chart data") -> None:
+    """Draw ``figure`` (widget ``key``), its summary sentence, and its table with a download;
+    ``filters`` and ``what`` are for the download's audit entry."""
+    reason = chart_text.too_few(figure)
+    if reason:  # a panel, not empty axes, a lone dot or one block (issue #15, section 3)
+        st.info(f"Too few to chart: {reason}.", icon=":material/info:")
+    else:
+        st.plotly_chart(figure, key=key)
+    # names in the sentence are data: shown as text, never Markdown (ui.safe)
+    st.markdown(safe.html_block(safe.html_text(chart_text.summary(figure))), unsafe_allow_html=True)
+    if not chart_text.data_traces(figure):
+        return
+    # Lazy: the table and its download are made only while the expander is open (opening it
+    # reruns the page, or the fragment the chart is in).
+    box = st.expander(TABLE_LABEL, key=f"{key}_table", on_change="rerun")
+    with box:
+        if box.open:
+            data = chart_text.table(figure)
+            tables.show(data, hide_index=True)
+            tables.download(data, what, filters, key=f"{key}_data", file_stem=chart_text.file_stem(key))
