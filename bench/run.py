@@ -9,7 +9,10 @@ Builds a warehouse of N demo posts in a temporary data folder and measures, on t
   render, a cached rerun, and filter changes made through the sidebar widgets of one session
   (median and p95 over a fixed set of filter values), beside the bare SQL time of the same
   filter changes' queries; and that process's peak memory;
-* the pandas baseline (``bench/pandas_baseline.py``) on the same warehouse, in the same run.
+* the pandas baseline (``bench/pandas_baseline.py``) on the same warehouse, in the same run;
+* with ``--browser``, what a person waits for (``bench/browser.py``): every page opened with
+  filters in the URL and changed through the sidebar in headless Chromium against a real
+  ``streamlit run``, until settled, beside a minimal Streamlit page (the floor).
 
 Targets are in ../shared/DESIGN.md ("Performance targets"). Figures are measured, never
 assumed: quote them from this script's output.
@@ -35,7 +38,7 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # ``python bench/run.py``: the packages are beside bench/
 
-from bench import pandas_baseline, scenarios  # noqa: E402
+from bench import browser, pandas_baseline, scenarios  # noqa: E402
 from store import db, reader  # noqa: E402
 
 END = datetime(2026, 11, 1, tzinfo=timezone.utc)  # fixed, so runs are comparable
@@ -243,6 +246,8 @@ def main(argv=None) -> int:
                         help="keep the data here (default: a temporary folder, removed afterwards)")
     parser.add_argument("--reuse", action="store_true",
                         help="with --workdir: time the pages and the baseline on the data already there")
+    parser.add_argument("--browser", action="store_true",
+                        help="also time every page in headless Chromium (bench/browser.py; needs playwright)")
     parser.add_argument("--pages-only", action="store_true", help=argparse.SUPPRESS)  # child processes
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--table", type=Path, nargs="+", metavar="JSON",
@@ -283,6 +288,7 @@ def main(argv=None) -> int:
             pages = bench_pages_in_child(args.repeat)
             bench_sql(args.repeat, pages)
             baseline = pandas_baseline.compare(args.repeat)
+        in_browser = browser.measure(workdir / "data", args.repeat, log_dir=workdir) if args.browser else {}
 
     report = {
         "posts": args.posts,
@@ -295,8 +301,12 @@ def main(argv=None) -> int:
         "ingest": ingest,
         "pages": pages,
         "pandas_baseline": baseline,
+        "browser": in_browser,
     }
     print_report(report)
+    if report["browser"]:
+        print()
+        browser.print_report(report["browser"])
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
     return 0

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from store import reader
 from warehouse import (flag_queries, health_queries, inuse_queries, policy_queries, queries, question_queries,
                        spc_queries, theme_queries)
+from ui import spc_shown
 from warehouse.measures import ENGLAND
 
 LAST_DAY = date(2026, 10, 31)  # bench/run.py generates the demo up to 1 Nov 2026
@@ -45,7 +46,8 @@ PAGE_QUERIES = {
         (question_queries.response_histogram, {"by": "all", "clock": "calendar"}),
         (question_queries.response_histogram, {"by": "all", "clock": "service"}),
     ],
-    "pages/1_Explore.py": [(queries.explore_posts, {"limit": 1_001})],
+    "pages/1_Explore.py": [(queries.explore_posts, {"limit": 1_001}),
+                           (queries.explore_count, {})],  # the export's row count (ui/exports.py)
     "pages/2_Patient_questions.py": [
         (question_queries.question_headline, {}),
         (question_queries.response_histogram, {"by": "all", "clock": "calendar"}),
@@ -55,6 +57,7 @@ PAGE_QUERIES = {
         (question_queries.question_units, {"by": "region"}),
         (question_queries.question_units, {"by": "trust"}),
         (question_queries.open_questions, {"limit": 501}),
+        (question_queries.episode_count, {}),  # the export's row count (ui/exports.py)
     ],
     "pages/3_Response_times.py": [
         (question_queries.response_histogram, {"by": "all", "clock": "calendar"}),
@@ -63,6 +66,7 @@ PAGE_QUERIES = {
         (question_queries.asking_times, {}),
         (question_queries.question_headline, {}),
         (question_queries.trust_schedules, {}),
+        (question_queries.episode_count, {}),  # the export's row count (ui/exports.py)
     ],
     "pages/5_Guideline_flags.py": [
         (flag_queries.flag_headline, {}),
@@ -96,7 +100,8 @@ PAGE_QUERIES = {
     # the bare SQL is the same query for England
     "pages/9_SPC_trends.py": [
         (spc_queries.spc_units, {}),
-        (spc_queries.spc_series, {"unit_type": "nation", "unit_code": ENGLAND, "grain": "month"}),
+        # the series as shown (ui/spc_shown.py: spc_series through the display boundary)
+        (spc_shown.shown_series, {"unit_type": "nation", "unit_code": ENGLAND, "grain": "month"}),
     ],
 }
 

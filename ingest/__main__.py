@@ -76,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
                         " encouraged patient engagement +15 points answered, permitted personal use"
                         " twice the breaches; none: nothing, so any difference is chance)")
     p.add_argument("--no-build", action="store_true", help="land the data but do not build")
+    p.add_argument("--no-reviews", action="store_true",
+                   help="after the build, do not write the demo's simulated review history"
+                        " (python -m warehouse demo-reviews: reviewers 95%% accurate)")
     return parser
 
 
@@ -96,6 +99,13 @@ def _build() -> int:
     its progress, summary and errors go straight to this terminal; its exit code is ours."""
     sys.stdout.flush()
     return subprocess.run([sys.executable, "-m", "warehouse", "build"], env=config.child_env()).returncode
+
+
+def _demo_reviews() -> int:
+    """``python -m warehouse demo-reviews`` as a child process, after a demo's build: the
+    demo's simulated review history (the warehouse refuses it on anything but demo data)."""
+    sys.stdout.flush()
+    return subprocess.run([sys.executable, "-m", "warehouse", "demo-reviews"], env=config.child_env()).returncode
 
 
 def _connectors(args) -> int:
@@ -161,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                                    policy_effect=args.policy_effect)
             _print_counts(counts, time.perf_counter() - start)
             if not args.no_build:
-                return _build()
+                return _build() or (0 if args.no_reviews else _demo_reviews())
     except (InputError, WriterBusy, SettingError, UsersFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -43,6 +43,7 @@ Everything is drawn from ``numpy.random.default_rng(seed)`` in a fixed order, so
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -97,6 +98,7 @@ class DemoData:
     trusts: pd.DataFrame       # the fictional trusts: ods_code, name, region_code, nation, town, ...
     policies: list[dict]       # their local-policy register (ingest.policies fields), one dict a version
     policy_effect: str         # what the policies were made to do (store.demo_effects)
+    planted: pd.DataFrame | None = None  # the planted truth (:func:`planted`)
 
 
 def generate(n_posts: int = 150_000, seed: int = 7, end: datetime | None = None, progress=None,
@@ -126,10 +128,38 @@ def generate(n_posts: int = 150_000, seed: int = 7, end: datetime | None = None,
             break
         batch = batch // 4 + 100
     say(0.45, "writing text")
-    posts = _table(_final(r, chosen), world, rng)
+    final = _final(r, chosen)
+    posts = _table(final, world, rng)
     say(1.0, f"generated {posts.num_rows} posts")
     return DemoData(posts=posts, accounts=world.accounts, trusts=world.trusts,
-                    policies=policies(world, clock), policy_effect=policy_effect)
+                    policies=policies(world, clock), policy_effect=policy_effect, planted=planted(final, posts))
+
+
+def _literal(template: str) -> str:
+    """The longest fixed part of a breach template (between its ``{placeholders}``), lower case."""
+    return max(re.split(r"\{[^}]*\}", template), key=len).strip().lower()
+
+
+def planted(f, posts: pa.Table) -> pd.DataFrame:
+    """What the generator planted, per post, for the posts where it is not "nothing": platform,
+    post_id, ``families`` (the guideline families a staff breach was written to breach,
+    comma-separated; ``demo_text.BREACH_*_FAMILIES``) and ``patient_question`` (1 for a member
+    of the public's question: a thread's opening question, or one asked under an announcement).
+    The demo's simulated review history (``python -m warehouse demo-reviews``) judges against it."""
+    text = posts.column("text").to_pylist()
+    keys = [(_literal(t), fam) for bank, fams in ((T.BREACH_ANSWERS, T.BREACH_ANSWER_FAMILIES),
+                                                   (T.BREACH_POSTS, T.BREACH_POST_FAMILIES))
+            for t, fam in zip(bank, fams)]
+    breach = np.flatnonzero(np.isin(f["kind"], [ANS, CPD]) & (f["flag"] > 0))
+    families = np.full(len(text), "", dtype=object)
+    for i in breach.tolist():
+        low = text[i].lower()
+        families[i] = ",".join(sorted({fam for key, fam in keys if key in low}))
+    question = np.isin(f["kind"], [Q, QA])
+    keep = np.flatnonzero((families != "") | question)
+    return pd.DataFrame({"platform": posts.column("platform").to_numpy(zero_copy_only=False)[keep],
+                         "post_id": posts.column("post_id").to_numpy(zero_copy_only=False)[keep],
+                         "families": families[keep], "patient_question": question[keep].astype(int)})
 
 
 class _World:

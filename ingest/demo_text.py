@@ -447,6 +447,10 @@ BREACH_POSTS = [
     "Honestly the band 7 in our department is useless, no wonder everyone's leaving",
     "Some of the patients today were absolute morons, told her 3 times to keep still",
 ]
+# The guideline families each breach above was written to breach (the demo's planted truth, which
+# its simulated review history is judged against: ingest.demo.planted).
+BREACH_ANSWER_FAMILIES = ["clinical_advice"] * 4 + ["boundaries"] * 3
+BREACH_POST_FAMILIES = ["confidentiality"] * 5 + ["incivility", "incivility", "offensive"]
 
 # People.
 FIRST_PUBLIC = ["Sue", "Karen", "Julie", "Tracey", "Dawn", "Lisa", "Claire", "Joanne", "Nicola", "Sarah", "Emma", "Helen",

@@ -193,6 +193,8 @@ def run_demo(n_posts: int, seed: int, end: datetime | None = None, progress=None
     register.parent.mkdir(parents=True, exist_ok=True)
     register.write_text("# The demo trusts' local policies (synthetic; written by python -m ingest demo).\n"
                         + yaml.safe_dump(data.policies, sort_keys=False, allow_unicode=True))
+    # What was planted, for the demo's simulated review history (python -m warehouse demo-reviews).
+    data.planted.to_csv(config.data_dir() / config.DEMO_PLANTED_FILE, index=False)
     policy_origin = f"{register} (demo seed {seed}, history from {data.policies[0]['effective_from']})"
     accounts_origin = f"demo:seed={seed}"
 

@@ -20,6 +20,7 @@ RAW_FILE = "raw.duckdb"
 WAREHOUSE_FILE = "warehouse.duckdb"
 LOCK_FILE = ".writer.lock"
 KEY_FILE = ".pseudonym_key"
+DEMO_PLANTED_FILE = "demo_planted.csv"  # the demo's planted truth, written by python -m ingest demo
 
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository: ingest, warehouse, store, ui

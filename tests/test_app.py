@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest, app_test as app_test_module
 
 from ingest import jobs
 from ingest.landing import POST_COLUMNS, land
-from store import access, config
+from store import access, audits, config, reviews
 from store.runs import run
 from tests import reference_km
 from tests.support import xlsx_rows
@@ -331,6 +331,10 @@ def test_first_run_generates_the_demo_with_progress(tmp_path, use_data, monkeypa
     assert [s.label for s in at.status] == ["Demo warehouse ready"]
     assert BANNER in texts(at.warning)
     assert metric(at, "Posts") != "0"
+    # the demo's simulated review history (issue #20): decisions by "Demo reviewer" names, published
+    decided = reviews.all_decisions()
+    assert len(decided) and decided["reviewer"].str.startswith("Demo reviewer ").all()
+    assert len(audits.opinions())
 
 
 def test_first_run_with_a_wrong_setting_says_which(tmp_path, use_data, monkeypatch):

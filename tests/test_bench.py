@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import inspect
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from bench import pandas_baseline, scenarios
-from tests.test_app import HEADINGS, open_page
+from tests.test_app import HEADINGS, HOME, open_page
 from ui import data
 from warehouse import queries, question_queries
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.slow  # the benchmark's baselines and the pages it time
 # Run by every page's set-up (filter options, the demo banner), cached from the first render:
 # the benchmark's filter changes do not pay for them.
 SET_UP = {queries.date_bounds, queries.region_options, queries.trust_options, queries.platform_options,
-          queries.build_info}
+          queries.build_info, queries.data_gaps}
 
 
 def test_pandas_baseline_agrees_with_the_queries(demo_data, use_data, monkeypatch):
@@ -79,3 +80,37 @@ def test_the_benchmark_runs_the_queries_each_page_runs(page, demo_data, use_data
 
 def test_every_page_is_in_the_benchmark():
     assert sorted(scenarios.PAGE_QUERIES) == sorted(HEADINGS)
+
+
+def test_the_browser_benchmark_lists_every_page():
+    from bench import browser
+
+    assert browser.HEADINGS == HEADINGS
+
+
+def test_the_browser_benchmark_times_pages_in_chromium(demo_data, tmp_path):
+    """bench/browser.py, tiny: the floor and two pages served by ``streamlit run``, one open
+    and the sidebar changes of one scenario each, in Debian's Chromium. Checks that every wait
+    ended settled with what it says it measured (frames, bytes, Chrome's counters, drawn
+    charts), not how long it took."""
+    pytest.importorskip("playwright")
+    from bench import browser
+
+    if not Path(browser.CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {browser.CHROMIUM} (Debian's package `chromium`)")
+    pages = [HOME, "pages/3_Response_times.py"]
+    result = browser.measure(demo_data, repeat=1, pages=pages, log_dir=tmp_path)
+    assert list(result["pages"]) == [*browser.FLOORS, *pages]
+    for name, figures in result["pages"].items():
+        opened, changed = figures["open"], figures["change"]
+        assert opened["n"] == 1 and changed["n"] >= 1, name  # scenario 1 picks a region: one rerun
+        for sample in figures["opens"] + figures["changes"]:
+            assert 0 < sample["seconds"] < browser.TIMEOUT_MS / 1000
+            assert sample["frames"] > 0 and sample["bytes"] > 0  # the rerun's frames were seen
+            assert sample["ws_frames"] > 0 and sample["ws_bytes"] > 0  # ... by Playwright too
+            assert sample["TaskDuration"] > 0  # Chrome's counters over the wait
+        assert len(figures["load_avg_1m"]) == 2
+    overview = result["pages"][HOME]["opens"][0]
+    assert overview["charts"] >= 1 and overview["elements"] > overview["charts"]  # "too few to chart" on a tiny demo
+    assert result["pages"]["floor + 1 plotly chart"]["opens"][0]["charts"] == 1
+    assert result["server_peak_rss_mb"] > 50

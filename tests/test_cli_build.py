@@ -26,6 +26,16 @@ def test_demo_lands_then_builds_in_a_child_process(data_dir):
     assert landed < built  # the demo's own lines come first (flushed before the child starts)
     assert any("building marts/posts" in line for line in lines[landed:built])  # the build's progress
     assert published_query("SELECT count(*) FROM posts")[0][0] == raw_query("SELECT count(*) FROM raw_posts")[0][0]
+    # then the demo's simulated review history (issue #20), published by a second build
+    assert any(line.startswith("demo review history (simulated): ") for line in lines[built:]), result.stdout
+    assert published_query("SELECT count(*) FROM flag_reviews WHERE status <> 'unreviewed'")[0][0] > 0
+
+
+def test_no_reviews_leaves_the_demo_without_a_review_history(data_dir):
+    result = run_cli(*DEMO, "--no-reviews", env=os.environ.copy())
+    assert result.returncode == 0, result.stderr
+    assert "demo review history" not in result.stdout
+    assert not (data_dir / "reviews.sqlite").exists()
 
 
 def test_a_failing_build_is_the_demo_commands_exit_code(data_dir):

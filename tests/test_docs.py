@@ -43,6 +43,8 @@ README_MAX_LINES = 200
 SCRIPTS = {
     "bench/run.py": "python bench/run.py",
     "bench/users.py": "python bench/users.py",
+    "bench/browser.py": "python bench/browser.py",
+    "bench/browser_users.py": "python bench/browser_users.py",
     "bench/pandas_baseline.py": "python bench/pandas_baseline.py",
     "bench/scorecard.py": "python bench/scorecard.py",
     "bench/policy_null.py": "python bench/policy_null.py",

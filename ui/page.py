@@ -127,9 +127,10 @@ def require_warehouse() -> None:
 def ensure_warehouse() -> None:
     """Open demo only (no login configured, ``RADSOME_OPEN_DEMO`` on; see :func:`setup`).
     Make sure a published warehouse exists. On a first local run (no raw posts either),
-    generate the seeded demo with visible progress; if raw posts exist, just build. Both run
-    as the CLIs' own child processes (``python -m ingest demo``, ``python -m warehouse
-    build``): the dashboard reads the published warehouse only, and never imports the
+    generate the seeded demo with visible progress, build, and write the demo's simulated review
+    history (``python -m warehouse demo-reviews``, which republishes); if raw posts exist, just
+    build. All run as the CLIs' own child processes (``python -m ingest demo``, ``python -m
+    warehouse build``): the dashboard reads the published warehouse only, and never imports the
     ingest or the build; their progress lines drive the progress bar."""
     if config.warehouse_path().exists():
         return
@@ -143,10 +144,13 @@ def ensure_warehouse() -> None:
                     if not _raw_has_posts():
                         status.update(label=f"Generating {DEMO_POSTS:,} synthetic demo posts…")
                         _child(["ingest", "demo", "--posts", str(DEMO_POSTS), "--seed", str(DEMO_SEED),
-                                "--no-build"], _progress(bar, 0.0, 0.7, "Demo data"), status)
-                        start = 0.7
+                                "--no-build"], _progress(bar, 0.0, 0.6, "Demo data"), status)
+                        start = 0.6
                     status.update(label="Building the warehouse…")
-                    _child(["warehouse", "build"], _progress(bar, start, 1.0, "Build"), status)
+                    _child(["warehouse", "build"], _progress(bar, start, 0.9 if start else 1.0, "Build"), status)
+                    if start:  # a demo made just now: its simulated review history (issue #20)
+                        status.update(label="Simulating the demo's reviews and blind audits…")
+                        _child(["warehouse", "demo-reviews"], _progress(bar, 0.9, 1.0, "Simulated reviews"), status)
         except db.WriterBusy as exc:
             status.update(label="Another ingest or build is running", state="error")
             st.error(f"{safe.literal(safe.strip_paths(exc))}. Reload this page when it has finished.")

@@ -15,7 +15,7 @@ from store import config
 from store.config import SettingError
 from store.db import WriterBusy
 from store.errors import STORAGE_ERRORS, storage_error_message
-from warehouse import evaluate, policy_queries, policy_report
+from warehouse import demo_reviews, evaluate, policy_queries, policy_report
 from warehouse.build import BuildError, build
 
 
@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
                              "kappa; 3 or more: Fleiss' kappa); a disagreement goes to one more reader, who decides")
     sample.add_argument("--export", type=Path, metavar="DIR",
                         help="write in_use_flags.csv and in_use_questions.csv (ids, text hashes, labels) to DIR")
+    seeded = sub.add_parser("demo-reviews", help="demo data only: write a simulated review history (review "
+                                                 "decisions and blind audit samples judged against what the demo planted)")
+    seeded.add_argument("--accuracy", type=float, default=demo_reviews.ACCURACY,
+                        help=f"how often a simulated reviewer is right (default {demo_reviews.ACCURACY})")
+    seeded.add_argument("--weeks", type=int, default=demo_reviews.WEEKS,
+                        help=f"weeks of blind audit samples (default {demo_reviews.WEEKS})")
     policies = sub.add_parser("compare-policies", help="the Policy comparison page's answer, England-wide")
     policies.add_argument("--clause", required=True, choices=list(policy_queries.CLAUSES),
                           help="which clause of the local policy defines an enabling policy")
@@ -102,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         return inuse_report.run_audit(args.week or date.today() - timedelta(days=7), design, args.export)
+    elif args.command == "demo-reviews":
+        return _demo_reviews(args)
     elif args.command == "compare-policies":
         try:
             print(policy_report.main(args.clause, args.outcome, args.start, args.end, args.json))
@@ -123,6 +131,31 @@ def main(argv: list[str] | None = None) -> int:
         return evaluate.main([flag for flag, on in flags.items() if on])
     return 0
 
+
+
+def _demo_reviews(args) -> int:
+    """``python -m warehouse demo-reviews``: the demo's simulated review history (never on real data)."""
+    from store import reader
+
+    try:
+        con = reader.connect_published()
+        try:
+            seeded = demo_reviews.seed(con.cursor(), accuracy=args.accuracy, weeks=args.weeks)
+        finally:
+            con.close()
+        print(seeded.summary())
+        if seeded.decisions:  # review precision is read from the published flag_reviews: publish them
+            print(build(progress=lambda f, m: print(f"  [{f:4.0%}] {m}", flush=True)).summary())
+    except (BuildError, WriterBusy, SettingError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except STORAGE_ERRORS as exc:
+        print(f"error: {storage_error_message(exc)}", file=sys.stderr)
+        return 2
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -112,10 +112,12 @@ def km_from_counts(time_bins_s, events, censored, alpha: float = 0.05) -> pd.Dat
     c = np.asarray(censored, dtype=float)
     if not (t.shape == e.shape == c.shape):
         raise ValueError("time_bins_s, events and censored must have the same length")
-    grouped = (pd.DataFrame({"time_s": np.append(t, 0.0), "events": np.append(e, 0),
-                             "censored": np.append(c, 0)})
-               .groupby("time_s", sort=True, as_index=False).sum())
-    e_, c_ = grouped["events"].to_numpy(), grouped["censored"].to_numpy()
+    # Counts summed per distinct time with numpy (a pandas groupby cost ~3x as much; the
+    # dashboard runs this several times per filter change, issue #16).
+    times, where = np.unique(np.append(t, 0.0), return_inverse=True)
+    e_ = np.bincount(where, weights=np.append(e, 0.0), minlength=times.size)
+    c_ = np.bincount(where, weights=np.append(c, 0.0), minlength=times.size)
+    grouped = pd.DataFrame({"time_s": times, "events": e_, "censored": c_})
     removed = e_ + c_
     at_risk = removed.sum() - np.concatenate(([0.0], np.cumsum(removed)[:-1]))
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -87,13 +87,13 @@ def theme_summary(cursor, filters: Filters) -> pd.DataFrame:
 
 def theme_medians(histogram: pd.DataFrame) -> pd.DataFrame:
     """Per theme of a wait histogram: median_wait_seconds (Kaplan–Meier, unanswered questions
-    censored; NaN = not reached) and n_timed."""
-    rows = []
-    for theme, group in histogram.groupby("theme_id", sort=True):
-        summary = stats.km_summary_from_counts(group["bin_s"], group["events"], group["censored"], within_s=())
-        rows.append({"theme_id": theme, "median_wait_seconds": summary["median_s"], "n_timed": summary["n"]})
-    return pd.DataFrame(rows, columns=["theme_id", "median_wait_seconds", "n_timed"]).astype(
-        {"median_wait_seconds": "float64"})
+    censored; NaN = not reached) and n_timed. One vectorised pass over every theme
+    (:func:`warehouse.stats.km_medians`, equal to one fit per theme): at 1 M posts one fit per
+    theme took 2.7 s of the page's every filter change for 208 themes (issue #16)."""
+    medians = stats.km_medians(histogram, ["theme_id"])
+    return pd.DataFrame({"theme_id": medians["theme_id"],
+                         "median_wait_seconds": medians["median_s"].astype("float64"),
+                         "n_timed": medians["n"].astype("int64")}, columns=["theme_id", "median_wait_seconds", "n_timed"])
 
 
 EXAMPLES_SQL = f"""
