@@ -267,7 +267,7 @@ def _served_text(data, fmt: str) -> str:
 def _themes_findings(page: str, at, served: dict) -> list[str]:
     """What patients ask: the FAQ's preview and every FAQ file the page offers (the tables are
     attacked with every page's)."""
-    preview = [t.value for t in at.text if t.value.startswith("# What patients ask")]
+    preview = [t.value for t in at.text if t.value.startswith("What patients ask:")]
     found = [f for text in preview for f in _faq_findings(f"{page} preview", text)]
     for key, fmt in FAQ_FILES.items() if preview else ():  # no theme to list: no FAQ at all
         try:

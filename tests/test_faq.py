@@ -111,6 +111,7 @@ def test_the_pages_faq_files_csv_and_excel_hold_no_identifier(identifiers):
     from tests.support import published_queries, xlsx_rows
     from ui import tables, themes
     from warehouse import theme_queries
+    from warehouse import queries
     from warehouse.queries import Filters
     from datetime import date
 
@@ -120,7 +121,8 @@ def test_the_pages_faq_files_csv_and_excel_hold_no_identifier(identifiers):
         document = faq.for_page(query(theme_queries.theme_summary, filters),
                                 query(theme_queries.best_answers, filters, limit=10), filters, synthetic=False,
                                 shown_themes=themes.listable(query(theme_queries.theme_summary,
-                                                                   themes.everywhere(filters))))
+                                                                   themes.everywhere(filters))),
+                                regions=query(queries.region_options), trusts=query(queries.trust_options))
     finally:
         close()
     frame = faq.table(document)
@@ -185,3 +187,39 @@ def test_word_shows_hostile_answer_text_as_text_and_marks_every_page_a_draft(tmp
 def html_unescape(page: str) -> str:
     import html
     return html.unescape(page)
+
+
+def test_markdown_writes_every_web_address_as_an_autolink_that_leaves_trailing_punctuation_outside():
+    """Web addresses with a scheme, from "www." or bare ("nhs.uk/…") are all ``<https://…>``
+    autolinks (one consistent form), and a closing quotation mark, full stop, comma or bracket
+    after one stays text after the link; a bracket the address opened stays in it. Read back
+    by markdown-it (CommonMark, raw HTML allowed, so any HTML would show as such): no raw HTML."""
+    from markdown_it import MarkdownIt
+
+    quote = ("See https://www.nhs.uk/conditions/mri-scan/” and www.nhs.uk/mammogram. (Or nhs.uk/111), "
+             "'https://en.wikipedia.org/wiki/Mammography_(medicine)'. <b>bold</b> [x](javascript:alert(1)) e.g. 3.5")
+    document = faq.Faq(title="What patients ask: t", where="t", period="p", counts_note="c", synthetic=False,
+                       entries=(faq.Entry("Questions about scans", "scans (theme mri-abcdef)", "Asked 10 times.",
+                                          ((quote, "Staff at X"),), None),))
+    text = faq.render(document, "md").decode()
+    parser = MarkdownIt("commonmark")
+    tokens = [t for block in parser.parse(text) for t in (block.children or [block])]
+    assert not [t for t in tokens if t.type in ("html_inline", "html_block")], text
+    hrefs = [t.attrs["href"] for t in tokens if t.type == "link_open"]
+    assert hrefs == ["https://www.nhs.uk/conditions/mri-scan/", "https://www.nhs.uk/mammogram", "https://nhs.uk/111",
+                     "https://en.wikipedia.org/wiki/Mammography_(medicine)"], hrefs
+    rendered = parser.render(text)
+    assert "mri-scan/</a>”" in rendered and "mammogram</a>." in rendered and "111</a>)," in rendered
+    assert "(medicine)</a>'." in rendered and "&lt;b&gt;bold" in rendered and "`" not in text
+
+
+def test_the_plain_preview_shows_the_lines_without_markdown():
+    """The page's preview (ui.faq.plain, shown with st.text): no escapes, no backticks, no "#"."""
+    document = faq.Faq(title="What patients ask: North West · X NHS Trust (ZZ1)", where="w", period="p",
+                       counts_note="c", synthetic=False,
+                       entries=(faq.Entry("Questions about scans", "scans (theme mri-abcdef)", "Asked 10 times.",
+                                          (("*Don't* worry! See https://www.nhs.uk/mri.", "Staff at X"),), None),))
+    preview = faq.plain(document)
+    assert preview.startswith("What patients ask: North West · X NHS Trust (ZZ1)\n")
+    assert "“*Don't* worry! See https://www.nhs.uk/mri.”" in preview
+    assert "\\" not in preview and "`" not in preview and "#" not in preview and "<" not in preview

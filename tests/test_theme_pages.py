@@ -46,7 +46,7 @@ def test_below_national_level_no_count_of_1_to_7_is_shown(demo_data, use_data, r
     shown = list(table["Questions"])
     assert not [v for v in shown if small(v)], shown
     assert "*" in shown or all(int(v.replace(",", "")) % 5 == 0 for v in shown)
-    preview = next(t for t in texts(at.text) if t.startswith("# What patients ask"))
+    preview = next(t for t in texts(at.text) if t.startswith("What patients ask:"))
     assert "Draft for review by the service" in preview
     asked = re.findall(r"^Asked (\d[\d,]*) times", preview, re.M)
     assert not [n for n in asked if small(n)], asked
@@ -142,7 +142,7 @@ def test_the_registers_label_heads_the_theme_on_the_page_and_in_the_faq_files(id
     at = open_page(PAGE, MARCH | {"trust": "RR8"}, user=user)
     assert not at.exception, at.exception
     assert list(themes_table(at)["Theme"]) == ["Can I wear deodorant to my mammogram?"]
-    assert "## Can I wear deodorant to my mammogram?" in "\n".join(texts(at.text))
+    assert "\nCan I wear deodorant to my mammogram?\n" in "\n".join(texts(at.text))
     env = os.environ | {config.DATA_ENV: str(folder), config.PSEUDONYM_KEY_ENV: TEST_KEY}
     for fmt in ("md", "docx"):
         out = tmp_path / f"faq.{fmt}"
@@ -164,3 +164,127 @@ def test_without_login_only_counts_are_shown(identifiers, copy_of, monkeypatch):
     assert "wear deodorant or talc" not in shown
     for question in QUESTIONS:
         assert question[:20].lower() not in shown.lower()
+
+
+def _faq_csv(at, served):
+    import io
+
+    import pandas as pd
+    button = at.download_button(key="faq_csv")
+    return pd.read_csv(io.StringIO(_served_text(served.get(button.proto.deferred_file_id) or served[button.proto.url],
+                                                "csv")), dtype=str, keep_default_na=False)
+
+
+@pytest.mark.parametrize("place", ["trust", "region"])
+def test_the_table_and_the_faq_agree_on_which_themes_have_a_good_answer(demo_data, use_data, read_published,
+                                                                        served, place):
+    """One criterion (ui.themes.good_quotes): for the same place and dates, the themes the table
+    marks "yes" are exactly the FAQ's themes with a quoted answer (and "not yet" exactly those
+    whose FAQ entry says no good answer has been found)."""
+    use_data(demo_data)
+    code = read_published(demo_data, f"SELECT {place}_code FROM daily_theme_counts WHERE {place}_code IS NOT NULL"
+                                     " GROUP BY ALL ORDER BY sum(n_questions) DESC LIMIT 1")[0][0]
+    at = open_page(PAGE, {place: code, "from": "2023-01-01", "to": "2025-12-31"})
+    assert not at.exception, at.exception
+    table = themes_table(at)
+    document = _faq_csv(at, served)
+    in_faq = {re.search(r"\(theme (\S+)\)$", t).group(1) for t in document["Theme"]}
+    quoted = {re.search(r"\(theme (\S+)\)$", t).group(1) for t, who in zip(document["Theme"], document["From"]) if who}
+    marked = {t for t, good in zip(table["Theme id"], table["Good answer found"]) if good == "yes"}
+    assert len(in_faq) > 3 and quoted and in_faq - quoted, (in_faq, quoted)  # both kinds are tested
+    assert marked & in_faq == quoted
+    assert set(table["Good answer found"]) <= {"yes", "not yet"}
+
+
+@pytest.mark.parametrize("place", ["trust", "region"])
+def test_every_faq_file_names_the_place_by_its_name(demo_data, use_data, read_published, served, place):
+    """The place as the page's header names it ("North West · Cragholme Imaging NHS Trust"), the
+    code in brackets at most: in the title of the Markdown and Word files and in every row of
+    the CSV and Excel files ("Where"), never "trust ZZ134" or "region Y62"."""
+    use_data(demo_data)
+    if place == "trust":
+        code, name, region = read_published(
+            demo_data, "SELECT t.trust_code, t.trust_name, r.region_name FROM trusts t JOIN regions r USING (region_code)"
+                       " WHERE t.trust_code IN (SELECT trust_code FROM daily_theme_counts) ORDER BY 1 LIMIT 1")[0]
+        expected = f"{region} · {name} ({code})"
+    else:
+        code, name = read_published(demo_data, "SELECT region_code, region_name FROM regions WHERE region_code IN"
+                                               " (SELECT region_code FROM daily_theme_counts) ORDER BY 1 LIMIT 1")[0]
+        expected = f"{name} ({code})"
+    at = open_page(PAGE, {place: code, "from": "2023-01-01", "to": "2025-12-31"})
+    assert not at.exception, at.exception
+    assert set(_faq_csv(at, served)["Where"]) == {expected}
+    for key, fmt in (("faq_md", "md"), ("faq_docx", "docx"), ("faq_csv_xlsx", "xlsx")):
+        button = at.download_button(key=key)
+        text = _served_text(served.get(button.proto.deferred_file_id) or served[button.proto.url], fmt)
+        assert expected in text and f"{place} {code}" not in text, (fmt, expected)
+        if fmt != "xlsx":
+            assert f"What patients ask: {expected}" in text, fmt
+
+
+def test_the_faq_preview_is_plain_text(identifiers, copy_of):
+    """The on-page preview shows the draft FAQ as a person reads it: no Markdown escapes,
+    backticks or "#" headings."""
+    copy_of(identifiers)
+    user = signed_in("tm@nhs.net", role="trust_manager", trust_code="RR8")
+    at = open_page(PAGE, MARCH | {"trust": "RR8"}, user=user)
+    assert not at.exception, at.exception
+    preview = next(t for t in texts(at.text) if "Draft for review by the service" in t)
+    assert "wear deodorant or talc" in preview and "See nhs.uk for more" in preview
+    assert "\\" not in preview and "`" not in preview and not re.search(r"^#", preview, re.M)
+
+
+def test_the_gaps_view_gives_no_all_clear_where_counts_are_hidden_or_small(demo_data, use_data, read_published):
+    """For a trust whose themes are nearly all asked 1–7 times the gaps view says there are too
+    few questions to tell (neutral), not a green "no theme ... is answered rarely"."""
+    use_data(demo_data)
+    trust = read_published(demo_data, "SELECT trust_code FROM daily_theme_counts WHERE trust_code IS NOT NULL"
+                                      " GROUP BY ALL HAVING max(n_questions) > 0 ORDER BY sum(n_questions), 1 LIMIT 1")[0][0]
+    at = open_page(PAGE, {"trust": trust, "from": "2023-01-01", "to": "2025-12-31"})
+    assert not at.exception, at.exception
+    shown = list(themes_table(at)["Questions"])
+    assert "*" in shown, shown
+    assert not [s.value for s in at.success if "answered rarely" in s.value]
+    assert [i.value for i in at.info if i.value.startswith("Too few questions to tell")]
+
+
+def test_the_gaps_view_gives_the_all_clear_where_every_theme_is_judged(identifiers, copy_of):
+    copy_of(identifiers)
+    user = signed_in("tm@nhs.net", role="trust_manager", trust_code="RR8")
+    at = open_page(PAGE, MARCH | {"trust": "RR8"}, user=user)
+    assert not at.exception, at.exception
+    assert list(themes_table(at)["Questions"]) == ["10"]
+    assert [s.value for s in at.success if s.value.startswith("No theme asked 10 times or more")]
+
+
+@pytest.mark.parametrize("place", ["trust", "region"])
+def test_themes_are_ordered_by_the_count_shown_never_by_a_hidden_one(demo_data, use_data, read_published, served,
+                                                                    place):
+    """Busiest first by the count as shown; equal shown counts, and every "*", in label order,
+    "*" after every shown count: the order ranks nothing the counts hide. The draft FAQ takes
+    its themes in the same order."""
+    use_data(demo_data)
+    code = read_published(demo_data, f"SELECT {place}_code FROM daily_theme_counts WHERE {place}_code IS NOT NULL"
+                                     " GROUP BY ALL ORDER BY sum(n_questions) DESC LIMIT 1")[0][0]
+    at = open_page(PAGE, {place: code, "from": "2023-01-01", "to": "2025-12-31"})
+    assert not at.exception, at.exception
+    table = themes_table(at)
+    key = [(v == "*", 0 if v == "*" else -int(v.replace(",", "")), label.casefold())
+           for v, label in zip(table["Questions"], table["Theme"])]
+    assert key == sorted(key), list(zip(table["Questions"], table["Theme"]))
+    ties = {v for v in table["Questions"] if list(table["Questions"]).count(v) > 1}
+    assert ties, list(table["Questions"])  # equal shown counts (or several "*") are tested
+    in_faq = [re.search(r"\(theme (\S+)\)$", t).group(1) for t in dict.fromkeys(_faq_csv(at, served)["Theme"])]
+    assert in_faq == list(table["Theme id"])[:len(in_faq)]
+
+
+def test_the_faq_download_buttons_have_short_distinct_labels(identifiers, copy_of):
+    """At 1280 px "Download these draft FAQ entries (CSV)" and "(Excel)" were cut to the same
+    words: each button says its format in a few words."""
+    copy_of(identifiers)
+    user = signed_in("tm@nhs.net", role="trust_manager", trust_code="RR8")
+    at = open_page(PAGE, MARCH | {"trust": "RR8"}, user=user)
+    assert not at.exception, at.exception
+    labels = {key: at.download_button(key=key).label for key in ("faq_md", "faq_docx", "faq_csv", "faq_csv_xlsx")}
+    assert labels == {"faq_md": "FAQ (Markdown)", "faq_docx": "FAQ (Word)", "faq_csv": "FAQ (CSV)",
+                      "faq_csv_xlsx": "FAQ (Excel)"}, labels

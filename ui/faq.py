@@ -10,7 +10,8 @@ question someone asked. Quoted answers have greetings and sign-offs dropped and 
 redacted (:func:`ui.themes.quotable`).
 
 One document (:func:`build`), four renderings: Markdown (:func:`markdown`; every value escaped,
-links and addresses in code spans so that no renderer makes them live), HTML (:func:`html_page`;
+web addresses as ``<https://…>`` autolinks that never take in punctuation after them, no raw
+HTML), plain text for the page's preview (:func:`plain`), HTML (:func:`html_page`;
 every value HTML-escaped, no link), Word (:func:`docx_bytes`, python-docx; every value a plain
 text run, no field or hyperlink, the draft note in every page's header too) and a CSV table
 (:func:`table`, written by :func:`ui.tables.to_csv`, the one export path). All carry
@@ -44,7 +45,7 @@ SYNTHETIC_NOTE = "Synthetic demo data — not real patients or staff."
 NO_ANSWER = ("No good answer has been found yet in the data: the service may want to write one. "
              "Answers that carry a guideline flag are never quoted.")
 TOP_THEMES = theme_queries.TOP  # the page reads this many themes' answers
-ANSWERS_PER_THEME = 2
+ANSWERS_PER_THEME = themes.ANSWERS_PER_THEME
 FORMATS = {"md": ("text/markdown", ".md"), "html": ("text/html", ".html"), "csv": ("text/csv", ".csv"),
            "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx")}
 
@@ -76,17 +77,12 @@ def build(summary: pd.DataFrame, answers: pd.DataFrame, *, where: str,
     only ``shown_themes`` are listed (:func:`ui.themes.listable`)."""
     summary = themes.listed(summary, shown_themes).head(top).reset_index(drop=True)
     shown = themes.theme_table(summary, shown_themes=shown_themes) if not summary.empty else pd.DataFrame()
+    quotes = themes.good_quotes(answers)  # the one criterion, as the page's table
     entries = []
     for i, row in summary.iterrows():
-        entries.append(Entry(
-            question=_question(row),
-            theme=f"{row['label']} (theme {row['theme_id']})",
-            figures=_figures(shown.iloc[i]),
-            answers=_quotes(answers[(answers["theme_id"] == row["theme_id"]) & answers["is_good"]]),
-            note=None,
-        ))
-        if not entries[-1].answers:
-            entries[-1] = Entry(entries[-1].question, entries[-1].theme, entries[-1].figures, (), NO_ANSWER)
+        quoted = quotes.get(row["theme_id"], ())
+        entries.append(Entry(question=_question(row), theme=f"{row['label']} (theme {row['theme_id']})",
+                             figures=_figures(shown.iloc[i]), answers=quoted, note=None if quoted else NO_ANSWER))
     counts_note = ("Counts per theme: 1–7 show as *, others are rounded to the nearest 5, and shares "
                    "and waits over hidden counts are not shown.")
     return Faq(title=f"What patients ask: {where}", where=where,
@@ -94,20 +90,29 @@ def build(summary: pd.DataFrame, answers: pd.DataFrame, *, where: str,
                synthetic=synthetic, entries=tuple(entries))
 
 
-def where_text(filters) -> str:
-    """The place a selection covers, in words (codes as chosen)."""
-    if filters.trusts:
-        return ("trust " if len(filters.trusts) == 1 else "trusts ") + ", ".join(filters.trusts)
-    if filters.regions:
-        return ("region " if len(filters.regions) == 1 else "regions ") + ", ".join(filters.regions)
-    return "all trusts"
+def where_text(region_codes, trust_codes, regions: pd.DataFrame, trusts: pd.DataFrame) -> str:
+    """The place a selection covers in words, as the page's header names it: the region's name
+    and each trust's as "Region · Trust name (CODE)" (``regions``, ``trusts``:
+    warehouse.queries region_options and trust_options; a code with no name stays a code)."""
+    region_names = dict(zip(regions["region_code"], regions["region_name"]))
+    trust_rows = {code: (name, region) for code, name, region in
+                  zip(trusts["trust_code"], trusts["trust_name"], trusts["region_name"])}
+    parts = [f"{region_names.get(code, code)} ({code})" if region_names.get(code, code) != code else code
+             for code in region_codes]
+    for code in trust_codes:
+        name, region = trust_rows.get(code, (code, None))
+        name = formats.org_name(name)
+        parts.append(" · ".join([p for p in (region if not region_codes else None,
+                                               f"{name} ({code})" if name != code else code) if p]))
+    return "; ".join(parts) if parts else "all regions and trusts"
 
 
 def for_page(summary: pd.DataFrame, answers: pd.DataFrame, filters, *, synthetic: bool,
-             shown_themes: tuple[str, ...]) -> Faq:
-    """:func:`build` for a page's selection (``filters``: warehouse.queries.Filters)."""
-    return build(summary, answers, where=where_text(filters), start=filters.start, end=filters.end,
-                 synthetic=synthetic, shown_themes=shown_themes)
+             shown_themes: tuple[str, ...], regions: pd.DataFrame, trusts: pd.DataFrame) -> Faq:
+    """:func:`build` for a page's selection (``filters``: warehouse.queries.Filters; ``regions``,
+    ``trusts``: the reference names, :func:`where_text`)."""
+    return build(summary, answers, where=where_text(filters.regions, filters.trusts, regions, trusts), start=filters.start,
+                 end=filters.end, synthetic=synthetic, shown_themes=shown_themes)
 
 
 def _question(row) -> str:
@@ -128,34 +133,70 @@ def _figures(shown: pd.Series) -> str:
     return "; ".join(parts) + "."
 
 
-def _quotes(frame: pd.DataFrame) -> tuple[tuple[str, str], ...]:
-    out: dict[str, str] = {}
-    for text, role, trust in zip(frame["text"], frame["answered_by_role"], frame["trust_name"]):
-        quoted = themes.quotable(text)
-        if quoted and quoted not in out:
-            out[quoted] = themes.attribution(role, trust)
-        if len(out) == ANSWERS_PER_THEME:
-            break
-    return tuple(out.items())
-
-
 # --- renderings ---------------------------------------------------------------------------------
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")  # (every line starts with our own text)
-_LINKY = re.compile(r"(https?://\S+|www\.\S+|\S+@\S+\.\S+)", re.IGNORECASE)
+# A web address: with a scheme, from "www.", or a bare host in a common top-level domain
+# ("nhs.uk/mri"). Punctuation that ends a sentence or closes a quote or bracket after it is not
+# part of it (_url_end); an email address is redacted before it gets here.
+_WEB = re.compile(r"(?<![\w@/.-])((?:https?://|www\.)[^\s<>]+|[a-z0-9-]+(?:\.[a-z0-9-]+)*"
+                  r"\.(?:uk|com|org|net|gov|nhs|info|io)\b(?:/[^\s<>]*)?)", re.IGNORECASE)
+_TRAILING = ".,;:!?'\"“”‘’»)]}*_"
+_PAIRS = {")": "(", "]": "[", "}": "{"}
+
+
+def _url_end(url: str) -> int:
+    """Where a matched address really ends: trailing punctuation dropped, but a closing bracket
+    kept when the address opened one ("…/Mammography_(medicine)")."""
+    end = len(url)
+    while end and url[end - 1] in _TRAILING:
+        close = url[end - 1]
+        if close in _PAIRS and url[:end].count(_PAIRS[close]) >= url[:end].count(close):
+            break
+        end -= 1
+    return end
+
+
+def _autolink(url: str) -> str:
+    """A web address as a CommonMark autolink ``<https://…>`` (a scheme added where it had none):
+    one consistent, clickable form, which no renderer reads as raw HTML and whose text is
+    taken literally (no escape or emphasis inside)."""
+    return f"<{url if re.match(r'https?://', url, re.IGNORECASE) else 'https://' + url}>"
+
+
+def _md_text(text: str) -> str:
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
 
 
 def _md(text: str) -> str:
-    """Markdown that shows ``text`` as itself: punctuation escaped, ``< > &`` as entities,
-    anything a renderer would link (web addresses, emails) in a code span, one line."""
-    out = []
-    for i, part in enumerate(_LINKY.split(" ".join(str(text).split()))):
-        if i % 2:
-            fence = "`" * (max((len(r) for r in re.findall(r"`+", part)), default=0) + 1)
-            out.append(f"{fence} {part} {fence}")
-        else:
-            out.append(html.escape(_MD_SPECIAL.sub(r"\\\1", part), quote=False))
+    """Markdown that shows ``text`` as itself, on one line: punctuation escaped, ``< > &`` as
+    entities, and every web address an autolink (:func:`_autolink`) that ends before any
+    punctuation following it (a closing quotation mark, a full stop, a bracket)."""
+    text = " ".join(str(text).split())
+    out, at = [], 0
+    for match in _WEB.finditer(text):
+        end = match.start() + _url_end(match.group(0))
+        if end <= match.start() or not re.search(r"[a-z0-9]\.[a-z]", text[match.start():end], re.IGNORECASE):
+            continue
+        out += [_md_text(text[at:match.start()]), _autolink(text[match.start():end])]
+        at = end
+    out.append(_md_text(text[at:]))
     return "".join(out)
+
+
+def plain(faq: Faq) -> str:
+    """The document as plain text, for the page's preview (``st.text``: never read as Markdown,
+    so no escape, backtick or ``#`` shows): the same lines as every rendering."""
+    out = []
+    for kind, text in _lines(faq):
+        if kind in ("title", "question") and out:
+            out.append("")
+        out.append(text)
+        if kind == "title":
+            out.append("=" * min(len(text), 80))
+        elif kind == "question":
+            out.append("-" * min(len(text), 80))
+    return "\n".join(out) + "\n"
 
 
 def _lines(faq: Faq) -> list[tuple[str, str]]:
@@ -313,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
                                   trusts=(args.trust.upper(),) if args.trust else ())
         summary = ask(theme_queries.theme_summary, filters)
         shown_themes = themes.listable(ask(theme_queries.theme_summary, themes.everywhere(filters)))
-        faq = build(summary, ask(theme_queries.best_answers, filters, top=args.top, limit=10), where=where,
+        faq = build(summary, ask(theme_queries.best_answers, filters, top=theme_queries.EVERY_THEME, limit=10), where=where,
                     start=start, end=end, shown_themes=shown_themes,
                     synthetic=int(ask(queries.build_info)["n_demo_posts"].iloc[0]) > 0, top=args.top)
     finally:
@@ -327,20 +368,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _where(ask, args) -> tuple[str, str | None]:
-    """The place in words, or a problem with --trust / --region."""
-    if args.trust:
-        trusts = ask(queries.trust_options)
-        match = trusts[trusts["trust_code"] == args.trust.upper()]
-        if match.empty:
-            return "", f"--trust: no posts for trust {args.trust!r} (see python -m ingest reference)"
-        return formats.org_name(match["trust_name"].iloc[0]), None
-    if args.region:
-        regions = ask(queries.region_options)
-        match = regions[regions["region_code"] == args.region.upper()]
-        if match.empty:
-            return "", f"--region: no posts for region {args.region!r}"
-        return str(match["region_name"].iloc[0]), None
-    return "all trusts", None
+    """The place in words (:func:`where_text`), or a problem with --trust / --region."""
+    regions, trusts = ask(queries.region_options), ask(queries.trust_options)
+    if args.trust and trusts[trusts["trust_code"] == args.trust.upper()].empty:
+        return "", f"--trust: no posts for trust {args.trust!r} (see python -m ingest reference)"
+    if args.region and regions[regions["region_code"] == args.region.upper()].empty:
+        return "", f"--region: no posts for region {args.region!r}"
+    return where_text([args.region.upper()] if args.region else [], [args.trust.upper()] if args.trust else [],
+                      regions, trusts), None
 
 
 if __name__ == "__main__":

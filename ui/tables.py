@@ -91,11 +91,14 @@ def _audit(what: str, rows: int, kind: str, filters) -> None:
     access.audit(auth.current_scope(), "export", export_detail(what, rows, kind, filters))
 
 
-def download(table: pd.DataFrame, what: str, filters, *, key: str, file_stem: str) -> None:
+def download(table: pd.DataFrame, what: str, filters, *, key: str, file_stem: str,
+             labels: tuple[str, str] | None = None) -> None:
     """The audited download of ``table`` (exactly its rows and columns): a CSV and an Excel
     button. ``what`` names the rows in the audit log ("posts", "open questions"); ``key`` is
-    the CSV button's widget key (the Excel one's is ``key + "_xlsx"``). Demo data is read
-    now (the file is made later, outside this run) and marked in both files."""
+    the CSV button's widget key (the Excel one's is ``key + "_xlsx"``); ``labels``: the two
+    buttons' words where "Download these <what> (CSV)" is too long to read in a narrow column.
+    Demo data is read now (the file is made later, outside this run) and marked in both files."""
+    csv_label, xlsx_label = labels or (f"Download these {what} (CSV)", f"Download these {what} (Excel)")
     rows = len(table)
     synthetic = data.is_synthetic()
     sheet = about(what, rows, filters, synthetic)
@@ -106,11 +109,11 @@ def download(table: pd.DataFrame, what: str, filters, *, key: str, file_stem: st
             "Every download is recorded in the audit log.")
     left, right = st.columns(2)  # room for the whole label at 1280 px
     left.download_button(
-        f"Download these {what} (CSV)", data=lambda: to_csv(table, synthetic), file_name=f"{file_stem}.csv",
+        csv_label, data=lambda: to_csv(table, synthetic), file_name=f"{file_stem}.csv",
         mime="text/csv", key=key, on_click=_audit, args=(what, rows, "CSV", filters),
         disabled=table.empty, help=hint)
     right.download_button(
-        f"Download these {what} (Excel)", data=lambda: to_xlsx(table, synthetic, sheet), file_name=f"{file_stem}.xlsx",
+        xlsx_label, data=lambda: to_xlsx(table, synthetic, sheet), file_name=f"{file_stem}.xlsx",
         mime=XLSX_MIME, key=f"{key}_xlsx", on_click=_audit, args=(what, rows, "Excel", filters),
         disabled=table.empty, help=hint)
 
@@ -176,7 +179,8 @@ def _write(what: str, filters, chunks, builder, rows: int, kind: str, synthetic:
 def download_document(content: bytes, what: str, filters, *, key: str, file_name: str, mime: str,
                       label: str) -> None:
     """The audited download of a document made from tables (the draft FAQ in Markdown): one
-    button, each click recorded in the audit log as :func:`download` records a table."""
-    st.download_button(f"Download the {label}", data=content, file_name=file_name, mime=mime, key=key,
+    button labelled ``label``, each click recorded in the audit log as :func:`download` records
+    a table."""
+    st.download_button(label, data=content, file_name=file_name, mime=mime, key=key,
                        on_click=_audit, args=(what, 1, file_name.rsplit(".", 1)[-1].upper(), filters),
                        help="Every download is recorded in the audit log.")

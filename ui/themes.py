@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -40,9 +41,46 @@ _INLINE_SIGN_OFF = re.compile(r"\s+(?:[–—~^]|-(?=\s))\s*(?:Dr\.?\s+)?[A-Z][\
                               r"(?:\s*,[^.!?\n]*)?\s*$")
 
 
+# Pleasantries that open or close a reply rather than answer it: a leading "Sorry to hear
+# you're worried." / "Thanks for getting in touch." (dropped only when an answer follows), and a
+# closing "Hope that reassures you x", "Best wishes", "Good luck with your appointment 💗",
+# "Take care", a lone "x" (each a whole last sentence, with whatever follows it on that line).
+_OPENING = re.compile(
+    r"^\s*(?:(?:so |really |very )?sorry to hear\b|thanks? (?:you )?(?:so much )?for (?:getting in touch|"
+    r"(?:your|the) (?:question|message|tweet|post)|reaching out|asking)\b|(?:great|good) question\b)[^.!?\n]*[.!?\n]+\s*",
+    re.IGNORECASE)
+_CLOSING = re.compile(
+    r"(?:(?<=[.!?\n])|^)\s*(?:hope (?:that|this|it|you|your|all)\b|(?:best|kind|warm(?:est)?|many) (?:wishes|regards|thanks)\b"
+    r"|regards\b|thanks(?: again)?\s*[,!.]?\s*$|take care\b(?!\s+(?:to|of|not|when|with|that)\b)|good luck\b"
+    r"|all the best\b|speak soon\b|x+\s*$)[^.!?\n]*[.!?]*[^\w\n]*(?:\n[^\n]{0,40})?$", re.IGNORECASE)
+_SUBSTANCE = 3  # words: an answer shorter once a pleasantry is dropped keeps it (it is the substance)
+
+
+def _symbols_end(value: str) -> str:
+    """Trailing emoji, other symbols and spaces dropped ("… appointment 💗" -> "… appointment")."""
+    end = len(value)
+    while end and (value[end - 1].isspace() or unicodedata.category(value[end - 1]) in ("So", "Sk", "Mn", "Cf", "Cs")):
+        end -= 1
+    return value[:end]
+
+
+def _pleasantries(value: str) -> str:
+    """``value`` without a leading sympathy or thanks sentence and closing pleasantries, each
+    dropped only when at least :data:`_SUBSTANCE` words of answer remain."""
+    opened = _OPENING.sub("", value, count=1)
+    if len(re.findall(r"\w+", opened)) >= _SUBSTANCE:
+        value = opened
+    while True:
+        cut = _symbols_end(_CLOSING.sub("", _symbols_end(value)).rstrip())
+        if cut == value.rstrip() or len(re.findall(r"\w+", cut)) < _SUBSTANCE:
+            return value
+        value = cut
+
+
 def quotable(text) -> str:
-    """An answer as it can be quoted: leading @handles, a greeting with a name and a sign-off
-    line dropped, then redacted of identifiers; first letter capitalised."""
+    """An answer as it can be quoted: leading @handles, a greeting with a name, a leading
+    sympathy or thanks sentence, closing pleasantries ("Hope that reassures you x", "Best
+    wishes") and a sign-off line dropped, then redacted of identifiers; first letter capitalised."""
     value = "" if text is None else str(text)
     value = _LEADING.sub("", value)
     value = _GREETING.sub("", value, count=1)
@@ -51,6 +89,8 @@ def quotable(text) -> str:
         if cut == value.rstrip():
             break
         value = cut
+    value = _INLINE_SIGN_OFF.sub("", value)
+    value = _pleasantries(value)
     value = _INLINE_SIGN_OFF.sub("", value)
     value = redact(value.strip())
     return value[:1].upper() + value[1:]
@@ -61,6 +101,28 @@ def attribution(role, trust_name) -> str:
     who = ROLES.get(role, "staff")
     where = org_name(trust_name) if trust_name and trust_name != "Unattributed" else "an NHS service"
     return f"{who[:1].upper()}{who[1:]} at {where}"
+
+
+ANSWERS_PER_THEME = 2  # quoted per theme in the draft FAQ
+
+
+def good_quotes(answers: pd.DataFrame, per_theme: int = ANSWERS_PER_THEME) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The one criterion for "a good answer exists" and which answers are quoted, used by the
+    themes table, the gaps view and every draft FAQ format alike: per theme of ``answers``
+    (theme_queries.best_answers for the same place and dates, best first), the first
+    ``per_theme`` distinct answers that are good (``is_good``: unflagged and speaking to the
+    theme) and still say something once greetings, sign-offs and identifiers are dropped
+    (:func:`quotable`), as (quote, attribution). A theme with none is absent."""
+    out: dict[str, dict[str, str]] = {}
+    if answers is None or answers.empty:
+        return {}
+    good = answers[answers["is_good"].fillna(False).astype(bool)]
+    for theme, text, role, trust in zip(good["theme_id"], good["text"], good["answered_by_role"], good["trust_name"]):
+        quotes = out.setdefault(theme, {})
+        quoted = quotable(text)
+        if quoted and quoted not in quotes and len(quotes) < per_theme:
+            quotes[quoted] = attribution(role, trust)
+    return {theme: tuple(q.items()) for theme, q in out.items() if q}
 
 
 def everywhere(filters):
@@ -81,11 +143,22 @@ def listable(everywhere_summary: pd.DataFrame) -> tuple[str, ...]:
     return tuple(sorted(everywhere_summary.loc[everywhere_summary["n_questions"] >= LIST_MIN, "theme_id"]))
 
 
-def listed(frame: pd.DataFrame, shown_themes: tuple[str, ...]) -> pd.DataFrame:
-    """The rows of theme_summary ``frame`` for :func:`listable` themes, busiest first."""
+def listed(frame: pd.DataFrame, shown_themes: tuple[str, ...], national: bool = False) -> pd.DataFrame:
+    """The rows of theme_summary ``frame`` for :func:`listable` themes, busiest first by the
+    count as shown (:func:`_figures`): equal shown counts by label, and hidden ("*") counts
+    after every shown one, by label, so the order never ranks what the counts hide (the exact
+    counts' order would: 13 before 12 where both show 10, or one "*" before another)."""
     if frame.empty:
         return frame
-    return frame[frame["theme_id"].isin(set(shown_themes))].reset_index(drop=True)
+    frame = frame[frame["theme_id"].isin(set(shown_themes))].sort_values("theme_id").reset_index(drop=True)
+    if frame.empty:
+        return frame
+    shown = _figures(frame, national)["n_questions"]
+    hidden = [isinstance(v, str) for v in shown]
+    key = pd.DataFrame({"hidden": hidden, "shown": [0.0 if h else -float(v) for h, v in zip(hidden, shown)],
+                        "label": frame["label"].astype(str).str.casefold(), "theme_id": frame["theme_id"]})
+    order = key.sort_values(["hidden", "shown", "label", "theme_id"], kind="stable").index
+    return frame.loc[order].reset_index(drop=True)
 
 
 def _figures(frame: pd.DataFrame, national: bool) -> pd.DataFrame:
@@ -131,12 +204,25 @@ def _wait(value, n_timed) -> str:
     return "—" if not n_timed else formats.wait_text(value)
 
 
-def theme_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tuple[str, ...]) -> pd.DataFrame:
+NOT_SIGNED_IN = "sign in to see"
+
+
+def _good(theme_ids, good_answers: tuple[str, ...] | None) -> list[str]:
+    """The "Good answer found" cells: ``good_answers`` are the themes :func:`good_quotes`
+    quotes for the same place and dates (None when the reader may not see answers)."""
+    if good_answers is None:
+        return [NOT_SIGNED_IN] * len(theme_ids)
+    return ["yes" if t in set(good_answers) else "not yet" for t in theme_ids]
+
+
+def theme_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tuple[str, ...],
+                good_answers: tuple[str, ...] | None = None) -> pd.DataFrame:
     """theme_summary -> the table of themes by volume: theme, topic, questions, change on the
     period before, share answered, median wait, share answered within the trust's target,
-    whether a good answer has been found, and the theme's id (for the register). Only
+    whether a good answer has been found (``good_answers``: the themes :func:`good_quotes`
+    quotes, as the draft FAQ does), and the theme's id (for the register). Only
     :func:`listable` themes (``shown_themes``)."""
-    frame = listed(frame, shown_themes)
+    frame = listed(frame, shown_themes, national)
     if frame.empty:
         return pd.DataFrame()
     shown = _figures(frame, national)
@@ -149,17 +235,19 @@ def theme_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tu
         "Answered": [_percent(v) for v in shown["answered"]],
         "Median wait": [_wait(v, t) for v, t in zip(shown["median"], frame["n_timed"])],
         "Within the trust's target": [_percent(v) for v in shown["within"]],
-        "Good answer found": ["yes" if g else "not yet" for g in frame["has_good_answer"]],
+        "Good answer found": _good(frame["theme_id"], good_answers),
         "Theme id": frame["theme_id"].to_numpy(),
     })
 
 
-def gaps_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tuple[str, ...]) -> pd.DataFrame:
+def gaps_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tuple[str, ...],
+               good_answers: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The themes asked at least :data:`GAP_MIN_QUESTIONS` times that are answered rarely
     (under half), slowly (median over three days, or fewer than half answered so far) or
-    never well (no good answer found), busiest first, with the reasons. A figure that is
-    hidden is never a reason (it would reveal what it hides)."""
-    frame = listed(frame, shown_themes)
+    never well (no good answer found: :func:`good_quotes` quotes none, as in the draft FAQ;
+    not a reason when ``good_answers`` is None, the reader not seeing answers), busiest first,
+    with the reasons. A figure that is hidden is never a reason (it would reveal what it hides)."""
+    frame = listed(frame, shown_themes, national)
     if frame.empty:
         return pd.DataFrame()
     shown = _figures(frame, national)
@@ -175,7 +263,7 @@ def gaps_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tup
             why.append("answered rarely" if answered > 0 else "never answered")
         if not isinstance(median, str) and raw["n_timed"] and (pd.isna(median) or median > GAP_WAIT_OVER_S):
             why.append("answered slowly")
-        if not raw["has_good_answer"]:
+        if good_answers is not None and raw["theme_id"] not in set(good_answers):
             why.append("no good answer found yet")
         if why:
             rows.append({"Theme": raw["label"], "Topic": topic(raw["topic"]),
@@ -183,6 +271,22 @@ def gaps_table(frame: pd.DataFrame, national: bool = False, *, shown_themes: tup
                          "Median wait": _wait(median, raw["n_timed"]), "Why": "; ".join(why),
                          "Theme id": raw["theme_id"]})
     return pd.DataFrame(rows, columns=["Theme", "Topic", "Questions", "Answered", "Median wait", "Why", "Theme id"])
+
+
+def too_few_to_tell(table: pd.DataFrame) -> bool:
+    """Whether the themes table (:func:`theme_table`, as shown) holds a theme whose count is
+    hidden or below :data:`GAP_MIN_QUESTIONS`: the gaps view cannot judge those, so an empty
+    gaps view is then no all-clear."""
+    if table.empty:
+        return True
+    return any(v == SUPPRESSED or int(str(v).replace(",", "")) < GAP_MIN_QUESTIONS for v in table["Questions"])
+
+
+GAPS_CLEAR = (f"No theme asked {GAP_MIN_QUESTIONS} times or more is answered rarely, slowly or without a "
+              "good answer in these dates.")
+GAPS_TOO_FEW = (f"Too few questions to tell: themes asked fewer than {GAP_MIN_QUESTIONS} times here (or shown "
+                "as *) are not judged, and none asked more often is answered rarely, slowly or without a good "
+                "answer. Widen the dates or the place to judge more themes.")
 
 
 def examples(frame: pd.DataFrame) -> list[str]:
@@ -220,7 +324,8 @@ SCORE_NOTE = (
     f"({_W['compassion']:.2f}; both by the enabling-practice rules), came quickly ({_W['speed']:.2f}: "
     f"halves with each day waited), carries no guideline flag ({_W['no_flag']:.2f}) and had a flag a "
     f"reviewer dismissed ({_W['endorsed']:.2f}). A flagged answer always ranks after every unflagged "
-    "one and is never quoted in the draft FAQ. Greetings and sign-offs (which name people) are dropped.")
+    "one and is never quoted in the draft FAQ. Greetings and sign-offs (which name people) and opening "
+    "or closing pleasantries (\"Best wishes\") are dropped.")
 
 
 def _yes(values) -> list[str]:

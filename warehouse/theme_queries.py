@@ -18,6 +18,7 @@ from warehouse.queries import _DAILY_WHERE, _DIMENSIONS, Filters, run
 
 _Q_WHERE = f"asked_at >= $start_ts AND asked_at < $end_ts AND {_DIMENSIONS}"
 TOP = 10  # the busiest themes whose examples and answers are read (the page and the FAQ)
+EVERY_THEME = 1_000_000  # ``top`` for every theme of the selection (the table's "Good answer found")
 # The ``$top`` busiest themes of the selection, in theme_summary's order.
 _TOP_THEMES = f"""top_themes AS (
     SELECT theme_id
