@@ -50,9 +50,12 @@ def waits(chosen, national: bool) -> None:
         value, ci = figures[name]
         col.metric(label, value, ci, delta_color="off", delta_arrow="off", border=True,
                    help=MEASURES[name].definition)
-    st.markdown(f"**{row['Questions']}** questions; answered at all so far: "
-                f"**{row['Answered (95% CI)']}** (95% Wilson interval); acknowledged automatically "
-                f"before any answer: **{acknowledged}**" + (f" ({acknowledged_ci})." if acknowledged_ci else "."))
+    # a hidden figure is "*": escaped, or the bold markers around it print as "*****"
+    shown = {k: str(v).replace("*", "\\*") for k, v in
+             {"n": row["Questions"], "answered": row["Answered (95% CI)"], "ack": acknowledged}.items()}
+    st.markdown(f"**{shown['n']}** questions; answered at all so far: "
+                f"**{shown['answered']}** (95% Wilson interval); acknowledged automatically "
+                f"before any answer: **{shown['ack']}**" + (f" ({acknowledged_ci})." if acknowledged_ci else "."))
     st.caption("**Unanswered questions are counted, never dropped.** In the figures above and the "
                "curves below they count as still waiting up to the newest post in the data (the "
                "Kaplan–Meier method), so recent questions do not make the service look faster. "

@@ -83,3 +83,30 @@ def test_pages_say_too_few_and_busiest_trust(demo_data, use_data, read_published
     panels = [i.value for i in at.info if i.value.startswith("Too few to chart")]
     assert "Too few to chart: not enough questions to compare." in panels, panels  # the funnel
     assert not [m.value for m in at.markdown if "is outside the 99.8% limits" in m.value]
+
+
+def test_a_hidden_wait_curve_gives_a_reason_not_a_line_label():
+    """Found in Chromium (3 Dec 2026): one trust's week of 3 questions hid its curve, and the
+    panel read "Too few to chart: 1 h." — the label of the 1-hour target line. The reason is the
+    chart's own note now, never a line's label, and the sentence says it too."""
+    frame = pd.DataFrame({"group_code": ["ZZ141"] * 3, "group_name": ["Demo trust"] * 3,
+                          "region_name": ["London"] * 3, "bin_s": [600, 7200, 90000], "events": [1, 1, 0], "censored": [0, 0, 1]})
+    fig = charts.response_curves(frame, clock="calendar", national=False)
+    reason = chart_text.too_few(fig)
+    assert reason == "* 1 with 1–7 questions, answers or open questions not drawn", reason
+    assert "1 h" not in chart_text.summary(fig).split(":")[0]
+
+
+@pytest.mark.app
+def test_a_hidden_headline_figure_reads_as_one_star(demo_data, use_data, read_published):
+    """Found in Chromium (3 Dec 2026): one trust's week read "***** questions" — the hidden
+    figure's "*" inside the bold markers. It is escaped now: one "*" is drawn."""
+    from tests.test_app import open_page
+    use_data(demo_data)
+    trust, day = read_published(demo_data, "SELECT trust_code, min(asked_at)::DATE FROM patient_questions "
+                                           "WHERE trust_code IS NOT NULL GROUP BY 1 "
+                                           "HAVING count(*) BETWEEN 1 AND 3 ORDER BY 1 LIMIT 1")[0]
+    at = open_page("pages/3_Response_times.py", {"trust": trust, "from": day.isoformat(), "to": day.isoformat()})
+    assert not at.exception, at.exception
+    headline = next(m.value for m in at.markdown if "answered at all so far" in m.value)
+    assert headline.startswith("**\\*** questions"), headline

@@ -28,6 +28,8 @@ import plotly.graph_objects as go
 
 from ui import disclosure
 
+LINE_LABEL = "line label"  # the annotation name of a label on a target or median line (ui.charts)
+
 HIDDEN = disclosure.SUPPRESSED
 _TAG = re.compile(r"<[^>]+>")
 
@@ -187,7 +189,10 @@ def too_few(fig: go.Figure) -> str | None:
 
 
 def _notes(fig: go.Figure) -> list[str]:
-    return [_plain(a.text) for a in fig.layout.annotations if a.name != "synthetic" and a.text]
+    """The chart's notes that say something about its data: not the demo watermark, not the
+    labels of target and median lines ("1 h" is no reason why a chart cannot be drawn)."""
+    return [_plain(a.text) for a in fig.layout.annotations
+            if a.name not in ("synthetic", LINE_LABEL) and a.text]
 
 
 def summary(fig: go.Figure) -> str:

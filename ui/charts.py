@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ui import chart_axes, disclosure, formats, funnels, palette
+from ui.chart_text import LINE_LABEL
 from warehouse import question_queries, stats
 from warehouse.measures import CALENDAR, DAY_S, HOUR_S, SERVICE, TARGET, TARGETS, UNATTRIBUTED
 
@@ -280,7 +281,8 @@ def response_curves(frame: pd.DataFrame, clock: str = "calendar", national: bool
         ))
     # Target lines as fig.add_vline / add_hline would draw them: a line across the plot (in
     # axis-domain coordinates) with its label at the top (vertical) or right end (horizontal).
-    note = dict(font=dict(size=11, color=palette.MUTED), showarrow=False)
+    # named LINE_LABEL: they label lines, they say nothing about the data (ui.chart_text skips them)
+    note = dict(font=dict(size=11, color=palette.MUTED), showarrow=False, name=LINE_LABEL)
     targets = _TARGET_LINES[clock]
     shapes = [dict(type="line", x0=at, x1=at, xref="x", y0=0, y1=1, yref="y domain",
                    line=dict(color=GREY, width=1, dash="dot")) for at, _ in targets]
@@ -292,7 +294,7 @@ def response_curves(frame: pd.DataFrame, clock: str = "calendar", national: bool
                              y=0.5, yref="y", yanchor="bottom"))
     left_out = sum(bool(v) for v in hidden.values())
     if left_out:
-        notes.append(note | dict(text=f"{disclosure.SUPPRESSED} {left_out} with 1–7 questions, answers or open "
+        notes.append(note | dict(name=None, text=f"{disclosure.SUPPRESSED} {left_out} with 1–7 questions, answers or open "
                                       "questions not drawn", x=0, xref="x domain", xanchor="left", y=0.02,
                                  yref="y domain", yanchor="bottom"))
     return _figure(traces, _layout(
