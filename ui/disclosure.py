@@ -58,6 +58,7 @@ BASE = 5  # other counts rounded to the nearest BASE
 # The rule in one sentence, as every export's "About" sheet states it (ui.export_files).
 RULE = ("Small numbers (NHS Digital's disclosure control): below national level, and in every breakdown, "
         "a count of 0 stays 0, a count of 1–7 is shown as *, and every other count is rounded to the nearest 5; "
+        "where one hidden count could be worked out from a total, one more count beside it is shown as * too; "
         "shares, rates, intervals and medians are computed from the rounded counts and hidden over a hidden one. "
         "Lists of posts, questions and flags are worklists for people allowed to read rows, not statistics, "
         "and are given in full.")

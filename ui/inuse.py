@@ -164,7 +164,7 @@ def flag_quality(chosen, national: bool) -> None:
     tables.show(data.table(inuse_queries.review_precision, review_precision_table, chosen, {"by": by}, by=by),
                 f"flags upheld by {by}", chosen, hide_index=True, key="inuse_review_table")
     st.caption("Upheld: confirmed or actioned in the Review queue (decisions up to the last warehouse "
-               "build); share upheld with its Wilson 95% interval.")
+               "build); share upheld with its Wilson 95% interval. " + disclosure.RULE)
     st.markdown("**Blind audit: prevalence, precision and recall per family**")
     table = audit_table(audit_estimates(chosen, auth.current_scope(), "staff"))
     if table.empty:
