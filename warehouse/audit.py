@@ -333,6 +333,28 @@ def in_use_file(path, name: str) -> Path:
     return path / f"in_use_{name}.csv" if path.is_dir() else path
 
 
+def training_source(path, kind: str) -> tuple[pd.DataFrame, dict]:
+    """The training rows of an audit export for ``kind`` ("flags": :func:`training_rows`,
+    "questions": :func:`question_training_rows`; texts from the published warehouse) and what
+    a trained artefact records of them: the file's name and sha256, the rows used, the samples
+    and the model versions that were audited (so that a retrained model is a new version)."""
+    from store import reader  # the trainers' side only: the dashboard never trains
+
+    path = in_use_file(path, kind)
+    con = reader.connect_published()
+    try:
+        rows = (training_rows if kind == "flags" else question_training_rows)(path, con.cursor())
+    finally:
+        con.close()
+    labels = pd.read_csv(path, dtype=str, keep_default_na=False)
+    labels = labels[labels["source"].str.startswith("audit")]
+    record = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "rows": int(len(rows)),
+              "samples": sorted({s.removeprefix("audit ") for s in labels["source"]}),
+              "audited_versions": sorted(set(labels["model_version"]))}
+    print(f"{path}: {len(rows):,} audited {'posts' if kind == 'flags' else 'public posts'} added to the training rows")
+    return rows, record
+
+
 def _read_labels(path: Path, required: set[str], label: str) -> pd.DataFrame:
     """An exported label file's audit rows (with their 1-based line numbers), checked: the
     columns are there and ``label`` is 0 or 1 (errors name the file, line and field)."""

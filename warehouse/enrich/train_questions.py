@@ -108,24 +108,9 @@ def in_use_rows(path: Path) -> tuple[pd.DataFrame, dict]:
     warehouse, :func:`warehouse.audit.question_training_rows`) and what the artefact records
     of them: the file's name and sha256, the rows used, the samples and the model versions
     that were audited."""
-    import hashlib
-
-    from store import reader
     from warehouse import audit
 
-    path = audit.in_use_file(path, "questions")
-    con = reader.connect_published()
-    try:
-        rows = audit.question_training_rows(path, con.cursor())
-    finally:
-        con.close()
-    labels = pd.read_csv(path, dtype=str, keep_default_na=False)
-    labels = labels[labels["source"].str.startswith("audit")]
-    record = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "rows": int(len(rows)),
-              "samples": sorted({s.removeprefix("audit ") for s in labels["source"]}),
-              "audited_versions": sorted(set(labels["model_version"]))}
-    print(f"{path}: {len(rows):,} audited public posts added to the training rows")
-    return rows, record
+    return audit.training_source(path, "questions")
 
 
 def _source_weight(frame: pd.DataFrame) -> dict[str, float]:

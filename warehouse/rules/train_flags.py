@@ -118,22 +118,9 @@ def in_use_frame(path: Path) -> tuple[pd.DataFrame, dict]:
     """The blind-audit training rows of an export (its folder or ``in_use_flags.csv``; texts
     from the published warehouse) and what the artefact records of them (file name, sha256,
     rows, samples, the versions audited)."""
-    from store import reader
     from warehouse import audit
 
-    path = audit.in_use_file(path, "flags")
-    con = reader.connect_published()
-    try:
-        rows = audit.training_rows(path, con.cursor())
-    finally:
-        con.close()
-    labels = pd.read_csv(path, dtype=str, keep_default_na=False)
-    labels = labels[labels["source"].str.startswith("audit")]
-    record = {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "rows": int(len(rows)),
-              "samples": sorted({s.removeprefix("audit ") for s in labels["source"]}),
-              "audited_versions": sorted(set(labels["model_version"]))}
-    print(f"{path}: {len(rows):,} audited posts added to the training rows")
-    return rows, record
+    return audit.training_source(path, "flags")
 
 
 def regex_rules() -> tuple[packs.Rule, ...]:
