@@ -88,8 +88,8 @@ PAGE_QUERIES = {
     ],
     "pages/8_What_patients_ask.py": [
         (theme_queries.theme_summary, {}),
-        (theme_queries.best_answers, {"limit": 10}),
-        (theme_queries.theme_examples, {}),
+        (theme_queries.best_answers, {"top": theme_queries.EVERY_THEME, "limit": 10}),
+        (theme_queries.theme_examples, {"top": theme_queries.EVERY_THEME}),
     ],
     "pages/7_Data_health.py": [
         (health_queries.source_health, {"days": 30}),
