@@ -126,6 +126,8 @@ def test_a_reviewer_s_reveal_is_inert_too(browser, hostile_server, tmp_path):
         _pick_first_flag(page)
         page.get_by_role("button", name="Reveal this post").click()
         page.get_by_text("As posted (this reveal is recorded in the audit log):").wait_for()
+        wait_settled(page)  # the post itself is drawn by the same rerun, after its label
+        page.locator('[data-testid="stApp"]').get_by_text("401 023 2137").first.wait_for()
         text = _assert_inert(page, "reveal")
         assert "401 023 2137" in text and HOSTILE[2] in text
     finally:
