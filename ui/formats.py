@@ -162,15 +162,21 @@ def count_text(value) -> str:
     return SUPPRESSED if pd.isna(value) else f"{int(value):,}"
 
 
-def rate_text(rate, low=None, high=None) -> str:
-    """A rate per 1,000 with its CI: '12.3 (10.1–14.9)'; '*' when hidden, '—' when undefined."""
-    if isinstance(rate, str):
-        return rate
-    if rate is None or pd.isna(rate):
+def with_interval(value, low=None, high=None, spec: str = ",.1f") -> str:
+    """A figure with its CI: '12.3 (10.1–14.9)' in format ``spec``; the text itself when it is
+    one ('*' hidden), '—' when undefined, the figure alone when the interval is missing."""
+    if isinstance(value, str):
+        return value
+    if value is None or pd.isna(value):
         return "—"
     if low is None or isinstance(low, str) or pd.isna(low) or pd.isna(high):
-        return f"{rate:,.1f}"
-    return f"{rate:,.1f} ({low:,.1f}–{high:,.1f})"
+        return f"{value:{spec}}"
+    return f"{value:{spec}} ({low:{spec}}–{high:{spec}})"
+
+
+def rate_text(rate, low=None, high=None) -> str:
+    """A rate per 1,000 with its CI: '12.3 (10.1–14.9)'; '*' when hidden, '—' when undefined."""
+    return with_interval(rate, low, high, ",.1f")
 
 
 # --- times --------------------------------------------------------------------------------

@@ -34,13 +34,7 @@ def shown(frame: pd.DataFrame, counts: list[str], national: bool, derived=(), ov
 
 def share_text(p, low=None, high=None) -> str:
     """'0.83 (0.70–0.91)', '*' when hidden, '—' when there is nothing to divide."""
-    if isinstance(p, str):
-        return p
-    if p is None or pd.isna(p):
-        return "—"
-    if low is None or isinstance(low, str) or pd.isna(low) or pd.isna(high):
-        return f"{p:.2f}"
-    return f"{p:.2f} ({low:.2f}–{high:.2f})"
+    return formats.with_interval(p, low, high, ".2f")
 
 
 def in_words(p) -> str:
