@@ -146,16 +146,14 @@ def _demo_reviews(args) -> int:
         print(seeded.summary())
         if seeded.decisions:  # review precision is read from the published flag_reviews: publish them
             print(build(progress=lambda f, m: print(f"  [{f:4.0%}] {m}", flush=True)).summary())
-    except (BuildError, WriterBusy, SettingError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except (ValueError, FileNotFoundError) as exc:
+    except (BuildError, WriterBusy, SettingError, ValueError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except STORAGE_ERRORS as exc:
         print(f"error: {storage_error_message(exc)}", file=sys.stderr)
         return 2
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())
