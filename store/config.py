@@ -116,19 +116,19 @@ def retention_days() -> int:
 
 
 READER_MEMORY_ENV = "RADSOME_READER_MEMORY_MB"
-DEFAULT_READER_MEMORY_MB = 96
+DEFAULT_READER_MEMORY_MB = 128
 
 
 def reader_memory_mb() -> int:
     """DuckDB memory limit of each dashboard connection (one per snapshot and access scope),
-    in MB: ``RADSOME_READER_MEMORY_MB``, else 96. The pages read day-grain pre-aggregates and
+    in MB: ``RADSOME_READER_MEMORY_MB``, else 128. The pages read day-grain pre-aggregates and
     stream the posts table, so they need little; a query that needs more spills to the temp
     folder instead of growing the dashboard process (DESIGN: dashboard memory ≤ 500 MB). Most
-    of the limit fills with cached blocks of the warehouse, so the process's memory follows it:
-    10 concurrent browser sessions at 1 M posts peaked 63 MB lower at 96 than at 192, with no
-    query failing (bench/browser_users.py, docs/benchmarks.md); at 64 some failed to allocate.
-    The limit is shared by every session using the connection: raise it if pages report that
-    DuckDB is out of memory."""
+    of the limit fills with cached blocks of the warehouse, so the process's memory follows it
+    (docs/benchmarks.md, "Dashboard memory with 10 concurrent sessions (issue #16 item 4), 1 M
+    posts"). The limit is shared by every session using the connection: with 10 threads running
+    pages' queries at once on one connection (1 M posts), 4 of 50 page changes ran out of
+    memory at 96 MB and none at 128; raise it if a page reports that DuckDB is out of memory."""
     value = os.environ.get(READER_MEMORY_ENV) or str(DEFAULT_READER_MEMORY_MB)
     try:
         mb = int(value.strip())

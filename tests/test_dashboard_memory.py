@@ -33,7 +33,7 @@ def test_reader_connection_has_the_default_memory_limit(demo_data, use_data, mon
     con = reader.connect_published()
     try:
         limit = _setting(con, "memory_limit")
-        assert _mb(limit) == config.DEFAULT_READER_MEMORY_MB == 96
+        assert _mb(limit) == config.DEFAULT_READER_MEMORY_MB == 128
         cursor = reader.reader_cursor(con)  # a cursor shares its connection's database and settings
         try:
             assert _setting(cursor, "memory_limit") == limit
