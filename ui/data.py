@@ -30,7 +30,7 @@ from warehouse.queries import Filters
 QUERY_TTL_SECONDS = 15 * 60
 QUERY_CACHE_ENTRIES = 500
 # Byte caps (pickled size) on every cache of frames, so that a process serving many filters for
-# hours stays within its memory (issue #16 item 4). At 1 M posts one result is at most 0.8 MB
+# hours stays within its memory (issue #16 item 4). At 1 M posts no result frame exceeds 0.8 MB
 # (158 results of 30 concurrent opens held 10 MB, their tables 2 MB: bench/browser_users.py),
 # so the caps keep what those opens use and bound the 10 M case (Explore's 1-2 MB).
 QUERY_CACHE_SIZE = "48MB"
