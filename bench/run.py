@@ -44,6 +44,7 @@ from store import db, reader  # noqa: E402
 
 END = datetime(2026, 11, 1, tzinfo=timezone.utc)  # fixed, so runs are comparable
 INCREMENT = 10_000
+SEED = 7  # the demo generator's seed, fixed like END
 PAGES = ["dashboard.py", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))]
 ENRICHMENT_MODELS = ("intermediate/int_posts", "intermediate/int_questions",
                      "intermediate/int_automatic_replies", "intermediate/int_episodes",
@@ -83,7 +84,7 @@ def generate(n_posts: int, workdir: Path) -> float:
 
     from ingest import demo
 
-    data, gen_s = _timed(lambda: demo.generate(n_posts=n_posts, seed=7, end=END))
+    data, gen_s = _timed(lambda: demo.generate(n_posts=n_posts, seed=SEED, end=END))
     write_jsonl(data.posts, workdir / "posts.jsonl")
     parts = {"trusts": data.trusts, "accounts": data.accounts, "policies": data.policies, "planted": data.planted}
     (workdir / "demo_parts.pkl").write_bytes(pickle.dumps(parts))  # our own file, read back by bench_ingest
@@ -109,7 +110,7 @@ def bench_ingest(n_posts: int, workdir: Path) -> dict:
 
     def import_demo_file(path: Path):
         origin = str(path.resolve())
-        return jobs.land_demo(parts, 7, f"demo:bench:{path.name}", lambda con: files.read_file(con, path, origin))
+        return jobs.land_demo(parts, SEED, f"demo:bench:{path.name}", lambda con: files.read_file(con, path, origin))
 
     out = workdir / "generated.json"
     subprocess.run([sys.executable, str(Path(__file__).resolve()), "--generate-only", "--posts", str(n_posts),

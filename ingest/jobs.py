@@ -204,8 +204,7 @@ def land_demo(data, seed: int, origin: str, read_posts) -> RunCounts:
     register.write_text("# The demo trusts' local policies (synthetic; written by python -m ingest demo).\n"
                         + yaml.safe_dump(data.policies, sort_keys=False, allow_unicode=True))
     # What was planted, for the demo's simulated review history (python -m warehouse demo-reviews).
-    if data.planted is not None:
-        data.planted.to_csv(config.data_dir() / config.DEMO_PLANTED_FILE, index=False)
+    data.planted.to_csv(config.data_dir() / config.DEMO_PLANTED_FILE, index=False)
     policy_origin = f"{register} (demo seed {seed}, history from {data.policies[0]['effective_from']})"
     accounts_origin = f"demo:seed={seed}"
 
