@@ -8,6 +8,8 @@ import json
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 
 import pytest
 
@@ -126,3 +128,30 @@ def test_dashboard_data_layer_bounds_the_heap_when_imported():
                            " print(allocator.THREAD_NAME in [t.name for t in threading.enumerate()])",
                            str(config.ROOT)], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_trimmer_waits_without_time_sleep(monkeypatch):
+    """The trimming thread must not wait through ``time.sleep``: tests patch it process-wide to
+    record a connector's retry waits (``tests/conftest.py::waits``), and a trimmer calling the
+    patched function returned at once, spun, and filled that record with thousands of 2.0 s
+    waits (CI of 3 Dec 2026, two connector tests). Here ``time.sleep`` records, the trimmer
+    runs a few rounds with a short interval, and the record stays empty."""
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    monkeypatch.setattr(allocator, "TRIM_EVERY_S", 0.01)
+    trims: list[int] = []
+
+    class Lib:
+        def malloc_trim(self, pad):
+            trims.append(pad)
+
+    stop = threading.Event()
+    worker = threading.Thread(target=allocator._trim_forever, args=(Lib(), stop), daemon=True)
+    worker.start()
+    deadline = time.monotonic() + 5
+    while len(trims) < 3 and time.monotonic() < deadline:
+        stop.wait(0.01)
+    stop.set()
+    worker.join(timeout=5)
+    assert len(trims) >= 3 and not worker.is_alive()
+    assert slept == []

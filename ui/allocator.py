@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ctypes
 import threading
-import time
 
 M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter numbers (malloc.h)
 M_MMAP_THRESHOLD = -3
@@ -29,6 +28,10 @@ THREAD_NAME = "radsome-malloc-trim"
 
 _lock = threading.Lock()
 _bounded = False
+# The trimmer waits on this event, never on ``time.sleep``: tests patch ``time.sleep``
+# process-wide to record a connector's waits, and a trimmer sleeping through the patched
+# function would spin, filling their record with its own 2-second waits.
+_stop = threading.Event()
 
 
 def _glibc():
@@ -44,9 +47,9 @@ def _glibc():
     return lib
 
 
-def _trim_forever(lib) -> None:
-    while True:
-        time.sleep(TRIM_EVERY_S)
+def _trim_forever(lib, stop: threading.Event = _stop) -> None:
+    """Hand free heap pages back every ``TRIM_EVERY_S`` seconds until ``stop`` is set."""
+    while not stop.wait(TRIM_EVERY_S):
         lib.malloc_trim(0)
 
 
