@@ -144,7 +144,7 @@ def test_points_keep_their_shapes_and_colours_and_the_legend_says_them(built):
         assert [(r["x"], r["y"]) for r in layer["data"]["values"]] == [(_clean(x), _clean(y))
                                                                          for x, y in zip(trace.x, trace.y)]
     legend = spec["layer"][-1]["encoding"]
-    names = legend["fill"]["scale"]["domain"]
+    names = legend["color"]["scale"]["domain"]
     assert names == ["Mean", fig.data[2].name, *kinds]  # "Value" has no entry; limits one entry
     assert legend["shape"]["scale"]["range"][-len(kinds):] == [vega_marks.SYMBOLS[t.marker.symbol]
                                                                 for t in kinds.values()]
@@ -154,7 +154,7 @@ def test_points_keep_their_shapes_and_colours_and_the_legend_says_them(built):
     assert shaped
     assert {r["shape"] for p in shaped for r in p["data"]["values"]} <= {"circle", "diamond"}
     legend = spec["layer"][-1]["encoding"]
-    assert {"Policy A", "Policy B"} <= set(legend["fill"]["scale"]["domain"])
+    assert {"Policy A", "Policy B"} <= set(legend["color"]["scale"]["domain"])
 
 
 def test_heatmap_cells_are_the_figures_and_hidden_cells_blank(built):

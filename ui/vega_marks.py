@@ -68,7 +68,7 @@ class Layers:
         title = plain((spec.get("title") or {}).get("text"))
         enc: dict = {"field": axis, "type": kind, "title": title or None}
         ax: dict = {"labelColor": palette.INK, "titleColor": palette.INK, "grid": kind != "nominal",
-                    "labelLimit": 320}
+                    "labelLimit": 420}
         scale: dict = {}
         fmt = spec.get("tickformat")
         if spec.get("visible") is False:
@@ -85,7 +85,8 @@ class Layers:
             reverse = spec.get("autorange") == "reversed"
             # plotly's first category is at the left, or at the bottom unless reversed
             enc["sort"] = cats if axis == "x" or reverse else cats[::-1]
-            scale["paddingInner"] = float(self.layout.get("bargap", 0.2))
+            heatmap = any(t.get("type") == "heatmap" for t in self.traces)  # its gaps are the cells' edges
+            scale["paddingInner"] = 0 if heatmap else float(self.layout.get("bargap", 0.2))
             ax["labelExpr"] = "replace(datum.label, /<br>/g, ' ')"
         else:
             if spec.get("type") == "log":
@@ -155,12 +156,20 @@ class Layers:
                 row[name] = v
         return rows
 
-    def _layer(self, mark: dict, rows: list[dict], encoding: dict, tips: list[dict] | None = None) -> dict:
+    def _layer(self, mark: dict, rows: list[dict], encoding: dict, tips: list[dict] | None = None,
+               trace: dict | None = None) -> dict:
+        """One layer. A trace's main layer (``trace`` given) is described by the trace's name
+        and keeps its customdata, text and hovertext: the values the plotly JSON carried, no
+        more (tests read them back as the browser gets them, tests/support.py)."""
         enc = dict(encoding)
         if tips:
             enc["tooltip"] = tips
-        keep = [{k: v for k, v in r.items() if not k.startswith("_")} for r in rows]
-        return {"mark": mark, "data": {"values": keep}, "encoding": enc}
+        keep = [{(k[1:] if k.startswith("_") else k): v for k, v in r.items()
+                 if trace is not None or not k.startswith("_")} for r in rows]
+        layer = {"mark": mark, "data": {"values": keep}, "encoding": enc}
+        if trace is not None:
+            layer["description"] = str(trace.get("name") or trace.get("type"))
+        return layer
 
     def _scatter(self, t: dict, tooltip) -> None:
         from ui.vega import plain
@@ -186,7 +195,7 @@ class Layers:
                     "strokeWidth": 0, **step}
             enc = self.xy()
             enc["y2"] = {"field": "y0"}
-            self.items.append(self._layer(mark, band, enc))
+            self.items.append(self._layer(mark, band, enc, trace=t))
             return
         x_time = self.x_kind == "temporal"
         tips = tooltip(t, rows, x_time)
@@ -199,17 +208,17 @@ class Layers:
                 mark["strokeDash"] = stroke
             if t.get("connectgaps") is False:
                 mark["invalid"] = "break-paths-show-domains"
-            self.items.append(self._layer(mark, rows, self.xy()))
+            self.items.append(self._layer(mark, rows, self.xy(), trace=t))
             if tips and "markers" not in mode:  # hover targets on the line's points
-                hover = {"type": "point", "filled": True, "fill": colour, "opacity": 0.01, "size": 120, "clip": clip}
+                hover = {"type": "point", "filled": True, "fill": "transparent", "size": 120, "clip": clip}
                 self.items.append(self._layer(hover, [r for r in rows if r["y"] is not None], self.xy(), tips))
         if "markers" in mode:
-            self.items.append(self._points(t, rows, tips, clip))
+            self.items.append(self._points(t, rows, tips, clip, primary="lines" not in mode))
         if "text" in mode:
             self.items.append(self._text(t, rows, clip))
         _ = plain
 
-    def _points(self, t: dict, rows: list[dict], tips, clip: bool) -> dict:
+    def _points(self, t: dict, rows: list[dict], tips, clip: bool, primary: bool = True) -> dict:
         marker = t.get("marker") or {}
         size = float(marker.get("size", 6))
         mark: dict = {"type": "point", "filled": True, "size": size * size, "clip": clip, "opacity": 1}
@@ -233,7 +242,7 @@ class Layers:
         edge = marker.get("line") or {}
         if edge.get("width"):
             mark.update(stroke=edge.get("color", "white"), strokeWidth=float(edge["width"]))
-        return self._layer(mark, [r for r in rows if r["y"] is not None], enc, tips)
+        return self._layer(mark, [r for r in rows if r["y"] is not None], enc, tips, trace=t if primary else None)
 
     def _text(self, t: dict, rows: list[dict], clip: bool) -> dict:
         font = t.get("textfont") or {}
@@ -284,7 +293,7 @@ class Layers:
             plus, minus = _values(error.get("array")), _values(error.get("arrayminus", error.get("array")))
             for r, p, m in zip(rows, plus, minus):
                 r["lo"], r["hi"] = r[val] - (m or 0), r[val] + (p or 0)
-        self.items.append(self._layer(mark, rows, enc, tips))
+        self.items.append(self._layer(mark, rows, enc, tips, trace=t))
         if error:
             ink, width = error.get("color", palette.INK), float(error.get("thickness", 1))
             whisk = self.xy("lo", "y")
@@ -338,7 +347,8 @@ class Layers:
         if not isinstance(stops, (list, tuple)):
             raise Unsupported(f"colorscale {stops!r}")
         bar = t.get("colorbar") or {}
-        legend = {"title": plain((bar.get("title") or {}).get("text")) or None, "gradientLength": 160}
+        legend = {"title": plain((bar.get("title") or {}).get("text")) or None, "gradientLength": 160,
+                  "titleLimit": 240, "orient": "right"}
         if bar.get("tickformat"):
             legend["format"] = bar["tickformat"]
         zmin, zmax = float(t.get("zmin", 0)), float(t.get("zmax", 1))
@@ -348,7 +358,7 @@ class Layers:
         enc = self.xy()
         enc["fill"] = colour
         mark = {"type": "rect", "stroke": "white", "strokeWidth": float(t.get("xgap", 0))}
-        self.items.append(self._layer(mark, rows, enc, tooltip(t, rows, False)))
+        self.items.append(self._layer(mark, rows, enc, tooltip(t, rows, False), trace=t))
 
     # --- shapes and annotations ---------------------------------------------------------------
     def add_shapes(self, shapes) -> None:
@@ -432,7 +442,8 @@ def style_of(t: dict) -> dict:
     mode = t.get("mode") or ""
     if t.get("fill"):
         c = t.get("fillcolor") or line.get("color")
-        return {"name": plain(t["name"]), "fill": c, "stroke": c, "shape": "square", "dash": [1, 0]}
+        edge = re.sub(r"rgba\((\d+),\s*(\d+),\s*(\d+),\s*[\d.]+\)", r"rgba(\1,\2,\3,0.5)", c)
+        return {"name": plain(t["name"]), "fill": c, "stroke": edge, "shape": "square", "dash": [1, 0]}
     if t.get("type") == "bar":
         c = marker.get("color") if isinstance(marker.get("color"), str) else palette.MID_BLUE
         return {"name": plain(t["name"]), "fill": c, "stroke": c, "shape": "square", "dash": [1, 0]}
@@ -448,18 +459,19 @@ def style_of(t: dict) -> dict:
 
 
 def legend_layer(entries: list[dict], layout: dict) -> dict:
-    """The legend: a layer with no marks whose scales list every entry (colour, dash, shape)."""
+    """The legend: a layer with no marks whose colour, shape and dash scales list every entry
+    (one field, one unit: Vega-Lite merges them into one legend, each entry with its colour,
+    its marker shape or a line, and its dash)."""
     legend = layout.get("legend") or {}
     orient = "bottom" if float(legend.get("y", 1.02)) < 0 else "top"
     names = [e["name"] for e in entries]
-    spec = {"title": None, "orient": orient, "direction": "horizontal", "symbolStrokeWidth": 2,
-            "columns": 0, "labelColor": palette.INK}
+    spec = {"title": None, "orient": orient, "direction": "horizontal", "symbolStrokeWidth": 2.5,
+            "columns": 0, "labelColor": palette.INK, "symbolSize": 150}
 
-    def channel(key: str, show: bool) -> dict:
-        return {"field": "series", "type": "nominal", "scale": {"domain": names, "range": [e[key] for e in entries]},
-                "legend": spec if show else spec}
-    return {"mark": {"type": "point", "filled": True, "size": 120, "strokeWidth": 2},
+    def channel(key: str) -> dict:
+        return {"field": "series", "type": "nominal", "legend": spec,
+                "scale": {"domain": names, "range": [e[key] for e in entries]}}
+    return {"mark": {"type": "point", "filled": False, "strokeWidth": 2.5},
             "data": {"values": [{"series": n} for n in names]},
             "transform": [{"filter": "false"}],
-            "encoding": {"fill": channel("fill", True), "stroke": channel("stroke", False),
-                         "shape": channel("shape", False), "strokeDash": channel("dash", False)}}
+            "encoding": {"color": channel("stroke"), "shape": channel("shape"), "strokeDash": channel("dash")}}
