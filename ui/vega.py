@@ -14,61 +14,15 @@ What the converter cannot draw faithfully (:func:`spec` returns None) stays a pl
 """
 from __future__ import annotations
 
-import math
 import re
-from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 
-from ui.vega_marks import Layers, Unsupported, legend_layer, style_of
+from ui.vega_marks import Layers, Unsupported, _ms, legend_layer, plain, style_of  # noqa: F401 (_ms: tests)
 
 _PLACE = re.compile(r"%\{([^}|:]+)(?:([|:])([^}]*))?\}")
-_TAG = re.compile(r"<[^>]+>")
 SUPPORTED = {"scatter", "bar", "heatmap"}
-
-
-def plain(text) -> str:
-    """Plotly chart text without its markup ('<br>' becomes a space)."""
-    return _TAG.sub("", str(text or "").replace("<br>", " ")).strip()
-
-
-def _values(v, n: int | None = None) -> list:
-    """Trace values as JSON values: NaN / NaT / NA -> None, dates -> epoch milliseconds (UTC)."""
-    if v is None:
-        return [None] * (n or 0)
-    if isinstance(v, (str, int, float)):
-        return [v] * (n or 1)
-    out = []
-    for x in list(v.tolist() if hasattr(v, "tolist") and not isinstance(v, pd.Series) else v):
-        if x is None or x is pd.NaT or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
-            out.append(None)
-        elif isinstance(x, (pd.Timestamp, datetime, date, np.datetime64)):
-            out.append(_ms(x))
-        elif isinstance(x, np.generic):
-            out.append(None if isinstance(x, np.floating) and np.isnan(x) else x.item())
-        else:
-            out.append(x)
-    return out
-
-
-def _ms(x) -> int | None:
-    t = pd.Timestamp(x)
-    if t is pd.NaT:
-        return None
-    if t.tzinfo is not None:
-        t = t.tz_convert("UTC").tz_localize(None)
-    return int(t.value // 1_000_000)
-
-
-def _is_time(v) -> bool:
-    items = [x for x in (list(v) if v is not None and not isinstance(v, str) else []) if x is not None]
-    return bool(items) and all(isinstance(x, (pd.Timestamp, datetime, date, np.datetime64)) for x in items[:5])
-
-
-def _is_text(v) -> bool:
-    items = [x for x in (list(v) if v is not None and not isinstance(v, str) else []) if x is not None]
-    return bool(items) and all(isinstance(x, str) for x in items[:5])
 
 
 def _date_text(ms, fmt: str) -> str | None:

@@ -9,7 +9,14 @@ from __future__ import annotations
 import math
 import re
 
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
 from ui import palette
+
+_TAG = re.compile(r"<[^>]+>")
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 SYMBOLS = {"circle": "circle", "diamond": "diamond", "square": "square", "cross": "cross",
@@ -21,6 +28,49 @@ MARGIN = 80  # plotly's height is the whole figure; Vega-Lite's is the plot: roo
 
 class Unsupported(Exception):
     """The figure uses something not converted: it stays a plotly chart."""
+
+
+def plain(text) -> str:
+    """Plotly chart text without its markup ('<br>' becomes a space)."""
+    return _TAG.sub("", str(text or "").replace("<br>", " ")).strip()
+
+
+def _values(v, n: int | None = None) -> list:
+    """Trace values as JSON values: NaN / NaT / NA -> None, dates -> epoch milliseconds (UTC)."""
+    if v is None:
+        return [None] * (n or 0)
+    if isinstance(v, (str, int, float)):
+        return [v] * (n or 1)
+    out = []
+    for x in list(v.tolist() if hasattr(v, "tolist") and not isinstance(v, pd.Series) else v):
+        if x is None or x is pd.NaT or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+            out.append(None)
+        elif isinstance(x, (pd.Timestamp, datetime, date, np.datetime64)):
+            out.append(_ms(x))
+        elif isinstance(x, np.generic):
+            out.append(None if isinstance(x, np.floating) and np.isnan(x) else x.item())
+        else:
+            out.append(x)
+    return out
+
+
+def _ms(x) -> int | None:
+    t = pd.Timestamp(x)
+    if t is pd.NaT:
+        return None
+    if t.tzinfo is not None:
+        t = t.tz_convert("UTC").tz_localize(None)
+    return int(t.value // 1_000_000)
+
+
+def _is_time(v) -> bool:
+    items = [x for x in (list(v) if v is not None and not isinstance(v, str) else []) if x is not None]
+    return bool(items) and all(isinstance(x, (pd.Timestamp, datetime, date, np.datetime64)) for x in items[:5])
+
+
+def _is_text(v) -> bool:
+    items = [x for x in (list(v) if v is not None and not isinstance(v, str) else []) if x is not None]
+    return bool(items) and all(isinstance(x, str) for x in items[:5])
 
 
 def dash(name, width: float) -> list[float] | None:
@@ -40,7 +90,6 @@ def _ink(colour: str) -> str:
 
 
 def _kind(values) -> str:
-    from ui.vega import _is_text, _is_time
     return "temporal" if _is_time(values) else "nominal" if _is_text(values) else "quantitative"
 
 
@@ -62,7 +111,6 @@ class Layers:
 
     # --- the shared axes -------------------------------------------------------------------
     def channel(self, axis: str) -> dict:
-        from ui.vega import plain
         spec = self.layout.get(f"{axis}axis") or {}
         kind = self.x_kind if axis == "x" else self.y_kind
         title = plain((spec.get("title") or {}).get("text"))
@@ -78,7 +126,6 @@ class Layers:
             if fmt:
                 ax["format"] = fmt
             if spec.get("range"):
-                from ui.vega import _values
                 scale["domain"] = _values(spec["range"])
         elif kind == "nominal":
             cats = self.x_cats if axis == "x" else self.y_cats
@@ -103,7 +150,6 @@ class Layers:
             if spec.get("dtick") == 1:
                 ax["tickMinStep"] = 1
         if spec.get("tickvals") is not None:
-            from ui.vega import _values
             vals, words = _values(spec["tickvals"]), list(spec.get("ticktext") or [])
             if kind == "nominal":
                 ax["values"] = vals
@@ -139,7 +185,6 @@ class Layers:
             self._heatmap(trace, tooltip)
 
     def _rows(self, trace: dict) -> list[dict]:
-        from ui.vega import _values
         x, y = _values(trace.get("x")), _values(trace.get("y"))
         n = max(len(x), len(y))
         rows = [{"x": x[i] if i < len(x) else None, "y": y[i] if i < len(y) else None} for i in range(n)]
@@ -172,7 +217,6 @@ class Layers:
         return layer
 
     def _scatter(self, t: dict, tooltip) -> None:
-        from ui.vega import plain
         rows = self._rows(t)
         if not rows or all(r["x"] is None and r["y"] is None for r in rows):
             return  # a legend entry only (x=[None])
@@ -260,7 +304,6 @@ class Layers:
         return self._layer(mark, [r for r in rows if r["y"] is not None and r["text"]], enc)
 
     def _bar(self, t: dict, tooltip) -> None:
-        from ui.vega import _values
         horizontal = t.get("orientation") == "h"
         rows = self._rows(t)
         cat, val = ("y", "x") if horizontal else ("x", "y")
@@ -329,7 +372,6 @@ class Layers:
         return self._layer(mark, shown, enc)
 
     def _heatmap(self, t: dict, tooltip) -> None:
-        from ui.vega import _values, plain
         xs, ys, z = _list(t.get("x")), _list(t.get("y")), [_values(row) for row in _list(t.get("z"))]
         custom = _list(t.get("customdata"))
         rows = []
@@ -381,7 +423,6 @@ class Layers:
             self.items.append(self._layer(mark, [row], enc))
 
     def add_annotations(self, notes) -> None:
-        from ui.vega import plain
         for a in notes:
             font = a.get("font") or {}
             mark: dict = {"type": "text", "fill": font.get("color", palette.INK),
@@ -437,7 +478,6 @@ def _symbol(name) -> str:
 
 def style_of(t: dict) -> dict:
     """A trace's legend entry: its name, colour, dash and shape (a line, a marker, a band)."""
-    from ui.vega import plain
     line, marker = t.get("line") or {}, t.get("marker") or {}
     mode = t.get("mode") or ""
     if t.get("fill"):
