@@ -21,6 +21,8 @@ def draw(figure, key: str) -> None:
     if spec is None:
         st.plotly_chart(figure, key=key)
     else:
+        # the root's accessible name: the summary sentence shown under the chart
+        spec["description"] = chart_text.summary(figure)
         st.vega_lite_chart(spec, width="stretch", key=key)
 
 

@@ -211,7 +211,8 @@ class Layers:
             enc["tooltip"] = tips
         keep = [{(k[1:] if k.startswith("_") else k): v for k, v in r.items()
                  if trace is not None or not k.startswith("_")} for r in rows]
-        layer = {"mark": mark, "data": {"values": keep}, "encoding": enc}
+        # no ARIA per mark: the chart's text alternative is its summary and table (ui.chart_view)
+        layer = {"mark": mark | {"aria": False}, "data": {"values": keep}, "encoding": enc}
         if trace is not None:
             layer["description"] = str(trace.get("name") or trace.get("type"))
         return layer
@@ -443,7 +444,7 @@ class Layers:
                     enc[axis] = {"value": {"expr": f"{size} * {share}"}}
                 else:
                     raise Unsupported(f"annotation {axis}ref {ref!r}")
-            self.items.append({"mark": mark, "data": {"values": [{}]}, "encoding": enc})
+            self.items.append({"mark": mark | {"aria": False}, "data": {"values": [{}]}, "encoding": enc})
 
     def assemble(self) -> dict:
         height = max(120, int(self.layout.get("height") or 400) - MARGIN)
@@ -511,7 +512,7 @@ def legend_layer(entries: list[dict], layout: dict) -> dict:
     def channel(key: str) -> dict:
         return {"field": "series", "type": "nominal", "legend": spec,
                 "scale": {"domain": names, "range": [e[key] for e in entries]}}
-    return {"mark": {"type": "point", "filled": False, "strokeWidth": 2.5},
+    return {"mark": {"type": "point", "filled": False, "strokeWidth": 2.5, "aria": False},
             "data": {"values": [{"series": n} for n in names]},
             "transform": [{"filter": "false"}],
             "encoding": {"color": channel("stroke"), "shape": channel("shape"), "strokeDash": channel("dash")}}
