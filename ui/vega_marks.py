@@ -142,7 +142,8 @@ class Layers:
                     scale["domain"] = [10 ** float(v) for v in spec["range"]]
             elif spec.get("range"):
                 scale["domain"] = [float(v) for v in spec["range"]]
-            scale["zero"] = spec.get("rangemode", "tozero" if axis == "y" else "normal") != "normal"
+            # plotly's "nonnegative" autoranges (clamped at 0); only "tozero" takes in 0
+            scale["zero"] = spec.get("rangemode", "tozero" if axis == "y" else "normal") == "tozero"
             if spec.get("autorange") == "reversed":
                 scale["reverse"] = True
             if fmt:
@@ -506,8 +507,10 @@ def legend_layer(entries: list[dict], layout: dict) -> dict:
     legend = layout.get("legend") or {}
     orient = "bottom" if float(legend.get("y", 1.02)) < 0 else "top"
     names = [e["name"] for e in entries]
+    # plotly wraps a long legend; a Vega legend in one row would run off the chart: a grid
+    wide = sum(len(n) + 6 for n in names) > 80
     spec = {"title": None, "orient": orient, "direction": "horizontal", "symbolStrokeWidth": 2.5,
-            "columns": 0, "labelColor": palette.INK, "symbolSize": 150}
+            "columns": 3 if wide else len(names), "labelColor": palette.INK, "symbolSize": 150}
 
     def channel(key: str) -> dict:
         return {"field": "series", "type": "nominal", "legend": spec,
