@@ -146,8 +146,7 @@ def test_points_keep_their_shapes_and_colours_and_the_legend_says_them(built):
     legend = spec["layer"][-1]["encoding"]
     names = legend["color"]["scale"]["domain"]
     assert names == ["Mean", fig.data[2].name, *kinds]  # "Value" has no entry; limits one entry
-    assert legend["shape"]["scale"]["range"][-len(kinds):] == [vega_marks.SYMBOLS[t.marker.symbol]
-                                                                for t in kinds.values()]
+    assert legend["color"]["scale"]["range"][-len(kinds):] == [t.marker.color for t in kinds.values()]
     assert legend["strokeDash"]["scale"]["range"][1] == vega_marks.dash(fig.data[2].line.dash, 1.2)
     fig, spec = built["funnel_groups"]
     shaped = [p for p in _layers(spec, "point") if p["encoding"].get("shape", {}).get("field") == "shape"]

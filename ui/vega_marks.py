@@ -23,6 +23,7 @@ SYMBOLS = {"circle": "circle", "diamond": "diamond", "square": "square", "cross"
            "triangle-up": "triangle-up", "triangle-down": "triangle-down", "x": "cross"}
 _DASH = {"solid": None, "dot": (1, 1), "dash": (3, 3), "longdash": (5, 5), "dashdot": (3, 1, 1, 1),
          "longdashdot": (5, 2, 1, 2)}
+LINE_SYMBOL = "M-1,0L1,0"  # a legend entry for a line: a short stroke (an SVG path)
 MARGIN = 80  # plotly's height is the whole figure; Vega-Lite's is the plot: room for axes, legend
 
 
@@ -496,14 +497,14 @@ def style_of(t: dict) -> dict:
         return {"name": plain(t["name"]), "fill": fill, "stroke": stroke or fill,
                 "shape": _symbol(symbol if isinstance(symbol, str) else "circle"), "dash": [1, 0]}
     c = line.get("color", palette.MID_BLUE)
-    return {"name": plain(t["name"]), "fill": c, "stroke": c, "shape": "stroke",
+    return {"name": plain(t["name"]), "fill": c, "stroke": c, "shape": LINE_SYMBOL,
             "dash": dash(line.get("dash"), line.get("width", 2)) or [1, 0]}
 
 
 def legend_layer(entries: list[dict], layout: dict) -> dict:
-    """The legend: a layer with no marks whose colour, shape and dash scales list every entry
-    (one field, one unit: Vega-Lite merges them into one legend, each entry with its colour,
-    its marker shape or a line, and its dash)."""
+    """The legend: a layer with no marks whose colour and dash scales list every entry (one
+    field, one unit: Vega-Lite merges them into one legend, each entry with its colour and
+    dash)."""
     legend = layout.get("legend") or {}
     orient = "bottom" if float(legend.get("y", 1.02)) < 0 else "top"
     names = [e["name"] for e in entries]
@@ -518,4 +519,6 @@ def legend_layer(entries: list[dict], layout: dict) -> dict:
     return {"mark": {"type": "point", "filled": False, "strokeWidth": 2.5, "aria": False},
             "data": {"values": [{"series": n} for n in names]},
             "transform": [{"filter": "false"}],
-            "encoding": {"color": channel("stroke"), "shape": channel("shape"), "strokeDash": channel("dash")}}
+            # shape is left out: Vega-Lite drew it as a second legend beside the colour-and-dash one
+            # (seen at 1280 px); a marker's shape is on the chart, its words in the legend
+            "encoding": {"color": channel("stroke"), "strokeDash": channel("dash")}}
