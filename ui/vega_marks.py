@@ -24,7 +24,7 @@ SYMBOLS = {"circle": "circle", "diamond": "diamond", "square": "square", "cross"
 _DASH = {"solid": None, "dot": (1, 1), "dash": (3, 3), "longdash": (5, 5), "dashdot": (3, 1, 1, 1),
          "longdashdot": (5, 2, 1, 2)}
 LINE_SYMBOL = "M-1,0L1,0"  # a legend entry for a line: a short stroke (an SVG path)
-MARGIN = 80  # plotly's height is the whole figure; Vega-Lite's is the plot: room for axes, legend
+MARGIN = 0  # Streamlit fits the chart (autosize "fit", padding included): its height is the whole figure, as plotly's
 
 
 class Unsupported(Exception):
