@@ -134,3 +134,59 @@ def pick_row(at, key: str, row: int):
     row's box does in the browser (AppTest sets a table's selection through its state), and run."""
     at.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     return at.run()
+
+
+def drawn_figures(at) -> list[dict]:
+    """Every chart an AppTest page drew, as the browser gets it, in plotly's JSON shape
+    (``{"data": [trace, ...], "layout": {...}}``): a plotly chart's own JSON, or a Vega-Lite
+    chart's (ui.vega) read back: one trace per described layer (its name, x, y, z, text,
+    customdata and hovertext, exactly the values the spec carries), the axis titles, the
+    heatmap's colour bar title and the annotations (text marks)."""
+    import json
+    figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    for chart in at.get("vega_lite_chart"):
+        figures.append(vega_as_figure(json.loads(chart.proto.spec)))
+    return figures
+
+
+_KINDS = {"line": ("scatter", "lines"), "point": ("scatter", "markers"), "area": ("scatter", "lines"),
+          "bar": ("bar", None), "rect": ("heatmap", None)}
+
+
+def vega_as_figure(spec: dict) -> dict:
+    """A ui.vega spec in plotly's JSON shape (see :func:`drawn_figures`)."""
+    data, layout = [], {"annotations": []}
+    for layer in spec.get("layer", []):
+        mark, enc = layer["mark"], layer.get("encoding", {})
+        for axis in ("x", "y"):
+            title = (enc.get(axis) or {}).get("title")
+            if title and axis + "axis" not in layout:
+                layout[axis + "axis"] = {"title": {"text": title}}
+        if mark["type"] == "text" and "text" in mark:
+            layout["annotations"].append({"text": mark["text"]})
+        if "description" not in layer:
+            continue
+        rows = layer["data"]["values"]
+        kind, mode = _KINDS[mark["type"]]
+        trace = {"type": kind, "name": layer["description"]}
+        if kind == "heatmap":
+            xs = list(dict.fromkeys(r["x"] for r in rows))
+            ys = list(dict.fromkeys(r["y"] for r in rows))
+            cells = {(r["x"], r["y"]): r.get("z") for r in rows}
+            trace.update(x=xs, y=ys, z=[[cells.get((x, y)) for x in xs] for y in ys],
+                         colorbar={"title": {"text": (enc.get("fill") or {}).get("legend", {}).get("title")}})
+        else:
+            trace.update(x=[r.get("x") for r in rows], y=[r.get("y") for r in rows])
+            if kind == "bar":
+                value = "x" if (enc.get("y") or {}).get("type") == "nominal" else "y"
+                if value == "x":
+                    trace["orientation"] = "h"
+                if any("v" in r for r in rows):  # stacked: the bar's own value
+                    trace[value] = [r.get("v") for r in rows]
+            else:
+                trace["mode"] = mode
+        for field in ("text", "customdata", "hovertext"):
+            if any(field in r for r in rows):
+                trace[field] = [r.get(field) for r in rows]
+        data.append(trace)
+    return {"data": data, "layout": layout}

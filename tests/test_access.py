@@ -211,7 +211,7 @@ def _app(page: str, user: dict | None, params: dict | None = None, login: bool =
 def _shown(at: AppTest) -> str:
     parts = []
     for kind in ("markdown", "caption", "text", "info", "warning", "error", "success", "title",
-                 "subheader", "header", "code", "json", "table", "dataframe", "metric", "plotly_chart",
+                 "subheader", "header", "code", "json", "table", "dataframe", "metric", "plotly_chart", "vega_lite_chart",
                  "selectbox", "multiselect", "text_input", "download_button"):
         for element in at.get(kind):
             for attr in ("value", "label", "body"):

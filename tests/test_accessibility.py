@@ -112,7 +112,10 @@ def test_failures_keep_serious_and_listed_rules_only():
 FOCUSED = """() => { const e = document.activeElement; if (!e || e === document.body) return null;
   const s = getComputedStyle(e);
   const where = e.closest('[data-testid="stSidebar"]') ? 'sidebar'
-      : e.closest('[data-testid="stPlotlyChart"]') ? 'chart' : 'main';
+      : e.closest('[data-testid="stPlotlyChart"]') ? 'chart'
+      // a Vega-Lite chart's toolbar sits beside it, in the chart's element container
+      : e.closest('[data-testid="stElementContainer"]')?.querySelector('[data-testid="stVegaLiteChart"]') ? 'chart'
+      : 'main';
   return {where, name: e.getAttribute('aria-label') || (e.textContent || '').trim().slice(0, 40),
           drawn: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2}; }"""
 FILTERS = ("Region", "Trust", "Platform")

@@ -6,6 +6,8 @@ Real warehouses (the seeded demo), real Streamlit (AppTest), files read back wit
 """
 from __future__ import annotations
 
+from tests.support import drawn_figures
+
 import io
 import json
 
@@ -98,9 +100,9 @@ def test_rules_are_read_by_title_never_by_code(demo_data, use_data):
     at = open_page("pages/5_Guideline_flags.py", RANGE)
     assert not at.exception, at.exception
     codes = {r.rule_id for r in packs.RULES} | {"POLICY-ENGAGEMENT", "POLICY-DISCLAIMER"}
-    specs = " ".join(chart.proto.spec for chart in at.get("plotly_chart"))
+    specs = json.dumps(drawn_figures(at))
     names = set()
-    for spec in (json.loads(c.proto.spec) for c in at.get("plotly_chart")):
+    for spec in drawn_figures(at):
         for trace in spec["data"]:
             if trace.get("orientation") == "h":
                 names |= {str(y) for y in trace.get("y", [])}

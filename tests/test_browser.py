@@ -114,7 +114,7 @@ def browser():
 
 
 # True once the script has finished and the browser has drawn everything it sent: no
-# placeholder skeletons left, and every plotly chart has its SVG.
+# placeholder skeletons left, every plotly chart has its SVG and every Vega-Lite chart its marks.
 SETTLED = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
@@ -122,6 +122,9 @@ SETTLED = """() => {
                                + ' [data-testid="stAppSkeleton"]')) return false;
     for (const chart of document.querySelectorAll('[data-testid="stPlotlyChart"]')) {
         if (!chart.querySelector('.main-svg')) return false;
+    }
+    for (const chart of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
+        if (!chart.querySelector('canvas.marks, svg.marks')) return false;
     }
     return true;
 }"""

@@ -3,6 +3,8 @@ table, read from the figure so that it carries exactly the numbers the chart doe
 display boundary); and ui.chart_view, which draws both under every chart on the pages."""
 from __future__ import annotations
 
+from tests.support import drawn_figures
+
 import re
 
 import numpy as np
@@ -105,7 +107,7 @@ def test_overview_charts_have_a_sentence_and_a_table_to_open(demo_data, use_data
     use_data(demo_data)
     at = open_page()
     assert not at.exception, at.exception
-    charts_drawn = at.get("plotly_chart")
+    charts_drawn = drawn_figures(at)
     boxes = [e for e in at.expander if e.label == chart_view.TABLE_LABEL]
     assert len(charts_drawn) == len(boxes) == 3
     tables_before = len(at.dataframe)

@@ -6,6 +6,7 @@ import pytest
 
 from ingest import jobs
 from ingest.connectors import retry
+from tests.support import drawn_figures
 from tests.support import post, published_query, write_jsonl
 from tests.test_app import open_page, signed_in
 from tests.test_connectors_base import CONNECTORS, SOURCES, ListConnector
@@ -59,4 +60,4 @@ def test_page_shows_failures_gaps_and_budget(runs):
     table = at.dataframe[0].value.set_index("Source")
     assert table.loc["mastodon:main-feed", "Fetched this month"] == "3 of 500"
     assert table.loc["mastodon:main-feed", "Cursor"] == "since = 3"
-    assert len(at.get("plotly_chart")) == 1
+    assert len(drawn_figures(at)) == 1

@@ -5,7 +5,6 @@ real DuckDB, real Streamlit (AppTest)."""
 from __future__ import annotations
 
 import io
-import json
 import subprocess
 import sys
 from datetime import date, datetime, timezone
@@ -17,6 +16,7 @@ import pytest
 from ingest import jobs
 from store import db, reference
 from store.errors import InputError
+from tests.support import drawn_figures
 from tests.support import ROOT, post, published_queries, raw_query, realdata, write_jsonl, xlsx_rows
 from tests.test_app import HEADINGS, open_page
 from ui import charts, labels, tables
@@ -145,7 +145,7 @@ def test_excel_exports_of_demo_data_say_so_on_every_row():
 
 
 def _charts(at) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return drawn_figures(at)
 
 
 def _marks(spec: dict) -> int:

@@ -13,7 +13,6 @@ platform or search; any other view is below national level."""
 from __future__ import annotations
 
 import io
-import json
 import re
 
 import pandas as pd
@@ -22,6 +21,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import app_test as app_test_module
 
 from tests import disclosure_attacks as attack
+from tests.support import drawn_figures
 from tests.support import published_queries
 from tests.test_app import HOME, QUESTIONS_PAGE, RESPONSE_PAGE, open_page
 from tests.support import xlsx_rows
@@ -73,7 +73,7 @@ def _national(f: Filters) -> bool:
 
 def _charts(at) -> list[dict]:
     """The figures as the browser gets them, typed arrays decoded."""
-    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    specs = drawn_figures(at)
     for spec in specs:
         for trace in spec["data"]:
             for field in ("x", "y", "z", "text", "customdata"):

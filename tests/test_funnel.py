@@ -3,7 +3,8 @@ against them, and the over-dispersion allowance (Spiegelhalter 2005), checked ag
 distributions and a hand calculation; and the chart's legend saying which limits it drew."""
 from __future__ import annotations
 
-import json
+from tests.support import drawn_figures
+
 import math
 import re
 
@@ -151,7 +152,7 @@ def test_the_response_page_says_why_its_centre_line_and_headline_differ(demo_dat
     note = next(c.value for c in at.caption if c.value.startswith("The centre line"))
     centre, overall = re.search(r"The centre line, (\d+)% answered at all, .* which makes (\d+)%\.", note).groups()
     assert overall == shown  # the note's all-questions share is the headline's
-    chart = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    chart = drawn_figures(at)
     line = next(t for fig in chart for t in fig["data"] if str(t.get("name", "")).startswith("Overall "))
     assert f"{line['y'][0]:.0%}" == f"{centre}%"  # the note's centre is the line drawn
     # and both from an independent count of the published questions in the page's dates
@@ -174,7 +175,7 @@ def test_the_page_says_when_the_limits_allow_for_overdispersion(demo_data, use_d
     assert not at.exception, at.exception
 
     def outer_limits():
-        charts_ = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+        charts_ = drawn_figures(at)
         return [t["name"] for fig in charts_ for t in fig["data"] if str(t.get("name", "")).startswith("99.8% limits")]
 
     assert outer_limits() and all(name == "99.8% limits" for name in outer_limits())

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from store import config, reader
+from tests.support import drawn_figures
 from tests.support import ROOT, load_and_build, post
 from tests.test_app import open_page
 from ui import labels
@@ -277,7 +278,7 @@ def test_page_answers_and_shows_matrix_and_funnels(demo_data, use_data, read_pub
                                                    " WHERE effective_from <= DATE '2025-06-30'")[0][0]
     assert len(matrix) == trusts_with_policy
     assert {"Patient engagement", "Response target", "Flags per 1,000 posts (95% CI)", "Signposting"} <= set(matrix)
-    assert len(at.get("plotly_chart")) == 2
+    assert len(drawn_figures(at)) == 2
     at.selectbox(key="policy_clause").set_value("any_account").run()
     assert not at.exception, at.exception
     assert "Any account" in at.dataframe[0].value.columns

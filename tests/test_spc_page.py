@@ -3,13 +3,13 @@ it shows (URL, home trust, sidebar, England), what its charts hold (checked agai
 spc_points rows read here directly) and that small numbers stay hidden below national level."""
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from store import config
+from tests.support import drawn_figures
 from tests.support import published_queries
 from tests.test_app import open_page, signed_in, texts
 from ui import disclosure, spc_charts, spc_shown
@@ -39,7 +39,7 @@ def points(demo_data, read_published) -> pd.DataFrame:
 
 
 def figures(at) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    return drawn_figures(at)
 
 
 def shown_points(figure: dict) -> list[float]:

@@ -2,15 +2,28 @@
 section 1; WCAG 1.1.1): a one-sentence summary under it and, in an expander, its data as a
 table with the audited CSV and Excel download (``ui.tables``). Both are read from the figure
 (:mod:`ui.chart_text`), so they carry exactly the numbers the chart does, after the display
-boundary. Pages call :func:`show` where they called ``st.plotly_chart``.
+boundary. Pages call :func:`show` where they called ``st.plotly_chart``; :func:`draw` draws the figure
+with Vega-Lite (:mod:`ui.vega`), or plotly where it cannot.
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from ui import chart_text, safe, tables
+from ui import chart_text, safe, tables, vega
 
 TABLE_LABEL = "The chart's data as a table"
+
+
+def draw(figure, key: str) -> None:
+    """The figure drawn by Vega-Lite (``ui.vega``: a new tab then loads no plotly.js, a 4.7 MB
+    chunk and 3-4 s of script); a figure it cannot convert faithfully stays a plotly chart."""
+    spec = vega.spec(figure)
+    if spec is None:
+        st.plotly_chart(figure, key=key)
+    else:
+        # the root's accessible name: the summary sentence shown under the chart
+        spec["description"] = chart_text.summary(figure)
+        st.vega_lite_chart(spec, width="stretch", key=key)
 
 
 def show(figure, *, key: str, filters=None, what: str = "chart data") -> None:
@@ -20,7 +33,7 @@ def show(figure, *, key: str, filters=None, what: str = "chart data") -> None:
     if reason:  # a panel, not empty axes, a lone dot or one block (issue #15, section 3)
         st.info(f"Too few to chart: {reason}.", icon=":material/info:")
     else:
-        st.plotly_chart(figure, key=key)
+        draw(figure, key)
     # names in the sentence are data: shown as text, never Markdown (ui.safe)
     st.markdown(safe.html_block(safe.html_text(chart_text.summary(figure))), unsafe_allow_html=True)
     if not chart_text.data_traces(figure):

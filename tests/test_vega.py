@@ -1,0 +1,203 @@
+"""ui.vega: every chart builder's figure, from the seeded demo warehouse's real query results,
+drawn as a Vega-Lite spec that altair's schema (Vega-Lite v6) accepts, carrying exactly the
+figure's values (the display boundary holds) and its colours, dashes and marker shapes."""
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from altair.utils.schemapi import validate_jsonschema
+from altair.vegalite.v6.schema import load_schema
+
+from tests.support import published_queries
+from ui import charts, palette, spc_charts, vega, vega_marks
+from warehouse import flag_queries, health_queries, policy_queries, queries, question_queries, spc_queries
+from warehouse.measures import ENGLAND
+
+ALL = queries.Filters(date(2024, 7, 1), date(2025, 6, 30))
+SCHEMA = load_schema()
+
+
+@pytest.fixture(scope="module")
+def run(demo_data):
+    query, close = published_queries(demo_data)
+    yield lambda function, filters=ALL, **options: query(function, filters, **options)
+    close()
+
+
+def figures(run) -> dict[str, object]:
+    """A figure of every builder in ui.charts and ui.spc_charts (as the pages call them)."""
+    trusts = run(policy_queries.trust_outcomes)
+    codes = list(trusts["group_code"])
+    groups = tuple((c, "Policy A" if i % 2 else "Policy B") for i, c in enumerate(codes))
+    units = run(question_queries.question_units, by="trust")
+    spc_rows = run(spc_queries.spc_series, None, unit_type="nation", unit_code=ENGLAND, grain="month")
+    return {
+        "posts_over_time": charts.posts_over_time(run(queries.posts_over_time, grain="week", by="platform")),
+        "posts_by_region": charts.posts_by_region(run(queries.posts_by_region)),
+        "posts_by_trust": charts.posts_by_trust(run(queries.posts_by_trust), top=10),
+        "questions_over_time": charts.questions_over_time(
+            run(question_queries.questions_over_time, grain="month", by="topic"), grain="month", by="topic"),
+        "question_topics": charts.question_topics(run(question_queries.question_topics)),
+        "questions_by_unit": charts.questions_by_unit(run(question_queries.question_units, by="region"), top=8),
+        "response_curves": charts.response_curves(run(question_queries.response_histogram, by="region")),
+        "response_all": charts.response_curves(run(question_queries.response_histogram, by="all"), national=True),
+        "funnel": charts.funnel(units, "answered", unit="trust", highlight=tuple(units["group_code"][:2])),
+        "funnel_groups": charts.funnel(trusts, highlight=tuple(codes[:3]), groups=groups),
+        "no_funnel": charts.funnel(trusts.head(0)),
+        "asking_times": charts.asking_times(run(question_queries.asking_times), show="volume"),
+        "asking_times_1h": charts.asking_times(run(question_queries.asking_times), show="within_1h"),
+        "flag_rate_bars": charts.flag_rate_bars(run(flag_queries.flag_rates, by="rule")),
+        "flags_over_time": charts.flags_over_time(run(flag_queries.flags_over_time, grain="week")),
+        "flag_funnel": charts.flag_funnel(run(flag_queries.flag_rates, by="trust"), unit="trust"),
+        "fetches_over_time": charts.fetches_over_time(pd.DataFrame(
+            {"source": ["mastodon", "x", "mastodon", "x"], "day": [date(2025, 6, 1)] * 2 + [date(2025, 6, 2)] * 2,
+             "n_read": [10, 20, 30, 5], "n_new": [8, 20, 25, 0], "n_failed": [0, 0, 0, 1]})),
+        "fetches_demo": charts.fetches_over_time(run(health_queries.fetches_over_time, None, days=3650)),
+        "xmr_chart": spc_charts.xmr_chart(spc_rows, measure="answered", national=True),
+        "xmr_empty": spc_charts.xmr_chart(spc_rows.iloc[0:0], measure="answered"),
+        "synthetic": charts.mark_synthetic(charts.posts_by_region(run(queries.posts_by_region))),
+    }
+
+
+@pytest.fixture(scope="module")
+def built(run):
+    return {name: (fig, vega.spec(fig)) for name, fig in figures(run).items()}
+
+
+def test_every_builder_converts_and_the_schema_accepts_it(built):
+    for name, (fig, spec) in built.items():
+        assert spec is not None, name
+        validate_jsonschema(spec, SCHEMA)  # raises on a property Vega-Lite does not know
+
+
+def test_the_schema_check_can_fail():
+    with pytest.raises(Exception):
+        validate_jsonschema({"layer": [{"mark": {"type": "line", "colour": "red"}}]}, SCHEMA)
+
+
+def _clean(v):
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if isinstance(v, (pd.Timestamp, date, np.datetime64)):
+        return vega._ms(v)
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _layers(spec, mark_type=None):
+    return [layer for layer in spec["layer"]
+            if mark_type is None or layer["mark"]["type"] == mark_type]
+
+
+def test_lines_carry_exactly_the_figures_values_gaps_and_styles(built):
+    for name in ("posts_over_time", "questions_over_time", "xmr_chart", "flags_over_time"):
+        fig, spec = built[name]
+        lines = _layers(spec, "line")
+        drawn = [t for t in fig.data if "lines" in (t.mode or "") and not t.fill]
+        assert len(lines) == len(drawn), name
+        for trace, layer in zip(drawn, lines):
+            want = [(_clean(x), _clean(y)) for x, y in zip(trace.x, trace.y)]
+            assert [(r["x"], r["y"]) for r in layer["data"]["values"]] == want  # gaps stay None
+            assert layer["mark"]["stroke"] == trace.line.color
+            assert layer["mark"].get("strokeDash") == vega_marks.dash(trace.line.dash, trace.line.width)
+            if trace.connectgaps is False:
+                assert layer["mark"]["invalid"] == "break-paths-show-domains"
+    _, spec = built["posts_over_time"]
+    dashes = [layer["mark"].get("strokeDash") for layer in _layers(spec, "line")]
+    assert dashes[0] is None and dashes[1] == [9.0, 9.0]  # solid, then "dash" (3 x width 3)
+
+
+def test_bars_carry_the_figures_values_colours_labels_and_whiskers(built):
+    fig, spec = built["posts_by_region"]
+    bar = _layers(spec, "bar")[0]["data"]["values"]
+    assert [r["x"] for r in bar] == [_clean(v) for v in fig.data[0].x]
+    assert [r["colour"] for r in bar] == list(fig.data[0].marker.color)
+    text = _layers(spec, "text")[0]["data"]["values"]
+    assert [r["text"] for r in text] == list(fig.data[0].text)  # "*" drawn beside a zero bar
+    y = _layers(spec, "bar")[0]["encoding"]["y"]
+    assert y["sort"] == list(fig.data[0].y)  # autorange reversed: first at the top
+    fig, spec = built["questions_by_unit"]
+    bars = _layers(spec, "bar")
+    assert [layer["mark"]["fill"] for layer in bars] == [palette.MID_BLUE, palette.ORANGE]
+    for trace, layer in zip(fig.data, bars):
+        assert [r["v"] for r in layer["data"]["values"]] == [_clean(v) for v in trace.x]
+    first, second = (layer["data"]["values"] for layer in bars)
+    assert all(b["x0"] == a["x"] for a, b in zip(first, second))  # stacked
+    fig, spec = built["flag_rate_bars"]
+    rule = _layers(spec, "rule")[0]["data"]["values"]
+    bar = fig.data[0]
+    assert [round(r["lo"], 9) for r in rule] == [round(x - m, 9) for x, m in zip(bar.x, bar.error_x.arrayminus)]
+    assert [round(r["hi"], 9) for r in rule] == [round(x + p, 9) for x, p in zip(bar.x, bar.error_x.array)]
+
+
+def test_points_keep_their_shapes_and_colours_and_the_legend_says_them(built):
+    fig, spec = built["xmr_chart"]
+    points = _layers(spec, "point")
+    kinds = {t.name: t for t in fig.data if t.mode == "markers"}
+    by_name = {p["mark"]["fill"]: p for p in points if p["mark"].get("opacity") == 1}
+    for trace in kinds.values():
+        layer = by_name[trace.marker.color]
+        assert layer["mark"]["shape"] == vega_marks.SYMBOLS[trace.marker.symbol]
+        assert [(r["x"], r["y"]) for r in layer["data"]["values"]] == [(_clean(x), _clean(y))
+                                                                         for x, y in zip(trace.x, trace.y)]
+    legend = spec["layer"][-1]["encoding"]
+    names = legend["color"]["scale"]["domain"]
+    assert names == ["Mean", fig.data[2].name, *kinds]  # "Value" has no entry; limits one entry
+    assert legend["color"]["scale"]["range"][-len(kinds):] == [t.marker.color for t in kinds.values()]
+    assert legend["strokeDash"]["scale"]["range"][1] == vega_marks.dash(fig.data[2].line.dash, 1.2)
+    fig, spec = built["funnel_groups"]
+    shaped = [p for p in _layers(spec, "point") if p["encoding"].get("shape", {}).get("field") == "shape"]
+    assert shaped
+    assert {r["shape"] for p in shaped for r in p["data"]["values"]} <= {"circle", "diamond"}
+    legend = spec["layer"][-1]["encoding"]
+    assert {"Policy A", "Policy B"} <= set(legend["color"]["scale"]["domain"])
+
+
+def test_heatmap_cells_are_the_figures_and_hidden_cells_blank(built):
+    fig, spec = built["asking_times"]
+    cells = _layers(spec, "rect")[0]
+    z = fig.data[0].z
+    want = {(x, y): v for i, y in enumerate(fig.data[0].y) for j, x in enumerate(fig.data[0].x)
+            if not (isinstance(v := z[i][j], float) and math.isnan(v))}
+    assert {(r["x"], r["y"]): r["z"] for r in cells["data"]["values"]} == want
+    assert cells["encoding"]["fill"]["scale"]["range"] == [c for _, c in palette.SEQUENTIAL]
+
+
+def test_response_curves_keep_log_axis_targets_bands_and_steps(built):
+    fig, spec = built["response_curves"]
+    x = _layers(spec, "line")[0]["encoding"]["x"]
+    assert x["scale"]["type"] == "log" and "1 day" in x["axis"]["labelExpr"]
+    assert all(layer["mark"]["interpolate"] == "step-after" for layer in _layers(spec, "line"))
+    rules = _layers(spec, "rule")
+    assert len(rules) == len(fig.layout.shapes)
+    fig, spec = built["response_all"]
+    band, curve = fig.data[0], fig.data[1]
+    area = _layers(spec, "area")[0]
+    half = len(band.x) // 2
+    assert [(r["x"], r["y"], r["y0"]) for r in area["data"]["values"]] == list(
+        zip(band.x[:half], band.y[:half], band.y[half:][::-1]))  # the 95% CI band as drawn
+    assert area["mark"]["fill"] == band.fillcolor == curve.line.color and area["mark"]["opacity"] == 0.15
+    texts = [layer["mark"].get("text") for layer in _layers(spec, "text")]
+    assert "half answered (median)" in texts
+
+
+def test_tooltips_are_the_hover_text_as_plain_text(built):
+    fig, spec = built["posts_by_region"]
+    bar = _layers(spec, "bar")[0]
+    assert [t["field"] for t in bar["encoding"]["tooltip"]] == ["tip0"]
+    row = bar["data"]["values"][0]
+    assert row["tip0"].startswith(fig.data[0].y[0] + ": ") and "<" not in row["tip0"]
+    fig, spec = built["posts_over_time"]
+    hover = [p for p in _layers(spec, "point") if "tooltip" in p["encoding"]][0]
+    first = hover["data"]["values"][0]
+    assert first["tip0"] == fig.data[0].name and first["tip1"].endswith(" posts")
+
+
+def test_unsupported_figures_fall_back_to_plotly():
+    fig = charts._figure([dict(type="pie", values=[1, 2])], {})
+    assert vega.spec(fig) is None
+    fig = charts._figure([dict(type="scatter", x=[1, 2], y=[1, 2], mode="lines", line=dict(shape="spline"))], {})
+    assert vega.spec(fig) is None

@@ -1,0 +1,524 @@
+"""The marks of :mod:`ui.vega`: one Vega-Lite layer per plotly trace, shape or annotation.
+
+Fields every layer shares: ``x`` and ``y`` (so the layers share their scales and axes),
+``x0``/``y0`` (a bar's or band's other end), ``text``, ``colour`` and ``shape`` (per point,
+drawn as given: ``scale: null``) and ``tip0..`` (tooltip lines, :func:`ui.vega.tooltip`).
+"""
+from __future__ import annotations
+
+import math
+import re
+
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+
+from ui import palette
+
+_TAG = re.compile(r"<[^>]+>")
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+SYMBOLS = {"circle": "circle", "diamond": "diamond", "square": "square", "cross": "cross",
+           "triangle-up": "triangle-up", "triangle-down": "triangle-down", "x": "cross"}
+_DASH = {"solid": None, "dot": (1, 1), "dash": (3, 3), "longdash": (5, 5), "dashdot": (3, 1, 1, 1),
+         "longdashdot": (5, 2, 1, 2)}
+LINE_SYMBOL = "M-1,0L1,0"  # a legend entry for a line: a short stroke (an SVG path)
+MARGIN = 0  # Streamlit fits the chart (autosize "fit", padding included): its height is the whole figure, as plotly's
+
+
+class Unsupported(Exception):
+    """The figure uses something not converted: it stays a plotly chart."""
+
+
+def plain(text) -> str:
+    """Plotly chart text without its markup ('<br>' becomes a space)."""
+    return _TAG.sub("", str(text or "").replace("<br>", " ")).strip()
+
+
+def _values(v, n: int | None = None) -> list:
+    """Trace values as JSON values: NaN / NaT / NA -> None, dates -> epoch milliseconds (UTC)."""
+    if v is None:
+        return [None] * (n or 0)
+    if isinstance(v, (str, int, float)):
+        return [v] * (n or 1)
+    out = []
+    for x in list(v.tolist() if hasattr(v, "tolist") and not isinstance(v, pd.Series) else v):
+        if x is None or x is pd.NaT or (isinstance(x, float) and math.isnan(x)) or x is pd.NA:
+            out.append(None)
+        elif isinstance(x, (pd.Timestamp, datetime, date, np.datetime64)):
+            out.append(_ms(x))
+        elif isinstance(x, np.generic):
+            out.append(None if isinstance(x, np.floating) and np.isnan(x) else x.item())
+        else:
+            out.append(x)
+    return out
+
+
+def _ms(x) -> int | None:
+    t = pd.Timestamp(x)
+    if t is pd.NaT:
+        return None
+    if t.tzinfo is not None:
+        t = t.tz_convert("UTC").tz_localize(None)
+    return int(t.value // 1_000_000)
+
+
+def _is_time(v) -> bool:
+    items = [x for x in (list(v) if v is not None and not isinstance(v, str) else []) if x is not None]
+    return bool(items) and all(isinstance(x, (pd.Timestamp, datetime, date, np.datetime64)) for x in items[:5])
+
+
+def _is_text(v) -> bool:
+    items = [x for x in (list(v) if v is not None and not isinstance(v, str) else []) if x is not None]
+    return bool(items) and all(isinstance(x, str) for x in items[:5])
+
+
+def dash(name, width: float) -> list[float] | None:
+    """Plotly's dash pattern (its unit is the line width, at least 3 px) as a strokeDash."""
+    unit = max(float(width or 2), 3.0)
+    pattern = _DASH.get(name or "solid", "unknown")
+    if pattern == "unknown":
+        raise Unsupported(f"dash {name!r}")
+    return None if pattern is None else [p * unit for p in pattern]
+
+
+def _ink(colour: str) -> str:
+    """White or ink, whichever reads better on ``colour`` (plotly's 'inside' bar labels)."""
+    if not re.fullmatch(r"#[0-9A-Fa-f]{6}", str(colour)):
+        return palette.INK
+    return "white" if palette.contrast("#FFFFFF", colour) >= palette.contrast(palette.INK, colour) else palette.INK
+
+
+def _kind(values) -> str:
+    return "temporal" if _is_time(values) else "nominal" if _is_text(values) else "quantitative"
+
+
+class Layers:
+    """The layers of one figure, their shared x and y encodings, and the spec around them."""
+
+    def __init__(self, layout: dict, traces: list[dict]):
+        self.layout, self.traces, self.items = layout, traces, []
+        self.horizontal = any(t.get("type") == "bar" and t.get("orientation") == "h" for t in traces)
+        xs = [v for t in traces for v in _list(t.get("x")) if v is not None]
+        ys = [v for t in traces for v in _list(t.get("y")) if v is not None]
+        self.x_kind = _kind(xs) if xs else "quantitative"
+        self.y_kind = _kind(ys) if ys else "quantitative"
+        self.x_cats = list(dict.fromkeys(v for v in xs if self.x_kind == "nominal"))
+        self.y_cats = list(dict.fromkeys(v for v in ys if self.y_kind == "nominal"))
+
+    def supported(self) -> bool:
+        return not any(k.startswith(("xaxis2", "yaxis2")) for k in self.layout)
+
+    # --- the shared axes -------------------------------------------------------------------
+    def channel(self, axis: str) -> dict:
+        spec = self.layout.get(f"{axis}axis") or {}
+        kind = self.x_kind if axis == "x" else self.y_kind
+        title = plain((spec.get("title") or {}).get("text"))
+        enc: dict = {"field": axis, "type": kind, "title": title or None}
+        ax: dict = {"labelColor": palette.INK, "titleColor": palette.INK, "grid": kind != "nominal",
+                    "labelLimit": 420}
+        scale: dict = {}
+        fmt = spec.get("tickformat")
+        if spec.get("visible") is False:
+            ax.update(labels=False, ticks=False, domain=False, grid=False, title=None)
+        if kind == "temporal":
+            scale["type"] = "utc"
+            if fmt:
+                ax["format"] = fmt
+            if spec.get("range"):
+                scale["domain"] = _values(spec["range"])
+        elif kind == "nominal":
+            cats = self.x_cats if axis == "x" else self.y_cats
+            reverse = spec.get("autorange") == "reversed"
+            # plotly's first category is at the left, or at the bottom unless reversed
+            enc["sort"] = cats if axis == "x" or reverse else cats[::-1]
+            heatmap = any(t.get("type") == "heatmap" for t in self.traces)  # its gaps are the cells' edges
+            scale["paddingInner"] = 0 if heatmap else float(self.layout.get("bargap", 0.2))
+            ax["labelExpr"] = "replace(datum.label, /<br>/g, ' ')"
+        else:
+            if spec.get("type") == "log":
+                scale["type"] = "log"
+                if spec.get("range"):
+                    scale["domain"] = [10 ** float(v) for v in spec["range"]]
+            elif spec.get("range"):
+                scale["domain"] = [float(v) for v in spec["range"]]
+            # plotly's "nonnegative" autoranges (clamped at 0); only "tozero" takes in 0
+            scale["zero"] = spec.get("rangemode", "tozero" if axis == "y" else "normal") == "tozero"
+            if spec.get("autorange") == "reversed":
+                scale["reverse"] = True
+            if fmt:
+                ax["format"] = fmt
+            if spec.get("dtick") == 1:
+                ax["tickMinStep"] = 1
+        if spec.get("tickvals") is not None:
+            vals, words = _values(spec["tickvals"]), list(spec.get("ticktext") or [])
+            if kind == "nominal":
+                ax["values"] = vals
+            else:
+                ax["values"] = vals
+                if words:
+                    cases = " : ".join(f"datum.value == {v} ? {_js(w)}" for v, w in zip(vals, words))
+                    ax["labelExpr"] = f"{cases} : ''"
+        if kind == "nominal" and spec.get("tickvals") is not None and spec.get("ticktext"):
+            pairs = dict(zip(_list(spec["tickvals"]), spec["ticktext"]))
+            cases = " : ".join(f"datum.value == {_js(v)} ? {_js(w)}" for v, w in pairs.items())
+            ax["labelExpr"] = f"{cases} : ''"
+        if spec.get("tickangle") == 0:
+            ax["labelAngle"] = 0
+        enc["axis"] = ax
+        if scale:
+            enc["scale"] = scale
+        return enc
+
+    def xy(self, x: str = "x", y: str = "y") -> dict:
+        ex, ey = self.channel("x"), self.channel("y")
+        ex["field"], ey["field"] = x, y
+        return {"x": ex, "y": ey}
+
+    # --- traces ----------------------------------------------------------------------------
+    def add(self, trace: dict, tooltip) -> None:
+        kind = trace.get("type")
+        if kind == "scatter":
+            self._scatter(trace, tooltip)
+        elif kind == "bar":
+            self._bar(trace, tooltip)
+        elif kind == "heatmap":
+            self._heatmap(trace, tooltip)
+
+    def _rows(self, trace: dict) -> list[dict]:
+        x, y = _values(trace.get("x")), _values(trace.get("y"))
+        n = max(len(x), len(y))
+        rows = [{"x": x[i] if i < len(x) else None, "y": y[i] if i < len(y) else None} for i in range(n)]
+        for key, name in (("customdata", "_customdata"), ("text", "_text"), ("hovertext", "_hovertext")):
+            value = trace.get(key)
+            if value is None:
+                continue
+            if isinstance(value, str):
+                value = [value] * n
+            vals = [list(v) if hasattr(v, "__len__") and not isinstance(v, str) else v
+                    for v in (value.tolist() if hasattr(value, "tolist") else value)]
+            vals = [_values(v) if isinstance(v, list) else _values([v])[0] for v in vals]
+            for row, v in zip(rows, vals):
+                row[name] = v
+        return rows
+
+    def _layer(self, mark: dict, rows: list[dict], encoding: dict, tips: list[dict] | None = None,
+               trace: dict | None = None) -> dict:
+        """One layer. A trace's main layer (``trace`` given) is described by the trace's name
+        and keeps its customdata, text and hovertext: the values the plotly JSON carried, no
+        more (tests read them back as the browser gets them, tests/support.py)."""
+        enc = dict(encoding)
+        if tips:
+            enc["tooltip"] = tips
+        keep = [{(k[1:] if k.startswith("_") else k): v for k, v in r.items()
+                 if trace is not None or not k.startswith("_")} for r in rows]
+        # no ARIA per mark: the chart's text alternative is its summary and table (ui.chart_view)
+        layer = {"mark": mark | {"aria": False}, "data": {"values": keep}, "encoding": enc}
+        if trace is not None:
+            layer["description"] = str(trace.get("name") or trace.get("type"))
+        return layer
+
+    def _scatter(self, t: dict, tooltip) -> None:
+        rows = self._rows(t)
+        if not rows or all(r["x"] is None and r["y"] is None for r in rows):
+            return  # a legend entry only (x=[None])
+        line, marker = t.get("line") or {}, t.get("marker") or {}
+        mode = t.get("mode") or ("lines" if t.get("fill") else "markers")
+        clip = bool((self.layout.get("xaxis") or {}).get("range") or (self.layout.get("yaxis") or {}).get("range"))
+        step = {"interpolate": "step-after"} if line.get("shape") == "hv" else {}
+        if line.get("shape") not in (None, "linear", "hv"):
+            raise Unsupported(f"line shape {line.get('shape')!r}")
+        if t.get("fill"):
+            if t["fill"] != "toself" or len(rows) % 2:
+                raise Unsupported(f"fill {t['fill']!r}")
+            half = len(rows) // 2
+            top, bottom = rows[:half], rows[half:][::-1]
+            if [r["x"] for r in top] != [r["x"] for r in bottom]:
+                raise Unsupported("a filled shape that is not a band")
+            band = [{"x": a["x"], "y": a["y"], "y0": b["y"]} for a, b in zip(top, bottom)]
+            fill = t.get("fillcolor") or line.get("color") or palette.MID_BLUE
+            mark = {"type": "area", "fill": fill, "opacity": float(t.get("opacity", 1)), "clip": clip,
+                    "strokeWidth": 0, **step}
+            enc = self.xy()
+            enc["y2"] = {"field": "y0"}
+            self.items.append(self._layer(mark, band, enc, trace=t))
+            return
+        x_time = self.x_kind == "temporal"
+        tips = tooltip(t, rows, x_time)
+        if "lines" in mode:
+            colour = line.get("color") or marker.get("color") or palette.MID_BLUE
+            mark = {"type": "line", "stroke": colour, "strokeWidth": float(line.get("width", 2)), "clip": clip,
+                    **step}
+            stroke = dash(line.get("dash"), line.get("width", 2))
+            if stroke:
+                mark["strokeDash"] = stroke
+            if t.get("connectgaps") is False:
+                mark["invalid"] = "break-paths-show-domains"
+            self.items.append(self._layer(mark, rows, self.xy(), trace=t))
+            if tips and "markers" not in mode:  # hover targets on the line's points
+                hover = {"type": "point", "filled": True, "fill": "transparent", "size": 120, "clip": clip}
+                self.items.append(self._layer(hover, [r for r in rows if r["y"] is not None], self.xy(), tips))
+        if "markers" in mode:
+            self.items.append(self._points(t, rows, tips, clip, primary="lines" not in mode))
+        if "text" in mode:
+            self.items.append(self._text(t, rows, clip))
+        _ = plain
+
+    def _points(self, t: dict, rows: list[dict], tips, clip: bool, primary: bool = True) -> dict:
+        marker = t.get("marker") or {}
+        size = float(marker.get("size", 6))
+        mark: dict = {"type": "point", "filled": True, "size": size * size, "clip": clip, "opacity": 1}
+        enc = self.xy()
+        colour = marker.get("color", palette.MID_BLUE)
+        if isinstance(colour, str):
+            mark["fill"] = colour
+        else:
+            for r, c in zip(rows, _list(colour)):
+                r["colour"] = c
+            enc["fill"] = {"field": "colour", "type": "nominal", "scale": None, "legend": None}
+        symbol = marker.get("symbol", "circle")
+        if isinstance(symbol, str):
+            mark["shape"] = _symbol(symbol)
+            if symbol == "x":
+                mark["angle"] = 45
+        else:
+            for r, s in zip(rows, _list(symbol)):
+                r["shape"] = _symbol(s)
+            enc["shape"] = {"field": "shape", "type": "nominal", "scale": None, "legend": None}
+        edge = marker.get("line") or {}
+        if edge.get("width"):
+            mark.update(stroke=edge.get("color", "white"), strokeWidth=float(edge["width"]))
+        return self._layer(mark, [r for r in rows if r["y"] is not None], enc, tips, trace=t if primary else None)
+
+    def _text(self, t: dict, rows: list[dict], clip: bool) -> dict:
+        font = t.get("textfont") or {}
+        place = t.get("textposition") or "middle center"
+        mark = {"type": "text", "fill": font.get("color", palette.INK), "fontSize": float(font.get("size", 12)),
+                "clip": clip, "lineBreak": "<br>"}
+        if place.startswith("top"):
+            mark.update(baseline="bottom", dy=-8)
+        elif place.startswith("bottom"):
+            mark.update(baseline="top", dy=8)
+        for r in rows:
+            r["text"] = r.get("_text")
+        enc = self.xy()
+        enc["text"] = {"field": "text", "type": "nominal"}
+        return self._layer(mark, [r for r in rows if r["y"] is not None and r["text"]], enc)
+
+    def _bar(self, t: dict, tooltip) -> None:
+        horizontal = t.get("orientation") == "h"
+        rows = self._rows(t)
+        cat, val = ("y", "x") if horizontal else ("x", "y")
+        stacked = self.layout.get("barmode") == "stack"
+        base = self.__dict__.setdefault("_stack", {})
+        for r in rows:
+            v = r[val] or 0
+            start = base.get(r[cat], 0) if stacked else 0
+            if stacked:
+                r["v"] = r[val]  # the bar's own value (x, y are where its stacked ends are)
+            r[val + "0"], r[val] = start, start + v
+            if stacked:
+                base[r[cat]] = start + v
+        colour = (t.get("marker") or {}).get("color", palette.MID_BLUE)
+        mark: dict = {"type": "bar"}
+        enc = self.xy()
+        enc[val + "2"] = {"field": val + "0"}
+        if self.x_kind == "temporal" and not horizontal:
+            enc["x"]["timeUnit"] = "utcyearmonthdate"
+            mark["width"] = {"band": 1 - float(self.layout.get("bargap", 0.2))}
+        if isinstance(colour, str):
+            mark["fill"] = colour
+        else:
+            for r, c in zip(rows, _list(colour)):
+                r["colour"] = c
+            enc["fill"] = {"field": "colour", "type": "nominal", "scale": None, "legend": None}
+        tips = tooltip(t, rows, self.x_kind == "temporal")
+        error = t.get("error_x") if horizontal else None
+        if error:
+            plus, minus = _values(error.get("array")), _values(error.get("arrayminus", error.get("array")))
+            for r, p, m in zip(rows, plus, minus):
+                r["lo"], r["hi"] = r[val] - (m or 0), r[val] + (p or 0)
+        self.items.append(self._layer(mark, rows, enc, tips, trace=t))
+        if error:
+            ink, width = error.get("color", palette.INK), float(error.get("thickness", 1))
+            whisk = self.xy("lo", "y")
+            whisk["x2"] = {"field": "hi"}
+            self.items.append(self._layer({"type": "rule", "stroke": ink, "strokeWidth": width}, rows, whisk))
+            for end in ("lo", "hi"):
+                cap = self.xy(end, "y")
+                self.items.append(self._layer({"type": "tick", "stroke": ink, "thickness": width, "size": 8},
+                                              rows, cap))
+        if t.get("text") is not None:
+            self.items.append(self._bar_text(t, rows, horizontal, colour))
+
+    def _bar_text(self, t: dict, rows: list[dict], horizontal: bool, colour) -> dict:
+        inside = t.get("textposition") == "inside"
+        val = "x" if horizontal else "y"
+        for r in rows:
+            r["text"] = r.get("_text")
+            r["mid"] = (r[val] + r[val + "0"]) / 2
+        mark: dict = {"type": "text", "fontSize": 12}
+        if inside:
+            mark.update(fill=_ink(colour if isinstance(colour, str) else palette.MID_BLUE), align="center")
+        else:
+            mark.update(fill=palette.INK, align="left" if horizontal else "center",
+                        **({"dx": 4} if horizontal else {"dy": -6, "baseline": "bottom"}))
+        enc = self.xy("mid" if inside and horizontal else "x", "mid" if inside and not horizontal else "y")
+        if self.x_kind == "temporal" and not horizontal:
+            enc["x"]["timeUnit"] = "utcyearmonthdate"
+            enc["x"]["bandPosition"] = 0.5
+        enc["text"] = {"field": "text", "type": "nominal"}
+        shown = [r for r in rows if r["text"] not in (None, "")]
+        if inside:  # plotly hides an inside label that does not fit; so does a zero-length bar here
+            shown = [r for r in shown if r[val] != r[val + "0"]]
+        return self._layer(mark, shown, enc)
+
+    def _heatmap(self, t: dict, tooltip) -> None:
+        xs, ys, z = _list(t.get("x")), _list(t.get("y")), [_values(row) for row in _list(t.get("z"))]
+        custom = _list(t.get("customdata"))
+        rows = []
+        for i, yv in enumerate(ys):
+            for j, xv in enumerate(xs):
+                value = z[i][j] if i < len(z) and j < len(z[i]) else None
+                if value is None:
+                    continue  # a hidden cell is blank
+                row = {"x": xv, "y": yv, "z": value}
+                if custom:
+                    row["_customdata"] = custom[i][j]
+                rows.append(row)
+        self.x_cats, self.y_cats = list(xs), list(ys)
+        stops = t.get("colorscale") or [[0, "#FFFFFF"], [1, palette.DARK_BLUE]]
+        if not isinstance(stops, (list, tuple)):
+            raise Unsupported(f"colorscale {stops!r}")
+        bar = t.get("colorbar") or {}
+        legend = {"title": plain((bar.get("title") or {}).get("text")) or None, "gradientLength": 160,
+                  "titleLimit": 240, "orient": "right"}
+        if bar.get("tickformat"):
+            legend["format"] = bar["tickformat"]
+        zmin, zmax = float(t.get("zmin", 0)), float(t.get("zmax", 1))
+        colour = {"field": "z", "type": "quantitative", "legend": legend,
+                  "scale": {"domain": [zmin + (zmax - zmin) * float(s) for s, _ in stops],
+                            "range": [c for _, c in stops]}}
+        enc = self.xy()
+        enc["fill"] = colour
+        mark = {"type": "rect", "stroke": "white", "strokeWidth": float(t.get("xgap", 0))}
+        self.items.append(self._layer(mark, rows, enc, tooltip(t, rows, False), trace=t))
+
+    # --- shapes and annotations ---------------------------------------------------------------
+    def add_shapes(self, shapes) -> None:
+        for s in shapes:
+            if s.get("type") != "line":
+                raise Unsupported(f"shape {s.get('type')!r}")
+            line = s.get("line") or {}
+            mark: dict = {"type": "rule", "stroke": line.get("color", palette.INK),
+                          "strokeWidth": float(line.get("width", 1))}
+            pattern = dash(line.get("dash"), line.get("width", 1))
+            if pattern:
+                mark["strokeDash"] = pattern
+            xref, yref = s.get("xref", "x"), s.get("yref", "y")
+            if xref == "x" and yref == "y domain" and s.get("x0") == s.get("x1"):
+                row, enc = {"x": s["x0"]}, {"x": self.channel("x")}
+            elif yref == "y" and xref == "x domain" and s.get("y0") == s.get("y1"):
+                row, enc = {"y": s["y0"]}, {"y": self.channel("y")}
+            else:
+                raise Unsupported("a line shape that is not across the plot")
+            self.items.append(self._layer(mark, [row], enc))
+
+    def add_annotations(self, notes) -> None:
+        for a in notes:
+            font = a.get("font") or {}
+            mark: dict = {"type": "text", "fill": font.get("color", palette.INK),
+                          "fontSize": float(font.get("size", 12)),
+                          "align": {"left": "left", "right": "right"}.get(a.get("xanchor"), "center"),
+                          "baseline": {"top": "top", "bottom": "bottom"}.get(a.get("yanchor"), "middle"),
+                          "text": plain(a.get("text"))}
+            if a.get("textangle"):
+                mark["angle"] = float(a["textangle"]) % 360
+            enc = {}
+            for axis, size in (("x", "width"), ("y", "height")):
+                ref, at = a.get(f"{axis}ref", axis), a.get(axis, 0.5)
+                if ref == axis:
+                    enc[axis] = self.channel(axis) | {"datum": at}
+                    enc[axis].pop("field", None)
+                elif ref in ("paper", f"{axis} domain"):
+                    share = float(at) if axis == "x" else 1 - float(at)
+                    enc[axis] = {"value": {"expr": f"{size} * {share}"}}
+                else:
+                    raise Unsupported(f"annotation {axis}ref {ref!r}")
+            self.items.append({"mark": mark | {"aria": False}, "data": {"values": [{}]}, "encoding": enc})
+
+    def assemble(self) -> dict:
+        height = max(120, int(self.layout.get("height") or 400) - MARGIN)
+        font = (self.layout.get("font") or {}).get("family", "Arial, sans-serif")
+        return {"$schema": SCHEMA, "width": "container", "height": height, "layer": self.items,
+                "config": {"font": font, "view": {"stroke": None},
+                           "axis": {"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal"},
+                           "legend": {"labelFontSize": 12, "labelLimit": 400}},
+                "resolve": {"scale": {"fill": "independent", "stroke": "independent", "shape": "independent"}}}
+
+
+def _js(value) -> str:
+    """A JavaScript literal for a label expression (strings quoted, numbers as they are)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return repr(value)
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _list(v) -> list:
+    if v is None:
+        return []
+    if hasattr(v, "tolist"):
+        return v.tolist()
+    return list(v)
+
+
+def _symbol(name) -> str:
+    if name not in SYMBOLS:
+        raise Unsupported(f"marker symbol {name!r}")
+    return SYMBOLS[name]
+
+
+def style_of(t: dict) -> dict:
+    """A trace's legend entry: its name, colour, dash and shape (a line, a marker, a band)."""
+    line, marker = t.get("line") or {}, t.get("marker") or {}
+    mode = t.get("mode") or ""
+    if t.get("fill"):
+        c = t.get("fillcolor") or line.get("color")
+        edge = re.sub(r"rgba\((\d+),\s*(\d+),\s*(\d+),\s*[\d.]+\)", r"rgba(\1,\2,\3,0.5)", c)
+        return {"name": plain(t["name"]), "fill": c, "stroke": edge, "shape": "square", "dash": [1, 0]}
+    if t.get("type") == "bar":
+        c = marker.get("color") if isinstance(marker.get("color"), str) else palette.MID_BLUE
+        return {"name": plain(t["name"]), "fill": c, "stroke": c, "shape": "square", "dash": [1, 0]}
+    if "markers" in mode:
+        symbol = marker.get("symbol", "circle")
+        fill = marker.get("color") if isinstance(marker.get("color"), str) else palette.GREY
+        stroke = (marker.get("line") or {}).get("color") if fill == "rgba(0,0,0,0)" else fill
+        return {"name": plain(t["name"]), "fill": fill, "stroke": stroke or fill,
+                "shape": _symbol(symbol if isinstance(symbol, str) else "circle"), "dash": [1, 0]}
+    c = line.get("color", palette.MID_BLUE)
+    return {"name": plain(t["name"]), "fill": c, "stroke": c, "shape": LINE_SYMBOL,
+            "dash": dash(line.get("dash"), line.get("width", 2)) or [1, 0]}
+
+
+def legend_layer(entries: list[dict], layout: dict) -> dict:
+    """The legend: a layer with no marks whose colour and dash scales list every entry (one
+    field, one unit: Vega-Lite merges them into one legend, each entry with its colour and
+    dash)."""
+    legend = layout.get("legend") or {}
+    orient = "bottom" if float(legend.get("y", 1.02)) < 0 else "top"
+    names = [e["name"] for e in entries]
+    # plotly wraps a long legend; a Vega legend in one row would run off the chart: a grid
+    wide = sum(len(n) + 6 for n in names) > 80
+    spec = {"title": None, "orient": orient, "direction": "horizontal", "symbolStrokeWidth": 2.5,
+            "columns": 3 if wide else len(names), "labelColor": palette.INK, "symbolSize": 150}
+
+    def channel(key: str) -> dict:
+        return {"field": "series", "type": "nominal", "legend": spec,
+                "scale": {"domain": names, "range": [e[key] for e in entries]}}
+    return {"mark": {"type": "point", "filled": False, "strokeWidth": 2.5, "aria": False},
+            "data": {"values": [{"series": n} for n in names]},
+            "transform": [{"filter": "false"}],
+            # shape is left out: Vega-Lite drew it as a second legend beside the colour-and-dash one
+            # (seen at 1280 px); a marker's shape is on the chart, its words in the legend
+            "encoding": {"color": channel("stroke"), "strokeDash": channel("dash")}}
