@@ -50,7 +50,10 @@ cols[3].metric("Latest post", "—" if last is None else formats.day(last),
 # --- patient questions (details on the Patient questions and Response times pages) ---------
 # From the daily pre-aggregate and the SQL response-time histograms, never raw rows.
 n_questions = int(data.query(question_queries.question_headline, chosen)["n_questions"].iloc[0])
-figures = data.response_headline(chosen, national=national) if rows else {}
+# one query of the two clocks the headline reads (not the service clock's), their KM summaries
+# made once per filters for every session (issue #16)
+figures = data.table(question_queries.response_histograms, labels.response_headline_of, chosen,
+                     {"clocks": labels.headline_clocks()}, national=national) if rows else {}
 cols = st.columns(4)
 cols[0].metric("Patient questions", disclosure.count_text(n_questions, national), border=True,
                help=DEFINITIONS["questions"])

@@ -43,15 +43,13 @@ PAGE_QUERIES = {
         (queries.posts_by_region, {}),
         (queries.posts_by_trust, {}),
         (question_queries.question_headline, {}),
-        (question_queries.response_histogram, {"by": "all", "clock": "calendar"}),
-        (question_queries.response_histogram, {"by": "all", "clock": "service"}),
+        (question_queries.response_histograms, {"clocks": ("calendar", "service_days")}),
     ],
     "pages/1_Explore.py": [(queries.explore_posts, {"limit": 1_001}),
                            (queries.explore_count, {})],  # the export's row count (ui/exports.py)
     "pages/2_Patient_questions.py": [
         (question_queries.question_headline, {}),
-        (question_queries.response_histogram, {"by": "all", "clock": "calendar"}),
-        (question_queries.response_histogram, {"by": "all", "clock": "service"}),
+        (question_queries.response_histograms, {"clocks": ("calendar", "service_days")}),
         (question_queries.questions_over_time, {"grain": "month", "by": "all"}),
         (question_queries.question_topics, {}),
         (question_queries.question_units, {"by": "region"}),

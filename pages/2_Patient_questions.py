@@ -29,7 +29,10 @@ if n_questions == 0:
 # Counts cover every trust (as in public benchmarking); the questions behind them only the
 # trusts the signed-in person may read (none without login): outside it there are none to time.
 rows = auth.current_scope().rows
-figures = data.response_headline(chosen, national=national) if rows else {}
+# one query of the two clocks the headline reads (not the service clock's), their KM summaries
+# made once per filters for every session (issue #16)
+figures = data.table(question_queries.response_histograms, labels.response_headline_of, chosen,
+                     {"clocks": labels.headline_clocks()}, national=national) if rows else {}
 if rows and not figures:
     st.caption("The questions behind these counts are outside your access, so their answers are not shown.")
 cols = st.columns(5)

@@ -137,8 +137,10 @@ if page.rows_visible("the flagged posts"):
     if posts.empty:
         st.markdown("No flags in the chosen dates and filters.")
     else:
-        tables.show(posts, "flagged posts", chosen, hide_index=True,
-                    column_config={"Link": st.column_config.LinkColumn("Link", display_text="open")})
+        # 50 rows at a time to the browser (a flagged post with its evidence is ~1 KB: 500 of
+        # them were ~460 KB per filter change, issue #16); the download holds all of them.
+        tables.show_paged(posts, "flagged posts", chosen, key="flagged_posts", page_rows=50, hide_index=True,
+                          column_config={"Link": st.column_config.LinkColumn("Link", display_text="open")})
         st.caption("Newest day first, most severe first within a day"
                    + (f"; the {LIMIT} newest flags only" if len(posts) >= LIMIT else "") +
                    ". Evidence is the text that triggered the rule; names, NHS numbers, phone numbers "

@@ -98,9 +98,10 @@ st.markdown(f"The {faq.TOP_THEMES} busiest themes as questions, each with up to 
 if answers is not None:
     document = faq.for_page(summary, answers, chosen, synthetic=data.is_synthetic(), shown_themes=shown_themes,
                             regions=data.query(queries.region_options), trusts=data.query(queries.trust_options))
-    tables.download_document(faq.render(document, "md"), "draft FAQ", chosen, key="faq_md",
+    # The files are written when a button is clicked, not on every filter change (issue #16).
+    tables.download_document(lambda: faq.render(document, "md"), "draft FAQ", chosen, key="faq_md",
                              file_name="draft-faq.md", mime=faq.FORMATS["md"][0], label="FAQ (Markdown)")
-    tables.download_document(faq.render(document, "docx"), "draft FAQ", chosen, key="faq_docx",
+    tables.download_document(lambda: faq.render(document, "docx"), "draft FAQ", chosen, key="faq_docx",
                              file_name="draft-faq.docx", mime=faq.FORMATS["docx"][0], label="FAQ (Word)")
     tables.download(faq.table(document), "draft FAQ entries", chosen, key="faq_csv", file_stem="draft-faq",
                     labels=("FAQ (CSV)", "FAQ (Excel)"))  # short: "Download these draft FAQ …" was cut

@@ -154,7 +154,9 @@ def test_explore_exports_every_matching_post_not_only_the_newest_1000(demo_data,
     expected = read_published(demo_data, f"SELECT count(*) FROM posts WHERE {UK_DAY} BETWEEN '2023-01-01' AND '2025-06-30'")[0][0]
     assert expected > 1_000
     at = open_page("pages/1_Explore.py", ALL)
-    assert len(at.dataframe[0].value) == 1_000  # the page shows the newest 1,000 ...
+    assert len(at.dataframe[0].value) == tables.PAGE_ROWS  # the page shows the newest 1,000 a page at a time
+    newest = _csv(downloads[at.download_button(key="download_posts").proto.deferred_file_id]())
+    assert len(newest) == 1_000  # ... its download holds all of them ...
     assert any(f"{expected:,}" in m.value for m in at.markdown)  # ... and says how many match
     at = _prepare(at, "export_posts")
     progress = at.get("progress")
@@ -166,7 +168,8 @@ def test_explore_exports_every_matching_post_not_only_the_newest_1000(demo_data,
     assert list(zip(exported["Platform"].map({v: k for k, v in formats.PLATFORMS.items()}), exported["Post id"])) == ids
     # the newest 1,000 shown are the first 1,000 exported, cell for cell (text redacted the same way)
     shown = at.dataframe[0].value
-    assert exported[labels_text()].head(1_000).tolist() == [tables.defuse(t) for t in shown[labels_text()]]
+    assert exported[labels_text()].head(tables.PAGE_ROWS).tolist() == [tables.defuse(t) for t in shown[labels_text()]]
+    assert exported[labels_text()].head(1_000).tolist() == newest[labels_text()].tolist()
     at.download_button(key="export_posts_download").click().run()
     detail = access.audit_log().query("action == 'export'")["detail"].iloc[-1]
     assert detail.startswith(f"{expected:,} posts (every match) as CSV; ") and " to 2025-06-30; " in detail

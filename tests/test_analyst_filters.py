@@ -12,7 +12,7 @@ import pytest
 
 from tests.support import load_and_build, post
 from tests.test_app import open_page, signed_in
-from ui import filter_choices
+from ui import filter_choices, tables
 from ui.filter_choices import exact_trust, period_range
 from warehouse.queries import Filters, default_dates
 
@@ -126,7 +126,10 @@ def test_explore_narrows_posts_by_role_question_topic_flag_and_review(params, wh
                                          f"'2025-06-30' AND {where}")[0][0]
     assert expected > 0
     assert _matching(at) == expected
-    assert min(expected, 1_000) == len(at.dataframe[0].value)
+    newest = min(expected, 1_000)  # shown a page at a time (ui.tables.show_paged)
+    assert len(at.dataframe[0].value) == min(newest, tables.PAGE_ROWS)
+    if newest > tables.PAGE_ROWS:
+        assert at.number_input(key="explore_posts_page").label == f"Page (of {-(-newest // tables.PAGE_ROWS):,})"
     for name, value in params.items():  # kept in the URL as given
         assert _param(at, name) == (value if isinstance(value, list) else [value])
     if "role" in params:

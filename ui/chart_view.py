@@ -7,11 +7,28 @@ with Vega-Lite (:mod:`ui.vega`), or plotly where it cannot.
 """
 from __future__ import annotations
 
+import weakref
+
 import streamlit as st
 
 from ui import chart_text, safe, tables, vega
 
 TABLE_LABEL = "The chart's data as a table"
+# id(figure) -> what chart_text reads from it; an entry leaves with its figure (weakref.finalize).
+_READ: dict[int, tuple[str | None, str, bool]] = {}
+
+
+def _read(figure) -> tuple[str | None, str, bool]:
+    """(too_few reason, summary sentence, has data traces) of ``figure``, read once per figure
+    object: ui.data's figures are cached objects shared by every rerun and session and never
+    modified, so a filter change whose figure is already cached reads nothing again (reading
+    one costs 5-30 ms, nine a run on SPC trends: issue #16)."""
+    found = _READ.get(id(figure))
+    if found is None:
+        found = (chart_text.too_few(figure), chart_text.summary(figure), bool(chart_text.data_traces(figure)))
+        _READ[id(figure)] = found
+        weakref.finalize(figure, _READ.pop, id(figure), None)
+    return found
 
 
 def draw(figure, key: str) -> None:
@@ -29,14 +46,14 @@ def draw(figure, key: str) -> None:
 def show(figure, *, key: str, filters=None, what: str = "chart data") -> None:
     """Draw ``figure`` (widget ``key``), its summary sentence, and its table with a download;
     ``filters`` and ``what`` are for the download's audit entry."""
-    reason = chart_text.too_few(figure)
+    reason, sentence, has_data = _read(figure)
     if reason:  # a panel, not empty axes, a lone dot or one block (issue #15, section 3)
         st.info(f"Too few to chart: {reason}.", icon=":material/info:")
     else:
         draw(figure, key)
     # names in the sentence are data: shown as text, never Markdown (ui.safe)
-    st.markdown(safe.html_block(safe.html_text(chart_text.summary(figure))), unsafe_allow_html=True)
-    if not chart_text.data_traces(figure):
+    st.markdown(safe.html_block(safe.html_text(sentence)), unsafe_allow_html=True)
+    if not has_data:
         return
     # Lazy: the table and its download are made only while the expander is open (opening it
     # reruns the page, or the fragment the chart is in).

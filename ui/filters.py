@@ -23,7 +23,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from ui import data, filter_choices, formats, safe
+from ui import auth, data, filter_choices, formats, safe
 from ui.filter_choices import PERIODS, QUESTION
 from warehouse import queries
 from warehouse.queries import POST_LISTS, Filters
@@ -66,7 +66,24 @@ class Options:
 
 
 def load_options() -> Options | None:
-    """What the filters can offer; None when the warehouse has no posts."""
+    """What the filters can offer; None when the warehouse has no posts. Made once per
+    published warehouse and access scope for every session (issue #16: each page asks twice
+    a run, and each ask was four cached queries copied out of the cache); shared, so callers
+    only read it."""
+    version = data.warehouse_version()
+    if version is None:
+        return _load_options()  # says there is no warehouse (ui.data)
+    return _shared_options(version, auth.current_scope().key())
+
+
+@st.cache_resource(ttl=data.QUERY_TTL_SECONDS, max_entries=data.CONNECTIONS, show_spinner=False)
+def _shared_options(version: tuple, scope: str) -> Options | None:
+    """:func:`_load_options` for one snapshot (``version``) and scope (both only key the cache:
+    the queries read this session's, which are they)."""
+    return _load_options()
+
+
+def _load_options() -> Options | None:
     bounds = data.query(queries.date_bounds).iloc[0]
     if pd.isna(bounds["first_day"]):
         return None

@@ -11,7 +11,7 @@ from ui.disclosure import Rate, Share
 from ui.formats import SUPPRESSED, count, org_name, percent, platform, rate_text, role, topic
 from ui.redact import redact, safe_url
 from ui.safe import strip_paths
-from warehouse import compare, funnel, stats
+from warehouse import compare, funnel, question_queries, stats
 from warehouse.measures import CALENDAR, SERVICE, SERVICE_DAYS, TARGETS, UNATTRIBUTED
 
 def _each_distinct(series: pd.Series, function) -> pd.Series:
@@ -185,6 +185,25 @@ def response_headline(calendar: pd.DataFrame, service: pd.DataFrame, service_day
                "median_wait": _median(row, clock),
                **{f"within_{t.code}": _share(row, f"within_{t.code}") for t in TARGETS}}
     return {name: (value, None if ci is None else f"95% CI {ci}") for name, (value, ci) in figures.items()}
+
+
+def headline_clocks(clock: str = CALENDAR) -> tuple[str, ...]:
+    """The clocks whose curves :func:`response_headline` reads with ``clock``: its median's and
+    each target's (the calendar headline needs no service-clock curve)."""
+    return tuple(c for c in (CALENDAR, SERVICE, SERVICE_DAYS) if c == clock or c in {t.clock for t in TARGETS})
+
+
+def response_headline_of(histograms: pd.DataFrame, clock: str = CALENDAR,
+                         national: bool = False) -> dict[str, tuple[str, str | None]]:
+    """:func:`response_headline` from ``warehouse.question_queries.response_histograms`` of
+    :func:`headline_clocks` (one query): the Kaplan–Meier summaries of those clocks only
+    (``ui.disclosure.km_summaries``), none of a clock the headline does not read."""
+    summaries = []
+    for c in (CALENDAR, SERVICE, SERVICE_DAYS):
+        part = histograms[histograms["clock"] == c].drop(columns="clock").reset_index(drop=True)
+        summaries.append(disclosure.km_summaries(part, within_s=question_queries.WITHIN[c], national=national)
+                         if c in headline_clocks(clock) else pd.DataFrame(columns=["group_code"]))
+    return response_headline(*summaries, clock=clock, national=national)
 
 
 def funnel_outliers(units: pd.DataFrame, measure: str = "answered", unit: str = "trust",

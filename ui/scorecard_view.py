@@ -9,8 +9,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import data, spc_charts, tables, unit_choice
-from ui.scorecard import COMPARISON_COLOUR, nation_name, page_filters, protected, table
+from ui import data, scorecard, spc_charts, tables, unit_choice
+from ui.scorecard import COMPARISON_COLOUR, nation_name, page_filters
 from warehouse import spc_queries
 from warehouse.measures import MEASURES
 from warehouse.queries import Filters
@@ -26,20 +26,30 @@ def section(chosen: Filters) -> None:
                 "next `python -m warehouse build` once a whole month has data.")
         return
     unit_type, unit_code, _ = unit_choice.controls(units, chosen)
-    render(data.query(spc_queries.scorecard, None, unit_type=unit_type, unit_code=unit_code), unit_type, unit_code)
+    unit = {"unit_type": unit_type, "unit_code": unit_code}
+    card = data.query(spc_queries.scorecard, None, **unit)
+    if card.empty:
+        render(card, card, unit_type, unit_code)
+        return
+    # The card does not depend on the sidebar's dates or platforms: its shown cells (display
+    # boundary included, ~0.1-0.3 s of pandas) are made once per unit and warehouse, for every
+    # session, not on each filter change (issue #16).
+    render(data.table(spc_queries.scorecard, scorecard.protected, None, unit),
+           data.table(spc_queries.scorecard, scorecard.table, None, unit, unit_type=unit_type), unit_type, unit_code)
 
 
 WIDTHS = {"Measure": 3, "This unit": 2, "Region": 2, "England": 2, "Compared with England": 1.4, "SPC": 2.4}
 HEADINGS = {"trust": "This trust", "region": "This region"}  # a nation's column is its name
 
 
-def render(card: pd.DataFrame, unit_type: str, unit_code: str) -> None:
-    """Draw the scorecard of one unit (the rows of :func:`warehouse.spc_queries.scorecard`)."""
-    if card.empty:
+def render(shown: pd.DataFrame, text: pd.DataFrame, unit_type: str, unit_code: str) -> None:
+    """Draw the scorecard of one unit: ``shown`` is :func:`ui.scorecard.protected` of the rows
+    of :func:`warehouse.spc_queries.scorecard`, ``text`` :func:`ui.scorecard.table` of them."""
+    if shown.empty:
         st.info("No scorecard yet for this unit: it has no complete month of data.")
         return
-    nation = nation_name(card)
-    text = table(card, unit_type).rename(columns={nation: "England", f"Compared with {nation}": "Compared with England"})
+    nation = nation_name(shown)
+    text = text.rename(columns={nation: "England", f"Compared with {nation}": "Compared with England"})
     if unit_type == "nation":
         text = text.drop(columns=["England"])  # the unit is the nation
     columns = [c for c in WIDTHS if c in text.columns]
@@ -48,7 +58,7 @@ def render(card: pd.DataFrame, unit_type: str, unit_code: str) -> None:
         heading = HEADINGS.get(unit_type, nation) if name == "This unit" else name
         cell.caption(heading.replace("England", nation))
     links = page_filters(unit_type, unit_code)
-    for r, row in zip(protected(card).itertuples(), text.to_dict("records")):  # markers as shown
+    for r, row in zip(shown.itertuples(), text.to_dict("records")):  # markers as shown
         cells = dict(zip(columns, st.columns(widths, vertical_alignment="center")))
         cells["Measure"].page_link(MEASURES[r.measure].page, label=row["Measure"], query_params=links,
                                    help=MEASURES[r.measure].definition or None)

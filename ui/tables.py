@@ -57,6 +57,34 @@ def show(frame: pd.DataFrame, what: str | None = None, filters=None, *, download
     return shown
 
 
+# Rows a paged table sends at a time (issue #16): a page of 100 posts is ~40 KB over the
+# websocket where the newest 1,000 were ~390 KB on every filter change.
+PAGE_ROWS = 100
+
+
+def show_paged(frame: pd.DataFrame, what: str, filters, *, key: str, page_rows: int = PAGE_ROWS,
+               download_key: str | None = None, file_stem: str | None = None, **options):
+    """:func:`show` of one page of ``frame`` (``page_rows`` rows, chosen with a page control
+    keyed ``key + "_page"``) and under it the audited download of *every* row of ``frame``
+    (:func:`download`, as :func:`show` would make it), so that a rerun sends a page of the
+    table to the browser, not all of it. A table of one page is shown as :func:`show` shows it."""
+    pages = max(1, -(-len(frame) // page_rows))
+    if pages == 1:
+        return show(frame, what, filters, download_key=download_key, file_stem=file_stem, **options)
+    state = f"{key}_page"
+    if not 1 <= int(st.session_state.get(state, 1)) <= pages:  # fewer pages than before: back to the first
+        st.session_state[state] = 1
+    number = int(st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key=state,
+                                 help=f"{page_rows:,} rows a page; the download below holds every page."))
+    first = (number - 1) * page_rows
+    shown = show(frame.iloc[first:first + page_rows], **options)
+    st.caption(f"Rows {first + 1:,}–{min(first + page_rows, len(frame)):,} of {len(frame):,}.")
+    slug = _SLUG.sub("_", what.lower()).strip("_")
+    download(frame, what, filters, key=download_key or f"download_{slug}",
+             file_stem=file_stem or f"radsome-{slug.replace('_', '-')}", every_page=True)
+    return shown
+
+
 def date_columns(frame: pd.DataFrame, config: dict | None) -> dict:
     """``config`` with every date or datetime column of ``frame`` that it does not configure
     shown in the one UK format (:data:`ui.formats.GRID_MOMENT`: "3 Mar 2025, 14:05", as
@@ -92,17 +120,19 @@ def _audit(what: str, rows: int, kind: str, filters) -> None:
 
 
 def download(table: pd.DataFrame, what: str, filters, *, key: str, file_stem: str,
-             labels: tuple[str, str] | None = None) -> None:
+             labels: tuple[str, str] | None = None, every_page: bool = False) -> None:
     """The audited download of ``table`` (exactly its rows and columns): a CSV and an Excel
     button. ``what`` names the rows in the audit log ("posts", "open questions"); ``key`` is
     the CSV button's widget key (the Excel one's is ``key + "_xlsx"``); ``labels``: the two
-    buttons' words where "Download these <what> (CSV)" is too long to read in a narrow column.
+    buttons' words where "Download these <what> (CSV)" is too long to read in a narrow column;
+    ``every_page``: the table is shown a page at a time (:func:`show_paged`), the file has all.
     Demo data is read now (the file is made later, outside this run) and marked in both files."""
     csv_label, xlsx_label = labels or (f"Download these {what} (CSV)", f"Download these {what} (Excel)")
     rows = len(table)
     synthetic = data.is_synthetic()
     sheet = about(what, rows, filters, synthetic)
-    hint = ("Exactly the rows and columns shown above, text redacted as shown"
+    hint = (("Every page of the table above" if every_page else "Exactly the rows and columns shown above")
+            + ", text redacted as shown"
             + (" (demo data: a first column says it is synthetic)" if synthetic else "") +
             ". Cells that start like a spreadsheet formula (=, +, -, @) get a leading apostrophe. The Excel "
             "file's second sheet states the filters, the build time, the definitions and the suppression rule. "
@@ -176,11 +206,12 @@ def _write(what: str, filters, chunks, builder, rows: int, kind: str, synthetic:
     return out.getvalue()
 
 
-def download_document(content: bytes, what: str, filters, *, key: str, file_name: str, mime: str,
+def download_document(content, what: str, filters, *, key: str, file_name: str, mime: str,
                       label: str) -> None:
     """The audited download of a document made from tables (the draft FAQ in Markdown): one
     button labelled ``label``, each click recorded in the audit log as :func:`download` records
-    a table."""
+    a table. ``content``: the bytes, or a function making them when the button is clicked (a
+    Word file costs ~50-100 ms to write: not on every filter change, issue #16)."""
     st.download_button(label, data=content, file_name=file_name, mime=mime, key=key,
                        on_click=_audit, args=(what, 1, file_name.rsplit(".", 1)[-1].upper(), filters),
                        help="Every download is recorded in the audit log.")

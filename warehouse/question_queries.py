@@ -52,6 +52,7 @@ CALENDAR_WITHIN = thresholds(CALENDAR)  # the targets read off the calendar-cloc
 SERVICE_WITHIN = thresholds(SERVICE)  # ... off the service-clock curve (none: medians only)
 SERVICE_DAY_WITHIN = thresholds(SERVICE_DAYS)  # ... and off the service-days scale
 CLOCKS = (CALENDAR, SERVICE, SERVICE_DAYS)
+WITHIN = {CALENDAR: CALENDAR_WITHIN, SERVICE: SERVICE_WITHIN, SERVICE_DAYS: SERVICE_DAY_WITHIN}  # per clock
 QUESTION_SERIES = {"all": "'all'", "topic": "topic", "region": group_code_sql("region_code")}
 UNITS = ("region", "trust")
 GROUPS = ("all", "region", "trust")
@@ -237,6 +238,19 @@ def response_histogram(cursor, filters: Filters, by: str = "all", clock: str = "
     if (by, clock) not in HISTOGRAM_SQL:
         raise ValueError(f"by must be one of {', '.join(GROUPS)} and clock one of {', '.join(CLOCKS)}")
     return run(cursor, HISTOGRAM_SQL[(by, clock)], filters.params() | {"top": int(top)})
+
+
+def response_histograms(cursor, filters: Filters, by: str = "all", clocks: tuple = (CALENDAR, SERVICE_DAYS),
+                        top: int = 10_000) -> pd.DataFrame:
+    """:func:`response_histogram` of several clocks in one query (one scan of the filtered
+    questions per clock, one round trip): its columns and ``clock``. The default clocks are
+    those a calendar-clock headline reads (its median and the targets; issue #16)."""
+    unknown = [c for c in clocks if (by, c) not in HISTOGRAM_SQL]
+    if unknown or not clocks:
+        raise ValueError(f"by must be one of {', '.join(GROUPS)} and clocks some of {', '.join(CLOCKS)}")
+    sql = "\nUNION ALL\n".join(f"SELECT $clock_{i} AS clock, * FROM ({HISTOGRAM_SQL[(by, c)]})"
+                                for i, c in enumerate(clocks))
+    return run(cursor, sql, filters.params() | {"top": int(top)} | {f"clock_{i}": c for i, c in enumerate(clocks)})
 
 
 # --- when questions are asked ----------------------------------------------------------------
