@@ -62,9 +62,10 @@ def _stamp(at: datetime) -> str:
     return at.astimezone(timezone.utc).isoformat()
 
 
-def _increment(folder: Path, existing: dict, *, later: bool) -> Path:
+def _increment(folder: Path, existing: dict, *, later: bool, new_author: bool | None = None) -> Path:
     """A new thread (a post and a reply), a reply into an existing thread and a new post by an
-    existing author; dated inside the data (``later``: after its end, by a new author too)."""
+    existing author; dated inside the data (``later``: after its end, so the data's end moves;
+    ``new_author``, by default with ``later``: and a question by a new author)."""
     at = existing["end"] + timedelta(hours=1) if later else existing["at"] + timedelta(minutes=3)
     who = existing["author"]
     records = [
@@ -77,7 +78,7 @@ def _increment(folder: Path, existing: dict, *, later: bool) -> Path:
          "thread_id": existing["root"], "created_at": _stamp(at + timedelta(minutes=2)),
          "text": "Same experience here, all very calm."},
     ]
-    if later:
+    if later if new_author is None else new_author:
         records.append({"platform": "x", "post_id": "delta-new-4", "author_id": "delta-brand-new",
                         "created_at": _stamp(at + timedelta(minutes=5)),
                         "text": "How long do mammogram results take to come back?"})
@@ -105,10 +106,11 @@ def _copy(source: Path, target: Path) -> Path:
     return target
 
 
-def test_base_plus_delta_reads_as_a_full_build(base, tmp_path, monkeypatch):
+@pytest.mark.parametrize("later", [False, True], ids=["inside-the-data", "after-its-end"])
+def test_base_plus_delta_reads_as_a_full_build(base, tmp_path, monkeypatch, later):
     refreshed = _copy(base, tmp_path / "refreshed")
     _env(refreshed, monkeypatch)
-    jobs.import_file(_increment(refreshed, _existing(refreshed), later=False))
+    jobs.import_file(_increment(refreshed, _existing(refreshed), later=later, new_author=False))
     rebuilt = _copy(refreshed, tmp_path / "rebuilt")
 
     result = delta.refresh(max_share=1.0)
@@ -125,6 +127,10 @@ def test_base_plus_delta_reads_as_a_full_build(base, tmp_path, monkeypatch):
         assert mine[name] == theirs[name], name
     # the delta is really read: the new posts are there, once
     assert sum(row[1].startswith("delta-new-") for row in mine["posts"]) == 3
+    if later:  # the base's unanswered questions are censored at the new end
+        con = duckdb.connect(str(refreshed / config.DELTA_FILE), read_only=True)
+        assert con.execute("SELECT count(*) FROM delta.keys__patient_questions").fetchall()[0][0] > result.scope_posts
+        con.close()
     # and the base alone (no delta) does not read so
     (refreshed / config.DELTA_FILE).unlink()
     assert _tables(refreshed)["posts"] != theirs["posts"]
@@ -221,3 +227,13 @@ def test_a_killed_refresh_leaves_readers_on_a_whole_snapshot(base, tmp_path, mon
         assert after == before and not (folder / config.DELTA_FILE).exists()
     else:
         assert after != before and sum(r[1].startswith("delta-new-") for r in after["posts"]) == 3
+
+
+def test_the_dashboard_notices_a_new_delta(refreshed, tmp_path):
+    """ui/data.py keys every cache by the snapshot: a refresh's delta is a new one."""
+    from ui import data
+
+    with_delta = data.warehouse_version()
+    assert with_delta[3] != ""
+    (refreshed / config.DELTA_FILE).rename(tmp_path / "aside.duckdb")
+    assert data.warehouse_version()[:3] == with_delta[:3] and data.warehouse_version()[3] == ""

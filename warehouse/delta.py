@@ -117,6 +117,7 @@ class _Delta:
         self.params = {"pseudonym_key": self.key}
         self.base, self.target = config.warehouse_path(), config.delta_path()
         self.steps: dict[str, float] = {}
+        self.whole: set[str] = set()  # post marts the delta holds whole
         self._clock = time.perf_counter()
 
     def _q(self, sql: str, params: dict | None = None):
@@ -305,7 +306,8 @@ class _Delta:
     def _reopen(self) -> None:
         """When the data's end moved, the base's unanswered questions outside the scope are
         censored later: their patient_questions rows are made again by the same models
-        (int_episode_service_times, patient_questions) from the base's rows and the new end."""
+        (int_episode_service_times, patient_questions) from the base's rows and the new end;
+        the answered ones change only their ``censored_at``."""
         con = self.con
         for table in POST_MARTS:
             con.execute(f"CREATE TABLE delta.keys__{table} AS SELECT * FROM {WORK}.keys")
@@ -320,16 +322,23 @@ class _Delta:
             SELECT platform, post_id, thread_id, author_key, trust_code, region_code, topic, asked_at, answered_at,
                    answered_by_post_id, answered_by_role, answer_stamped_early, acknowledged_at,
                    acknowledgement_reason, acknowledged_by_post_id, n_questions, n_followups,
-                   first_unknown_reply_at, $end::TIMESTAMPTZ AS data_end_at
+                   first_unknown_reply_at, (SELECT data_end_at FROM "{self.db}".staging.stg_data_end) AS data_end_at
             FROM {BASE}.main.patient_questions ANTI JOIN {WORK}.keys USING (platform, post_id)
-            WHERE NOT is_answered""", {"end": end})
+            WHERE NOT is_answered""")
         con.execute(f'CREATE VIEW {catalog}.intermediate.int_answer_practice AS'
                     f' SELECT * FROM "{self.db}".intermediate.int_answer_practice WHERE false')
         by_name = {m.name: m for m in self.models}
         self._in_catalog(catalog, by_name["int_episode_service_times"], f"{catalog}.intermediate.int_episode_service_times")
         self._in_catalog(catalog, by_name["patient_questions"], f"{WORK}.reopened")
         con.execute(f"INSERT INTO main.patient_questions BY NAME SELECT * FROM {WORK}.reopened")
-        con.execute(f"INSERT INTO delta.keys__patient_questions SELECT platform, post_id FROM {WORK}.reopened")
+        # an answered question's row depends on the end only by censored_at: every row moved,
+        # so the delta holds the table whole
+        con.execute(f"""INSERT INTO main.patient_questions BY NAME
+            SELECT * REPLACE ((SELECT data_end_at FROM staging.stg_data_end) AS censored_at)
+            FROM {BASE}.main.patient_questions ANTI JOIN {WORK}.keys USING (platform, post_id) WHERE is_answered""")
+        con.execute(f"INSERT INTO delta.keys__patient_questions SELECT platform, post_id FROM {BASE}.main.patient_questions"
+                    f" ANTI JOIN {WORK}.keys USING (platform, post_id)")
+        self.whole.add("patient_questions")
         # a day mart counts within_target: the days where it moved are recomputed
         con.execute(f"""INSERT INTO {WORK}.reopened_days SELECT DISTINCT {UK_DAY.format(col='r.asked_at')}
             FROM {WORK}.reopened r JOIN {BASE}.main.patient_questions b USING (platform, post_id)
@@ -413,7 +422,7 @@ class _Delta:
 
     def _describe(self, scope: int, changed: int) -> None:
         con = self.con
-        modes = [(t, "posts") for t in POST_MARTS] + [(t, "days") for t in DAY_MARTS]
+        modes = [(t, "whole" if t in self.whole else "posts") for t in POST_MARTS] + [(t, "days") for t in DAY_MARTS]
         modes += [(m.name, "whole") for m in self.models if m.layer == "marts"
                   and m.name not in POST_MARTS and m.name not in DAY_MARTS]
         modes += [(m.name, "whole") for m in templates.PYTHON_MARTS] + [("build_info", "whole")]
