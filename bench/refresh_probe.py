@@ -83,6 +83,10 @@ def main() -> int:
     parser.add_argument("--replies", type=int, default=20)
     parser.add_argument("--closed", action="store_true")
     parser.add_argument("--max-share", type=float, default=0.10)
+    parser.add_argument("--rounds", type=int, default=3, help="reader timings: best of this many")
+    parser.add_argument("--decide-only", action="store_true",
+                        help="when a delta cannot be exact, report why and how long deciding took, without"
+                             " the full build the refresh would run")
     args = parser.parse_args()
     from ingest import jobs
     from warehouse import delta
@@ -91,12 +95,23 @@ def main() -> int:
     started = time.perf_counter()
     counts = jobs.import_file(path)
     print(f"import: {counts.new:,} posts in {time.perf_counter() - started:.2f} s")
-    result = delta.refresh(max_share=args.max_share)
+    if args.decide_only:
+        from store import db
+
+        started = time.perf_counter()
+        try:
+            with db.writer_lock():
+                result = delta._Delta(lambda f, m: None, args.max_share).run(started)
+        except delta.FullBuildNeeded as exc:
+            print(f"refresh would build in full ({exc}); decided in {time.perf_counter() - started:.2f} s")
+            return 0
+    else:
+        result = delta.refresh(max_share=args.max_share)
     print(f"refresh: {result.kind} in {result.seconds:.2f} s; {result.summary()}")
     print("steps:", json.dumps({k: round(v, 2) for k, v in result.step_seconds.items()}))
     if result.kind == "delta":
         print(f"delta file: {config.delta_path().stat().st_size / 1e6:.1f} MB")
-        timings = readers()
+        timings = readers(args.rounds)
         for page, by in timings.items():
             print(f"{page}: with delta {by['with delta']:.3f} s, base only {by['base only']:.3f} s"
                   f" ({by['with delta'] / by['base only'] - 1:+.0%})")
