@@ -20,6 +20,8 @@
       const plot = chart.querySelector('.js-plotly-plot');
       if (!plot || !plot._fullLayout || !plot.querySelector('.main-svg')) return false;
     }
+    for (const chart of document.querySelectorAll('[data-testid="stVegaLiteChart"]'))
+      if (!chart.querySelector('canvas.marks, svg.marks')) return false;
     return true;
   };
   const check = () => {

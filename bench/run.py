@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import platform
 import statistics
 import subprocess
@@ -72,7 +73,8 @@ def write_jsonl(table, path: Path) -> None:
 
 def generate(n_posts: int, workdir: Path) -> float:
     """Write the demo as files in ``workdir``: posts.jsonl (N posts), increment.jsonl (10,000
-    posts never seen before: the last 10,000 re-keyed) and accounts.csv. Returns the seconds
+    posts never seen before: the last 10,000 re-keyed) and demo_parts.pkl (the fictional
+    trusts, account registry, local policies and planted truth). Returns the seconds
     the generator took. Run in a child process (``--generate-only``), so the memory the
     generator holds is not the importer's or the build's."""
     # Imported here, not at the top: the page-timing child process (bench_pages_in_child)
@@ -83,7 +85,8 @@ def generate(n_posts: int, workdir: Path) -> float:
 
     data, gen_s = _timed(lambda: demo.generate(n_posts=n_posts, seed=7, end=END))
     write_jsonl(data.posts, workdir / "posts.jsonl")
-    data.accounts.to_csv(workdir / "accounts.csv", index=False)
+    parts = {"trusts": data.trusts, "accounts": data.accounts, "policies": data.policies, "planted": data.planted}
+    (workdir / "demo_parts.pkl").write_bytes(pickle.dumps(parts))  # our own file, read back by bench_ingest
     tail = data.posts.slice(max(0, data.posts.num_rows - INCREMENT))
     tail = tail.set_column(
         tail.column_names.index("post_id"), "post_id", pc.binary_join_element_wise(tail["post_id"], "-inc", "")
@@ -93,22 +96,32 @@ def generate(n_posts: int, workdir: Path) -> float:
 
 
 def bench_ingest(n_posts: int, workdir: Path) -> dict:
-    """Import N posts in bulk, build, then import 10,000 new posts and build again."""
+    """Import N posts in bulk, build, then import 10,000 new posts and build again.
+
+    The posts are landed from their JSONL files by the file reader and the landing of
+    ``python -m ingest file``, as a demo run (:func:`ingest.jobs.land_demo`): only the demo
+    generator's runs may land demo posts, and the pages are timed in the open demo."""
     # Imported here, not at the top: see generate().
-    from ingest import jobs
+    from types import SimpleNamespace
+
+    from ingest import files, jobs
     from warehouse import delta
     from warehouse.build import build
+
+    def import_demo_file(path: Path):
+        origin = str(path.resolve())
+        return jobs.land_demo(parts, 7, f"demo:bench:{path.name}", lambda con: files.read_file(con, path, origin))
 
     out = workdir / "generated.json"
     subprocess.run([sys.executable, str(Path(__file__).resolve()), "--generate-only", "--posts", str(n_posts),
                     "--workdir", str(workdir), "--json", str(out)], check=True, cwd=ROOT)
     gen_s = json.loads(out.read_text())["demo_generation_s"]
-    bulk, inc, registry = workdir / "posts.jsonl", workdir / "increment.jsonl", workdir / "accounts.csv"
+    bulk, inc = workdir / "posts.jsonl", workdir / "increment.jsonl"
+    parts = SimpleNamespace(**pickle.loads((workdir / "demo_parts.pkl").read_bytes()))
 
-    counts, import_s = _timed(lambda: jobs.import_file(bulk, source="demo"))
-    jobs.load_accounts(registry)
+    counts, import_s = _timed(lambda: import_demo_file(bulk))
     result, build_s = _timed(build)
-    inc_counts, inc_s = _timed(lambda: jobs.import_file(inc, source="demo"))
+    inc_counts, inc_s = _timed(lambda: import_demo_file(inc))
     # python -m warehouse refresh first: a delta beside the base, or (when a delta cannot be
     # exact) a full build, which is then the incremental build too
     refreshed, refresh_s = _timed(delta.refresh)
@@ -256,6 +269,8 @@ def main(argv=None) -> int:
                         help="only the import and the build: no page timings, no pandas baseline")
     parser.add_argument("--workdir", type=Path, metavar="DIR",
                         help="keep the data here (default: a temporary folder, removed afterwards)")
+    parser.add_argument("--skip-baseline", action="store_true",
+                        help="no pandas baseline (it holds the whole warehouse in pandas: minutes at 10 M posts)")
     parser.add_argument("--reuse", action="store_true",
                         help="with --workdir: time the pages and the baseline on the data already there")
     parser.add_argument("--browser", action="store_true",
@@ -292,6 +307,8 @@ def main(argv=None) -> int:
         previous = workdir / "ingest.json"
         if args.reuse and previous.exists():
             ingest = json.loads(previous.read_text())
+        elif args.reuse and (workdir / "data" / "warehouse.duckdb").is_file():
+            ingest = {}  # a demo built by python -m ingest demo: the import and build not timed here
         else:
             ingest = bench_ingest(args.posts, workdir)
             previous.write_text(json.dumps(ingest, indent=2))
@@ -299,7 +316,7 @@ def main(argv=None) -> int:
         if not args.skip_pages:
             pages = bench_pages_in_child(args.repeat)
             bench_sql(args.repeat, pages)
-            baseline = pandas_baseline.compare(args.repeat)
+            baseline = {} if args.skip_baseline else pandas_baseline.compare(args.repeat)
         in_browser = browser.measure(workdir / "data", args.repeat, log_dir=workdir) if args.browser else {}
 
     report = {
@@ -329,6 +346,15 @@ def print_report(report: dict) -> None:
     print(f"RadSoMe benchmark: {report['posts']:,} posts, {report['cores']} cores, "
           f"duckdb {report['duckdb']}, streamlit {report['streamlit']}")
     print()
+    if not ingest:
+        print("(the import and the builds were not timed in this run: --reuse on data built elsewhere)")
+    else:
+        print_ingest(report)
+    print_pages(report)
+
+
+def print_ingest(report: dict) -> None:
+    ingest = report["ingest"]
     print("| step | posts | seconds | posts/s |")
     print("|---|---:|---:|---:|")
     print(f"| demo generation | {report['posts']:,} | {ingest['demo_generation_s']:.2f} | |")
@@ -352,6 +378,9 @@ def print_report(report: dict) -> None:
         print(f"| `python -m warehouse refresh` ({INCREMENT:,} new posts onto {report['posts']:,}; {what}) | "
               f"{ingest.get('incremental_build_posts', 0):,} | {ingest['refresh_s']:.2f} | |")
     print(f"\nwarehouse {ingest.get('warehouse_mb', 0):,.0f} MB, raw store {ingest.get('raw_store_mb', 0):,.0f} MB")
+
+
+def print_pages(report: dict) -> None:
     if not report["pages"]:
         return
     print()

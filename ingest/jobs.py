@@ -189,19 +189,30 @@ def run_demo(n_posts: int, seed: int, end: datetime | None = None, progress=None
     (store.demo_effects) is what the policies were made to do; the run's origin records it."""
     data = demo.generate(n_posts=n_posts, seed=seed, end=end, progress=progress, policy_effect=policy_effect)
     origin = f"demo:posts={n_posts}:seed={seed}:policy_effect={policy_effect}"
+    return land_demo(data, seed, origin, lambda con: land_table(con, data.posts, origin))
+
+
+def land_demo(data, seed: int, origin: str, read_posts) -> RunCounts:
+    """Land a generated demo (``data``: an :class:`ingest.demo.DemoData`, or anything with its
+    ``trusts``, ``accounts``, ``policies`` and ``planted``) as one demo run: the fictional
+    trusts, the posts that ``read_posts(con)`` prepares as ``incoming``, the account registry
+    and the local-policy register. Only the demo generator's runs may land demo posts
+    (:func:`ingest.landing.land`); :func:`run_demo` passes the generated table, the benchmark
+    (bench/run.py) the same posts written to JSONL, so that it times the file reader too."""
     register = config.data_dir() / DEMO_POLICIES_FILE
     register.parent.mkdir(parents=True, exist_ok=True)
     register.write_text("# The demo trusts' local policies (synthetic; written by python -m ingest demo).\n"
                         + yaml.safe_dump(data.policies, sort_keys=False, allow_unicode=True))
     # What was planted, for the demo's simulated review history (python -m warehouse demo-reviews).
-    data.planted.to_csv(config.data_dir() / config.DEMO_PLANTED_FILE, index=False)
+    if data.planted is not None:
+        data.planted.to_csv(config.data_dir() / config.DEMO_PLANTED_FILE, index=False)
     policy_origin = f"{register} (demo seed {seed}, history from {data.policies[0]['effective_from']})"
     accounts_origin = f"demo:seed={seed}"
 
     def work(con, run_id):
         with transaction(con):
             reference.add_fictional_trusts(con, data.trusts, "demo", run_id)
-        land_table(con, data.posts, origin)
+        read_posts(con)
         counts = land(con, run_id, default_source="demo", default_trust=None, demo_run=True)
         current = con.execute(
             "SELECT origin FROM account_registry_versions ORDER BY registry_version DESC LIMIT 1"

@@ -4,9 +4,14 @@ queries each page runs. Timings themselves are reported by the benchmark, never 
 from __future__ import annotations
 
 import inspect
+import json
+import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from bench import pandas_baseline, scenarios
@@ -114,3 +119,24 @@ def test_the_browser_benchmark_times_pages_in_chromium(demo_data, tmp_path):
     assert overview["charts"] >= 1 and overview["elements"] > overview["charts"]  # "too few to chart" on a tiny demo
     assert result["pages"]["floor + 1 plotly chart"]["opens"][0]["charts"] == 1
     assert result["server_peak_rss_mb"] > 50
+
+
+def test_the_benchmark_s_import_and_builds_run_on_demo_data(tmp_path):
+    """``bench/run.py --skip-pages``: the demo is landed from its JSONL files as a demo run (an
+    imported file may not claim ``source: demo``), built, grown by 10,000 posts and built
+    again; every post stays demo data, so the pages can be timed in the open demo."""
+    root = Path(__file__).resolve().parent.parent
+    out = tmp_path / "bench.json"
+    subprocess.run([sys.executable, "bench/run.py", "--posts", "3000", "--skip-pages", "--workdir",
+                    str(tmp_path / "work"), "--json", str(out)], check=True, cwd=root, capture_output=True,
+                   env={**os.environ, "RADSOME_PSEUDONYM_KEY": "test-key"})
+    ingest = json.loads(out.read_text())["ingest"]
+    # The increment is the newest posts re-keyed: all 3,000 here (10,000 of a larger demo).
+    assert ingest["import_bulk_posts"] > 2500 and ingest["import_incremental_posts"] == 3000
+    assert ingest["incremental_build_posts"] == ingest["build_posts"] + 3000
+    con = duckdb.connect(str(tmp_path / "work" / "data" / "warehouse.duckdb"), read_only=True)
+    try:
+        demo, total = con.execute("SELECT count(*) FILTER (WHERE is_demo), count(*) FROM posts").fetchall()[0]
+    finally:
+        con.close()
+    assert demo == total == ingest["incremental_build_posts"]
