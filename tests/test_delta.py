@@ -237,3 +237,16 @@ def test_the_dashboard_notices_a_new_delta(refreshed, tmp_path):
     assert with_delta[3] != ""
     (refreshed / config.DELTA_FILE).rename(tmp_path / "aside.duckdb")
     assert data.warehouse_version()[:3] == with_delta[:3] and data.warehouse_version()[3] == ""
+
+
+def test_changed_reference_data_builds_in_full(base, tmp_path, monkeypatch):
+    """A new account registry is a change (roles are registry-first): the refresh builds in full.
+    (A register reloaded unchanged is no change: tests/test_bench.py, whose demo relands it.)"""
+    folder = _copy(base, tmp_path / "data")
+    _env(folder, monkeypatch)
+    jobs.import_file(_increment(folder, _existing(folder), later=False))
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("platform,author_id,role,trust_code,title\nx,delta-new-account,organisation,RR8,New\n")
+    jobs.load_accounts(accounts)
+    result = delta.refresh(max_share=1.0)
+    assert result.kind == "full" and "reference data changed" in result.reason

@@ -24,11 +24,16 @@ import duckdb
 
 SCHEMA = "snapshot"
 PACKAGE = Path(__file__).parent
-# raw tables that are reference data (fingerprinted); posts, runs and what the whole marts copy
-# (ingest_runs, quarantine, cursors, connector fetches, coverage gaps) are not
-RAW_REFERENCE = ("account_registry", "ref_regions", "ref_trusts", "theme_register", "trust_policies")
-STAGING_REFERENCE = ("stg_rules", "stg_rule_clauses", "stg_clauses", "stg_calendars", "stg_trust_calendars",
-                     "stg_review_decisions")
+# Reference data as the models read it (fingerprinted by content, not by load: a register
+# reloaded unchanged is the same); posts, runs and what the whole marts copy (ingest_runs,
+# quarantine, cursors, connector fetches, coverage gaps) are not reference data.
+RAW_REFERENCE = {
+    "trust_policies_current": "* EXCLUDE (load_version, origin, origin_line, loaded_at, run_id)",
+    "theme_register_current": "* EXCLUDE (load_version, origin_line)",
+    "theme_register_loads": "max(load_version)",  # published as question_themes.register_version
+}
+STAGING_REFERENCE = ("stg_accounts", "stg_trusts", "stg_regions", "stg_rules", "stg_rule_clauses", "stg_clauses",
+                     "stg_calendars", "stg_trust_calendars", "stg_review_decisions")
 
 
 def _table_digest(con, relation: str) -> str:
@@ -38,15 +43,16 @@ def _table_digest(con, relation: str) -> str:
 
 
 def fingerprint(con, pseudonym_key: str) -> str:
-    """The fingerprint of what a build on ``con`` (raw attached as ``raw``, the staging tables
-    of templates.PYTHON_TABLES made) depends on besides the posts."""
+    """The fingerprint of what a build on ``con`` (raw attached as ``raw``, its staging tables
+    made) depends on besides the posts."""
     digest = hashlib.sha256()
     for path in sorted(PACKAGE.rglob("*")):
         if path.suffix in (".py", ".sql", ".yaml", ".json", ".csv") and "__pycache__" not in path.parts:
             digest.update(f"{path.relative_to(PACKAGE)}\x00".encode() + path.read_bytes() + b"\x00")
     digest.update(f"duckdb {duckdb.__version__}\x00".encode())
-    for name in RAW_REFERENCE:
-        digest.update(f"raw.{name}\x00{_table_digest(con, f'raw.main.{name}')}\x00".encode())
+    for name, columns in RAW_REFERENCE.items():
+        relation = f"(SELECT {columns} FROM raw.main.{name})"
+        digest.update(f"raw.{name}\x00{_table_digest(con, relation)}\x00".encode())
     for name in STAGING_REFERENCE:
         digest.update(f"staging.{name}\x00{_table_digest(con, f'staging.{name}')}\x00".encode())
     digest.update(hashlib.sha256(f"radsome-pseudonym\x00{pseudonym_key}".encode()).digest())
