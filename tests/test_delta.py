@@ -240,8 +240,7 @@ def test_the_dashboard_notices_a_new_delta(refreshed, tmp_path):
 
 
 def test_changed_reference_data_builds_in_full(base, tmp_path, monkeypatch):
-    """A new account registry is a change (roles are registry-first): the refresh builds in full.
-    (A register reloaded unchanged is no change: tests/test_bench.py, whose demo relands it.)"""
+    """A new account registry is a change (roles are registry-first): the refresh builds in full."""
     folder = _copy(base, tmp_path / "data")
     _env(folder, monkeypatch)
     jobs.import_file(_increment(folder, _existing(folder), later=False))
