@@ -9,7 +9,8 @@ per page in turn (Overview, Explore, ...). In each round every tab loads its pag
 filter scenario from ``bench/scenarios.py`` (on days no earlier round used, so each round's
 queries miss the server's caches) without waiting for the others; then the round waits until
 every tab has settled. Reported: the server process's peak resident memory (VmHWM, the whole
-run from a fresh process, after one untimed open) and its resident memory after each round, with the time each tab
+run from a fresh process, after one untimed open), its resident memory before the rounds (one
+session served) and after each round, with the time each tab
 took to settle while the others loaded (p50/p95/max over all opens). DuckDB's memory is part
 of the process's (the dashboard's connections live in it).
 """
@@ -42,6 +43,7 @@ def run_rounds(context, base: str, pid: int, users: int, rounds: int) -> dict:
     pages = list(browser.HEADINGS)
     tabs = [browser.Tab(context, browser.HEADINGS[pages[u % len(pages)]]) for u in range(users)]
     waits, after = [], []
+    before = rss_mb(pid)  # the process with one session served: imports, presidio, connection
     try:
         for r in range(rounds):
             for u, tab in enumerate(tabs):  # all start loading before any is waited for
@@ -58,7 +60,8 @@ def run_rounds(context, base: str, pid: int, users: int, rounds: int) -> dict:
     ordered = sorted(waits)
     return {"users": users, "rounds": rounds, "opens": len(waits), "open_p50_s": statistics.median(waits),
             "open_p95_s": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
-            "open_max_s": ordered[-1], "rss_after_round_mb": after, "peak_rss_mb": rss_mb(pid, "VmHWM:"),
+            "open_max_s": ordered[-1], "rss_before_rounds_mb": before, "rss_after_round_mb": after,
+            "peak_rss_mb": rss_mb(pid, "VmHWM:"),
             "load_avg_1m": os.getloadavg()[0]}
 
 
@@ -95,7 +98,8 @@ def main(argv=None) -> int:
     result = measure(args.data.resolve(), args.users, args.rounds)
     print(f"{result['users']} concurrent sessions, {result['rounds']} rounds ({result['opens']} opens): "
           f"settled p50 {result['open_p50_s']:.2f} s, p95 {result['open_p95_s']:.2f} s, max {result['open_max_s']:.2f} s;"
-          f" dashboard memory after each round {', '.join(f'{m:,.0f}' for m in result['rss_after_round_mb'])} MB,"
+          f" dashboard memory before the rounds {result['rss_before_rounds_mb']:,.0f} MB,"
+          f" after each round {', '.join(f'{m:,.0f}' for m in result['rss_after_round_mb'])} MB,"
           f" peak {result['peak_rss_mb']:,.0f} MB (load average {result['load_avg_1m']:.1f})")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2))

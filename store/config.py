@@ -122,16 +122,19 @@ def retention_days() -> int:
 
 
 READER_MEMORY_ENV = "RADSOME_READER_MEMORY_MB"
-DEFAULT_READER_MEMORY_MB = 192
+DEFAULT_READER_MEMORY_MB = 128
 
 
 def reader_memory_mb() -> int:
     """DuckDB memory limit of each dashboard connection (one per snapshot and access scope),
-    in MB: ``RADSOME_READER_MEMORY_MB``, else 192. The pages read day-grain pre-aggregates and
+    in MB: ``RADSOME_READER_MEMORY_MB``, else 128. The pages read day-grain pre-aggregates and
     stream the posts table, so they need little; a query that needs more spills to the temp
-    folder instead of growing the dashboard process (DESIGN: dashboard memory ≤ 500 MB). The
-    limit is shared by every session using the connection: at 96 MB, 4 of 1,508 queries of
-    10 simulated users failed to pin a block (bench/users.py, 1 M posts); at 192 MB none did."""
+    folder instead of growing the dashboard process (DESIGN: dashboard memory ≤ 500 MB). Most
+    of the limit fills with cached blocks of the warehouse, so the process's memory follows it
+    (docs/benchmarks.md, "Dashboard memory with 10 concurrent sessions (issue #16 item 4), 1 M
+    posts"). The limit is shared by every session using the connection: with 10 threads running
+    pages' queries at once on one connection (1 M posts), 4 of 50 page changes ran out of
+    memory at 96 MB and none at 128; raise it if a page reports that DuckDB is out of memory."""
     value = os.environ.get(READER_MEMORY_ENV) or str(DEFAULT_READER_MEMORY_MB)
     try:
         mb = int(value.strip())

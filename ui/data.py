@@ -23,19 +23,26 @@ import pandas as pd
 import streamlit as st
 
 from store import access, config, reader
-from ui import auth, charts, disclosure, labels
+from ui import allocator, auth, charts, disclosure, labels
 from warehouse import question_queries, queries
 from warehouse.queries import Filters
 
 QUERY_TTL_SECONDS = 15 * 60
 QUERY_CACHE_ENTRIES = 500
-QUERY_CACHE_SIZE = "150MB"  # Explore results are ~1-2 MB each; keep the process small
-FIGURE_CACHE_ENTRIES = 200
+# Byte caps (pickled size) on every cache of frames, so that a process serving many filters for
+# hours stays within its memory (issue #16 item 4). At 1 M posts no result frame exceeds 0.8 MB
+# (158 results of 30 concurrent opens held 10 MB, their tables 2 MB: bench/browser_users.py),
+# so the caps keep what those opens use and bound the 10 M case (Explore's 1-2 MB).
+QUERY_CACHE_SIZE = "48MB"
+TABLE_CACHE_SIZE = "16MB"
+SUMMARY_CACHE_SIZE = "8MB"
+FIGURE_CACHE_ENTRIES = 200  # st.cache_resource has no byte cap: figures are bounded by entries
 CONNECTIONS = 16  # snapshots x scopes open at once (a scope's connection is shared by its users)
 
 # (path, inode, mtime in ns, delta stamp, scope key): every cache key carries the snapshot and
 # the scope, so no session ever gets a result computed for a wider scope.
 Version = tuple[str, int, int, str, str]
+allocator.bound_heap()  # the process's C heap returns what it frees (ui/allocator.py)
 _SCOPES: dict[str, access.Scope] = {}  # scope key -> scope, for _connection
 Query = Callable[..., pd.DataFrame]  # (cursor, filters, **options) -> DataFrame, of warehouse.*queries
 
@@ -151,7 +158,8 @@ def figure(function: Query, chart: Callable, filters: Filters | None, query: dic
 
 # Tables people read (ui.labels builders: suppression, redaction, formatting) cost 10-30 ms
 # each; cached like figures so that a rerun with the same filters costs nothing.
-@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
+@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, max_size=TABLE_CACHE_SIZE,
+               show_spinner=False)
 def _cached_table(version: Version, name: str, _query: Query, filters, options: tuple, builder_name: str,
                   _builder: Callable, builder_options: tuple):
     return _builder(_run(version, _query, filters, dict(options)), **dict(builder_options))
@@ -165,7 +173,8 @@ def table(function: Query, builder: Callable, filters: Filters | None, query: di
                          key(builder), builder, tuple(sorted(builder_options.items())))
 
 
-@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=QUERY_CACHE_ENTRIES, show_spinner=False)
+@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=QUERY_CACHE_ENTRIES, max_size=SUMMARY_CACHE_SIZE,
+               show_spinner=False)
 def _cached_summaries(version: Version, filters, by: str, top: int, national: bool):
     """Kaplan–Meier summaries per group (``ui.disclosure.km_summaries``: below national level
     from rounded counts) from the SQL histograms of each clock: (calendar: the median and
@@ -178,7 +187,8 @@ def _cached_summaries(version: Version, filters, by: str, top: int, national: bo
         within_s=within[clock], national=national) for clock in question_queries.CLOCKS)
 
 
-@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, show_spinner=False)
+@st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=FIGURE_CACHE_ENTRIES, max_size=SUMMARY_CACHE_SIZE,
+               show_spinner=False)
 def _cached_response(version: Version, builder_name: str, _builder: Callable, filters, by: str, top: int,
                      options: tuple):
     national = dict(options).get("national", False)
