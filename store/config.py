@@ -18,6 +18,7 @@ DEFAULT_RETENTION_DAYS = 730
 
 RAW_FILE = "raw.duckdb"
 WAREHOUSE_FILE = "warehouse.duckdb"
+DELTA_FILE = "warehouse.delta.duckdb"  # a refresh's delta on top of it (warehouse/delta.py)
 LOCK_FILE = ".writer.lock"
 KEY_FILE = ".pseudonym_key"
 DEMO_PLANTED_FILE = "demo_planted.csv"  # the demo's planted truth, written by python -m ingest demo
@@ -49,6 +50,11 @@ def raw_path() -> Path:
 
 def warehouse_path() -> Path:
     return data_dir() / WAREHOUSE_FILE
+
+
+def delta_path() -> Path:
+    """The published delta beside the warehouse (``python -m warehouse refresh``)."""
+    return data_dir() / DELTA_FILE
 
 
 def _secrets_toml() -> dict:

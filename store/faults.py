@@ -36,6 +36,8 @@ FAULT_POINTS = {
     "build_after_models": "every model is built in the new file; keys not yet checked",
     "build_before_publish": "the new warehouse file is complete and closed, not yet swapped in",
     "build_after_publish": "the new warehouse has been swapped in",
+    "refresh_before_publish": "a refresh's delta file is complete and closed, not yet swapped in",
+    "refresh_after_publish": "a refresh's delta has been swapped in",
     "rewrite_after_copy": "a purge removed something: the raw store is copied into the new file, not closed",
     "rewrite_before_swap": "the new raw store file is complete and fsynced, not yet swapped in",
     "rewrite_after_swap": "the new raw store has replaced the old one",

@@ -7,6 +7,7 @@ itself opens its SQLite store through ``store.db``.
 """
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -16,6 +17,8 @@ import duckdb
 from store import access, config, db
 
 PUBLISHED = "published"  # catalog name of the attached warehouse
+DELTA = "published_delta"  # catalog name of the attached delta (python -m warehouse refresh)
+_log = logging.getLogger("radsome.reader")
 SESSION = "memory"  # the reader's private catalog: views of the published tables for its scope
 
 
@@ -57,10 +60,70 @@ def connect_published(path: Path | None = None, scope=None) -> duckdb.DuckDBPyCo
             " WHERE table_catalog = $db AND table_schema = 'main' ORDER BY table_name, ordinal_position",
             {"db": PUBLISHED}).fetchall():
         columns.setdefault(table, []).append((column, kind))
+    sources = _delta_sources(con, path, columns)
     for table, cols in columns.items():
-        con.execute(access.scoped_view_sql(table, cols, scope, f'{PUBLISHED}.main."{table}"'))
+        source = sources.get(table, f'{PUBLISHED}.main."{table}"')
+        con.execute(access.scoped_view_sql(table, cols, scope, source))
     con.execute(f"USE {SESSION}")
     return con
+
+
+def delta_beside(path: Path) -> Path:
+    """The delta a refresh publishes beside the base at ``path`` (``warehouse.delta.duckdb``)."""
+    return path.with_name(f"{path.stem}.delta{path.suffix}")
+
+
+def _delta_sources(con, path: Path, columns: dict[str, list[tuple[str, str]]]) -> dict[str, str]:
+    """Attach the delta beside the base, when there is one made on this base, and return the
+    SQL source of each table it changes: the base's rows less those the delta replaces (all
+    rows of its posts, or of its days), then the delta's rows; or the delta's table whole.
+
+    A delta is used only with the base it names (a whole snapshot): with another base (a full
+    build has published since; the refresh that made it ran on an older base) or when it
+    cannot be read it is ignored, and the reason logged."""
+    delta = delta_beside(path)
+    if not delta.is_file():
+        return {}
+    escaped = str(delta).replace("'", "''")  # our own file name; ATTACH takes no parameter
+    try:
+        con.execute(f"ATTACH '{escaped}' AS {DELTA} (READ_ONLY)")
+    except duckdb.Error as exc:
+        _log.warning("ignoring the delta %s: it cannot be read (%s)", delta, exc)
+        return {}
+    try:
+        base_id = con.execute(f"SELECT build_id FROM {PUBLISHED}.snapshot.info").fetchall()[0][0]
+    except duckdb.Error:
+        base_id = None
+    try:
+        named = con.execute(f"SELECT base_id FROM {DELTA}.delta.info").fetchall()[0][0]
+        modes = dict(con.execute(f"SELECT table_name, mode FROM {DELTA}.delta.tables").fetchall())
+    except duckdb.Error as exc:
+        named, modes = None, {}
+        _log.warning("ignoring the delta %s: it has no description (%s)", delta, exc)
+    if named is None or named != base_id:
+        if named is not None:
+            _log.warning("ignoring the delta %s: it was made on base %s, the published base is %s",
+                         delta, named, base_id)
+        con.execute(f"DETACH {DELTA}")
+        return {}
+    if any(mode not in ("whole", "posts", "days") for mode in modes.values()):
+        _log.warning("ignoring the delta %s: unknown kinds of table in it", delta)
+        con.execute(f"DETACH {DELTA}")
+        return {}
+    sources = {}
+    for table, mode in modes.items():
+        if table not in columns:
+            continue
+        cols = ", ".join(f'"{name}"' for name, _ in columns[table])
+        base, mine = f'{PUBLISHED}.main."{table}"', f'{DELTA}.main."{table}"'
+        if mode == "whole":
+            sources[table] = f"(SELECT {cols} FROM {mine})"
+        else:  # "posts" or "days": the keys whose rows the delta replaces are in delta.keys__<table>
+            using = "platform, post_id" if mode == "posts" else "day"
+            sources[table] = (f'(SELECT {cols} FROM {base} ANTI JOIN {DELTA}.delta."keys__{table}" USING ({using})'
+
+                              f" UNION ALL SELECT {cols} FROM {mine})")
+    return sources
 
 
 

@@ -134,6 +134,8 @@ def test_the_benchmark_s_import_and_builds_run_on_demo_data(tmp_path):
     # The increment is the newest posts re-keyed: all 3,000 here (10,000 of a larger demo).
     assert ingest["import_bulk_posts"] > 2500 and ingest["import_incremental_posts"] == 3000
     assert ingest["incremental_build_posts"] == ingest["build_posts"] + 3000
+    # the refresh ran first: all 3,000 new posts reach more than 10% of the posts, so it built in full
+    assert ingest["refresh_kind"] == "full" and "over 10%" in ingest["refresh_reason"] and ingest["refresh_s"] > 0
     con = duckdb.connect(str(tmp_path / "work" / "data" / "warehouse.duckdb"), read_only=True)
     try:
         demo, total = con.execute("SELECT count(*) FILTER (WHERE is_demo), count(*) FROM posts").fetchall()[0]

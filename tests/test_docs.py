@@ -48,6 +48,7 @@ SCRIPTS = {
     "bench/pandas_baseline.py": "python bench/pandas_baseline.py",
     "bench/scorecard.py": "python bench/scorecard.py",
     "bench/policy_null.py": "python bench/policy_null.py",
+    "bench/refresh_probe.py": "python bench/refresh_probe.py",
     "ingest/sources/facebook_export.py": "python -m ingest.sources.facebook_export",
     "warehouse/evaluate.py": "python -m warehouse evaluate",
     "warehouse/enrich/train_questions.py": "python -m warehouse.enrich.train_questions",

@@ -39,9 +39,9 @@ SUMMARY_CACHE_SIZE = "8MB"
 FIGURE_CACHE_ENTRIES = 200  # st.cache_resource has no byte cap: figures are bounded by entries
 CONNECTIONS = 16  # snapshots x scopes open at once (a scope's connection is shared by its users)
 
-# (path, inode, mtime in ns, scope key): every cache key carries the snapshot and the scope,
-# so no session ever gets a result computed for a wider scope.
-Version = tuple[str, int, int, str]
+# (path, inode, mtime in ns, delta stamp, scope key): every cache key carries the snapshot and
+# the scope, so no session ever gets a result computed for a wider scope.
+Version = tuple[str, int, int, str, str]
 allocator.bound_heap()  # the process's C heap returns what it frees (ui/allocator.py)
 _SCOPES: dict[str, access.Scope] = {}  # scope key -> scope, for _connection
 Query = Callable[..., pd.DataFrame]  # (cursor, filters, **options) -> DataFrame, of warehouse.*queries
@@ -52,20 +52,27 @@ def key(function: Callable) -> str:
     return f"{function.__module__}.{function.__qualname__}"
 
 
-def warehouse_version() -> tuple[str, int, int] | None:
-    """Identifies the published snapshot; None when there is no warehouse yet."""
+def warehouse_version() -> tuple[str, int, int, str] | None:
+    """Identifies the published snapshot: the base file's (path, inode, mtime) and the delta
+    beside it ("inode:mtime", or "" without one: a refresh publishes a delta with os.replace
+    as a build publishes the base, store/reader.py); None when there is no warehouse yet."""
     path = config.warehouse_path()
     try:
         stat = os.stat(path)
     except FileNotFoundError:
         return None
-    return (str(path), stat.st_ino, stat.st_mtime_ns)
+    try:
+        delta = os.stat(config.delta_path())
+        stamp = f"{delta.st_ino}:{delta.st_mtime_ns}"
+    except FileNotFoundError:
+        stamp = ""
+    return (str(path), stat.st_ino, stat.st_mtime_ns, stamp)
 
 
 @st.cache_resource(max_entries=CONNECTIONS, show_spinner=False)
 def _connection(version: Version):
     """A read-only connection to one snapshot as one scope sees it (store.access)."""
-    return reader.connect_published(Path(version[0]), _SCOPES[version[3]])
+    return reader.connect_published(Path(version[0]), _SCOPES[version[4]])
 
 
 @st.cache_data(ttl=QUERY_TTL_SECONDS, max_entries=QUERY_CACHE_ENTRIES, max_size=QUERY_CACHE_SIZE,

@@ -23,6 +23,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("build", help="build staging -> intermediate -> marts, check keys, swap in")
+    fresh = sub.add_parser("refresh", help="publish what changed since the last build as a delta beside it (or"
+                                           " build in full when a delta cannot be exact, saying why)")
+    fresh.add_argument("--max-share", type=float, default=None, metavar="FRACTION",
+                       help="build in full when the changes reach more than this share of the posts"
+                            " (default 0.10)")
     evaluate = sub.add_parser("evaluate", help="precision and recall of the question classifier and of every "
                                                 "guideline flag family, on every split")
     evaluate.add_argument("--explain", action="store_true",
@@ -84,9 +89,15 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
         return subprocess.run([sys.executable, "-m", "ui.faq", *argv[1:]], env=config.child_env()).returncode
     args = build_parser().parse_args(argv)
-    if args.command == "build":
+    if args.command in ("build", "refresh"):
+        from warehouse import delta  # only for this command
+
+        run = build
+        if args.command == "refresh":
+            share = delta.MAX_SHARE if args.max_share is None else args.max_share
+            run = lambda progress: delta.refresh(progress, max_share=share)  # noqa: E731
         try:
-            result = build(progress=lambda f, m: print(f"  [{f:4.0%}] {m}", flush=True))
+            result = run(progress=lambda f, m: print(f"  [{f:4.0%}] {m}", flush=True))
         except (BuildError, WriterBusy, SettingError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

@@ -43,7 +43,7 @@ from store import config, db, rewrite
 from store.reference import ensure_reference
 from store.retention import PurgeCounts, purge
 from store.runs import fault_point
-from warehouse import templates, themes
+from warehouse import snapshot, templates, themes
 
 MODELS = Path(__file__).parent / "models"
 LAYERS = ("staging", "intermediate", "marts")
@@ -279,6 +279,7 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
             if problems:
                 raise BuildError("key checks failed: " + "; ".join(problems))
             _write_build_info(con, models)
+            snapshot.write(con, params["pseudonym_key"])  # what a refresh builds on (warehouse.delta)
             con.execute("DROP SCHEMA staging CASCADE")
             con.execute("DROP SCHEMA intermediate CASCADE")
             con.execute("DETACH raw")
@@ -289,6 +290,8 @@ def build(progress=None, models_dir: Path = MODELS) -> BuildResult:
             say((len(models) + 1) / (len(models) + 2), "publishing")
             fault_point("build_before_publish")
             db.publish(building, target)
+            # the delta named the base just replaced: readers already ignore it (store.reader)
+            config.delta_path().unlink(missing_ok=True)
             fault_point("build_after_publish")
         except BaseException:
             con.close()

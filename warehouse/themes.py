@@ -202,6 +202,22 @@ def _publish_summary(con, applied, themes, version) -> None:
         con.unregister("theme_frame")
 
 
+def refresh_summary(con, base: str) -> None:
+    """``main.question_themes`` again, from the themes the build attached as ``base`` fitted and
+    the questions as they read now (``main.*``): for a refresh (warehouse/delta.py) after which
+    every question keeps its theme, but waits and targets moved (the data's end moved)."""
+    frame = con.execute(f"SELECT theme_id, topic, label, label_source, generated_label, base_theme_id, merged_from,"
+                        f" top_terms, created_at FROM {base}.main.question_themes").df()
+    version = con.execute(f"SELECT max(register_version) FROM {base}.main.question_themes").fetchall()[0][0]
+    waits = _median_waits(con)
+    frame = frame.merge(waits, on="theme_id", how="left") if not frame.empty else frame.assign(median_wait_seconds=None)
+    con.register("theme_frame", frame)
+    try:
+        con.execute(SUMMARY_SQL, {"register_version": version})
+    finally:
+        con.unregister("theme_frame")
+
+
 def _median_waits(con) -> pd.DataFrame:
     """Kaplan–Meier median wait per theme (unanswered questions censored at the data's end;
     NaN: fewer than half answered), from durations rounded up to the minute."""

@@ -191,7 +191,7 @@ unknown_replies AS (
     WHERE author_role = 'unknown' AND parent_id IS NOT NULL
 ),
 data_end AS (
-    SELECT max(created_at) AS data_end_at FROM posts
+    SELECT data_end_at FROM staging.stg_data_end
 )
 SELECT
     e.* EXCLUDE (scope),
