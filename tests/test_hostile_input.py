@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_app import HEADINGS, open_page, texts
-from ui import labels
+from ui import labels, tables
 from ui.filters import KEYS
 
 pytestmark = pytest.mark.app  # pages run with AppTest
@@ -135,7 +135,10 @@ def test_explore_search_is_literal_and_inert(typed, demo_data, use_data, read_pu
         "SELECT count(*) FROM posts WHERE (created_at AT TIME ZONE 'Europe/London')::DATE"
         " BETWEEN $s::DATE AND $e::DATE AND contains(lower(text), $n)",
         {"s": start, "e": end, "n": needle})[0][0]
-    assert len(shown) == min(expected, explore_limit())
+    found = min(expected, explore_limit())  # the newest LIMIT posts that match, shown a page at a time
+    assert len(shown) == min(found, tables.PAGE_ROWS)
+    if found > tables.PAGE_ROWS:
+        assert any(c.value.endswith(f" of {found:,}.") for c in at.caption), [c.value for c in at.caption]
     if needle == "scan":
         assert shown, "a literal search for a common word finds posts"
     else:

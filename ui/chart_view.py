@@ -39,7 +39,7 @@ def draw(figure, key: str) -> None:
         st.plotly_chart(figure, key=key)
     else:
         # the root's accessible name: the summary sentence shown under the chart
-        spec["description"] = chart_text.summary(figure)
+        spec["description"] = _read(figure)[1]
         st.vega_lite_chart(spec, width="stretch", key=key)
 
 
