@@ -417,8 +417,17 @@ def print_scaling(reports: list[dict]) -> None:
         ("incremental build, 10 k new (s)", lambda i: f"{i.get('incremental_build_s', float('nan')):.1f}"),
         ("warehouse file (MB)", lambda i: f"{i.get('warehouse_mb', 0):,.0f}"),
     ]
+    ingest_rows.append(("`python -m warehouse refresh`, 10 k new (s; what it did)",
+                        lambda i: f"{i['refresh_s']:.1f} ({i['refresh_kind']})"))
+
+    def ingest_cell(cell, ingest):
+        try:
+            return cell(ingest)
+        except KeyError:  # not timed in that run (--reuse on data built elsewhere, or an older run)
+            return "—"
+
     for label, cell in ingest_rows:
-        print(f"| {label} | " + " | ".join(cell(r["ingest"]) for r in reports) + " |")
+        print(f"| {label} | " + " | ".join(ingest_cell(cell, r.get("ingest", {})) for r in reports) + " |")
     pages = [p for p in reports[-1].get("pages", {}) if p != "peak_rss_mb"]
     for page in pages:
         for label, key, scale in (("filter change p95 (ms)", "filter_change_p95_s", 1000),
@@ -428,12 +437,48 @@ def print_scaling(reports: list[dict]) -> None:
             cells = [f"{r['pages'][page][key] * scale:,.{0 if scale > 1 else 1}f}" if page in r.get("pages", {})
                      else "—" for r in reports]
             print(f"| {page}: {label} | " + " | ".join(cells) + " |")
+    print_browser_scaling(reports)
     print("| dashboard peak memory (MB) | " + " | ".join(
         f"{r['pages']['peak_rss_mb']:,.0f}" if "peak_rss_mb" in r.get("pages", {}) else "—" for r in reports) + " |")
     for name in reports[-1].get("pandas_baseline", {}).get("pairs", {}):
         cells = [f"{r['pandas_baseline']['pairs'][name]['ratio_pandas_to_sql']:.1f}"
                  if r.get("pandas_baseline") else "—" for r in reports]
         print(f"| pandas / RadSoMe, {name} | " + " | ".join(cells) + " |")
+
+
+def print_browser_scaling(reports: list[dict]) -> None:
+    """The browser's figures beside the server's (rows of :func:`print_scaling`): for each page,
+    the filter change as AppTest times it on the server and as a person waits for it in
+    Chromium, and the open with filters in the URL against that run's floor (a minimal page)."""
+    def timed_in(r, page):
+        return r.get("browser", {}).get("pages", {}).get(page)
+
+    def floor_p50(r):
+        floor = timed_in(r, browser.FLOOR)
+        return floor["open"]["p50_s"] if floor else None
+
+    def cell(value, fmt="{:.2f}"):
+        return "—" if value is None else fmt.format(value)
+
+    if not any(r.get("browser") for r in reports):
+        return
+    print("| floor (minimal page): open p50 in the browser (s) | "
+          + " | ".join(cell(floor_p50(r)) for r in reports) + " |")
+    pages = [p for p in reports[-1].get("browser", {}).get("pages", {}) if p not in browser.FLOORS]
+    for page in pages:
+        rows = (
+            ("filter change p95, server (s)",
+             lambda r: r.get("pages", {}).get(page, {}).get("filter_change_p95_s")),
+            ("filter change p95, browser (s)",
+             lambda r: (timed_in(r, page) or {}).get("change", {}).get("p95_s")),
+            ("open p95, browser (s)", lambda r: (timed_in(r, page) or {}).get("open", {}).get("p95_s")),
+            ("open p95 / floor open p50",
+             lambda r: (timed_in(r, page)["open"]["p95_s"] / floor_p50(r)
+                        if timed_in(r, page) and floor_p50(r) else None)),
+        )
+        for label, value in rows:
+            print(f"| {page}: {label} | " + " | ".join(
+                cell(value(r), "{:.1f}" if label.startswith("open p95 /") else "{:.2f}") for r in reports) + " |")
 
 
 if __name__ == "__main__":

@@ -142,3 +142,31 @@ def test_the_benchmark_s_import_and_builds_run_on_demo_data(tmp_path):
     finally:
         con.close()
     assert demo == total == ingest["incremental_build_posts"]
+
+
+def test_the_scaling_table_puts_browser_figures_beside_the_server_s(capsys):
+    """``bench/run.py --table`` prints, per page and run, the server's filter change p95 beside
+    the browser's, the browser's open p95 and its ratio to that run's floor; a run without the
+    import timed (``--reuse`` on data built elsewhere) shows a dash, not a crash."""
+    from bench import browser, run
+
+    def report(posts, server_p95, change_p95, open_p95, floor_p50, ingest):
+        page = {"first_render_s": 1.0, "cached_rerun_s": 0.1, "filter_change_p50_s": 0.1,
+                "filter_change_p95_s": server_p95, "bare_sql_p50_s": 0.05, "ratio_page_to_sql": 2.0}
+        return {"posts": posts, "ingest": ingest, "pages": {"dashboard.py": page, "peak_rss_mb": 400.0},
+                "browser": {"pages": {browser.FLOOR: {"open": {"p50_s": floor_p50}, "change": {}},
+                                      "dashboard.py": {"open": {"p95_s": open_p95}, "change": {"p95_s": change_p95}}}}}
+
+    timed = {"import_bulk_posts_per_s": 5000.0, "import_incremental_posts_per_s": 2000.0, "build_posts_per_s": 4000.0,
+             "build_s": 250.0, "incremental_build_s": 60.0, "warehouse_mb": 600.0, "refresh_s": 12.5,
+             "refresh_kind": "delta"}
+    run.print_scaling([report(10_000_000, 0.31, 1.42, 3.3, 1.1, {}), report(1_000_000, 0.21, 0.87, 2.2, 1.0, timed)])
+    out = capsys.readouterr().out
+    assert "| 1,000,000 posts | 10,000,000 posts |" in out
+    assert "| dashboard.py: filter change p95, server (s) | 0.21 | 0.31 |" in out
+    assert "| dashboard.py: filter change p95, browser (s) | 0.87 | 1.42 |" in out
+    assert "| dashboard.py: open p95, browser (s) | 2.20 | 3.30 |" in out
+    assert "| dashboard.py: open p95 / floor open p50 | 2.2 | 3.0 |" in out
+    assert "| floor (minimal page): open p50 in the browser (s) | 1.00 | 1.10 |" in out
+    assert "| `python -m warehouse refresh`, 10 k new (s; what it did) | 12.5 (delta) | — |" in out
+    assert "| full build (s) | 250.0 | — |" in out
