@@ -18,8 +18,9 @@ What is computed
 * **Values** of each group: pooled, events over exposure (as before), and the **effect**: their
   ratio (rates) or difference (shares).
 * **p-value** of "no difference": a permutation test over trusts.
-  :func:`scipy.stats.permutation_test` (``independent``: trusts relabelled, group sizes
-  kept) enumerates every relabelling when there
+  The relabellings of :func:`scipy.stats.permutation_test` (``independent``: trusts
+  relabelled, group sizes kept; made by :func:`_labellings` without importing scipy.stats):
+  every relabelling when there
   are at most ``EXACT_LIMIT`` (20,000), otherwise draws ``MONTE_CARLO`` (9,999) with a fixed
   seed; the statistic is the difference of the pooled values, and the p-value scipy's rule:
   two-sided, twice the smaller tail, each tail (b + 1)/(m + 1) when sampled (valid for a
@@ -36,6 +37,7 @@ What is computed
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 
 import numpy as np
@@ -81,21 +83,23 @@ def _clean(events, exposure) -> tuple[np.ndarray, np.ndarray]:
 def _labellings(n_a: int, n_b: int, seed: int) -> np.ndarray:
     """Every relabelling of n_a + n_b trusts into groups of n_a and n_b (when there are at most
     EXACT_LIMIT), else MONTE_CARLO random ones drawn with ``seed``, as rows of a boolean matrix
-    (True: called "first"). scipy's permutation test makes them: its statistic here is the
-    membership vector, so its null distribution is the relabellings themselves. They depend only
-    on the group sizes, so every outcome, clause and filter with the same sizes shares them."""
-    from scipy import stats as sps  # ~0.6 s to import: only the comparison pays it
+    (True: called "first"). They depend only on the group sizes, so every outcome, clause and
+    filter with the same sizes shares them.
 
-    def members(first, second, axis=-1):
-        out = np.zeros(first.shape[:-1] + (n_a + n_b,))
-        np.put_along_axis(out, first.astype(int), 1.0, axis=-1)
-        return out
-
+    They are the relabellings :func:`scipy.stats.permutation_test` (``independent``) makes, in
+    its order: every combination of n_a indices (``itertools.combinations``), or one
+    ``rng.permutation(n_a + n_b)`` a resample from ``np.random.default_rng(seed)``, its first n_a
+    called "first". Made here because importing scipy.stats costs the dashboard ~44 MB
+    (issue #16 item 4); tests/test_quantiles.py checks they equal scipy's."""
+    n = n_a + n_b
     count = relabellings(n_a, n_b)
-    result = sps.permutation_test(
-        (np.arange(n_a), np.arange(n_a, n_a + n_b)), members, permutation_type="independent",
-        vectorized=True, n_resamples=count if count <= EXACT_LIMIT else MONTE_CARLO, batch=5_000, rng=seed)
-    labels = np.asarray(result.null_distribution) > 0.5
+    if count <= EXACT_LIMIT:
+        first = np.array(list(itertools.combinations(range(n), n_a)), dtype=np.intp).reshape(count, n_a)
+    else:
+        rng = np.random.default_rng(seed)
+        first = np.array([rng.permutation(n)[:n_a] for _ in range(MONTE_CARLO)], dtype=np.intp)
+    labels = np.zeros((len(first), n), dtype=bool)
+    np.put_along_axis(labels, first, True, axis=-1)
     labels.setflags(write=False)
     return labels
 

@@ -41,6 +41,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from warehouse import quantiles  # scipy.stats' quantiles without its 44 MB (issue #16 item 4)
+
 LEVELS = {"95": 0.95, "99_8": 0.998}
 WINSOR = 0.1  # winsorise z-scores at the 10th and 90th percentiles (Spiegelhalter 2005)
 LIMIT_COLUMNS = ("n", "lower_95", "upper_95", "lower_99_8", "upper_99_8")
@@ -81,12 +83,10 @@ class Funnel:
 
     def _quantiles(self, n: np.ndarray, q: float) -> np.ndarray:
         """The exact q quantile of the count at size n."""
-        from scipy import stats as sps  # ~0.6 s to import: only the funnel plots pay it
-
         safe = np.maximum(n, 1)
         if self.kind == "proportion":
-            return sps.binom.ppf(q, safe.astype(int), self.centre)
-        return sps.poisson.ppf(q, self._expected(safe))
+            return quantiles.binom_ppf(q, np.floor(safe), self.centre)
+        return quantiles.poisson_ppf(q, self._expected(safe))
 
     def _scaled(self, n: np.ndarray):
         """(observed-to-value map, target, s(n)) on the variance-stabilising scale."""
@@ -164,10 +164,8 @@ def overdispersed(kind: str, events, sizes, centre: float, per: float = 1.0) -> 
     units = len(z)
     _, s = exact._scaled(n)
     w = 1 / s ** 2
-    from scipy import stats as sps  # ~0.6 s to import: only the funnel plots pay it
-
     tau2 = 0.0
-    if units * phi > sps.chi2.ppf(0.95, units - 1):
+    if units * phi > quantiles.chi2_ppf(0.95, units - 1):
         tau2 = max(0.0, (units * phi - (units - 1)) / (w.sum() - (w ** 2).sum() / w.sum()))
     return Funnel(kind, centre, per, tau2, phi, units)
 

@@ -42,7 +42,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special  # scipy.stats (~0.6 s to import) is loaded only by the funnels
+from scipy import special  # never scipy.stats in the dashboard: ~44 MB a process (warehouse/quantiles.py)
 
 from warehouse.funnel import funnel_limits_proportion, funnel_limits_rate  # noqa: F401 (re-exported)
 from warehouse.measures import CALENDAR, thresholds
