@@ -201,3 +201,89 @@ def test_unsupported_figures_fall_back_to_plotly():
     assert vega.spec(fig) is None
     fig = charts._figure([dict(type="scatter", x=[1, 2], y=[1, 2], mode="lines", line=dict(shape="spline"))], {})
     assert vega.spec(fig) is None
+
+
+def test_half_width_charts_keep_their_plot_legends_below_in_columns_that_fit(built):
+    """At 1024 px a legend or note wider than a half-width chart made autosize "fit" shrink
+    its plot to 0-38 px (issue #16): the spec fits its width only, its legend is below the
+    plot in as many columns as fit the container, labels and notes have a limit."""
+    for name, (_, spec) in built.items():
+        assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}, name
+        for layer in spec["layer"]:
+            for channel in layer["encoding"].values():
+                legend = channel.get("legend") if isinstance(channel, dict) else None
+                if legend and channel.get("field") == "series":
+                    assert legend["orient"] == "bottom", name
+                    assert "containerSize()[0]" in legend["columns"]["expr"], name
+                    assert "containerSize()[0]" in legend["labelLimit"]["expr"], name
+            if layer["data"]["values"] == [{}]:  # an annotation: never wider than the plot
+                assert layer["mark"]["limit"] == {"expr": "width"}, name
+
+
+def test_each_funnel_unit_is_one_mark_and_text_has_no_raw_tooltip(built):
+    """The ▲/▼ beside an outlier's triangle was a second triangle ~5 points off, with a
+    tooltip of raw field names ('text ▲'): one mark per unit, and no layer falls back to
+    Streamlit's default tooltip (every field by its raw name)."""
+    for name in ("funnel", "flag_funnel"):
+        fig, spec = built[name]
+        arrows = [r for layer in _layers(spec, "text") for r in layer["data"]["values"]
+                  if r.get("text") in ("▲", "▼")]
+        assert arrows == [], name
+        outliers = [t for t in fig.data if "than expected" in (t.name or "")]
+        drawn = [p for p in _layers(spec, "point") if p.get("description") in {t.name for t in outliers}]
+        assert sum(len(p["data"]["values"]) for p in drawn) == sum(len(t.x) for t in outliers), name
+    fig, spec = built["funnel_groups"]  # a group's shape does not point: the arrow beside it stays
+    arrows = [layer for layer in _layers(spec, "text") if {r.get("text") for r in layer["data"]["values"]} & {"▲", "▼"}]
+    for layer in arrows:
+        assert [t["field"] for t in layer["encoding"]["tooltip"]][:1] == ["tip0"]
+        assert all(r["tip0"] and "text" not in r["tip0"] for r in layer["data"]["values"])
+    for name, (_, spec) in built.items():
+        for layer in spec["layer"]:
+            assert "tooltip" in layer["encoding"] or ("tooltip" in layer["mark"] and layer["mark"]["tooltip"] is None), (
+                name, layer["mark"]["type"])
+
+
+def test_legend_symbols_are_the_marks_shapes(built):
+    fig, spec = built["xmr_chart"]
+    legend = spec["layer"][-1]["encoding"]
+    shapes = dict(zip(legend["shape"]["scale"]["domain"], legend["shape"]["scale"]["range"]))
+    for trace in fig.data:
+        if trace.mode == "markers":
+            assert shapes[trace.name] == vega_marks.SYMBOLS[trace.marker.symbol]
+        elif trace.name in shapes:
+            assert shapes[trace.name] == vega_marks.LINE_SYMBOL
+    assert legend["fill"]["scale"]["domain"] == legend["shape"]["scale"]["domain"]
+    assert "shape" not in spec["resolve"]["scale"]  # one legend: colour, dash and shape merged
+    fig, spec = built["funnel_groups"]
+    shapes = dict(zip(*(spec["layer"][-1]["encoding"]["shape"]["scale"][k] for k in ("domain", "range"))))
+    assert {shapes["Policy A"], shapes["Policy B"]} == {"circle", "diamond"}
+
+
+def test_tooltips_are_formatted_and_say_which_limit(built):
+    fig, spec = built["xmr_chart"]
+    tips = [r["tip0"] for layer in spec["layer"] if "tooltip" in layer["encoding"] for r in layer["data"]["values"]]
+    upper = [v for v in tips if v.startswith(("Upper process limit: ", "Upper trial limit: "))]
+    lower = [v for v in tips if v.startswith(("Lower process limit: ", "Lower trial limit: "))]
+    assert upper and lower
+    value = upper[0].split(": ")[1]
+    assert value.endswith("%") and len(value.split(".")[-1]) <= 2  # hoverformat ".1%", not 0.6745098
+    fig, spec = built["posts_by_region"]
+    bar, text = _layers(spec, "bar")[0], _layers(spec, "text")[0]
+    assert text["encoding"]["tooltip"] == bar["encoding"]["tooltip"]  # a label hovers as its bar
+
+
+def test_rate_labels_sit_past_the_whiskers_end(built):
+    fig, spec = built["flag_rate_bars"]
+    text = _layers(spec, "text")[0]
+    assert text["encoding"]["x"]["field"] == "hi"
+    rows = text["data"]["values"]
+    assert all(r["hi"] >= r["x"] for r in rows)
+
+
+def test_survival_curves_differ_by_colour_or_dash_up_to_36_series(built):
+    pairs = [(palette.colour(i), palette.dash(i)) for i in range(36)]
+    assert len(set(pairs)) == 36
+    assert [palette.dash(i) for i in range(6)] == list(palette.DASHES)  # the first six as before
+    fig, spec = built["response_curves"]
+    lines = [(layer["mark"]["stroke"], str(layer["mark"].get("strokeDash"))) for layer in _layers(spec, "line")]
+    assert len(set(lines)) == len(lines)

@@ -24,7 +24,11 @@ SYMBOLS = {"circle": "circle", "diamond": "diamond", "square": "square", "cross"
 _DASH = {"solid": None, "dot": (1, 1), "dash": (3, 3), "longdash": (5, 5), "dashdot": (3, 1, 1, 1),
          "longdashdot": (5, 2, 1, 2)}
 LINE_SYMBOL = "M-1,0L1,0"  # a legend entry for a line: a short stroke (an SVG path)
-MARGIN = 0  # Streamlit fits the chart (autosize "fit", padding included): its height is the whole figure, as plotly's
+LABEL_LIMIT = 300  # px: a legend label's longest before "…"
+# The plot's height is the figure's less this (plotly's height took in its axes and legend):
+# the spec fits its width only (autosize "fit-x"), so its legend and axes add to its height
+# rather than squeezing a half-width chart's plot to a strip (issue #16)
+MARGIN = 60
 
 
 class Unsupported(Exception):
@@ -171,6 +175,10 @@ class Layers:
             enc["scale"] = scale
         return enc
 
+    def hover_formats(self) -> dict:
+        """Each axis's ``hoverformat``: how plotly writes a bare ``%{x}`` / ``%{y}``."""
+        return {axis: (self.layout.get(f"{axis}axis") or {}).get("hoverformat") for axis in ("x", "y")}
+
     def xy(self, x: str = "x", y: str = "y") -> dict:
         ex, ey = self.channel("x"), self.channel("y")
         ex["field"], ey["field"] = x, y
@@ -211,6 +219,8 @@ class Layers:
         enc = dict(encoding)
         if tips:
             enc["tooltip"] = tips
+        else:  # Streamlit's theme turns tooltips on: every field by its raw name ("text ▲")
+            mark = mark | {"tooltip": None}
         keep = [{(k[1:] if k.startswith("_") else k): v for k, v in r.items()
                  if trace is not None or not k.startswith("_")} for r in rows]
         # no ARIA per mark: the chart's text alternative is its summary and table (ui.chart_view)
@@ -245,7 +255,7 @@ class Layers:
             self.items.append(self._layer(mark, band, enc, trace=t))
             return
         x_time = self.x_kind == "temporal"
-        tips = tooltip(t, rows, x_time)
+        tips = tooltip(t, rows, x_time, self.hover_formats())
         if "lines" in mode:
             colour = line.get("color") or marker.get("color") or palette.MID_BLUE
             mark = {"type": "line", "stroke": colour, "strokeWidth": float(line.get("width", 2)), "clip": clip,
@@ -262,7 +272,7 @@ class Layers:
         if "markers" in mode:
             self.items.append(self._points(t, rows, tips, clip, primary="lines" not in mode))
         if "text" in mode:
-            self.items.append(self._text(t, rows, clip))
+            self.items.append(self._text(t, rows, clip, tips))
         _ = plain
 
     def _points(self, t: dict, rows: list[dict], tips, clip: bool, primary: bool = True) -> dict:
@@ -291,7 +301,7 @@ class Layers:
             mark.update(stroke=edge.get("color", "white"), strokeWidth=float(edge["width"]))
         return self._layer(mark, [r for r in rows if r["y"] is not None], enc, tips, trace=t if primary else None)
 
-    def _text(self, t: dict, rows: list[dict], clip: bool) -> dict:
+    def _text(self, t: dict, rows: list[dict], clip: bool, tips=None) -> dict:
         font = t.get("textfont") or {}
         place = t.get("textposition") or "middle center"
         mark = {"type": "text", "fill": font.get("color", palette.INK), "fontSize": float(font.get("size", 12)),
@@ -304,7 +314,7 @@ class Layers:
             r["text"] = r.get("_text")
         enc = self.xy()
         enc["text"] = {"field": "text", "type": "nominal"}
-        return self._layer(mark, [r for r in rows if r["y"] is not None and r["text"]], enc)
+        return self._layer(mark, [r for r in rows if r["y"] is not None and r["text"]], enc, tips)
 
     def _bar(self, t: dict, tooltip) -> None:
         horizontal = t.get("orientation") == "h"
@@ -333,7 +343,7 @@ class Layers:
             for r, c in zip(rows, _list(colour)):
                 r["colour"] = c
             enc["fill"] = {"field": "colour", "type": "nominal", "scale": None, "legend": None}
-        tips = tooltip(t, rows, self.x_kind == "temporal")
+        tips = tooltip(t, rows, self.x_kind == "temporal", self.hover_formats())
         error = t.get("error_x") if horizontal else None
         if error:
             plus, minus = _values(error.get("array")), _values(error.get("arrayminus", error.get("array")))
@@ -350,9 +360,11 @@ class Layers:
                 self.items.append(self._layer({"type": "tick", "stroke": ink, "thickness": width, "size": 8},
                                               rows, cap))
         if t.get("text") is not None:
-            self.items.append(self._bar_text(t, rows, horizontal, colour))
+            self.items.append(self._bar_text(t, rows, horizontal, colour, tips, bool(error)))
 
-    def _bar_text(self, t: dict, rows: list[dict], horizontal: bool, colour) -> dict:
+    def _bar_text(self, t: dict, rows: list[dict], horizontal: bool, colour, tips, whiskers: bool) -> dict:
+        """A bar's value labels, with the bar's tooltip; outside a bar with a whisker, past
+        the whisker's end (on the bar's end the label ran into the whisker)."""
         inside = t.get("textposition") == "inside"
         val = "x" if horizontal else "y"
         for r in rows:
@@ -364,7 +376,8 @@ class Layers:
         else:
             mark.update(fill=palette.INK, align="left" if horizontal else "center",
                         **({"dx": 4} if horizontal else {"dy": -6, "baseline": "bottom"}))
-        enc = self.xy("mid" if inside and horizontal else "x", "mid" if inside and not horizontal else "y")
+        enc = self.xy("mid" if inside and horizontal else "hi" if whiskers and not inside else "x",
+                      "mid" if inside and not horizontal else "y")
         if self.x_kind == "temporal" and not horizontal:
             enc["x"]["timeUnit"] = "utcyearmonthdate"
             enc["x"]["bandPosition"] = 0.5
@@ -372,7 +385,7 @@ class Layers:
         shown = [r for r in rows if r["text"] not in (None, "")]
         if inside:  # plotly hides an inside label that does not fit; so does a zero-length bar here
             shown = [r for r in shown if r[val] != r[val + "0"]]
-        return self._layer(mark, shown, enc)
+        return self._layer(mark, shown, enc, tips)
 
     def _heatmap(self, t: dict, tooltip) -> None:
         xs, ys, z = _list(t.get("x")), _list(t.get("y")), [_values(row) for row in _list(t.get("z"))]
@@ -432,9 +445,15 @@ class Layers:
                           "fontSize": float(font.get("size", 12)),
                           "align": {"left": "left", "right": "right"}.get(a.get("xanchor"), "center"),
                           "baseline": {"top": "top", "bottom": "bottom"}.get(a.get("yanchor"), "middle"),
-                          "text": plain(a.get("text"))}
+                          "text": plain(a.get("text")),
+                          # never wider than the plot: a longer note made autosize "fit" shrink
+                          # a half-width chart's plot to nothing (issue #16); cut with "…"
+                          "limit": {"expr": "width"}}
             if a.get("textangle"):
                 mark["angle"] = float(a["textangle"]) % 360
+                # a slanted mark (the demo watermark) shrinks with a narrow plot, not cut short
+                chars = max(1, len(mark["text"]))
+                mark["fontSize"] = {"expr": f"min({mark['fontSize']}, width * 1.5 / {chars})"}
             enc = {}
             for axis, size in (("x", "width"), ("y", "height")):
                 ref, at = a.get(f"{axis}ref", axis), a.get(axis, 0.5)
@@ -446,16 +465,18 @@ class Layers:
                     enc[axis] = {"value": {"expr": f"{size} * {share}"}}
                 else:
                     raise Unsupported(f"annotation {axis}ref {ref!r}")
-            self.items.append({"mark": mark | {"aria": False}, "data": {"values": [{}]}, "encoding": enc})
+            self.items.append({"mark": mark | {"aria": False, "tooltip": None}, "data": {"values": [{}]},
+                               "encoding": enc})
 
     def assemble(self) -> dict:
         height = max(120, int(self.layout.get("height") or 400) - MARGIN)
         font = (self.layout.get("font") or {}).get("family", "Arial, sans-serif")
         return {"$schema": SCHEMA, "width": "container", "height": height, "layer": self.items,
+                "autosize": {"type": "fit-x", "contains": "padding"},  # over Streamlit's "fit"
                 "config": {"font": font, "view": {"stroke": None},
                            "axis": {"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal"},
                            "legend": {"labelFontSize": 12, "labelLimit": 400}},
-                "resolve": {"scale": {"fill": "independent", "stroke": "independent", "shape": "independent"}}}
+                "resolve": {"scale": {"stroke": "independent"}}}
 
 
 def _js(value) -> str:
@@ -502,23 +523,24 @@ def style_of(t: dict) -> dict:
 
 
 def legend_layer(entries: list[dict], layout: dict) -> dict:
-    """The legend: a layer with no marks whose colour and dash scales list every entry (one
-    field, one unit: Vega-Lite merges them into one legend, each entry with its colour and
-    dash)."""
-    legend = layout.get("legend") or {}
-    orient = "bottom" if float(legend.get("y", 1.02)) < 0 else "top"
+    """The legend: a layer with no marks whose colour, dash and shape scales list every entry
+    (one field, one domain: Vega-Lite merges them into one legend, each entry with its colour,
+    dash and the marks' own shape, so colour is never the only sign). Below the plot, in as
+    many columns as fit the chart's container: a legend wider than a half-width chart made
+    autosize "fit" shrink its plot to nothing (issue #16)."""
+    del layout  # plotly's legend place: the legend is always below here
     names = [e["name"] for e in entries]
-    # plotly wraps a long legend; a Vega legend in one row would run off the chart: a grid
-    wide = sum(len(n) + 6 for n in names) > 80
-    spec = {"title": None, "orient": orient, "direction": "horizontal", "symbolStrokeWidth": 2.5,
-            "columns": 3 if wide else len(names), "labelColor": palette.INK, "symbolSize": 150}
+    column = min(LABEL_LIMIT, 7 * max(len(n) for n in names)) + 40  # px: symbol, label, gap
+    spec = {"title": None, "orient": "bottom", "direction": "horizontal", "symbolStrokeWidth": 2.5,
+            "columns": {"expr": f"min({len(names)}, max(1, floor(containerSize()[0] / {column})))"},
+            "labelLimit": {"expr": f"max(80, min({LABEL_LIMIT}, containerSize()[0] - 40))"},
+            "labelColor": palette.INK, "symbolSize": 150, "symbolOpacity": 1}
 
     def channel(key: str) -> dict:
         return {"field": "series", "type": "nominal", "legend": spec,
                 "scale": {"domain": names, "range": [e[key] for e in entries]}}
-    return {"mark": {"type": "point", "filled": False, "strokeWidth": 2.5, "aria": False},
+    return {"mark": {"type": "point", "filled": False, "strokeWidth": 2.5, "aria": False, "tooltip": None},
             "data": {"values": [{"series": n} for n in names]},
             "transform": [{"filter": "false"}],
-            # shape is left out: Vega-Lite drew it as a second legend beside the colour-and-dash one
-            # (seen at 1280 px); a marker's shape is on the chart, its words in the legend
-            "encoding": {"color": channel("stroke"), "strokeDash": channel("dash")}}
+            "encoding": {"color": channel("stroke"), "fill": channel("fill"), "strokeDash": channel("dash"),
+                         "shape": channel("shape")}}
