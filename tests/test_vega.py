@@ -216,6 +216,9 @@ def test_half_width_charts_keep_their_plot_legends_below_in_columns_that_fit(bui
                     assert legend["orient"] == "bottom", name
                     assert "containerSize()[0]" in legend["columns"]["expr"], name
                     assert "containerSize()[0]" in legend["labelLimit"]["expr"], name
+            for axis in ("x", "y"):
+                limit = (layer["encoding"].get(axis) or {}).get("axis", {}).get("labelLimit")
+                assert limit is None or "containerSize()[0]" in limit["expr"], name
             if layer["data"]["values"] == [{}]:  # an annotation: never wider than the plot
                 assert layer["mark"]["limit"] == {"expr": "width"}, name
 
@@ -278,6 +281,10 @@ def test_rate_labels_sit_past_the_whiskers_end(built):
     assert text["encoding"]["x"]["field"] == "hi"
     rows = text["data"]["values"]
     assert all(r["hi"] >= r["x"] for r in rows)
+    for name in ("flag_rate_bars", "posts_by_region"):  # room for the longest label past the plot
+        fig, spec = built[name]
+        longest = max(len(str(r["text"])) for r in _layers(spec, "text")[0]["data"]["values"])
+        assert spec["padding"]["right"] >= 7 * longest, name
 
 
 def test_survival_curves_differ_by_colour_or_dash_up_to_36_series(built):

@@ -25,6 +25,7 @@ _DASH = {"solid": None, "dot": (1, 1), "dash": (3, 3), "longdash": (5, 5), "dash
          "longdashdot": (5, 2, 1, 2)}
 LINE_SYMBOL = "M-1,0L1,0"  # a legend entry for a line: a short stroke (an SVG path)
 LABEL_LIMIT = 300  # px: a legend label's longest before "…"
+AXIS_LABEL_LIMIT = "max(60, min(420, containerSize()[0] * 0.4))"
 # The plot's height is the figure's less this (plotly's height took in its axes and legend):
 # the spec fits its width only (autosize "fit-x"), so its legend and axes add to its height
 # rather than squeezing a half-width chart's plot to a strip (issue #16)
@@ -121,7 +122,9 @@ class Layers:
         title = plain((spec.get("title") or {}).get("text"))
         enc: dict = {"field": axis, "type": kind, "title": title or None}
         ax: dict = {"labelColor": palette.INK, "titleColor": palette.INK, "grid": kind != "nominal",
-                    "labelLimit": 420}
+                    # at most 40% of the chart's width: long trust names left a half-width bar
+                    # chart no plot at 1024 px (issue #16); a cut name ends "…", whole in the tooltip
+                    "labelLimit": {"expr": AXIS_LABEL_LIMIT}}
         scale: dict = {}
         fmt = spec.get("tickformat")
         if spec.get("visible") is False:
@@ -385,6 +388,10 @@ class Layers:
         shown = [r for r in rows if r["text"] not in (None, "")]
         if inside:  # plotly hides an inside label that does not fit; so does a zero-length bar here
             shown = [r for r in shown if r[val] != r[val + "0"]]
+        elif horizontal and shown:
+            # room on the right for the longest label: autosize lays out once, at the wide
+            # width, so a label past a narrowed plot's end was cut off (seen at 1024 px)
+            self.right = max(getattr(self, "right", 0), 7 * max(len(str(r["text"])) for r in shown) + 8)
         return self._layer(mark, shown, enc, tips)
 
     def _heatmap(self, t: dict, tooltip) -> None:
@@ -451,9 +458,9 @@ class Layers:
                           "limit": {"expr": "width"}}
             if a.get("textangle"):
                 mark["angle"] = float(a["textangle"]) % 360
-                # a slanted mark (the demo watermark) shrinks with a narrow plot, not cut short
+                # a slanted mark (the demo watermark) shrinks with a narrow chart, not cut short
                 chars = max(1, len(mark["text"]))
-                mark["fontSize"] = {"expr": f"min({mark['fontSize']}, width * 1.5 / {chars})"}
+                mark["fontSize"] = {"expr": f"min({mark['fontSize']}, containerSize()[0] * 0.9 / {chars})"}
             enc = {}
             for axis, size in (("x", "width"), ("y", "height")):
                 ref, at = a.get(f"{axis}ref", axis), a.get(axis, 0.5)
@@ -473,6 +480,7 @@ class Layers:
         font = (self.layout.get("font") or {}).get("family", "Arial, sans-serif")
         return {"$schema": SCHEMA, "width": "container", "height": height, "layer": self.items,
                 "autosize": {"type": "fit-x", "contains": "padding"},  # over Streamlit's "fit"
+                "padding": {"left": 5, "top": 5, "bottom": 5, "right": 5 + getattr(self, "right", 0)},
                 "config": {"font": font, "view": {"stroke": None},
                            "axis": {"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal"},
                            "legend": {"labelFontSize": 12, "labelLimit": 400}},
