@@ -461,6 +461,7 @@ class Layers:
                 # a slanted mark (the demo watermark) shrinks with a narrow chart, not cut short
                 chars = max(1, len(mark["text"]))
                 mark["fontSize"] = {"expr": f"min({mark['fontSize']}, containerSize()[0] * 0.9 / {chars})"}
+                mark["limit"] = {"expr": "containerSize()[0] * 0.6"}
             enc = {}
             for axis, size in (("x", "width"), ("y", "height")):
                 ref, at = a.get(f"{axis}ref", axis), a.get(axis, 0.5)
@@ -540,8 +541,8 @@ def legend_layer(entries: list[dict], layout: dict) -> dict:
     names = [e["name"] for e in entries]
     column = min(LABEL_LIMIT, 7 * max(len(n) for n in names)) + 40  # px: symbol, label, gap
     spec = {"title": None, "orient": "bottom", "direction": "horizontal", "symbolStrokeWidth": 2.5,
-            "columns": {"expr": f"min({len(names)}, max(1, floor(containerSize()[0] / {column})))"},
-            "labelLimit": {"expr": f"max(80, min({LABEL_LIMIT}, containerSize()[0] - 40))"},
+            "columns": {"expr": f"min({len(names)}, max(1, floor((containerSize()[0] - 90) / {column})))"},
+            "labelLimit": {"expr": f"max(80, min({LABEL_LIMIT}, containerSize()[0] - 130))"},
             "labelColor": palette.INK, "symbolSize": 150, "symbolOpacity": 1}
 
     def channel(key: str) -> dict:
