@@ -149,9 +149,10 @@ def test_points_keep_their_shapes_and_colours_and_the_legend_says_them(built):
     assert legend["color"]["scale"]["range"][-len(kinds):] == [t.marker.color for t in kinds.values()]
     assert legend["strokeDash"]["scale"]["range"][1] == vega_marks.dash(fig.data[2].line.dash, 1.2)
     fig, spec = built["funnel_groups"]
-    shaped = [p for p in _layers(spec, "point") if p["encoding"].get("shape", {}).get("field") == "shape"]
-    assert shaped
-    assert {r["shape"] for p in shaped for r in p["data"]["values"]} <= {"circle", "diamond"}
+    shaped = [p for p in _layers(spec, "point") if "shape" in (p["data"]["values"] or [{}])[0]]
+    assert shaped and all("shape" not in p["encoding"] for p in shaped)  # a layer per shape
+    assert all({r["shape"] for r in p["data"]["values"]} == {p["mark"]["shape"]} for p in shaped)
+    assert {p["mark"]["shape"] for p in shaped} <= {"circle", "diamond"}
     legend = spec["layer"][-1]["encoding"]
     assert {"Policy A", "Policy B"} <= set(legend["color"]["scale"]["domain"])
 
@@ -256,7 +257,9 @@ def test_legend_symbols_are_the_marks_shapes(built):
         elif trace.name in shapes:
             assert shapes[trace.name] == vega_marks.LINE_SYMBOL
     assert legend["fill"]["scale"]["domain"] == legend["shape"]["scale"]["domain"]
-    assert "shape" not in spec["resolve"]["scale"]  # one legend: colour, dash and shape merged
+    for name, (_, each) in built.items():  # one legend: colour, dash and shape merged, and only
+        assert "shape" not in each["resolve"]["scale"], name  # the legend has a shape scale (a
+        assert all("shape" not in layer["encoding"] for layer in each["layer"][:-1]), name  # field with none broke it)
     fig, spec = built["funnel_groups"]
     shapes = dict(zip(*(spec["layer"][-1]["encoding"]["shape"]["scale"][k] for k in ("domain", "range"))))
     assert {shapes["Policy A"], shapes["Policy B"]} == {"circle", "diamond"}

@@ -273,12 +273,15 @@ class Layers:
                 hover = {"type": "point", "filled": True, "fill": "transparent", "size": 120, "clip": clip}
                 self.items.append(self._layer(hover, [r for r in rows if r["y"] is not None], self.xy(), tips))
         if "markers" in mode:
-            self.items.append(self._points(t, rows, tips, clip, primary="lines" not in mode))
+            self.items.extend(self._points(t, rows, tips, clip, primary="lines" not in mode))
         if "text" in mode:
             self.items.append(self._text(t, rows, clip, tips))
         _ = plain
 
-    def _points(self, t: dict, rows: list[dict], tips, clip: bool, primary: bool = True) -> dict:
+    def _points(self, t: dict, rows: list[dict], tips, clip: bool, primary: bool = True) -> list[dict]:
+        """The trace's markers: one layer per marker shape, each shape a constant of its mark
+        (a per-point shape field with no scale stopped the legend's shape scale, shared with
+        every layer so that the legend is one, from drawing the shapes: all were circles)."""
         marker = t.get("marker") or {}
         size = float(marker.get("size", 6))
         mark: dict = {"type": "point", "filled": True, "size": size * size, "clip": clip, "opacity": 1}
@@ -298,11 +301,15 @@ class Layers:
         else:
             for r, s in zip(rows, _list(symbol)):
                 r["shape"] = _symbol(s)
-            enc["shape"] = {"field": "shape", "type": "nominal", "scale": None, "legend": None}
         edge = marker.get("line") or {}
         if edge.get("width"):
             mark.update(stroke=edge.get("color", "white"), strokeWidth=float(edge["width"]))
-        return self._layer(mark, [r for r in rows if r["y"] is not None], enc, tips, trace=t if primary else None)
+        shown = [r for r in rows if r["y"] is not None]
+        if "shape" in mark:
+            return [self._layer(mark, shown, enc, tips, trace=t if primary else None)]
+        return [self._layer(mark | {"shape": shape}, [r for r in shown if r["shape"] == shape], enc, tips,
+                            trace=t if primary else None)
+                for shape in dict.fromkeys(r["shape"] for r in shown)]
 
     def _text(self, t: dict, rows: list[dict], clip: bool, tips=None) -> dict:
         font = t.get("textfont") or {}
