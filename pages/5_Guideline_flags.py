@@ -140,6 +140,7 @@ if page.rows_visible("the flagged posts"):
         # 50 rows at a time to the browser (a flagged post with its evidence is ~1 KB: 500 of
         # them were ~460 KB per filter change, issue #16); the download holds all of them.
         tables.show_paged(posts, "flagged posts", chosen, key="flagged_posts", page_rows=50, hide_index=True,
+                          order="newest day first",
                           column_config={"Link": st.column_config.LinkColumn("Link", display_text="open")})
         st.caption("Newest day first, most severe first within a day"
                    + (f"; the {LIMIT} newest flags only" if len(posts) >= LIMIT else "") +
