@@ -120,7 +120,7 @@ def test_too_few_says_what_is_true_not_always_that_counts_are_hidden():
                         "n_read": [1_000_000], "n_failed": [0]})
     assert chart_text.too_few(charts.fetches_over_time(day)) == "only one day in the selection (3 Dec 2026)"
     one = pd.DataFrame({"region_code": ["Y56"], "region_name": ["London"], "n_posts": [56_025]})
-    assert chart_text.too_few(charts.posts_by_region(one)) == "only one to show in this selection (London)"
+    assert chart_text.too_few(charts.posts_by_region(one)) == "only one bar to show in this selection"
     periods = pd.date_range("2025-01-06", periods=5, freq="7D")
     lone = pd.DataFrame({"period": periods, "series": "x", "n_posts": [3, 20, 2, 4, 30]})  # 1-7: gaps
     assert chart_text.too_few(charts.posts_over_time(lone)) == \
