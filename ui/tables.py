@@ -114,8 +114,9 @@ def _within(value, pages: int) -> int:
 
 
 def fingerprint(frame: pd.DataFrame) -> tuple:
-    """What identifies a table's rows: its shape, columns and a hash of every cell (~1 ms for
-    1,000 posts), so any change of filters or search that changes the rows is seen."""
+    """What identifies a table's rows: its shape, columns and a hash of every cell, so any
+    change of filters or search that changes the rows is seen. Cost: 1.5 ms for 1,000 rows of
+    seven columns with 300-character text (timeit, load average 4.1 on 2 cores, 4 Dec 2026)."""
     try:
         cells = int(pd.util.hash_pandas_object(frame, index=False).sum()) if len(frame.columns) else 0
     except TypeError:  # a cell pandas cannot hash (a list): its text
