@@ -338,29 +338,27 @@ def test_the_command_reproduces_the_page(demo_data, use_data):
         elif ratio:
             assert effect.startswith(f"× {row['effect']:.2f}") and f"{row['effect_low']:.2f}–" in effect
         else:
-            assert effect.startswith(f"{round(row['effect'] * 100):+d} points")
+            assert effect.startswith(f"Δ {round(row['effect'] * 100):+d} points")
             assert f"({round(row['effect_low'] * 100):+d} to {round(row['effect_high'] * 100):+d})" in effect
     flags = got["outcomes"][0]
     assert f"{flags['value_yes']:,.1f} per 1,000" in answer and f"p = {flags['p_value']:.2g}" in answer
 
 
 @pytest.mark.app
-def test_the_outcome_table_shows_signed_effects_as_written_and_its_files_defuse_them(
-        demo_data, use_data, downloads):  # noqa: F811
-    """'+9 points (+2 to +16)' read "'+9 points" on screen: the formula guard belongs in the
-    files (a spreadsheet would run a cell starting with + or -), not in the grid."""
+def test_the_outcome_table_shows_differences_without_a_formula_guard(demo_data, use_data, downloads):  # noqa: F811
+    """'+9 points (+2 to +16)' read "'+9 points" on screen: the tables defuse a cell starting
+    with + or - (issue #18), so the difference is written "Δ +9 points", as a ratio is "× 1.47",
+    and neither the grid nor the file needs a guard on it."""
     use_data(demo_data)
     at = open_page(PAGE)
     assert not at.exception, at.exception
     shown = at.dataframe[0].value
-    effects = shown["Ratio or difference (95% CI)"].tolist()
-    signed = [e for e in effects if e.startswith(("+", "-"))]
-    assert signed, effects  # else this test checks nothing
+    effects = [e for e in shown["Ratio or difference (95% CI)"].tolist() if e != "—"]
+    assert [e for e in effects if e.startswith("Δ ")], effects  # else this test checks nothing
     assert not [c for c in shown.astype(str).to_numpy().ravel() if c.startswith("'")]
     served = downloads[at.download_button(key="download_policy_comparison").proto.deferred_file_id]()
     exported = pd.read_csv(io.BytesIO(served), encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    assert sorted(e for e in exported["Ratio or difference (95% CI)"] if e.startswith("'")) == \
-        sorted("'" + e for e in signed)
+    assert exported["Ratio or difference (95% CI)"].tolist() == shown["Ratio or difference (95% CI)"].tolist()
 
 
 @pytest.mark.app

@@ -1,8 +1,8 @@
 """Tables as people see and take them away (issue #18, items 5 and 6).
 
-* :func:`show`: every table on a page, its cells as they are (a "+9 points" or a post's
-  "=1+1" reads as written; the grid's own copy and download are off, so only files leave:
-  those are defused, below), captioned as synthetic when
+* :func:`show`: every table on a page, its text cells defused (:func:`defuse`) so that a cell
+  copied from the grid into a spreadsheet is not run as a formula (issue #18 item 6; labels the
+  dashboard writes itself never start with a formula character), captioned as synthetic when
   the published data is demo data (issue #12); given ``what`` and ``filters`` (every page's
   tables are, since issue #15) with its CSV and Excel download under it.
 * :func:`download`: the only download of a table (CSV and Excel buttons), each click audited
@@ -42,13 +42,13 @@ _SLUG = re.compile(r"[^a-z0-9]+")
 
 def show(frame: pd.DataFrame, what: str | None = None, filters=None, *, download_key: str | None = None,
          file_stem: str | None = None, **options):
-    """``st.dataframe`` of ``frame`` (text as it is: only the files are defused), captioned as synthetic when the
+    """``st.dataframe`` of ``frame`` with its text defused, captioned as synthetic when the
     published data is (``ui.data.is_synthetic``); ``options`` as st.dataframe's. Every table a
     page shows goes through here. With ``what`` (the rows in words, "trusts", "open questions"),
     the audited CSV and Excel download of exactly this table follows it (:func:`download`; its
     key is ``download_key``, by default made from ``what``)."""
     options["column_config"] = date_columns(frame, options.get("column_config"))
-    shown = st.dataframe(blank_links(frame, options["column_config"]), **options)
+    shown = st.dataframe(defused(blank_links(frame, options["column_config"])), **options)
     if data.is_synthetic():
         st.caption(SYNTHETIC_CAPTION)
     if what is not None:
