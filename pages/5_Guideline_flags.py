@@ -45,6 +45,8 @@ cols[0].metric(noun, shown["n_flags"][0], border=True,
 cols[1].metric("High-severity", shown["n_high"][0], border=True)
 cols[3].metric("Reviewed", shown["n_reviewed"][0], border=True,
                help=f"Automatic flags with a review decision, of {shown['n_automatic'][0]}.")
+# A chart too few to draw says why: none at all, where chart_text could only guess ("1–7 hidden").
+none = f"no {noun.lower()} in this selection" if int(head["n_flags"]) == 0 else None
 rate_label = MEASURES["flags" if basis == "automatic" else "confirmed_flags"].label
 cols[2].metric(rate_label, *shown["rate"], delta_color="off", delta_arrow="off", border=True,
                help=f"Over {shown['n_posts'][0]} staff and organisation posts. 95% CI: exact Poisson "
@@ -77,10 +79,10 @@ left, _ = st.columns(2)
 with left:
     st.markdown("**By rule family**")
     chart_view.show(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "family"} | opts),
-                    key="chart_flag_family", filters=chosen)
+                    key="chart_flag_family", filters=chosen, too_few=none)
 st.markdown("**By rule** (most flagged first)")  # full width: rules are named by their titles (issue #15)
 chart_view.show(data.figure(flag_queries.flag_rates, charts.flag_rate_bars, chosen, {"by": "rule"} | opts),
-                key="chart_flag_rule", filters=chosen)
+                key="chart_flag_rule", filters=chosen, too_few=none)
 st.caption("Bars are flags per 1,000 staff and organisation posts in the selection; whiskers "
            "are 95% confidence intervals (exact Poisson below 10 flags, Byar's method from 10).")
 inuse.flag_quality(chosen, national)  # how often flags are upheld; the blind audit (issue #20)
@@ -88,17 +90,18 @@ inuse.flag_quality(chosen, national)  # how often flags are upheld; the blind au
 # --- over time ----------------------------------------------------------------------------------------
 # A fragment: changing the period reruns only this chart.
 @st.fragment
-def flags_over_time(chosen, opts: dict) -> None:
+def flags_over_time(chosen, opts: dict, none: str | None) -> None:
     st.header("Flag rate over time")
     grain = st.segmented_control("Period", list(GRAINS), key="flag_grain", default="week",
                                  format_func=GRAINS.get) or "week"
     chart_view.show(data.figure(flag_queries.flags_over_time, charts.flags_over_time, chosen,
-                                {"grain": grain} | opts), key="chart_flags_over_time", filters=chosen)
+                                {"grain": grain} | opts), key="chart_flags_over_time", filters=chosen,
+                    too_few=none)
     st.caption("Shaded: the 95% confidence interval. Rates come from counts rounded to the nearest 5; "
                "gaps: periods with no staff posts, or with 1–7 flags or posts (hidden).")
 
 
-flags_over_time(chosen, opts)
+flags_over_time(chosen, opts, none)
 
 # --- funnel -----------------------------------------------------------------------------------------
 # A fragment: changing "Compare" reruns only the funnel and its table.
@@ -140,6 +143,7 @@ if page.rows_visible("the flagged posts"):
         # 50 rows at a time to the browser (a flagged post with its evidence is ~1 KB: 500 of
         # them were ~460 KB per filter change, issue #16); the download holds all of them.
         tables.show_paged(posts, "flagged posts", chosen, key="flagged_posts", page_rows=50, hide_index=True,
+                          order="newest day first",
                           column_config={"Link": st.column_config.LinkColumn("Link", display_text="open")})
         st.caption("Newest day first, most severe first within a day"
                    + (f"; the {LIMIT} newest flags only" if len(posts) >= LIMIT else "") +

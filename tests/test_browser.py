@@ -213,3 +213,24 @@ def test_half_width_charts_keep_a_usable_plot_at_1024_px(browser, server):
         assert min(widths) >= 120, widths
     finally:
         page.close()
+
+
+def test_a_page_number_typed_past_the_end_is_the_page_shown(browser, server, tmp_path):
+    """Found in Chromium (4 Dec 2026): with max_value set, typing 11 into "Page (of 10)" (or 0)
+    was refused by the browser, which kept 11 in the box while the old page stayed shown. The
+    box and the rows shown now agree: the last (or first) page."""
+    url = f"{server}/Explore?from=2023-01-01&to=2025-06-30"
+    page = open_and_wait(browser, url, HEADINGS["pages/1_Explore.py"], tmp_path / "explore-pages.png")
+    try:
+        box = page.get_by_test_id("stNumberInputField").first
+        pages = int(re.search(r"Page \(of (\d+)\)", page.inner_text('[data-testid="stMain"]')).group(1))
+        assert pages > 1
+        for typed, shown in ((pages + 1, pages), (0, 1), (2, 2)):
+            box.fill(str(typed))
+            box.press("Enter")
+            first = (shown - 1) * 100 + 1
+            page.get_by_text(re.compile(rf"^Rows {first:,}–")).wait_for()
+            wait_settled(page)
+            assert box.input_value() == str(shown), typed
+    finally:
+        page.close()

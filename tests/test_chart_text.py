@@ -118,4 +118,4 @@ def test_overview_charts_have_a_sentence_and_a_table_to_open(demo_data, use_data
     shown = [d.value for d in at.dataframe if "Posts" in d.value.columns and "Name" in d.value.columns]
     assert shown and len(shown[0]) == 11
     labels = [b.label for b in at.get("download_button")]
-    assert "Download these chart data (CSV)" in labels
+    assert "Download chart data (CSV)" in labels

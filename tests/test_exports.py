@@ -129,3 +129,26 @@ def test_defuse_covers_every_line_of_a_cell():
     assert tables.defuse("-1") == "'-1" and tables.defuse("ok") == "ok" and tables.defuse(3) == 3
     frame = pd.DataFrame({"t": ["=x", None], "n": [1, 2]})
     assert tables.defused(frame)["t"].tolist()[0] == "'=x" and tables.defused(frame)["n"].tolist() == [1, 2]
+
+
+def _linked_table() -> None:
+    import pandas as pd
+    import streamlit as st
+    from ui import tables
+    frame = pd.DataFrame({"Question": ["a", "b"], "Link": ["https://example.org/1", None]})
+    tables.show(frame, "open questions", None, column_config={"Link": st.column_config.LinkColumn(display_text="open")})
+
+
+def test_a_missing_link_is_an_empty_cell_and_the_buttons_read_naturally(demo_data, use_data, downloads):  # noqa: F811
+    """Open questions showed a grey "None" where a post has no link; its buttons read
+    "Download these open questions", and on other pages "Download these chart data"."""
+    from streamlit.testing.v1 import AppTest
+    use_data(demo_data)
+    at = AppTest.from_function(_linked_table, default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert at.dataframe[0].value["Link"].tolist() == ["https://example.org/1", ""]
+    served = downloads[at.download_button(key="download_open_questions").proto.deferred_file_id]()
+    assert pd.read_csv(io.BytesIO(served), encoding="utf-8-sig", dtype=str, keep_default_na=False)["Link"].tolist() \
+        == ["https://example.org/1", ""]
+    assert [b.label for b in at.get("download_button")] == ["Download open questions (CSV)",
+                                                            "Download open questions (Excel)"]

@@ -110,3 +110,35 @@ def test_a_hidden_headline_figure_reads_as_one_star(demo_data, use_data, read_pu
     assert not at.exception, at.exception
     headline = next(m.value for m in at.markdown if "answered at all so far" in m.value)
     assert headline.startswith("**\\*** questions"), headline
+
+
+def test_too_few_says_what_is_true_not_always_that_counts_are_hidden():
+    """Found in Chromium (4 Dec 2026): Data health's one day of 1,000,000 posts and Overview's
+    one region of 56,025 posts both said "(counts of 1–7 are hidden)". The reason now names
+    what is true: one day, one bar, nothing at all, or hidden counts only when some are."""
+    day = pd.DataFrame({"source": ["demo"], "day": [date(2026, 12, 3)], "n_new": [1_000_000],
+                        "n_read": [1_000_000], "n_failed": [0]})
+    assert chart_text.too_few(charts.fetches_over_time(day)) == "only one day in the selection (3 Dec 2026)"
+    one = pd.DataFrame({"region_code": ["Y56"], "region_name": ["London"], "n_posts": [56_025]})
+    assert chart_text.too_few(charts.posts_by_region(one)) == "only one bar to show in this selection"
+    periods = pd.date_range("2025-01-06", periods=5, freq="7D")
+    lone = pd.DataFrame({"period": periods, "series": "x", "n_posts": [3, 20, 2, 4, 30]})  # 1-7: gaps
+    assert chart_text.too_few(charts.posts_over_time(lone)) == \
+        "fewer than two values can be shown (counts of 1–7 are hidden)"
+    columns = ["group_code", "group_name", "family", "n_flags", "n_posts", "rate", "ci_low", "ci_high", "method"]
+    assert chart_text.too_few(charts.flag_rate_bars(pd.DataFrame(columns=columns))) == chart_text.NOTHING
+
+
+@pytest.mark.app
+def test_guideline_flags_without_confirmed_flags_says_so(demo_data, use_data, read_published):
+    """"Confirmed by a reviewer" over dates with none confirmed said "counts of 1–7 are hidden"."""
+    from tests.test_app import open_page
+    use_data(demo_data)
+    window = {"from": "2025-06-01", "to": "2025-06-30"}
+    at = open_page("pages/5_Guideline_flags.py", window)
+    at.segmented_control(key="flag_basis").set_value("confirmed").run()
+    assert not at.exception, at.exception
+    assert next(m.value for m in at.metric if m.label == "Confirmed flags") == "0"  # else this tests nothing
+    panels = [i.value for i in at.info if i.value.startswith("Too few to chart")]
+    assert panels.count("Too few to chart: no confirmed flags in this selection.") == 3, panels
+    assert not [p for p in panels if "1–7" in p], panels

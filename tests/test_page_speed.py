@@ -121,6 +121,75 @@ def test_a_paged_table_shows_one_page_with_a_control_and_a_short_one_shows_whole
     assert at.download_button(key="download_numbers").proto.help.startswith("Every page of the table above")
 
 
+def _two_tables() -> None:
+    import pandas as pd
+    import streamlit as st
+    from ui import tables
+    which = st.radio("Which", ["odd", "even"], key="which")
+    frame = pd.DataFrame({"n": range(1 if which == "odd" else 0, 240, 2)})  # 120 rows: 3 pages of 50
+    tables.show_paged(frame, "numbers", None, key="numbers", page_rows=50)
+
+
+def test_a_paged_table_goes_back_to_page_one_when_its_rows_change(demo_data, use_data):
+    """On page 3, a filter that changes the rows showed page 3 of the new rows (rows 101-150
+    of them): the newest were never seen. The page goes back to 1; a rerun that changes
+    nothing keeps it."""
+    use_data(demo_data)
+    at = AppTest.from_function(_two_tables, default_timeout=60).run()
+    at.number_input(key="numbers_page").set_value(3).run()
+    assert at.dataframe[0].value["n"].tolist()[0] == 201
+    at.run()  # the same rows: still page 3
+    assert at.number_input(key="numbers_page").value == 3 and at.dataframe[0].value["n"].tolist()[0] == 201
+    at.radio(key="which").set_value("even").run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="numbers_page").value == 1
+    assert at.dataframe[0].value["n"].tolist() == list(range(0, 100, 2))
+    assert "Rows 1–50 of 120." in [c.value for c in at.caption]
+
+
+def test_a_page_number_past_either_end_shows_and_says_the_last_or_first_page(demo_data, use_data):
+    """With max_value the browser refused 11 of 10 pages (or 0): the box kept it while the old
+    page stayed shown. The control has no bounds; the number is put back inside, in the box too."""
+    use_data(demo_data)
+    at = AppTest.from_function(_paged_table, default_timeout=60).run()
+    control = at.number_input(key="numbers_page")
+    assert not control.proto.has_min and not control.proto.has_max  # the browser refuses nothing
+    control.set_value(11).run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="numbers_page").value == 3
+    assert at.dataframe[0].value["n"].tolist() == list(range(100, 120))
+    at.number_input(key="numbers_page").set_value(0).run()
+    assert at.number_input(key="numbers_page").value == 1
+    assert at.dataframe[0].value["n"].tolist() == list(range(50))
+
+
+def test_a_paged_table_says_a_header_sorts_its_page_only(demo_data, use_data):
+    use_data(demo_data)
+    at = AppTest.from_function(_paged_table, default_timeout=60).run()
+    notes = [c.value for c in at.caption]
+    assert tables.paged_note("newest first") in notes
+    assert "sorts this page only" in tables.paged_note("newest first")
+    assert sum("sorts this page only" in n for n in notes) == 1  # the one-page table has no control, no note
+
+
+def test_explore_goes_back_to_the_newest_posts_when_a_filter_changes(demo_data, use_data, read_published):
+    use_data(demo_data)
+    at = open_page(EXPLORE, {"from": "2023-01-01", "to": "2025-06-30"})
+    at.number_input(key="explore_posts_page").set_value(3).run()
+    assert at.number_input(key="explore_posts_page").value == 3
+    window = f"{UK_DAY} BETWEEN '2023-01-01' AND '2025-06-30'"
+    busiest, posts = read_published(demo_data, f"SELECT platform, count(*) AS n FROM posts WHERE {window} "
+                                               "GROUP BY platform ORDER BY n DESC LIMIT 1")[0]
+    assert posts > tables.PAGE_ROWS  # else the page control goes
+    at.multiselect(key=filters.KEYS["platforms"]).set_value([busiest]).run()
+    assert not at.exception, at.exception
+    newest = [r[0] for r in read_published(
+        demo_data, f"SELECT post_id FROM posts WHERE {window} AND platform = $p "
+                   "ORDER BY created_at DESC, platform, post_id LIMIT $n", {"p": busiest, "n": tables.PAGE_ROWS})]
+    assert at.number_input(key="explore_posts_page").value == 1
+    assert at.dataframe[0].value["Post id"].tolist() == newest
+
+
 def test_a_date_change_on_the_overview_does_not_remake_the_scorecard(demo_data, use_data, monkeypatch):
     use_data(demo_data)
     calls = counting(monkeypatch, scorecard, "protected")

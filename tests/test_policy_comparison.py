@@ -2,6 +2,7 @@
 compared with a permutation test over trusts, the plain answer, and the page. Real DuckDB."""
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import math
@@ -17,7 +18,7 @@ import pytest
 from store import config, reader
 from tests.support import drawn_figures
 from tests.support import ROOT, load_and_build, post
-from tests.test_app import open_page
+from tests.test_app import downloads, open_page  # noqa: F401 (downloads: a fixture)
 from ui import labels
 from bench import policy_null
 from warehouse import compare, policy_queries, policy_report
@@ -331,16 +332,33 @@ def test_the_command_reproduces_the_page(demo_data, use_data):
         value = (lambda v: f"{v:,.1f}") if ratio else (lambda v: f"{round(v * 100):d}%")
         assert list(page.iloc[:2]) == [value(row["value_yes"]), value(row["value_no"])], row["label"]
         assert page["Trusts"] == f"{row['trusts_yes']} vs {row['trusts_no']}"
-        effect = page["Ratio or difference (95% CI)"].removeprefix("'")  # (the grid's formula guard)
+        effect = page["Ratio or difference (95% CI)"]
         if row["effect"] is None:
             assert effect == "—"
         elif ratio:
             assert effect.startswith(f"× {row['effect']:.2f}") and f"{row['effect_low']:.2f}–" in effect
         else:
-            assert effect.startswith(f"{round(row['effect'] * 100):+d} points")
+            assert effect.startswith(f"Δ {round(row['effect'] * 100):+d} points")
             assert f"({round(row['effect_low'] * 100):+d} to {round(row['effect_high'] * 100):+d})" in effect
     flags = got["outcomes"][0]
     assert f"{flags['value_yes']:,.1f} per 1,000" in answer and f"p = {flags['p_value']:.2g}" in answer
+
+
+@pytest.mark.app
+def test_the_outcome_table_shows_differences_without_a_formula_guard(demo_data, use_data, downloads):  # noqa: F811
+    """'+9 points (+2 to +16)' read "'+9 points" on screen: the tables defuse a cell starting
+    with + or - (issue #18), so the difference is written "Δ +9 points", as a ratio is "× 1.47",
+    and neither the grid nor the file needs a guard on it."""
+    use_data(demo_data)
+    at = open_page(PAGE)
+    assert not at.exception, at.exception
+    shown = at.dataframe[0].value
+    effects = [e for e in shown["Ratio or difference (95% CI)"].tolist() if e != "—"]
+    assert [e for e in effects if e.startswith("Δ ")], effects  # else this test checks nothing
+    assert not [c for c in shown.astype(str).to_numpy().ravel() if c.startswith("'")]
+    served = downloads[at.download_button(key="download_policy_comparison").proto.deferred_file_id]()
+    exported = pd.read_csv(io.BytesIO(served), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert exported["Ratio or difference (95% CI)"].tolist() == shown["Ratio or difference (95% CI)"].tolist()
 
 
 @pytest.mark.app

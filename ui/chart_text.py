@@ -184,8 +184,38 @@ def too_few(fig: go.Figure) -> str | None:
             return "too few questions to show by weekday and time of day"
         return None
     if sum(_drawable(t) for t in traces) < 2:
-        return "fewer than two values can be shown (counts of 1–7 are hidden)"
+        return _why_few(traces, fig)
     return None
+
+
+NOTHING = "nothing to chart in this selection"  # the reason when no trace holds a value
+
+
+def _why_few(traces, fig: go.Figure) -> str:
+    """What is true of a chart with fewer than two drawable values: it holds none (a page can
+    say of what, ``ui.chart_view.show(too_few=…)``), some are hidden (1–7), or it has one day,
+    week or bar only (a day of a million posts was "counts of 1–7 are hidden")."""
+    horizontal = all(getattr(t, "orientation", None) == "h" for t in traces)
+    cat_axis = fig.layout.yaxis if horizontal else fig.layout.xaxis
+    cats, hidden = [], 0
+    for trace in traces:
+        along, values = (trace.y, trace.x) if horizontal else (trace.x, trace.y)
+        cats += list(along if along is not None else [])
+        hidden += int((~_finite(list(values))).sum()) if values is not None and len(values) else 0
+        if trace.type == "bar" and isinstance(trace.text, (list, tuple, np.ndarray)):
+            hidden += sum(str(t) == HIDDEN for t in trace.text)
+    if not cats:
+        return NOTHING
+    if hidden:
+        return "fewer than two values can be shown (counts of 1–7 are hidden)"
+    distinct = list(dict.fromkeys(_plain(c) if not _is_time([c]) else pd.Timestamp(c) for c in cats))
+    if len(distinct) == 1:  # the panel is Markdown (st.info): only our words and a date we format
+        one = distinct[0]
+        if isinstance(one, pd.Timestamp):
+            unit = (_title(cat_axis).split(" ")[0] or "period").lower()
+            return f"only one {unit} in the selection ({_when(one, cat_axis.tickformat)})"
+        return "only one bar to show in this selection"  # its name is data: in the sentence (as text), not here
+    return "fewer than two values can be shown"
 
 
 def _notes(fig: go.Figure) -> list[str]:

@@ -43,10 +43,13 @@ def draw(figure, key: str) -> None:
         st.vega_lite_chart(spec, width="stretch", key=key)
 
 
-def show(figure, *, key: str, filters=None, what: str = "chart data") -> None:
+def show(figure, *, key: str, filters=None, what: str = "chart data", too_few: str | None = None) -> None:
     """Draw ``figure`` (widget ``key``), its summary sentence, and its table with a download;
-    ``filters`` and ``what`` are for the download's audit entry."""
+    ``filters`` and ``what`` are for the download's audit entry. ``too_few``: the reason to
+    give when the chart is too few to draw, where the page knows it better than the figure
+    ("no confirmed flags in this selection", not "counts of 1–7 are hidden")."""
     reason, sentence, has_data = _read(figure)
+    reason = reason and (too_few or reason)
     if reason:  # a panel, not empty axes, a lone dot or one block (issue #15, section 3)
         st.info(f"Too few to chart: {reason}.", icon=":material/info:")
     else:

@@ -442,7 +442,9 @@ def _effect_text(row) -> str:
     if row["kind"] == "ratio":
         text = f"× {row['effect']:.2f}"
         return text + few + ("" if pd.isna(low) else f" ({low:.2f}–{'∞' if np.isinf(high) else f'{high:.2f}'})")
-    text = f"{row['effect'] * 100:+.0f} points"
+    # "Δ" first, as "×" leads a ratio: a cell starting with + or - is one a spreadsheet would
+    # run, so the tables defuse it and the reader saw "'+9 points"
+    text = f"Δ {row['effect'] * 100:+.0f} points"
     return text + few + ("" if pd.isna(low) else f" ({low * 100:+.0f} to {high * 100:+.0f})")
 
 

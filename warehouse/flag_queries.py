@@ -188,16 +188,27 @@ def flags_over_time(cursor, filters: Filters, grain: str = "week", basis: str = 
 # --- drill-down ----------------------------------------------------------------------------------
 
 FLAGGED_POSTS_SQL = f"""
-WITH chosen AS (
-    SELECT platform, post_id, rule_id, family, severity, evidence, clause, clause_url,
-           policy_version, created_at, author_role, trust_code, region_code, status
-    FROM (SELECT f.*, v.status FROM flags f JOIN flag_reviews v USING (platform, post_id, rule_id))
+WITH picked AS (
+    -- Late materialisation: the page's flags chosen from narrow columns, then their wide ones
+    -- (evidence, clause) and review status read for those rows only; joining every flag to its
+    -- review first ran out of the dashboard's 128 MB at 10 M posts.
+    SELECT platform, post_id, rule_id, created_at
+    FROM flags
     WHERE {_FLAGS_WHERE}
       AND author_role IN ('professional', 'organisation')
-      AND (NOT $confirmed OR status IN ('confirmed', 'actioned'))
+      AND (NOT $confirmed OR (platform, post_id, rule_id) IN (
+          SELECT platform, post_id, rule_id FROM flag_reviews WHERE status IN ('confirmed', 'actioned')))
     ORDER BY (created_at AT TIME ZONE 'Europe/London')::DATE DESC, {SEVERITY_ORDER}, created_at DESC,
              platform, post_id, rule_id
     LIMIT $limit
+),
+chosen AS (
+    SELECT f.platform, f.post_id, f.rule_id, f.family, f.severity, f.evidence, f.clause, f.clause_url,
+           f.policy_version, f.created_at, f.author_role, f.trust_code, f.region_code, v.status
+    FROM flags f
+    JOIN picked k ON k.platform = f.platform AND k.post_id = f.post_id AND k.rule_id = f.rule_id
+        AND k.created_at = f.created_at
+    JOIN flag_reviews v ON v.platform = f.platform AND v.post_id = f.post_id AND v.rule_id = f.rule_id
 )
 SELECT
     (c.created_at AT TIME ZONE 'Europe/London') AS posted_at,

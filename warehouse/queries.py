@@ -129,6 +129,7 @@ def uk_midnight(day: date) -> datetime:
 
 def run(cursor, sql: str, params: dict[str, object]) -> pd.DataFrame:
     """Execute ``sql`` binding only the parameters it names; return the whole result."""
+    sql = _statement(sql, params)
     wanted = set(_PARAM.findall(sql))
     missing = wanted - params.keys()
     if missing:
@@ -147,15 +148,28 @@ _TEXT_WHERE = "($text = '' OR text ILIKE $text_pattern ESCAPE '\\')"
 # Explore's narrowing of the posts (Filters.roles ... reviews): the post's own role, question mark
 # and topic, and a flag of the chosen families / rules / review states on it (flag_reviews holds
 # each flag with its review status as of the build).
-POST_FILTERS = """($all_roles OR list_contains($roles::VARCHAR[], author_role))
-    AND ($question = '' OR is_question = ($question = 'yes'))
-    AND ($all_topics OR list_contains($topics::VARCHAR[], topic))
-    AND (($all_families AND $all_rules AND $all_reviews) OR EXISTS (
+# A flag of the chosen families / rules / review states on the post. DuckDB cannot see that the
+# bound flags make the EXISTS moot, so it builds the join over every flag even when none is
+# chosen (at 10 M posts more than the dashboard's 128 MB: Explore failed with out-of-memory);
+# :func:`run` and :func:`stream` drop it from the statement when nothing is chosen
+# (:func:`_statement`: one code constant replaced by another, values stay bound).
+_FLAG_EXISTS = """(($all_families AND $all_rules AND $all_reviews) OR EXISTS (
         SELECT 1 FROM flag_reviews f
         WHERE f.platform = posts.platform AND f.post_id = posts.post_id
           AND ($all_families OR list_contains($families::VARCHAR[], f.family))
           AND ($all_rules OR list_contains($rules::VARCHAR[], f.rule_id))
           AND ($all_reviews OR list_contains($reviews::VARCHAR[], f.status))))"""
+POST_FILTERS = f"""($all_roles OR list_contains($roles::VARCHAR[], author_role))
+    AND ($question = '' OR is_question = ($question = 'yes'))
+    AND ($all_topics OR list_contains($topics::VARCHAR[], topic))
+    AND {_FLAG_EXISTS}"""
+
+
+def _statement(sql: str, params: dict[str, object]) -> str:
+    """``sql`` without the flag filter when no family, rule or review state is chosen."""
+    if _FLAG_EXISTS in sql and all(params.get(k) is True for k in ("all_families", "all_rules", "all_reviews")):
+        return sql.replace(_FLAG_EXISTS, "TRUE")
+    return sql
 
 
 # --- filter options --------------------------------------------------------------------
@@ -419,6 +433,7 @@ def stream(cursor, sql: str, params: dict[str, object], vectors: int = 2):
     ``vectors`` x 2,048 rows, so that a large export never holds every row at once. The cursor
     is read to the end (or closed by the caller): duckdb refuses new work on a cursor whose
     result is half read."""
+    sql = _statement(sql, params)
     wanted = set(_PARAM.findall(sql))
     cursor.execute(sql, {name: params[name] for name in wanted})
     while True:
