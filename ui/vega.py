@@ -19,7 +19,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from ui.vega_marks import Layers, Unsupported, _ms, legend_layer, plain, style_of  # noqa: F401 (_ms: tests)
+from ui.vega_legend import legend_layer, style_of
+from ui.vega_marks import Layers, Unsupported, _ms, plain  # noqa: F401 (_ms: tests)
 
 _PLACE = re.compile(r"%\{([^}|:]+)(?:([|:])([^}]*))?\}")
 SUPPORTED = {"scatter", "bar", "heatmap"}
