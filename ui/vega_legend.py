@@ -42,7 +42,7 @@ def legend_layer(entries: list[dict], layout: dict) -> dict:
     spec = {"title": None, "orient": "bottom", "direction": "horizontal", "symbolStrokeWidth": 2.5,
             "columns": {"expr": f"min({len(names)}, max(1, floor((containerSize()[0] - 90) / {column})))"},
             "labelLimit": {"expr": f"max(80, min({LABEL_LIMIT}, containerSize()[0] - 130))"},
-            "labelColor": palette.INK, "symbolSize": 150, "symbolOpacity": 1}
+            "labelColor": palette.INK, "symbolSize": 150, "symbolOpacity": 1, "labelOffset": 18}
 
     def channel(key: str) -> dict:
         return {"field": "series", "type": "nominal", "legend": spec,

@@ -23,7 +23,9 @@ SYMBOLS = {"circle": "circle", "diamond": "diamond", "square": "square", "cross"
            "triangle-up": "triangle-up", "triangle-down": "triangle-down", "x": "cross"}
 _DASH = {"solid": None, "dot": (1, 1), "dash": (3, 3), "longdash": (5, 5), "dashdot": (3, 1, 1, 1),
          "longdashdot": (5, 2, 1, 2)}
-LINE_SYMBOL = "M-1,0L1,0"  # a legend entry for a line: a short stroke (an SVG path)
+# a legend entry for a line: a stroke (an SVG path) drawn from the symbol's left edge to twice its
+# width, so a long dash shows its gaps (a 12 px stroke showed "longdash" as solid)
+LINE_SYMBOL = "M-1,0L3,0"
 LABEL_LIMIT = 300  # px: a legend label's longest before "…"
 AXIS_LABEL_LIMIT = "max(60, min(420, containerSize()[0] * 0.4))"
 # The plot's height is the figure's less this (plotly's height took in its axes and legend):
