@@ -186,6 +186,35 @@ def test_shared_url_reproduces_the_view_and_survives_page_switch(browser, server
         page.close()
 
 
+# Each Vega-Lite chart's plot width: the span of its x axis's grid lines and domain (vertical
+# lines), i.e. the drawing area between the axes, in CSS pixels.
+PLOT_WIDTHS = """() => Array.from(document.querySelectorAll('[data-testid="stVegaLiteChart"] svg.marks')).map(svg => {
+    const xs = Array.from(svg.querySelectorAll('.role-axis-grid line, .role-axis-domain line'))
+        .map(l => l.getBoundingClientRect()).filter(r => r.height > 20);
+    if (!xs.length) return null;
+    return Math.round(Math.max(...xs.map(r => r.right)) - Math.min(...xs.map(r => r.left)));
+})"""
+
+
+def test_half_width_charts_keep_a_usable_plot_at_1024_px(browser, server):
+    """SPC trends draws nine charts two to a row: at a 1024 px window a legend wider than the
+    column made Vega's autosize shrink each plot to 0-38 px (issue #16)."""
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    try:
+        page.goto(f"{server}/SPC_trends")
+        page.get_by_role("heading", name=re.compile("SPC trends")).first.wait_for()
+        wait_settled(page)
+        widths = [w or 0 for w in page.evaluate(PLOT_WIDTHS)]  # no vertical line: no plot
+        charts = page.locator('[data-testid="stVegaLiteChart"]')
+        half = [charts.nth(i).bounding_box()["width"] for i in range(charts.count())]
+        assert len(widths) == len(half) >= 2, (widths, half)
+        assert all(w < 400 for w in half), half  # two to a row at this width
+        assert min(widths) >= 120, widths
+    finally:
+        page.close()
+
+
 def test_a_page_number_typed_past_the_end_is_the_page_shown(browser, server, tmp_path):
     """Found in Chromium (4 Dec 2026): with max_value set, typing 11 into "Page (of 10)" (or 0)
     was refused by the browser, which kept 11 in the box while the old page stayed shown. The

@@ -136,17 +136,22 @@ def test_tick_labels_axis_titles_and_notes_are_dark_text(figures):
 
 
 def test_funnel_outliers_are_marked_by_more_than_colour(figures):
-    """Under deuteranopia the old green and red were one olive: now an arrow and a triangle
-    (or, with policy groups, the arrow beside the group's shape) say above or below."""
+    """Under deuteranopia the old green and red were one olive: now each outlier is a
+    triangle pointing its way, or (with policy groups giving its shape) has the arrow beside
+    the group's shape; never both, or Vega drew every outlier twice (issue #16)."""
     for title in ("funnel", "funnel groups", "flag_funnel groups"):
         fig = figures[title]
         for trace in fig.data:
             name = trace.name or ""
             if "than expected" in name:
                 arrow = "▲" if ("Higher" in name or "More" in name) else "▼"
-                assert name.startswith(arrow) and set(trace.text) == {arrow}, title
+                triangle = "triangle-up" if arrow == "▲" else "triangle-down"
+                assert name.startswith(arrow), title
+                texts = list(trace.text) if trace.text is not None else [""] * len(trace.x)
+                for symbol, text in zip(trace.marker.symbol, texts):
+                    assert (symbol == triangle) != (text == arrow), (title, symbol, text)
                 if title == "funnel":
-                    assert set(trace.marker.symbol) == {"triangle-up" if arrow == "▲" else "triangle-down"}
+                    assert set(trace.marker.symbol) == {triangle} and not any(texts)
         outliers = [t for t in fig.data if "than expected" in (t.name or "")]
         if title == "funnel":
             assert {t.name for t in outliers} == {"▲ Higher than expected", "▼ Lower than expected"}

@@ -149,9 +149,10 @@ def test_points_keep_their_shapes_and_colours_and_the_legend_says_them(built):
     assert legend["color"]["scale"]["range"][-len(kinds):] == [t.marker.color for t in kinds.values()]
     assert legend["strokeDash"]["scale"]["range"][1] == vega_marks.dash(fig.data[2].line.dash, 1.2)
     fig, spec = built["funnel_groups"]
-    shaped = [p for p in _layers(spec, "point") if p["encoding"].get("shape", {}).get("field") == "shape"]
-    assert shaped
-    assert {r["shape"] for p in shaped for r in p["data"]["values"]} <= {"circle", "diamond"}
+    shaped = [p for p in _layers(spec, "point") if "shape" in (p["data"]["values"] or [{}])[0]]
+    assert shaped and all("shape" not in p["encoding"] for p in shaped)  # a layer per shape
+    assert all({r["shape"] for r in p["data"]["values"]} == {p["mark"]["shape"]} for p in shaped)
+    assert {p["mark"]["shape"] for p in shaped} <= {"circle", "diamond"}
     legend = spec["layer"][-1]["encoding"]
     assert {"Policy A", "Policy B"} <= set(legend["color"]["scale"]["domain"])
 
@@ -201,3 +202,98 @@ def test_unsupported_figures_fall_back_to_plotly():
     assert vega.spec(fig) is None
     fig = charts._figure([dict(type="scatter", x=[1, 2], y=[1, 2], mode="lines", line=dict(shape="spline"))], {})
     assert vega.spec(fig) is None
+
+
+def test_half_width_charts_keep_their_plot_legends_below_in_columns_that_fit(built):
+    """At 1024 px a legend or note wider than a half-width chart made autosize "fit" shrink
+    its plot to 0-38 px (issue #16): the spec fits its width only, its legend is below the
+    plot in as many columns as fit the container, labels and notes have a limit."""
+    for name, (_, spec) in built.items():
+        assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}, name
+        for layer in spec["layer"]:
+            for channel in layer["encoding"].values():
+                legend = channel.get("legend") if isinstance(channel, dict) else None
+                if legend and channel.get("field") == "series":
+                    assert legend["orient"] == "bottom", name
+                    assert "containerSize()[0]" in legend["columns"]["expr"], name
+                    assert "containerSize()[0]" in legend["labelLimit"]["expr"], name
+            for axis in ("x", "y"):
+                limit = (layer["encoding"].get(axis) or {}).get("axis", {}).get("labelLimit")
+                assert limit is None or "containerSize()[0]" in limit["expr"], name
+            if layer["data"]["values"] == [{}]:  # an annotation: never wider than the plot
+                assert layer["mark"]["limit"] in ({"expr": "width"}, {"expr": "containerSize()[0] * 0.6"}), name
+
+
+def test_each_funnel_unit_is_one_mark_and_text_has_no_raw_tooltip(built):
+    """The ▲/▼ beside an outlier's triangle was a second triangle ~5 points off, with a
+    tooltip of raw field names ('text ▲'): one mark per unit, and no layer falls back to
+    Streamlit's default tooltip (every field by its raw name)."""
+    for name in ("funnel", "flag_funnel"):
+        fig, spec = built[name]
+        arrows = [r for layer in _layers(spec, "text") for r in layer["data"]["values"]
+                  if r.get("text") in ("▲", "▼")]
+        assert arrows == [], name
+        outliers = [t for t in fig.data if "than expected" in (t.name or "")]
+        drawn = [p for p in _layers(spec, "point") if p.get("description") in {t.name for t in outliers}]
+        assert sum(len(p["data"]["values"]) for p in drawn) == sum(len(t.x) for t in outliers), name
+    fig, spec = built["funnel_groups"]  # a group's shape does not point: the arrow beside it stays
+    arrows = [layer for layer in _layers(spec, "text") if {r.get("text") for r in layer["data"]["values"]} & {"▲", "▼"}]
+    for layer in arrows:
+        assert [t["field"] for t in layer["encoding"]["tooltip"]][:1] == ["tip0"]
+        assert all(r["tip0"] and "text" not in r["tip0"] for r in layer["data"]["values"])
+    for name, (_, spec) in built.items():
+        for layer in spec["layer"]:
+            assert "tooltip" in layer["encoding"] or ("tooltip" in layer["mark"] and layer["mark"]["tooltip"] is None), (
+                name, layer["mark"]["type"])
+
+
+def test_legend_symbols_are_the_marks_shapes(built):
+    fig, spec = built["xmr_chart"]
+    legend = spec["layer"][-1]["encoding"]
+    shapes = dict(zip(legend["shape"]["scale"]["domain"], legend["shape"]["scale"]["range"]))
+    for trace in fig.data:
+        if trace.mode == "markers":
+            assert shapes[trace.name] == vega_marks.SYMBOLS[trace.marker.symbol]
+        elif trace.name in shapes:
+            assert shapes[trace.name] == vega_marks.LINE_SYMBOL
+    assert legend["fill"]["scale"]["domain"] == legend["shape"]["scale"]["domain"]
+    for name, (_, each) in built.items():  # one legend: colour, dash and shape merged, and only
+        assert "shape" not in each["resolve"]["scale"], name  # the legend has a shape scale (a
+        assert all("shape" not in layer["encoding"] for layer in each["layer"][:-1]), name  # field with none broke it)
+    fig, spec = built["funnel_groups"]
+    shapes = dict(zip(*(spec["layer"][-1]["encoding"]["shape"]["scale"][k] for k in ("domain", "range"))))
+    assert {shapes["Policy A"], shapes["Policy B"]} == {"circle", "diamond"}
+
+
+def test_tooltips_are_formatted_and_say_which_limit(built):
+    fig, spec = built["xmr_chart"]
+    tips = [r["tip0"] for layer in spec["layer"] if "tooltip" in layer["encoding"] for r in layer["data"]["values"]]
+    upper = [v for v in tips if v.startswith(("Upper process limit: ", "Upper trial limit: "))]
+    lower = [v for v in tips if v.startswith(("Lower process limit: ", "Lower trial limit: "))]
+    assert upper and lower
+    value = upper[0].split(": ")[1]
+    assert value.endswith("%") and len(value.split(".")[-1]) <= 2  # hoverformat ".1%", not 0.6745098
+    fig, spec = built["posts_by_region"]
+    bar, text = _layers(spec, "bar")[0], _layers(spec, "text")[0]
+    assert text["encoding"]["tooltip"] == bar["encoding"]["tooltip"]  # a label hovers as its bar
+
+
+def test_rate_labels_sit_past_the_whiskers_end(built):
+    fig, spec = built["flag_rate_bars"]
+    text = _layers(spec, "text")[0]
+    assert text["encoding"]["x"]["field"] == "hi"
+    rows = text["data"]["values"]
+    assert all(r["hi"] >= r["x"] for r in rows)
+    for name in ("flag_rate_bars", "posts_by_region"):  # room for the longest label past the plot
+        fig, spec = built[name]
+        longest = max(len(str(r["text"])) for r in _layers(spec, "text")[0]["data"]["values"])
+        assert spec["padding"]["right"] >= 7 * longest, name
+
+
+def test_survival_curves_differ_by_colour_or_dash_up_to_36_series(built):
+    pairs = [(palette.colour(i), palette.dash(i)) for i in range(36)]
+    assert len(set(pairs)) == 36
+    assert [palette.dash(i) for i in range(6)] == list(palette.DASHES)  # the first six as before
+    fig, spec = built["response_curves"]
+    lines = [(layer["mark"]["stroke"], str(layer["mark"].get("strokeDash"))) for layer in _layers(spec, "line")]
+    assert len(set(lines)) == len(lines)

@@ -274,7 +274,7 @@ def response_curves(frame: pd.DataFrame, clock: str = "calendar", national: bool
                                opacity=0.15, hoverinfo="skip", showlegend=False))
         traces.append(dict(
             type="scatter", x=x, y=curve["survival"], mode="lines",
-            line=dict(shape="hv", width=2.5, color=colour, dash=palette.DASHES[i % len(palette.DASHES)]),
+            line=dict(shape="hv", width=2.5, color=colour, dash=palette.dash(i)),
             name=f"{name} ({n:,} questions)",
             customdata=waits,
             hovertemplate=f"{name}<br>%{{y:.0%}} still waiting after %{{customdata}}<extra></extra>",
@@ -334,8 +334,8 @@ def _funnel_figure(shown: pd.DataFrame, centre: float, limits_for, *, value: str
                        line=dict(color=palette.INK, width=1.5), hoverinfo="skip"))
     group_of = dict(groups)
     shapes = {g: GROUP_SYMBOLS[i % len(GROUP_SYMBOLS)] for i, g in enumerate(dict.fromkeys(group_of.values()))}
-    # Never colour alone: an outlier also has an arrow beside it (and, when no group gives
-    # the shapes, a triangle pointing the same way), and its legend entry says which way.
+    # Never colour alone: an outlier is a triangle pointing its way (or, when a group gives
+    # its shape, has an arrow beside it), and its legend entry says which way.
     classes = (("within", "Within the limits", GREY, within), ("above", *above), ("below", *below))
     for position, name, colour, meaning in classes:
         rows = shown[shown["position"] == position]
@@ -343,13 +343,15 @@ def _funnel_figure(shown: pd.DataFrame, centre: float, limits_for, *, value: str
             continue
         unit_groups = [group_of.get(c) for c in rows["group_code"]]
         arrow, own_shape, place = OUTLIER_MARKS[position]
-        labels = dict(text=[arrow] * len(rows), textposition=place, textfont=dict(size=12, color=colour))
+        symbols = [shapes.get(g, own_shape) for g in unit_groups]
+        # the arrow only beside a marker whose shape does not point already (one mark per unit)
+        arrows = [arrow if s != own_shape else "" for s in symbols]
+        labels = dict(text=arrows, textposition=place, textfont=dict(size=12, color=colour))
         traces.append(dict(
-            type="scatter", x=rows["n_shown"], y=rows[value], mode="markers+text" if arrow else "markers",
+            type="scatter", x=rows["n_shown"], y=rows[value], mode="markers+text" if any(arrows) else "markers",
             name=f"{arrow} {name}" if arrow else name,
-            marker=dict(size=10, color=colour, line=dict(width=1, color="white"),
-                        symbol=[shapes.get(g, own_shape) for g in unit_groups]),
-            **(labels if arrow else {}),
+            marker=dict(size=10, color=colour, line=dict(width=1, color="white"), symbol=symbols),
+            **(labels if any(arrows) else {}),
             hovertext=[formats.org_name(n) + (f"<br>{g}" if g else "") for n, g in zip(rows["group_name"], unit_groups)],
             customdata=np.column_stack([rows[low], rows[high]]),
             hovertemplate=f"%{{hovertext}}<br>{hover}<br>{meaning}<extra></extra>",

@@ -40,7 +40,14 @@ def colour(i: int) -> str:
 def line_style(i: int, width: float = 2) -> dict:
     """The ``i``-th series' line: its colour and a dash of its own, so that lines differ by
     more than colour."""
-    return dict(color=colour(i), width=width, dash=DASHES[i % len(DASHES)])
+    return dict(color=colour(i), width=width, dash=dash(i))
+
+
+def dash(i: int) -> str:
+    """The ``i``-th series' dash: the first six series differ in dash as in colour; after
+    that the dash moves one step further each time the colours start again, so no two of the
+    first 36 series share both colour and dash (11 regions drew pairs alike: issue #16)."""
+    return DASHES[(i + i // len(CATEGORICAL)) % len(DASHES)]
 
 
 def _channel(value: int) -> float:

@@ -124,12 +124,15 @@ def xmr_chart(frame: pd.DataFrame, measure: str = "questions", national: bool = 
     limit_style = dict(color=INK, width=1.2, dash="dot" if trial else "dash")
     limit_name = "Trial limits" if trial else "Process limits"
     # meta: the line's own name in the chart's table (ui.chart_text); one legend entry for both limits
-    for column, name, style, show, meta in (("mean", "Mean", dict(color=INK, width=1.5), True, "Mean"),
-                                            ("upper", limit_name, limit_style, True, "Upper limit"),
-                                            ("lower", limit_name, limit_style, False, "Lower limit")):
+    kind = limit_name.split()[0].lower()
+    # the hover text says which limit (both share one legend entry); %{y} takes the axis's hoverformat
+    for column, name, style, show, meta, words in (
+            ("mean", "Mean", dict(color=INK, width=1.5), True, "Mean", "Mean"),
+            ("upper", limit_name, limit_style, True, "Upper limit", f"Upper {kind} limit"),
+            ("lower", limit_name, limit_style, False, "Lower limit", f"Lower {kind} limit")):
         traces.append(dict(type="scatter", x=x, y=_scaled(rows[column].to_numpy(dtype=float), measure).tolist(),
                            mode="lines", name=name, legendgroup=name, showlegend=show, line=style, meta=meta,
-                           hovertemplate=f"{name}: %{{y}}<extra></extra>"))
+                           hovertemplate=f"{words}: %{{y}}<extra></extra>"))
     target = rows["target"].iloc[-1]
     if target is not None and not pd.isna(target):
         traces.append(dict(type="scatter", x=[x[0], x[-1]], y=[float(_scaled(np.array([target]), measure)[0])] * 2,

@@ -19,7 +19,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from ui.vega_marks import Layers, Unsupported, _ms, legend_layer, plain, style_of  # noqa: F401 (_ms: tests)
+from ui.vega_legend import legend_layer, style_of
+from ui.vega_marks import Layers, Unsupported, _ms, plain  # noqa: F401 (_ms: tests)
 
 _PLACE = re.compile(r"%\{([^}|:]+)(?:([|:])([^}]*))?\}")
 SUPPORTED = {"scatter", "bar", "heatmap"}
@@ -46,10 +47,12 @@ def _number_text(value, fmt: str) -> str:
     return f"{value:{comma}.{digits or 2}f}" if kind == "f" or digits else f"{value:{comma}}"
 
 
-def tooltip(trace: dict, rows: list[dict], x_time: bool) -> list[dict]:
+def tooltip(trace: dict, rows: list[dict], x_time: bool, formats: dict | None = None) -> list[dict]:
     """The hover text of ``trace`` as tooltip fields on ``rows``: one field per line of its
     ``hovertemplate``, each line's text made here from the values the template names (the
-    figure's own, already past the display boundary), titled by the trace's name."""
+    figure's own, already past the display boundary), titled by the trace's name. ``formats``:
+    the axes' ``hoverformat`` by axis, for a bare ``%{y}`` as plotly formats it (an SPC limit
+    showed 9597.898550724638)."""
     template = trace.get("hovertemplate")
     if not template or trace.get("hoverinfo") == "skip":
         return []
@@ -59,15 +62,17 @@ def tooltip(trace: dict, rows: list[dict], x_time: bool) -> list[dict]:
     for i, line in enumerate(lines):
         name = f"tip{i}"
         for row in rows:
-            row[name] = _fill(line, row, x_time)
+            row[name] = _fill(line, row, x_time, formats or {})
         fields.append({"field": name, "type": "nominal", "title": " " * (i + 1)})
     return fields
 
 
-def _fill(line: str, row: dict, x_time: bool) -> str:
+def _fill(line: str, row: dict, x_time: bool, formats: dict) -> str:
     def one(m: re.Match) -> str:
         key, sep, fmt = m.group(1).strip(), m.group(2), m.group(3) or ""
         value = _lookup(key, row)
+        if sep is None and formats.get(key) and not (x_time and key == "x"):
+            sep, fmt = ":", formats[key]
         if sep == "|" and x_time and key == "x":
             return _date_text(value, fmt) or "*"
         return _number_text(value, fmt) if sep == ":" else ("*" if value is None else

@@ -23,8 +23,15 @@ SYMBOLS = {"circle": "circle", "diamond": "diamond", "square": "square", "cross"
            "triangle-up": "triangle-up", "triangle-down": "triangle-down", "x": "cross"}
 _DASH = {"solid": None, "dot": (1, 1), "dash": (3, 3), "longdash": (5, 5), "dashdot": (3, 1, 1, 1),
          "longdashdot": (5, 2, 1, 2)}
-LINE_SYMBOL = "M-1,0L1,0"  # a legend entry for a line: a short stroke (an SVG path)
-MARGIN = 0  # Streamlit fits the chart (autosize "fit", padding included): its height is the whole figure, as plotly's
+# a legend entry for a line: a stroke (an SVG path) drawn from the symbol's left edge to twice its
+# width, so a long dash shows its gaps (a 12 px stroke showed "longdash" as solid)
+LINE_SYMBOL = "M-1,0L3,0"
+LABEL_LIMIT = 300  # px: a legend label's longest before "…"
+AXIS_LABEL_LIMIT = "max(60, min(420, containerSize()[0] * 0.4))"
+# The plot's height is the figure's less this (plotly's height took in its axes and legend):
+# the spec fits its width only (autosize "fit-x"), so its legend and axes add to its height
+# rather than squeezing a half-width chart's plot to a strip (issue #16)
+MARGIN = 60
 
 
 class Unsupported(Exception):
@@ -117,7 +124,9 @@ class Layers:
         title = plain((spec.get("title") or {}).get("text"))
         enc: dict = {"field": axis, "type": kind, "title": title or None}
         ax: dict = {"labelColor": palette.INK, "titleColor": palette.INK, "grid": kind != "nominal",
-                    "labelLimit": 420}
+                    # at most 40% of the chart's width: long trust names left a half-width bar
+                    # chart no plot at 1024 px (issue #16); a cut name ends "…", whole in the tooltip
+                    "labelLimit": {"expr": AXIS_LABEL_LIMIT}}
         scale: dict = {}
         fmt = spec.get("tickformat")
         if spec.get("visible") is False:
@@ -171,6 +180,10 @@ class Layers:
             enc["scale"] = scale
         return enc
 
+    def hover_formats(self) -> dict:
+        """Each axis's ``hoverformat``: how plotly writes a bare ``%{x}`` / ``%{y}``."""
+        return {axis: (self.layout.get(f"{axis}axis") or {}).get("hoverformat") for axis in ("x", "y")}
+
     def xy(self, x: str = "x", y: str = "y") -> dict:
         ex, ey = self.channel("x"), self.channel("y")
         ex["field"], ey["field"] = x, y
@@ -211,6 +224,8 @@ class Layers:
         enc = dict(encoding)
         if tips:
             enc["tooltip"] = tips
+        else:  # Streamlit's theme turns tooltips on: every field by its raw name ("text ▲")
+            mark = mark | {"tooltip": None}
         keep = [{(k[1:] if k.startswith("_") else k): v for k, v in r.items()
                  if trace is not None or not k.startswith("_")} for r in rows]
         # no ARIA per mark: the chart's text alternative is its summary and table (ui.chart_view)
@@ -245,7 +260,7 @@ class Layers:
             self.items.append(self._layer(mark, band, enc, trace=t))
             return
         x_time = self.x_kind == "temporal"
-        tips = tooltip(t, rows, x_time)
+        tips = tooltip(t, rows, x_time, self.hover_formats())
         if "lines" in mode:
             colour = line.get("color") or marker.get("color") or palette.MID_BLUE
             mark = {"type": "line", "stroke": colour, "strokeWidth": float(line.get("width", 2)), "clip": clip,
@@ -260,12 +275,15 @@ class Layers:
                 hover = {"type": "point", "filled": True, "fill": "transparent", "size": 120, "clip": clip}
                 self.items.append(self._layer(hover, [r for r in rows if r["y"] is not None], self.xy(), tips))
         if "markers" in mode:
-            self.items.append(self._points(t, rows, tips, clip, primary="lines" not in mode))
+            self.items.extend(self._points(t, rows, tips, clip, primary="lines" not in mode))
         if "text" in mode:
-            self.items.append(self._text(t, rows, clip))
+            self.items.append(self._text(t, rows, clip, tips))
         _ = plain
 
-    def _points(self, t: dict, rows: list[dict], tips, clip: bool, primary: bool = True) -> dict:
+    def _points(self, t: dict, rows: list[dict], tips, clip: bool, primary: bool = True) -> list[dict]:
+        """The trace's markers: one layer per marker shape, each shape a constant of its mark
+        (a per-point shape field with no scale stopped the legend's shape scale, shared with
+        every layer so that the legend is one, from drawing the shapes: all were circles)."""
         marker = t.get("marker") or {}
         size = float(marker.get("size", 6))
         mark: dict = {"type": "point", "filled": True, "size": size * size, "clip": clip, "opacity": 1}
@@ -285,13 +303,17 @@ class Layers:
         else:
             for r, s in zip(rows, _list(symbol)):
                 r["shape"] = _symbol(s)
-            enc["shape"] = {"field": "shape", "type": "nominal", "scale": None, "legend": None}
         edge = marker.get("line") or {}
         if edge.get("width"):
             mark.update(stroke=edge.get("color", "white"), strokeWidth=float(edge["width"]))
-        return self._layer(mark, [r for r in rows if r["y"] is not None], enc, tips, trace=t if primary else None)
+        shown = [r for r in rows if r["y"] is not None]
+        if "shape" in mark:
+            return [self._layer(mark, shown, enc, tips, trace=t if primary else None)]
+        return [self._layer(mark | {"shape": shape}, [r for r in shown if r["shape"] == shape], enc, tips,
+                            trace=t if primary else None)
+                for shape in dict.fromkeys(r["shape"] for r in shown)]
 
-    def _text(self, t: dict, rows: list[dict], clip: bool) -> dict:
+    def _text(self, t: dict, rows: list[dict], clip: bool, tips=None) -> dict:
         font = t.get("textfont") or {}
         place = t.get("textposition") or "middle center"
         mark = {"type": "text", "fill": font.get("color", palette.INK), "fontSize": float(font.get("size", 12)),
@@ -304,7 +326,7 @@ class Layers:
             r["text"] = r.get("_text")
         enc = self.xy()
         enc["text"] = {"field": "text", "type": "nominal"}
-        return self._layer(mark, [r for r in rows if r["y"] is not None and r["text"]], enc)
+        return self._layer(mark, [r for r in rows if r["y"] is not None and r["text"]], enc, tips)
 
     def _bar(self, t: dict, tooltip) -> None:
         horizontal = t.get("orientation") == "h"
@@ -333,7 +355,7 @@ class Layers:
             for r, c in zip(rows, _list(colour)):
                 r["colour"] = c
             enc["fill"] = {"field": "colour", "type": "nominal", "scale": None, "legend": None}
-        tips = tooltip(t, rows, self.x_kind == "temporal")
+        tips = tooltip(t, rows, self.x_kind == "temporal", self.hover_formats())
         error = t.get("error_x") if horizontal else None
         if error:
             plus, minus = _values(error.get("array")), _values(error.get("arrayminus", error.get("array")))
@@ -350,9 +372,11 @@ class Layers:
                 self.items.append(self._layer({"type": "tick", "stroke": ink, "thickness": width, "size": 8},
                                               rows, cap))
         if t.get("text") is not None:
-            self.items.append(self._bar_text(t, rows, horizontal, colour))
+            self.items.append(self._bar_text(t, rows, horizontal, colour, tips, bool(error)))
 
-    def _bar_text(self, t: dict, rows: list[dict], horizontal: bool, colour) -> dict:
+    def _bar_text(self, t: dict, rows: list[dict], horizontal: bool, colour, tips, whiskers: bool) -> dict:
+        """A bar's value labels, with the bar's tooltip; outside a bar with a whisker, past
+        the whisker's end (on the bar's end the label ran into the whisker)."""
         inside = t.get("textposition") == "inside"
         val = "x" if horizontal else "y"
         for r in rows:
@@ -364,7 +388,8 @@ class Layers:
         else:
             mark.update(fill=palette.INK, align="left" if horizontal else "center",
                         **({"dx": 4} if horizontal else {"dy": -6, "baseline": "bottom"}))
-        enc = self.xy("mid" if inside and horizontal else "x", "mid" if inside and not horizontal else "y")
+        enc = self.xy("mid" if inside and horizontal else "hi" if whiskers and not inside else "x",
+                      "mid" if inside and not horizontal else "y")
         if self.x_kind == "temporal" and not horizontal:
             enc["x"]["timeUnit"] = "utcyearmonthdate"
             enc["x"]["bandPosition"] = 0.5
@@ -372,7 +397,11 @@ class Layers:
         shown = [r for r in rows if r["text"] not in (None, "")]
         if inside:  # plotly hides an inside label that does not fit; so does a zero-length bar here
             shown = [r for r in shown if r[val] != r[val + "0"]]
-        return self._layer(mark, shown, enc)
+        elif horizontal and shown:
+            # room on the right for the longest label: autosize lays out once, at the wide
+            # width, so a label past a narrowed plot's end was cut off (seen at 1024 px)
+            self.right = max(getattr(self, "right", 0), 7 * max(len(str(r["text"])) for r in shown) + 8)
+        return self._layer(mark, shown, enc, tips)
 
     def _heatmap(self, t: dict, tooltip) -> None:
         xs, ys, z = _list(t.get("x")), _list(t.get("y")), [_values(row) for row in _list(t.get("z"))]
@@ -432,9 +461,16 @@ class Layers:
                           "fontSize": float(font.get("size", 12)),
                           "align": {"left": "left", "right": "right"}.get(a.get("xanchor"), "center"),
                           "baseline": {"top": "top", "bottom": "bottom"}.get(a.get("yanchor"), "middle"),
-                          "text": plain(a.get("text"))}
+                          "text": plain(a.get("text")),
+                          # never wider than the plot: a longer note made autosize "fit" shrink
+                          # a half-width chart's plot to nothing (issue #16); cut with "…"
+                          "limit": {"expr": "width"}}
             if a.get("textangle"):
                 mark["angle"] = float(a["textangle"]) % 360
+                # a slanted mark (the demo watermark) shrinks with a narrow chart, not cut short
+                chars = max(1, len(mark["text"]))
+                mark["fontSize"] = {"expr": f"min({mark['fontSize']}, containerSize()[0] * 0.9 / {chars})"}
+                mark["limit"] = {"expr": "containerSize()[0] * 0.6"}
             enc = {}
             for axis, size in (("x", "width"), ("y", "height")):
                 ref, at = a.get(f"{axis}ref", axis), a.get(axis, 0.5)
@@ -446,16 +482,19 @@ class Layers:
                     enc[axis] = {"value": {"expr": f"{size} * {share}"}}
                 else:
                     raise Unsupported(f"annotation {axis}ref {ref!r}")
-            self.items.append({"mark": mark | {"aria": False}, "data": {"values": [{}]}, "encoding": enc})
+            self.items.append({"mark": mark | {"aria": False, "tooltip": None}, "data": {"values": [{}]},
+                               "encoding": enc})
 
     def assemble(self) -> dict:
         height = max(120, int(self.layout.get("height") or 400) - MARGIN)
         font = (self.layout.get("font") or {}).get("family", "Arial, sans-serif")
         return {"$schema": SCHEMA, "width": "container", "height": height, "layer": self.items,
+                "autosize": {"type": "fit-x", "contains": "padding"},  # over Streamlit's "fit"
+                "padding": {"left": 5, "top": 5, "bottom": 5, "right": 5 + getattr(self, "right", 0)},
                 "config": {"font": font, "view": {"stroke": None},
                            "axis": {"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal"},
                            "legend": {"labelFontSize": 12, "labelLimit": 400}},
-                "resolve": {"scale": {"fill": "independent", "stroke": "independent", "shape": "independent"}}}
+                "resolve": {"scale": {"stroke": "independent"}}}
 
 
 def _js(value) -> str:
@@ -477,48 +516,3 @@ def _symbol(name) -> str:
     if name not in SYMBOLS:
         raise Unsupported(f"marker symbol {name!r}")
     return SYMBOLS[name]
-
-
-def style_of(t: dict) -> dict:
-    """A trace's legend entry: its name, colour, dash and shape (a line, a marker, a band)."""
-    line, marker = t.get("line") or {}, t.get("marker") or {}
-    mode = t.get("mode") or ""
-    if t.get("fill"):
-        c = t.get("fillcolor") or line.get("color")
-        edge = re.sub(r"rgba\((\d+),\s*(\d+),\s*(\d+),\s*[\d.]+\)", r"rgba(\1,\2,\3,0.5)", c)
-        return {"name": plain(t["name"]), "fill": c, "stroke": edge, "shape": "square", "dash": [1, 0]}
-    if t.get("type") == "bar":
-        c = marker.get("color") if isinstance(marker.get("color"), str) else palette.MID_BLUE
-        return {"name": plain(t["name"]), "fill": c, "stroke": c, "shape": "square", "dash": [1, 0]}
-    if "markers" in mode:
-        symbol = marker.get("symbol", "circle")
-        fill = marker.get("color") if isinstance(marker.get("color"), str) else palette.GREY
-        stroke = (marker.get("line") or {}).get("color") if fill == "rgba(0,0,0,0)" else fill
-        return {"name": plain(t["name"]), "fill": fill, "stroke": stroke or fill,
-                "shape": _symbol(symbol if isinstance(symbol, str) else "circle"), "dash": [1, 0]}
-    c = line.get("color", palette.MID_BLUE)
-    return {"name": plain(t["name"]), "fill": c, "stroke": c, "shape": LINE_SYMBOL,
-            "dash": dash(line.get("dash"), line.get("width", 2)) or [1, 0]}
-
-
-def legend_layer(entries: list[dict], layout: dict) -> dict:
-    """The legend: a layer with no marks whose colour and dash scales list every entry (one
-    field, one unit: Vega-Lite merges them into one legend, each entry with its colour and
-    dash)."""
-    legend = layout.get("legend") or {}
-    orient = "bottom" if float(legend.get("y", 1.02)) < 0 else "top"
-    names = [e["name"] for e in entries]
-    # plotly wraps a long legend; a Vega legend in one row would run off the chart: a grid
-    wide = sum(len(n) + 6 for n in names) > 80
-    spec = {"title": None, "orient": orient, "direction": "horizontal", "symbolStrokeWidth": 2.5,
-            "columns": 3 if wide else len(names), "labelColor": palette.INK, "symbolSize": 150}
-
-    def channel(key: str) -> dict:
-        return {"field": "series", "type": "nominal", "legend": spec,
-                "scale": {"domain": names, "range": [e[key] for e in entries]}}
-    return {"mark": {"type": "point", "filled": False, "strokeWidth": 2.5, "aria": False},
-            "data": {"values": [{"series": n} for n in names]},
-            "transform": [{"filter": "false"}],
-            # shape is left out: Vega-Lite drew it as a second legend beside the colour-and-dash one
-            # (seen at 1280 px); a marker's shape is on the chart, its words in the legend
-            "encoding": {"color": channel("stroke"), "strokeDash": channel("dash")}}
