@@ -56,6 +56,32 @@ def test_the_build_publishes_themes_with_unique_keys(demo_copy):
         assert published_query(f"SELECT count(*) FROM {table}")[0][0] > 0
 
 
+def test_theme_examples_are_the_members_own_posts_at_their_asked_time(demo_copy):
+    """theme_examples joins posts on asked_at = created_at as well as on the key (so DuckDB skips
+    row groups at 10 M posts): every themed question's asked_at is its post's time, so no
+    example is lost, and the examples are the themed questions' own texts."""
+    from collections import Counter
+    from datetime import timedelta
+
+    from store import reader
+    from warehouse import theme_queries
+    from warehouse.queries import Filters
+    assert published_query("""SELECT count(*) FROM question_theme_members m JOIN posts p USING (platform, post_id)
+                              WHERE p.created_at IS DISTINCT FROM m.asked_at""")[0][0] == 0
+    first, last = published_query("SELECT min(asked_at), max(asked_at) FROM question_theme_members")[0]
+    filters = Filters(first.date() - timedelta(days=1), last.date() + timedelta(days=1))
+    con = reader.connect_published()
+    try:
+        examples = theme_queries.theme_examples(reader.reader_cursor(con), filters, top=theme_queries.EVERY_THEME,
+                                                limit=1_000_000)
+    finally:
+        con.close()
+    themed = published_query("""SELECT p.text FROM question_theme_members m JOIN posts p USING (platform, post_id)
+                                WHERE m.theme_id IS NOT NULL""")
+    assert len(themed) > 10
+    assert Counter(examples["text"]) == Counter(text for (text,) in themed)
+
+
 @pytest.mark.slow
 def test_ids_and_memberships_survive_a_rebuild_and_a_rebuild_from_nothing(demo_copy):
     before_themes, before_members = themes_now(), members_now()

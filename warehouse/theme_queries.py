@@ -107,7 +107,10 @@ chosen AS (
 SELECT c.theme_id, c.n AS example, (c.asked_at AT TIME ZONE 'Europe/London') AS asked_at, c.platform,
        {name_sql('c.trust_code', 't.trust_name')} AS trust_name, c.similarity, p.text
 FROM chosen c
-JOIN posts p ON p.platform = c.platform AND p.post_id = c.post_id
+-- a question's asked_at is its post's created_at (int_episodes: min(created_at) and
+-- arg_min(post_id, created_at)): joining on it too lets DuckDB skip the row groups of posts
+-- outside the chosen questions' times (0.7-0.9 s -> 0.2-0.6 s at 10 M posts, issue #16)
+JOIN posts p ON p.platform = c.platform AND p.post_id = c.post_id AND p.created_at = c.asked_at
 LEFT JOIN trusts t ON t.trust_code = c.trust_code
 WHERE c.n <= $limit
 ORDER BY c.theme_id, c.n
