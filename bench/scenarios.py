@@ -85,6 +85,7 @@ PAGE_QUERIES = {
         (policy_queries.trust_outcomes, {}),
     ],
     "pages/8_What_patients_ask.py": [
+        (theme_queries.theme_counts, {}),  # over every place, for which themes may be listed
         (theme_queries.theme_summary, {}),
         (theme_queries.best_answers, {"top": theme_queries.EVERY_THEME, "limit": 10}),
         (theme_queries.theme_examples, {"top": theme_queries.EVERY_THEME}),

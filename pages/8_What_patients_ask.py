@@ -24,7 +24,7 @@ st.markdown(
     "splits themes in the themes register (`python -m ingest themes`).")
 
 # A theme is listed only where it was asked 8+ times over every place in these dates (ui.themes.listable)
-shown_themes = themes.listable(data.query(theme_queries.theme_summary, themes.everywhere(chosen)))
+shown_themes = themes.listable(data.query(theme_queries.theme_counts, themes.everywhere(chosen)))
 summary = themes.listed(data.query(theme_queries.theme_summary, chosen), shown_themes, national)
 if summary.empty:
     st.info("No theme of patient questions to list in the chosen dates and filters. A theme needs at "

@@ -120,7 +120,7 @@ def test_the_pages_faq_files_csv_and_excel_hold_no_identifier(identifiers):
         filters = Filters(date(2025, 3, 1), date(2025, 3, 31), trusts=("RR8",))
         document = faq.for_page(query(theme_queries.theme_summary, filters),
                                 query(theme_queries.best_answers, filters, limit=10), filters, synthetic=False,
-                                shown_themes=themes.listable(query(theme_queries.theme_summary,
+                                shown_themes=themes.listable(query(theme_queries.theme_counts,
                                                                    themes.everywhere(filters))),
                                 regions=query(queries.region_options), trusts=query(queries.trust_options))
     finally:

@@ -353,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         filters = queries.Filters(start, end, regions=(args.region.upper(),) if args.region else (),
                                   trusts=(args.trust.upper(),) if args.trust else ())
         summary = ask(theme_queries.theme_summary, filters)
-        shown_themes = themes.listable(ask(theme_queries.theme_summary, themes.everywhere(filters)))
+        shown_themes = themes.listable(ask(theme_queries.theme_counts, themes.everywhere(filters)))
         faq = build(summary, ask(theme_queries.best_answers, filters, top=theme_queries.EVERY_THEME, limit=10), where=where,
                     start=start, end=end, shown_themes=shown_themes,
                     synthetic=int(ask(queries.build_info)["n_demo_posts"].iloc[0]) > 0, top=args.top)

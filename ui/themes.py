@@ -133,7 +133,7 @@ def everywhere(filters):
 
 def listable(everywhere_summary: pd.DataFrame) -> tuple[str, ...]:
     """The themes a view of these dates may list: those asked at least :data:`LIST_MIN` times
-    over every place (``everywhere_summary``: theme_summary of :func:`everywhere`). A theme
+    over every place (``everywhere_summary``: theme_counts, or theme_summary, of :func:`everywhere`). A theme
     asked 1–7 times over every place is listed nowhere, not even as "*": a "*" says "asked at
     least once", and the all-places "*" minus seven regions' "*" pinned each region at 1
     (tests/test_disclosure_walk.py found it). Over every place the count is then at least 8
