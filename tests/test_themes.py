@@ -72,14 +72,24 @@ def test_theme_examples_are_the_members_own_posts_at_their_asked_time(demo_copy)
     filters = Filters(first.date() - timedelta(days=1), last.date() + timedelta(days=1))
     con = reader.connect_published()
     try:
+        widest = published_query("""SELECT max(n) FROM (SELECT count(*) AS n FROM question_theme_members
+                                    WHERE theme_id IS NOT NULL GROUP BY theme_id)""")[0][0]
         examples = theme_queries.theme_examples(reader.reader_cursor(con), filters, top=theme_queries.EVERY_THEME,
-                                                limit=1_000_000)
+                                                limit=widest)
+        nearest = theme_queries.theme_examples(reader.reader_cursor(con), filters, top=theme_queries.EVERY_THEME,
+                                               limit=3)
     finally:
         con.close()
     themed = published_query("""SELECT p.text FROM question_theme_members m JOIN posts p USING (platform, post_id)
                                 WHERE m.theme_id IS NOT NULL""")
     assert len(themed) > 10
     assert Counter(examples["text"]) == Counter(text for (text,) in themed)
+    # each theme's first three are its three nearest (highest similarity, then post id), in order
+    ranked = examples.sort_values(["theme_id", "similarity", "example"], ascending=[True, False, True])
+    assert list(examples["example"]) == list(examples.groupby("theme_id").cumcount() + 1)
+    expected = ranked.groupby("theme_id").head(3).sort_values(["theme_id", "example"])
+    assert nearest[["theme_id", "example", "similarity", "text"]].reset_index(drop=True).equals(
+        expected[["theme_id", "example", "similarity", "text"]].reset_index(drop=True))
 
 
 def test_theme_counts_are_theme_summarys_counts_without_the_waits(demo_copy):
