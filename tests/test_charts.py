@@ -295,3 +295,39 @@ def test_fetches_over_time(run):
     assert layout["barmode"] == "stack" and layout["xaxis"]["title"]["text"] == "Day (UK)"
     layout = valid(charts.fetches_over_time(frame.head(0)))
     assert layout["annotations"][0]["text"] == "No ingest runs in the chosen dates"
+
+
+def _drawn_at(kept: pd.DataFrame, t: np.ndarray) -> np.ndarray:
+    """The value a stepped (hv) line through ``kept`` shows at times ``t``."""
+    times = kept["time_s"].to_numpy()
+    return kept["survival"].to_numpy()[np.searchsorted(times, t, side="right") - 1]
+
+
+@pytest.mark.parametrize("steps", [50, 399, 5_000])
+def test_curve_steps_thinned_to_columns_stay_within_one_column_of_the_exact_curve(steps):
+    rng = np.random.default_rng(steps)
+    times = np.unique(np.round(10 ** rng.uniform(1.5, 7.2, steps)))
+    events = rng.integers(1, 4, len(times))
+    at_risk = events.sum() + 500 - np.concatenate([[0], np.cumsum(events)[:-1]])
+    survival = np.cumprod(1 - events / at_risk)
+    curve = pd.DataFrame({"time_s": np.concatenate([[0], times, [times[-1] * 2]]),
+                          "events": np.concatenate([[0], events, [0]]),
+                          "survival": np.concatenate([[1.0], survival, [survival[-1]]])})
+    curve.loc[len(curve) // 3, "events"] = 0  # a censoring-only time: never drawn as a step
+    kept = charts._step_points(curve)
+    exact = curve[(curve["events"] > 0) | (curve.index.isin([0, len(curve) - 1]))]
+    if len(exact) <= charts.STEP_COLUMNS:
+        pd.testing.assert_frame_equal(kept, exact)  # nothing to thin: every step is sent
+        return
+    assert len(kept) <= charts.STEP_COLUMNS + 1 and len(kept) < len(exact) / 5
+    assert kept.iloc[0].equals(curve.iloc[0]) and kept.iloc[-1].equals(curve.iloc[-1])
+    # every point sent is a point of the exact curve
+    assert kept.merge(curve, how="left", indicator=True)["_merge"].eq("both").all()
+    # the drawn line is the exact one moved right by less than one column: never below it,
+    # and at one column later it has made every step the exact curve made
+    logs = np.log10(exact["time_s"].clip(lower=30).to_numpy())
+    column = 10 ** ((logs.max() - logs.min()) / charts.STEP_COLUMNS)
+    t = exact["time_s"].to_numpy()[1:]
+    truth = exact["survival"].to_numpy()[1:]
+    assert (_drawn_at(kept, t) >= truth - 1e-12).all()
+    assert (_drawn_at(kept, t * column * 1.0001) <= truth + 1e-12).all()
