@@ -138,12 +138,14 @@ def wait_settled(page) -> None:
     page.wait_for_function(SETTLED)
 
 
-def open_and_wait(browser, url: str, heading: str, screenshot: Path):
+def open_and_wait(browser, url: str, heading: str, screenshot: Path, requested: list[str] | None = None):
     """Load ``url``, wait until the heading is shown and the page has settled, then
     screenshot it (the viewport is tall because Streamlit scrolls inside the page); return
-    the page."""
+    the page. ``requested``: a list to append the URL of every request the page makes to."""
     page = browser.new_page(viewport={"width": 1400, "height": 2400})
     page.set_default_timeout(PAGE_TIMEOUT_MS)
+    if requested is not None:
+        page.on("request", lambda request: requested.append(request.url))
     page.goto(url)
     page.get_by_role("heading", name=re.compile(re.escape(heading))).first.wait_for()
     wait_settled(page)
@@ -151,17 +153,30 @@ def open_and_wait(browser, url: str, heading: str, screenshot: Path):
     return page
 
 
+def third_party(requested: list[str], server: str) -> list[str]:
+    """The requests that went anywhere but the dashboard's own server (inline data aside)."""
+    return [url for url in requested if not (url.startswith(f"{server}/") or url.startswith(("data:", "blob:")))]
+
+
 @pytest.mark.parametrize("page_file", sorted(HEADINGS))
 def test_page_renders_without_exception(page_file, browser, server, tmp_path):
+    """Each page opens without an exception box, and asks nothing of a third party: found in
+    the issue #16 tryout, the favicon (a material icon) came from fonts.gstatic.com."""
     heading = HEADINGS[page_file]
     shot = tmp_path / f"{url_path(page_file) or 'Overview'}.png"
-    page = open_and_wait(browser, f"{server}/{url_path(page_file)}", heading, shot)
+    requested: list[str] = []
+    page = open_and_wait(browser, f"{server}/{url_path(page_file)}", heading, shot, requested)
     try:
         errors = page.locator('[data-testid="stException"]')
         assert errors.count() == 0, errors.first.inner_text()
         assert page.get_by_role("heading", name=re.compile(re.escape(heading))).count() >= 1
         assert page.get_by_text("Local demo: no login").count() >= 1
         assert shot.stat().st_size > 10_000
+        # the tab icon is the dashboard's own file (headless Chromium may never fetch it, so the
+        # link is read as well as the requests)
+        icon = page.evaluate("() => document.querySelector(\"link[rel='shortcut icon']\")?.href")
+        assert icon and icon.startswith(f"{server}/media/") and icon.endswith(".png"), icon
+        assert requested and not third_party(requested, server), third_party(requested, server)
     finally:
         page.close()
 
@@ -234,3 +249,4 @@ def test_a_page_number_typed_past_the_end_is_the_page_shown(browser, server, tmp
             assert box.input_value() == str(shown), typed
     finally:
         page.close()
+
