@@ -7,6 +7,8 @@ set), where that is a failure.
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import re
 import signal
@@ -250,3 +252,40 @@ def test_a_page_number_typed_past_the_end_is_the_page_shown(browser, server, tmp
     finally:
         page.close()
 
+
+# Counts the runs of the page's script that start from now on (the app's script state turning
+# to "running"), so a test can tell whether an action reran the page.
+COUNT_RUNS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    window.radsomeRuns = 0;
+    new MutationObserver(() => {
+        if (app.getAttribute('data-test-script-state') === 'running') window.radsomeRuns += 1;
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def test_a_download_serves_the_file_audits_it_and_does_not_rerun_the_page(browser, server, tmp_path,
+                                                                          demo_data, use_data):
+    """Issue #16 tryout: the file is made by the button's deferred callable when it is clicked,
+    which writes the audit row (ui.tables.audited), and the click does not rerun the page
+    (``on_click="ignore"``): the real server, in the thread Streamlit runs the callable in."""
+    from store import access
+    use_data(demo_data)  # this process reads the server's audit log
+    url = f"{server}/Explore?from=2025-06-01&to=2025-06-30"
+    page = open_and_wait(browser, url, HEADINGS["pages/1_Explore.py"], tmp_path / "explore-download.png")
+    try:
+        before = len(access.audit_log().query("action == 'export'"))
+        page.evaluate(COUNT_RUNS)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download posts (CSV)").click()
+        saved = tmp_path / "posts.csv"
+        download.value.save_as(saved)
+        assert download.value.suggested_filename.endswith(".csv") and saved.read_bytes().startswith(b"\xef\xbb\xbf")
+        page.wait_for_timeout(1_500)  # time for a rerun to start, had the click asked for one
+        assert page.evaluate("() => window.radsomeRuns") == 0
+        exports = access.audit_log().query("action == 'export'")
+        assert len(exports) == before + 1
+        rows = len(list(csv.reader(io.StringIO(saved.read_text(encoding="utf-8-sig"), newline="")))) - 1
+        assert exports["detail"].iloc[-1].startswith(f"{rows:,} posts as CSV; 2025-06-01 to 2025-06-30; ")
+    finally:
+        page.close()
