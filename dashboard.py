@@ -14,7 +14,7 @@ from warehouse.measures import DEFINITIONS, definitions
 
 TOP_TRUSTS = 15
 
-chosen = page.start("Overview", ":material/bar_chart:")
+chosen = page.start("Overview")
 national = page.national(chosen)  # anything narrower hides counts of 1-7 and rounds the rest
 
 # --- scorecard: the chosen trust or region beside its region and England (ui/scorecard_view.py)

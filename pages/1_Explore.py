@@ -11,7 +11,7 @@ from warehouse import queries
 # so the table is kept to what a person reads; narrower filters reach older posts.
 LIMIT = 1_000
 
-chosen = page.start("Explore posts", ":material/search:", search=True, posts=True)
+chosen = page.start("Explore posts", search=True, posts=True)
 if not page.rows_visible("posts"):
     st.stop()
 

@@ -14,7 +14,7 @@ QUEUE_LIMIT = 500
 ORDERS = {"overdue": "Most overdue first", "newest": "Newest first"}  # kept in the URL (?order=)
 TOP_UNITS = 15
 
-chosen = page.start("Patient questions", ":material/contact_support:")
+chosen = page.start("Patient questions")
 national = page.national(chosen)  # anything narrower hides counts of 1-7 and rounds the rest
 
 st.markdown(definitions("questions", "answered") + " Questions are found by a classifier that keeps, "

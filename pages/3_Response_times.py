@@ -15,7 +15,7 @@ COMPARE = {"all": "All together", "region": "By region", "trust": "By trust"}
 UNITS = {"trust": "Trusts", "region": "Regions"}
 HEADLINE = ("median_wait", *(f"within_{t.code}" for t in TARGETS))  # the metrics, in order
 
-chosen = page.start("Response times", ":material/timer:")
+chosen = page.start("Response times")
 if not page.rows_visible("response times"):  # Kaplan–Meier reads each question's wait: rows
     st.stop()
 national = page.national(chosen)  # anything narrower hides counts of 1-7 and rounds the rest

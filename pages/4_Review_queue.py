@@ -51,7 +51,7 @@ def current(queue: pd.DataFrame) -> pd.DataFrame:
     return queue
 
 
-chosen = page.start("Review queue", ":material/fact_check:")
+chosen = page.start("Review queue")
 if not page.rows_visible("the flagged posts and their review"):
     st.stop()
 if not auth.current_scope().signed_in:

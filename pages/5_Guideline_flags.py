@@ -15,7 +15,7 @@ UNITS = {"trust": "Trusts", "region": "Regions"}
 BASES = {"automatic": "Automatic flags", "confirmed": "Confirmed by a reviewer"}
 GRAINS = {"week": "Weekly", "month": "Monthly", "day": "Daily"}
 
-chosen = page.start("Guideline flags", ":material/flag:")
+chosen = page.start("Guideline flags")
 national = page.national(chosen)  # anything narrower hides counts of 1-7 and rounds the rest
 
 basis = st.segmented_control(

@@ -12,7 +12,7 @@ from warehouse import compare, funnel as funnel_words, policy_queries
 from warehouse.policy_queries import CLAUSES
 from warehouse.queries import Filters
 
-chosen = page.start("Policy comparison", ":material/policy:")
+chosen = page.start("Policy comparison")
 national = page.national(chosen)  # anything narrower hides counts of 1-7 and rounds the rest
 
 st.caption("Each trust's local social-media policy beside what happened under it. Outcomes are "

@@ -31,7 +31,7 @@ def _read_budgets(path: str, mtime_ns: int) -> tuple[dict[str, int], str | None]
 
 WINDOWS = {7: "Last 7 days", 30: "Last 30 days", 90: "Last 90 days"}
 
-page.start("Data health", ":material/monitor_heart:")  # set-up and sign-in; the post filters do not apply
+page.start("Data health")  # set-up and sign-in; the post filters do not apply
 # Sources, errors and cursors are for administrators (and the local open demo); the connection
 # reads the run tables only for them too (store.access.ADMIN_TABLES).
 if not auth.current_scope().operations:

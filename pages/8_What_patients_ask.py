@@ -10,7 +10,7 @@ from warehouse import queries, theme_queries
 
 ANSWERS_SHOWN = 5
 
-chosen = page.start("What patients ask", ":material/forum:")
+chosen = page.start("What patients ask")
 # Counts per theme are a breakdown, which is a narrowing (docs/methods.md "Disclosure control"):
 # below national level at every level of the filters, so counts of 1-7 are hidden and the rest
 # rounded even over all trusts and all days (else the all-trusts count minus each region's

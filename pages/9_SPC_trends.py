@@ -15,7 +15,7 @@ GRAINS = {"month": "Monthly", "week": "Weekly"}
 ICONS = {"gray": ":material/horizontal_rule:", "blue": ":material/thumb_up:", "orange": ":material/warning:",
          "violet": ":material/swap_vert:"}
 
-chosen = page.start("SPC trends", ":material/monitoring:")  # a single trust or region chosen there is shown
+chosen = page.start("SPC trends")  # a single trust or region chosen there is shown
 units = data.query(spc_queries.spc_units)
 if units.empty:
     st.info("No SPC charts yet: the warehouse has no complete month of posts. They appear after the "

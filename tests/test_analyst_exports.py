@@ -84,11 +84,12 @@ def test_about_sheet_is_formula_safe():
     assert not [v for v in values if isinstance(v, str) and v[:1] in "=+-@"]
 
 
-def test_table_downloads_are_audited_with_their_filters(demo_data, use_data, tmp_path, monkeypatch):
+def test_table_downloads_are_audited_with_their_filters(demo_data, use_data, tmp_path, monkeypatch,
+                                                       downloads):  # noqa: F811
     use_data(demo_data)
     at = open_page("dashboard.py", RANGE | {"platform": "x"})
-    at.download_button(key="download_posts_by_trust_xlsx").click().run()
     assert not at.exception, at.exception
+    downloads[at.download_button(key="download_posts_by_trust_xlsx").proto.deferred_file_id]()
     detail = access.audit_log().query("action == 'export'")["detail"].iloc[-1]
     assert " posts by trust as Excel; 2024-07-01 to 2025-06-30; regions all; trusts all; platforms ['x']" in detail
 
@@ -170,8 +171,12 @@ def test_explore_exports_every_matching_post_not_only_the_newest_1000(demo_data,
     shown = at.dataframe[0].value
     assert exported[labels_text()].head(tables.PAGE_ROWS).tolist() == [tables.defuse(t) for t in shown[labels_text()]]
     assert exported[labels_text()].head(1_000).tolist() == newest[labels_text()].tolist()
-    at.download_button(key="export_posts_download").click().run()
-    detail = access.audit_log().query("action == 'export'")["detail"].iloc[-1]
+    before = len(access.audit_log().query("action == 'export'"))
+    assert at.download_button(key="export_posts_download").proto.ignore_rerun
+    _served(at, "export_posts", downloads)  # the file asked for again: audited again
+    exports = access.audit_log().query("action == 'export'")
+    assert len(exports) == before + 1
+    detail = exports["detail"].iloc[-1]
     assert detail.startswith(f"{expected:,} posts (every match) as CSV; ") and " to 2025-06-30; " in detail
 
 

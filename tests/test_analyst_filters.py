@@ -1,12 +1,12 @@
 """Issue #15, section 2: the analyst's filters and work queues. Period presets (last 30 days,
-latest quarter, UK financial years), a trust search where Enter picks the exact match only,
+latest full quarter, UK financial years), a trust search where Enter picks the exact match only,
 Explore's narrowing by author role, question, topic, flag family and rule and review state (in
 the URL, values bound as parameters), the open questions newest or most overdue first (in the
 URL). Real warehouses, real Streamlit (AppTest).
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -32,9 +32,40 @@ def test_period_presets_count_back_from_the_data_and_follow_the_uk_financial_yea
     assert period_range("fy", FIRST, LAST) == (date(2025, 4, 1), LAST)  # April to March
     assert period_range("previous_fy", FIRST, LAST) == (date(2024, 4, 1), date(2025, 3, 31))
     assert period_range("fy", FIRST, date(2025, 3, 31)) == (date(2024, 4, 1), date(2025, 3, 31))
-    assert period_range("quarter", FIRST, date(2025, 2, 14)) == (date(2025, 1, 1), date(2025, 2, 14))
+    assert period_range("quarter", FIRST, date(2025, 2, 14)) == (date(2024, 10, 1), date(2024, 12, 31))
     assert period_range("previous_fy", date(2025, 1, 1), LAST) == (date(2025, 1, 1), date(2025, 3, 31))  # clamped
     assert period_range("custom", FIRST, LAST) is None and period_range("evil", FIRST, LAST) is None
+
+
+@pytest.mark.parametrize("last_day, quarter", [
+    (date(2025, 6, 30), (date(2025, 4, 1), date(2025, 6, 30))),     # the last day ends a quarter: that quarter
+    (date(2025, 7, 1), (date(2025, 4, 1), date(2025, 6, 30))),      # a quarter's first day: the one before
+    (date(2025, 9, 29), (date(2025, 4, 1), date(2025, 6, 30))),     # a day short of a quarter's end
+    (date(2025, 1, 1), (date(2024, 10, 1), date(2024, 12, 31))),    # across the year boundary
+    (date(2024, 12, 31), (date(2024, 10, 1), date(2024, 12, 31))),  # the year's last day
+    (date(2025, 3, 31), (date(2025, 1, 1), date(2025, 3, 31))),     # the financial year's last day (Q4)
+    (date(2024, 2, 29), (date(2023, 10, 1), date(2023, 12, 31))),   # a leap day
+])
+def test_latest_full_quarter_is_the_last_quarter_that_ended_by_the_data_s_last_day(last_day, quarter):
+    """Issue #16 tryout: "Latest quarter" was the quarter holding the last day, so usually a few
+    weeks, while people read it as the last complete quarter. The code stays ``quarter``."""
+    assert filter_choices.latest_full_quarter(last_day) == quarter
+    assert period_range("quarter", date(2020, 1, 1), last_day) == quarter
+    start, end = quarter
+    assert start.day == 1 and start.month in (1, 4, 7, 10) and (end + timedelta(days=1)).month == (start.month + 2) % 12 + 1
+    assert end <= last_day < end + timedelta(days=92)
+
+
+def test_a_full_quarter_is_clamped_to_the_data_and_the_labels_say_what_the_presets_do():
+    # data starting inside the quarter: from its first day; no full quarter in the data: its first day
+    assert period_range("quarter", date(2025, 5, 10), date(2025, 8, 20)) == (date(2025, 5, 10), date(2025, 6, 30))
+    assert period_range("quarter", date(2025, 7, 10), date(2025, 8, 20)) == (date(2025, 7, 10), date(2025, 7, 10))
+    assert filter_choices.PERIODS["quarter"] == "Latest full quarter"
+    # "fy" is the financial year holding the last day, up to it: the year to date, from 1 April
+    assert filter_choices.PERIODS["fy"] == "Financial year to date (from 1 April)"
+    for last_day in (date(2025, 4, 1), date(2025, 8, 20), date(2026, 3, 31)):
+        assert period_range("fy", date(2020, 1, 1), last_day) == (date(2025, 4, 1), last_day)
+    assert set(filter_choices.PERIODS) == {"custom", "30d", "quarter", "fy", "previous_fy"}  # URLs carry the codes
 
 
 def test_trust_search_picks_only_an_exact_name_or_code():

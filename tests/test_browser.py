@@ -7,6 +7,8 @@ set), where that is a failure.
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import re
 import signal
@@ -138,12 +140,14 @@ def wait_settled(page) -> None:
     page.wait_for_function(SETTLED)
 
 
-def open_and_wait(browser, url: str, heading: str, screenshot: Path):
+def open_and_wait(browser, url: str, heading: str, screenshot: Path, requested: list[str] | None = None):
     """Load ``url``, wait until the heading is shown and the page has settled, then
     screenshot it (the viewport is tall because Streamlit scrolls inside the page); return
-    the page."""
+    the page. ``requested``: a list to append the URL of every request the page makes to."""
     page = browser.new_page(viewport={"width": 1400, "height": 2400})
     page.set_default_timeout(PAGE_TIMEOUT_MS)
+    if requested is not None:
+        page.on("request", lambda request: requested.append(request.url))
     page.goto(url)
     page.get_by_role("heading", name=re.compile(re.escape(heading))).first.wait_for()
     wait_settled(page)
@@ -151,17 +155,30 @@ def open_and_wait(browser, url: str, heading: str, screenshot: Path):
     return page
 
 
+def third_party(requested: list[str], server: str) -> list[str]:
+    """The requests that went anywhere but the dashboard's own server (inline data aside)."""
+    return [url for url in requested if not (url.startswith(f"{server}/") or url.startswith(("data:", "blob:")))]
+
+
 @pytest.mark.parametrize("page_file", sorted(HEADINGS))
 def test_page_renders_without_exception(page_file, browser, server, tmp_path):
+    """Each page opens without an exception box, and asks nothing of a third party: found in
+    the issue #16 tryout, the favicon (a material icon) came from fonts.gstatic.com."""
     heading = HEADINGS[page_file]
     shot = tmp_path / f"{url_path(page_file) or 'Overview'}.png"
-    page = open_and_wait(browser, f"{server}/{url_path(page_file)}", heading, shot)
+    requested: list[str] = []
+    page = open_and_wait(browser, f"{server}/{url_path(page_file)}", heading, shot, requested)
     try:
         errors = page.locator('[data-testid="stException"]')
         assert errors.count() == 0, errors.first.inner_text()
         assert page.get_by_role("heading", name=re.compile(re.escape(heading))).count() >= 1
         assert page.get_by_text("Local demo: no login").count() >= 1
         assert shot.stat().st_size > 10_000
+        # the tab icon is the dashboard's own file (headless Chromium may never fetch it, so the
+        # link is read as well as the requests)
+        icon = page.evaluate("() => document.querySelector(\"link[rel='shortcut icon']\")?.href")
+        assert icon and icon.startswith(f"{server}/media/") and icon.endswith(".png"), icon
+        assert requested and not third_party(requested, server), third_party(requested, server)
     finally:
         page.close()
 
@@ -232,5 +249,43 @@ def test_a_page_number_typed_past_the_end_is_the_page_shown(browser, server, tmp
             page.get_by_text(re.compile(rf"^Rows {first:,}–")).wait_for()
             wait_settled(page)
             assert box.input_value() == str(shown), typed
+    finally:
+        page.close()
+
+
+# Counts the runs of the page's script that start from now on (the app's script state turning
+# to "running"), so a test can tell whether an action reran the page.
+COUNT_RUNS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    window.radsomeRuns = 0;
+    new MutationObserver(() => {
+        if (app.getAttribute('data-test-script-state') === 'running') window.radsomeRuns += 1;
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def test_a_download_serves_the_file_audits_it_and_does_not_rerun_the_page(browser, server, tmp_path,
+                                                                          demo_data, use_data):
+    """Issue #16 tryout: the file is made by the button's deferred callable when it is clicked,
+    which writes the audit row (ui.tables.audited), and the click does not rerun the page
+    (``on_click="ignore"``): the real server, in the thread Streamlit runs the callable in."""
+    from store import access
+    use_data(demo_data)  # this process reads the server's audit log
+    url = f"{server}/Explore?from=2025-06-01&to=2025-06-30"
+    page = open_and_wait(browser, url, HEADINGS["pages/1_Explore.py"], tmp_path / "explore-download.png")
+    try:
+        before = len(access.audit_log().query("action == 'export'"))
+        page.evaluate(COUNT_RUNS)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download posts (CSV)").click()
+        saved = tmp_path / "posts.csv"
+        download.value.save_as(saved)
+        assert download.value.suggested_filename.endswith(".csv") and saved.read_bytes().startswith(b"\xef\xbb\xbf")
+        page.wait_for_timeout(1_500)  # time for a rerun to start, had the click asked for one
+        assert page.evaluate("() => window.radsomeRuns") == 0
+        exports = access.audit_log().query("action == 'export'")
+        assert len(exports) == before + 1
+        rows = len(list(csv.reader(io.StringIO(saved.read_text(encoding="utf-8-sig"), newline="")))) - 1
+        assert exports["detail"].iloc[-1].startswith(f"{rows:,} posts as CSV; 2025-06-01 to 2025-06-30; ")
     finally:
         page.close()

@@ -55,6 +55,7 @@ SCRIPTS = {
     "warehouse/rules/train_flags.py": "python -m warehouse.rules.train_flags",
     "ui/faq.py": "python -m warehouse faq",  # run by that command as a child process
     "warehouse/theme_tune.py": "python -m warehouse.theme_tune",
+    "ui/draw_icon.py": "python -m ui.draw_icon",
 }
 # The heading in docs/connectors.md that documents each connector.
 CONNECTOR_SECTIONS = {

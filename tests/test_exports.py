@@ -94,15 +94,64 @@ def test_tables_on_the_page_show_defused_text(hostile):
     assert "'=1+1" in shown
 
 
-def test_each_download_is_audited_with_table_filters_rows_and_format(hostile):
+def _exports() -> pd.DataFrame:
+    return access.audit_log().query("action == 'export'")
+
+
+def test_each_download_is_audited_with_table_filters_rows_and_format(hostile, downloads):  # noqa: F811
+    """The audit row is written when the file is made (the button's deferred callable, which
+    Streamlit runs outside the page's script when the file is asked for), never on showing the
+    button; a click does not rerun the page (``on_click="ignore"``, issue #16 tryout)."""
     at = hostile
-    at.download_button(key="download_posts").click().run()
-    at.download_button(key="download_posts_xlsx").click().run()
-    exports = access.audit_log().query("action == 'export'")
+    csv_button, xlsx_button = at.download_button(key="download_posts"), at.download_button(key="download_posts_xlsx")
+    assert csv_button.proto.ignore_rerun and xlsx_button.proto.ignore_rerun
+    at.run()  # another run of the page: still nothing downloaded, nothing audited
+    assert _exports().empty
+    served = downloads[at.download_button(key="download_posts").proto.deferred_file_id]()
+    assert len(_exports()) == 1 and served.startswith(b"\xef\xbb\xbf")  # the file, then its row
+    downloads[at.download_button(key="download_posts_xlsx").proto.deferred_file_id]()
+    exports = _exports()
     assert exports["user"].tolist() == ["ann@nhs.net", "ann@nhs.net"]
     assert exports["detail"].str.startswith(f"{len(HOSTILE)} posts as ").all()
     assert [d.split(";")[0].rsplit(" ", 1)[1] for d in exports["detail"]] == ["CSV", "Excel"]
     assert all("; 2025-05-01 to 2025-05-06; regions all; trusts all" in d for d in exports["detail"])
+
+
+def test_a_file_that_cannot_be_made_is_not_audited_and_every_made_file_is(data_dir):
+    """``tables.audited`` writes the row after the file is made and before it is handed over:
+    a failure to make it writes none; each file made (a second click too) writes one, under the
+    person who was shown the button (the callable runs with no session of its own)."""
+    scope = access.Scope("manager", "mo@nhs.net", trusts=("RR8",))
+
+    def broken():
+        raise RuntimeError("the warehouse went away")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tables.auth, "current_scope", lambda: scope)
+        failing = tables.audited(broken, "posts", 3, "CSV", None)
+        working = tables.audited(lambda: b"a,b\n", "posts", 3, "CSV", None)
+    with pytest.raises(RuntimeError):
+        failing()
+    assert _exports().empty
+    assert working() == b"a,b\n" and working() == b"a,b\n"
+    exports = _exports()
+    assert exports["user"].tolist() == ["mo@nhs.net"] * 2 and exports["role"].tolist() == ["manager"] * 2
+    assert exports["detail"].tolist() == ["3 posts as CSV"] * 2
+
+
+def test_every_download_button_is_made_by_the_audited_callable():
+    """Every st.download_button call in ui/tables.py passes ``data=audited(...)`` and
+    ``on_click="ignore"``: no button serves a file without its audit row, or reruns the page."""
+    import ast
+    tree = ast.parse((ROOT / "ui" / "tables.py").read_text())
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and getattr(node.func, "attr", "") == "download_button"]
+    assert len(calls) == 4
+    for call in calls:
+        keywords = {k.arg: k.value for k in call.keywords}
+        assert getattr(keywords["data"], "func", None) is not None and keywords["data"].func.id == "audited", \
+            ast.unparse(call)
+        assert isinstance(keywords["on_click"], ast.Constant) and keywords["on_click"].value == "ignore"
 
 
 def _calling(*calls: str) -> list[str]:

@@ -1,5 +1,5 @@
 """What the sidebar filters offer beyond dates and places (issue #15), as pure functions: period
-presets (last 30 days, the latest quarter, UK financial years), the trust search's exact match,
+presets (last 30 days, the latest full quarter, UK financial years), the trust search's exact match,
 and Explore's own narrowing of the posts (author role, question or not, topic, flag family and
 rule, review state). :mod:`ui.filters` draws them and keeps them in the URL.
 """
@@ -14,8 +14,11 @@ from warehouse.rules import local, packs
 
 # Period presets: URL value -> label. Each counts back from the data's last day (not today's
 # date: a warehouse of older posts still gets a full period), clamped to the data's first day.
-PERIODS = {"custom": "Dates chosen below", "30d": "Last 30 days", "quarter": "Latest quarter",
-           "fy": "Latest financial year (April–March)", "previous_fy": "Previous financial year"}
+# ``quarter`` is the latest *complete* calendar quarter (read as such in the issue #16 tryout:
+# the quarter holding the last day was usually a few weeks long); ``fy`` the financial year
+# holding the last day, up to it. The codes stay: shared URLs carry them.
+PERIODS = {"custom": "Dates chosen below", "30d": "Last 30 days", "quarter": "Latest full quarter",
+           "fy": "Financial year to date (from 1 April)", "previous_fy": "Previous financial year"}
 
 
 def financial_year_start(day: date) -> date:
@@ -23,14 +26,28 @@ def financial_year_start(day: date) -> date:
     return date(day.year if day.month >= 4 else day.year - 1, 4, 1)
 
 
+def quarter_start(day: date) -> date:
+    """1 January, April, July or October: the first day of the calendar quarter of ``day``."""
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def latest_full_quarter(last_day: date) -> tuple[date, date]:
+    """The last calendar quarter that ended on or before ``last_day`` (the quarter of
+    ``last_day`` itself when it is a quarter's last day). UK financial quarters (April–June,
+    July–September, October–December, January–March) are the same quarters."""
+    end = quarter_start(last_day + timedelta(days=1)) - timedelta(days=1)
+    return quarter_start(end), end
+
+
 def period_range(code: str, first_day: date, last_day: date) -> tuple[date, date] | None:
-    """The days of preset ``code`` ending at the data's ``last_day`` (clamped to ``first_day``);
-    None for ``custom`` or an unknown code."""
+    """The days of preset ``code``, counted back from the data's ``last_day`` and clamped to
+    ``first_day`` (the data's first day when the period ends before it); None for ``custom`` or
+    an unknown code."""
     if code == "30d":
         start, end = last_day - timedelta(days=29), last_day
-    elif code == "quarter":  # the calendar quarter holding the last day (UK financial quarters too)
-        start, end = date(last_day.year, 3 * ((last_day.month - 1) // 3) + 1, 1), last_day
-    elif code == "fy":
+    elif code == "quarter":
+        start, end = latest_full_quarter(last_day)
+    elif code == "fy":  # the financial year to date
         start, end = financial_year_start(last_day), last_day
     elif code == "previous_fy":
         this = financial_year_start(last_day)

@@ -23,6 +23,7 @@ import streamlit as st
 from store import access, config, db, integrity
 from store.ledger import ChainCheck
 from ui import auth, data, disclosure, filters, first_run, safe, style
+from ui.draw_icon import ICON
 from warehouse import queries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,10 +55,13 @@ def page_files() -> list[Path]:
     return sorted((ROOT / "pages").glob("*.py"), key=order)
 
 
-def setup(title: str, icon: str) -> None:
+def setup(title: str) -> None:
     """Page config, navigation, sign-in, warehouse, title, caption and banner, in that order:
-    nothing is prepared for a visitor before their scope is known (issue #18)."""
-    st.set_page_config(page_title=f"{title} · RadSoMe", page_icon=icon, layout="wide")
+    nothing is prepared for a visitor before their scope is known (issue #18). The favicon is
+    the local ``ui/icon.png`` (:mod:`ui.draw_icon`): Streamlit's browser code fetches a
+    ``:material/…:`` page icon from fonts.gstatic.com, and the dashboard asks nothing of a
+    third party."""
+    st.set_page_config(page_title=f"{title} · RadSoMe", page_icon=ICON, layout="wide")
     style.apply()  # caption contrast, target sizes, visible focus (WCAG 2.2 AA)
     navigation()
     scope = auth.resolve()  # stops at sign-in or refusal when login is configured
@@ -227,11 +231,11 @@ def demo_banner() -> None:
                    "not real patients or staff; the rest were imported.", icon="⚠️")
 
 
-def start(title: str, icon: str, *, search: bool = False, posts: bool = False):
+def start(title: str, *, search: bool = False, posts: bool = False):
     """Every page's first lines: set-up, then the sidebar filters (stopping with a hint when
     the warehouse has no posts; ``posts``: Explore's narrowing of the posts too) and a one-line
     description of what they select. Returns the chosen :class:`warehouse.queries.Filters`."""
-    setup(title, icon)
+    setup(title)
     options = filters.load_options()
     if options is None:
         no_data()

@@ -5,8 +5,10 @@
   dashboard writes itself never start with a formula character), captioned as synthetic when
   the published data is demo data (issue #12); given ``what`` and ``filters`` (every page's
   tables are, since issue #15) with its CSV and Excel download under it.
-* :func:`download`: the only download of a table (CSV and Excel buttons), each click audited
-  with who, which table, the filters and the number of rows; a file of demo data has a first
+* :func:`download`: the only download of a table (CSV and Excel buttons), each file audited
+  with who, which table, the filters and the number of rows when it is made (:func:`audited`:
+  a deferred callable, run when the button is clicked, makes the file and writes the audit row
+  before handing it over; a click does not rerun the page); a file of demo data has a first
   column saying so on every row (:func:`marked`), so no exported file of it can pass for real.
   The Excel file has a second sheet, "About": filters, build time, suppression rule and the
   measures' definitions (:func:`ui.export_files.about_rows`).
@@ -167,8 +169,21 @@ def about(what: str, rows: int, filters, synthetic: bool, notes=()) -> list[tupl
     return about_rows(what, rows, filters, data.built_at(), synthetic, notes)
 
 
-def _audit(what: str, rows: int, kind: str, filters) -> None:
-    access.audit(auth.current_scope(), "export", export_detail(what, rows, kind, filters))
+def audited(make, what: str, rows: int, kind: str, filters):
+    """The ``data`` of a download button: a callable that makes the file with ``make()`` and
+    then writes its audit row, so a row is written exactly when a file is produced (a click, or
+    a request for the file's id from any client) and a file is never served without one (if the
+    row cannot be written, the callable fails and Streamlit serves nothing). Streamlit runs it
+    outside the page's script, with no session state, so the person is read now. The buttons
+    are given ``on_click="ignore"``: a download does not rerun the page (issue #16)."""
+    scope = auth.current_scope()
+
+    def produce():
+        content = make()
+        access.audit(scope, "export", export_detail(what, rows, kind, filters))
+        return content
+
+    return produce
 
 
 def download(table: pd.DataFrame, what: str, filters, *, key: str, file_stem: str,
@@ -182,7 +197,11 @@ def download(table: pd.DataFrame, what: str, filters, *, key: str, file_stem: st
     csv_label, xlsx_label = labels or (f"Download {what} (CSV)", f"Download {what} (Excel)")
     rows = len(table)
     synthetic = data.is_synthetic()
-    sheet = about(what, rows, filters, synthetic)
+    built = data.built_at()  # read now: the file is made outside this run
+
+    def workbook() -> bytes:  # its About sheet (filters, build, export time) made with the file
+        return to_xlsx(table, synthetic, about_rows(what, rows, filters, built, synthetic))
+
     hint = (("Every page of the table above" if every_page else "Exactly the rows and columns shown above")
             + ", text redacted as shown"
             + (" (demo data: a first column says it is synthetic)" if synthetic else "") +
@@ -191,12 +210,12 @@ def download(table: pd.DataFrame, what: str, filters, *, key: str, file_stem: st
             "Every download is recorded in the audit log.")
     left, right = st.columns(2)  # room for the whole label at 1280 px
     left.download_button(
-        csv_label, data=lambda: to_csv(table, synthetic), file_name=f"{file_stem}.csv",
-        mime="text/csv", key=key, on_click=_audit, args=(what, rows, "CSV", filters),
+        csv_label, data=audited(lambda: to_csv(table, synthetic), what, rows, "CSV", filters),
+        file_name=f"{file_stem}.csv", mime="text/csv", key=key, on_click="ignore",
         disabled=table.empty, help=hint)
     right.download_button(
-        xlsx_label, data=lambda: to_xlsx(table, synthetic, sheet), file_name=f"{file_stem}.xlsx",
-        mime=XLSX_MIME, key=f"{key}_xlsx", on_click=_audit, args=(what, rows, "Excel", filters),
+        xlsx_label, data=audited(workbook, what, rows, "Excel", filters),
+        file_name=f"{file_stem}.xlsx", mime=XLSX_MIME, key=f"{key}_xlsx", on_click="ignore",
         disabled=table.empty, help=hint)
 
 
@@ -232,10 +251,10 @@ def download_all(what: str, filters, count, chunks, builder, *, key: str, file_s
     if ready is not None and ready[0] == signature:
         content = ready[1]
         st.download_button(
-            f"Download all {rows:,} {what} ({KINDS[kind]})", data=lambda: content,
+            f"Download all {rows:,} {what} ({KINDS[kind]})",
+            data=audited(lambda: content, f"{what} (every match)", ready[2], KINDS[kind], filters),
             file_name=f"{file_stem}.{kind}", mime="text/csv" if kind == "csv" else XLSX_MIME, key=f"{key}_download",
-            on_click=_audit, args=(f"{what} (every match)", ready[2], KINDS[kind], filters),
-            help="Every download is recorded in the audit log.")
+            on_click="ignore", help="Every download is recorded in the audit log.")
 
 
 def _write(what: str, filters, chunks, builder, rows: int, kind: str, synthetic: bool) -> bytes:
@@ -261,9 +280,10 @@ def _write(what: str, filters, chunks, builder, rows: int, kind: str, synthetic:
 def download_document(content, what: str, filters, *, key: str, file_name: str, mime: str,
                       label: str) -> None:
     """The audited download of a document made from tables (the draft FAQ in Markdown): one
-    button labelled ``label``, each click recorded in the audit log as :func:`download` records
+    button labelled ``label``, each file recorded in the audit log as :func:`download` records
     a table. ``content``: the bytes, or a function making them when the button is clicked (a
     Word file costs ~50-100 ms to write: not on every filter change, issue #16)."""
-    st.download_button(label, data=content, file_name=file_name, mime=mime, key=key,
-                       on_click=_audit, args=(what, 1, file_name.rsplit(".", 1)[-1].upper(), filters),
+    make = content if callable(content) else (lambda: content)
+    st.download_button(label, data=audited(make, what, 1, file_name.rsplit(".", 1)[-1].upper(), filters),
+                       file_name=file_name, mime=mime, key=key, on_click="ignore",
                        help="Every download is recorded in the audit log.")
