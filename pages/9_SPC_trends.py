@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import chart_view, data, page, spc_charts, spc_shown, unit_choice
+from ui import chart_view, data, page, safe, spc_charts, spc_shown, unit_choice
 from warehouse import spc_queries
 from warehouse.measures import HEADLINE, MEASURES
 
@@ -32,6 +32,7 @@ options = {"unit_type": unit_type, "unit_code": unit_code, "grain": grain}
 points = data.query(spc_shown.shown_series, None, **options)  # as shown: ui.disclosure
 
 st.caption(
+    f"Charts of {safe.literal(unit_label)}. "  # the unit charted, whatever the sidebar says (ui.unit_choice)
     "Each chart is a Making Data Count XmR chart: the dots are the measure in each complete "
     f"{grain}, the solid line their mean and the dashed lines the process limits (mean ± 2.66 × "
     "the average moving range). Grey dots are common-cause variation; blue diamonds an improving "

@@ -3,7 +3,7 @@ served by ``streamlit run dashboard.py`` and opened in Debian's headless Chromiu
 
 Fails on any violation axe rates serious or critical, on the rules listed in
 :data:`ALSO_FAILING` (moderate in axe's rating, fixed here and kept fixed: a page's headings
-go down one level at a time), and on a headline metric or page link cut short with "…". axe-core comes bundled in the ``axe-playwright-python`` package
+go down one level at a time), and on a headline metric, page link or badge cut short with "…". axe-core comes bundled in the ``axe-playwright-python`` package
 (``axe.min.js``, injected with ``page.evaluate``; no download at run time). Set
 ``RADSOME_SCREENSHOTS=DIR`` to keep a 1280 px screenshot of every page in ``DIR``, and
 ``RADSOME_AXE_REPORT=DIR`` to keep axe's violations of every page there as JSON.
@@ -29,8 +29,10 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
 # Text Streamlit cut short with "…" (overflow hidden and wider than its box): headline metrics'
-# labels, values and deltas, and page links (issue #15, section 3: metrics fit at 1280 px).
-CUT_SHORT = """() => [...document.querySelectorAll('[data-testid="stMetric"] *, [data-testid="stPageLink"] *')]
+# labels, values and deltas, page links (issue #15, section 3: metrics fit at 1280 px) and
+# badges (the scorecard's and SPC trends' verdicts: user tryout).
+CUT_SHORT = """() => [...document.querySelectorAll('[data-testid="stMetric"] *, [data-testid="stPageLink"] *, '
+                                               + '.stMarkdownBadge, .stMarkdownBadge *')]
     .filter(e => e.textContent.trim() && e.scrollWidth > e.clientWidth + 1
                  && getComputedStyle(e).overflow !== 'visible')
     .map(e => e.textContent.trim())"""
@@ -142,5 +144,29 @@ def test_keyboard_reaches_filters_before_chart_toolbars_with_focus_drawn(browser
         assert any(n.startswith("day, Dates") for n in before)
         hidden = [f["name"] for f in reached if not f["drawn"]]
         assert not hidden, f"focus not drawn on {hidden}"
+    finally:
+        page.close()
+
+
+BADGES = "() => [...document.querySelectorAll('.stMarkdownBadge')].map(e => e.textContent.trim())"
+
+
+def test_the_scorecards_verdicts_are_read_whole(browser, server):
+    """The Overview's scorecard at 1024 px: its SPC verdicts ("● Common cause – no significant
+    change") are wider than their column, and wrap in it rather than end in "…" with no way to
+    read the rest (user tryout)."""
+    page = browser.new_page(viewport={"width": 1024, "height": 4000})
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    try:
+        page.goto(f"{server}/?unit=nation:ENG")
+        page.get_by_role("heading", name="Scorecard").first.wait_for()
+        wait_settled(page)
+        verdicts = [b for b in page.evaluate(BADGES) if "cause" in b]
+        assert len(verdicts) >= 4 and all(len(b) > 30 for b in verdicts)  # premise: long words
+        shots = os.environ.get("RADSOME_SCREENSHOTS")
+        if shots:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(shots) / "Overview-scorecard-1024.png"), full_page=True)
+        assert page.evaluate(CUT_SHORT) == [], "text cut short at 1024 px"
     finally:
         page.close()

@@ -38,7 +38,7 @@ def test_one_day_time_axis_is_that_date_not_milliseconds():
 def test_small_counts_get_whole_number_ticks_from_zero():
     frame = pd.DataFrame({"topic": ["preparation", "contrast"], "n_questions": [0, 0]})
     axis = charts.question_topics(frame).layout.xaxis
-    assert axis.dtick == 1 and axis.range[0] == 0 and axis.rangemode == "nonnegative"
+    assert axis.dtick == 1 and axis.range[0] == 0 and axis.rangemode == "tozero"
     busy = pd.DataFrame({"topic": ["preparation", "contrast"], "n_questions": [120, 40]})
     axis = charts.question_topics(busy).layout.xaxis
     assert axis.dtick is None and axis.range[1] > 120 * 1.1  # room for the longest bar's label "120"

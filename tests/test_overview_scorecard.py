@@ -204,3 +204,21 @@ def test_a_trust_outside_england_is_beside_its_own_nation(demo):
     assert "Wales" in headings and "Compared with Wales" in headings and "England" not in headings
     # the nation's column holds Wales' values
     assert rows(at, 3) == list(expected(demo, "trust", trust, region, nation="WLS").values())
+
+
+def test_a_trust_chosen_on_another_page_moves_the_scorecard_from_the_urls_unit(demo):
+    """``unit=nation:ENG`` carried in the URL from the SPC page does not keep England's scorecard
+    once one trust is chosen in the sidebar (on any page): the sidebar changed since."""
+    trust, region = english_trust(demo)
+    at = open_page("pages/9_SPC_trends.py", {"unit": "nation:ENG"})
+    at.switch_page("pages/1_Explore.py").run()
+    at.multiselect(key="filter_trusts").set_value([trust]).run()
+    at.switch_page("dashboard.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="unit_choice").value == f"trust:{trust}" == at.query_params["unit"]
+    assert rows(at, 3) == list(expected(demo, "trust", trust, region).values())
+    assert not any(c.value.startswith("Shown:") for c in at.caption)
+    # a unit picked here is kept, and the page says it is not the sidebar's trust
+    at.selectbox(key="unit_choice").set_value("nation:ENG").run()
+    assert rows(at, 1) == [[v[0]] for v in expected(demo, "nation", "ENG", None).values()]
+    assert any(c.value.startswith("Shown: `Nation · ") for c in at.caption)

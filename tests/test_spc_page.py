@@ -199,3 +199,85 @@ def test_an_old_warehouse_without_spc_points_says_so_plainly(demo):
     at = open_page(PAGE)
     assert not at.exception, at.exception
     assert any("No SPC charts yet" in t for t in texts(at.info))
+
+
+def charted(at) -> tuple[str, list[list[float]]]:
+    """The unit in the selector and every chart's drawn points, in order: what is charted."""
+    return at.selectbox(key="unit_choice").value, [shown_points(f) for f in figures(at)]
+
+
+def captions(at) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+def busy_trusts(points: pd.DataFrame) -> tuple[str, str]:
+    """Two trusts whose charts differ from each other's and England's (the premise of the tests)."""
+    month = points[(points.unit_type == "trust") & (points.grain == "month") & ~points.suppressed]
+    first, second = month.groupby("unit_code").size().sort_values(ascending=False).index[:2]
+    return first, second
+
+
+def test_a_trust_chosen_in_the_sidebar_moves_the_charts_from_the_urls_unit(demo, points):
+    """The tryout's bug: ``unit=nation:ENG`` carried in the URL from another page kept England's
+    charts under the trust the sidebar (and its caption) named."""
+    trust, _ = busy_trusts(points)
+    direct = charted(open_page(PAGE, {"unit": f"trust:{trust}"}))
+    at = open_page(PAGE, {"unit": "nation:ENG"})
+    england = charted(at)
+    assert england[0] == "nation:ENG" and england[1] != direct[1]  # premise: the charts differ
+    # on this page
+    at.multiselect(key="filter_trusts").set_value([trust]).run()
+    assert not at.exception, at.exception
+    assert charted(at) == direct and at.query_params["unit"] == f"trust:{trust}"
+    assert any(c.startswith(f"Charts of `Trust · ") for c in captions(at))
+    assert not any(c.startswith("Shown:") for c in captions(at))  # the sidebar's trust is the one charted
+    # on another page, the URL still saying England when the charts' page opens again
+    at = open_page(PAGE, {"unit": "nation:ENG"})
+    at.switch_page("pages/1_Explore.py").run()
+    at.multiselect(key="filter_trusts").set_value([trust]).run()
+    assert at.query_params["unit"] == "nation:ENG"  # premise: Explore leaves it in the URL
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    assert charted(at) == direct and at.query_params["unit"] == f"trust:{trust}"
+
+
+def test_a_unit_picked_is_kept_while_the_sidebar_is_unchanged(demo, points):
+    trust, other = busy_trusts(points)
+    region = points.loc[points.unit_type == "region", "unit_code"].iloc[0]
+    at = open_page(PAGE, {"trust": trust})
+    assert at.selectbox(key="unit_choice").value == f"trust:{trust}"
+    at.selectbox(key="unit_choice").set_value(f"region:{region}").run()
+    direct = charted(open_page(PAGE, {"unit": f"region:{region}"}))
+    for step in (lambda: at.segmented_control(key="spc_grain").set_value("month").run(),  # a rerun
+                 lambda: at.switch_page("pages/1_Explore.py").run().switch_page(PAGE).run()):  # and back
+        step()
+        assert not at.exception, at.exception
+        assert charted(at) == direct and at.query_params["unit"] == f"region:{region}"
+        # the sidebar still names the trust: the page says which unit is charted
+        said = [c for c in captions(at) if c.startswith("Shown:")]
+        assert len(said) == 1 and "Region · " in said[0]
+    # a change of the sidebar wins again
+    at.multiselect(key="filter_trusts").set_value([other]).run()
+    assert charted(at) == charted(open_page(PAGE, {"unit": f"trust:{other}"}))
+
+
+def test_the_urls_unit_on_a_first_open_wins_over_the_sidebar(demo, points):
+    trust, _ = busy_trusts(points)
+    at = open_page(PAGE, {"unit": "nation:ENG", "trust": trust})
+    assert not at.exception, at.exception
+    assert charted(at) == charted(open_page(PAGE, {"unit": "nation:ENG"}))
+    assert any(c.startswith("Shown: `Nation · ") for c in captions(at))
+
+
+def test_clearing_the_sidebars_trust_goes_back_to_england(demo, points):
+    """Charts that followed the sidebar's one trust do not stay on it once it is cleared (or a
+    second trust is added): the sidebar no longer names it."""
+    trust, other = busy_trusts(points)
+    at = open_page(PAGE, {"trust": trust})
+    assert at.selectbox(key="unit_choice").value == f"trust:{trust}"
+    at.multiselect(key="filter_trusts").set_value([trust, other]).run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="unit_choice").value == "nation:ENG" == at.query_params["unit"]
+    at.multiselect(key="filter_trusts").set_value([]).run()
+    assert at.selectbox(key="unit_choice").value == "nation:ENG"
+    assert not any(c.startswith("Shown:") for c in captions(at))

@@ -297,3 +297,21 @@ def test_survival_curves_differ_by_colour_or_dash_up_to_36_series(built):
     fig, spec = built["response_curves"]
     lines = [(layer["mark"]["stroke"], str(layer["mark"].get("strokeDash"))) for layer in _layers(spec, "line")]
     assert len(set(lines)) == len(lines)
+
+
+def _scale(spec: dict, channel: str) -> dict:
+    scales = [layer["encoding"][channel].get("scale") or {} for layer in spec["layer"]
+              if channel in layer.get("encoding", {}) and layer["encoding"][channel].get("scale") is not None]
+    assert scales, channel
+    return scales[0]
+
+
+def test_counts_and_bars_are_drawn_from_zero(built):
+    """What the browser draws: a count axis and the axis bars are measured along include 0
+    (Vega's ``zero``, or a domain from 0); an SPC chart's axis need not (its limits matter)."""
+    for name, channel in [("posts_over_time", "y"), ("questions_over_time", "y"), ("fetches_over_time", "y"),
+                          ("posts_by_region", "x"), ("posts_by_trust", "x"), ("question_topics", "x"),
+                          ("questions_by_unit", "x"), ("flag_rate_bars", "x"), ("flags_over_time", "y")]:
+        scale = _scale(built[name][1], channel)
+        assert scale.get("zero") is True or (scale.get("domain") or [1])[0] == 0, name
+    assert _scale(built["xmr_chart"][1], "y").get("zero") is False

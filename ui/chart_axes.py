@@ -13,14 +13,16 @@ HALF_PERIOD = {"day": pd.Timedelta(hours=12), "week": pd.Timedelta(days=3.5), "m
 
 
 def count_axis(values, labels_outside: bool = False) -> dict:
-    """A count axis from 0 in whole numbers. Small counts get a tick per unit: plotly's own
+    """A count axis from 0 in whole numbers: always from 0 (``rangemode="tozero"``; plotly's
+    "nonnegative" autoranged a line of 40-60 questions a week from 40, which made a change look
+    far larger than it was: user tryout, Patient questions). Small counts get a tick per unit: plotly's own
     ticks over 0-1 are fractions, which ",d" prints as "-1, -1, 0, 1" (issue #15, section 3).
     ``labels_outside``: bars labelled beyond their end get room for the label (plotly sizes
     the axis to the bars, and the longest bar's label was cut off at the chart's edge)."""
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite)]
     top = float(finite.max()) if finite.size else 0.0
-    axis = dict(tickformat=",d", rangemode="nonnegative")
+    axis = dict(tickformat=",d", rangemode="tozero")
     if top < 5:
         return axis | dict(range=[0, max(top, 1) * 1.15], dtick=1)
     return axis | (dict(range=[0, top * 1.18]) if labels_outside else {})

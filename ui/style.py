@@ -13,6 +13,9 @@ Each rule is here because axe-core or a keyboard walk in Chromium found the gap
 * Headline metrics and page links: Streamlit cuts a long label, value or delta with "…"
   in a narrow column (at 1280 px: "Median time to first a…", "30 Jun 2…"); they wrap
   instead (WCAG 1.4.10 reflow), and values are drawn smaller (``theme.metricValueFontSize``).
+* Badges: Streamlit cuts a badge too (no wrap, "…", no tooltip): the Overview scorecard's SPC
+  verdicts ("Special cause – neither improving nor concerning – high") could not be read whole
+  in their column (user tryout). A badge wraps within its column instead.
 * Focus: every focusable thing, plotly's chart toolbar buttons included, shows the NHS
   focus style (yellow with a black outline, as on NHS.UK) when reached by keyboard
   (WCAG 2.4.7, 2.4.11 and 2.4.13).
@@ -36,7 +39,8 @@ CSS = f"""
   line-height: {TARGET_PX}px; text-align: center;
 }}
 [data-testid="stMetric"] [data-testid="stMarkdownContainer"],
-[data-testid="stMetric"] [data-testid="stMarkdownContainer"] p, [data-testid="stPageLink"] span {{
+[data-testid="stMetric"] [data-testid="stMarkdownContainer"] p, [data-testid="stPageLink"] span,
+.stMarkdownBadge {{
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
 }}
 :focus-visible, .modebar-btn:focus {{

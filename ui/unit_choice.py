@@ -4,6 +4,18 @@ pins it, so that a link reproduces the view; without one, the signed-in user's h
 region from the users register; else a single trust or region chosen in the sidebar filters;
 else England. Choosing one trust (or region) in the sidebar later moves the charts to it.
 
+Which wins when they disagree, within a session (``SEEN``: the sidebar's one trust or region
+when the unit was last settled; ``WRITTEN``: the unit last written to the URL):
+
+- the sidebar, when its trusts and regions changed since the unit was last settled, on this
+  page or another (the URL still carries the old ``unit`` there: page switches keep it), and
+  it now names one trust or region; if it now names none and the charts were following it,
+  they go back to the default (home unit, else England);
+- else the URL, on a session's first run or when it no longer says what was last written
+  (someone opened or edited a link);
+- else the unit last shown, which an explicit pick in the selector is.
+
+The page says which unit is charted when the sidebar names another (:func:`controls`).
 The URL is untrusted: a value is kept only if it names a unit that is offered.
 """
 from __future__ import annotations
@@ -12,7 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from store import access
-from ui import auth, formats
+from ui import auth, formats, safe
 from warehouse.measures import ENGLAND
 from warehouse.queries import Filters
 
@@ -61,13 +73,8 @@ def controls(units: pd.DataFrame, chosen: Filters | None = None) -> tuple[str, s
     names = label(units)
     offered = list(names)
     state = st.session_state
-    url = st.query_params.get(PARAM)
-    sidebar = _from_filters(chosen)
-    if KEY not in state or (url and url != state.get(WRITTEN)) or state[KEY] not in names:
-        state[KEY] = default_unit(offered, url, auth.current_scope(), chosen)
-    elif sidebar in names and sidebar != state.get(SEEN):  # a trust or region just chosen in the sidebar
-        state[KEY] = sidebar
-    state[SEEN] = sidebar
+    state[KEY] = _settle(offered, st.query_params.get(PARAM), chosen)
+    state[SEEN] = _from_filters(chosen)
     picked = st.selectbox("Trust, region or nation", offered, key=KEY, format_func=names.get,
                           help="Your own trust or region is chosen first when you are signed in. The "
                                "address bar keeps the choice (unit=…), so a link opens the same charts.")
@@ -75,4 +82,32 @@ def controls(units: pd.DataFrame, chosen: Filters | None = None) -> tuple[str, s
         st.query_params[PARAM] = picked
     state[WRITTEN] = picked
     unit_type, _, unit_code = picked.partition(":")
+    elsewhere = _sidebar_elsewhere(chosen, picked, names)
+    if elsewhere:
+        st.caption(elsewhere)
     return unit_type, unit_code, names[picked]
+
+
+def _settle(offered: list[str], url: str | None, chosen: Filters | None) -> str:
+    """The unit to draw the selector with on this run (see the module docstring)."""
+    state = st.session_state
+    sidebar = _from_filters(chosen)
+    # the selector's own state, else (a page switch drops widget state) the unit last shown
+    current = state.get(KEY) or state.get(WRITTEN)
+    if SEEN in state and sidebar != state[SEEN]:  # the sidebar changed since the unit was settled
+        if sidebar in offered:
+            return sidebar
+        if current == state[SEEN]:  # the charts followed the sidebar, which names no one unit now
+            return default_unit(offered, None, auth.current_scope(), chosen)
+    if current is None or (url and url != state.get(WRITTEN)) or current not in offered:
+        return default_unit(offered, url, auth.current_scope(), chosen)
+    return current
+
+
+def _sidebar_elsewhere(chosen: Filters | None, picked: str, names: dict[str, str]) -> str | None:
+    """A caption when the sidebar's trusts or regions are not the unit charted, so that the
+    page never seems to chart one place under another's name (the name as text: ui.safe)."""
+    if chosen is None or not (chosen.trusts or chosen.regions) or _from_filters(chosen) == picked:
+        return None
+    return (f"Shown: {safe.literal(names[picked])}, not the sidebar's trusts or regions: the sidebar moves "
+            "this to a trust or region only when exactly one is chosen there (or pick one above).")

@@ -152,8 +152,11 @@ class Layers:
                     scale["domain"] = [10 ** float(v) for v in spec["range"]]
             elif spec.get("range"):
                 scale["domain"] = [float(v) for v in spec["range"]]
-            # plotly's "nonnegative" autoranges (clamped at 0); only "tozero" takes in 0
-            scale["zero"] = spec.get("rangemode", "tozero" if axis == "y" else "normal") == "tozero"
+            # plotly's "nonnegative" autoranges (clamped at 0); only "tozero" takes in 0, and so does
+            # the axis bars are measured along (plotly's autorange keeps a bar's base: a rate bar
+            # drawn from the smallest rate misstated every length)
+            along_bars = any(t.get("type") == "bar" for t in self.traces) and axis == ("x" if self.horizontal else "y")
+            scale["zero"] = along_bars or spec.get("rangemode", "tozero" if axis == "y" else "normal") == "tozero"
             if spec.get("autorange") == "reversed":
                 scale["reverse"] = True
             if fmt:
