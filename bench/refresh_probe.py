@@ -1,9 +1,10 @@
 """Time ``python -m warehouse refresh`` on a copy of a built demo, and what a delta costs readers.
 
-    RADSOME_DATA=/tmp/copy python bench/refresh_probe.py --replies N [--closed] [--max-share F]
+    RADSOME_DATA=/tmp/copy python bench/refresh_probe.py --replies N [--closed] [--new-authors] [--max-share F]
 
 Imports N replies dated after the data's end (an hour on, a minute apart) into existing threads
-by an author already in them, then runs the refresh and prints what it did and its steps. With
+by an author already in them (``--new-authors``: each by an author new to the data, who then
+takes the next ``posts.author_n``), then runs the refresh and prints what it did and its steps. With
 ``--closed`` the threads are ones whose authors are all members of the public who posted
 nowhere else (so the scope is the threads themselves); without, any thread and author. When
 a delta was published, every page's bare SQL (bench/scenarios.py) is timed on the base with
@@ -38,7 +39,7 @@ ORDER BY hash(thread_id) LIMIT $n
 """
 
 
-def increment(n: int, closed: bool, folder: Path) -> Path:
+def increment(n: int, closed: bool, folder: Path, new_authors: bool = False) -> Path:
     con = reader.connect_published()
     threads = con.execute(CLOSED if closed else ANY, {"n": n}).fetchall()
     end = con.execute("SELECT max(created_at) FROM posts").fetchall()[0][0]
@@ -46,8 +47,9 @@ def increment(n: int, closed: bool, folder: Path) -> Path:
     raw = duckdb.connect(str(config.raw_path()), read_only=True)
     records = []
     for i, (platform, thread) in enumerate(threads):
-        author = raw.execute("SELECT author_id FROM raw_posts WHERE platform = $p AND post_id = $t LIMIT 1",
-                             {"p": platform, "t": thread}).fetchall()[0][0]
+        author = f"probe-author-{i}" if new_authors else raw.execute(
+            "SELECT author_id FROM raw_posts WHERE platform = $p AND post_id = $t LIMIT 1",
+            {"p": platform, "t": thread}).fetchall()[0][0]
         at = end + timedelta(hours=1, minutes=i)
         records.append({"platform": platform, "post_id": f"probe-{i}", "author_id": author, "parent_id": thread,
                         "thread_id": thread, "created_at": at.isoformat(), "text": "Thank you, that helped a lot."})
@@ -82,6 +84,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--replies", type=int, default=20)
     parser.add_argument("--closed", action="store_true")
+    parser.add_argument("--new-authors", action="store_true",
+                        help="each reply by an author new to the data (numbered after every other)")
     parser.add_argument("--max-share", type=float, default=0.10)
     parser.add_argument("--rounds", type=int, default=3, help="reader timings: best of this many")
     parser.add_argument("--decide-only", action="store_true",
@@ -91,7 +95,7 @@ def main() -> int:
     from ingest import jobs
     from warehouse import delta
 
-    path = increment(args.replies, args.closed, config.data_dir())
+    path = increment(args.replies, args.closed, config.data_dir(), args.new_authors)
     started = time.perf_counter()
     counts = jobs.import_file(path)
     print(f"import: {counts.new:,} posts in {time.perf_counter() - started:.2f} s")

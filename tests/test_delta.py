@@ -146,6 +146,118 @@ def test_a_refresh_that_cannot_be_exact_builds_in_full_and_says_why(base, tmp_pa
     assert not (folder / config.DELTA_FILE).exists()
 
 
+# threads on X whose authors are all members of the public who posted nowhere else, and that
+# hold no patient question (bench/refresh_probe.py --closed): new replies reach only them
+CLOSED_THREADS = """
+WITH a AS (SELECT platform, author_key, count(DISTINCT thread_id) AS threads FROM posts GROUP BY ALL)
+SELECT p.thread_id FROM posts p JOIN a USING (platform, author_key)
+WHERE p.platform = 'x' AND p.thread_id NOT IN (SELECT thread_id FROM patient_questions WHERE platform = 'x')
+GROUP BY ALL HAVING bool_and(a.threads = 1 AND p.author_role = 'patient_public')
+ORDER BY p.thread_id LIMIT 3
+"""
+
+
+def _numbers(folder: Path) -> dict[str, int]:
+    """author_key -> posts.author_n as the reader's views show it."""
+    con = reader.connect_published(folder / config.WAREHOUSE_FILE)
+    try:
+        return dict(con.execute("SELECT DISTINCT author_key, author_n FROM posts").fetchall())
+    finally:
+        con.close()
+
+
+def test_new_authors_after_the_end_take_the_next_numbers_in_a_delta(base, tmp_path, monkeypatch):
+    """posts.author_n numbers authors by first appearance, so new authors replying after the
+    data's end (in threads no one else reaches) are a delta, numbered as a full build numbers
+    them: after every author of the base, by their first post, then by key."""
+    refreshed = _copy(base, tmp_path / "refreshed")
+    _env(refreshed, monkeypatch)
+    before = _numbers(refreshed)
+    con = reader.connect_published(refreshed / config.WAREHOUSE_FILE)
+    threads = [t for (t,) in con.execute(CLOSED_THREADS).fetchall()]
+    con.close()
+    assert len(threads) == 3
+    end = _existing(refreshed)["end"]
+    # the second author first posts before the first; the first and third at the same instant
+    plan = [("delta-late-1", threads[0], end + timedelta(hours=2)),
+            ("delta-late-2", threads[1], end + timedelta(hours=1)),
+            ("delta-late-3", threads[2], end + timedelta(hours=2)),
+            ("delta-late-2", threads[0], end + timedelta(hours=3))]
+    records = [{"platform": "x", "post_id": f"delta-late-post-{i}", "author_id": who, "parent_id": thread,
+                "thread_id": thread, "created_at": _stamp(at), "text": "Thank you, that helped a lot."}
+               for i, (who, thread, at) in enumerate(plan)]
+    jobs.import_file(write_jsonl(tmp_path / "late.jsonl", records))
+    rebuilt = _copy(refreshed, tmp_path / "rebuilt")
+
+    result = delta.refresh(max_share=1.0)
+    assert result.kind == "delta", result.reason
+    assert result.changed_posts == 4
+
+    _env(rebuilt, monkeypatch)
+    build()
+    mine, theirs = _tables(refreshed), _tables(rebuilt)
+    assert mine.keys() == theirs.keys()
+    for name in theirs:
+        assert mine[name] == theirs[name], name
+    numbers = _numbers(refreshed)
+    new = {key: n for key, n in numbers.items() if key not in before}
+    assert len(new) == 3
+    assert {key: numbers[key] for key in before} == before  # the base's authors keep theirs
+    highest = max(before.values())
+    assert sorted(new.values()) == [highest + 1, highest + 2, highest + 3]
+    assert len(set(numbers.values())) == len(numbers)
+    con = reader.connect_published(refreshed / config.WAREHOUSE_FILE)
+    first = con.execute("SELECT author_key FROM posts WHERE post_id = 'delta-late-post-1'").fetchall()[0][0]
+    assert new[first] == highest + 1  # the earliest first post, whatever its key
+    assert con.execute("SELECT max_author_n FROM build_info").fetchall()[0][0] == highest + 3
+    con.close()
+
+
+def test_a_backfilled_new_author_renumbers_the_authors_and_builds_in_full(base, tmp_path, monkeypatch):
+    folder = _copy(base, tmp_path / "backfill")
+    _env(folder, monkeypatch)
+    before = _numbers(folder)
+    existing = _existing(folder)
+    jobs.import_file(write_jsonl(tmp_path / "backfill.jsonl", [{
+        "platform": "x", "post_id": "delta-backfill-1", "author_id": "delta-backfilled",
+        "created_at": _stamp(existing["at"] + timedelta(minutes=3)),
+        "text": "Lovely team at the breast screening unit today, thank you all."}]))
+    result = delta.refresh(max_share=1.0)
+    assert result.kind == "full" and result.full_build is not None
+    assert "authors renumbered (posts.author_n)" in result.reason and "new author" in result.reason
+    assert not (folder / config.DELTA_FILE).exists()
+    after = _numbers(folder)  # the base's authors who first posted after it moved up by one
+    assert any(after[key] == n + 1 for key, n in before.items())
+
+
+@pytest.mark.parametrize("posts, reason", [(">", "first post"), ("=", "no posts left")],
+                         ids=["first-of-several", "only-post"])
+def test_an_authors_first_post_deleted_renumbers_the_authors_and_builds_in_full(base, tmp_path, monkeypatch,
+                                                                                 posts, reason):
+    """A member of the public (in threads holding no patient question, so the themes stay as
+    they were) loses their first post: their first appearance moves, or they have none left."""
+    folder = _copy(base, tmp_path / "deleted")
+    _env(folder, monkeypatch)
+    before = _numbers(folder)
+    con = reader.connect_published(folder / config.WAREHOUSE_FILE)
+    having = {">": "count(*) > 1 AND count(DISTINCT thread_id) > 1", "=": "count(*) = 1"}[posts]
+    platform, post_id = con.execute(f"""
+        SELECT platform, arg_min(post_id, created_at) FROM posts
+        WHERE platform = 'x' AND author_role = 'patient_public'
+        GROUP BY platform, author_key
+        HAVING {having} AND NOT bool_or(thread_id IN (SELECT thread_id FROM patient_questions))
+        ORDER BY author_key LIMIT 1""").fetchall()[0]
+    con.close()
+    deletions = tmp_path / "deletions.csv"
+    deletions.write_text(f"platform,post_id\n{platform},{post_id}\n")
+    jobs.load_deletions(deletions)
+    result = delta.refresh(max_share=1.0)
+    assert result.kind == "full"
+    assert "authors renumbered (posts.author_n)" in result.reason and reason in result.reason
+    after = _numbers(folder)  # and a full build did renumber authors of the base
+    assert any(after.get(key) != n for key, n in before.items())
+
+
 def test_nothing_new_is_unchanged(base, tmp_path, monkeypatch):
     folder = _copy(base, tmp_path / "same")
     _env(folder, monkeypatch)

@@ -22,7 +22,8 @@ judgement of a post in it (roles from self-description, automatic-reply template
 disclaimers, thread attribution, episodes) sees exactly the posts a full build's does; the
 models run unchanged on the raw store restricted to it. What depends on every post is checked,
 and a full build runs when it would differ: the data's end (censoring of unanswered questions
-outside the scope), author numbering (a new author renumbers the authors after it), themes
+outside the scope), author numbering (by first appearance: new authors take the next numbers
+unless one first posted before an author of the base, or an author's first post moved), themes
 (refitted by a full build when a patient question changes), plus no base made by a refresh-aware
 build, changed code or reference data, deletions, a retention purge, or a scope over
 ``MAX_SHARE`` of the posts.
@@ -218,10 +219,11 @@ class _Delta:
             UNION ALL SELECT platform, author_key FROM {WORK}.removed)""")
         size = -1
         while True:
+            # (created_at and author_n: the base's first appearance and number of its authors)
             con.execute(f"""CREATE OR REPLACE TABLE {WORK}.scope AS
-                SELECT platform, post_id, thread_id, author_key FROM {posts}
+                SELECT platform, post_id, thread_id, author_key, created_at, author_n FROM {posts}
                 SEMI JOIN {WORK}.threads USING (platform, thread_id)
-                UNION SELECT platform, post_id, thread_id, author_key FROM {posts}
+                UNION SELECT platform, post_id, thread_id, author_key, created_at, author_n FROM {posts}
                 SEMI JOIN {WORK}.authors USING (platform, author_key)""")
             now = self._q(f"SELECT count(*) FROM {WORK}.scope")[0][0]
             if now > self.max_share * total:
@@ -283,13 +285,7 @@ class _Delta:
             SEMI JOIN main.posts d ON d.platform = b.platform AND d.thread_id = b.thread_id""")[0][0]
         if outside:
             raise FullBuildNeeded(f"new posts joined threads the scope missed ({outside:,} posts)")
-        # author numbers: a full build numbers authors 1..n by author_key
-        new_authors = self._q(f"SELECT count(*) FROM (SELECT DISTINCT platform, author_key FROM main.posts"
-                              f" ANTI JOIN {BASE}.main.posts USING (platform, author_key))")[0][0]
-        if new_authors:
-            raise FullBuildNeeded(f"{new_authors:,} new author(s) renumber the authors (posts.author_n)")
-        con.execute(f"""UPDATE main.posts SET author_n = b.author_n FROM (SELECT DISTINCT author_key, author_n
-            FROM {BASE}.main.posts) b WHERE main.posts.author_key = b.author_key""")
+        self._number_authors()
         # themes: the full build refits them when their inputs change
         for table, cols in (("patient_questions", THEME_INPUTS), ("flag_reviews", "platform, post_id, rule_id, status"),
                             ("posts", "platform, post_id, text")):
@@ -305,6 +301,53 @@ class _Delta:
                 raise FullBuildNeeded(f"patient questions or their answers changed ({table}): themes are refitted"
                                       " by a full build")
         self._step("checks")
+
+    def _number_authors(self) -> None:
+        """posts.author_n as a full build numbers it: authors by first appearance (their first
+        post's created_at, then author_key). The base's authors in the scope keep their numbers
+        and new authors take the next ones, in that order; a full build runs when its numbering
+        could differ: an author of the base lost every post or their first post moved (deleted,
+        or an earlier one backfilled), or a new author's first post does not come after the
+        first post of the base's last-numbered author (backfill)."""
+        con, w = self.con, WORK
+        # every post of an author of the scope is in it (closed under authors), so these are
+        # each author's first posts in the base and in a full build of today's raw store
+        con.execute(f"""CREATE TABLE {w}.base_authors AS SELECT author_key, min(created_at) AS first_at,
+            min(author_n) AS author_n FROM {w}.scope GROUP BY author_key""")
+        con.execute(f"""CREATE TABLE {w}.delta_authors AS SELECT author_key, min(created_at) AS first_at
+            FROM main.posts GROUP BY author_key""")
+        con.execute(f"""CREATE TABLE {w}.new_authors AS SELECT author_key, first_at FROM {w}.delta_authors
+            ANTI JOIN {w}.base_authors USING (author_key)""")
+        outside = self._q(f"SELECT count(*) FROM (SELECT DISTINCT author_key FROM {BASE}.main.posts"
+                          f" SEMI JOIN {w}.new_authors USING (author_key))")[0][0]
+        if outside:
+            raise FullBuildNeeded(f"new posts by {outside:,} author(s) whose other posts the scope missed")
+        gone = self._q(f"SELECT count(*) FROM {w}.base_authors ANTI JOIN {w}.delta_authors USING (author_key)")[0][0]
+        if gone:
+            raise FullBuildNeeded(f"authors renumbered (posts.author_n): {gone:,} author(s) of the base have"
+                                  " no posts left")
+        moved = self._q(f"SELECT count(*) FROM {w}.base_authors b JOIN {w}.delta_authors d USING (author_key)"
+                        " WHERE d.first_at IS DISTINCT FROM b.first_at")[0][0]
+        if moved:
+            raise FullBuildNeeded(f"authors renumbered (posts.author_n): the first post of {moved:,} author(s)"
+                                  " of the base moved (deleted, or an earlier one added)")
+        highest = self._q(f"SELECT coalesce(max(max_author_n), 0) FROM {BASE}.main.build_info")[0][0]
+        if self._q(f"SELECT count(*) FROM {w}.new_authors")[0][0]:
+            # the base's last author: new authors must come after them in a full build's order
+            last = self._q(f"""SELECT author_key, min(created_at) FROM {BASE}.main.posts
+                WHERE author_n = $n GROUP BY author_key""", {"n": highest})
+            if last:
+                key, first_at = last[0]
+                early = self._q(f"""SELECT count(*) FROM {w}.new_authors
+                    WHERE first_at < $at OR (first_at = $at AND author_key <= $key)""",
+                                {"at": first_at, "key": key})[0][0]
+                if early:
+                    raise FullBuildNeeded(f"authors renumbered (posts.author_n): {early:,} new author(s) first"
+                                          " posted before an author of the base first did")
+        con.execute(f"""UPDATE main.posts SET author_n = n.author_n FROM (
+            SELECT author_key, author_n FROM {w}.base_authors
+            UNION ALL SELECT author_key, ($highest + row_number() OVER (ORDER BY first_at, author_key))::INTEGER
+            FROM {w}.new_authors) n WHERE main.posts.author_key = n.author_key""", {"highest": highest})
 
     def _reopen(self) -> None:
         """When the data's end moved, the base's unanswered questions outside the scope are
