@@ -315,3 +315,31 @@ def test_counts_and_bars_are_drawn_from_zero(built):
         scale = _scale(built[name][1], channel)
         assert scale.get("zero") is True or (scale.get("domain") or [1])[0] == 0, name
     assert _scale(built["xmr_chart"][1], "y").get("zero") is False
+
+
+def test_lines_with_markers_keep_each_series_colour_dash_and_legend_entry(built):
+    """Month grain draws lines with markers: each series' markers are its line's colour and its
+    legend entry is its line (colour and dash), not one grey dot for all (tryout 3: every topic
+    had the same blue points and grey legend dot)."""
+    fig, spec = built["questions_over_time"]
+    series = [t for t in fig.data if t.mode == "lines+markers"]
+    assert len(series) > 2
+    lines = {layer["description"]: layer for layer in _layers(spec, "line")}
+    assert {str(t.name) for t in series} <= set(lines)
+    for trace in series:
+        assert lines[trace.name]["mark"]["stroke"] == trace.line.color
+    markers = [layer for layer in _layers(spec, "point") if layer["mark"].get("opacity") == 1
+               and layer is not spec["layer"][-1]]
+    assert len(markers) == len(series)
+    assert [m["mark"]["fill"] for m in markers] == [t.line.color for t in series]
+    legend = spec["layer"][-1]["encoding"]
+    entries = {name: (colour, str(d), shape) for name, colour, d, shape in zip(
+        legend["color"]["scale"]["domain"], legend["color"]["scale"]["range"],
+        legend["strokeDash"]["scale"]["range"], legend["shape"]["scale"]["range"])}
+    for trace in series:
+        colour, d, shape = entries[trace.name]
+        assert colour == trace.line.color and legend["fill"]["scale"]["range"][
+            legend["fill"]["scale"]["domain"].index(trace.name)] == trace.line.color
+        assert d == str(vega_marks.dash(trace.line.dash, trace.line.width) or [1, 0])
+        assert shape == vega_marks.LINE_SYMBOL
+    assert len({entries[t.name][:2] for t in series}) == len(series)  # no two entries alike

@@ -291,7 +291,8 @@ class Layers:
         size = float(marker.get("size", 6))
         mark: dict = {"type": "point", "filled": True, "size": size * size, "clip": clip, "opacity": 1}
         enc = self.xy()
-        colour = marker.get("color", palette.MID_BLUE)
+        # plotly draws a line's markers in the line's colour unless told otherwise
+        colour = marker.get("color", (t.get("line") or {}).get("color", palette.MID_BLUE))
         if isinstance(colour, str):
             mark["fill"] = colour
         else:
