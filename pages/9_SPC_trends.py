@@ -31,14 +31,16 @@ national = False  # a period breakdown is never national (ui.disclosure): counts
 options = {"unit_type": unit_type, "unit_code": unit_code, "grain": grain}
 points = data.query(spc_shown.shown_series, None, **options)  # as shown: ui.disclosure
 
-st.caption(
-    f"Charts of {safe.literal(unit_label)}. "  # the unit charted, whatever the sidebar says (ui.unit_choice)
+# the unit charted, whatever the sidebar says (ui.unit_choice): its name as plain text (an
+# escaped HTML block, never parsed as Markdown: ui.safe), not a code span
+st.caption(safe.html_block(
+    f"Charts of {safe.html_text(unit_label)}. "
     "Each chart is a Making Data Count XmR chart: the dots are the measure in each complete "
     f"{grain}, the solid line their mean and the dashed lines the process limits (mean ± 2.66 × "
     "the average moving range). Grey dots are common-cause variation; blue diamonds an improving "
     "and orange squares a concerning special cause (a point beyond a limit, 7 in a row on one "
     "side of the mean, 7 rising or falling, or 2 of 3 close to a limit); purple triangles a "
-    "signal on patient questions, where more is neither better nor worse.")
+    "signal on patient questions, where more is neither better nor worse."), unsafe_allow_html=True)
 
 
 def icons(rows) -> None:

@@ -6,6 +6,7 @@ numbers hidden, better / similar / worse with a symbol and a word, each row a li
 carrying the unit."""
 from __future__ import annotations
 
+import io
 import shutil
 
 import duckdb
@@ -13,7 +14,7 @@ import pandas as pd
 import pytest
 
 from store import config
-from tests.test_app import open_page, signed_in
+from tests.test_app import downloads, open_page, signed_in  # noqa: F401 (fixture)
 from ui import scorecard
 from warehouse.measures import HEADLINE, MEASURES
 
@@ -191,7 +192,12 @@ def test_without_a_choice_it_is_england_alone(demo):
     assert "Compared with England" not in [c.value for c in at.caption]
 
 
-def test_a_trust_outside_england_is_beside_its_own_nation(demo):
+def downloaded_csv(at, downloads) -> pd.DataFrame:  # noqa: F811
+    content = downloads[at.download_button(key="download_scorecard").proto.deferred_file_id]()
+    return pd.read_csv(io.BytesIO(content), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+
+
+def test_a_trust_outside_england_is_beside_its_own_nation(demo, downloads):  # noqa: F811
     welsh = published(demo, "SELECT min(p.unit_code) AS u FROM spc_points p "
                             "JOIN trusts t ON t.trust_code = p.unit_code WHERE p.unit_type = 'trust' "
                             "AND t.nation = 'Wales'")
@@ -204,6 +210,25 @@ def test_a_trust_outside_england_is_beside_its_own_nation(demo):
     assert "Wales" in headings and "Compared with Wales" in headings and "England" not in headings
     # the nation's column holds Wales' values
     assert rows(at, 3) == list(expected(demo, "trust", trust, region, nation="WLS").values())
+    # and the download says so too (it was headed "England", "Compared with England": tryout 3)
+    taken = downloaded_csv(at, downloads)
+    assert "Wales" in taken.columns and "Compared with Wales" in taken.columns
+    assert not any("England" in c for c in taken.columns)
+    assert [list(r) for r in taken[["This unit", "Region", "Wales"]].itertuples(index=False)] == rows(at, 3)
+
+
+def test_a_region_that_is_a_whole_nation_is_not_compared_with_itself(demo, downloads):  # noqa: F811
+    """Region · Wales is all of Wales: no column of Wales beside it, no "similar" to itself."""
+    at = open_page(params={"unit": "region:W92000004"})
+    assert not at.exception, at.exception
+    assert at.selectbox(key="unit_choice").value == "region:W92000004"
+    headings = [c.value for c in at.caption]
+    assert "This region" in headings and "Wales" not in headings and "Compared with Wales" not in headings
+    assert not badges(at)[0].startswith(":gray-badge[● similar")  # the first badge is SPC's now
+    assert rows(at, 1) == [[v[0]] for v in expected(demo, "region", "W92000004", None, nation="WLS").values()]
+    assert any("whole of Wales" in c.value for c in at.caption)
+    taken = downloaded_csv(at, downloads)
+    assert list(taken.columns) == ["Data", "Measure", "Period", "This unit", "SPC", "Assurance"]
 
 
 def test_a_trust_chosen_on_another_page_moves_the_scorecard_from_the_urls_unit(demo):

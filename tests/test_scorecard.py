@@ -74,6 +74,12 @@ def test_the_comparison_has_a_symbol_and_a_word_and_columns_fit_the_unit():
     assert "Region" not in scorecard.table(card, "region").columns
     nation = scorecard.table(card, "nation")
     assert "Region" not in nation.columns and "Compared with England" not in nation.columns
+    assert "England" not in nation.columns  # the unit is England
+    # a region that is its nation's whole (Wales) is shown as its nation: not beside itself
+    wales = card.assign(nation_unit_code="WLS", nation_value=0.5, whole_nation=True)
+    assert list(scorecard.table(wales, "region").columns) == ["Measure", "Period", "This unit", "SPC", "Assurance"]
+    assert list(scorecard.table(wales.assign(whole_nation=False), "region").columns) == [
+        "Measure", "Period", "This unit", "Wales", "Compared with Wales", "SPC", "Assurance"]
     assert set(scorecard.COMPARISON_COLOUR) == {"better", "worse"}  # similar and the rest: grey
 
 
@@ -137,5 +143,29 @@ def test_the_scorecard_query_puts_the_units_region_and_nation_side_by_side(demo_
                     assert row[f"vs_{role}"] == expected, (trust, row["measure"], role)
                     compared += not hidden
         assert compared > 0  # premise: some comparisons are made, not all hidden
+    finally:
+        con.close()
+
+
+def test_a_region_that_is_its_nations_whole_is_marked_and_not_compared_with_itself(demo_data):
+    """Wales is one region and one nation: its scorecard says ``whole_nation`` and compares with
+    nothing (every "similar" was Wales beside itself); an English region and a Welsh trust do not."""
+    import duckdb
+
+    from store import config
+    from warehouse import spc_queries
+    con = duckdb.connect(str(demo_data / config.WAREHOUSE_FILE), read_only=True)
+    try:
+        def card(unit_type, code):
+            return spc_queries.scorecard(con.cursor(), None, unit_type=unit_type, unit_code=code)
+        wales = card("region", "W92000004")
+        assert len(wales) and wales["whole_nation"].all() and (wales["vs_nation"] == "not_compared").all()
+        assert (wales["nation_unit_code"].dropna() == "WLS").all()  # still named after Wales
+        english = con.execute("SELECT min(unit_code) FROM spc_points WHERE unit_type = 'region' "
+                              "AND unit_code LIKE 'Y%'").fetchone()[0]
+        assert not card("region", english)["whole_nation"].any()
+        welsh = con.execute("SELECT min(trust_code) FROM trusts WHERE nation = 'Wales' AND trust_code IN "
+                            "(SELECT unit_code FROM spc_points WHERE unit_type = 'trust')").fetchone()[0]
+        assert not card("trust", welsh)["whole_nation"].any()
     finally:
         con.close()

@@ -229,7 +229,8 @@ def test_a_trust_chosen_in_the_sidebar_moves_the_charts_from_the_urls_unit(demo,
     at.multiselect(key="filter_trusts").set_value([trust]).run()
     assert not at.exception, at.exception
     assert charted(at) == direct and at.query_params["unit"] == f"trust:{trust}"
-    assert any(c.startswith(f"Charts of `Trust · ") for c in captions(at))
+    name = next(c for c in captions(at) if "Charts of " in c)
+    assert name.startswith("<div>Charts of Trust · ") and "`" not in name  # plain text (escaped HTML)
     assert not any(c.startswith("Shown:") for c in captions(at))  # the sidebar's trust is the one charted
     # on another page, the URL still saying England when the charts' page opens again
     at = open_page(PAGE, {"unit": "nation:ENG"})
@@ -281,3 +282,15 @@ def test_clearing_the_sidebars_trust_goes_back_to_england(demo, points):
     at.multiselect(key="filter_trusts").set_value([]).run()
     assert at.selectbox(key="unit_choice").value == "nation:ENG"
     assert not any(c.startswith("Shown:") for c in captions(at))
+
+
+def test_the_charted_units_name_is_plain_text_never_markup(demo):
+    """The caption names the unit as text: escaped HTML in one block, never a code span (tryout 3)
+    nor Markdown; a name with markup characters stays those characters."""
+    from ui import safe
+    at = open_page(PAGE, {"unit": "nation:ENG"})
+    assert not at.exception, at.exception
+    name = next(c for c in captions(at) if "Charts of " in c)
+    assert name.startswith("<div>Charts of Nation · England. ") and name.endswith("</div>") and "`" not in name
+    assert safe.html_block("Charts of " + safe.html_text("Trust · <b>[x](www.a.example)</b>")) == (
+        "<div>Charts of Trust · &lt;b&gt;[x](www.a.example)&lt;/b&gt;</div>")

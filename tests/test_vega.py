@@ -4,6 +4,7 @@ figure's values (the display boundary holds) and its colours, dashes and marker 
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 
 import numpy as np
@@ -315,3 +316,66 @@ def test_counts_and_bars_are_drawn_from_zero(built):
         scale = _scale(built[name][1], channel)
         assert scale.get("zero") is True or (scale.get("domain") or [1])[0] == 0, name
     assert _scale(built["xmr_chart"][1], "y").get("zero") is False
+
+
+def test_lines_with_markers_keep_each_series_colour_dash_and_legend_entry(built):
+    """Month grain draws lines with markers: each series' markers are its line's colour and its
+    legend entry is its line (colour and dash), not one grey dot for all (tryout 3: every topic
+    had the same blue points and grey legend dot)."""
+    fig, spec = built["questions_over_time"]
+    series = [t for t in fig.data if t.mode == "lines+markers"]
+    assert len(series) > 2
+    lines = {layer["description"]: layer for layer in _layers(spec, "line")}
+    assert {str(t.name) for t in series} <= set(lines)
+    for trace in series:
+        assert lines[trace.name]["mark"]["stroke"] == trace.line.color
+    markers = [layer for layer in _layers(spec, "point") if layer["mark"].get("opacity") == 1
+               and layer is not spec["layer"][-1]]
+    assert len(markers) == len(series)
+    assert [m["mark"]["fill"] for m in markers] == [t.line.color for t in series]
+    legend = spec["layer"][-1]["encoding"]
+    entries = {name: (colour, str(d), shape) for name, colour, d, shape in zip(
+        legend["color"]["scale"]["domain"], legend["color"]["scale"]["range"],
+        legend["strokeDash"]["scale"]["range"], legend["shape"]["scale"]["range"])}
+    for trace in series:
+        colour, d, shape = entries[trace.name]
+        assert colour == trace.line.color and legend["fill"]["scale"]["range"][
+            legend["fill"]["scale"]["domain"].index(trace.name)] == trace.line.color
+        assert d == str(vega_marks.dash(trace.line.dash, trace.line.width) or [1, 0])
+        assert shape == vega_marks.LINE_SYMBOL
+    assert len({entries[t.name][:2] for t in series}) == len(series)  # no two entries alike
+
+
+def _vega_ticks(lo: float, hi: float, count: int, min_step: float | None) -> list[float]:
+    """The ticks Vega draws on a linear axis: vega-scale's tickCount (``count`` cut to
+    span / tickMinStep) and d3's tick step (1, 2 or 5 times a power of ten)."""
+    if min_step:
+        count = min(count, math.floor((hi - lo) / min_step) or 1)
+    step0 = (hi - lo) / count
+    step = 10 ** math.floor(math.log10(step0))
+    error = step0 / step
+    step *= 10 if error >= math.sqrt(50) else 5 if error >= math.sqrt(10) else 2 if error >= math.sqrt(2) else 1
+    return [i * step for i in range(math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9) + 1)]
+
+
+def _d3(value: float, fmt: str) -> str:
+    m = re.fullmatch(r"(,?)(?:\.(\d+))?([df%])", fmt)
+    comma, digits, kind = m.groups()
+    return f"{value:{comma}.0f}" if kind == "d" else f"{value:{comma}.{digits}{kind}}"
+
+
+@pytest.mark.parametrize("values, fmt", [([0.655, 0.69, 0.672], ".0%"), ([0.671, 0.6735, 0.672], ".0%"),
+                                         ([12.31, 12.38], ",.1f"), ([0.5, 0.52], ".1%")])
+def test_tick_labels_along_a_narrow_axis_are_distinct(values, fmt):
+    """An SPC share over 65-69% drew ticks every half percent labelled by whole percent
+    (69, 68, 68, 67, 67%: tryout 3); here the format gains decimals, or the step is whole."""
+    import plotly.graph_objects as go
+    fig = go.Figure(go.Scatter(x=list(range(len(values))), y=values, mode="lines"),
+                    layout=dict(height=400, yaxis=dict(tickformat=fmt, rangemode="nonnegative")))
+    spec = vega.spec(fig)
+    axis = spec["layer"][0]["encoding"]["y"]["axis"]
+    ticks = _vega_ticks(min(values), max(values), math.ceil(spec["height"] / 40), axis.get("tickMinStep"))
+    labels = [_d3(t, axis["format"]) for t in ticks]
+    assert len(labels) >= 1 and len(set(labels)) == len(labels), labels
+    assert axis["format"] == fmt or min(values) > 0.6  # a decimal more only where needed
+    assert vega_marks.tick_format(",d", 2.0) == (",d", 1)

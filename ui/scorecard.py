@@ -122,11 +122,18 @@ def nation_name(card: pd.DataFrame) -> str:
     return NATION_NAMES.get(codes[0], "England") if codes else "England"
 
 
+def whole_nation(card: pd.DataFrame) -> bool:
+    """The unit is a region that is its nation's whole (Wales, Scotland, Northern Ireland):
+    its figures are the nation's, so it is shown as a nation is, with no comparison."""
+    return bool(card.get("whole_nation", pd.Series(dtype=bool)).fillna(False).astype(bool).any())
+
+
 def table(card: pd.DataFrame, unit_type: str) -> pd.DataFrame:
     """The scorecard as people read it: one row per measure, every cell text (columns
     :data:`COLUMNS`, "England" named after the unit's nation when it is another; a region
-    drops "Region", a nation also "Compared with England")."""
-    national = unit_type == "nation"
+    drops "Region", a nation, or a region that is its nation's whole, also the nation's
+    column and "Compared with England": it would be compared with itself)."""
+    national = unit_type == "nation" or whole_nation(card)
     card = protected(card)
     rows = []
     for r in card.itertuples():
@@ -145,8 +152,8 @@ def table(card: pd.DataFrame, unit_type: str) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=COLUMNS)
     if unit_type != "trust":
         out = out.drop(columns=["Region"])
-    if national:
-        out = out.drop(columns=["Compared with England"])
+    if national:  # the unit is the nation: no column of the nation beside it
+        out = out.drop(columns=["England", "Compared with England"])
     nation = nation_name(card)
     return out.rename(columns={"England": nation, "Compared with England": f"Compared with {nation}"})
 

@@ -49,9 +49,10 @@ def render(shown: pd.DataFrame, text: pd.DataFrame, unit_type: str, unit_code: s
         st.info("No scorecard yet for this unit: it has no complete month of data.")
         return
     nation = nation_name(shown)
+    # the download is the table as made, its columns named after the unit's nation ("Wales");
+    # the cells below are keyed by the English names
+    taken = text
     text = text.rename(columns={nation: "England", f"Compared with {nation}": "Compared with England"})
-    if unit_type == "nation":
-        text = text.drop(columns=["England"])  # the unit is the nation
     columns = [c for c in WIDTHS if c in text.columns]
     widths = [WIDTHS[c] for c in columns]
     for cell, name in zip(st.columns(widths), columns):
@@ -73,13 +74,18 @@ def render(shown: pd.DataFrame, text: pd.DataFrame, unit_type: str, unit_code: s
         cells["SPC"].badge(f"{symbol} {words}", color=colour)
         if row["Assurance"] != "no target":
             cells["SPC"].caption(row["Assurance"])
+    compared = (f"Compared with {nation} as Fingertips does: similar when {nation}'s value lies inside the "
+                "unit's interval, otherwise better or worse by the measure's good direction (higher or lower "
+                "for patient questions, where more is neither). ")
+    if unit_type == "region" and scorecard.whole_nation(shown):
+        compared = f"This region is the whole of {nation}: its figures are {nation}'s, so it is not compared. "
+    elif unit_type == "nation":
+        compared = ""
     st.caption(
-        f"Latest complete month ({text['Period'].iloc[0]}), with 95% confidence intervals. Compared with "
-        f"{nation} as Fingertips does: similar when {nation}'s value lies inside the unit's interval, "
-        "otherwise better or worse by the measure's good direction (higher or lower for patient "
-        "questions, where more is neither). SPC: Making Data Count's variation icon of the monthly chart "
+        f"Latest complete month ({text['Period'].iloc[0]}), with 95% confidence intervals. {compared}"
+        "SPC: Making Data Count's variation icon of the monthly chart "
         "(SPC trends page). * = hidden: fewer than 8 questions, answers or flags; counts below national "
         "level are rounded to the nearest 5. The sidebar's dates and platforms do not apply here.")
     # the scorecard as a table, taken away like every other (issue #15): the cells as shown
-    tables.download(text, f"scorecard measures ({unit_type} {unit_code})", None, key="download_scorecard",
+    tables.download(taken, f"scorecard measures ({unit_type} {unit_code})", None, key="download_scorecard",
                     file_stem=f"radsome-scorecard-{unit_type}-{unit_code}")

@@ -19,7 +19,7 @@ def style_of(t: dict) -> dict:
     if t.get("type") == "bar":
         c = marker.get("color") if isinstance(marker.get("color"), str) else palette.MID_BLUE
         return {"name": plain(t["name"]), "fill": c, "stroke": c, "shape": "square", "dash": [1, 0]}
-    if "markers" in mode:
+    if "markers" in mode and "lines" not in mode:  # a line with markers: its line (colour, dash)
         symbol = marker.get("symbol", "circle")
         fill = marker.get("color") if isinstance(marker.get("color"), str) else palette.GREY
         stroke = (marker.get("line") or {}).get("color") if fill == "rgba(0,0,0,0)" else fill

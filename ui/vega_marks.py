@@ -90,6 +90,23 @@ def dash(name, width: float) -> list[float] | None:
     return None if pattern is None else [p * unit for p in pattern]
 
 
+def tick_format(fmt: str, span: float | None) -> tuple[str, float | None]:
+    """An axis's d3 format with decimals enough that its tick labels differ, and the smallest
+    tick step it can write (Vega's ``tickMinStep``): ".0%" over 65-69% drew half-percent ticks
+    as 69, 68, 68, 67, 67% (tryout 3). A fixed-decimal format (".0%", ",.1f") gains a decimal
+    while ``span`` holds fewer than 3 steps of it; whole numbers (",d") keep whole steps."""
+    if re.fullmatch(r",?d", fmt or ""):
+        return fmt, None if span is None else 1
+    m = re.fullmatch(r"(,?)\.(\d+)([f%])", fmt or "")
+    if not m or span is None or not span > 0:
+        return fmt, None
+    comma, digits, kind = m.group(1), int(m.group(2)), m.group(3)
+    unit = 0.01 if kind == "%" else 1.0
+    while span < 3 * unit * 10 ** -digits and digits < 6:
+        digits += 1
+    return f"{comma}.{digits}{kind}", round(unit * 10 ** -digits, digits + 2)
+
+
 def _ink(colour: str) -> str:
     """White or ink, whichever reads better on ``colour`` (plotly's 'inside' bar labels)."""
     if not re.fullmatch(r"#[0-9A-Fa-f]{6}", str(colour)):
@@ -160,7 +177,10 @@ class Layers:
             if spec.get("autorange") == "reversed":
                 scale["reverse"] = True
             if fmt:
-                ax["format"] = fmt
+                lo, hi = scale.get("domain") or self.extent(axis, scale["zero"])
+                ax["format"], step = tick_format(fmt, None if scale.get("type") == "log" else hi - lo)
+                if step:
+                    ax["tickMinStep"] = step
             if spec.get("dtick") == 1:
                 ax["tickMinStep"] = 1
         if spec.get("tickvals") is not None:
@@ -182,6 +202,13 @@ class Layers:
         if scale:
             enc["scale"] = scale
         return enc
+
+    def extent(self, axis: str, zero: bool) -> tuple[float, float]:
+        """The lowest and highest numbers the traces put on ``axis`` (0 included with ``zero``)."""
+        values = [float(v) for t in self.traces for v in _list(t.get(axis))
+                  if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)]
+        values += [0.0] if zero or not values else []
+        return min(values), max(values)
 
     def hover_formats(self) -> dict:
         """Each axis's ``hoverformat``: how plotly writes a bare ``%{x}`` / ``%{y}``."""
@@ -291,7 +318,8 @@ class Layers:
         size = float(marker.get("size", 6))
         mark: dict = {"type": "point", "filled": True, "size": size * size, "clip": clip, "opacity": 1}
         enc = self.xy()
-        colour = marker.get("color", palette.MID_BLUE)
+        # plotly draws a line's markers in the line's colour unless told otherwise
+        colour = marker.get("color", (t.get("line") or {}).get("color", palette.MID_BLUE))
         if isinstance(colour, str):
             mark["fill"] = colour
         else:

@@ -116,10 +116,12 @@ _ROLE_SELECT = ", ".join(f"{alias}.{c} AS {prefix}{c}" for alias, prefix in (("u
                          for c in _ROLE_COLUMNS)
 SCORECARD_SQL = f"""
 WITH places AS (
-    SELECT t.region_code, {nation_code_sql('t.nation')} AS nation_code FROM trusts t
+    SELECT t.region_code, {nation_code_sql('t.nation')} AS nation_code, false AS whole_nation FROM trusts t
     WHERE $unit_type = 'trust' AND t.trust_code = $unit_code
     UNION ALL
-    SELECT NULL, {nation_code_sql('r.nation')} FROM regions r
+    -- a region that is its nation's only one (Wales, Scotland, Northern Ireland) is that nation
+    SELECT NULL, {nation_code_sql('r.nation')}, (SELECT count(*) FROM regions x WHERE x.nation = r.nation) = 1
+    FROM regions r
     WHERE $unit_type = 'region' AND r.region_code = $unit_code
 ),
 u AS (SELECT * FROM spc_points WHERE unit_type = $unit_type AND unit_code = $unit_code AND grain = $grain),
@@ -128,7 +130,8 @@ r AS (SELECT * FROM spc_points WHERE unit_type = 'region' AND grain = $grain
 g AS (SELECT * FROM spc_points WHERE unit_type = 'nation' AND grain = $grain
           AND unit_code = (SELECT max(nation_code) FROM places)),
 latest AS (SELECT measure, max(period_start) AS period_start FROM u GROUP BY measure)
-SELECT l.measure, l.period_start, {_ROLE_SELECT}, u.variation_icon, u.assurance_icon, u.trial_limits
+SELECT l.measure, l.period_start, {_ROLE_SELECT}, u.variation_icon, u.assurance_icon, u.trial_limits,
+       coalesce((SELECT bool_or(whole_nation) FROM places), false) AS whole_nation
 FROM latest l
 JOIN u USING (measure, period_start)
 LEFT JOIN r ON r.measure = l.measure AND r.period_start = l.period_start
@@ -136,7 +139,7 @@ LEFT JOIN g ON g.measure = l.measure AND g.period_start = l.period_start
 """
 SCORECARD_COLUMNS = ["measure", "label", "period_start", *_ROLE_COLUMNS, "variation_icon", "assurance_icon",
                      "trial_limits", *(f"{role}_{c}" for role in ("region", "nation") for c in _ROLE_COLUMNS),
-                     "vs_region", "vs_nation"]
+                     "vs_region", "vs_nation", "whole_nation"]
 
 
 def scorecard(cursor, filters: Filters | None = None, unit_type: str = "trust", unit_code: str = "",
@@ -147,7 +150,9 @@ def scorecard(cursor, filters: Filters | None = None, unit_type: str = "trust", 
     England for English units; none for a nation), the unit's variation and assurance icons,
     and its comparison with the region and with the nation (``vs_region``, ``vs_nation``:
     better / similar / worse, higher / lower for the volume, or not_compared; by the Fingertips
-    method, :func:`warehouse.stats.compare_with_benchmark`). Values are not suppressed here:
+    method, :func:`warehouse.stats.compare_with_benchmark`); ``whole_nation``: the unit is a
+    region that is its nation's only one (Wales, Scotland, Northern Ireland), its figures the
+    nation's, so a comparison with the nation says nothing. Values are not suppressed here:
     the ``suppressed`` columns say which a person may not see, and a comparison over a hidden
     value is not_compared."""
     _check(unit_type, grain)
@@ -160,6 +165,7 @@ def scorecard(cursor, filters: Filters | None = None, unit_type: str = "trust", 
     rows = out.to_dict("records")
     for role in ("region", "nation"):
         out[f"vs_{role}"] = [_compare(row, role) for row in rows]
+    out.loc[out["whole_nation"].astype(bool), "vs_nation"] = "not_compared"  # itself
     return out[SCORECARD_COLUMNS]
 
 
