@@ -164,12 +164,15 @@ def sent_spec(proto) -> dict:
 
 def layer_rows(spec: dict, layer: dict) -> list[dict]:
     """The rows ``layer`` draws: its inline values or its named dataset, kept by its filters
-    (the Vega-Lite predicates ui.vega_marks writes: ``valid``, ``equal``, ``and``, ``not``)."""
+    (the Vega-Lite predicates ui.vega_marks writes: ``valid``, ``equal``, ``and``, ``not``), with
+    the tooltip texts its ``calculate`` steps make."""
     data = layer.get("data") or {}
     rows = data["values"] if "values" in data else spec["datasets"][data["name"]]
     for step in layer.get("transform", []):
         if "filter" in step:
             rows = [r for r in rows if _kept(step["filter"], r)]
+        elif "calculate" in step:  # a text the same on every row: a string literal, as JSON
+            rows = [r | {step["as"]: json.loads(step["calculate"])} for r in rows]
     return rows
 
 

@@ -15,8 +15,9 @@ What the converter cannot draw faithfully (:func:`spec` returns None) stays a pl
 What a rerun sends (issue #16): each layer carries only the fields it draws; layers drawn from
 the same rows (a line and its hover targets, a bar, its whiskers and labels, one marker shape
 of a trace) share one table, a named ``datasets`` entry sent as Arrow (:func:`as_sent`), with
-the layer's own rows picked by a filter (``{"field": "y", "valid": true}``); tables too small
-to gain stay inline. ``python bench/chart_bytes.py`` measures it per page.
+the layer's own rows picked by a filter (``{"field": "y", "valid": true}``); a tooltip line the
+same on every row is made once by a ``calculate``; tables too small to gain stay inline.
+``python bench/chart_bytes.py`` measures it per page.
 """
 from __future__ import annotations
 

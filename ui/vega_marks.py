@@ -624,6 +624,22 @@ def _same_x(groups: list[tuple]) -> list[tuple]:
     return groups
 
 
+def _constant_tips(table: list[dict], layers: list[dict]) -> None:
+    """A tooltip line that is the same text on every row (a curve's name above each of its 400
+    steps) taken out of ``table`` and made once per layer by a ``calculate`` of that text (a
+    JSON string is a Vega expression string literal): the tooltip shows the same text."""
+    if len(table) < 2:
+        return
+    for name in [f for f in table[0] if f.startswith("tip")]:
+        first = table[0][name]
+        if isinstance(first, str) and all(r.get(name) == first and name in r for r in table):
+            for r in table:
+                del r[name]
+            for layer in layers:
+                layer["transform"] = [{"calculate": json.dumps(first, ensure_ascii=False), "as": name},
+                                      *layer.get("transform", [])]
+
+
 def _tables(items: list[dict]) -> dict[str, list[dict]]:
     """Put each layer's rows in place: the layers drawn from one list of rows share one table
     of the fields they draw (a line and its hover targets were the same rows twice), a named
@@ -645,6 +661,7 @@ def _tables(items: list[dict]) -> dict[str, list[dict]]:
     datasets: dict[str, list[dict]] = {}
     for rows, layers, fields in _same_x(list(groups.values())):
         table = [{name: r.get(key) for name, key in fields.items() if key in r} for r in rows]
+        _constant_tips(table, layers)
         text = json.dumps(table, separators=(",", ":"), default=str)
         columns = arrow(table) if len(text) * len(layers) >= INLINE_MAX else None
         if columns is None or _arrow_size(columns) >= len(text) * len(layers):
