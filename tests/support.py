@@ -145,8 +145,50 @@ def drawn_figures(at) -> list[dict]:
     import json
     figures = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     for chart in at.get("vega_lite_chart"):
-        figures.append(vega_as_figure(json.loads(chart.proto.spec)))
+        figures.append(vega_as_figure(sent_spec(chart.proto)))
     return figures
+
+
+def sent_spec(proto) -> dict:
+    """A Vega-Lite chart's spec as the browser gets it: the spec's JSON with its named
+    datasets, which Streamlit sends beside it as Arrow, read back into rows (a null is None)."""
+    import json
+    import pyarrow as pa
+    spec = json.loads(proto.spec)
+    for dataset in proto.datasets:
+        table = pa.ipc.open_stream(dataset.data.data).read_all()
+        table = table.drop([c for c in table.column_names if c.startswith("__index_level")])
+        spec.setdefault("datasets", {})[dataset.name] = table.to_pylist()
+    return spec
+
+
+def layer_rows(spec: dict, layer: dict) -> list[dict]:
+    """The rows ``layer`` draws: its inline values or its named dataset, kept by its filters
+    (the Vega-Lite predicates ui.vega_marks writes: ``valid``, ``equal``, ``and``, ``not``), with
+    the tooltip texts its ``calculate`` steps make."""
+    data = layer.get("data") or {}
+    rows = data["values"] if "values" in data else spec["datasets"][data["name"]]
+    for step in layer.get("transform", []):
+        if "filter" in step:
+            rows = [r for r in rows if _kept(step["filter"], r)]
+        elif "calculate" in step:  # a text the same on every row: a string literal, as JSON
+            rows = [r | {step["as"]: json.loads(step["calculate"])} for r in rows]
+    return rows
+
+
+def _kept(predicate, row: dict) -> bool:
+    if predicate == "false":
+        return False
+    if "and" in predicate:
+        return all(_kept(p, row) for p in predicate["and"])
+    if "not" in predicate:
+        return not _kept(predicate["not"], row)
+    value = row.get(predicate["field"])
+    if "valid" in predicate:
+        return (value is not None and value == value) == predicate["valid"]
+    if "equal" in predicate:
+        return value == predicate["equal"]
+    raise ValueError(f"a filter these tests do not read: {predicate}")
 
 
 _KINDS = {"line": ("scatter", "lines"), "point": ("scatter", "markers"), "area": ("scatter", "lines"),
@@ -155,8 +197,9 @@ _KINDS = {"line": ("scatter", "lines"), "point": ("scatter", "markers"), "area":
 
 def vega_as_figure(spec: dict) -> dict:
     """A ui.vega spec in plotly's JSON shape (see :func:`drawn_figures`)."""
+    from ui.vega_marks import flat_layers
     data, layout = [], {"annotations": []}
-    for layer in spec.get("layer", []):
+    for layer in flat_layers(spec):
         mark, enc = layer["mark"], layer.get("encoding", {})
         for axis in ("x", "y"):
             title = (enc.get(axis) or {}).get("title")
@@ -166,7 +209,7 @@ def vega_as_figure(spec: dict) -> dict:
             layout["annotations"].append({"text": mark["text"]})
         if "description" not in layer:
             continue
-        rows = layer["data"]["values"]
+        rows = layer_rows(spec, layer)
         kind, mode = _KINDS[mark["type"]]
         trace = {"type": kind, "name": layer["description"]}
         if kind == "heatmap":
@@ -176,7 +219,9 @@ def vega_as_figure(spec: dict) -> dict:
             trace.update(x=xs, y=ys, z=[[cells.get((x, y)) for x in xs] for y in ys],
                          colorbar={"title": {"text": (enc.get("fill") or {}).get("legend", {}).get("title")}})
         else:
-            trace.update(x=[r.get("x") for r in rows], y=[r.get("y") for r in rows])
+            # the fields x and y encode (a line may draw a column "y1" of a shared table)
+            fx, fy = ((enc.get(axis) or {}).get("field", axis) for axis in ("x", "y"))
+            trace.update(x=[r.get(fx) for r in rows], y=[r.get(fy) for r in rows])
             if kind == "bar":
                 value = "x" if (enc.get("y") or {}).get("type") == "nominal" else "y"
                 if value == "x":

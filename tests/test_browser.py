@@ -232,6 +232,30 @@ def test_half_width_charts_keep_a_usable_plot_at_1024_px(browser, server):
         page.close()
 
 
+def test_a_tooltip_shows_its_lines_from_the_shared_table(browser, server, tmp_path):
+    """A Kaplan-Meier curve's hover targets draw from the table the line draws (an Arrow
+    dataset), their first tooltip line, the curve's name on every point, made once by a
+    ``calculate`` (issue #16): hovering a target shows both lines as text."""
+    page = open_and_wait(browser, f"{server}/Response_times", HEADINGS["pages/3_Response_times.py"],
+                         tmp_path / "tooltip.png")
+    try:
+        chart = page.locator('[data-testid="stVegaLiteChart"]').first
+        targets = chart.locator("svg.marks g.mark-symbol path")
+        assert targets.count() > 10
+        shown = ""
+        for i in range(targets.count() // 2, targets.count()):
+            targets.nth(i).hover(force=True)
+            tip = page.locator("#vg-tooltip-element.visible")
+            if tip.count():
+                shown = tip.inner_text()
+                break
+        lines = [line.strip() for line in shown.splitlines() if line.strip()]
+        assert lines[0] == "All questions", shown  # the calculated line: the trace's name
+        assert re.fullmatch(r"\d+% still waiting after .+", lines[1]), shown
+    finally:
+        page.close()
+
+
 def test_a_page_number_typed_past_the_end_is_the_page_shown(browser, server, tmp_path):
     """Found in Chromium (4 Dec 2026): with max_value set, typing 11 into "Page (of 10)" (or 0)
     was refused by the browser, which kept 11 in the box while the old page stayed shown. The

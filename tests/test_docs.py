@@ -49,6 +49,7 @@ SCRIPTS = {
     "bench/scorecard.py": "python bench/scorecard.py",
     "bench/policy_null.py": "python bench/policy_null.py",
     "bench/refresh_probe.py": "python bench/refresh_probe.py",
+    "bench/chart_bytes.py": "python bench/chart_bytes.py",
     "ingest/sources/facebook_export.py": "python -m ingest.sources.facebook_export",
     "warehouse/evaluate.py": "python -m warehouse evaluate",
     "warehouse/enrich/train_questions.py": "python -m warehouse.enrich.train_questions",

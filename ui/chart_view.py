@@ -40,7 +40,7 @@ def draw(figure, key: str) -> None:
     else:
         # the root's accessible name: the summary sentence shown under the chart
         spec["description"] = _read(figure)[1]
-        st.vega_lite_chart(spec, width="stretch", key=key)
+        st.vega_lite_chart(vega.as_sent(spec), width="stretch", key=key)
 
 
 def show(figure, *, key: str, filters=None, what: str = "chart data", too_few: str | None = None) -> None:

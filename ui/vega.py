@@ -11,6 +11,13 @@ Every value the spec carries is one the figure carries (after the display bounda
 dashes and marker shapes are the figure's own, so colour is never the only cue. Hover text is
 a ``tooltip`` list of the fields a ``hovertemplate`` names, shown by Vega as text, never HTML.
 What the converter cannot draw faithfully (:func:`spec` returns None) stays a plotly chart.
+
+What a rerun sends (issue #16): each layer carries only the fields it draws; layers drawn from
+the same rows (a line and its hover targets, a bar, its whiskers and labels, one marker shape
+of a trace) share one table, a named ``datasets`` entry sent as Arrow (:func:`as_sent`), with
+the layer's own rows picked by a filter (``{"field": "y", "valid": true}``); a tooltip line the
+same on every row is made once by a ``calculate``; tables too small to gain stay inline.
+``python bench/chart_bytes.py`` measures it per page.
 """
 from __future__ import annotations
 
@@ -20,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ui.vega_legend import legend_layer, style_of
-from ui.vega_marks import Layers, Unsupported, _ms, plain  # noqa: F401 (_ms: tests)
+from ui.vega_marks import Layers, Unsupported, _ms, arrow, flat_layers, plain  # noqa: F401 (_ms, flat_layers: tests)
 
 _PLACE = re.compile(r"%\{([^}|:]+)(?:([|:])([^}]*))?\}")
 SUPPORTED = {"scatter", "bar", "heatmap"}
@@ -117,6 +124,15 @@ def _spec(figure) -> dict | None:
     if entries:
         layers.items.append(legend_layer(entries, layout))
     return layers.assemble()
+
+
+def as_sent(spec: dict) -> dict:
+    """``spec`` for ``st.vega_lite_chart``: its named datasets as Arrow tables, which Streamlit
+    sends beside the spec as they are (rows of JSON named every field in every row, and
+    carried each number as text: issue #16). The spec itself is left as it is."""
+    if not spec.get("datasets"):
+        return spec
+    return spec | {"datasets": {name: arrow(rows) for name, rows in spec["datasets"].items()}}
 
 
 def _legend_traces(layout: dict, traces: list[dict]) -> list[dict]:

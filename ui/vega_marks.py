@@ -6,6 +6,8 @@ drawn as given: ``scale: null``) and ``tip0..`` (tooltip lines, :func:`ui.vega.t
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 
@@ -247,19 +249,28 @@ class Layers:
         return rows
 
     def _layer(self, mark: dict, rows: list[dict], encoding: dict, tips: list[dict] | None = None,
-               trace: dict | None = None) -> dict:
-        """One layer. A trace's main layer (``trace`` given) is described by the trace's name
-        and keeps its customdata, text and hovertext: the values the plotly JSON carried, no
-        more (tests read them back as the browser gets them, tests/support.py)."""
+               trace: dict | None = None, where: dict | None = None) -> dict:
+        """One layer drawing ``rows`` (those ``where`` keeps: a Vega-Lite predicate). A trace's
+        main layer (``trace`` given) is described by the trace's name and keeps its customdata,
+        text and hovertext (and a stacked bar's own value): the values the plotly JSON carried,
+        no more (tests read them back as the browser gets them, tests/support.py). The layer
+        carries only the fields it draws; :meth:`assemble` puts the rows in place."""
         enc = dict(encoding)
         if tips:
             enc["tooltip"] = tips
         else:  # Streamlit's theme turns tooltips on: every field by its raw name ("text ▲")
             mark = mark | {"tooltip": None}
-        keep = [{(k[1:] if k.startswith("_") else k): v for k, v in r.items()
-                 if trace is not None or not k.startswith("_")} for r in rows]
+        drawn = _fields(enc) | _fields(where)
+        keep = {f: f for f in sorted(drawn)}
+        if trace is not None:
+            present = {k for r in rows for k in r}
+            keep |= {k[1:]: k for k in ("_customdata", "_text", "_hovertext") if k in present}
+            keep |= {"v": "v"} if "v" in present else {}
         # no ARIA per mark: the chart's text alternative is its summary and table (ui.chart_view)
-        layer = {"mark": mark | {"aria": False}, "data": {"values": keep}, "encoding": enc}
+        layer = {"mark": mark | {"aria": False}, "data": {"values": rows}, "encoding": enc,
+                 "_keep": keep}
+        if where is not None:
+            layer["transform"] = [{"filter": where}]
         if trace is not None:
             layer["description"] = str(trace.get("name") or trace.get("type"))
         return layer
@@ -303,7 +314,8 @@ class Layers:
             self.items.append(self._layer(mark, rows, self.xy(), trace=t))
             if tips and "markers" not in mode:  # hover targets on the line's points
                 hover = {"type": "point", "filled": True, "fill": "transparent", "size": 120, "clip": clip}
-                self.items.append(self._layer(hover, [r for r in rows if r["y"] is not None], self.xy(), tips))
+                # the line's own rows, those with a y (one table for both layers: issue #16)
+                self.items.append(self._layer(hover, rows, self.xy(), tips, where=VALID_Y))
         if "markers" in mode:
             self.items.extend(self._points(t, rows, tips, clip, primary="lines" not in mode))
         if "text" in mode:
@@ -337,12 +349,12 @@ class Layers:
         edge = marker.get("line") or {}
         if edge.get("width"):
             mark.update(stroke=edge.get("color", "white"), strokeWidth=float(edge["width"]))
-        shown = [r for r in rows if r["y"] is not None]
         if "shape" in mark:
-            return [self._layer(mark, shown, enc, tips, trace=t if primary else None)]
-        return [self._layer(mark | {"shape": shape}, [r for r in shown if r["shape"] == shape], enc, tips,
-                            trace=t if primary else None)
-                for shape in dict.fromkeys(r["shape"] for r in shown)]
+            return [self._layer(mark, rows, enc, tips, trace=t if primary else None, where=VALID_Y)]
+        shapes = dict.fromkeys(r["shape"] for r in rows if r["y"] is not None)
+        return [self._layer(mark | {"shape": shape}, rows, enc, tips, trace=t if primary else None,
+                            where={"and": [VALID_Y, {"field": "shape", "equal": shape}]})
+                for shape in shapes]
 
     def _text(self, t: dict, rows: list[dict], clip: bool, tips=None) -> dict:
         font = t.get("textfont") or {}
@@ -357,7 +369,7 @@ class Layers:
             r["text"] = r.get("_text")
         enc = self.xy()
         enc["text"] = {"field": "text", "type": "nominal"}
-        return self._layer(mark, [r for r in rows if r["y"] is not None and r["text"]], enc, tips)
+        return self._layer(mark, _same([r for r in rows if r["y"] is not None and r["text"]], rows), enc, tips)
 
     def _bar(self, t: dict, tooltip) -> None:
         horizontal = t.get("orientation") == "h"
@@ -432,7 +444,7 @@ class Layers:
             # room on the right for the longest label: autosize lays out once, at the wide
             # width, so a label past a narrowed plot's end was cut off (seen at 1024 px)
             self.right = max(getattr(self, "right", 0), 7 * max(len(str(r["text"])) for r in shown) + 8)
-        return self._layer(mark, shown, enc, tips)
+        return self._layer(mark, _same(shown, rows), enc, tips)
 
     def _heatmap(self, t: dict, tooltip) -> None:
         xs, ys, z = _list(t.get("x")), _list(t.get("y")), [_values(row) for row in _list(t.get("z"))]
@@ -516,16 +528,36 @@ class Layers:
             self.items.append({"mark": mark | {"aria": False, "tooltip": None}, "data": {"values": [{}]},
                                "encoding": enc})
 
+    def shared_axes(self, items: list[dict]) -> list[dict]:
+        """The leading layers that encode both x and y (the traces' marks) nested in one layer
+        that encodes the shared x and y once, each layer keeping only a channel of its own (a
+        text at a bar's end, a bar's date): Vega-Lite merges a layer's encoding into its
+        parent's, so what is drawn is the same, and the channel's axis, scale and title are
+        sent once, not once per layer (issue #16)."""
+        run = 0
+        while run < len(items) and {"x", "y"} <= set(items[run].get("encoding", {})):
+            run += 1
+        if run < 2:
+            return items
+        common = self.xy()
+        for layer in items[:run]:
+            for axis in ("x", "y"):
+                if layer["encoding"][axis] == common[axis]:
+                    del layer["encoding"][axis]
+        return [{"encoding": common, "layer": items[:run]}, *items[run:]]
+
     def assemble(self) -> dict:
+        datasets = _tables(self.items)
+        layers = self.shared_axes(self.items)
         height = max(120, int(self.layout.get("height") or 400) - MARGIN)
         font = (self.layout.get("font") or {}).get("family", "Arial, sans-serif")
-        return {"$schema": SCHEMA, "width": "container", "height": height, "layer": self.items,
+        return {"$schema": SCHEMA, "width": "container", "height": height, "layer": layers,
                 "autosize": {"type": "fit-x", "contains": "padding"},  # over Streamlit's "fit"
                 "padding": {"left": 5, "top": 5, "bottom": 5, "right": 5 + getattr(self, "right", 0)},
                 "config": {"font": font, "view": {"stroke": None},
                            "axis": {"labelFontSize": 12, "titleFontSize": 13, "titleFontWeight": "normal"},
                            "legend": {"labelFontSize": 12, "labelLimit": 400}},
-                "resolve": {"scale": {"stroke": "independent"}}}
+                "resolve": {"scale": {"stroke": "independent"}}} | ({"datasets": datasets} if datasets else {})
 
 
 def _js(value) -> str:
@@ -547,3 +579,138 @@ def _symbol(name) -> str:
     if name not in SYMBOLS:
         raise Unsupported(f"marker symbol {name!r}")
     return SYMBOLS[name]
+
+
+# --- the layers' data (issue #16: the bytes a rerun sends) -----------------------------------
+VALID_Y = {"field": "y", "valid": True}  # a point, hover target or label where the trace has a y
+INLINE_MAX = 1000  # bytes of JSON: a smaller table stays in its layer (as does one Arrow would not make smaller)
+
+
+def _same(shown: list[dict], rows: list[dict]) -> list[dict]:
+    """``rows`` itself when ``shown`` keeps all of them, so that their layers share one table."""
+    return rows if len(shown) == len(rows) else shown
+
+
+def _fields(part) -> set[str]:
+    """The fields an encoding (its channels, tooltip lists) or a filter predicate reads."""
+    if isinstance(part, list):
+        return {f for p in part for f in _fields(p)}
+    if not isinstance(part, dict):
+        return set()
+    found = {part["field"]} if isinstance(part.get("field"), str) else set()
+    for key, value in part.items():
+        if key in ("and", "or", "not", "tooltip") or isinstance(value, dict) and key != "scale":
+            found |= _fields(value)
+    return found
+
+
+def arrow(table: list[dict]):
+    """``table`` as an Arrow table (a column per field; a null is None), as a named dataset is
+    sent; None when Arrow would change a value: a field missing from some rows, or a column
+    of mixed kinds (Streamlit turns such a column into strings)."""
+    import pyarrow as pa  # noqa: PLC0415 - only for tables big enough to send as Arrow
+    names = list(table[0]) if table else []
+    if any(list(r) != names for r in table):
+        return None
+    try:
+        return pa.table({name: [r[name] for r in table] for name in names})
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return None
+
+
+def _arrow_size(table) -> int:
+    import pyarrow as pa  # noqa: PLC0415
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.tell()
+
+
+def _same_x(groups: list[tuple]) -> list[tuple]:
+    """Lines that are only an x and a y (a funnel's four control limits: 4 x 661 points) at
+    the same xs, as one table: the xs once, each line's ys a column (``y``, ``y1``, ...) that
+    its layer's y encodes."""
+    lines: dict[str, list[tuple]] = {}
+    for group in groups:
+        rows, layers, fields = group
+        layer = layers[0]
+        if len(layers) == 1 and set(fields) == {"x", "y"} and layer["mark"]["type"] == "line" \
+                and "transform" not in layer and len(rows) > 1:
+            lines.setdefault(json.dumps([r.get("x") for r in rows], default=str), []).append(group)
+    for same in lines.values():
+        if len(same) < 2:
+            continue
+        table = [{"x": r.get("x"), "y": r.get("y")} for r in same[0][0]]
+        layers = list(same[0][1])
+        for k, (rows, (layer,), _) in enumerate(same[1:], 1):
+            for row, r in zip(table, rows):
+                row[f"y{k}"] = r.get("y")
+            layer["encoding"]["y"] = layer["encoding"]["y"] | {"field": f"y{k}"}
+            layers.append(layer)
+        groups = [g for g in groups if not any(g is s for s in same)]
+        groups.append((table, layers, {f: f for f in table[0]}))
+    return groups
+
+
+def _constant_tips(table: list[dict], layers: list[dict]) -> None:
+    """A tooltip line that is the same text on every row (a curve's name above each of its 400
+    steps) taken out of ``table`` and made once per layer by a ``calculate`` of that text (a
+    JSON string is a Vega expression string literal): the tooltip shows the same text."""
+    if len(table) < 2:
+        return
+    for name in [f for f in table[0] if f.startswith("tip")]:
+        first = table[0][name]
+        if isinstance(first, str) and all(r.get(name) == first and name in r for r in table):
+            for r in table:
+                del r[name]
+            for layer in layers:
+                layer["transform"] = [{"calculate": json.dumps(first, ensure_ascii=False), "as": name},
+                                      *layer.get("transform", [])]
+
+
+def _tables(items: list[dict]) -> dict[str, list[dict]]:
+    """Put each layer's rows in place: the layers drawn from one list of rows share one table
+    of the fields they draw (a line and its hover targets were the same rows twice), a named
+    ``datasets`` entry (Streamlit sends it as Arrow: each field named once, numbers as binary),
+    named by its content so that a changed table is a changed spec (Streamlit's browser side
+    takes a same-named dataset with more rows for an append of rows); a table that Arrow would
+    not make smaller, or would change (:func:`arrow`), stays inline in its layer. Returns the
+    datasets, as rows (the spec stays JSON: ``ui.chart_view`` hands them to Streamlit as Arrow)."""
+    groups: dict[int, tuple[list[dict], list[dict], dict[str, str]]] = {}
+    for layer in items:
+        keep = layer.pop("_keep", None)
+        if keep is None:
+            continue
+        rows = layer["data"]["values"]
+        _, layers, fields = groups.setdefault(id(rows), (rows, [], {}))
+        layers.append(layer)
+        for name, key in keep.items():
+            fields.setdefault(name, key)
+    datasets: dict[str, list[dict]] = {}
+    for rows, layers, fields in _same_x(list(groups.values())):
+        table = [{name: r.get(key) for name, key in fields.items() if key in r} for r in rows]
+        _constant_tips(table, layers)
+        text = json.dumps(table, separators=(",", ":"), default=str)
+        columns = arrow(table) if len(text) * len(layers) >= INLINE_MAX else None
+        if columns is None or _arrow_size(columns) >= len(text) * len(layers):
+            for layer in layers:
+                layer["data"] = {"values": table}
+            continue
+        name = "t" + hashlib.sha1(text.encode()).hexdigest()[:16]
+        datasets[name] = table
+        for layer in layers:
+            layer["data"] = {"name": name}
+    return datasets
+
+
+def flat_layers(spec: dict) -> list[dict]:
+    """Every drawing layer of ``spec`` in drawing order, a nested layer's encoding merged into
+    each of its layers (as Vega-Lite merges it): the layers as they were before nesting."""
+    out = []
+    for layer in spec.get("layer", []):
+        if "layer" in layer:
+            for inner in flat_layers(layer):
+                out.append(inner | {"encoding": layer.get("encoding", {}) | inner.get("encoding", {})})
+        else:
+            out.append(layer)
+    return out
