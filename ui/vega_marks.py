@@ -175,11 +175,12 @@ class Layers:
             # the axis bars are measured along (plotly's autorange keeps a bar's base: a rate bar
             # drawn from the smallest rate misstated every length)
             along_bars = any(t.get("type") == "bar" for t in self.traces) and axis == ("x" if self.horizontal else "y")
-            scale["zero"] = along_bars or spec.get("rangemode", "tozero" if axis == "y" else "normal") == "tozero"
+            if scale.get("type") != "log":  # a log scale has no 0 (Vega-Lite warns and drops it)
+                scale["zero"] = along_bars or spec.get("rangemode", "tozero" if axis == "y" else "normal") == "tozero"
             if spec.get("autorange") == "reversed":
                 scale["reverse"] = True
             if fmt:
-                lo, hi = scale.get("domain") or self.extent(axis, scale["zero"])
+                lo, hi = scale.get("domain") or self.extent(axis, scale.get("zero", False))
                 ax["format"], step = tick_format(fmt, None if scale.get("type") == "log" else hi - lo)
                 if step:
                     ax["tickMinStep"] = step
