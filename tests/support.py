@@ -60,9 +60,9 @@ def write_jsonl(path: Path, records) -> Path:
     return path
 
 
-def raw_query(sql: str, params=None):
-    """Read the raw store of the current RADSOME_DATA (read-only)."""
-    con = duckdb.connect(str(config.raw_path()), read_only=True)
+def raw_query(sql: str, params=None, folder: Path | None = None):
+    """Read the raw store of the current RADSOME_DATA, or of the data ``folder`` (read-only)."""
+    con = duckdb.connect(str(folder / config.RAW_FILE if folder else config.raw_path()), read_only=True)
     try:
         return con.execute(sql, params or {}).fetchall()
     finally:

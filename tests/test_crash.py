@@ -119,14 +119,6 @@ def raw_state(folder: Path) -> dict:
         con.close()
 
 
-def raw_query_in(folder: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(folder / config.RAW_FILE), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def runs(folder: Path) -> list[tuple]:
     con = duckdb.connect(str(folder / config.RAW_FILE), read_only=True)
     try:
@@ -258,7 +250,7 @@ def test_killed_at_any_point_loses_nothing_and_recovers(crash_base, tmp_path, po
     assert published_digest(folder) == crash_base["expected"][kind]["published"]
     assert not list(folder.glob(config.WAREHOUSE_FILE + ".building-*"))
     assert not list(folder.glob(config.RAW_FILE + ".rewrite-*"))  # a killed rewrite's copy is gone
-    assert raw_query_in(folder, "SELECT count(*) FROM purge_log WHERE NOT rewritten") == [(0,)]
+    assert raw_query("SELECT count(*) FROM purge_log WHERE NOT rewritten", folder=folder) == [(0,)]
 
 
 @pytest.mark.parametrize("point", STORE_POINTS)

@@ -15,7 +15,7 @@ import pytest
 from ingest import jobs
 from store import access, config, reader
 from tests.conftest import TEST_KEY
-from tests.support import run_cli, write_jsonl
+from tests.support import raw_query, run_cli, write_jsonl
 from warehouse import delta
 from warehouse.build import build
 
@@ -39,18 +39,10 @@ def base(tmp_path_factory) -> Path:
     return folder
 
 
-def _raw(folder: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(folder / config.RAW_FILE), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
 def _existing(folder: Path) -> dict:
     """An existing X thread (its root), a public author who posted in it and the data's end."""
-    end = _raw(folder, "SELECT max(created_at) FROM raw_posts")[0][0]
-    root, author, at = _raw(folder, """
+    end = raw_query(folder=folder, sql="SELECT max(created_at) FROM raw_posts")[0][0]
+    root, author, at = raw_query(folder=folder, sql="""
         SELECT r.post_id, p.author_id, p.created_at FROM raw_posts r
         JOIN raw_posts p ON p.platform = r.platform AND p.thread_id = r.post_id
         WHERE r.platform = 'x' AND r.parent_id IS NULL AND p.author_id NOT IN (SELECT author_id FROM account_registry)

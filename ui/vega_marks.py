@@ -175,11 +175,12 @@ class Layers:
             # the axis bars are measured along (plotly's autorange keeps a bar's base: a rate bar
             # drawn from the smallest rate misstated every length)
             along_bars = any(t.get("type") == "bar" for t in self.traces) and axis == ("x" if self.horizontal else "y")
-            scale["zero"] = along_bars or spec.get("rangemode", "tozero" if axis == "y" else "normal") == "tozero"
+            if scale.get("type") != "log":  # a log scale has no 0 (Vega-Lite warns and drops it)
+                scale["zero"] = along_bars or spec.get("rangemode", "tozero" if axis == "y" else "normal") == "tozero"
             if spec.get("autorange") == "reversed":
                 scale["reverse"] = True
             if fmt:
-                lo, hi = scale.get("domain") or self.extent(axis, scale["zero"])
+                lo, hi = scale.get("domain") or self.extent(axis, scale.get("zero", False))
                 ax["format"], step = tick_format(fmt, None if scale.get("type") == "log" else hi - lo)
                 if step:
                     ax["tickMinStep"] = step
@@ -331,13 +332,7 @@ class Layers:
         mark: dict = {"type": "point", "filled": True, "size": size * size, "clip": clip, "opacity": 1}
         enc = self.xy()
         # plotly draws a line's markers in the line's colour unless told otherwise
-        colour = marker.get("color", (t.get("line") or {}).get("color", palette.MID_BLUE))
-        if isinstance(colour, str):
-            mark["fill"] = colour
-        else:
-            for r, c in zip(rows, _list(colour)):
-                r["colour"] = c
-            enc["fill"] = {"field": "colour", "type": "nominal", "scale": None, "legend": None}
+        _fill(mark, enc, rows, marker.get("color", (t.get("line") or {}).get("color", palette.MID_BLUE)))
         symbol = marker.get("symbol", "circle")
         if isinstance(symbol, str):
             mark["shape"] = _symbol(symbol)
@@ -392,12 +387,7 @@ class Layers:
         if self.x_kind == "temporal" and not horizontal:
             enc["x"]["timeUnit"] = "utcyearmonthdate"
             mark["width"] = {"band": 1 - float(self.layout.get("bargap", 0.2))}
-        if isinstance(colour, str):
-            mark["fill"] = colour
-        else:
-            for r, c in zip(rows, _list(colour)):
-                r["colour"] = c
-            enc["fill"] = {"field": "colour", "type": "nominal", "scale": None, "legend": None}
+        _fill(mark, enc, rows, colour)
         tips = tooltip(t, rows, self.x_kind == "temporal", self.hover_formats())
         error = t.get("error_x") if horizontal else None
         if error:
@@ -574,6 +564,17 @@ def _list(v) -> list:
         return v.tolist()
     return list(v)
 
+
+
+def _fill(mark: dict, enc: dict, rows: list[dict], colour) -> None:
+    """A mark's fill: one colour on the mark, or (plotly's per-point colours) a ``colour`` field
+    on each row drawn as is (no scale, no legend)."""
+    if isinstance(colour, str):
+        mark["fill"] = colour
+        return
+    for r, c in zip(rows, _list(colour)):
+        r["colour"] = c
+    enc["fill"] = {"field": "colour", "type": "nominal", "scale": None, "legend": None}
 
 def _symbol(name) -> str:
     if name not in SYMBOLS:
