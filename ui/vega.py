@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ui.vega_legend import legend_layer, style_of
-from ui.vega_marks import Layers, Unsupported, _ms, arrow, flat_layers, plain  # noqa: F401 (_ms, flat_layers: tests)
+from ui.vega_marks import Layers, Unsupported, _ms, flat_layers, plain, sent_table  # noqa: F401 (_ms, flat_layers: tests)
 
 _PLACE = re.compile(r"%\{([^}|:]+)(?:([|:])([^}]*))?\}")
 SUPPORTED = {"scatter", "bar", "heatmap"}
@@ -132,7 +132,7 @@ def as_sent(spec: dict) -> dict:
     carried each number as text: issue #16). The spec itself is left as it is."""
     if not spec.get("datasets"):
         return spec
-    return spec | {"datasets": {name: arrow(rows) for name, rows in spec["datasets"].items()}}
+    return spec | {"datasets": {name: sent_table(name, rows) for name, rows in spec["datasets"].items()}}
 
 
 def _legend_traces(layout: dict, traces: list[dict]) -> list[dict]:

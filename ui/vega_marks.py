@@ -619,6 +619,23 @@ def arrow(table: list[dict]):
         return None
 
 
+_ARROW_MADE: dict = {}  # dataset name (a hash of its rows) -> the Arrow table made to size it
+_ARROW_KEPT = 64
+
+
+def _remember_arrow(name: str, columns) -> None:
+    _ARROW_MADE[name] = columns
+    while len(_ARROW_MADE) > _ARROW_KEPT:  # the oldest first (dicts keep insertion order)
+        _ARROW_MADE.pop(next(iter(_ARROW_MADE)), None)
+
+
+def sent_table(name: str, table: list[dict]):
+    """The Arrow table Streamlit is given for the dataset ``name``: the one made when its size
+    was weighed (names are hashes of the rows, so equal names are equal tables), else made now."""
+    made = _ARROW_MADE.get(name)
+    return made if made is not None else arrow(table)
+
+
 def _arrow_size(table) -> int:
     import pyarrow as pa  # noqa: PLC0415
     sink = pa.BufferOutputStream()
@@ -699,6 +716,7 @@ def _tables(items: list[dict]) -> dict[str, list[dict]]:
             continue
         name = "t" + hashlib.sha1(text.encode()).hexdigest()[:16]
         datasets[name] = table
+        _remember_arrow(name, columns)
         for layer in layers:
             layer["data"] = {"name": name}
     return datasets
